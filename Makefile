@@ -1,0 +1,90 @@
+# Rapport — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+VENV ?= .venv
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+DEMO_CUSTOMERS ?= 3000
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Find an interpreter >= 3.12: the venv's, then python3.13/python3.12/python3 on PATH, then pyenv's.
+PYTHON_CANDIDATES := $(VENV)/bin/python python3.13 python3.12 python3 \
+	$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python)
+BASE_PYTHON := $(firstword $(foreach p,$(PYTHON_CANDIDATES),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info >= (3, 12) else "")' 2>/dev/null)))
+PY := $(VENV)/bin/python
+RAPPORT := $(VENV)/bin/rapport
+
+.PHONY: help run test test-sqlite test-postgres bench lint messages install install-test browser clean
+
+help:
+	@echo "make run    — install, migrate, load demo data on first start, serve http://127.0.0.1:$(PORT)"
+	@echo "make test   — run the whole suite on SQLite, then on PostgreSQL ($(TEST_DATABASE_URL))"
+	@echo "make bench  — benchmarks at 1,000,000 customers (see bench/RESULTS.md)"
+	@echo "make lint   — ruff check and format check"
+	@echo "make messages — extract translatable strings into the .po files"
+
+$(VENV)/.python-ok:
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+		echo "Rapport needs Python 3.12 or newer (3.13 recommended). Install it (e.g. 'pyenv install 3.13') and run make again." >&2; \
+		exit 1; fi
+	@[ -x $(VENV)/bin/python ] || $(BASE_PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.python-ok pyproject.toml
+	$(VENV)/bin/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's chromium drives the browser tests; Playwright's own browser download does not work offline.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null ) \
+		|| { echo "Could not install chromium." >&2; [ "$$CI" != "true" ] || exit 1; }; \
+	fi
+
+run: install
+	@mkdir -p var
+	@$(RAPPORT) build_messages
+	@$(RAPPORT) migrate --noinput -v 0
+	@$(RAPPORT) collectstatic --noinput -v 0
+	@$(RAPPORT) bootstrap --demo-customers $(DEMO_CUSTOMERS)
+	@echo "Serving Rapport at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server and the task worker)"
+	@$(RAPPORT) db_worker --queue-name '*' & WORKER=$$!; \
+		trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn rapport.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile -
+
+test: install-test browser
+	@$(RAPPORT) build_messages
+	@echo "== Test suite on SQLite =="
+	@DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -n 2 -q
+	@if $(PY) -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
+		echo "== Test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -n 2 -q; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL), and CI=true makes that a failure." >&2; exit 1; \
+	else \
+		echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL): the PostgreSQL run was skipped."; \
+	fi
+
+bench: install-test
+	$(PY) bench/run.py
+
+lint: install-test
+	$(VENV)/bin/ruff check rapport bench
+	$(VENV)/bin/ruff format --check rapport bench
+
+messages: install
+	$(RAPPORT) makemessages --all --no-obsolete --ignore='.venv/*' --ignore='bench/*'
+
+clean:
+	rm -rf $(VENV) var staticfiles

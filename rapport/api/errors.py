@@ -1,0 +1,33 @@
+"""Service errors become JSON with translated messages: 400 validation, 403, 404, 409 conflict."""
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+
+from rapport.core.exceptions import ConflictError
+
+
+def validation_payload(exc: ValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {"detail": _("The data is not valid."), "errors": exc.message_dict}
+    return {"detail": " ".join(exc.messages), "errors": {}}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ValidationError)
+    def _validation(request, exc):
+        return api.create_response(request, validation_payload(exc), status=400)
+
+    @api.exception_handler(ConflictError)
+    def _conflict(request, exc):
+        return api.create_response(
+            request, {"detail": exc.message, "current_version": exc.current_version}, status=409
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def _denied(request, exc):
+        return api.create_response(request, {"detail": _("You do not have permission to do this.")}, status=403)
+
+    @api.exception_handler(ObjectDoesNotExist)
+    def _missing(request, exc):
+        return api.create_response(request, {"detail": _("Not found.")}, status=404)

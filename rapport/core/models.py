@@ -1,0 +1,57 @@
+"""Shared base pieces: timestamps, optimistic versioning and the append-only change log."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.choices import ChangeAction
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(TimeStampedModel):
+    """A record two people may edit at once: `version` turns a lost update into a conflict."""
+
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        abstract = True
+
+
+class ObjectChange(models.Model):
+    """One create, update or delete of business data: who, when, each field before and after.
+
+    `customer_id` is a plain column (not a foreign key) so a customer's history outlives them.
+    """
+
+    time = models.DateTimeField(_("time"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_name = models.CharField(_("user"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField(_("object"))
+    object_repr = models.CharField(_("record"), max_length=200)
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-time"], name="core_change_object_idx"),
+            models.Index(fields=["customer_id", "-time"], name="core_change_customer_idx"),
+            models.Index(fields=["-time"], name="core_change_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"

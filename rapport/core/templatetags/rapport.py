@@ -1,0 +1,33 @@
+from django import template
+
+from rapport.core import money as _money
+from rapport.core.phones import format_phone
+
+register = template.Library()
+
+
+@register.filter
+def money(value, currency=None):
+    return _money.money(value, currency)
+
+
+@register.filter
+def number(value, digits=0):
+    return _money.number(value, int(digits))
+
+
+@register.filter
+def phone(value):
+    return format_phone(value) if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs):
+    """The current query string with some parameters replaced (for pagination and filters)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()

@@ -1,0 +1,32 @@
+"""One timeline per customer; each business area plugs in a provider of its own events."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from heapq import merge
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    time: datetime
+    kind: str  # "order", "interaction", "change", …: a CSS class and a filter key
+    title: str
+    body: str = ""
+    url: str = ""
+    actor: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Provider = Callable[[int, int], list[TimelineEntry]]
+_providers: dict[str, Provider] = {}
+
+
+def register(kind: str, provider: Provider) -> None:
+    """`provider(customer_id, limit)` returns that customer's newest `limit` entries, newest first."""
+    _providers[kind] = provider
+
+
+def customer_timeline(customer_id: int, *, limit: int = 50) -> list[TimelineEntry]:
+    streams = [provider(customer_id, limit) for provider in _providers.values()]
+    return list(merge(*streams, key=lambda e: e.time, reverse=True))[:limit]

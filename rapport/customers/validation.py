@@ -1,0 +1,133 @@
+"""Field rules for customer data, shared by forms, the API, the importer and the CLI.
+
+Each function returns clean values or raises ValidationError keyed by field, with translated text.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from rapport.core.emails import normalize_email
+from rapport.core.phones import normalize_phone
+from rapport.customers.choices import (
+    BuyingRole,
+    Channel,
+    CustomerSource,
+    Gender,
+    IncomeBand,
+    Language,
+    PhoneKind,
+)
+
+CUSTOMER_FIELDS = (
+    "external_id", "family_name", "given_name", "gender", "birthday", "celebrates_lunar_birthday",
+    "hobbies", "personality", "family_situation", "occupation", "income_band", "preferred_language",
+    "preferred_channel", "customer_since", "source", "referred_by_id", "notes",
+)
+_CHOICES = {
+    "gender": Gender, "income_band": IncomeBand, "preferred_language": Language,
+    "preferred_channel": Channel, "source": CustomerSource,
+}
+_MAX_LENGTH = {"family_name": 100, "given_name": 100, "occupation": 120, "external_id": 100}
+
+
+def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Validated profile fields; `partial` for updates that name only some of them."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    unknown = set(data) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationError({k: [_("Unknown field.")] for k in sorted(unknown)})
+    for name, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if name in _CHOICES:
+            value = value or ""
+            if value not in _CHOICES[name].values:
+                errors[name] = [_("“%(value)s” is not one of the choices.") % {"value": value}]
+                continue
+        elif name in _MAX_LENGTH and value and len(value) > _MAX_LENGTH[name]:
+            errors[name] = [_("At most %(n)d characters.") % {"n": _MAX_LENGTH[name]}]
+            continue
+        elif name in ("birthday", "customer_since") and value is not None:
+            if not isinstance(value, date):
+                errors[name] = [_("Enter a valid date.")]
+                continue
+            if value > date.today() or value.year < 1900:
+                errors[name] = [_("The date must be between 1900 and today.")]
+                continue
+        elif name == "external_id":
+            value = value or None
+        elif name == "celebrates_lunar_birthday":
+            value = bool(value)
+        elif value is None and name not in ("referred_by_id",):
+            value = ""
+        clean[name] = value
+    if not partial or {"family_name", "given_name"} & set(data):
+        if not (clean.get("family_name") or clean.get("given_name")):
+            errors["family_name"] = [_("Enter a family name or a given name.")]
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def clean_phones(items: list[dict[str, Any] | str], region: str | None = None) -> list[dict[str, Any]]:
+    """[{number (E.164), kind, is_primary}] with exactly one primary; duplicates dropped."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    problems: list[str] = []
+    for item in items:
+        spec = {"number": item} if isinstance(item, str) else dict(item)
+        kind = spec.get("kind") or PhoneKind.MOBILE
+        if kind not in PhoneKind.values:
+            problems.append(_("“%(value)s” is not one of the choices.") % {"value": kind})
+            continue
+        try:
+            number = normalize_phone(str(spec.get("number", "")), region)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+            continue
+        if number not in seen:
+            seen.add(number)
+            out.append({"number": number, "kind": kind, "is_primary": bool(spec.get("is_primary"))})
+    if problems:
+        raise ValidationError({"phones": problems})
+    _one_primary(out)
+    return out
+
+
+def clean_emails(items: list[dict[str, Any] | str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    problems: list[str] = []
+    for item in items:
+        spec = {"address": item} if isinstance(item, str) else dict(item)
+        try:
+            address = normalize_email(str(spec.get("address", "")))
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+            continue
+        if address not in seen:
+            seen.add(address)
+            out.append({"address": address, "is_primary": bool(spec.get("is_primary"))})
+    if problems:
+        raise ValidationError({"emails": problems})
+    _one_primary(out)
+    return out
+
+
+def clean_buying_role(value: str) -> str:
+    if value not in BuyingRole.values:
+        raise ValidationError({"buying_role": [_("“%(value)s” is not one of the choices.") % {"value": value}]})
+    return value
+
+
+def _one_primary(items: list[dict[str, Any]]) -> None:
+    if items and not any(i["is_primary"] for i in items):
+        items[0]["is_primary"] = True
+    seen = False
+    for i in items:
+        i["is_primary"] = i["is_primary"] and not seen
+        seen = seen or i["is_primary"]

@@ -1,0 +1,23 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportKind(models.TextChoices):
+    CUSTOMERS = "customers", _("customers")
+    ORGANISATIONS = "organisations", _("organisations")
+    PRODUCTS = "products", _("products")
+    ORDERS = "orders", _("orders")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    VALIDATING = "validating", _("validating")
+    INVALID = "invalid", _("has errors")
+    IMPORTING = "importing", _("importing")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all", _("import only if every row is valid")
+    VALID_ONLY = "valid_only", _("import the valid rows, skip the others")

@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.models import TimeStampedModel
+from rapport.imports.choices import ImportKind, ImportMode, ImportStatus
+
+
+class ImportJob(TimeStampedModel):
+    """One uploaded file on its way in: validated first, then written all at once (or not at all)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_path = models.CharField(max_length=500)
+    mode = models.CharField(_("mode"), max_length=12, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    column_map = models.JSONField(_("column mapping"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)  # [{row, column, message}]
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        permissions = [
+            ("import_data", _("Can import data from files")),
+            ("export_data", _("Can export data to files")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.file_name}"
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

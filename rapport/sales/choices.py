@@ -1,0 +1,17 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.TextChoices):
+    PLACED = "placed", _("placed")
+    PAID = "paid", _("paid")
+    DELIVERED = "delivered", _("delivered")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class SalesChannel(models.TextChoices):
+    STORE = "store", _("store")
+    ONLINE = "online", _("online")
+    PHONE = "phone", _("phone")
+    SALES_REP = "sales_rep", _("sales representative")
+    OTHER = "other", _("other")

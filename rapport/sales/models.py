@@ -1,0 +1,98 @@
+"""The deal history: products, orders with lines, and returns."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.models import TimeStampedModel, VersionedModel
+from rapport.sales.choices import OrderStatus, SalesChannel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Product(VersionedModel):
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)
+    price = models.DecimalField(_("price"), **MONEY)
+    unit_cost = models.DecimalField(_("unit cost"), **MONEY, default=Decimal("0"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:product_detail", args=[self.pk])
+
+
+class Order(VersionedModel):
+    number = models.CharField(_("order number"), max_length=40, unique=True)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders",
+        db_index=False,  # served by order_customer_time_idx
+    )
+    organisation = models.ForeignKey(
+        "customers.Organisation", verbose_name=_("organisation"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="orders",
+    )
+    ordered_at = models.DateTimeField(_("ordered at"))
+    status = models.CharField(_("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.PAID)
+    channel = models.CharField(_("channel"), max_length=12, choices=SalesChannel.choices, blank=True)
+    promotion_code = models.CharField(_("promotion code"), max_length=40, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    # Sum of the lines, kept by the services: the analytics read totals without touching lines.
+    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
+    cost = models.DecimalField(_("cost"), **MONEY, default=Decimal("0"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["customer", "ordered_at"], name="order_customer_time_idx"),
+            models.Index(fields=["ordered_at"], name="order_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:order_detail", args=[self.pk])
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    discount = models.DecimalField(_("discount"), **MONEY, default=Decimal("0"))
+    line_total = models.DecimalField(_("line total"), **MONEY)
+    unit_cost = models.DecimalField(_("unit cost"), **MONEY, default=Decimal("0"))  # cost at sale time
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+
+class Return(TimeStampedModel):
+    order_line = models.ForeignKey(OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="returns")
+    returned_at = models.DateTimeField(_("returned at"))
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    refund_amount = models.DecimalField(_("refund"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line_id}"

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffConfig(AppConfig):
+    name = "rapport.staff"
+    label = "staff"
+    verbose_name = _("Staff")
+
+    def ready(self) -> None:
+        from rapport.staff.services import roles_sync
+
+        # Like Django's own permission rows: after every migrate, the role groups match roles.py.
+        post_migrate.connect(lambda **kw: roles_sync(), dispatch_uid="rapport.staff.roles_sync", weak=False)
