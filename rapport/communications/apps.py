@@ -8,7 +8,7 @@ class CommunicationsConfig(AppConfig):
     verbose_name = _("Communications")
 
     def ready(self) -> None:
-        from rapport.core import timeline
         from rapport.communications.selectors import interaction_timeline
+        from rapport.core import timeline
 
         timeline.register("interaction", interaction_timeline)

@@ -42,6 +42,8 @@ def search_terms(*parts: str) -> set[str]:
     1- and 2-character CJK queries are the common case, and trigram indexes cannot serve them.
     """
     terms: set[str] = set()
+    if any(is_cjk(p) for p in parts):
+        parts = (*parts, "".join(p.strip() for p in parts if p))  # pairs across family|given
     for part in parts:
         text = fold(part)
         for run in _CJK_RUN.findall(text):

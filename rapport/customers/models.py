@@ -101,6 +101,20 @@ class Customer(VersionedModel):
         before_birthday = (today.month, today.day) < (self.birthday.month, self.birthday.day)
         return today.year - self.birthday.year - int(before_birthday)
 
+    @property
+    def lunar_birthday(self) -> tuple[int, int, bool] | None:
+        from rapport.core.calendar import lunar_of
+
+        return lunar_of(self.birthday) if self.birthday else None
+
+    @property
+    def next_birthday(self) -> date | None:
+        from rapport.core.calendar import next_birthday
+
+        if not self.birthday:
+            return None
+        return next_birthday(self.birthday, lunar=self.celebrates_lunar_birthday)
+
 
 class CustomerPhone(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones", db_index=False)
@@ -187,6 +201,9 @@ class CustomerSearchTerm(models.Model):
             models.UniqueConstraint(fields=["term", "customer"], name="customer_term_unique"),
         ]
         indexes = [models.Index(fields=["customer"], name="customer_term_customer_idx")]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class Organisation(VersionedModel):

@@ -3,4 +3,20 @@ from django.urls import path
 from rapport.customers import views
 
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_create, name="create"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/delete/", views.customer_delete, name="delete"),
+    path("<int:pk>/history/", views.customer_history, name="history"),
+    path("<int:pk>/interactions/", views.interaction_create, name="interaction_create"),
+    path("<int:pk>/details/<int:detail_pk>/archive/", views.detail_archive, name="detail_archive"),
+    path("<int:pk>/consent/", views.consent_set, name="consent_set"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/new/", views.organisation_create, name="organisation_create"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
+    path("organisations/<int:pk>/contacts/", views.contact_add, name="contact_add"),
+    path("organisations/<int:pk>/contacts/<int:contact_pk>/remove/", views.contact_remove, name="contact_remove"),
+]

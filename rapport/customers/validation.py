@@ -3,7 +3,7 @@
 Each function returns clean values or raises ValidationError keyed by field, with translated text.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,17 +45,26 @@ def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dic
             value = value.strip()
         if name in _CHOICES:
             value = value or ""
-            if value not in _CHOICES[name].values:
+            if value and value not in _CHOICES[name].values:
                 errors[name] = [_("“%(value)s” is not one of the choices.") % {"value": value}]
                 continue
         elif name in _MAX_LENGTH and value and len(value) > _MAX_LENGTH[name]:
             errors[name] = [_("At most %(n)d characters.") % {"n": _MAX_LENGTH[name]}]
             continue
-        elif name in ("birthday", "customer_since") and value is not None:
-            if not isinstance(value, date):
+        elif name in ("birthday", "customer_since"):
+            if isinstance(value, str) and value:
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    value = "invalid"
+            if isinstance(value, datetime):
+                value = value.date()
+            if value in (None, ""):
+                value = None
+            elif not isinstance(value, date):
                 errors[name] = [_("Enter a valid date.")]
                 continue
-            if value > date.today() or value.year < 1900:
+            elif value > date.today() or value.year < 1900:
                 errors[name] = [_("The date must be between 1900 and today.")]
                 continue
         elif name == "external_id":
@@ -65,9 +74,9 @@ def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dic
         elif value is None and name not in ("referred_by_id",):
             value = ""
         clean[name] = value
-    if not partial or {"family_name", "given_name"} & set(data):
-        if not (clean.get("family_name") or clean.get("given_name")):
-            errors["family_name"] = [_("Enter a family name or a given name.")]
+    names_given = not partial or {"family_name", "given_name"} & set(data)
+    if names_given and not (clean.get("family_name") or clean.get("given_name")):
+        errors["family_name"] = [_("Enter a family name or a given name.")]
     if errors:
         raise ValidationError(errors)
     return clean

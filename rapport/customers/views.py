@@ -1,0 +1,266 @@
+"""Customer and organisation pages. Each view checks a permission and calls services/selectors."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rapport.communications import services as comms
+from rapport.communications.selectors import remembered_details
+from rapport.core.exceptions import ConflictError
+from rapport.core.forms import add_service_errors
+from rapport.core.selectors import object_changes
+from rapport.core.timeline import customer_timeline
+from rapport.customers import selectors, services
+from rapport.customers.choices import CustomerSource, Gender, Language
+from rapport.customers.forms import (
+    ConsentForm,
+    ContactForm,
+    CustomerForm,
+    InteractionForm,
+    OrganisationForm,
+)
+from rapport.customers.models import Customer, Organisation, Tag
+from rapport.customers.search import search_customers
+from rapport.sales.selectors import customer_key_figures
+
+ALIASES = {"referred_by_id": "referred_by", "addresses": "address"}
+LIST_FILTERS = ("tag", "source", "gender", "preferred_language", "income_band")
+
+
+def perm(codename: str):
+    return permission_required(codename, raise_exception=True)
+
+
+@login_required
+@perm("customers.view_customer")
+def customer_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    filters = {k: request.GET[k] for k in LIST_FILTERS if request.GET.get(k)}
+    sort = request.GET.get("sort", "newest")
+    if query:
+        customers, next_cursor = search_customers(query, limit=50), None
+    else:
+        page = selectors.customer_list(filters=filters, sort=sort, cursor=request.GET.get("cursor"))
+        customers, next_cursor = page.items, page.next_cursor
+    context = {
+        "customers": customers, "next_cursor": next_cursor, "query": query, "filters": filters,
+        "sort": sort, "tags": Tag.objects.all(), "sources": CustomerSource.choices,
+        "genders": Gender.choices, "languages": Language.choices,
+    }
+    template = "customers/_results.html" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@perm("customers.view_customer")
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        customer = selectors.customer_detail(customer_id=pk)
+    except Customer.DoesNotExist:
+        raise Http404 from None
+    return render(request, "customers/detail.html", {
+        "customer": customer,
+        "details": remembered_details(customer_id=pk),
+        "figures": customer_key_figures(customer_id=pk),
+        "timeline": customer_timeline(pk, limit=50),
+        "interaction_form": InteractionForm(),
+        "consent_form": ConsentForm(),
+    })
+
+
+@login_required
+@perm("customers.add_customer")
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(by=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc, ALIASES)
+        else:
+            messages.success(request, _("Customer %(name)s created.") % {"name": customer})
+            return redirect(customer)
+    return render(request, "form.html", {"form": form, "title": _("New customer"), "cancel_url": "/customers/"})
+
+
+@login_required
+@perm("customers.change_customer")
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.prefetch_related("phones", "emails", "addresses", "tags"), pk=pk)
+    form = CustomerForm(request.POST or None, initial=CustomerForm.initial_for(customer))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(
+                customer_id=pk, by=request.user, expected_version=form.cleaned_data["version"],
+                **form.service_kwargs(),
+            )
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            return render(request, "form.html", {
+                "form": form, "title": _("Edit %(name)s") % {"name": customer},
+                "cancel_url": customer.get_absolute_url(), "conflict": True,
+            }, status=409)
+        except ValidationError as exc:
+            add_service_errors(form, exc, ALIASES)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(customer)
+    return render(request, "form.html", {
+        "form": form, "title": _("Edit %(name)s") % {"name": customer}, "cancel_url": customer.get_absolute_url(),
+    })
+
+
+@login_required
+@perm("customers.delete_customer")
+def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    if request.method == "POST":
+        try:
+            services.customer_delete(customer_id=pk, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(customer)
+        messages.success(request, _("Customer %(name)s deleted.") % {"name": customer})
+        return redirect("customers:list")
+    return render(request, "customers/confirm_delete.html", {"object": customer})
+
+
+@login_required
+@perm("core.view_objectchange")
+def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    changes = object_changes(content_type_id=ContentType.objects.get_for_model(Customer).pk, object_id=pk, limit=500)
+    return render(request, "customers/history.html", {"customer": customer, "changes": changes})
+
+
+@login_required
+@perm("communications.add_interaction")
+@require_POST
+def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        details = [{"text": d["detail"], "kind": d["detail_kind"] or "other"}] if d["detail"] else []
+        try:
+            comms.interaction_log(
+                by=request.user, customer_id=pk, kind=d["kind"], direction=d["direction"],
+                subject=d["subject"], summary=d["summary"], details=details,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Interaction logged."))
+            return redirect(customer)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect(customer)
+
+
+@login_required
+@perm("communications.change_remembereddetail")
+@require_POST
+def detail_archive(request: HttpRequest, pk: int, detail_pk: int) -> HttpResponse:
+    detail = comms.detail_archive(by=request.user, detail_id=detail_pk)
+    if detail.customer_id != pk:
+        return HttpResponse(status=404)
+    return redirect("customers:detail", pk=pk)
+
+
+@login_required
+@perm("customers.change_customer")
+@require_POST
+def consent_set(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        services.consent_set(customer=customer, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, _("Choose a channel, the answer and how it was given."))
+    return redirect(customer)
+
+
+# Organisations ----------------------------------------------------------------------------
+
+
+@login_required
+@perm("customers.view_organisation")
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    page = selectors.organisation_list(query=request.GET.get("q", ""), cursor=request.GET.get("cursor"))
+    return render(request, "customers/organisation_list.html", {"page": page, "query": request.GET.get("q", "")})
+
+
+@login_required
+@perm("customers.view_organisation")
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        org = selectors.organisation_detail(organisation_id=pk)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+    return render(request, "customers/organisation_detail.html", {"org": org, "contact_form": ContactForm()})
+
+
+@login_required
+@perm("customers.add_organisation")
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            org = services.organisation_create(by=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(org)
+    return render(request, "form.html", {"form": form, "title": _("New organisation")})
+
+
+@login_required
+@perm("customers.change_organisation")
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_object_or_404(Organisation, pk=pk)
+    initial = {f: getattr(org, f) for f in OrganisationForm.base_fields if f != "version"} | {"version": org.version}
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.organisation_update(
+                organisation_id=pk, by=request.user, expected_version=form.cleaned_data["version"], **data
+            )
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(org)
+    return render(request, "form.html", {"form": form, "title": _("Edit %(name)s") % {"name": org},
+                                         "cancel_url": org.get_absolute_url()})
+
+
+@login_required
+@perm("customers.add_organisationcontact")
+@require_POST
+def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_object_or_404(Organisation, pk=pk)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        services.contact_add(organisation=org, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Contact added."))
+    else:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    return redirect(org)
+
+
+@login_required
+@perm("customers.delete_organisationcontact")
+@require_POST
+def contact_remove(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    services.contact_remove(contact_id=contact_pk, by=request.user)
+    return redirect("customers:organisation_detail", pk=pk)

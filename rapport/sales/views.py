@@ -1,0 +1,127 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from rapport.core.exceptions import ConflictError
+from rapport.core.forms import add_service_errors
+from rapport.core.pagination import keyset_page
+from rapport.sales import services
+from rapport.sales.forms import OrderForm, OrderLineFormSet, ProductForm
+from rapport.sales.models import Order, OrderLine, Product
+
+
+def perm(codename: str):
+    return permission_required(codename, raise_exception=True)
+
+
+@login_required
+@perm("sales.view_product")
+def product_list(request: HttpRequest) -> HttpResponse:
+    qs = Product.objects.all()
+    if q := request.GET.get("q", "").strip():
+        qs = qs.filter(sku__istartswith=q) | qs.filter(name__icontains=q)
+    if category := request.GET.get("category"):
+        qs = qs.filter(category=category)
+    page = keyset_page(qs, ordering=["sku"], cursor=request.GET.get("cursor"), size=100)
+    return render(request, "sales/product_list.html", {"page": page, "query": q})
+
+
+@login_required
+@perm("sales.view_product")
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = get_object_or_404(Product, pk=pk)
+    return render(request, "sales/product_detail.html", {"product": product})
+
+
+@login_required
+@perm("sales.add_product")
+def product_create(request: HttpRequest) -> HttpResponse:
+    form = ProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            product = services.product_create(by=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(product)
+    return render(request, "form.html", {"form": form, "title": _("New product")})
+
+
+@login_required
+@perm("sales.change_product")
+def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    product = get_object_or_404(Product, pk=pk)
+    initial = {f: getattr(product, f) for f in ProductForm.base_fields}
+    form = ProductForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.product_update(product_id=pk, by=request.user,
+                                    expected_version=form.cleaned_data["version"], **data)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(product)
+    return render(request, "form.html", {"form": form, "title": _("Edit %(name)s") % {"name": product}})
+
+
+@login_required
+@perm("sales.view_order")
+def order_list(request: HttpRequest) -> HttpResponse:
+    qs = Order.objects.select_related("customer")
+    if customer := request.GET.get("customer"):
+        qs = qs.filter(customer_id=customer)
+    if code := request.GET.get("promotion_code"):
+        qs = qs.filter(promotion_code=code)
+    page = keyset_page(qs, ordering=["-ordered_at", "-id"], cursor=request.GET.get("cursor"), size=50)
+    return render(request, "sales/order_list.html", {"page": page})
+
+
+@login_required
+@perm("sales.view_order")
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(
+        Order.objects.select_related("customer", "organisation").prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").prefetch_related("returns"))
+        ),
+        pk=pk,
+    )
+    return render(request, "sales/order_detail.html", {"order": order})
+
+
+@login_required
+@perm("sales.add_order")
+def order_create(request: HttpRequest) -> HttpResponse:
+    form = OrderForm(request.POST or None, initial={"customer": request.GET.get("customer", "")})
+    lines = OrderLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        d = form.cleaned_data
+        skus = {ln["sku"].strip() for ln in lines.cleaned_data if ln}
+        products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "id"))
+        number = d["customer"].strip().upper().lstrip("C").lstrip("0")
+        try:
+            missing = skus - products.keys()
+            if missing:
+                raise ValidationError({"lines": [_("Unknown SKU: %(skus)s") % {"skus": ", ".join(sorted(missing))}]})
+            if not number.isdigit():
+                raise ValidationError({"customer": [_("No customer has this number.")]})
+            order = services.order_create(
+                by=request.user, customer_id=int(number), ordered_at=d["ordered_at"], status=d["status"],
+                channel=d["channel"], promotion_code=d["promotion_code"], notes=d["notes"],
+                lines=[{"product_id": products[ln["sku"].strip()], "quantity": ln["quantity"],
+                        "unit_price": ln.get("unit_price"), "discount": ln.get("discount")}
+                       for ln in lines.cleaned_data if ln],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Order %(number)s saved.") % {"number": order.number})
+            return redirect(order)
+    return render(request, "sales/order_form.html", {"form": form, "lines": lines})

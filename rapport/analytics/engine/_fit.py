@@ -1,0 +1,155 @@
+"""Maximum-likelihood plumbing shared by the models: optimiser with fallbacks, fit results, SEs."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+# objective(phi) -> (mean negative log-likelihood, gradient, Hessian or None) on log-parameters
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray | None]]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Parameters (natural scale), maximised log-likelihood and standard errors of one fit."""
+
+    params: dict[str, float]
+    log_likelihood: float
+    standard_errors: dict[str, float]
+    covariance: np.ndarray = field(repr=False)
+    n_customers: float
+    n_rows: int
+    converged: bool
+    method: str
+    iterations: int
+
+    def __getattr__(self, name: str) -> float:
+        # why: fit.r / fit.alpha read naturally in callers and tests
+        params = self.__dict__.get("params", {})
+        if name in params:
+            return params[name]
+        raise AttributeError(name)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready view: parameters, log-likelihood and standard errors."""
+        return {
+            **self.params,
+            "log_likelihood": self.log_likelihood,
+            "standard_errors": dict(self.standard_errors),
+        }
+
+
+class _Cached:
+    """Memoise the last objective evaluation: scipy asks for f, g and H separately at one point."""
+
+    def __init__(self, objective: Objective) -> None:
+        self.objective = objective
+        self.phi: np.ndarray | None = None
+        self.value: tuple[float, np.ndarray, np.ndarray | None] = (np.inf, np.zeros(0), None)
+
+    def __call__(self, phi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray | None]:
+        if self.phi is None or not np.array_equal(phi, self.phi):
+            with np.errstate(all="ignore"):
+                f, g, h = self.objective(np.asarray(phi, dtype=float))
+            if not np.isfinite(f) or not np.all(np.isfinite(g)):
+                f, g = np.inf, np.zeros_like(phi)  # why: lets line searches back off from bad regions
+            self.phi, self.value = np.array(phi, dtype=float), (f, g, h)
+        return self.value
+
+    def f(self, phi: np.ndarray) -> float:
+        return self(phi)[0]
+
+    def g(self, phi: np.ndarray) -> np.ndarray:
+        return self(phi)[1]
+
+    def h(self, phi: np.ndarray) -> np.ndarray:
+        h = self(phi)[2]
+        return np.eye(len(phi)) if h is None or not np.all(np.isfinite(h)) else h
+
+
+def minimize_log_params(
+    objective: Objective,
+    starts: Sequence[np.ndarray],
+    *,
+    has_hessian: bool,
+    gtol: float = 1e-9,
+) -> tuple[np.ndarray, bool, str, int]:
+    """Minimise ``objective`` over log-parameters from each start until one converges.
+
+    Order: trust-region Newton (``trust-exact``, when an analytic Hessian exists), then L-BFGS-B,
+    then Nelder-Mead; returns (phi, converged, method, iterations) of the best attempt.
+    """
+    cached = _Cached(objective)
+    bounds = [(-20.0, 20.0)] * len(starts[0])  # why: keeps exp(phi) finite in L-BFGS-B
+    best: tuple[float, np.ndarray, bool, str, int] | None = None
+    for start in starts:
+        attempts: list[str] = (["trust-exact"] if has_hessian else []) + ["L-BFGS-B", "Nelder-Mead"]
+        for method in attempts:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if method == "trust-exact":
+                    res = optimize.minimize(
+                        cached.f, start, jac=cached.g, hess=cached.h, method=method,
+                        options={"gtol": gtol, "maxiter": 200},
+                    )
+                elif method == "L-BFGS-B":
+                    res = optimize.minimize(
+                        cached.f, start, jac=cached.g, method=method, bounds=bounds,
+                        options={"gtol": gtol, "ftol": 1e-15, "maxiter": 2000},
+                    )
+                else:
+                    res = optimize.minimize(
+                        cached.f, start, method=method,
+                        options={"xatol": 1e-9, "fatol": 1e-14, "maxiter": 20000, "maxfev": 40000},
+                    )
+            f, g, _ = cached(res.x)
+            ok = bool(np.isfinite(f) and np.max(np.abs(g)) < max(1e3 * gtol, 1e-6))
+            if best is None or f < best[0] - 1e-14:
+                best = (f, np.array(res.x), ok, method, int(res.get("nit", 0)))
+            if ok:
+                return best[1], True, best[3], best[4]
+    assert best is not None
+    return best[1], best[2], best[3], best[4]
+
+
+def covariance_from_hessian(hessian: np.ndarray) -> np.ndarray:
+    """Inverse of the observed information (Hessian of the negative log-likelihood); NaN if not
+    positive definite (then the standard errors are undefined)."""
+    try:
+        np.linalg.cholesky(hessian)
+        return np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return np.full_like(hessian, np.nan)
+
+
+def log_to_natural_covariance(cov_phi: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Delta method for theta = exp(phi): Cov(theta) = diag(theta) Cov(phi) diag(theta)."""
+    return cov_phi * np.outer(theta, theta)
+
+
+def standard_errors(names: Sequence[str], cov: np.ndarray) -> dict[str, float]:
+    """Square roots of the covariance diagonal, keyed by parameter name."""
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(cov))
+    return {n: float(s) for n, s in zip(names, se, strict=True)}
+
+
+def log_hessian_from_natural(theta: np.ndarray, grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
+    """Chain rule for phi = log(theta): H_phi = (theta theta^T) * H_theta + diag(theta * g_theta)."""
+    return hess * np.outer(theta, theta) + np.diag(theta * grad)
+
+
+def numerical_hessian(grad: Callable[[np.ndarray], np.ndarray], phi: np.ndarray) -> np.ndarray:
+    """Central finite differences of an analytic gradient, symmetrised."""
+    k = len(phi)
+    h = 1e-5 * np.maximum(1.0, np.abs(phi))
+    out = np.empty((k, k))
+    for j in range(k):
+        e = np.zeros(k)
+        e[j] = h[j]
+        out[:, j] = (grad(phi + e) - grad(phi - e)) / (2 * h[j])
+    return 0.5 * (out + out.T)

@@ -1,0 +1,266 @@
+"""BG/NBD model (Fader, Hardie & Lee 2005, "Counting Your Customers the Easy Way").
+
+Purchases follow a Poisson process with rate lambda ~ Gamma(r, alpha); after each purchase the
+customer drops out with probability p ~ Beta(a, b). Per customer with (x, t_x, T):
+
+    LL = ln G(r+x) - ln G(r) + r ln(alpha) + ln B(a, b+x) - ln B(a, b)
+         + ln[ (alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x) ]
+
+The fit maximises the weighted sum over de-duplicated rows on log-parameters with the analytic
+gradient and Hessian; terms that depend only on x are summed per distinct x.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from . import _fit
+from ._rows import ArrayLike, as_float, check_rfm, compress
+
+__all__ = [
+    "PARAM_NAMES",
+    "BGNBDFit",
+    "conditional_expected_purchases",
+    "expected_purchases_new_customer",
+    "fit",
+    "log_likelihood",
+    "p_alive",
+]
+
+PARAM_NAMES = ("r", "alpha", "a", "b")
+
+
+class _Data:
+    """Weighted, de-duplicated rows with everything that does not depend on the parameters."""
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> None:
+        self.x, self.t_x = x, t_x
+        self.w_total = float(w.sum())
+        self.ux, inv = np.unique(x, return_inverse=True)
+        self.wx = np.bincount(inv, weights=w)  # weight per distinct x, for the x-only terms
+        self.T, self.w, self.wxT = T, w, w * x  # all rows: the -(r+x) ln(alpha+T) term
+        pos = x > 0
+        self.xp, self.tp, self.Tp, self.wp = x[pos], t_x[pos], T[pos], w[pos]
+
+
+def _fgh(theta: np.ndarray, d: _Data, need_hess: bool = True) -> tuple[float, np.ndarray, np.ndarray]:
+    """Total log-likelihood, its gradient and Hessian in natural parameters (r, alpha, a, b)."""
+    r, alpha, a, b = theta
+    u = d.ux
+    # x-only terms, once per distinct x
+    ll = d.wx @ (
+        special.gammaln(r + u) - special.gammaln(r) + r * np.log(alpha)
+        + special.gammaln(a + b) + special.gammaln(b + u) - special.gammaln(b) - special.gammaln(a + b + u)
+    )
+    dg_ab, dg_abu = special.digamma(a + b), special.digamma(a + b + u)
+    g = np.array([
+        d.wx @ (special.digamma(r + u) - special.digamma(r) + np.log(alpha)),
+        d.w_total * r / alpha,
+        d.wx @ (dg_ab - dg_abu),
+        d.wx @ (dg_ab + special.digamma(b + u) - special.digamma(b) - dg_abu),
+    ])
+    H = np.zeros((4, 4))  # upper triangle only; mirrored at the end
+    outer = np.zeros((4, 4))  # full symmetric s(1-s) grad(A) grad(A)^T part
+    if need_hess:
+        tg_ab, tg_abu = special.polygamma(1, a + b), special.polygamma(1, a + b + u)
+        H[0, 0] = d.wx @ (special.polygamma(1, r + u) - special.polygamma(1, r))
+        H[0, 1] = d.w_total / alpha
+        H[1, 1] = -d.w_total * r / alpha**2
+        H[2, 2] = H[2, 3] = d.wx @ (tg_ab - tg_abu)
+        H[3, 3] = d.wx @ (tg_ab + special.polygamma(1, b + u) - special.polygamma(1, b) - tg_abu)
+
+    # -(r+x) ln(alpha+T) on every row
+    inv_aT = 1.0 / (alpha + d.T)
+    ll -= r * (d.w @ np.log(alpha + d.T)) + d.wxT @ np.log(alpha + d.T)
+    s_w_inv = d.w @ inv_aT
+    s_wx_inv = d.wxT @ inv_aT
+    g[0] -= d.w @ np.log(alpha + d.T)
+    g[1] -= r * s_w_inv + s_wx_inv
+    if need_hess:
+        H[0, 1] -= s_w_inv
+        H[1, 1] += r * (d.w @ inv_aT**2) + d.wxT @ inv_aT**2
+
+    # softplus(A) for x > 0 rows, A = ln a - ln(b+x-1) + (r+x)(ln(alpha+T) - ln(alpha+t_x))
+    if len(d.xp):
+        x, w = d.xp, d.wp
+        rx = r + x
+        iT, it = 1.0 / (alpha + d.Tp), 1.0 / (alpha + d.tp)
+        D = np.log((alpha + d.Tp) * it)
+        ib = 1.0 / (b + x - 1.0)
+        A = np.log(a) + np.log(ib) + rx * D
+        ll += w @ (np.maximum(A, 0.0) + np.log1p(np.exp(-np.abs(A))))
+        s = special.expit(A)
+        ws = w * s
+        dA_dalpha = rx * (iT - it)
+        g += np.array([ws @ D, ws @ dA_dalpha, ws.sum() / a, -(ws @ ib)])
+        if need_hess:
+            G = np.column_stack([D, dA_dalpha, np.full_like(D, 1.0 / a), -ib])
+            outer = (G * (ws * (1.0 - s))[:, None]).T @ G
+            H[0, 1] += ws @ (iT - it)
+            H[1, 1] += ws @ (rx * (it**2 - iT**2))
+            H[2, 2] -= ws.sum() / a**2
+            H[3, 3] += ws @ ib**2
+    H = H + np.triu(H, 1).T + outer
+    return float(ll), g, H
+
+
+def log_likelihood(
+    params: dict[str, float] | tuple[float, float, float, float],
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    weights: ArrayLike | None = None,
+) -> float:
+    """Weighted total BG/NBD log-likelihood at ``params`` (r, alpha, a, b)."""
+    theta = _theta(params)
+    x, t_x, t_cal = check_rfm(frequency, recency, T)
+    w = np.ones(len(x)) if weights is None else as_float(weights, "weights")
+    return _fgh(theta, _Data(x, t_x, t_cal, w), need_hess=False)[0]
+
+
+def _theta(params: dict[str, float] | tuple[float, ...] | np.ndarray) -> np.ndarray:
+    if isinstance(params, dict):
+        return np.array([params[k] for k in PARAM_NAMES], dtype=float)
+    return np.asarray(params, dtype=float)
+
+
+def _starts(d: _Data, rng: np.random.Generator) -> list[np.ndarray]:
+    """Starting points on log scale: a moment-style guess, a subsample fit, then lifetimes' ones."""
+    mean_T = max(float(d.w @ d.T) / d.w_total, 1e-3)
+    mean_x = float(d.wx @ d.ux) / d.w_total
+    guess = np.log([1.0, max(mean_T / max(mean_x, 0.05), 1e-3), 1.0, 2.0])
+    return [guess, np.zeros(4), np.log([0.5, 5.0, 0.5, 2.0])]
+
+
+def _subsample(d: _Data, size: int, rng: np.random.Generator) -> _Data | None:
+    """Thin customers binomially to ~size (unbiased) to get a cheap warm start on big data."""
+    if d.w_total <= 4 * size or np.any(d.w != np.rint(d.w)):
+        return None
+    ws = rng.binomial(d.w.astype(np.int64), size / d.w_total).astype(float)
+    keep = ws > 0
+    return _Data(d.x[keep], d.t_x[keep], d.T[keep], ws[keep])
+
+
+class BGNBDFit(_fit.FitResult):
+    """Fitted BG/NBD model: parameters, log-likelihood, SEs, plus per-customer predictions."""
+
+    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
+        """P(alive) per customer (see module function :func:`p_alive`)."""
+        return p_alive(self.params, frequency, recency, T)
+
+    def expected_purchases(
+        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> np.ndarray:
+        """Expected purchases in the next ``t`` weeks per customer."""
+        return conditional_expected_purchases(self.params, t, frequency, recency, T)
+
+
+def fit(
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    weights: ArrayLike | None = None,
+    *,
+    seed: int = 0,
+) -> BGNBDFit:
+    """Maximum-likelihood BG/NBD fit; identical (x, t_x, T) rows are merged into weights first.
+
+    Standard errors come from the inverse analytic Hessian of the negative log-likelihood.
+    """
+    x, t_x, t_cal = check_rfm(frequency, recency, T)
+    (ux, ut, uT), w = compress([x, t_x, t_cal], None if weights is None else as_float(weights, "weights"))
+    data = _Data(ux, ut, uT, w)
+    rng = np.random.default_rng(seed)
+
+    def make_objective(dd: _Data) -> _fit.Objective:
+        sc = 1.0 / dd.w_total  # why: optimise the mean, so tolerances don't depend on n
+
+        def objective(phi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+            theta = np.exp(phi)
+            ll, g, H = _fgh(theta, dd)
+            return -ll * sc, -g * theta * sc, -_fit.log_hessian_from_natural(theta, g, H) * sc
+
+        return objective
+
+    starts = _starts(data, rng)
+    sub = _subsample(data, 50_000, rng)
+    if sub is not None:  # warm start: the full data then needs only a few Newton steps
+        phi_sub, ok, _, _ = _fit.minimize_log_params(make_objective(sub), starts, has_hessian=True)
+        if ok:
+            starts = [phi_sub, *starts]
+    phi, converged, method, nit = _fit.minimize_log_params(
+        make_objective(data), starts, has_hessian=True
+    )
+    theta = np.exp(phi)
+    ll, g, H = _fgh(theta, data)
+    cov = _fit.covariance_from_hessian(-H)
+    return BGNBDFit(
+        params=dict(zip(PARAM_NAMES, map(float, theta), strict=True)),
+        log_likelihood=ll,
+        standard_errors=_fit.standard_errors(PARAM_NAMES, cov),
+        covariance=cov,
+        n_customers=data.w_total,
+        n_rows=len(ux),
+        converged=converged,
+        method=method,
+        iterations=nit,
+    )
+
+
+def p_alive(
+    params: dict[str, float] | tuple[float, float, float, float],
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+) -> np.ndarray:
+    """P(still alive at T | x, t_x, T) = 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))."""
+    r, alpha, a, b = _theta(params)
+    x, t_x, t_cal = check_rfm(frequency, recency, T)
+    with np.errstate(divide="ignore", over="ignore"):
+        log_odds = (
+            np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300))
+            + (r + x) * np.log((alpha + t_cal) / (alpha + t_x))
+        )
+    return np.where(x > 0, special.expit(-log_odds), 1.0)
+
+
+def _bracket(theta: np.ndarray, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """(a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)], with the
+    Euler transform 2F1(.) (1-z)^(r+x) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z) for stability."""
+    r, alpha, a, b = theta
+    if abs(a - 1.0) < 1e-7:  # removable singularity at a = 1
+        a = 1.0 + 1e-7
+    if t <= 0:
+        return np.zeros_like(T, dtype=float)
+    z = t / (alpha + T + t)
+    c = a + b + x - 1.0
+    inner = np.exp((a - 1.0) * np.log1p(-z)) * special.hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
+    return c / (a - 1.0) * (1.0 - inner)
+
+
+def conditional_expected_purchases(
+    params: dict[str, float] | tuple[float, float, float, float],
+    t: float,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+) -> np.ndarray:
+    """E[purchases in (T, T+t] | x, t_x, T] (FHL 2005 eq. 10): bracket(x, T, t) * P(alive)."""
+    theta = _theta(params)
+    x, t_x, t_cal = check_rfm(frequency, recency, T)
+    return _bracket(theta, float(t), x, t_cal) * p_alive(theta, x, t_x, t_cal)
+
+
+def expected_purchases_new_customer(
+    params: dict[str, float] | tuple[float, float, float, float], t: ArrayLike
+) -> np.ndarray:
+    """E[X(t)] for a newly acquired customer: (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]."""
+    r, alpha, a, b = _theta(params)
+    if abs(a - 1.0) < 1e-7:
+        a = 1.0 + 1e-7
+    tt = as_float(t, "t")
+    z = tt / (alpha + tt)
+    return (a + b - 1.0) / (a - 1.0) * (
+        1.0 - (alpha / (alpha + tt)) ** r * special.hyp2f1(r, b, a + b - 1.0, z)
+    )

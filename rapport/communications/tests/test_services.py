@@ -1,0 +1,46 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from rapport.communications.selectors import remembered_details
+from rapport.communications.services import detail_add, detail_archive, interaction_log
+from rapport.core.timeline import customer_timeline
+
+pytestmark = pytest.mark.django_db
+
+
+def test_details_mentioned_in_a_call_are_remembered_pinned_first(make_customer, agent):
+    c = make_customer()
+    interaction_log(by=agent, customer_id=c.pk, kind="call", direction="inbound", summary="Order question",
+                    details=[{"text": "Daughter's wedding in May", "kind": "family_event"}])
+    detail_add(by=agent, customer_id=c.pk, text="Allergic to peanuts", kind="preference", pinned=True)
+    texts = [d.text for d in remembered_details(customer_id=c.pk)]
+    assert texts == ["Allergic to peanuts", "Daughter's wedding in May"]
+
+
+def test_archived_details_leave_the_top_of_the_page(make_customer, agent):
+    c = make_customer()
+    d = detail_add(by=agent, customer_id=c.pk, text="Call back on Friday", kind="request")
+    detail_archive(by=agent, detail_id=d.pk)
+    assert remembered_details(customer_id=c.pk) == []
+
+
+def test_bad_interaction_is_refused(make_customer, agent):
+    c = make_customer()
+    with pytest.raises(ValidationError):
+        interaction_log(by=agent, customer_id=c.pk, kind="telepathy", direction="inbound", summary="x")
+    with pytest.raises(ValidationError):
+        interaction_log(by=agent, customer_id=c.pk, kind="call", direction="inbound", summary="  ")
+
+
+def test_timeline_merges_orders_interactions_and_changes_newest_first(make_customer, make_product, agent):
+    from rapport.sales.services import order_create
+
+    c = make_customer()
+    p = make_product()
+    order_create(by=agent, customer_id=c.pk, lines=[{"product_id": p.pk, "quantity": 1}])
+    interaction_log(by=agent, customer_id=c.pk, kind="visit", direction="outbound", summary="Installed it")
+    entries = customer_timeline(c.pk)
+    kinds = {e.kind for e in entries}
+    assert {"order", "interaction", "change"} <= kinds
+    times = [e.time for e in entries]
+    assert times == sorted(times, reverse=True)

@@ -1,0 +1,39 @@
+"""Birthdays in the Gregorian and the Chinese lunar calendar."""
+
+from datetime import date
+
+from lunardate import LunarDate
+
+
+def lunar_of(day: date) -> tuple[int, int, bool]:
+    """(lunar month, lunar day, leap month?) of a Gregorian date."""
+    lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
+    return lunar.month, lunar.day, lunar.is_leap_month
+
+
+def next_birthday(birthday: date, *, lunar: bool, today: date | None = None) -> date:
+    """The next Gregorian date (today included) on which the birthday falls.
+
+    A lunar birthday on the 30th of a month that has 29 days this year is kept on the 29th;
+    a birthday in a leap month is celebrated in the ordinary month of that number.
+    """
+    today = today or date.today()
+    if not lunar:
+        for year in (today.year, today.year + 1):
+            try:
+                candidate = birthday.replace(year=year)
+            except ValueError:  # 29 February in a common year
+                candidate = date(year, 3, 1)
+            if candidate >= today:
+                return candidate
+    month, day, _leap = lunar_of(birthday)
+    for year in (today.year - 1, today.year, today.year + 1):
+        for d in (day, day - 1):
+            try:
+                candidate = LunarDate(year, month, d).to_solar_date()
+            except ValueError:
+                continue
+            if candidate >= today:
+                return candidate
+            break
+    raise ValueError("no birthday found")  # unreachable for valid dates
