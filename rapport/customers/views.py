@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +12,8 @@ from rapport.communications import services as comms
 from rapport.communications.selectors import remembered_details
 from rapport.core.exceptions import ConflictError
 from rapport.core.forms import add_service_errors
-from rapport.core.selectors import object_changes
+from rapport.core.models import ObjectChange
+from rapport.core.selectors import labelled_changes
 from rapport.core.timeline import customer_timeline
 from rapport.customers import selectors, services
 from rapport.customers.choices import CustomerSource, Gender, Language
@@ -134,7 +134,8 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @perm("core.view_objectchange")
 def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
-    changes = object_changes(content_type_id=ContentType.objects.get_for_model(Customer).pk, object_id=pk, limit=500)
+    rows = ObjectChange.objects.filter(customer_id=pk).select_related("content_type").order_by("-time")[:500]
+    changes = [(c, labelled_changes(c)) for c in rows]
     return render(request, "customers/history.html", {"customer": customer, "changes": changes})
 
 

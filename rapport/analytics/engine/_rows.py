@@ -33,20 +33,57 @@ def check_rfm(
     return x, t_x, t_cal
 
 
-_GRID_BITS = 21  # three 21-bit codes pack into one int64 key
+_GRID_BITS = 21  # whole-number/whole-day codes below 2**21 need no sort to encode
 _GRID_MAX = 1 << _GRID_BITS
 
 
-def _grid_codes(col: np.ndarray) -> np.ndarray | None:
-    """Exact non-negative integer codes for a column of whole numbers or whole days in weeks
-    (k / 7), else None. Why: packing codes into one int64 makes de-duplication a plain sort."""
-    for scale in (1.0, 7.0):
-        k = np.rint(col * scale)
-        if k.size and (k.min() < 0 or k.max() >= _GRID_MAX):
-            return None
-        if np.array_equal(k / scale, col):
-            return k.astype(np.int64)
-    return None
+class _Codes:
+    """Exact non-negative integer codes of one float column and how to decode them."""
+
+    def __init__(self, col: np.ndarray) -> None:
+        self.scale: float | None = None
+        self.values: np.ndarray | None = None
+        for scale in (1.0, 7.0):  # whole numbers, or whole days expressed in weeks (k / 7)
+            k = np.rint(col * scale)
+            if k.size and k.min() >= 0 and k.max() < _GRID_MAX and np.array_equal(k / scale, col):
+                self.codes, self.scale = k.astype(np.int64), scale
+                break
+        else:  # dense rank of the exact float (+0.0 folds -0.0 into 0.0)
+            self.values, self.codes = np.unique(col + 0.0, return_inverse=True)
+            self.codes = self.codes.astype(np.int64)
+        self.bits = max(int(self.codes.max()).bit_length(), 1) if self.codes.size else 1
+
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        if self.values is not None:
+            return self.values[codes]
+        assert self.scale is not None
+        return codes / self.scale  # reproduces the input floats bit for bit (checked above)
+
+
+def _pack(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, list[_Codes]] | None:
+    """One exact int64 key per row (column codes side by side), or None if over 63 bits.
+
+    Why: de-duplicating one int64 column is a plain sort, far cheaper than a multi-column group-by.
+    """
+    if not len(columns) or not len(columns[0]):
+        return None
+    coded = [_Codes(c) for c in columns]
+    if sum(c.bits for c in coded) > 63:
+        return None
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for c in coded:
+        key = (key << c.bits) | c.codes
+    return key, coded
+
+
+def _unpack(keys: np.ndarray, coded: list[_Codes]) -> list[np.ndarray]:
+    """Inverse of :func:`_pack`."""
+    out: list[np.ndarray] = []
+    shift = sum(c.bits for c in coded)
+    for c in coded:
+        shift -= c.bits
+        out.append(c.decode((keys >> shift) & ((1 << c.bits) - 1)))
+    return out
 
 
 def compress(
@@ -61,19 +98,17 @@ def compress(
     w = None if weights is None else as_float(weights, "weights")
     if w is not None and np.any(w < 0):
         raise ValueError("weights must be non-negative")
-    codes = [_grid_codes(c) for c in columns] if len(columns) <= 3 else [None]
-    if n and all(c is not None for c in codes):
-        key = np.zeros(n, dtype=np.int64)
-        for c in codes:
-            key = (key << _GRID_BITS) | c  # type: ignore[operator]
+    packed = _pack(columns)
+    if packed is not None:
+        key, coded = packed
         if w is None:
-            uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
+            uniq, counts = np.unique(key, return_counts=True)  # a plain sort, no argsort
             out_w = counts.astype(float)
         else:
-            uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            uniq, inverse = np.unique(key, return_inverse=True)
             out_w = np.bincount(inverse, weights=w, minlength=len(uniq))
         keep = out_w > 0
-        return [c[first][keep] for c in columns], out_w[keep]
+        return _unpack(uniq[keep], coded), out_w[keep]
     names = [f"c{i}" for i in range(len(columns))]
     frame = pl.DataFrame({**dict(zip(names, columns, strict=True)), "w": np.ones(n) if w is None else w})
     grouped = (
@@ -87,6 +122,10 @@ def factorize(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.ndarr
 
     Why: scoring computes each distinct (x, t_x, T) once and broadcasts back with ``inverse``.
     """
+    packed = _pack(columns)
+    if packed is not None:
+        uniq, inverse = np.unique(packed[0], return_inverse=True)
+        return _unpack(uniq, packed[1]), inverse.astype(np.int64)
     names = [f"c{i}" for i in range(len(columns))]
     frame = pl.DataFrame(dict(zip(names, columns, strict=True))).with_row_index("_i")
     grouped = frame.group_by(names).agg(pl.col("_i"))

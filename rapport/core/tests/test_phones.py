@@ -1,3 +1,5 @@
+import contextlib
+
 import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
@@ -59,8 +61,6 @@ def test_email_is_lowercased_and_validated():
 
 @given(st.emails())
 def test_valid_emails_are_accepted(address):
-    try:
+    # Django is stricter than RFC 5322 on some exotic forms; those must fail cleanly, not crash.
+    with contextlib.suppress(ValidationError):
         assert normalize_email(address) == address.strip().lower()
-    except ValidationError:
-        # Django is stricter than RFC 5322 on some exotic forms (e.g. quoted local parts).
-        pass
