@@ -84,7 +84,7 @@ lint: install-test
 	$(VENV)/bin/ruff format --check rapport bench
 
 messages: install
-	$(RAPPORT) makemessages --all --no-obsolete --ignore='.venv/*' --ignore='bench/*'
+	cd rapport && ../$(RAPPORT) makemessages -l zh_Hans -l zh_Hant -l sk --no-obsolete --ignore='analytics/engine/*'
 
 clean:
 	rm -rf $(VENV) var staticfiles

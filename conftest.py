@@ -98,3 +98,51 @@ def make_product(db, make_user):
         return product_create(by=staff, **fields)
 
     return make
+
+
+# Browser tests ------------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = __import__("pathlib").Path(__file__).parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Browser tests need Debian's chromium at {CHROMIUM}: `make test` installs it.")
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
+    # around it are ordinary synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def logged_in_page(page, live_server, make_user):
+    make_user("manager", username="browser-manager", password="a browser passphrase")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "browser-manager")
+    page.fill("input[name=password]", "a browser passphrase")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/customers/")
+    return page

@@ -11,6 +11,7 @@ from rapport.core.exceptions import ConflictError, ValidationError
 from rapport.core.models import ObjectChange
 from rapport.core.names import display_name, fold, search_terms
 from rapport.core.services import diff, record_change, snapshot
+from rapport.customers.choices import Channel, ConsentMethod
 from rapport.customers.models import (
     Customer,
     CustomerAddress,
@@ -23,13 +24,13 @@ from rapport.customers.models import (
     Tag,
 )
 from rapport.customers.validation import (
+    check_lengths,
+    clean_addresses,
     clean_buying_role,
     clean_customer_fields,
     clean_emails,
     clean_phones,
 )
-
-ADDRESS_FIELDS = ("kind", "line1", "line2", "city", "region", "postal_code", "country")
 
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
@@ -82,10 +83,7 @@ def _set_contacts(customer: Customer, phones, emails, addresses) -> None:
         customer.primary_email = next((e["address"] for e in emails if e["is_primary"]), "")
     if addresses is not None:
         customer.addresses.all().delete()
-        CustomerAddress.objects.bulk_create(
-            CustomerAddress(customer=customer, **{k: a.get(k) or "" for k in ADDRESS_FIELDS if k in a or k == "line1"})
-            for a in addresses
-        )
+        CustomerAddress.objects.bulk_create(CustomerAddress(customer=customer, **a) for a in addresses)
 
 
 def _set_tags(customer: Customer, tags: Iterable[str] | None) -> None:
@@ -114,12 +112,13 @@ def customer_create(
     clean = clean_customer_fields(fields)
     phone_rows = clean_phones(phones or [])
     email_rows = clean_emails(emails or [])
+    address_rows = clean_addresses(addresses or [])
     _check_referrer(clean.get("referred_by_id"))
     clean.setdefault("customer_since", timezone.localdate())
     customer = Customer(**clean, created_by=by if getattr(by, "is_authenticated", False) else None)
     apply_names(customer)
     customer.save()
-    _set_contacts(customer, phone_rows, email_rows, addresses or [])
+    _set_contacts(customer, phone_rows, email_rows, address_rows)
     _set_tags(customer, tags)
     customer.save(update_fields=["primary_phone", "primary_email"])
     index_customer(customer)
@@ -153,13 +152,14 @@ def customer_update(
     clean = clean_customer_fields(fields, partial=True)
     phone_rows = clean_phones(phones) if phones is not None else None
     email_rows = clean_emails(emails) if emails is not None else None
+    address_rows = clean_addresses(addresses) if addresses is not None else None
     if "referred_by_id" in clean:
         _check_referrer(clean["referred_by_id"], customer.pk)
     before = customer_snapshot(customer)
     for name, value in clean.items():
         setattr(customer, name, value)
     apply_names(customer)
-    _set_contacts(customer, phone_rows, email_rows, addresses)
+    _set_contacts(customer, phone_rows, email_rows, address_rows)
     _set_tags(customer, tags)
     changes = diff(before, customer_snapshot(customer))
     if not changes:
@@ -203,6 +203,11 @@ def consent_set(
     *, customer: Customer, channel: str, granted: bool, method: str, by: Any, note: str = "", at=None
 ) -> MarketingConsent:
     """Record a customer's yes or no for a channel, with when and how they said it."""
+    from django.utils.translation import gettext as _
+
+    for value, choices, field in ((channel, Channel, "channel"), (method, ConsentMethod, "method")):
+        if value not in choices.values:
+            raise ValidationError({field: [_("“%(value)s” is not one of the choices.") % {"value": value}]})
     at = at or timezone.now()
     current = MarketingConsent.objects.filter(customer=customer, channel=channel).first()
     before = None if current is None else current.granted
@@ -245,6 +250,15 @@ def clean_organisation_fields(data: dict[str, Any], *, partial: bool = False) ->
                 errors[name] = exc.messages
     if "external_id" in clean:
         clean["external_id"] = clean["external_id"] or None
+    if clean.get("website"):
+        from django.core.validators import URLValidator
+
+        try:
+            URLValidator()(clean["website"])
+        except ValidationError:
+            errors["website"] = [_("Enter a valid web address, e.g. https://example.com.")]
+    for name, msgs in check_lengths(Organisation, clean).items():
+        errors.setdefault(name, msgs)
     if errors:
         raise ValidationError(errors)
     return {k: ("" if v is None and k != "external_id" else v) for k, v in clean.items()}

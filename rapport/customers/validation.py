@@ -127,6 +127,45 @@ def clean_emails(items: list[dict[str, Any] | str]) -> list[dict[str, Any]]:
     return out
 
 
+def check_lengths(model, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Errors for text values longer than the model's column allows."""
+    errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        limit = getattr(model._meta.get_field(name), "max_length", None) if name in _field_names(model) else None
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[name] = [_("At most %(n)d characters.") % {"n": limit}]
+    return errors
+
+
+def _field_names(model) -> set[str]:
+    return {f.name for f in model._meta.concrete_fields}
+
+
+def clean_addresses(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Addresses with known fields only, a first line, a known kind and a 2-letter country."""
+    from rapport.customers.choices import AddressKind
+    from rapport.customers.models import CustomerAddress
+
+    fields = ("kind", "line1", "line2", "city", "region", "postal_code", "country")
+    out: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for item in items:
+        row = {k: (str(item.get(k) or "")).strip() for k in fields}
+        row["kind"] = row["kind"] or AddressKind.HOME
+        row["country"] = row["country"].upper()
+        if not row["line1"]:
+            problems.append(_("An address needs its first line."))
+        if row["kind"] not in AddressKind.values:
+            problems.append(_("“%(value)s” is not one of the choices.") % {"value": row["kind"]})
+        if row["country"] and (len(row["country"]) != 2 or not row["country"].isalpha()):
+            problems.append(_("Use the two-letter country code, e.g. CN, TW or SK."))
+        problems.extend(m for msgs in check_lengths(CustomerAddress, row).values() for m in msgs)
+        out.append(row)
+    if problems:
+        raise ValidationError({"addresses": problems})
+    return out
+
+
 def clean_buying_role(value: str) -> str:
     if value not in BuyingRole.values:
         raise ValidationError({"buying_role": [_("“%(value)s” is not one of the choices.") % {"value": value}]})

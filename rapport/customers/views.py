@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.communications import services as comms
+from rapport.communications.models import RememberedDetail
 from rapport.communications.selectors import remembered_details
 from rapport.core.exceptions import ConflictError
 from rapport.core.forms import add_service_errors
@@ -167,9 +168,8 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
 @perm("communications.change_remembereddetail")
 @require_POST
 def detail_archive(request: HttpRequest, pk: int, detail_pk: int) -> HttpResponse:
-    detail = comms.detail_archive(by=request.user, detail_id=detail_pk)
-    if detail.customer_id != pk:
-        return HttpResponse(status=404)
+    get_object_or_404(RememberedDetail, pk=detail_pk, customer_id=pk)
+    comms.detail_archive(by=request.user, detail_id=detail_pk)
     return redirect("customers:detail", pk=pk)
 
 

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Max, Min, Sum
 from django.urls import reverse
@@ -20,7 +20,9 @@ class KeyFigures:
 
     @property
     def average_order_value(self) -> Decimal | None:
-        return (self.total_spent / self.orders).quantize(Decimal("0.01")) if self.orders else None
+        if not self.orders:
+            return None
+        return (self.total_spent / self.orders).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def customer_key_figures(*, customer_id: int) -> KeyFigures:

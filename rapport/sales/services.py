@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from rapport.core.choices import ChangeAction
 from rapport.core.exceptions import ConflictError, ValidationError
 from rapport.core.services import diff, record_change, snapshot
+from rapport.sales.choices import OrderStatus, SalesChannel
 from rapport.sales.models import Order, OrderLine, Product, Return
 
 PRODUCT_FIELDS = ("sku", "name", "category", "price", "unit_cost", "active")
@@ -26,6 +27,11 @@ def to_decimal(value: Any, field: str, *, minimum: Decimal | None = Decimal("0")
     if minimum is not None and number < minimum:
         raise ValidationError({field: [_("The value must not be negative.")]})
     return number.quantize(Decimal("0.01")) if field != "quantity" else number
+
+
+def _check_choice(value: str, choices, field: str) -> None:
+    if value not in choices.values:
+        raise ValidationError({field: [_("“%(value)s” is not one of the choices.") % {"value": value}]})
 
 
 def clean_product_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -118,6 +124,9 @@ def order_create(
     """An order with its lines; totals and cost are summed from the lines."""
     if not lines:
         raise ValidationError({"lines": [_("An order needs at least one line.")]})
+    _check_choice(status, OrderStatus, "status")
+    if channel:
+        _check_choice(channel, SalesChannel, "channel")
     products = Product.objects.in_bulk({int(li["product_id"]) for li in lines if li.get("product_id")})
     order_lines = price_lines(lines, products)
     order = Order(

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
+LOG_BOUND = 20.0  # |log parameter| limit: exp(20) ~ 5e8 means "no heterogeneity left to estimate"
+
 # objective(phi) -> (mean negative log-likelihood, gradient, Hessian or None) on log-parameters
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray | None]]
 
@@ -56,7 +58,10 @@ class _Cached:
             with np.errstate(all="ignore"):
                 f, g, h = self.objective(np.asarray(phi, dtype=float))
             if not np.isfinite(f) or not np.all(np.isfinite(g)):
-                f, g = np.inf, np.zeros_like(phi)  # why: lets line searches back off from bad regions
+                f, g = (
+                    np.inf,
+                    np.zeros_like(phi),
+                )  # why: lets line searches back off from bad regions
             self.phi, self.value = np.array(phi, dtype=float), (f, g, h)
         return self.value
 
@@ -77,43 +82,69 @@ def minimize_log_params(
     *,
     has_hessian: bool,
     gtol: float = 1e-9,
+    n_rows: int = 0,
+    value_only: Callable[[np.ndarray], float] | None = None,
 ) -> tuple[np.ndarray, bool, str, int]:
     """Minimise ``objective`` over log-parameters from each start until one converges.
 
-    Order: trust-region Newton (``trust-exact``, when an analytic Hessian exists), then L-BFGS-B,
-    then Nelder-Mead; returns (phi, converged, method, iterations) of the best attempt.
+    Per start: trust-region Newton (``trust-exact``, when an analytic Hessian exists), then
+    L-BFGS-B. If no start converges and the data are small (<= 50,000 rows), a bounded
+    Nelder-Mead polish (on ``value_only`` when given: no gradient needed) runs from the best point.
+    Returns (phi, converged, method, iterations). A fit whose parameters run off to the bounds
+    (exp(+-20): the data carry no heterogeneity to estimate) is returned as not converged.
     """
     cached = _Cached(objective)
-    bounds = [(-20.0, 20.0)] * len(starts[0])  # why: keeps exp(phi) finite in L-BFGS-B
-    best: tuple[float, np.ndarray, bool, str, int] | None = None
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(starts[0])  # why: keeps exp(phi) finite
+    best: tuple[float, np.ndarray, str, int] | None = None
+
+    def converged(phi: np.ndarray) -> bool:
+        f, g, _ = cached(phi)
+        inside = np.all(np.abs(phi) < LOG_BOUND - 0.5)
+        return bool(np.isfinite(f) and inside and np.max(np.abs(g)) < max(1e3 * gtol, 1e-6))
+
     for start in starts:
-        attempts: list[str] = (["trust-exact"] if has_hessian else []) + ["L-BFGS-B", "Nelder-Mead"]
-        for method in attempts:
+        for method in (["trust-exact"] if has_hessian else []) + ["L-BFGS-B"]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if method == "trust-exact":
                     res = optimize.minimize(
-                        cached.f, start, jac=cached.g, hess=cached.h, method=method,
+                        cached.f,
+                        start,
+                        jac=cached.g,
+                        hess=cached.h,
+                        method=method,
                         options={"gtol": gtol, "maxiter": 200},
-                    )
-                elif method == "L-BFGS-B":
-                    res = optimize.minimize(
-                        cached.f, start, jac=cached.g, method=method, bounds=bounds,
-                        options={"gtol": gtol, "ftol": 1e-15, "maxiter": 2000},
                     )
                 else:
                     res = optimize.minimize(
-                        cached.f, start, method=method,
-                        options={"xatol": 1e-9, "fatol": 1e-14, "maxiter": 20000, "maxfev": 40000},
+                        cached.f,
+                        start,
+                        jac=cached.g,
+                        method=method,
+                        bounds=bounds,
+                        options={"gtol": gtol, "ftol": 1e-15, "maxiter": 2000},
                     )
-            f, g, _ = cached(res.x)
-            ok = bool(np.isfinite(f) and np.max(np.abs(g)) < max(1e3 * gtol, 1e-6))
+            phi = np.clip(res.x, -LOG_BOUND, LOG_BOUND)
+            f = cached.f(phi)
             if best is None or f < best[0] - 1e-14:
-                best = (f, np.array(res.x), ok, method, int(res.get("nit", 0)))
-            if ok:
-                return best[1], True, best[3], best[4]
+                best = (f, phi, method, int(res.get("nit", 0)))
+            if converged(phi):
+                return phi, True, method, best[3]
     assert best is not None
-    return best[1], best[2], best[3], best[4]
+    if n_rows <= 50_000 and np.isfinite(best[0]):
+        fun = value_only or cached.f
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            res = optimize.minimize(
+                lambda p: fun(p) if np.all(np.isfinite(p)) else np.inf,
+                best[1],
+                method="Nelder-Mead",
+                bounds=bounds,
+                options={"xatol": 1e-8, "fatol": 1e-13, "maxfev": 3000},
+            )
+        if np.isfinite(res.fun) and cached.f(res.x) < best[0]:
+            best = (cached.f(res.x), np.array(res.x), "Nelder-Mead", int(res.get("nit", 0)))
+    return best[1], converged(best[1]), best[2], best[3]
 
 
 def covariance_from_hessian(hessian: np.ndarray) -> np.ndarray:

@@ -110,9 +110,16 @@ def compress(
         keep = out_w > 0
         return _unpack(uniq[keep], coded), out_w[keep]
     names = [f"c{i}" for i in range(len(columns))]
-    frame = pl.DataFrame({**dict(zip(names, columns, strict=True)), "w": np.ones(n) if w is None else w})
+    frame = pl.DataFrame(
+        {**dict(zip(names, columns, strict=True)), "w": np.ones(n) if w is None else w}
+    )
     grouped = (
-        frame.lazy().group_by(names).agg(pl.col("w").sum()).filter(pl.col("w") > 0).sort(names).collect()
+        frame.lazy()
+        .group_by(names)
+        .agg(pl.col("w").sum())
+        .filter(pl.col("w") > 0)
+        .sort(names)
+        .collect()
     )
     return [grouped[c].to_numpy() for c in names], grouped["w"].to_numpy()
 

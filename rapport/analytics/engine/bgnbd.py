@@ -44,22 +44,31 @@ class _Data:
         self.xp, self.tp, self.Tp, self.wp = x[pos], t_x[pos], T[pos], w[pos]
 
 
-def _fgh(theta: np.ndarray, d: _Data, need_hess: bool = True) -> tuple[float, np.ndarray, np.ndarray]:
+def _fgh(
+    theta: np.ndarray, d: _Data, need_hess: bool = True
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Total log-likelihood, its gradient and Hessian in natural parameters (r, alpha, a, b)."""
     r, alpha, a, b = theta
     u = d.ux
     # x-only terms, once per distinct x
     ll = d.wx @ (
-        special.gammaln(r + u) - special.gammaln(r) + r * np.log(alpha)
-        + special.gammaln(a + b) + special.gammaln(b + u) - special.gammaln(b) - special.gammaln(a + b + u)
+        special.gammaln(r + u)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.gammaln(a + b)
+        + special.gammaln(b + u)
+        - special.gammaln(b)
+        - special.gammaln(a + b + u)
     )
     dg_ab, dg_abu = special.digamma(a + b), special.digamma(a + b + u)
-    g = np.array([
-        d.wx @ (special.digamma(r + u) - special.digamma(r) + np.log(alpha)),
-        d.w_total * r / alpha,
-        d.wx @ (dg_ab - dg_abu),
-        d.wx @ (dg_ab + special.digamma(b + u) - special.digamma(b) - dg_abu),
-    ])
+    g = np.array(
+        [
+            d.wx @ (special.digamma(r + u) - special.digamma(r) + np.log(alpha)),
+            d.w_total * r / alpha,
+            d.wx @ (dg_ab - dg_abu),
+            d.wx @ (dg_ab + special.digamma(b + u) - special.digamma(b) - dg_abu),
+        ]
+    )
     H = np.zeros((4, 4))  # upper triangle only; mirrored at the end
     outer = np.zeros((4, 4))  # full symmetric s(1-s) grad(A) grad(A)^T part
     if need_hess:
@@ -169,7 +178,9 @@ def fit(
     Standard errors come from the inverse analytic Hessian of the negative log-likelihood.
     """
     x, t_x, t_cal = check_rfm(frequency, recency, T)
-    (ux, ut, uT), w = compress([x, t_x, t_cal], None if weights is None else as_float(weights, "weights"))
+    (ux, ut, uT), w = compress(
+        [x, t_x, t_cal], None if weights is None else as_float(weights, "weights")
+    )
     data = _Data(ux, ut, uT, w)
     rng = np.random.default_rng(seed)
 
@@ -190,7 +201,7 @@ def fit(
         if ok:
             starts = [phi_sub, *starts]
     phi, converged, method, nit = _fit.minimize_log_params(
-        make_objective(data), starts, has_hessian=True
+        make_objective(data), starts, has_hessian=True, n_rows=len(ux)
     )
     theta = np.exp(phi)
     ll, g, H = _fgh(theta, data)
@@ -219,7 +230,8 @@ def p_alive(
     x, t_x, t_cal = check_rfm(frequency, recency, T)
     with np.errstate(divide="ignore", over="ignore"):
         log_odds = (
-            np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300))
+            np.log(a)
+            - np.log(np.maximum(b + x - 1.0, 1e-300))
             + (r + x) * np.log((alpha + t_cal) / (alpha + t_x))
         )
     return np.where(x > 0, special.expit(-log_odds), 1.0)
@@ -261,6 +273,8 @@ def expected_purchases_new_customer(
         a = 1.0 + 1e-7
     tt = as_float(t, "t")
     z = tt / (alpha + tt)
-    return (a + b - 1.0) / (a - 1.0) * (
-        1.0 - (alpha / (alpha + tt)) ** r * special.hyp2f1(r, b, a + b - 1.0, z)
+    return (
+        (a + b - 1.0)
+        / (a - 1.0)
+        * (1.0 - (alpha / (alpha + tt)) ** r * special.hyp2f1(r, b, a + b - 1.0, z))
     )

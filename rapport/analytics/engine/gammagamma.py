@@ -18,7 +18,13 @@ from scipy import special
 from . import _fit
 from ._rows import ArrayLike, as_float, compress
 
-__all__ = ["PARAM_NAMES", "GammaGammaFit", "conditional_expected_average_value", "fit", "log_likelihood"]
+__all__ = [
+    "PARAM_NAMES",
+    "GammaGammaFit",
+    "conditional_expected_average_value",
+    "fit",
+    "log_likelihood",
+]
 
 PARAM_NAMES = ("p", "q", "gamma")
 
@@ -38,7 +44,9 @@ class _Data:
         self.s_w_logm = float(self.w @ np.log(self.m))
 
 
-def _fgh(theta: np.ndarray, d: _Data, need_hess: bool = True) -> tuple[float, np.ndarray, np.ndarray]:
+def _fgh(
+    theta: np.ndarray, d: _Data, need_hess: bool = True
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Total log-likelihood, gradient and Hessian in natural parameters (p, q, gamma)."""
     p, q, g = theta
     u, wx = d.ux, d.wx
@@ -46,17 +54,22 @@ def _fgh(theta: np.ndarray, d: _Data, need_hess: bool = True) -> tuple[float, np
     log_den = np.log(g + d.xm)
     ll = (
         wx @ (special.gammaln(pu + q) - special.gammaln(pu))
-        - d.w_total * special.gammaln(q) + d.w_total * q * np.log(g)
-        + p * d.s_wx_logxm - d.s_w_logm
-        - p * (d.w @ (d.x * log_den)) - q * (d.w @ log_den)
+        - d.w_total * special.gammaln(q)
+        + d.w_total * q * np.log(g)
+        + p * d.s_wx_logxm
+        - d.s_w_logm
+        - p * (d.w @ (d.x * log_den))
+        - q * (d.w @ log_den)
     )
     psi_puq, psi_pu = special.digamma(pu + q), special.digamma(pu)
     inv_den = 1.0 / (g + d.xm)
-    grad = np.array([
-        wx @ (u * (psi_puq - psi_pu)) + d.s_wx_logxm - d.w @ (d.x * log_den),
-        wx @ psi_puq - d.w_total * special.digamma(q) + d.w_total * np.log(g) - d.w @ log_den,
-        d.w_total * q / g - p * (d.w @ (d.x * inv_den)) - q * (d.w @ inv_den),
-    ])
+    grad = np.array(
+        [
+            wx @ (u * (psi_puq - psi_pu)) + d.s_wx_logxm - d.w @ (d.x * log_den),
+            wx @ psi_puq - d.w_total * special.digamma(q) + d.w_total * np.log(g) - d.w @ log_den,
+            d.w_total * q / g - p * (d.w @ (d.x * inv_den)) - q * (d.w @ inv_den),
+        ]
+    )
     H = np.zeros((3, 3))
     if need_hess:
         t_puq, t_pu = special.polygamma(1, pu + q), special.polygamma(1, pu)
@@ -118,7 +131,9 @@ def fit(
     (ux, um), w = compress([x[keep], m[keep]], w_in)
     data = _Data(ux, um, w)
     if data.w_total <= 0:
-        raise ValueError("Gamma-Gamma needs at least one customer with frequency > 0 and monetary > 0")
+        raise ValueError(
+            "Gamma-Gamma needs at least one customer with frequency > 0 and monetary > 0"
+        )
     sc = 1.0 / data.w_total  # why: optimise the mean, so tolerances don't depend on n
 
     def objective(phi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -129,7 +144,9 @@ def fit(
     # method of moments-ish start: mean spend ~ p gamma / (q - 1)
     mean_m = float(data.w @ data.m) / data.w_total
     starts = [np.log([2.0, 3.0, 2.0 * mean_m / 2.0]), np.zeros(3), np.log([1.0, 1.0, mean_m])]
-    phi, converged, method, nit = _fit.minimize_log_params(objective, starts, has_hessian=True)
+    phi, converged, method, nit = _fit.minimize_log_params(
+        objective, starts, has_hessian=True, n_rows=len(data.x)
+    )
     theta = np.exp(phi)
     ll, _, H = _fgh(theta, data)
     cov = _fit.covariance_from_hessian(-H)

@@ -78,7 +78,9 @@ def _pair_logf(theta: np.ndarray, d: _Data, grad: bool) -> tuple[np.ndarray, np.
     return lf, dlf
 
 
-def _terms(theta: np.ndarray, d: _Data, lf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _terms(
+    theta: np.ndarray, d: _Data, lf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-row L1 = log of the 'alive at T' term, L2 = log of the A0 term, and e = F2 / F1."""
     r, alpha, s, beta = theta
     lT_a, lT_b = np.log(alpha + d.T), np.log(beta + d.T)
@@ -86,7 +88,9 @@ def _terms(theta: np.ndarray, d: _Data, lf: np.ndarray) -> tuple[np.ndarray, np.
     lf1, lf2 = lf[d.i1], lf[d.i2]
     e = np.where(d.has_gap, np.exp(np.minimum(lf2 - lf1, 0.0)), 1.0)
     with np.errstate(divide="ignore"):
-        l2 = np.where(d.has_gap, np.log(s) + lf1 + np.log(-np.expm1(np.minimum(lf2 - lf1, 0.0))), -np.inf)
+        l2 = np.where(
+            d.has_gap, np.log(s) + lf1 + np.log(-np.expm1(np.minimum(lf2 - lf1, 0.0))), -np.inf
+        )
     return l1, l2, e
 
 
@@ -107,19 +111,24 @@ def _value_grad(phi: np.ndarray, d: _Data, grad: bool = True) -> tuple[float, np
     assert dlf is not None
     w1 = d.w * np.exp(l1 - mix)  # weight of the "alive at T" branch = P(alive)
     w2 = d.w - w1
-    g = np.array([
-        r * float(d.wx @ (special.digamma(r + u) - special.digamma(r))) + d.w_total * r * np.log(alpha),
-        d.w_total * r,
-        d.w_total * s * np.log(beta),
-        d.w_total * s,
-    ])
+    g = np.array(
+        [
+            r * float(d.wx @ (special.digamma(r + u) - special.digamma(r)))
+            + d.w_total * r * np.log(alpha),
+            d.w_total * r,
+            d.w_total * s * np.log(beta),
+            d.w_total * s,
+        ]
+    )
     inv_a, inv_b = 1.0 / (alpha + d.T), 1.0 / (beta + d.T)
-    g += np.array([
-        -r * (w1 @ np.log(alpha + d.T)),
-        -alpha * (w1 @ ((r + d.x) * inv_a)),
-        -s * (w1 @ np.log(beta + d.T)),
-        -beta * s * (w1 @ inv_b),
-    ])
+    g += np.array(
+        [
+            -r * (w1 @ np.log(alpha + d.T)),
+            -alpha * (w1 @ ((r + d.x) * inv_a)),
+            -s * (w1 @ np.log(beta + d.T)),
+            -beta * s * (w1 @ inv_b),
+        ]
+    )
     # d log(F1 - F2) = (dlF1 - e dlF2) / (1 - e); rows without a gap carry w2 = 0
     one_minus_e = np.where(d.has_gap, 1.0 - e, 1.0)
     scale = np.where(d.has_gap, w2 / one_minus_e, 0.0)
@@ -186,7 +195,9 @@ def fit(
     inverted and carried to the natural scale by the delta method.
     """
     x, t_x, t_cal = check_rfm(frequency, recency, T)
-    (ux, ut, uT), w = compress([x, t_x, t_cal], None if weights is None else as_float(weights, "weights"))
+    (ux, ut, uT), w = compress(
+        [x, t_x, t_cal], None if weights is None else as_float(weights, "weights")
+    )
     data = _Data(ux, ut, uT, w)
     rng = np.random.default_rng(seed)
 
@@ -198,6 +209,10 @@ def fit(
             return -ll * sc, -g * sc, None
 
         return objective
+
+    def value_only(phi: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            return -_value_grad(phi, data, grad=False)[0] / data.w_total
 
     mean_T = max(float(data.w @ data.T) / data.w_total, 1e-3)
     mean_x = float(data.w @ data.x) / data.w_total
@@ -212,7 +227,12 @@ def fit(
         if ok:
             starts = [phi_sub, *starts]
     phi, converged, method, nit = _fit.minimize_log_params(
-        make_objective(data), starts, has_hessian=False, gtol=1e-10
+        make_objective(data),
+        starts,
+        has_hessian=False,
+        gtol=1e-10,
+        n_rows=len(ux),
+        value_only=value_only,
     )
     ll = float(_value_grad(phi, data, grad=False)[0])
     h_phi = _fit.numerical_hessian(lambda p: -_value_grad(p, data)[1], phi)

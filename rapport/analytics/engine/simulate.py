@@ -28,7 +28,11 @@ def _observation_lengths(
 
 
 def _recency(
-    rng: np.random.Generator, x: np.ndarray, n_events: np.ndarray, window: np.ndarray, day_grid: bool
+    rng: np.random.Generator,
+    x: np.ndarray,
+    n_events: np.ndarray,
+    window: np.ndarray,
+    day_grid: bool,
 ) -> np.ndarray:
     """Time of the x-th of ``n_events`` uniform event times on [0, window]: window * Beta(x, n-x+1)."""
     pos = x > 0

@@ -83,7 +83,9 @@ def _normalise(
     amount_col: str | None,
 ) -> pl.DataFrame:
     """Rename/cast the caller's columns to ``customer`` (any type), ``date`` (Date), ``amount``."""
-    missing = [c for c in (customer_col, date_col, amount_col) if c and c not in transactions.columns]
+    missing = [
+        c for c in (customer_col, date_col, amount_col) if c and c not in transactions.columns
+    ]
     if missing:
         raise KeyError(f"missing column(s) {missing}; present: {transactions.columns}")
     date = pl.col(date_col)
@@ -124,26 +126,24 @@ def _summarise(days: pl.DataFrame, end: dt.date) -> pl.DataFrame:
     """RFM per customer from purchase days already restricted to ``date <= end``."""
     first = pl.col("date").min()
     n = pl.len()
-    # repeat value = total value minus the first day's value
-    first_value = pl.col("value").sort_by("date").first()
+    # repeat days = every purchase day but the first (summed directly: no float cancellation)
+    repeat_value = pl.col("value").sort_by("date").slice(1).sum()
     return (
         days.group_by("customer")
         .agg(
             (n - 1).cast(pl.Int64).alias("frequency"),
             ((pl.col("date").max() - first).dt.total_days() / DAYS_PER_WEEK).alias("recency"),
             ((pl.lit(end) - first).dt.total_days() / DAYS_PER_WEEK).alias("T"),
-            (pl.col("value").sum() - first_value).alias("_repeat_value"),
+            repeat_value.alias("_repeat_value"),
             first.alias("first_purchase"),
         )
         .with_columns(
             pl.when(pl.col("frequency") > 0)
             .then(pl.col("_repeat_value") / pl.col("frequency"))
             .otherwise(0.0)
-            # float sums of exact cents can leave -1e-15; clamp to keep Gamma-Gamma input valid
-            .clip(lower_bound=0.0)
             .alias("monetary")
         )
-        .drop("_repeat_value")
+        .select("customer", "frequency", "recency", "T", "monetary", "first_purchase")
         .sort("customer")
     )
 
@@ -192,7 +192,10 @@ def calibration_holdout_summary(
     hold = (
         days.filter((pl.col("date") > cal_end) & (pl.col("date") <= obs_end))
         .group_by("customer")
-        .agg(pl.len().cast(pl.Int64).alias("frequency_holdout"), pl.col("value").mean().alias("monetary_holdout"))
+        .agg(
+            pl.len().cast(pl.Int64).alias("frequency_holdout"),
+            pl.col("value").mean().alias("monetary_holdout"),
+        )
     )
     duration = (obs_end - cal_end).days / DAYS_PER_WEEK
     return (

@@ -1,0 +1,272 @@
+"""The customer file over HTTP: customers, search, history, timeline, organisations, contacts.
+
+Endpoints translate between JSON and rapport.customers.services / selectors, nothing more.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from rapport.api.pagination import Listed, Paged, PageParams
+from rapport.api.permissions import require
+from rapport.communications.selectors import remembered_details
+from rapport.core.models import ObjectChange
+from rapport.core.pagination import Page, keyset_page
+from rapport.core.timeline import customer_timeline
+from rapport.customers import selectors, services
+from rapport.customers.api_schemas import (
+    ChangeOut,
+    ConsentIn,
+    ConsentOut,
+    ContactIn,
+    ContactOut,
+    CustomerDetail,
+    CustomerFilters,
+    CustomerIn,
+    CustomerListItem,
+    CustomerPatch,
+    DeleteParams,
+    OrganisationDetail,
+    OrganisationFilters,
+    OrganisationIn,
+    OrganisationListItem,
+    OrganisationPatch,
+    SearchParams,
+    TagOut,
+    TimelineEntryOut,
+    TimelineParams,
+)
+from rapport.customers.models import Customer, Organisation, OrganisationContact, Tag
+from rapport.customers.search import search_customers
+from rapport.sales.selectors import customer_key_figures
+
+router = Router(tags=["customers"])
+
+
+def _customer_detail(request: HttpRequest, customer_id: int) -> Customer:
+    """The customer with what they mentioned and what they bought, as far as the caller may see."""
+    customer = selectors.customer_detail(customer_id=customer_id)
+    user = request.user
+    customer.active_details = (  # type: ignore[attr-defined]
+        remembered_details(customer_id=customer_id)
+        if user.has_perm("communications.view_remembereddetail")
+        else []
+    )
+    customer.key_figures = (  # type: ignore[attr-defined]
+        customer_key_figures(customer_id=customer_id) if user.has_perm("sales.view_order") else None
+    )
+    return customer
+
+
+# Customers ------------------------------------------------------------------------------------
+
+
+@router.get("/customers", response=Paged[CustomerListItem], summary="Customers, filtered")
+def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Query[PageParams]):
+    require(request, "customers.view_customer")
+    return selectors.customer_list(
+        filters=filters.model_dump(exclude={"sort"}, exclude_none=True),
+        sort=filters.sort,
+        cursor=page.cursor,
+        size=page.limit,
+    )
+
+
+@router.get(
+    "/customers/search",
+    response=Listed[CustomerListItem],
+    summary="Find customers by number, email, phone (any format) or part of the name",
+)
+def customer_search(request: HttpRequest, params: Query[SearchParams]):
+    require(request, "customers.view_customer")
+    found = search_customers(params.q, limit=params.limit)
+    prefetch_related_objects(found, "tags")
+    return {"items": found}
+
+
+@router.post("/customers", response={201: CustomerDetail}, summary="Add a customer")
+def customer_create(request: HttpRequest, payload: CustomerIn):
+    require(request, "customers.add_customer")
+    customer = services.customer_create(by=request.user, **payload.model_dump(exclude_unset=True))
+    return 201, _customer_detail(request, customer.pk)
+
+
+@router.get("/customers/{int:customer_id}", response=CustomerDetail, summary="The customer file")
+def customer_detail(request: HttpRequest, customer_id: int):
+    require(request, "customers.view_customer")
+    return _customer_detail(request, customer_id)
+
+
+@router.patch(
+    "/customers/{int:customer_id}",
+    response=CustomerDetail,
+    summary="Change a customer (409 if stale)",
+)
+def customer_update(request: HttpRequest, customer_id: int, payload: CustomerPatch):
+    require(request, "customers.change_customer")
+    services.customer_update(
+        customer_id=customer_id,
+        by=request.user,
+        expected_version=payload.version,
+        **payload.model_dump(exclude_unset=True, exclude={"version"}),
+    )
+    return _customer_detail(request, customer_id)
+
+
+@router.delete(
+    "/customers/{int:customer_id}", response={204: None}, summary="Delete a customer without orders"
+)
+def customer_delete(request: HttpRequest, customer_id: int, params: Query[DeleteParams]):
+    require(request, "customers.delete_customer")
+    services.customer_delete(
+        customer_id=customer_id, by=request.user, expected_version=params.version
+    )
+    return 204, None
+
+
+@router.post(
+    "/customers/{int:customer_id}/consents",
+    response=ConsentOut,
+    summary="Record the customer's yes or no to marketing on a channel",
+)
+def consent_set(request: HttpRequest, customer_id: int, payload: ConsentIn):
+    require(request, "customers.change_customer")
+    customer = Customer.objects.get(pk=customer_id)
+    return services.consent_set(customer=customer, by=request.user, **payload.model_dump())
+
+
+@router.get(
+    "/customers/{int:customer_id}/history",
+    response=Paged[ChangeOut],
+    summary="Every change to the customer's data: who changed which field from what to what",
+)
+def customer_history(request: HttpRequest, customer_id: int, page: Query[PageParams]) -> Page:
+    require(request, "customers.view_customer", "core.view_objectchange")
+    changes = ObjectChange.objects.filter(customer_id=customer_id).select_related("content_type")
+    # The history outlives a deleted customer; only an id that never existed is a 404.
+    if not Customer.objects.filter(pk=customer_id).exists() and not changes.exists():
+        raise Customer.DoesNotExist
+    return keyset_page(changes, ordering=["-time", "-id"], cursor=page.cursor, size=page.limit)
+
+
+@router.get(
+    "/customers/{int:customer_id}/timeline",
+    response=Listed[TimelineEntryOut],
+    summary="Orders, interactions and changes, newest first",
+)
+def customer_timeline_list(request: HttpRequest, customer_id: int, params: Query[TimelineParams]):
+    require(request, "customers.view_customer")
+    Customer.objects.only("pk").get(pk=customer_id)
+    return {"items": customer_timeline(customer_id, limit=params.limit)}
+
+
+@router.get("/tags", response=Listed[TagOut], summary="All tags, by name")
+def tag_list(request: HttpRequest):
+    require(request, "customers.view_tag")
+    return {"items": Tag.objects.order_by("name")}
+
+
+# Organisations --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/organisations",
+    response=Paged[OrganisationListItem],
+    summary="Organisations, by name",
+    tags=["organisations"],
+)
+def organisation_list(
+    request: HttpRequest, filters: Query[OrganisationFilters], page: Query[PageParams]
+) -> Page:
+    require(request, "customers.view_organisation")
+    result = selectors.organisation_list(query=filters.q, cursor=page.cursor, size=page.limit)
+    prefetch_related_objects(result.items, "tags")
+    return result
+
+
+@router.post(
+    "/organisations",
+    response={201: OrganisationDetail},
+    summary="Add an organisation",
+    tags=["organisations"],
+)
+def organisation_create(request: HttpRequest, payload: OrganisationIn):
+    require(request, "customers.add_organisation")
+    org = services.organisation_create(by=request.user, **payload.model_dump())
+    return 201, selectors.organisation_detail(organisation_id=org.pk)
+
+
+@router.get(
+    "/organisations/{int:organisation_id}",
+    response=OrganisationDetail,
+    summary="An organisation and everyone involved in buying",
+    tags=["organisations"],
+)
+def organisation_detail(request: HttpRequest, organisation_id: int):
+    require(request, "customers.view_organisation")
+    return selectors.organisation_detail(organisation_id=organisation_id)
+
+
+@router.patch(
+    "/organisations/{int:organisation_id}",
+    response=OrganisationDetail,
+    summary="Change an organisation (409 if stale)",
+    tags=["organisations"],
+)
+def organisation_update(request: HttpRequest, organisation_id: int, payload: OrganisationPatch):
+    require(request, "customers.change_organisation")
+    services.organisation_update(
+        organisation_id=organisation_id,
+        by=request.user,
+        expected_version=payload.version,
+        **payload.model_dump(exclude_unset=True, exclude={"version"}),
+    )
+    return selectors.organisation_detail(organisation_id=organisation_id)
+
+
+@router.delete(
+    "/organisations/{int:organisation_id}",
+    response={204: None},
+    summary="Delete an organisation",
+    tags=["organisations"],
+)
+def organisation_delete(request: HttpRequest, organisation_id: int):
+    require(request, "customers.delete_organisation")
+    services.organisation_delete(organisation_id=organisation_id, by=request.user)
+    return 204, None
+
+
+@router.post(
+    "/organisations/{int:organisation_id}/contacts",
+    response={201: ContactOut},
+    summary="Record a contact person and their role in buying",
+    tags=["organisations"],
+)
+def contact_add(request: HttpRequest, organisation_id: int, payload: ContactIn):
+    require(request, "customers.add_organisationcontact")
+    org = Organisation.objects.get(pk=organisation_id)
+    person = Customer.objects.filter(pk=payload.person_id).first()
+    if person is None:  # a reference in the body: a field error, not a 404
+        raise ValidationError({"person_id": [_("No such customer.")]})
+    contact = services.contact_add(
+        organisation=org,
+        person=person,
+        by=request.user,
+        **payload.model_dump(exclude={"person_id"}),
+    )
+    return 201, contact
+
+
+@router.delete(
+    "/organisations/{int:organisation_id}/contacts/{int:contact_id}",
+    response={204: None},
+    summary="Remove a contact person",
+    tags=["organisations"],
+)
+def contact_remove(request: HttpRequest, organisation_id: int, contact_id: int):
+    require(request, "customers.delete_organisationcontact")
+    OrganisationContact.objects.only("pk").get(pk=contact_id, organisation_id=organisation_id)
+    services.contact_remove(contact_id=contact_id, by=request.user)
+    return 204, None

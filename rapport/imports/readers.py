@@ -1,0 +1,192 @@
+"""Reading spreadsheets: CSV in any encoding our users' tools write, and XLSX.
+
+A `Table` is the header row and an iterator of (row number as the user sees it, cells). Cells are
+strings from CSV, and str/int/float/datetime/None from XLSX; rapport.imports.values reads them.
+"""
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+CSV_DELIMITERS = (",", ";", "\t")
+_SNIFF_BYTES = 64 * 1024
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+Row = tuple[int, list[Any]]
+
+
+class UnreadableFile(Exception):
+    """The file is not a spreadsheet we can read; the message says why, in the user's language."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: Iterator[Row]
+    header_row: int = 1
+
+
+def file_format(name: str, head: bytes = b"") -> str:
+    """'xlsx' or 'csv', from the file name, else from the first bytes."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix == ".xls":
+        raise UnreadableFile(_("Old Excel files (.xls) cannot be read: save the file as .xlsx or .csv."))
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    return "csv"
+
+
+def open_table(path: str | Path, name: str | None = None) -> Table:
+    """The file's table; raises UnreadableFile with a translated reason."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if file_format(name or path.name, head) == "xlsx":
+        return read_xlsx(path)
+    return read_csv(path)
+
+
+def count_rows(path: str | Path, name: str | None = None) -> int:
+    """Data rows that hold something (for choosing between inline and background import)."""
+    table = open_table(path, name)
+    return sum(1 for _ in table.rows)
+
+
+# CSV ---------------------------------------------------------------------------------------
+
+
+def detect_encoding(path: str | Path) -> str:
+    """utf-16 (Excel's "Unicode text"), utf-8-sig (with or without BOM), else gb18030 (GBK)."""
+    with Path(path).open("rb") as fh:
+        head = fh.read(4)
+        if head[:2] in _UTF16_BOMS:
+            return "utf-16"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("gb18030")()
+        try:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise UnreadableFile(
+                _("The file's text encoding is not recognised: save it as UTF-8 CSV.")
+            ) from None
+    return "gb18030"
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Comma, semicolon or tab: whichever the header line holds most of (outside quotes)."""
+    first_line = _first_record(sample)
+    counts = {d: _count_unquoted(first_line, d) for d in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _first_record(sample: str) -> str:
+    in_quotes = False
+    for i, ch in enumerate(sample):
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch in "\r\n" and not in_quotes:
+            return sample[:i]
+    return sample
+
+
+def _count_unquoted(line: str, delimiter: str) -> int:
+    count, in_quotes = 0, False
+    for ch in line:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch == delimiter and not in_quotes:
+            count += 1
+    return count
+
+
+def read_csv(path: str | Path) -> Table:
+    encoding = detect_encoding(path)
+    fh = Path(path).open(encoding=encoding, newline="")
+    try:
+        delimiter = sniff_delimiter(fh.read(_SNIFF_BYTES))
+        fh.seek(0)
+        reader = csv.reader(fh, delimiter=delimiter)
+        header_row, headers = 0, None
+        for record in reader:
+            header_row += 1
+            if any(c.strip() for c in record):
+                headers = [c.strip() for c in record]
+                break
+    except (csv.Error, UnicodeDecodeError) as exc:
+        fh.close()
+        raise UnreadableFile(_("The file could not be read as CSV: %(reason)s") % {"reason": exc}) from None
+    if headers is None:
+        fh.close()
+        return Table(headers=[], rows=iter(()), header_row=1)
+    return Table(headers=headers, rows=_csv_rows(fh, reader, header_row), header_row=header_row)
+
+
+def _csv_rows(fh: io.TextIOBase, reader: Any, header_row: int) -> Iterator[Row]:
+    # csv.reader counts physical lines; a spreadsheet shows one row per record, so count records.
+    number = header_row
+    with fh:
+        try:
+            for record in reader:
+                number += 1
+                if record and any(record):
+                    yield number, record
+        except csv.Error as exc:
+            raise UnreadableFile(
+                _("Row %(row)d could not be read as CSV: %(reason)s") % {"row": number, "reason": exc}
+            ) from None
+
+
+# XLSX --------------------------------------------------------------------------------------
+
+
+def read_xlsx(path: str | Path) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
+        raise UnreadableFile(_("The file could not be read as Excel: %(reason)s") % {"reason": exc}) from None
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
+    rows = sheet.iter_rows(values_only=True)
+    header_row, headers = 0, None
+    for cells in rows:
+        header_row += 1
+        if any(c not in (None, "") for c in cells):
+            headers = ["" if c is None else str(c).strip() for c in cells]
+            break
+    if headers is None:
+        workbook.close()
+        return Table(headers=[], rows=iter(()), header_row=1)
+    return Table(headers=headers, rows=_xlsx_rows(workbook, rows, header_row), header_row=header_row)
+
+
+def _xlsx_rows(workbook: Any, rows: Iterator[tuple], header_row: int) -> Iterator[Row]:
+    try:
+        for number, cells in enumerate(rows, start=header_row + 1):
+            if any(c not in (None, "") for c in cells):
+                yield number, list(cells)
+    finally:
+        workbook.close()
