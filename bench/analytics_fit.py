@@ -270,20 +270,29 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"({name} failed: {type(exc).__name__}: {exc})")
 
     ll = {"BG/NBD": ll_bg, "Pareto/NBD": ll_pn, "Gamma-Gamma": ll_gg}
-    ours = {r["model"]: r["seconds"] for r in rows if r["library"] == "rapport"}
+    ours = {r["model"]: r for r in rows if r["library"] == "rapport"}
     print()
-    print("| model | library | seconds | speed-up of rapport | parameters | log-likelihood |")
-    print("|---|---|---:|---:|---|---:|")
+    print(
+        "| model | library | seconds | rapport speed-up | parameters | log-likelihood "
+        "| LL minus rapport's |"
+    )
+    print("|---|---|---:|---:|---|---:|---:|")
     for r in rows:
         params = r["params"]
         model = str(r["model"])
-        loglik = f"{ll[model](data, params):,.3f}" if params and model in ll else ""
+        loglik = ll[model](data, params) if params and model in ll else None
+        mine = ours[model]["params"]
+        delta = loglik - ll[model](data, mine) if loglik is not None and mine else None
         speedup = (
-            "" if r["library"] == "rapport" else f"{float(r['seconds']) / float(ours[model]):.0f}x"
+            ""
+            if r["library"] == "rapport"
+            else f"{float(r['seconds']) / float(ours[model]['seconds']):.0f}x"
         )
         print(
             f"| {model} | {r['library']} | {float(r['seconds']):.3f} | {speedup} | "
-            f"{fmt_params(params) if params else ''} | {loglik} |"
+            f"{fmt_params(params) if params else ''} | "
+            f"{'' if loglik is None else f'{loglik:,.3f}'} | "
+            f"{'' if delta is None or r['library'] == 'rapport' else f'{delta:.2e}'} |"
         )
     return 0
 

@@ -299,8 +299,10 @@ def organisation_update(
 
 
 @transaction.atomic
-def organisation_delete(*, organisation_id: int, by: Any) -> None:
+def organisation_delete(*, organisation_id: int, by: Any, expected_version: int | None = None) -> None:
     org = Organisation.objects.select_for_update().get(pk=organisation_id)
+    if expected_version is not None and org.version != expected_version:
+        raise _conflict(org)
     record_change(
         obj=org, action=ChangeAction.DELETE, by=by,
         changes={k: [v, None] for k, v in snapshot(org).items() if v not in (None, "")},

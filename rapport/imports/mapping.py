@@ -105,8 +105,7 @@ TARGETS: dict[str, tuple[Target, ...]] = {
     ImportKind.ORGANISATIONS: (
         _EXTERNAL_ID,
         T("name", _l("name"), "organisation", "organization", "company", "company name", "公司",
-          "公司名称", "单位", "机构", "企业", "公司名稱", "機構", "企業", "organizácia", "firma", "názov",
-          required=True),
+          "公司名称", "单位", "机构", "企业", "公司名稱", "機構", "企業", "organizácia", "firma", "názov"),
         T("industry", _l("industry"), "sector", "行业", "行業", "odvetvie"),
         T("website", _l("website"), "web", "url", "网站", "網站", "webstránka"),
         T("phone", _l("phone"), *_PHONE_ALIASES),
@@ -149,6 +148,9 @@ TARGETS: dict[str, tuple[Target, ...]] = {
         T("status", _l("status"), "状态", "狀態", "stav"),
         T("channel", _l("channel"), "sales channel", "渠道", "销售渠道", "通路", "銷售渠道", "kanál"),
         T("currency", _l("currency"), "币种", "货币", "幣別", "貨幣", "mena"),
+        # Exports carry it; on import it is worked out from quantity, price and discount.
+        T("line_total", _l("line total (calculated, not imported)"), "line total", "小计", "小計",
+          "spolu"),
         _NOTES,
     ),
 }
@@ -239,3 +241,17 @@ def map_columns(kind: str, headers: list[str], overrides: dict[str, str] | None 
         if target.required and target.field not in taken:
             plan.problems.append(("", _("The file has no column for %(field)s.") % {"field": target.label}))
     return plan
+
+
+def parse_overrides(lines: list[str]) -> dict[str, str]:
+    """{header: field} from "Header = field" lines (CLI --map, the upload form); "Header =" ignores
+    the column. ValueError names the first line without an equals sign."""
+    overrides: dict[str, str] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        header, sep, target = line.partition("=")
+        if not sep or not header.strip():
+            raise ValueError(line)
+        overrides[header.strip()] = target.strip()
+    return overrides

@@ -20,9 +20,12 @@ class ImportJob(TimeStampedModel):
     processed_rows = models.PositiveIntegerField(_("processed"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)  # matched, nothing new
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)  # [{row, column, message}]
+    columns = models.JSONField(_("columns"), default=list, blank=True)  # [[header, field or ""]]
     message = models.TextField(_("message"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)  # of the error messages
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -123,7 +123,7 @@ def _count_unquoted(line: str, delimiter: str) -> int:
 
 def read_csv(path: str | Path) -> Table:
     encoding = detect_encoding(path)
-    fh = Path(path).open(encoding=encoding, newline="")
+    fh = Path(path).open(encoding=encoding, newline="")  # noqa: SIM115  (the row iterator closes it)
     try:
         delimiter = sniff_delimiter(fh.read(_SNIFF_BYTES))
         fh.seek(0)
@@ -190,3 +190,36 @@ def _xlsx_rows(workbook: Any, rows: Iterator[tuple], header_row: int) -> Iterato
                 yield number, list(cells)
     finally:
         workbook.close()
+
+
+def estimate_rows(path: str | Path, name: str | None = None) -> int:
+    """Data rows, quickly and roughly (line count; the sheet's stated size): enough to decide
+    whether an import runs in the background. 0 when the file cannot be read."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            if file_format(name or path.name, head) == "xlsx":
+                return _estimate_xlsx(path)
+            fh.seek(0)
+            lines, last = 0, b""
+            while chunk := fh.read(1 << 20):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+            return max(lines + (1 if last not in (b"\n", b"") else 0) - 1, 0)
+    except (OSError, UnreadableFile):
+        return 0
+
+
+def _estimate_xlsx(path: Path) -> int:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001  (the run reports why the file is unreadable)
+        return 0
+    try:
+        stated = workbook.worksheets[0].max_row
+    finally:
+        workbook.close()
+    return max(stated - 1, 0) if stated else count_rows(path)

@@ -1,6 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from rapport.imports import views
 
 app_name = "imports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.import_list, name="list"),
+    path("<int:pk>/", views.import_detail, name="detail"),
+    path("<int:pk>/progress/", views.import_progress, name="progress"),
+    path("<int:pk>/run/", views.import_run, name="run"),
+    re_path(r"^export/(?P<kind>customers|organisations|products|orders)\.(?P<fmt>csv|xlsx)$", views.export,
+            name="export"),
+]

@@ -181,3 +181,53 @@ def choice(value: Any, choices: type[TextChoices], field: str = "") -> str:
     """The stored value for a cell; unknown text comes back as written, for the rule to refuse."""
     raw = text(value)
     return _choice_table(choices, field).get(fold(raw), raw) if raw else ""
+
+
+@cache
+def _countries() -> dict[str, str]:
+    from babel import Locale
+
+    table: dict[str, str] = {}
+    for code in ("en", "zh_Hans", "zh_Hant", "sk"):
+        for territory, name in Locale.parse(code).territories.items():
+            if len(territory) == 2 and territory.isalpha():
+                table.setdefault(fold(name), territory)
+                table[fold(territory)] = territory
+    return table
+
+
+def country(value: Any) -> str:
+    """Two-letter code from 'SK', 'Slovakia', 'Slovensko' or '斯洛伐克'; ValueError otherwise."""
+    raw = text(value)
+    if not raw:
+        return ""
+    code = _countries().get(fold(raw))
+    if code is None:
+        raise ValueError("not a country")
+    return code
+
+
+# Two-character family names; every other Chinese name starts with a one-character family name.
+_COMPOUND_SURNAMES = frozenset((
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙", "长孙", "宇文", "司徒", "夏侯", "轩辕",
+    "端木", "西门", "南宫", "独孤", "歐陽", "司馬", "諸葛", "東方", "長孫", "軒轅", "西門", "獨孤", "呼延", "百里", "万俟",
+    "萬俟", "闻人", "聞人", "澹台", "澹臺", "公冶", "太史", "申屠",
+))
+
+
+def split_full_name(full: str) -> tuple[str, str]:
+    """(family, given) from one name cell: '王小明' -> ('王', '小明'); 'Ján Novák' -> ('Novák', 'Ján');
+    'Novák, Ján' -> ('Novák', 'Ján')."""
+    from rapport.core.names import is_cjk
+
+    full = " ".join(full.split())
+    if not full:
+        return "", ""
+    if "," in full:
+        family, _sep, given = full.partition(",")
+        return family.strip(), given.strip()
+    if is_cjk(full) and " " not in full:
+        cut = 2 if full[:2] in _COMPOUND_SURNAMES and len(full) > 2 else 1
+        return full[:cut], full[cut:]
+    given, _sep, family = full.rpartition(" ")
+    return family, given

@@ -1,0 +1,106 @@
+"""Import and export pages. They check permissions and call rapport.imports.services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from rapport.core.forms import add_service_errors
+from rapport.core.pagination import keyset_page
+from rapport.imports import services
+from rapport.imports.choices import ImportKind, ImportStatus
+from rapport.imports.exports import FORMATS, export_filename
+from rapport.imports.forms import ImportForm
+from rapport.imports.mapping import TARGETS
+from rapport.imports.models import ImportJob
+
+RUNNING = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+VIEW_PERMISSION = {
+    ImportKind.CUSTOMERS: "customers.view_customer",
+    ImportKind.ORGANISATIONS: "customers.view_organisation",
+    ImportKind.PRODUCTS: "sales.view_product",
+    ImportKind.ORDERS: "sales.view_order",
+}
+
+
+def perm(codename: str):
+    return permission_required(codename, raise_exception=True)
+
+
+@login_required
+@perm("imports.import_data")
+def import_list(request: HttpRequest) -> HttpResponse:
+    """The upload form and the imports so far."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            job = services.import_job_create(
+                kind=d["kind"], uploaded_file=d["file"], by=request.user, mode=d["mode"], dry_run=d["dry_run"],
+                column_map=d["column_map"], language=request.LANGUAGE_CODE,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            services.import_job_start(job_id=job.pk)
+            return redirect("imports:detail", pk=job.pk)
+    page = keyset_page(ImportJob.objects.select_related("created_by"), ordering=["-id"],
+                       cursor=request.GET.get("cursor"), size=50)
+    return render(request, "imports/list.html", {"form": form, "page": page, "targets": TARGETS})
+
+
+@login_required
+@perm("imports.import_data")
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
+    return render(request, "imports/detail.html", _job_context(job))
+
+
+@login_required
+@perm("imports.import_data")
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The part of the result page that htmx polls while the job runs; once it has finished, the
+    answer carries no polling trigger, so the polling stops."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(request, "imports/_job.html", _job_context(job))
+
+
+@login_required
+@perm("imports.import_data")
+@require_POST
+def import_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import a file that was only checked."""
+    checked = get_object_or_404(ImportJob, pk=pk, dry_run=True, status=ImportStatus.DONE)
+    try:
+        job = services.import_job_repeat(job_id=checked.pk, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("imports:detail", pk=pk)
+    services.import_job_start(job_id=job.pk)
+    return redirect("imports:detail", pk=job.pk)
+
+
+def _job_context(job: ImportJob) -> dict:
+    done, total = services.import_job_progress(job)
+    labels = {t.field: t.label for t in TARGETS.get(job.kind, ())}
+    return {
+        "job": job, "running": job.status in RUNNING, "done": done, "total": total,
+        "percent": min(100, int(100 * done / total)) if total else 0,
+        "columns": [(header, labels.get(name, "")) for header, name in job.columns],
+    }
+
+
+@login_required
+@perm("imports.export_data")
+def export(request: HttpRequest, kind: str, fmt: str) -> StreamingHttpResponse:
+    """The list page's rows (same filters, from the query string) as CSV or Excel."""
+    if not request.user.has_perm(VIEW_PERMISSION[kind]):
+        raise PermissionDenied
+    filters = {k: v for k, v in request.GET.items() if k not in ("cursor", "sort")}
+    response = StreamingHttpResponse(
+        services.export_rows(kind=kind, queryset_or_filters=filters, fmt=fmt), content_type=FORMATS[fmt]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(kind, fmt)}"'
+    return response

@@ -134,8 +134,8 @@ def _theta(params: dict[str, float] | tuple[float, ...] | np.ndarray) -> np.ndar
     return np.asarray(params, dtype=float)
 
 
-def _starts(d: _Data, rng: np.random.Generator) -> list[np.ndarray]:
-    """Starting points on log scale: a moment-style guess, a subsample fit, then lifetimes' ones."""
+def _starts(d: _Data) -> list[np.ndarray]:
+    """Starting points on log scale: a moment-style guess, lifetimes' ones, and a middle one."""
     mean_T = max(float(d.w @ d.T) / d.w_total, 1e-3)
     mean_x = float(d.wx @ d.ux) / d.w_total
     guess = np.log([1.0, max(mean_T / max(mean_x, 0.05), 1e-3), 1.0, 2.0])
@@ -194,7 +194,7 @@ def fit(
 
         return objective
 
-    starts = _starts(data, rng)
+    starts = _starts(data)
     sub = _subsample(data, 50_000, rng)
     if sub is not None:  # warm start: the full data then needs only a few Newton steps
         phi_sub, ok, _, _ = _fit.minimize_log_params(make_objective(sub), starts, has_hessian=True)

@@ -31,3 +31,17 @@ def query_replace(context, **kwargs):
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def change_value(value):
+    """A history value for people: lists joined, booleans as yes/no, nothing as a dash."""
+    from django.template.defaultfilters import yesno
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return yesno(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "—"
+    return value

@@ -13,7 +13,7 @@ def test_create_find_by_phone_and_remember_a_detail(logged_in_page, live_server)
     page.fill("input[name=given_name]", "小明")
     page.fill("textarea[name=phones]", "138 0013 8000")
     page.fill("textarea[name=emails]", "xiaoming@example.cn")
-    page.click("button[type=submit]")
+    page.click("main button:has-text('Save')")
     page.wait_for_selector("h1:has-text('王小明')")
 
     # Find them by typing the phone number in another format into the search box.
@@ -37,3 +37,29 @@ def test_create_find_by_phone_and_remember_a_detail(logged_in_page, live_server)
     timeline = page.locator("#timeline").bounding_box()
     assert box["y"] < timeline["y"]
     assert "Asked when the new harvest" in page.locator("#timeline").inner_text()
+
+
+def test_import_with_one_bad_row_shows_the_error_and_writes_nothing(logged_in_page, live_server, tmp_path):
+    from rapport.customers.models import Customer
+
+    page = logged_in_page
+    csv = tmp_path / "customers.csv"
+    csv.write_text(
+        "family_name,given_name,phone,email\n"
+        "Novák,Ján,+421 905 123 456,jan@novak.sk\n"
+        "Kováčová,Eva,+421 905 654 321,not-an-email\n"
+        "李,娜,13900139000,lina@example.cn\n",
+        encoding="utf-8-sig",
+    )
+    page.click("nav >> text=Import")
+    page.select_option("select[name=kind]", "customers")
+    page.set_input_files("input[name=file]", str(csv))
+    page.click("button:has-text('Upload and import')")
+    errors = page.locator("#error-table")
+    errors.wait_for()
+    rows = errors.locator("tbody tr")
+    assert rows.count() == 1
+    cells = rows.first.locator("td").all_inner_texts()
+    assert cells[0] == "3" and cells[1] == "email" and "not-an-email" in cells[2]
+    assert "Nothing was written" in page.content()
+    assert not Customer.objects.exists()

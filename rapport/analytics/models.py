@@ -1,0 +1,158 @@
+"""What the analytics refresh writes: one score row per customer, each fit, cached reports, churn.
+
+Scores and reports are derived data: `services.analytics_refresh` rewrites them in bulk; nothing
+else writes them. Churn records are business data, written through `services.churn_record`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rapport.analytics.choices import (
+    ChurnDestination,
+    ChurnReason,
+    ChurnRiskBand,
+    ReportKind,
+    Segment,
+    SwitchingCostBand,
+    TrustLevel,
+)
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class ModelFit(models.Model):
+    """One refresh: the fitted models with standard errors, the holdout check and the timings."""
+
+    as_of = models.DateField(_("observation end"))
+    horizon_weeks = models.PositiveIntegerField(_("horizon (weeks)"))
+    discount_rate = models.FloatField(_("annual discount rate"))
+    started_at = models.DateTimeField(_("started"))
+    computed_at = models.DateTimeField(_("computed"))
+    duration_seconds = models.FloatField(_("duration (s)"))
+    customers = models.PositiveIntegerField(_("customers scored"))
+    purchase_days = models.PositiveBigIntegerField(_("purchase days"), default=0)
+    summary_strategy = models.CharField(_("summary computed by"), max_length=10)
+    # {"params": {...}, "standard_errors": {...}, "log_likelihood": x, "converged": b, ...}
+    bgnbd = models.JSONField(_("BG/NBD"), default=dict)
+    pareto_nbd = models.JSONField(_("Pareto/NBD"), default=dict)
+    gamma_gamma = models.JSONField(_("Gamma-Gamma"), default=dict)
+    # calibration end, holdout weeks, totals and the by-frequency chart for each model
+    holdout = models.JSONField(_("calibration/holdout comparison"), default=dict)
+    stages = models.JSONField(_("seconds per stage"), default=dict)
+
+    class Meta:
+        verbose_name = _("model fit")
+        verbose_name_plural = _("model fits")
+        get_latest_by = "computed_at"
+        indexes = [models.Index(fields=["-computed_at"], name="analytics_fit_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} ({self.customers} customers)"
+
+
+class CustomerScore(models.Model):
+    """A customer's RFM, forecast, value, churn risk, trust level and switching-cost indicators.
+
+    Only customers with at least one (non-cancelled) purchase have a row.
+    """
+
+    customer = models.OneToOneField(
+        "customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="score",
+        verbose_name=_("customer"),
+    )
+    # Purchase history (purchase days: same-day orders count once)
+    first_purchase = models.DateField(_("first purchase"))
+    last_purchase = models.DateField(_("last purchase"))
+    orders = models.PositiveIntegerField(_("orders"))
+    purchase_days = models.PositiveIntegerField(_("purchase days"))
+    # RFM raw values and quintile scores (1 = worst fifth, 5 = best)
+    recency_days = models.PositiveIntegerField(_("days since last purchase"))
+    monetary = models.DecimalField(_("net spend"), **MONEY)
+    r_score = models.PositiveSmallIntegerField(_("R"))
+    f_score = models.PositiveSmallIntegerField(_("F"))
+    m_score = models.PositiveSmallIntegerField(_("M"))
+    segment = models.CharField(_("segment"), max_length=20, choices=Segment.choices)
+    # Buy-till-you-die inputs (weeks) and outputs
+    frequency = models.PositiveIntegerField(_("repeat purchase days"))
+    recency_weeks = models.FloatField(_("first to last purchase (weeks)"))
+    age_weeks = models.FloatField(_("first purchase to observation end (weeks)"))
+    avg_repeat_value = models.DecimalField(_("average repeat purchase"), **MONEY)
+    p_alive = models.FloatField(_("P(alive)"))
+    expected_purchases = models.FloatField(_("expected purchases"))
+    expected_avg_value = models.DecimalField(_("expected average order"), **MONEY)
+    clv = models.DecimalField(_("customer lifetime value"), **MONEY)
+    churn_risk = models.FloatField(_("churn risk"))
+    churn_risk_band = models.CharField(_("churn risk band"), max_length=6, choices=ChurnRiskBand.choices)
+    trust_level = models.CharField(_("trust level"), max_length=12, choices=TrustLevel.choices)
+    # Profit
+    revenue = models.DecimalField(_("revenue"), **MONEY)
+    gross_margin = models.DecimalField(_("gross margin"), **MONEY)
+    cost_to_serve = models.DecimalField(_("cost to serve"), **MONEY)
+    net_contribution = models.DecimalField(_("net contribution"), **MONEY)
+    # Switching-cost indicators
+    tenure_days = models.PositiveIntegerField(_("tenure (days)"))
+    categories_held = models.PositiveIntegerField(_("product categories held"))
+    referrals_made = models.PositiveIntegerField(_("customers referred"))
+    was_referred = models.BooleanField(_("came by referral"))
+    switching_cost = models.PositiveSmallIntegerField(_("switching-cost points"))
+    switching_cost_band = models.CharField(
+        _("switching cost"), max_length=6, choices=SwitchingCostBand.choices
+    )
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("customer score")
+        verbose_name_plural = _("customer scores")
+        indexes = [
+            models.Index(fields=["segment"], name="analytics_score_segment_idx"),
+            models.Index(fields=["churn_risk_band"], name="analytics_score_churn_idx"),
+            models.Index(fields=["-clv"], name="analytics_score_clv_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.segment}"
+
+
+class Report(models.Model):
+    """A precomputed aggregate the dashboards read (columns as lists, ready for polars)."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=ReportKind.choices, unique=True)
+    fit = models.ForeignKey(ModelFit, null=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(_("data"), default=dict)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("analytics report")
+        verbose_name_plural = _("analytics reports")
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class ChurnRecord(models.Model):
+    """A customer who left: why (a hole in the leaky bucket) and where they went."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
+        related_name="churn_records",
+    )
+    reason = models.CharField(_("reason"), max_length=24, choices=ChurnReason.choices)
+    destination = models.CharField(
+        _("went to"), max_length=16, choices=ChurnDestination.choices, default=ChurnDestination.UNKNOWN
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("churn record")
+        verbose_name_plural = _("churn records")
+        indexes = [models.Index(fields=["-recorded_at"], name="analytics_churn_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.reason}"

@@ -1,0 +1,34 @@
+"""The upload form: it collects the choices and hands them to rapport.imports.services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rapport.imports.choices import ImportKind, ImportMode
+from rapport.imports.mapping import parse_overrides
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    file = forms.FileField(
+        label=_("File"), help_text=_("CSV (UTF-8 or GBK, comma, semicolon or tab) or Excel .xlsx; the first row "
+                                     "holds the column names."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
+    )
+    mode = forms.ChoiceField(
+        label=_("If some rows have errors"), choices=ImportMode.choices, initial=ImportMode.ALL_OR_NOTHING,
+        widget=forms.RadioSelect,
+    )
+    dry_run = forms.BooleanField(label=_("Only check the file, write nothing"), required=False)
+    column_map = forms.CharField(
+        label=_("Column mapping (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One “column = field” per line when a column is not recognised, e.g. “Handy = phone”; "
+                    "“column =” leaves a column out."),
+    )
+
+    def clean_column_map(self) -> dict[str, str]:
+        try:
+            return parse_overrides(self.cleaned_data["column_map"].splitlines())
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("“%(line)s” has no “=”: write “column = field”."), params={"line": exc.args[0]}
+            ) from None

@@ -1,0 +1,142 @@
+"""The import pipeline, the same for the web page, the CLI and the background task.
+
+Read the file, map its columns, validate every row (nothing touches the data yet), then write
+the valid records in one transaction. See rapport.imports.kinds.base for the steps of a kind.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from rapport.imports.choices import ImportKind
+from rapport.imports.kinds.base import KindImporter, RowError, WriteCounts
+from rapport.imports.kinds.customers import CustomerImporter
+from rapport.imports.kinds.orders import OrderImporter
+from rapport.imports.kinds.organisations import OrganisationImporter
+from rapport.imports.kinds.products import ProductImporter
+from rapport.imports.mapping import ColumnPlan, map_columns
+from rapport.imports.readers import UnreadableFile, open_table
+
+IMPORTERS: dict[str, type[KindImporter]] = {
+    ImportKind.CUSTOMERS: CustomerImporter,
+    ImportKind.ORGANISATIONS: OrganisationImporter,
+    ImportKind.PRODUCTS: ProductImporter,
+    ImportKind.ORDERS: OrderImporter,
+}
+BATCH_ROWS = 2000
+MAX_ERRORS = 10_000  # kept on the job; the count of all of them is kept too
+
+
+@dataclass
+class Validation:
+    """Every row checked; the records to write wait in `importer`."""
+
+    importer: KindImporter | None
+    plan: ColumnPlan | None
+    total_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    invalid_rows: set[int] = field(default_factory=set)
+    fatal: bool = False  # the file as a whole cannot be imported (unreadable, bad columns)
+
+    def add(self, errors: list[RowError], *, fatal: bool = False) -> None:
+        self.error_count += len(errors)
+        room = MAX_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+        self.invalid_rows.update(e.row for e in errors if not fatal)
+        self.fatal = self.fatal or fatal
+
+    @property
+    def to_create(self) -> int:
+        return self.importer.to_create if self.importer else 0
+
+    @property
+    def to_update(self) -> int:
+        return self.importer.to_update if self.importer else 0
+
+    def close(self) -> None:
+        if self.importer:
+            self.importer.close()
+
+
+def validate_file(
+    *,
+    kind: str,
+    path: str | Path,
+    file_name: str = "",
+    column_map: dict[str, str] | None = None,
+    region: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Validation:
+    """Read and check every row of the file; nothing is written. Call `.close()` when done."""
+    try:
+        table = open_table(path, file_name or None)
+    except UnreadableFile as exc:
+        result = Validation(importer=None, plan=None)
+        result.add([RowError(1, "", str(exc))], fatal=True)
+        return result
+    plan = map_columns(kind, table.headers, column_map)
+    importer = IMPORTERS[kind](plan, region=region)
+    result = Validation(importer=importer, plan=plan)
+    if plan.problems:
+        result.add([RowError(table.header_row, col, msg) for col, msg in plan.problems], fatal=True)
+    batch: list[Any] = []
+    try:
+        for row, cells in table.rows:
+            result.total_rows += 1
+            if result.fatal:
+                continue  # count the rows, check nothing: the columns are wrong
+            record, errors = importer.clean(row, cells)
+            if not errors:
+                errors = importer.accept(record)
+            if errors:
+                result.add(errors)
+            else:
+                batch.append(record)
+            if len(batch) >= BATCH_ROWS:
+                _resolve(result, importer, batch)
+            if progress and result.total_rows % BATCH_ROWS == 0:
+                progress(result.total_rows)
+    except UnreadableFile as exc:
+        result.add([RowError(1, "", str(exc))], fatal=True)
+    if not result.fatal:
+        _resolve(result, importer, batch)
+        result.add(importer.finish(result.invalid_rows))
+    if not result.total_rows and not result.fatal:
+        result.add([RowError(table.header_row, "", _("The file has no rows to import."))], fatal=True)
+    result.errors.sort(key=lambda e: e.row)  # stable: a row's errors stay in column order
+    if progress:
+        progress(result.total_rows)
+    return result
+
+
+def _resolve(result: Validation, importer: KindImporter, batch: list[Any]) -> None:
+    if not batch:
+        return
+    errors = importer.resolve(batch)
+    bad = {e.row for e in errors}
+    result.add(errors)
+    importer.keep([r for r in batch if r.row not in bad])
+    batch.clear()
+
+
+def write_validated(
+    validation: Validation, *, by: Any, note: str, progress: Callable[[int], None] | None = None
+) -> WriteCounts:
+    """Write the valid records in one transaction (all of them, or none if anything fails)."""
+    assert validation.importer is not None and not validation.fatal
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done)
+
+    with transaction.atomic():
+        return validation.importer.write(by=by, note=note, progress=advance)

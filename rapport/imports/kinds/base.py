@@ -1,0 +1,267 @@
+"""What every kind of import does, in the order the pipeline calls it.
+
+1. `clean(row, cells)`: one row, no database: the record or the row's errors (pure, so its
+   results can be cached and it can run anywhere).
+2. `accept(record)`: checks against the earlier rows of the file (duplicates).
+3. `resolve(records)`: a batch of records against the database (match existing records, look up
+   references), a fixed number of queries per batch.
+4. `keep(records)`: the valid records of the batch, held for the write.
+5. `finish(invalid_rows)`: last word once the whole file is read (orders drop incomplete orders).
+6. `write(…)`: inside one transaction, creates and updates in bulk, with history.
+"""
+
+import pickle
+import tempfile
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.core.services import diff, snapshot
+from rapport.imports.bulk import History, insert_rows
+from rapport.imports.mapping import ColumnPlan, targets_by_field
+from rapport.imports.values import text
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+Progress = Callable[[int], None]
+
+
+class Spool:
+    """Validated records waiting for the write, in batches in a temporary file: memory stays flat
+    however long the file is."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
+        self.count = 0
+
+    def add(self, records: list[Any]) -> None:
+        if records:
+            pickle.dump(records, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.count += len(records)
+
+    def batches(self) -> Iterator[list[Any]]:
+        self._file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._file)  # noqa: S301  (our own file, written just before)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class KindImporter:
+    kind: ClassVar[str]
+    model: ClassVar[type[models.Model]]
+    # field -> the field whose column an error on it should point at, when it has none of its own
+    error_columns: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, plan: ColumnPlan, *, region: str | None = None) -> None:
+        self.plan = plan
+        self.region = region or settings.RAPPORT_DEFAULT_REGION
+        targets = targets_by_field(plan.kind)
+        self.index: dict[str, int] = {}
+        self.multi: dict[str, list[int]] = {}
+        for i, name in plan.columns:
+            if targets[name].multi:
+                self.multi.setdefault(name, []).append(i)
+            else:
+                self.index.setdefault(name, i)
+        self._seen: dict[str, dict[Hashable, int]] = {}
+        self._matched: dict[int, int] = {}  # existing record -> the row that updates it
+        self.spool = Spool()
+        self.to_create = 0
+        self.to_update = 0
+
+    # Reading cells ---------------------------------------------------------------------------
+
+    def has(self, name: str) -> bool:
+        return name in self.index or name in self.multi
+
+    def cell(self, cells: list[Any], name: str) -> Any:
+        i = self.index.get(name)
+        return cells[i] if i is not None and i < len(cells) else None
+
+    def text(self, cells: list[Any], name: str) -> str:
+        return text(self.cell(cells, name))
+
+    def cells_of(self, cells: list[Any], name: str) -> Iterator[tuple[str, Any]]:
+        """(header, cell) for each column of a field that may repeat (phones, emails)."""
+        for i in self.multi.get(name, ()):
+            if i < len(cells):
+                yield self.plan.headers[i], cells[i]
+
+    def column(self, name: str) -> str:
+        header = self.plan.header_for(name)
+        if not header and name in self.error_columns:
+            header = self.plan.header_for(self.error_columns[name])
+        return header
+
+    def errors_from(self, row: int, exc: ValidationError, column: str | None = None) -> list[RowError]:
+        """A service's ValidationError as row errors, each on the column its field came from."""
+        if column is not None or not hasattr(exc, "error_dict"):
+            return [RowError(row, column or "", m) for m in exc.messages]
+        return [
+            RowError(row, self.column(name) if name != "__all__" else "", message)
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+
+    # The steps -------------------------------------------------------------------------------
+
+    def clean(self, row: int, cells: list[Any]) -> tuple[Any, list[RowError]]:
+        raise NotImplementedError
+
+    def keys(self, record: Any) -> Iterable[tuple[str, Hashable, str]]:
+        """(what, value, field) that must be unique within the file."""
+        return ()
+
+    def accept(self, record: Any) -> list[RowError]:
+        """Refuse a record whose key an earlier row of the file has."""
+        keys = list(self.keys(record))
+        errors = []
+        for what, value, name in keys:
+            first = self._seen.get(name, {}).get(value)
+            if first is not None:
+                errors.append(RowError(record.row, self.column(name), _(
+                    "Same %(what)s as row %(row)d: “%(value)s”."
+                ) % {"what": what, "row": first, "value": value}))
+        if not errors:
+            for _what, value, name in keys:
+                self._seen.setdefault(name, {})[value] = record.row
+        return errors
+
+    def matched_once(self, record: Any, match: int, label: str) -> list[RowError]:
+        """Two rows of one file must not update the same record."""
+        first = self._matched.setdefault(match, record.row)
+        if first == record.row:
+            return []
+        return [RowError(record.row, "", _(
+            "Row %(row)d updates the same record (%(record)s)."
+        ) % {"row": first, "record": label})]
+
+    def resolve(self, records: list[Any]) -> list[RowError]:
+        return []
+
+    def keep(self, records: list[Any]) -> None:
+        self.spool.add(records)
+        updates = sum(1 for r in records if r.match_id is not None)
+        self.to_update += updates
+        self.to_create += len(records) - updates
+
+    def finish(self, invalid_rows: set[int]) -> list[RowError]:
+        return []
+
+    def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def field_errors(model: type[models.Model], values: dict[str, Any]) -> dict[str, list[str]]:
+    """The model fields' own validators (lengths, URLs, digits) for values a rule left unchecked."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if value in (None, ""):
+            continue
+        try:
+            model._meta.get_field(name).run_validators(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    return errors
+
+
+def lock_for_update(model: type[models.Model], ids: Iterable[int]) -> models.QuerySet:
+    """The records, locked in id order (no deadlocks between two imports) where the database can."""
+    qs = model._default_manager.filter(pk__in=list(ids)).order_by("pk")
+    return qs.select_for_update(of=("self",)) if connection.features.has_select_for_update else qs
+
+
+class SimpleUpdates:
+    """Updates of organisations and products: set the file's fields, record what changed."""
+
+    def __init__(self, model: type[models.Model], history: History, tag_ids: dict[str, int] | None = None) -> None:
+        self.model = model
+        self.history = history
+        self.tag_ids = tag_ids
+
+    def apply(self, records: list[Any], prepare: Callable[[Any], None] | None = None) -> int:
+        """Returns how many records changed."""
+        qs = lock_for_update(self.model, [r.match_id for r in records])
+        if self.tag_ids is not None:
+            qs = qs.prefetch_related("tags")
+        current = {obj.pk: obj for obj in qs}
+        now = timezone.now()
+        changed, fields, new_tags = [], set(), []
+        for r in records:
+            obj = current[r.match_id]
+            before = snapshot(obj)
+            for name, value in r.fields.items():
+                setattr(obj, name, value)
+            if prepare:
+                prepare(obj)
+            after = snapshot(obj)
+            if self.tag_ids is not None:
+                before["tags"] = sorted(t.name for t in obj.tags.all())
+                added = [t for t in r.tags if t not in before["tags"]]
+                after["tags"] = sorted(before["tags"] + added)
+                new_tags.extend((obj.pk, self.tag_ids[t]) for t in added)
+            changes = diff(before, after)
+            if not changes:
+                continue
+            obj.version += 1
+            obj.updated_at = now
+            fields.update(k for k in changes if k != "tags")
+            changed.append(obj)
+            self.history.updated(obj.pk, str(obj), None, changes)
+        if changed:
+            names = {self.model._meta.get_field(f).name for f in fields}
+            self.model._default_manager.bulk_update(changed, sorted(names | {"version", "updated_at"}), batch_size=500)
+        if new_tags:
+            through = self.model._meta.get_field("tags").remote_field.through
+            insert_rows(through, (f"{self.model._meta.model_name}_id", "tag_id"), new_tags)
+        return len(changed)
+
+
+def ensure_tags(names: set[str], known: dict[str, int]) -> None:
+    """Fill `known` (tag name -> id) for `names`, creating the tags that do not exist yet."""
+    from rapport.customers.models import Tag
+
+    missing = names - known.keys()
+    if not missing:
+        return
+    known.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
+    if new := missing - known.keys():
+        Tag.objects.bulk_create([Tag(name=n) for n in sorted(new)], ignore_conflicts=True)
+        known.update(Tag.objects.filter(name__in=new).values_list("name", "pk"))
+
+
+def tag_names(cell: Any) -> list[str]:
+    """Tags from one cell, trimmed to the tag name's length as rapport.customers does."""
+    from rapport.imports.values import split_list
+
+    return list(dict.fromkeys(t[:60].strip() for t in split_list(cell) if t[:60].strip()))

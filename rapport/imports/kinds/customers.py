@@ -1,0 +1,490 @@
+"""Customers: one row per person; matched on customer number, external id, email, then phone.
+
+The field rules are rapport.customers.validation's. Phone and email parsing is what a row costs,
+so results are cached per cell text: lists from one source repeat numbers and company domains.
+"""
+
+import re
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.core.names import search_terms
+from rapport.core.phones import looks_like_phone, try_normalize_phone
+from rapport.core.services import diff, snapshot
+from rapport.customers.choices import (
+    AddressKind,
+    Channel,
+    CustomerSource,
+    Gender,
+    IncomeBand,
+    Language,
+    PhoneKind,
+)
+from rapport.customers.models import (
+    CUSTOMER_NUMBER_PREFIX,
+    Customer,
+    CustomerAddress,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerSearchTerm,
+)
+from rapport.customers.services import apply_names, customer_snapshot
+from rapport.customers.validation import clean_customer_fields, clean_emails, clean_phones
+from rapport.imports.bulk import History, delete_where_in, insert_rows, update_rows
+from rapport.imports.choices import ImportKind
+from rapport.imports.kinds.base import (
+    KindImporter,
+    Progress,
+    RowError,
+    WriteCounts,
+    ensure_tags,
+    field_errors,
+    lock_for_update,
+    tag_names,
+)
+from rapport.imports.values import (
+    choice,
+    country,
+    parse_bool,
+    parse_date,
+    split_full_name,
+    split_list,
+    text,
+)
+
+TEXT_FIELDS = ("external_id", "family_name", "given_name", "hobbies", "personality", "family_situation",
+               "occupation", "notes")
+CHOICE_FIELDS = {"gender": Gender, "income_band": IncomeBand, "preferred_language": Language,
+                 "preferred_channel": Channel, "source": CustomerSource}
+DATE_FIELDS = ("birthday", "customer_since")
+PHONE_COLUMNS = {"phone": PhoneKind.MOBILE.value, "home_phone": PhoneKind.HOME.value,
+                 "work_phone": PhoneKind.WORK.value}
+ADDRESS_COLUMNS = {"address": "line1", "city": "city", "region": "region", "postal_code": "postal_code",
+                   "country": "country"}
+CREATE_COLUMNS = (
+    "external_id", "family_name", "given_name", "display_name", "sort_name", "gender", "birthday",
+    "celebrates_lunar_birthday", "hobbies", "personality", "family_situation", "occupation",
+    "income_band", "preferred_language", "preferred_channel", "customer_since", "source",
+    "referred_by_id", "notes", "primary_phone", "primary_email", "created_by_id", "created_at",
+    "updated_at", "version",
+)
+_NUMBER = re.compile(rf"^{CUSTOMER_NUMBER_PREFIX}?0*(\d{{1,18}})$", re.IGNORECASE)
+_CACHE_LIMIT = 200_000
+
+
+@dataclass(slots=True)
+class CustomerRecord:
+    row: int
+    fields: dict[str, Any]
+    number_id: int | None = None
+    phones: list[tuple[str, str]] = field(default_factory=list)  # (E.164, kind), the first is primary
+    emails: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    address: dict[str, str] | None = None
+    referrer: str = ""
+    family_name: str = ""
+    given_name: str = ""
+    display_name: str = ""
+    sort_name: str = ""
+    terms: frozenset[str] = frozenset()
+    match_id: int | None = None
+
+
+def customer_number(pk: int) -> str:
+    return f"{CUSTOMER_NUMBER_PREFIX}{pk:07d}"
+
+
+def first_customer_by(model: type, column: str, values: set[str]) -> dict[str, int]:
+    """value -> the oldest customer holding it (phones and emails are not unique)."""
+    if not values:
+        return {}
+    found: dict[str, int] = {}
+    rows = model.objects.filter(**{f"{column}__in": values}).order_by("customer_id")
+    for value, customer_id in rows.values_list(column, "customer_id"):
+        found.setdefault(value, customer_id)
+    return found
+
+
+def customer_refs(refs: Iterable[str], region: str | None = None) -> dict[str, int]:
+    """Customers named by number (C0000042), external id, email or phone: {ref: customer id}."""
+    pending = {r for r in refs if r}
+    found: dict[str, int] = {}
+    numbers = {ref: int(m.group(1)) for ref in pending if (m := _NUMBER.match(ref)) and ref[:1].isalpha()}
+    if numbers:
+        existing = set(Customer.objects.filter(pk__in=set(numbers.values())).values_list("pk", flat=True))
+        found.update({ref: pk for ref, pk in numbers.items() if pk in existing})
+    if rest := pending - found.keys():
+        found.update(Customer.objects.filter(external_id__in=rest).values_list("external_id", "pk"))
+    emails = {ref: ref.lower() for ref in pending - found.keys() if "@" in ref}
+    by_email = first_customer_by(CustomerEmail, "address", set(emails.values()))
+    found.update({ref: by_email[e] for ref, e in emails.items() if e in by_email})
+    phones = {
+        ref: e164 for ref in pending - found.keys()
+        if looks_like_phone(ref) and (e164 := try_normalize_phone(ref, region))
+    }
+    by_phone = first_customer_by(CustomerPhone, "number", set(phones.values()))
+    found.update({ref: by_phone[p] for ref, p in phones.items() if p in by_phone})
+    return found
+
+
+class CustomerImporter(KindImporter):
+    kind = ImportKind.CUSTOMERS
+    model = Customer
+    error_columns = {"family_name": "name", "given_name": "name", "referred_by_id": "referred_by",
+                     "line1": "address", "phones": "phone", "emails": "email"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._text = [f for f in TEXT_FIELDS if f in self.index]
+        self._choices = [(f, c) for f, c in CHOICE_FIELDS.items() if f in self.index]
+        self._dates = [f for f in DATE_FIELDS if f in self.index]
+        self._address = [(col, part) for col, part in ADDRESS_COLUMNS.items() if col in self.index]
+        self._phone_cache: dict[tuple[str, str], tuple | ValidationError] = {}
+        self._email_cache: dict[str, tuple | ValidationError] = {}
+        self._terms_cache: dict[tuple[str, str], frozenset[str]] = {}
+        self._db_empty: bool | None = None
+        self._tag_ids: dict[str, int] = {}
+
+    # 1. One row --------------------------------------------------------------------------------
+
+    def clean(self, row: int, cells: list[Any]) -> tuple[CustomerRecord | None, list[RowError]]:
+        errors: list[RowError] = []
+        data: dict[str, Any] = {}
+        for name in self._text:
+            if value := self.text(cells, name):
+                data[name] = value
+        for name, choices in self._choices:
+            if value := choice(self.cell(cells, name), choices, name):
+                data[name] = value
+        for name in self._dates:
+            cell = self.cell(cells, name)
+            try:
+                value = parse_date(cell)
+            except (ValueError, OverflowError):
+                value = text(cell)  # clean_customer_fields refuses it with its own message
+            if value:
+                data[name] = value
+        if "celebrates_lunar_birthday" in self.index:
+            try:
+                lunar = parse_bool(self.cell(cells, "celebrates_lunar_birthday"))
+            except ValueError:
+                errors.append(RowError(row, self.column("celebrates_lunar_birthday"), _("Enter yes or no.")))
+            else:
+                if lunar is not None:
+                    data["celebrates_lunar_birthday"] = lunar
+        if "name" in self.index and not (data.get("family_name") or data.get("given_name")):
+            family, given = split_full_name(self.text(cells, "name"))
+            data.update({k: v for k, v in (("family_name", family), ("given_name", given)) if v})
+        try:
+            clean = clean_customer_fields(data, partial=True)
+        except ValidationError as exc:
+            errors.extend(self.errors_from(row, exc))
+            clean = {}
+        number_id = None
+        if raw_number := self.text(cells, "number"):
+            if m := _NUMBER.match(raw_number):
+                number_id = int(m.group(1))
+            else:
+                errors.append(RowError(row, self.column("number"), _("No customer has this number.")))
+        phones = self._phones(row, cells, errors)
+        emails = self._emails(row, cells, errors)
+        address = self._read_address(row, cells, errors)
+        if errors:
+            return None, errors
+        record = CustomerRecord(
+            row=row, fields=clean, number_id=number_id, phones=phones, emails=emails,
+            tags=tag_names(self.cell(cells, "tags")), address=address,
+            referrer=self.text(cells, "referred_by"),
+            family_name=clean.get("family_name", ""), given_name=clean.get("given_name", ""),
+        )
+        if record.family_name or record.given_name:
+            apply_names(record)  # type: ignore[arg-type]  (it reads and sets the name attributes only)
+            record.terms = self._terms(record.family_name, record.given_name)
+        return record, []
+
+    def _phones(self, row: int, cells: list[Any], errors: list[RowError]) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for name, kind in PHONE_COLUMNS.items():
+            for header, cell in self.cells_of(cells, name):
+                raw = text(cell)
+                if not raw:
+                    continue
+                result = self._phone_cache.get((raw, kind))
+                if result is None:
+                    try:
+                        items = [{"number": n, "kind": kind} for n in split_list(raw)]
+                        result = tuple((p["number"], p["kind"]) for p in clean_phones(items, self.region))
+                    except ValidationError as exc:
+                        result = exc
+                    _remember(self._phone_cache, (raw, kind), result)
+                if isinstance(result, ValidationError):
+                    errors.extend(RowError(row, header, m) for m in result.messages)
+                    continue
+                for number, kind_ in result:
+                    if all(number != n for n, _k in out):
+                        out.append((number, kind_))
+        return out
+
+    def _emails(self, row: int, cells: list[Any], errors: list[RowError]) -> list[str]:
+        out: list[str] = []
+        for header, cell in self.cells_of(cells, "email"):
+            raw = text(cell)
+            if not raw:
+                continue
+            result = self._email_cache.get(raw)
+            if result is None:
+                try:
+                    result = tuple(e["address"] for e in clean_emails(split_list(raw)))
+                except ValidationError as exc:
+                    result = exc
+                _remember(self._email_cache, raw, result)
+            if isinstance(result, ValidationError):
+                errors.extend(RowError(row, header, m) for m in result.messages)
+            else:
+                out.extend(e for e in result if e not in out)
+        return out
+
+    def _read_address(self, row: int, cells: list[Any], errors: list[RowError]) -> dict[str, str] | None:
+        parts: dict[str, str] = {}
+        for column, part in self._address:
+            if part == "country":
+                try:
+                    value = country(self.cell(cells, column))
+                except ValueError:
+                    errors.append(RowError(row, self.column(column), _(
+                        "“%(value)s” is not a country."
+                    ) % {"value": self.text(cells, column)}))
+                    continue
+            else:
+                value = self.text(cells, column)
+            if value:
+                parts[part] = value
+        for name, messages in field_errors(CustomerAddress, parts).items():
+            errors.extend(RowError(row, self.column(name), m) for m in messages)
+        return parts or None
+
+    def _terms(self, family: str, given: str) -> frozenset[str]:
+        terms = self._terms_cache.get((family, given))
+        if terms is None:
+            terms = frozenset(search_terms(family, given))
+            _remember(self._terms_cache, (family, given), terms)
+        return terms
+
+    # 2. Against the rest of the file -------------------------------------------------------
+
+    def keys(self, record: CustomerRecord) -> Iterable[tuple[str, Hashable, str]]:
+        if record.number_id:
+            yield _("customer number"), customer_number(record.number_id), "number"
+        if ext := record.fields.get("external_id"):
+            yield _("external id"), ext, "external_id"
+        for address in record.emails:
+            yield _("email"), address, "email"
+        for number, _kind in record.phones:
+            yield _("phone"), number, "phone"
+
+    # 3. Against the database -----------------------------------------------------------------
+
+    def resolve(self, records: list[CustomerRecord]) -> list[RowError]:
+        if self._db_empty is None:
+            self._db_empty = not Customer.objects.exists()
+        numbers = {r.number_id for r in records if r.number_id}
+        by_ext: dict[str, int] = {}
+        by_email: dict[str, int] = {}
+        by_phone: dict[str, int] = {}
+        if not self._db_empty:
+            if ext := {r.fields["external_id"] for r in records if r.fields.get("external_id")}:
+                by_ext = dict(Customer.objects.filter(external_id__in=ext).values_list("external_id", "pk"))
+            by_email = first_customer_by(CustomerEmail, "address", {e for r in records for e in r.emails})
+            by_phone = first_customer_by(CustomerPhone, "number", {p for r in records for p, _k in r.phones})
+        candidates = numbers | set(by_email.values()) | set(by_phone.values())
+        ext_of = dict(Customer.objects.filter(pk__in=candidates).values_list("pk", "external_id")) if candidates else {}
+        refs = customer_refs({r.referrer for r in records if r.referrer}, self.region)
+        errors: list[RowError] = []
+        for record in records:
+            errors.extend(self._match(record, by_ext, by_email, by_phone, ext_of, refs))
+        return errors
+
+    def _match(self, r: CustomerRecord, by_ext, by_email, by_phone, ext_of, refs) -> list[RowError]:
+        errors: list[RowError] = []
+        ext = r.fields.get("external_id")
+        match, how = None, ""
+        if r.number_id in ext_of:
+            match, how = r.number_id, _("customer number")
+        # A number from another database (an export imported elsewhere) matches nobody here.
+        elif ext and ext in by_ext:
+            match, how = by_ext[ext], _("external id")
+        elif found := next((by_email[e] for e in r.emails if e in by_email), None):
+            match, how = found, _("email")
+        elif found := next((by_phone[p] for p, _k in r.phones if p in by_phone), None):
+            match, how = found, _("phone")
+        if match and ext and by_ext.get(ext, match) != match:
+            errors.append(RowError(r.row, self.column("external_id"), _(
+                "The external id “%(value)s” belongs to customer %(number)s."
+            ) % {"value": ext, "number": customer_number(by_ext[ext])}))
+        elif match and ext and match != r.number_id and ext_of.get(match) not in (None, ext):
+            # Another source's record for someone we know under a different id: a person must decide.
+            errors.append(RowError(r.row, self.column("external_id"), _(
+                "This row matches customer %(number)s by %(how)s, but that customer's external id is "
+                "“%(value)s”."
+            ) % {"number": customer_number(match), "how": how, "value": ext_of[match]}))
+        if match and not errors:
+            errors.extend(self.matched_once(r, match, customer_number(match)))
+        if match is None and not errors and not (r.family_name or r.given_name):
+            try:
+                clean_customer_fields({})
+            except ValidationError as exc:
+                errors.extend(self.errors_from(r.row, exc))
+        if r.referrer:
+            referrer = refs.get(r.referrer)
+            if referrer is None or referrer == match:
+                errors.append(RowError(r.row, self.column("referred_by"), _("No such customer.")))
+            else:
+                r.fields["referred_by_id"] = referrer
+        r.match_id = match
+        return errors
+
+    # 6. Writing ------------------------------------------------------------------------------
+
+    def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+        counts = WriteCounts()
+        history = History(Customer, by)
+        user_id = by.pk if getattr(by, "is_authenticated", False) else None
+        for batch in self.spool.batches():
+            ensure_tags({t for r in batch for t in r.tags}, self._tag_ids)
+            creates = [r for r in batch if r.match_id is None]
+            updates = [r for r in batch if r.match_id is not None]
+            if creates:
+                self._create(creates, history, user_id, note)
+                counts.created += len(creates)
+            if updates:
+                changed = self._update(updates, history)
+                counts.updated += changed
+                counts.unchanged += len(updates) - changed
+            history.flush()
+            progress(len(batch))
+        return counts
+
+    def _create(self, records: list[CustomerRecord], history: History, user_id: int | None, note: str) -> None:
+        now, today = timezone.now(), timezone.localdate()
+        rows = []
+        for r in records:
+            f = r.fields
+            rows.append((
+                f.get("external_id"), r.family_name, r.given_name, r.display_name, r.sort_name,
+                f.get("gender", ""), f.get("birthday"), f.get("celebrates_lunar_birthday", False),
+                f.get("hobbies", ""), f.get("personality", ""), f.get("family_situation", ""),
+                f.get("occupation", ""), f.get("income_band", ""), f.get("preferred_language", ""),
+                f.get("preferred_channel", ""),
+                f.get("customer_since") or today,  # as customer_create does
+                f.get("source") or CustomerSource.IMPORT.value,
+                f.get("referred_by_id"), f.get("notes", ""),
+                r.phones[0][0] if r.phones else "", r.emails[0] if r.emails else "",
+                user_id, now, now, 1,
+            ))
+        ids = insert_rows(Customer, CREATE_COLUMNS, rows, returning=True)
+        phones, emails, terms, tags, addresses = [], [], [], [], []
+        for pk, r in zip(ids, records, strict=True):
+            phones.extend((pk, n, k, i == 0) for i, (n, k) in enumerate(r.phones))
+            emails.extend((pk, a, i == 0) for i, a in enumerate(r.emails))
+            terms.extend((t, pk) for t in r.terms)
+            tags.extend((pk, self._tag_ids[t]) for t in r.tags)
+            if r.address:
+                addresses.append(_address_row(pk, r.address))
+            history.created(pk, r.display_name or customer_number(pk), pk, note)
+        self._insert_details(phones, emails, tags, addresses)
+        insert_rows(CustomerSearchTerm, ("term", "customer_id"), terms)
+
+    def _insert_details(self, phones: list, emails: list, tags: list, addresses: list) -> None:
+        insert_rows(CustomerPhone, ("customer_id", "number", "kind", "is_primary"), phones)
+        insert_rows(CustomerEmail, ("customer_id", "address", "is_primary"), emails)
+        insert_rows(Customer.tags.through, ("customer_id", "tag_id"), tags)
+        insert_rows(CustomerAddress, _ADDRESS_ROW, addresses)
+
+    def _update(self, records: list[CustomerRecord], history: History) -> int:
+        """Apply the file's non-empty cells to the matched customers; returns how many changed.
+
+        Imports add phone numbers, emails, tags and addresses; they never remove any.
+        """
+        qs = lock_for_update(Customer, [r.match_id for r in records])
+        current = {c.pk: c for c in qs.prefetch_related("phones", "emails", "tags", "addresses")}
+        now = timezone.now()
+        groups: dict[tuple[str, ...], list[tuple]] = {}
+        phones, emails, tags, addresses, renamed, terms = [], [], [], [], [], []
+        changed = 0
+        for r in records:
+            c = current[r.match_id]
+            before = customer_snapshot(c)
+            columns = list(r.fields)
+            for name, value in r.fields.items():
+                setattr(c, name, value)
+            if {"family_name", "given_name"} & r.fields.keys():
+                apply_names(c)
+                columns += ["display_name", "sort_name"]
+            new_phones = [(n, k) for n, k in r.phones if n not in before["phones"]]
+            new_emails = [a for a in r.emails if a not in before["emails"]]
+            new_tags = [t for t in r.tags if t not in before["tags"]]
+            address = _new_address(c.pk, r.address, before["addresses"])
+            first_phone = not c.primary_phone and bool(new_phones)
+            first_email = not c.primary_email and bool(new_emails)
+            if first_phone:
+                c.primary_phone = new_phones[0][0]
+                columns.append("primary_phone")
+            if first_email:
+                c.primary_email = new_emails[0]
+                columns.append("primary_email")
+            after = {**before, **snapshot(c, fields=[k for k in before if k not in _LISTS])}
+            after["phones"] = sorted(before["phones"] + [n for n, _k in new_phones])
+            after["emails"] = sorted(before["emails"] + new_emails)
+            after["tags"] = sorted(before["tags"] + new_tags)
+            if address:
+                after["addresses"] = sorted([*before["addresses"], address[1]])
+            changes = diff(before, after)
+            if not changes:
+                continue
+            changed += 1
+            c.version += 1
+            key = tuple(dict.fromkeys(columns))
+            groups.setdefault(key, []).append((*(getattr(c, n) for n in key), c.version, now, c.pk))
+            phones.extend((c.pk, n, k, first_phone and i == 0) for i, (n, k) in enumerate(new_phones))
+            emails.extend((c.pk, a, first_email and i == 0) for i, a in enumerate(new_emails))
+            tags.extend((c.pk, self._tag_ids[t]) for t in new_tags)
+            if address:
+                addresses.append(_address_row(c.pk, address[0]))
+            if {"family_name", "given_name"} & changes.keys():
+                renamed.append(c.pk)
+                terms.extend((t, c.pk) for t in search_terms(c.family_name, c.given_name))
+            history.updated(c.pk, str(c), c.pk, changes)
+        for columns, rows in groups.items():
+            update_rows(Customer, (*columns, "version", "updated_at"), rows)
+        delete_where_in(CustomerSearchTerm, "customer_id", renamed)
+        insert_rows(CustomerSearchTerm, ("term", "customer_id"), terms)
+        self._insert_details(phones, emails, tags, addresses)
+        return changed
+
+
+_LISTS = ("phones", "emails", "addresses", "tags")
+_ADDRESS_ROW = ("customer_id", "kind", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def _address_row(pk: int, parts: dict[str, str]) -> tuple:
+    return (pk, AddressKind.HOME.value, parts.get("line1", ""), "", parts.get("city", ""),
+            parts.get("region", ""), parts.get("postal_code", ""), parts.get("country", ""))
+
+
+def _new_address(pk: int, parts: dict[str, str] | None, existing: list[str]) -> tuple[dict, str] | None:
+    """(parts, as the history shows it) when the customer has no such address yet."""
+    if not parts:
+        return None
+    shown = str(CustomerAddress(customer_id=pk, **parts))
+    return None if shown in existing else (parts, shown)
+
+
+def _remember(cache: dict, key: Any, value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value

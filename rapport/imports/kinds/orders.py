@@ -1,0 +1,355 @@
+"""Orders: one row per order line, grouped by order number; an order number already known is
+matched, so importing a file again does not duplicate orders.
+
+Order-level cells (customer, date, status…) may be filled on every line or only the first; lines
+that disagree are refused. An order with one bad line is not imported at all, even in the
+"valid rows only" mode: half an order would be wrong figures.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.core.names import fold
+from rapport.core.services import bulk_record_creates, diff, snapshot
+from rapport.customers.models import Organisation
+from rapport.imports.bulk import History
+from rapport.imports.choices import ImportKind
+from rapport.imports.kinds.base import (
+    KindImporter,
+    Progress,
+    RowError,
+    WriteCounts,
+    field_errors,
+    lock_for_update,
+)
+from rapport.imports.kinds.customers import customer_refs
+from rapport.imports.values import choice, decimal_text, parse_datetime
+from rapport.sales.choices import OrderStatus, SalesChannel
+from rapport.sales.models import Order, OrderLine, Product, Return
+from rapport.sales.services import price_lines, to_decimal
+
+HEADER_TEXT = ("customer", "organisation", "currency", "promotion_code", "notes")
+HEADER_FIELDS = ("ordered_at", "status", "channel", "currency", "promotion_code", "notes")
+CHUNK_ORDERS = 1000
+
+
+@dataclass(slots=True)
+class LineRecord:
+    row: int
+    number: str
+    header: dict[str, Any]
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal | None
+    discount: Decimal
+    match_id: int | None = None
+
+
+@dataclass
+class OrderGroup:
+    number: str
+    first_row: int
+    header: dict[str, Any]
+    lines: list[LineRecord] = field(default_factory=list)
+    customer_id: int | None = None
+    organisation_id: int | None = None
+    priced: list[OrderLine] = field(default_factory=list)
+    match_id: int | None = None
+
+    def header_row(self, name: str) -> int:
+        """The first row that gave this order-level value."""
+        return next((li.row for li in self.lines if li.header.get(name) not in (None, "")), self.first_row)
+
+
+class OrderImporter(KindImporter):
+    kind = ImportKind.ORDERS
+    model = Order
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups: dict[str, OrderGroup] = {}
+        self.failed_orders: dict[str, int] = {}  # order number -> first row with errors
+        self.ready: list[OrderGroup] = []
+
+    # 1. One row --------------------------------------------------------------------------------
+
+    def clean(self, row: int, cells: list[Any]) -> tuple[LineRecord | None, list[RowError]]:
+        record, errors = self._clean(row, cells)
+        if errors and (number := self.text(cells, "number")):
+            self.failed_orders.setdefault(number, row)
+        return record, errors
+
+    def _clean(self, row: int, cells: list[Any]) -> tuple[LineRecord | None, list[RowError]]:
+        errors: list[RowError] = []
+        required = _("This field is required.")
+        number, sku = self.text(cells, "number"), self.text(cells, "sku")
+        if not number:
+            errors.append(RowError(row, self.column("number"), required))
+        if not sku:
+            errors.append(RowError(row, self.column("sku"), required))
+        header: dict[str, Any] = {n: v for n in HEADER_TEXT if (v := self.text(cells, n))}
+        if "currency" in header:
+            header["currency"] = header["currency"].upper()
+        try:
+            if moment := parse_datetime(self.cell(cells, "ordered_at")):
+                header["ordered_at"] = moment
+        except (ValueError, OverflowError):
+            errors.append(RowError(row, self.column("ordered_at"), _("Enter a valid date/time.")))
+        for name, choices in (("status", OrderStatus), ("channel", SalesChannel)):
+            if value := choice(self.cell(cells, name), choices):
+                if value in choices.values:
+                    header[name] = value
+                else:
+                    errors.append(RowError(row, self.column(name), _(
+                        "“%(value)s” is not one of the choices.") % {"value": value}))
+        amounts: dict[str, Any] = {}
+        for name, default in (("quantity", "1"), ("unit_price", None), ("discount", "0")):
+            raw = decimal_text(self.cell(cells, name)) or default
+            if raw is None:
+                continue
+            try:
+                amounts[name] = to_decimal(raw, name)
+            except ValidationError as exc:
+                errors.extend(self.errors_from(row, exc))
+        checks = {"number": number, "promotion_code": header.get("promotion_code"),
+                  "currency": header.get("currency")}
+        for model, values in ((Order, checks), (OrderLine, amounts)):
+            for name, messages in field_errors(model, values).items():
+                errors.extend(RowError(row, self.column(name), m) for m in messages)
+        if errors:
+            return None, errors
+        return LineRecord(row=row, number=number, header=header, sku=sku, quantity=amounts["quantity"],
+                          unit_price=amounts.get("unit_price"), discount=amounts["discount"]), []
+
+    # 2. Against the rest of the file: the lines of one order agree ---------------------------
+
+    def accept(self, record: LineRecord) -> list[RowError]:
+        group = self.groups.get(record.number)
+        if group is None:
+            self.groups[record.number] = OrderGroup(record.number, record.row, dict(record.header))
+            return []
+        errors = []
+        for name, value in record.header.items():
+            known = group.header.get(name)
+            if known not in (None, "", value):
+                errors.append(RowError(record.row, self.column(name), _(
+                    "Row %(row)d of order %(number)s has a different %(what)s: “%(value)s”."
+                ) % {"row": group.header_row(name), "number": record.number, "what": self.column(name),
+                     "value": _shown(known)}))
+        if errors:
+            self.failed_orders.setdefault(record.number, record.row)
+        else:
+            group.header.update({k: v for k, v in record.header.items() if group.header.get(k) in (None, "")})
+        return errors
+
+    def keep(self, records: list[LineRecord]) -> None:
+        for r in records:
+            self.groups[r.number].lines.append(r)
+
+    # 5. The whole file read: check the orders against the database -------------------------
+
+    def finish(self, invalid_rows: set[int]) -> list[RowError]:
+        errors: list[RowError] = []
+        groups = []
+        for group in self.groups.values():
+            if group.number in self.failed_orders:
+                errors.extend(self._dropped(group, self.failed_orders[group.number]))
+            elif group.lines:
+                groups.append(group)
+        for start in range(0, len(groups), CHUNK_ORDERS):
+            chunk = groups[start : start + CHUNK_ORDERS]
+            errors.extend(self._check(chunk))
+        self.to_create = sum(1 for g in self.ready if g.match_id is None)
+        self.to_update = len(self.ready) - self.to_create
+        return errors
+
+    def _dropped(self, group: OrderGroup, bad_row: int) -> Iterator[RowError]:
+        for line in group.lines:
+            if line.row != bad_row:
+                yield RowError(line.row, self.column("number"), _(
+                    "Not imported: row %(row)d of the same order has errors.") % {"row": bad_row})
+
+    def _check(self, groups: list[OrderGroup]) -> list[RowError]:
+        customers = customer_refs({g.header["customer"] for g in groups if g.header.get("customer")}, self.region)
+        organisations = _organisation_refs({g.header["organisation"] for g in groups if g.header.get("organisation")})
+        products = {p.sku: p for p in Product.objects.filter(sku__in={li.sku for g in groups for li in g.lines})}
+        existing = {o.number: o for o in Order.objects.filter(number__in=[g.number for g in groups])
+                    .prefetch_related("lines")}
+        with_returns = set(Return.objects.filter(order_line__order__in=existing.values())
+                           .values_list("order_line__order_id", flat=True)) if existing else set()
+        errors: list[RowError] = []
+        for group in groups:
+            problems = self._check_group(group, customers, organisations, products, existing.get(group.number),
+                                         with_returns)
+            if problems:
+                errors.extend(problems)
+                bad = {e.row for e in problems}
+                errors.extend(e for e in self._dropped(group, min(bad)) if e.row not in bad)
+            else:
+                self.ready.append(group)
+        return errors
+
+    def _check_group(self, group, customers, organisations, products, order, with_returns) -> list[RowError]:
+        errors: list[RowError] = []
+        header = group.header
+        ref = header.get("customer", "")
+        group.customer_id = customers.get(ref)
+        if not ref:
+            errors.append(RowError(group.first_row, self.column("customer"), _("This field is required.")))
+        elif group.customer_id is None:
+            errors.append(RowError(group.header_row("customer"), self.column("customer"), _(
+                "No customer matches “%(value)s”.") % {"value": ref}))
+        if org_ref := header.get("organisation"):
+            group.organisation_id = organisations.get(org_ref)
+            if group.organisation_id is None:
+                errors.append(RowError(group.header_row("organisation"), self.column("organisation"), _(
+                    "No organisation matches “%(value)s”.") % {"value": org_ref}))
+        if order is None and not header.get("ordered_at"):
+            errors.append(RowError(group.first_row, self.column("ordered_at") or self.column("number"),
+                                   _("Enter the date of the order.")))
+        group.priced = []
+        for line in group.lines:
+            product = products.get(line.sku)
+            if product is None:
+                errors.append(RowError(line.row, self.column("sku"), _("Unknown SKU: %(skus)s") % {"skus": line.sku}))
+                continue
+            spec = {"product_id": product.pk, "quantity": line.quantity, "unit_price": line.unit_price,
+                    "discount": line.discount}
+            try:
+                group.priced.extend(price_lines([spec], {product.pk: product}))
+            except ValidationError:
+                # price_lines names the line within the order; the file's row and column say more.
+                if line.quantity <= 0:
+                    errors.append(RowError(line.row, self.column("quantity"), _("The quantity must be positive.")))
+                else:
+                    errors.append(RowError(line.row, self.column("discount"),
+                                           _("The discount exceeds the line amount.")))
+        if order is not None and not errors:
+            group.match_id = order.pk
+            if order.pk in with_returns and _line_key(order.lines.all()) != _line_key(group.priced):
+                errors.append(RowError(group.first_row, self.column("number"), _(
+                    "Order %(number)s has returns: its lines cannot be changed by an import."
+                ) % {"number": group.number}))
+        return errors
+
+    # 6. Writing ------------------------------------------------------------------------------
+
+    def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+        counts = WriteCounts()
+        history = History(Order, by)
+        for start in range(0, len(self.ready), CHUNK_ORDERS):
+            chunk = self.ready[start : start + CHUNK_ORDERS]
+            if creates := [g for g in chunk if g.match_id is None]:
+                self._create(creates, by, note)
+                counts.created += len(creates)
+            if updates := [g for g in chunk if g.match_id is not None]:
+                changed = self._update(updates, history)
+                counts.updated += changed
+                counts.unchanged += len(updates) - changed
+            history.flush()
+            progress(sum(len(g.lines) for g in chunk))
+        return counts
+
+    def _create(self, groups: list[OrderGroup], by: Any, note: str) -> None:
+        orders = []
+        for g in groups:
+            h = g.header
+            order = Order(
+                number=g.number, customer_id=g.customer_id, organisation_id=g.organisation_id,
+                ordered_at=h["ordered_at"], status=h.get("status", OrderStatus.PAID),
+                channel=h.get("channel", ""), promotion_code=h.get("promotion_code", ""),
+                currency=h.get("currency") or settings.RAPPORT_CURRENCY, notes=h.get("notes", ""),
+            )
+            _set_totals(order, g.priced)
+            orders.append(order)
+        Order.objects.bulk_create(orders, batch_size=1000)
+        lines = []
+        for order, g in zip(orders, groups, strict=True):
+            for line in g.priced:
+                line.order = order
+                lines.append(line)
+        OrderLine.objects.bulk_create(lines, batch_size=2000)
+        bulk_record_creates(objs=orders, by=by, customer_ids=[o.customer_id for o in orders], note=note)
+
+    def _update(self, groups: list[OrderGroup], history: History) -> int:
+        """Order-level cells from the file; the lines too when they differ (and nothing was returned)."""
+        current = {o.pk: o for o in lock_for_update(Order, [g.match_id for g in groups]).prefetch_related("lines")}
+        now = timezone.now()
+        changed, replace = [], []
+        for g in groups:
+            order = current[g.match_id]
+            fields = ["customer_id", "organisation_id", *HEADER_FIELDS, "total", "cost"]
+            before = snapshot(order, fields=fields)
+            order.customer_id = g.customer_id
+            if g.organisation_id:
+                order.organisation_id = g.organisation_id
+            for name in HEADER_FIELDS:
+                value = g.header.get(name)
+                if value not in (None, "") and not _same(getattr(order, name), value):
+                    setattr(order, name, value)
+            old_lines = list(order.lines.all())
+            lines_differ = _line_key(old_lines) != _line_key(g.priced)
+            if lines_differ:
+                _set_totals(order, g.priced)
+                replace.append((order, g.priced))
+            changes = diff(before, snapshot(order, fields=fields))
+            if lines_differ:
+                changes["lines"] = [len(old_lines), len(g.priced)]
+            if not changes:
+                continue
+            order.version += 1
+            order.updated_at = now
+            changed.append(order)
+            history.updated(order.pk, str(order), order.customer_id, changes)
+        if changed:
+            Order.objects.bulk_update(changed, ["customer", "organisation", *HEADER_FIELDS, "total", "cost",
+                                                "version", "updated_at"], batch_size=500)
+        if replace:
+            OrderLine.objects.filter(order_id__in=[o.pk for o, _lines in replace]).delete()
+            for order, lines in replace:
+                for line in lines:
+                    line.order = order
+            OrderLine.objects.bulk_create([li for _o, lines in replace for li in lines], batch_size=2000)
+        return len(changed)
+
+
+def _organisation_refs(refs: set[str]) -> dict[str, int]:
+    """Organisations named by external id or by name: {ref: organisation id}."""
+    if not refs:
+        return {}
+    found = dict(Organisation.objects.filter(external_id__in=refs).values_list("external_id", "pk"))
+    by_name = {fold(r)[:200]: r for r in refs - found.keys()}
+    for sort_name, pk in Organisation.objects.filter(sort_name__in=by_name).order_by("pk").values_list("sort_name", "pk"):
+        found.setdefault(by_name[sort_name], pk)
+    return found
+
+
+def _line_key(lines: list[OrderLine]) -> list[tuple]:
+    return sorted((li.product_id, li.quantity, li.unit_price, li.discount) for li in lines)
+
+
+def _set_totals(order: Order, lines: list[OrderLine]) -> None:
+    # As rapport.sales.services.order_create: the order keeps the sum of its lines.
+    order.total = sum((li.line_total for li in lines), Decimal("0"))
+    order.cost = sum((li.unit_cost * li.quantity for li in lines), Decimal("0")).quantize(Decimal("0.01"))
+
+
+def _same(current: Any, new: Any) -> bool:
+    if isinstance(current, datetime) and isinstance(new, datetime):
+        # Any time zone; spreadsheets keep whole seconds (or less), the database microseconds.
+        return abs(current - new) < timedelta(seconds=1)
+    return current == new
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)

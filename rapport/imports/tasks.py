@@ -1,0 +1,11 @@
+"""Background imports: big files run in the task worker (`rapport db_worker`)."""
+
+from django.tasks import task
+
+
+@task
+def run_import(job_id: int) -> str:
+    """Run a pending import job; a retry of a job that has started already does nothing."""
+    from rapport.imports.services import import_job_run
+
+    return import_job_run(job_id=job_id).status
