@@ -116,9 +116,8 @@ def generate(customers: int, lines_per_customer: float, seed: int = 7) -> dict[s
     referred = (rng.random(n) < 0.10) & (rank > 0)
     referrer = np.where(referred, order_by_first[(rng.random(n) * np.maximum(rank, 1)).astype(np.int64)] + 1, 0)
     # Orders: BG/NBD-like — purchase rate ~ Gamma, drop-out after each purchase with prob p ~ Beta.
-    mean_orders = lines_per_customer / 2.5
-    rate = rng.gamma(0.7, (mean_orders - 1) / 0.7 / (span / 2), n)  # purchases per day
-    p_drop = rng.beta(1.2, 4.0, n)
+    rate = rng.gamma(0.7, 2.4 * 3 / 0.7 / (span / 2), n)  # purchases per day: ~4 orders each
+    p_drop = rng.beta(1.2, 6.0, n)
     life = (rng.geometric(p_drop) * rng.exponential(1 / np.maximum(rate, 1e-9)))
     active = np.minimum(life, span - first)
     extra = rng.poisson(rate * active)
@@ -139,8 +138,8 @@ def generate(customers: int, lines_per_customer: float, seed: int = 7) -> dict[s
     unit_cost = np.round(price * rng.uniform(0.4, 0.8, n_p), 2)
     popularity = 1 / np.arange(1, n_p + 1) ** 0.9
     popularity /= popularity.sum()
-    # Lines: 1 + Poisson(1.5) per order.
-    k = 1 + rng.poisson(1.5, n_o)
+    # Lines: 1 + Poisson(λ) per order, λ chosen to hit `lines_per_customer` on average.
+    k = 1 + rng.poisson(max(lines_per_customer * n / n_o - 1, 0.0), n_o)
     line_order = np.repeat(np.arange(n_o), k)
     product = rng.choice(n_p, size=len(line_order), p=popularity)
     qty = 1 + rng.poisson(0.3, len(line_order))

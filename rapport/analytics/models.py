@@ -108,7 +108,6 @@ class CustomerScore(models.Model):
         indexes = [
             models.Index(fields=["segment"], name="analytics_score_segment_idx"),
             models.Index(fields=["churn_risk_band"], name="analytics_score_churn_idx"),
-            models.Index(fields=["-clv"], name="analytics_score_clv_idx"),
         ]
 
     def __str__(self) -> str:

@@ -396,12 +396,13 @@ def _finite(value: Any) -> Any:
 
 
 def fit_json(fit: engine.FitResult | None, note: str = "") -> dict[str, Any]:
+    """A fit as stored in ModelFit: parameters, SEs, log-likelihood, convergence (and notes)."""
     if fit is None:
         return {"error": note} if note else {}
     return _finite({
         "params": fit.params, "standard_errors": fit.standard_errors,
         "log_likelihood": fit.log_likelihood, "converged": fit.converged, "method": fit.method,
-        "customers": fit.n_customers, "distinct_rows": fit.n_rows,
+        "customers": fit.n_customers, "distinct_rows": fit.n_rows, **({"notes": note} if note else {}),
     })
 
 
@@ -528,6 +529,30 @@ def switching_points() -> pl.Expr:
     ).clip(0, 32767)
 
 
+def _finite_scores(scored: pl.DataFrame, inputs: pl.DataFrame, fits: Fits, *, horizon_weeks: float,
+                   discount_rate: float) -> pl.DataFrame:
+    """Rows where the models give no finite number (parameters at the edge of their range, e.g. a
+    history without heterogeneity) fall back to the customer's own purchase rate × P(alive); the
+    fit's notes say how many."""
+    rate = pl.when(pl.col("T") > 0).then(pl.col("frequency") / pl.col("T")).otherwise(0.0)
+    alive = pl.when(pl.col("p_alive").is_finite()).then(pl.col("p_alive")).otherwise(1.0)
+    value = (pl.when(pl.col("expected_avg_value").is_finite()).then(pl.col("expected_avg_value"))
+             .otherwise(pl.col("mean_value")))
+    naive = rate * horizon_weeks * alive
+    discount = (1.0 + discount_rate) ** (-horizon_weeks / 2 / engine.clv.WEEKS_PER_YEAR)
+    bad = ~(pl.col("expected_purchases").is_finite() & pl.col("clv").is_finite())
+    out = scored.join(inputs.select("customer_id", "frequency", "T", "mean_value"), on="customer_id")
+    n_bad = out.select(bad.sum()).item()
+    if n_bad:
+        fits.notes.append(f"{n_bad} customers scored with their own purchase rate: the model "
+                          "gave no finite forecast for them.")
+    return out.with_columns(
+        alive.alias("p_alive"), value.alias("expected_avg_value"),
+        pl.when(bad).then(naive).otherwise(pl.col("expected_purchases")).alias("expected_purchases"),
+        pl.when(bad).then(naive * value * discount).otherwise(pl.col("clv")).alias("clv"),
+    ).select(scored.columns)
+
+
 SWITCHING_LABELS = (str(SwitchingCostBand.LOW), str(SwitchingCostBand.MEDIUM),
                     str(SwitchingCostBand.HIGH))
 
@@ -545,6 +570,8 @@ def score_customers(
         btyd, fits.bgnbd, fits.gamma_gamma, horizon_weeks=horizon_weeks,
         annual_discount_rate=discount_rate,
     ).select("customer_id", "p_alive", "expected_purchases", "expected_avg_value", "clv")
+    scored = _finite_scores(scored, inputs, fits, horizon_weeks=horizon_weeks,
+                            discount_rate=discount_rate)
     serve = service_cost.group_by("customer_id").agg(pl.col("amount").sum().alias("cost_to_serve"))
     frame = (
         inputs.join(scored, on="customer_id", how="left")
@@ -746,8 +773,8 @@ def analytics_refresh(
             customers=scores.height, purchase_days=int(summary["purchase_days"].sum() or 0),
             summary_strategy=strategy,
             bgnbd=fit_json(fits.bgnbd if fits else None, notes),
-            pareto_nbd=fit_json(fits.pareto_nbd if fits else None, notes),
-            gamma_gamma=fit_json(fits.gamma_gamma if fits else None, notes),
+            pareto_nbd=fit_json(fits.pareto_nbd if fits else None, "" if fits and fits.pareto_nbd else notes),
+            gamma_gamma=fit_json(fits.gamma_gamma if fits else None, "" if fits and fits.gamma_gamma else notes),
             holdout=_finite(holdout), stages={},
         )
         for kind, payload in built.items():
@@ -840,9 +867,8 @@ def scores_report(scores: pl.DataFrame) -> dict[str, Any]:
         pl.col("revenue", "monetary", "gross_margin", "cost_to_serve", "net_contribution", "clv",
                "p_alive", "expected_purchases").sum(),
     )
-    grid = scores.group_by("r_score", "f_score").agg(
+    grid = scores.group_by("r_score", "f_score", "segment").agg(
         pl.len().alias("customers"), pl.col("monetary").sum(), pl.col("clv").sum(),
-        pl.col("segment").first(),
     )
     alive_bin = (pl.col("p_alive") * 10).floor().clip(0, 9).cast(pl.Int64).alias("bin")
     p_alive = scores.group_by("segment", alive_bin).agg(pl.len().alias("customers"))
@@ -867,6 +893,8 @@ def scores_report(scores: pl.DataFrame) -> dict[str, Any]:
     return {
         "by_segment": _columns(by_segment),
         "rfm_grid": _columns(grid),
+        "top_clv": _columns(_top(scores, "clv")),
+        "top_profit": _columns(_top(scores, "net_contribution")),
         "p_alive": _columns(p_alive),
         "churn_risk": counts("churn_risk_band"),
         "trust": counts("trust_level"),
@@ -874,6 +902,20 @@ def scores_report(scores: pl.DataFrame) -> dict[str, Any]:
         "pareto": pareto,
         "deciles": _columns(deciles.sort("decile")),
     }
+
+
+TOP_CUSTOMERS = 25
+
+
+def _top(scores: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The TOP_CUSTOMERS customers by `column`, overall (segment "") and within each segment."""
+    keep = ["customer_id", "segment", "clv", "p_alive", "expected_purchases", "revenue",
+            "net_contribution"]
+    overall = scores.sort(column, descending=True).head(TOP_CUSTOMERS).select(
+        pl.lit("").alias("group"), *keep)
+    per_segment = (scores.sort(column, descending=True).group_by("segment", maintain_order=True)
+                   .head(TOP_CUSTOMERS).select(pl.col("segment").alias("group"), *keep))
+    return pl.concat([overall, per_segment])
 
 
 def _months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:

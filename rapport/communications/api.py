@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.pagination import Listed, Paged, PageParams, RequestBody
 from rapport.api.permissions import require
@@ -139,7 +139,7 @@ def interaction_create(request: HttpRequest, customer_id: int, payload: Interact
         **payload.model_dump(exclude={"details"}),
         details=[d.model_dump() for d in payload.details],
     )
-    return 201, _interactions().get(pk=interaction.pk)
+    return Status(201, _interactions().get(pk=interaction.pk))
 
 
 @router.get(
@@ -170,7 +170,7 @@ def detail_create(request: HttpRequest, customer_id: int, payload: RememberedDet
     require(request, "communications.add_remembereddetail")
     _require_customer(customer_id)
     detail = services.detail_add(by=request.user, customer_id=customer_id, **payload.model_dump())
-    return 201, detail
+    return Status(201, detail)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from rapport.api.pagination import Listed, Paged, PageParams
 from rapport.api.permissions import require
@@ -90,7 +90,7 @@ def customer_search(request: HttpRequest, params: Query[SearchParams]):
 def customer_create(request: HttpRequest, payload: CustomerIn):
     require(request, "customers.add_customer")
     customer = services.customer_create(by=request.user, **payload.model_dump(exclude_unset=True))
-    return 201, _customer_detail(request, customer.pk)
+    return Status(201, _customer_detail(request, customer.pk))
 
 
 @router.get("/customers/{int:customer_id}", response=CustomerDetail, summary="The customer file")
@@ -123,7 +123,7 @@ def customer_delete(request: HttpRequest, customer_id: int, params: Query[Delete
     services.customer_delete(
         customer_id=customer_id, by=request.user, expected_version=params.version
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -195,7 +195,7 @@ def organisation_list(
 def organisation_create(request: HttpRequest, payload: OrganisationIn):
     require(request, "customers.add_organisation")
     org = services.organisation_create(by=request.user, **payload.model_dump())
-    return 201, selectors.organisation_detail(organisation_id=org.pk)
+    return Status(201, selectors.organisation_detail(organisation_id=org.pk))
 
 
 @router.get(
@@ -239,7 +239,7 @@ def organisation_delete(
     services.organisation_delete(
         organisation_id=organisation_id, by=request.user, expected_version=params.version
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -260,7 +260,7 @@ def contact_add(request: HttpRequest, organisation_id: int, payload: ContactIn):
         by=request.user,
         **payload.model_dump(exclude={"person_id"}),
     )
-    return 201, contact
+    return Status(201, contact)
 
 
 @router.delete(
@@ -273,4 +273,4 @@ def contact_remove(request: HttpRequest, organisation_id: int, contact_id: int):
     require(request, "customers.delete_organisationcontact")
     OrganisationContact.objects.only("pk").get(pk=contact_id, organisation_id=organisation_id)
     services.contact_remove(contact_id=contact_id, by=request.user)
-    return 204, None
+    return Status(204, None)

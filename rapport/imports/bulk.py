@@ -40,11 +40,18 @@ def _prepare(model: type[models.Model], columns: Sequence[str], rows: Iterable[S
         for row in rows:
             extend(row)
         return params
+    # Rows share values (the batch's timestamp, the history note): adapt each distinct object once.
+    last_in: list[Any] = [None] * len(fields)
+    last_out: list[Any] = [None] * len(fields)
     for row in rows:
         row = list(row)
         for i, adapt in adapters:
-            if row[i] is not None:
-                row[i] = adapt(row[i])
+            value = row[i]
+            if value is None:
+                continue
+            if value is not last_in[i]:
+                last_in[i], last_out[i] = value, adapt(value)
+            row[i] = last_out[i]
         extend(row)
     return params
 
@@ -105,19 +112,24 @@ class History:
         self.user_name = user.get_username() if user else str(by or "")
         self.content_type_id = ContentType.objects.get_for_model(model, for_concrete_model=True).pk
         self.rows: list[tuple] = []
+        self.now = timezone.now()
+        self._notes: dict[str, dict] = {}
 
     def created(self, object_id: int, repr_: str, customer_id: int | None, note: str) -> None:
         """Like rapport.core.services.bulk_record_creates: the note says where the record came from."""
-        self._add(ChangeAction.CREATE, object_id, repr_, customer_id, {"source": [None, note]} if note else {})
+        if note not in self._notes:
+            self._notes[note] = {"source": [None, note]} if note else {}
+        self._add(ChangeAction.CREATE.value, object_id, repr_, customer_id, self._notes[note])
 
     def updated(self, object_id: int, repr_: str, customer_id: int | None, changes: dict) -> None:
         if changes:
-            self._add(ChangeAction.UPDATE, object_id, repr_, customer_id, changes)
+            self._add(ChangeAction.UPDATE.value, object_id, repr_, customer_id, changes)
 
     def _add(self, action: str, object_id: int, repr_: str, customer_id: int | None, changes: dict) -> None:
-        self.rows.append((timezone.now(), self.user_id, self.user_name, action, self.content_type_id,
+        self.rows.append((self.now, self.user_id, self.user_name, action, self.content_type_id,
                           object_id, repr_[:200], customer_id, changes))
 
     def flush(self) -> None:
         insert_rows(ObjectChange, self.COLUMNS, self.rows)
         self.rows = []
+        self.now = timezone.now()

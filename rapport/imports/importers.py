@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from rapport.imports import parallel
 from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import KindImporter, RowError, WriteCounts
 from rapport.imports.kinds.customers import CustomerImporter
@@ -27,7 +28,6 @@ IMPORTERS: dict[str, type[KindImporter]] = {
     ImportKind.PRODUCTS: ProductImporter,
     ImportKind.ORDERS: OrderImporter,
 }
-BATCH_ROWS = 2000
 MAX_ERRORS = 10_000  # kept on the job; the count of all of them is kept too
 
 
@@ -72,8 +72,13 @@ def validate_file(
     column_map: dict[str, str] | None = None,
     region: str | None = None,
     progress: Callable[[int], None] | None = None,
+    expected_rows: int = 0,
 ) -> Validation:
-    """Read and check every row of the file; nothing is written. Call `.close()` when done."""
+    """Read and check every row of the file; nothing is written. Call `.close()` when done.
+
+    Files of `expected_rows` >= RAPPORT_IMPORT_PARALLEL_ROWS have their rows checked in worker
+    processes (see rapport.imports.parallel).
+    """
     try:
         table = open_table(path, file_name or None)
     except UnreadableFile as exc:
@@ -85,44 +90,39 @@ def validate_file(
     result = Validation(importer=importer, plan=plan)
     if plan.problems:
         result.add([RowError(table.header_row, col, msg) for col, msg in plan.problems], fatal=True)
-    batch: list[Any] = []
+        result.total_rows = sum(1 for _row in table.rows)  # say how many rows, check none
+        return result
+    threshold = parallel.min_rows()
+    if importer.parallel and threshold and expected_rows >= threshold and parallel.workers() > 1:
+        checked = parallel.check_rows_in_workers(importer, table.rows, column_map=column_map)
+    else:
+        checked = parallel.check_rows(importer, table.rows, name=file_name or str(path))
     try:
-        for row, cells in table.rows:
-            result.total_rows += 1
-            if result.fatal:
-                continue  # count the rows, check nothing: the columns are wrong
-            record, errors = importer.clean(row, cells)
-            if not errors:
-                errors = importer.accept(record)
-            if errors:
-                result.add(errors)
-            else:
-                batch.append(record)
-            if len(batch) >= BATCH_ROWS:
-                _resolve(result, importer, batch)
-            if progress and result.total_rows % BATCH_ROWS == 0:
+        for records, results in checked:
+            passed = []
+            for _row, summary, errors in results:
+                result.total_rows += 1
+                if not errors:
+                    errors = importer.accept(summary)
+                if errors:
+                    result.add(errors)
+                else:
+                    passed.append(summary)
+            if passed:
+                problems = importer.resolve(passed)
+                result.add(problems)
+                bad = {e.row for e in problems}
+                importer.keep(records, [s for s in passed if s.row not in bad])
+            if progress:
                 progress(result.total_rows)
     except UnreadableFile as exc:
         result.add([RowError(1, "", str(exc))], fatal=True)
     if not result.fatal:
-        _resolve(result, importer, batch)
         result.add(importer.finish(result.invalid_rows))
     if not result.total_rows and not result.fatal:
         result.add([RowError(table.header_row, "", _("The file has no rows to import."))], fatal=True)
     result.errors.sort(key=lambda e: e.row)  # stable: a row's errors stay in column order
-    if progress:
-        progress(result.total_rows)
     return result
-
-
-def _resolve(result: Validation, importer: KindImporter, batch: list[Any]) -> None:
-    if not batch:
-        return
-    errors = importer.resolve(batch)
-    bad = {e.row for e in errors}
-    result.add(errors)
-    importer.keep([r for r in batch if r.row not in bad])
-    batch.clear()
 
 
 def write_validated(

@@ -119,7 +119,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         try:
             validation = validate_file(
                 kind=job.kind, path=job.file_path, file_name=job.file_name, column_map=job.column_map,
-                progress=lambda n: _save_progress(job, n),
+                progress=lambda n: _save_progress(job, n), expected_rows=job.total_rows,
             )
             _record_validation(job, validation)
             if validation.fatal or (validation.error_count and job.mode == ImportMode.ALL_OR_NOTHING):

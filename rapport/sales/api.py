@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from rapport.api.pagination import Paged, PageParams
 from rapport.api.permissions import require
@@ -55,7 +55,7 @@ def product_list(request: HttpRequest, filters: Query[ProductFilters], page: Que
 @router.post("/products", response={201: ProductOut}, summary="Add a product")
 def product_create(request: HttpRequest, payload: ProductIn):
     require(request, "sales.add_product")
-    return 201, services.product_create(by=request.user, **payload.model_dump())
+    return Status(201, services.product_create(by=request.user, **payload.model_dump()))
 
 
 @router.get("/products/{int:product_id}", response=ProductOut, summary="One product")
@@ -134,7 +134,7 @@ def order_create(request: HttpRequest, payload: OrderIn):
         channel=payload.channel or "",
         lines=[line.model_dump() for line in payload.lines],
     )
-    return 201, _orders().get(pk=order.pk)
+    return Status(201, _orders().get(pk=order.pk))
 
 
 @router.get("/orders/{int:order_id}", response=OrderOut, summary="One order with lines and returns")
@@ -165,7 +165,7 @@ def return_create(request: HttpRequest, order_id: int, payload: ReturnIn):
     order = Order.objects.only("pk").get(pk=order_id)
     if not OrderLine.objects.filter(pk=payload.order_line_id, order=order).exists():
         raise ValidationError({"order_line_id": [_("This order has no such line.")]})
-    return 201, services.return_create(by=request.user, **payload.model_dump())
+    return Status(201, services.return_create(by=request.user, **payload.model_dump()))
 
 
 # Key figures ----------------------------------------------------------------------------------

@@ -1,16 +1,51 @@
-"""Order histories for the analytics tests, written in bulk (no history rows: speed only)."""
+"""Order histories for the analytics tests, written in bulk (no history rows: speed only), and
+the role permissions the analytics app proposes (until rapport/staff/roles.py carries them)."""
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from django.conf import settings
 
 from rapport.customers.models import Customer
 from rapport.sales.models import Order, OrderLine, Product, Return
 
 _counter = iter(range(1, 10_000_000))
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+# Proposed for rapport/staff/roles.py (see docs/analytics.md, "Permissions").
+PROPOSED_ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "manager": {"analytics.customerscore": (VIEW,), "analytics.report": (VIEW,),
+                "analytics.modelfit": (VIEW,),
+                "analytics.churnrecord": (VIEW, ADD, CHANGE, DELETE)},
+    "agent": {"analytics.customerscore": (VIEW,), "analytics.churnrecord": (VIEW, ADD)},
+    "department": {},
+    "marketing": {"analytics.customerscore": (VIEW,), "analytics.report": (VIEW,),
+                  "analytics.modelfit": (VIEW,), "analytics.churnrecord": (VIEW,)},
+    "analyst": {"analytics.customerscore": (VIEW,), "analytics.report": (VIEW,),
+                "analytics.modelfit": (VIEW,), "analytics.churnrecord": (VIEW,)},
+}
+
+
+@pytest.fixture(autouse=True)
+def project_test_settings(settings):
+    """What the project's conftest `_english` sets, which this folder's conftest shadows (so the
+    engine tests run without Django): English, tasks run at once, fast password hashing."""
+    settings.LANGUAGE_CODE = "en"
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def analytics_roles(monkeypatch):
+    """The roles with the proposed analytics permissions added (a no-op once roles.py has them)."""
+    from rapport.staff import roles
+
+    for role, extra in PROPOSED_ROLE_PERMISSIONS.items():
+        if role in roles.ROLE_PERMISSIONS:
+            monkeypatch.setitem(roles.ROLE_PERMISSIONS, role, {**roles.ROLE_PERMISSIONS[role], **extra})
 
 
 def at(day: date, hour: int = 12) -> datetime:
@@ -76,6 +111,7 @@ def random_history(n_customers: int, *, start: date, end: date, seed: int = 1,
         first = int(rng.integers(0, span))
         rate = rng.gamma(0.8, 1 / 40)  # purchases per day
         life = rng.exponential(span / 2)
+        spend = Decimal(str(round(float(rng.gamma(3.0, 1 / 3.0)), 2)))  # the customer's price level
         t = first
         while t <= min(span, first + life):
             chosen = rng.choice(len(items), size=int(rng.integers(1, 4)), replace=False)
@@ -85,10 +121,11 @@ def random_history(n_customers: int, *, start: date, end: date, seed: int = 1,
             total = cost = Decimal("0")
             for k in chosen:
                 p = items[int(k)]
-                total += p.price
+                price = (p.price * spend * Decimal(str(round(float(rng.uniform(0.7, 1.3)), 2)))).quantize(Decimal("0.01"))
+                total += price
                 cost += p.unit_cost
-                lines.append((o, OrderLine(product=p, quantity=Decimal(1), unit_price=p.price,
-                                           line_total=p.price, unit_cost=p.unit_cost)))
+                lines.append((o, OrderLine(product=p, quantity=Decimal(1), unit_price=price,
+                                           line_total=price, unit_cost=p.unit_cost)))
             o.total, o.cost = total, cost
             orders.append(o)
             t += max(1, int(rng.exponential(1 / max(rate, 1e-3))))
@@ -97,3 +134,23 @@ def random_history(n_customers: int, *, start: date, end: date, seed: int = 1,
         li.order = o
     OrderLine.objects.bulk_create([li for _, li in lines], batch_size=2000)
     return people, items
+
+
+AS_OF = date(2024, 12, 31)
+
+
+@pytest.fixture
+def scored_history(db, make_user):
+    """60 customers' random history, a few returns and churn records, refreshed as of AS_OF."""
+    from rapport.analytics import services
+
+    people, items = random_history(60, start=date(2022, 1, 1), end=AS_OF, seed=5)
+    for o in Order.objects.exclude(status="cancelled").order_by("id")[::30]:
+        refund(o, (o.total / 3).quantize(Decimal("0.01")))
+    manager = make_user("manager")
+    services.churn_record(customer=people[0], reason="no_timely_help", destination="competitor",
+                          by=manager, recorded_at=at(date(2024, 11, 5)))
+    services.churn_record(customer=people[1], reason="unreliability", destination="unknown",
+                          by=manager, recorded_at=at(date(2024, 12, 5)))
+    fit = services.analytics_refresh(as_of=AS_OF)
+    return {"people": people, "products": items, "fit": fit}

@@ -1,13 +1,14 @@
 """What every kind of import does, in the order the pipeline calls it.
 
 1. `clean(row, cells)`: one row, no database: the record or the row's errors (pure, so its
-   results can be cached and it can run anywhere).
-2. `accept(record)`: checks against the earlier rows of the file (duplicates).
-3. `resolve(records)`: a batch of records against the database (match existing records, look up
-   references), a fixed number of queries per batch.
-4. `keep(records)`: the valid records of the batch, held for the write.
-5. `finish(invalid_rows)`: last word once the whole file is read (orders drop incomplete orders).
-6. `write(…)`: inside one transaction, creates and updates in bulk, with history.
+   results can be cached and it can run in another process).
+2. `summary(record)`: the part of the record the next steps need.
+3. `accept(summary)`: checks against the earlier rows of the file (duplicates).
+4. `resolve(summaries)`: a chunk of rows against the database (match existing records, look up
+   references), a fixed number of queries per chunk.
+5. `keep(records, summaries)`: the chunk's records, pickled, and what resolve() decided.
+6. `finish(invalid_rows)`: last word once the whole file is read (orders drop incomplete orders).
+7. `write(…)`: inside one transaction, creates and updates in bulk, with history.
 """
 
 import pickle
@@ -49,25 +50,27 @@ Progress = Callable[[int], None]
 
 
 class Spool:
-    """Validated records waiting for the write, in batches in a temporary file: memory stays flat
-    however long the file is."""
+    """Checked records waiting for the write, in a temporary file so memory stays flat however
+    long the file is. Each entry is a chunk of records as pickled where they were checked (a
+    worker process, maybe) and what the checks against the database decided for each row."""
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
         self.count = 0
 
-    def add(self, records: list[Any]) -> None:
-        if records:
-            pickle.dump(records, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.count += len(records)
+    def add(self, records: bytes, decisions: dict[int, tuple]) -> None:
+        if decisions:
+            pickle.dump((records, decisions), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.count += len(decisions)
 
-    def batches(self) -> Iterator[list[Any]]:
+    def chunks(self) -> Iterator[tuple[list[Any], dict[int, tuple]]]:
         self._file.seek(0)
         while True:
             try:
-                yield pickle.load(self._file)  # noqa: S301  (our own file, written just before)
+                records, decisions = pickle.load(self._file)  # noqa: S301  (our own file)
             except EOFError:
                 return
+            yield pickle.loads(records), decisions  # noqa: S301  (pickled by our own workers)
 
     def close(self) -> None:
         self._file.close()
@@ -78,11 +81,15 @@ class KindImporter:
     model: ClassVar[type[models.Model]]
     # field -> the field whose column an error on it should point at, when it has none of its own
     error_columns: ClassVar[dict[str, str]] = {}
+    # clean() has no side effects, so rows may be checked in other processes
+    parallel: ClassVar[bool] = True
+    # the records wait for the write in the spool (orders keep theirs in memory, grouped)
+    spools: ClassVar[bool] = True
 
     def __init__(self, plan: ColumnPlan, *, region: str | None = None) -> None:
         self.plan = plan
         self.region = region or settings.RAPPORT_DEFAULT_REGION
-        targets = targets_by_field(plan.kind)
+        self.targets = targets = targets_by_field(plan.kind)
         self.index: dict[str, int] = {}
         self.multi: dict[str, list[int]] = {}
         for i, name in plan.columns:
@@ -135,22 +142,22 @@ class KindImporter:
     def clean(self, row: int, cells: list[Any]) -> tuple[Any, list[RowError]]:
         raise NotImplementedError
 
-    def keys(self, record: Any) -> Iterable[tuple[str, Hashable, str]]:
-        """(what, value, field) that must be unique within the file."""
+    def keys(self, record: Any) -> Iterable[tuple[str, Hashable]]:
+        """(field, value) pairs that must be unique within the file."""
         return ()
 
     def accept(self, record: Any) -> list[RowError]:
         """Refuse a record whose key an earlier row of the file has."""
         keys = list(self.keys(record))
         errors = []
-        for what, value, name in keys:
+        for name, value in keys:
             first = self._seen.get(name, {}).get(value)
             if first is not None:
                 errors.append(RowError(record.row, self.column(name), _(
                     "Same %(what)s as row %(row)d: “%(value)s”."
-                ) % {"what": what, "row": first, "value": value}))
+                ) % {"what": self.targets[name].label, "row": first, "value": value}))
         if not errors:
-            for _what, value, name in keys:
+            for name, value in keys:
                 self._seen.setdefault(name, {})[value] = record.row
         return errors
 
@@ -166,11 +173,35 @@ class KindImporter:
     def resolve(self, records: list[Any]) -> list[RowError]:
         return []
 
-    def keep(self, records: list[Any]) -> None:
-        self.spool.add(records)
-        updates = sum(1 for r in records if r.match_id is not None)
+    def summary(self, record: Any) -> Any:
+        """What accept() and resolve() look at: a record, or a small part of it that travels
+        cheaply between processes. resolve() sets its `match_id`."""
+        return record
+
+    def decision(self, summary: Any) -> tuple:
+        """What resolve() found for a row, to apply to the record before the write: (match_id,)."""
+        return (summary.match_id,)
+
+    def settle(self, record: Any, decision: tuple) -> None:
+        record.match_id = decision[0]
+
+    def keep(self, records: bytes | None, summaries: list[Any]) -> None:
+        """Hold the chunk's records (pickled) for the write; `summaries` are the rows that passed."""
+        self.spool.add(records or b"", {s.row: self.decision(s) for s in summaries})
+        updates = sum(1 for s in summaries if s.match_id is not None)
         self.to_update += updates
-        self.to_create += len(records) - updates
+        self.to_create += len(summaries) - updates
+
+    def batches(self) -> Iterator[list[Any]]:
+        """The records that passed every check, with what resolve() decided, a chunk at a time."""
+        for records, decisions in self.spool.chunks():
+            batch = []
+            for record in records:
+                if (decision := decisions.get(record.row)) is not None:
+                    self.settle(record, decision)
+                    batch.append(record)
+            if batch:
+                yield batch
 
     def finish(self, invalid_rows: set[int]) -> list[RowError]:
         return []
@@ -193,6 +224,23 @@ def field_errors(model: type[models.Model], values: dict[str, Any]) -> dict[str,
         except ValidationError as exc:
             errors[name] = exc.messages
     return errors
+
+
+def amount_errors(model: type[models.Model], values: dict[str, Any]) -> dict[str, list[str]]:
+    """For amounts the sales rules cannot even round (1E100): the fields' digit limits, or
+    "Enter a number." (rapport.sales.services.to_decimal lets decimal.InvalidOperation out)."""
+    from decimal import Decimal, InvalidOperation
+
+    errors: dict[str, list[str]] = {}
+    for name, raw in values.items():
+        try:
+            value = Decimal(str(raw).replace(",", ""))
+        except InvalidOperation:
+            continue  # to_decimal says "Enter a number." for these itself
+        messages = field_errors(model, {name: value}).get(name) if value.is_finite() else None
+        if messages:
+            errors[name] = messages
+    return errors or {name: [_("Enter a number.")] for name in values}
 
 
 def lock_for_update(model: type[models.Model], ids: Iterable[int]) -> models.QuerySet:

@@ -95,6 +95,21 @@ class CustomerRecord:
     match_id: int | None = None
 
 
+@dataclass(slots=True)
+class CustomerKeys:
+    """What matching needs of a row; small, so it travels cheaply from the worker processes."""
+
+    row: int
+    number_id: int | None
+    external_id: str | None
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    referrer: str
+    has_names: bool
+    match_id: int | None = None
+    referred_by_id: int | None = None
+
+
 def customer_number(pk: int) -> str:
     return f"{CUSTOMER_NUMBER_PREFIX}{pk:07d}"
 
@@ -277,41 +292,56 @@ class CustomerImporter(KindImporter):
 
     # 2. Against the rest of the file -------------------------------------------------------
 
-    def keys(self, record: CustomerRecord) -> Iterable[tuple[str, Hashable, str]]:
-        if record.number_id:
-            yield _("customer number"), customer_number(record.number_id), "number"
-        if ext := record.fields.get("external_id"):
-            yield _("external id"), ext, "external_id"
-        for address in record.emails:
-            yield _("email"), address, "email"
-        for number, _kind in record.phones:
-            yield _("phone"), number, "phone"
+    def summary(self, record: CustomerRecord) -> CustomerKeys:
+        return CustomerKeys(
+            row=record.row, number_id=record.number_id, external_id=record.fields.get("external_id"),
+            emails=tuple(record.emails), phones=tuple(n for n, _k in record.phones), referrer=record.referrer,
+            has_names=bool(record.family_name or record.given_name),
+        )
+
+    def keys(self, k: CustomerKeys) -> Iterable[tuple[str, Hashable]]:
+        if k.number_id:
+            yield "number", customer_number(k.number_id)
+        if k.external_id:
+            yield "external_id", k.external_id
+        for address in k.emails:
+            yield "email", address
+        for number in k.phones:
+            yield "phone", number
 
     # 3. Against the database -----------------------------------------------------------------
 
-    def resolve(self, records: list[CustomerRecord]) -> list[RowError]:
+    def resolve(self, summaries: list[CustomerKeys]) -> list[RowError]:
         if self._db_empty is None:
             self._db_empty = not Customer.objects.exists()
-        numbers = {r.number_id for r in records if r.number_id}
+        numbers = {k.number_id for k in summaries if k.number_id}
         by_ext: dict[str, int] = {}
         by_email: dict[str, int] = {}
         by_phone: dict[str, int] = {}
         if not self._db_empty:
-            if ext := {r.fields["external_id"] for r in records if r.fields.get("external_id")}:
+            if ext := {k.external_id for k in summaries if k.external_id}:
                 by_ext = dict(Customer.objects.filter(external_id__in=ext).values_list("external_id", "pk"))
-            by_email = first_customer_by(CustomerEmail, "address", {e for r in records for e in r.emails})
-            by_phone = first_customer_by(CustomerPhone, "number", {p for r in records for p, _k in r.phones})
+            by_email = first_customer_by(CustomerEmail, "address", {e for k in summaries for e in k.emails})
+            by_phone = first_customer_by(CustomerPhone, "number", {p for k in summaries for p in k.phones})
         candidates = numbers | set(by_email.values()) | set(by_phone.values())
         ext_of = dict(Customer.objects.filter(pk__in=candidates).values_list("pk", "external_id")) if candidates else {}
-        refs = customer_refs({r.referrer for r in records if r.referrer}, self.region)
+        refs = customer_refs({k.referrer for k in summaries if k.referrer}, self.region)
         errors: list[RowError] = []
-        for record in records:
-            errors.extend(self._match(record, by_ext, by_email, by_phone, ext_of, refs))
+        for k in summaries:
+            errors.extend(self._match(k, by_ext, by_email, by_phone, ext_of, refs))
         return errors
 
-    def _match(self, r: CustomerRecord, by_ext, by_email, by_phone, ext_of, refs) -> list[RowError]:
+    def decision(self, k: CustomerKeys) -> tuple:
+        return (k.match_id, k.referred_by_id)
+
+    def settle(self, record: CustomerRecord, decision: tuple) -> None:
+        record.match_id, referred_by_id = decision
+        if referred_by_id is not None:
+            record.fields["referred_by_id"] = referred_by_id
+
+    def _match(self, r: CustomerKeys, by_ext, by_email, by_phone, ext_of, refs) -> list[RowError]:
         errors: list[RowError] = []
-        ext = r.fields.get("external_id")
+        ext = r.external_id
         match, how = None, ""
         if r.number_id in ext_of:
             match, how = r.number_id, _("customer number")
@@ -320,7 +350,7 @@ class CustomerImporter(KindImporter):
             match, how = by_ext[ext], _("external id")
         elif found := next((by_email[e] for e in r.emails if e in by_email), None):
             match, how = found, _("email")
-        elif found := next((by_phone[p] for p, _k in r.phones if p in by_phone), None):
+        elif found := next((by_phone[p] for p in r.phones if p in by_phone), None):
             match, how = found, _("phone")
         if match and ext and by_ext.get(ext, match) != match:
             errors.append(RowError(r.row, self.column("external_id"), _(
@@ -334,7 +364,7 @@ class CustomerImporter(KindImporter):
             ) % {"number": customer_number(match), "how": how, "value": ext_of[match]}))
         if match and not errors:
             errors.extend(self.matched_once(r, match, customer_number(match)))
-        if match is None and not errors and not (r.family_name or r.given_name):
+        if match is None and not errors and not r.has_names:
             try:
                 clean_customer_fields({})
             except ValidationError as exc:
@@ -344,7 +374,7 @@ class CustomerImporter(KindImporter):
             if referrer is None or referrer == match:
                 errors.append(RowError(r.row, self.column("referred_by"), _("No such customer.")))
             else:
-                r.fields["referred_by_id"] = referrer
+                r.referred_by_id = referrer
         r.match_id = match
         return errors
 
@@ -354,7 +384,7 @@ class CustomerImporter(KindImporter):
         counts = WriteCounts()
         history = History(Customer, by)
         user_id = by.pk if getattr(by, "is_authenticated", False) else None
-        for batch in self.spool.batches():
+        for batch in self.batches():
             ensure_tags({t for r in batch for t in r.tags}, self._tag_ids)
             creates = [r for r in batch if r.match_id is None]
             updates = [r for r in batch if r.match_id is not None]

@@ -27,6 +27,7 @@ from rapport.imports.kinds.base import (
     Progress,
     RowError,
     WriteCounts,
+    amount_errors,
     field_errors,
     lock_for_update,
 )
@@ -72,6 +73,8 @@ class OrderGroup:
 class OrderImporter(KindImporter):
     kind = ImportKind.ORDERS
     model = Order
+    parallel = False  # clean() notes which orders have bad lines
+    spools = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,6 +122,9 @@ class OrderImporter(KindImporter):
                 amounts[name] = to_decimal(raw, name)
             except ValidationError as exc:
                 errors.extend(self.errors_from(row, exc))
+            except ArithmeticError:
+                for message in amount_errors(OrderLine, {name: raw})[name]:
+                    errors.append(RowError(row, self.column(name), message))
         checks = {"number": number, "promotion_code": header.get("promotion_code"),
                   "currency": header.get("currency")}
         for model, values in ((Order, checks), (OrderLine, amounts)):
@@ -150,9 +156,9 @@ class OrderImporter(KindImporter):
             group.header.update({k: v for k, v in record.header.items() if group.header.get(k) in (None, "")})
         return errors
 
-    def keep(self, records: list[LineRecord]) -> None:
-        for r in records:
-            self.groups[r.number].lines.append(r)
+    def keep(self, records: bytes | None, summaries: list[LineRecord]) -> None:
+        for line in summaries:  # a line is its own summary; orders wait in memory, grouped
+            self.groups[line.number].lines.append(line)
 
     # 5. The whole file read: check the orders against the database -------------------------
 
@@ -224,7 +230,9 @@ class OrderImporter(KindImporter):
             spec = {"product_id": product.pk, "quantity": line.quantity, "unit_price": line.unit_price,
                     "discount": line.discount}
             try:
-                group.priced.extend(price_lines([spec], {product.pk: product}))
+                priced = price_lines([spec], {product.pk: product})
+            except ArithmeticError:
+                priced = []
             except ValidationError:
                 # price_lines names the line within the order; the file's row and column say more.
                 if line.quantity <= 0:
@@ -232,6 +240,16 @@ class OrderImporter(KindImporter):
                 else:
                     errors.append(RowError(line.row, self.column("discount"),
                                            _("The discount exceeds the line amount.")))
+                continue
+            if not priced or field_errors(OrderLine, {"line_total": priced[0].line_total}):
+                errors.append(RowError(line.row, self.column("quantity"), _("The line amount is too large.")))
+                continue
+            group.priced.extend(priced)
+        if group.priced and not errors:
+            order_totals = Order(total=Decimal("0"))
+            _set_totals(order_totals, group.priced)
+            if field_errors(Order, {"total": order_totals.total, "cost": order_totals.cost}):
+                errors.append(RowError(group.first_row, self.column("number"), _("The order amount is too large.")))
         if order is not None and not errors:
             group.match_id = order.pk
             if order.pk in with_returns and _line_key(order.lines.all()) != _line_key(group.priced):

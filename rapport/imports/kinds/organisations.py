@@ -74,11 +74,11 @@ class OrganisationImporter(KindImporter):
             return None, errors
         return OrganisationRecord(row=row, fields=clean, tags=tag_names(self.cell(cells, "tags"))), []
 
-    def keys(self, record: OrganisationRecord) -> Iterable[tuple[str, Hashable, str]]:
+    def keys(self, record: OrganisationRecord) -> Iterable[tuple[str, Hashable]]:
         if ext := record.fields.get("external_id"):
-            yield _("external id"), ext, "external_id"
+            yield "external_id", ext
         if name := record.fields.get("name"):
-            yield _("name"), _sort_name(name), "name"
+            yield "name", _sort_name(name)
 
     def resolve(self, records: list[OrganisationRecord]) -> list[RowError]:
         ext = {r.fields["external_id"] for r in records if r.fields.get("external_id")}
@@ -118,7 +118,7 @@ class OrganisationImporter(KindImporter):
         counts = WriteCounts()
         history = History(Organisation, by)
         updates = SimpleUpdates(Organisation, history, self._tag_ids)
-        for batch in self.spool.batches():
+        for batch in self.batches():
             ensure_tags({t for r in batch for t in r.tags}, self._tag_ids)
             creates = [r for r in batch if r.match_id is None]
             if creates:

@@ -16,6 +16,7 @@ from rapport.imports.kinds.base import (
     RowError,
     SimpleUpdates,
     WriteCounts,
+    amount_errors,
     field_errors,
 )
 from rapport.imports.values import decimal_text, parse_bool
@@ -56,15 +57,20 @@ class ProductImporter(KindImporter):
         except ValidationError as exc:
             errors.extend(self.errors_from(row, exc))
             clean = {}
+        except ArithmeticError:
+            amounts = {n: data[n] for n in ("price", "unit_cost") if n in data}
+            for name, messages in amount_errors(Product, amounts).items():
+                errors.extend(RowError(row, self.column(name), m) for m in messages)
+            clean = {}
         for name, messages in field_errors(Product, clean).items():
             errors.extend(RowError(row, self.column(name), m) for m in messages)
         if errors:
             return None, errors
         return ProductRecord(row=row, fields=clean), []
 
-    def keys(self, record: ProductRecord) -> Iterable[tuple[str, Hashable, str]]:
+    def keys(self, record: ProductRecord) -> Iterable[tuple[str, Hashable]]:
         if sku := record.fields.get("sku"):
-            yield _("SKU"), sku, "sku"
+            yield "sku", sku
 
     def resolve(self, records: list[ProductRecord]) -> list[RowError]:
         skus = {r.fields["sku"] for r in records if r.fields.get("sku")}
@@ -83,7 +89,7 @@ class ProductImporter(KindImporter):
         counts = WriteCounts()
         history = History(Product, by)
         updates = SimpleUpdates(Product, history)
-        for batch in self.spool.batches():
+        for batch in self.batches():
             if creates := [Product(**r.fields) for r in batch if r.match_id is None]:
                 Product.objects.bulk_create(creates, batch_size=1000)
                 bulk_record_creates(objs=creates, by=by, customer_ids=[None] * len(creates), note=note)

@@ -84,10 +84,10 @@ def test_column_mapping_from_the_form(manager_client):
 
 
 def test_big_file_runs_as_a_task_with_progress(manager_client, settings, monkeypatch):
-    from rapport.imports import importers, progress
+    from rapport.imports import parallel, progress
 
     settings.RAPPORT_IMPORT_BACKGROUND_ROWS = 3
-    monkeypatch.setattr(importers, "BATCH_ROWS", 2)
+    monkeypatch.setattr(parallel, "CHUNK_ROWS", 2)
     written = []
     monkeypatch.setattr(progress, "report", lambda job_id, done: written.append(done))
     enqueued = []

@@ -1,0 +1,163 @@
+from collections import Counter
+from decimal import Decimal
+
+import phonenumbers
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, Sum
+
+from rapport.communications.models import Interaction, RememberedDetail
+from rapport.core.models import ObjectChange
+from rapport.core.names import is_cjk
+from rapport.customers.models import (
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerSearchTerm,
+    MarketingConsent,
+    Organisation,
+    OrganisationContact,
+)
+from rapport.customers.search import search_customer_ids
+from rapport.demo.services import generate_demo
+from rapport.sales.models import Order, OrderLine, Product
+
+N = 60
+
+
+@pytest.fixture
+def demo(db):
+    return generate_demo(customers=N, seed=7)
+
+
+def fingerprint() -> list:
+    """Everything that identifies the data, without ids and creation times."""
+    customers = list(
+        Customer.objects.order_by("id").values_list(
+            "display_name", "gender", "birthday", "celebrates_lunar_birthday", "primary_phone", "primary_email",
+            "occupation", "hobbies", "preferred_language", "preferred_channel", "customer_since", "source",
+            "referred_by__display_name",
+        )
+    )
+    orders = list(
+        Order.objects.order_by("id").values_list(
+            "customer__display_name", "ordered_at", "status", "channel", "promotion_code", "total", "cost",
+        )
+    )
+    details = list(RememberedDetail.objects.order_by("id").values_list("customer__display_name", "text"))
+    return [customers, orders, details]
+
+
+def test_counts(demo):
+    assert demo["customers"] == Customer.objects.count() == N
+    assert demo["orders"] == Order.objects.count() > N
+    assert demo["order_lines"] == OrderLine.objects.count() >= demo["orders"]
+    assert demo["products"] == Product.objects.count() == 60
+    assert demo["organisations"] == Organisation.objects.count() == 2  # one per 30 customers
+    assert 2 <= OrganisationContact.objects.count() <= 10
+    assert demo["phones"] == CustomerPhone.objects.count() >= N * 0.9
+    assert demo["emails"] == CustomerEmail.objects.count()
+    assert demo["search_terms"] == CustomerSearchTerm.objects.count()
+    assert demo["consents"] == MarketingConsent.objects.count()
+    assert demo["interactions"] == Interaction.objects.count() > 0
+    assert demo["remembered_details"] == RememberedDetail.objects.count() > 0
+    # Every record has its creation in the history; customers' rows point at them.
+    assert ObjectChange.objects.filter(content_type__model="customer", customer_id__isnull=False).count() == N
+    assert ObjectChange.objects.filter(content_type__model="order").count() == demo["orders"]
+
+
+def test_same_seed_same_data(db):
+    generate_demo(customers=25, seed=11)
+    first = fingerprint()
+    Order.objects.all().delete()
+    Customer.objects.all().delete()
+    generate_demo(customers=25, seed=11)
+    assert fingerprint() == first
+    Order.objects.all().delete()
+    Customer.objects.all().delete()
+    generate_demo(customers=25, seed=12)
+    assert fingerprint() != first
+
+
+def test_languages_and_locales(db):
+    generate_demo(customers=400, seed=3)
+    languages = Counter(Customer.objects.values_list("preferred_language", flat=True))
+    assert 0.35 * 400 < languages["zh-hans"] < 0.60 * 400
+    assert languages["zh-hant"] and languages["sk"] and languages["en"]
+    countries = Counter(phonenumbers.region_code_for_number(phonenumbers.parse(p)) for p in
+                        CustomerPhone.objects.values_list("number", flat=True))
+    assert {"CN", "TW", "SK", "US", "GB"} <= set(countries)
+    lunar = Customer.objects.filter(celebrates_lunar_birthday=True)
+    assert lunar.exists()
+    assert lunar.filter(preferred_language__startswith="zh").count() > lunar.count() * 0.8
+    assert Customer.objects.filter(source="referral", referred_by__isnull=False).exists()
+    # Remembered details are written in the customer's language.
+    for detail in RememberedDetail.objects.select_related("customer")[:200]:
+        if detail.customer.preferred_language in ("zh-hans", "zh-hant"):
+            assert is_cjk(detail.text), detail.text
+        elif detail.customer.preferred_language in ("sk", "en"):
+            assert not is_cjk(detail.text), detail.text
+
+
+def test_phones_are_valid_e164(demo):
+    for number in CustomerPhone.objects.values_list("number", flat=True):
+        parsed = phonenumbers.parse(number, None)
+        assert phonenumbers.is_valid_number(parsed), number
+        assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
+    for number in Organisation.objects.values_list("phone", flat=True):
+        assert phonenumbers.is_valid_number(phonenumbers.parse(number, None)), number
+
+
+def test_cjk_names_display_family_first(demo):
+    chinese = [c for c in Customer.objects.all() if is_cjk(c.family_name)]
+    assert chinese
+    for c in chinese:
+        assert c.display_name == f"{c.family_name}{c.given_name}"
+    latin = Customer.objects.exclude(pk__in=[c.pk for c in chinese]).first()
+    assert latin.display_name == f"{latin.given_name} {latin.family_name}"
+
+
+def test_search_finds_customers(demo):
+    chinese = next(
+        c for c in Customer.objects.order_by("id")
+        if is_cjk(c.family_name) and c.primary_phone.startswith("+86")
+    )
+    national = phonenumbers.format_number(
+        phonenumbers.parse(chinese.primary_phone), phonenumbers.PhoneNumberFormat.NATIONAL
+    )
+    assert chinese.pk in search_customer_ids(national)
+    assert chinese.pk in search_customer_ids(chinese.given_name[0], limit=N)
+    assert chinese.pk in search_customer_ids(chinese.family_name, limit=N)
+    with_email = Customer.objects.exclude(primary_email="").first()
+    assert with_email.pk in search_customer_ids(with_email.primary_email.upper())
+
+
+def test_order_totals_are_the_sum_of_lines(demo):
+    orders = Order.objects.annotate(lines_total=Sum("lines__line_total"), n=Count("lines"))
+    for order in orders:
+        assert 1 <= order.n <= 4
+        assert order.total == order.lines_total
+    for line in OrderLine.objects.all():
+        assert line.line_total == line.quantity * line.unit_price - line.discount
+        assert Decimal("0") <= line.unit_cost <= line.unit_price
+
+
+def test_repeat_purchase_behaviour(db):
+    generate_demo(customers=300, seed=5)
+    per_customer = Counter(Order.objects.values_list("customer_id", flat=True))
+    exactly_one = sum(1 for n in per_customer.values() if n == 1)
+    three_plus = sum(1 for n in per_customer.values() if n >= 3)
+    assert exactly_one > 0.25 * 300
+    assert three_plus > 0.1 * 300
+    assert max(per_customer.values()) >= 6
+
+
+def test_command(db):
+    call_command("demo", customers=30, seed=1)
+    assert Customer.objects.count() == 30
+    with pytest.raises(CommandError):
+        call_command("demo", customers=30, seed=1)
+    call_command("demo", customers=30, seed=2, force=True)
+    assert Customer.objects.count() == 60
+    assert Product.objects.count() == 60  # the catalogue is reused
