@@ -292,8 +292,9 @@ def _target(kind: str) -> tuple[str, str]:
 
 
 def _has_lines(url: str) -> bool:
-    code = ("import sys; sys.path.insert(0, %r); from bench.analytics_refresh import _setup, _order_lines;"
-            "_setup(%r); print(_order_lines(%r))") % (str(ROOT), url, url)
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            "from bench.analytics_refresh import _setup, _order_lines; "
+            f"_setup({url!r}); print(_order_lines({url!r}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     try:
         return int(out.stdout.strip().splitlines()[-1]) > 0

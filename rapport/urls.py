@@ -15,6 +15,7 @@ urlpatterns = [
     path("sales/", include("rapport.sales.urls")),
     path("communications/", include("rapport.communications.urls")),
     path("imports/", include("rapport.imports.urls")),
+    path("analytics/", include("rapport.analytics.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

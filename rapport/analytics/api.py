@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from rapport.analytics import selectors, services
@@ -147,7 +147,7 @@ def build_router() -> Router:
 
         customer = get_object_or_404(Customer, pk=customer_id)
         record = services.churn_record(customer=customer, by=request.user, **payload.model_dump())
-        return 201, _churn_out(record)
+        return Status(201, _churn_out(record))
 
     return router
 

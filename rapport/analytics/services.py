@@ -184,7 +184,7 @@ def summary_sql(*, as_of: date, calibration_end: date) -> pl.DataFrame:
                SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END), MAX(CASE WHEN d <= %s THEN d END),
                SUM(CASE WHEN d <= %s THEN v ELSE 0 END)
         FROM valued GROUP BY customer_id
-    """
+    """  # noqa: S608 - fixed SQL; values are bound parameters
     tz, cal = settings.TIME_ZONE, calibration_end.isoformat()
     params = [tz, _end_of(as_of), cal, cal, cal]
     return _query_frame(sql, params, SUMMARY_SCHEMA).sort("customer_id")
@@ -212,7 +212,7 @@ def order_rows(*, as_of: date) -> pl.DataFrame:
                CASE WHEN o.promotion_code <> '' THEN 1 ELSE 0 END
         FROM sales_order o LEFT JOIN refunds f ON f.order_id = o.id
         WHERE o.status <> 'cancelled' AND o.ordered_at < %s
-    """
+    """  # noqa: S608 - fixed SQL; values are bound parameters
     frame = _query_frame(sql, [*params, _end_of(as_of)], schema)
     if frame["day"].dtype == pl.String:
         frame = frame.with_columns(
@@ -260,7 +260,7 @@ def summary_polars(
 def customer_facts() -> pl.DataFrame:
     """customer_id, customer_since, referred_by_id, was_referred, referrals_made (all customers)."""
     frame = _query_frame(
-        f"SELECT id, {_as_text('customer_since')}, referred_by_id FROM customers_customer", [],
+        f"SELECT id, {_as_text('customer_since')}, referred_by_id FROM customers_customer", [],  # noqa: S608
         {"customer_id": pl.Int64, "customer_since": pl.Date, "referred_by_id": pl.Int64},
     )
     made = (
@@ -304,7 +304,7 @@ def _returns_cost(end: datetime) -> pl.DataFrame:
         JOIN sales_order o ON o.id = l.order_id
         WHERE r.returned_at < %s AND o.status <> 'cancelled'
         GROUP BY 1, 2
-    """
+    """  # noqa: S608 - fixed SQL; values are bound parameters
     frame = _query_frame(
         sql, [settings.TIME_ZONE, end], {"customer_id": pl.Int64, "month": pl.Date, "amount": pl.Float64}
     )
@@ -648,6 +648,8 @@ def write_scores(scores: pl.DataFrame, *, computed_at: datetime) -> None:
     with connection.cursor() as cursor:
         if _is_postgres():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            # session-local; dropped first in case an enclosing transaction is still open
+            cursor.execute("DROP TABLE IF EXISTS analytics_score_load")
             cursor.execute(
                 f"CREATE TEMP TABLE analytics_score_load (LIKE {table}) ON COMMIT DROP"
             )
@@ -657,7 +659,7 @@ def write_scores(scores: pl.DataFrame, *, computed_at: datetime) -> None:
                 for offset in range(0, frame.height, 200_000):
                     copy.write(frame.slice(offset, 200_000).write_csv(include_header=False))
             cursor.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM analytics_score_load t "
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM analytics_score_load t "  # noqa: S608
                 "WHERE EXISTS (SELECT 1 FROM customers_customer c WHERE c.id = t.customer_id) "
                 f"ON CONFLICT (customer_id) DO UPDATE SET {updates}"
             )
@@ -667,15 +669,15 @@ def write_scores(scores: pl.DataFrame, *, computed_at: datetime) -> None:
                 pl.col("was_referred").cast(pl.Int8),
             )
             marks = ", ".join(["%s"] * len(SCORE_COLUMNS))
-            sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "
+            sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608
                    f"ON CONFLICT (customer_id) DO UPDATE SET {updates}")
             for offset in range(0, rows.height, 100_000):
                 cursor.executemany(sql, rows.slice(offset, 100_000).iter_rows())
             cursor.execute(
-                f"DELETE FROM {table} WHERE customer_id NOT IN (SELECT id FROM customers_customer)"
+                f"DELETE FROM {table} WHERE customer_id NOT IN (SELECT id FROM customers_customer)"  # noqa: S608
             )
         stamp = connection.ops.adapt_datetimefield_value(computed_at)
-        cursor.execute(f"DELETE FROM {table} WHERE computed_at <> %s", [stamp])
+        cursor.execute(f"DELETE FROM {table} WHERE computed_at <> %s", [stamp])  # noqa: S608
 
 
 # --- The refresh ------------------------------------------------------------------------------
@@ -755,7 +757,7 @@ def analytics_refresh(
             satisfaction=satisfaction, extra_points=extra_points,
         )
     else:
-        scores = pl.DataFrame(schema={c: pl.Float64 for c in SCORE_COLUMNS[:-1]})
+        scores = pl.DataFrame(schema=dict.fromkeys(SCORE_COLUMNS[:-1], pl.Float64))
     lap("score")
 
     data = RefreshData(as_of=as_of, summary=summary, scores=scores, facts=facts,

@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as RequestValidationError
 
 
 def register_routers(api: NinjaAPI) -> None:
+    from rapport.analytics.api import router as analytics
     from rapport.communications.api import router as communications
     from rapport.customers.api import router as customers
     from rapport.sales.api import router as sales
@@ -16,6 +17,7 @@ def register_routers(api: NinjaAPI) -> None:
     api.add_router("/", customers)
     api.add_router("/", sales)
     api.add_router("/", communications)
+    api.add_router("/", analytics)
     _request_errors_as_400(api)
 
 

@@ -129,6 +129,7 @@ class CustomerFilters(Schema):
     organisation: int | None = Field(None, description="Organisation id: its contact people.")
     customer_since_from: date | None = None
     customer_since_to: date | None = None
+    segment: str | None = Field(None, description="RFM segment, e.g. champions, at_risk.")
     sort: Literal["newest", "name"] = "newest"
 
 

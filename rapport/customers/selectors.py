@@ -25,6 +25,10 @@ def customer_queryset(*, filters: dict[str, Any] | None = None) -> QuerySet[Cust
         qs = qs.filter(customer_since__gte=since)
     if until := filters.get("customer_since_to"):
         qs = qs.filter(customer_since__lte=until)
+    if segment := filters.get("segment"):
+        from rapport.analytics.selectors import filter_customers_by_segment
+
+        qs = filter_customers_by_segment(qs, segment)
     if ids := filters.get("ids"):
         qs = qs.filter(pk__in=ids)
     return qs

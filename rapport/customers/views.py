@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rapport.analytics.choices import Segment
+from rapport.analytics.selectors import customer_analytics
 from rapport.communications import services as comms
 from rapport.communications.models import RememberedDetail
 from rapport.communications.selectors import remembered_details
@@ -30,7 +32,7 @@ from rapport.customers.search import search_customers
 from rapport.sales.selectors import customer_key_figures
 
 ALIASES = {"referred_by_id": "referred_by", "addresses": "address"}
-LIST_FILTERS = ("tag", "source", "gender", "preferred_language", "income_band")
+LIST_FILTERS = ("tag", "source", "gender", "preferred_language", "income_band", "segment")
 
 
 def perm(codename: str):
@@ -51,7 +53,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "customers": customers, "next_cursor": next_cursor, "query": query, "filters": filters,
         "sort": sort, "tags": Tag.objects.all(), "sources": CustomerSource.choices,
-        "genders": Gender.choices, "languages": Language.choices,
+        "genders": Gender.choices, "languages": Language.choices, "segments": Segment.choices,
     }
     template = "customers/_results.html" if request.htmx else "customers/list.html"
     return render(request, template, context)
@@ -69,6 +71,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "details": remembered_details(customer_id=pk),
         "figures": customer_key_figures(customer_id=pk),
         "timeline": customer_timeline(pk, limit=50),
+        "analytics": customer_analytics(customer_id=pk)
+        if request.user.has_perm("analytics.view_customerscore") else None,
         "interaction_form": InteractionForm(),
         "consent_form": ConsentForm(),
     })

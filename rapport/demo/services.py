@@ -82,13 +82,20 @@ def _write_customers(data: DemoData, *, user, actor, counts: dict[str, int]) -> 
         customer = Customer(**{name: values[i] for name, values in columns.items()}, created_by=user)
         apply_names(customer)
         objs.append(customer)
-    _create(Customer, objs)
-    ids = np.array([c.pk for c in objs], dtype=np.int64)
-    # Referrers are earlier customers of this run: their ids are known only now.
-    referred = [objs[i] for i in np.flatnonzero(people.referrer >= 0)]
-    for c, ref in zip(referred, people.referrer[people.referrer >= 0], strict=True):
-        c.referred_by_id = int(ids[ref])
-    Customer.objects.bulk_update(referred, ["referred_by"], batch_size=500)
+    ids = np.zeros(len(objs), dtype=np.int64)
+    referrer = people.referrer
+    for lo in range(0, len(objs), BATCH):
+        hi = min(lo + BATCH, len(objs))
+        # A referrer is an earlier customer: in an earlier batch, its id is known already …
+        for i in np.flatnonzero((referrer[lo:hi] >= 0) & (referrer[lo:hi] < lo)) + lo:
+            objs[i].referred_by_id = int(ids[referrer[i]])
+        Customer.objects.bulk_create(objs[lo:hi])
+        ids[lo:hi] = [c.pk for c in objs[lo:hi]]
+        # … in this batch, only now.
+        same = np.flatnonzero(referrer[lo:hi] >= lo) + lo
+        for i in same:
+            objs[i].referred_by_id = int(ids[referrer[i]])
+        Customer.objects.bulk_update([objs[i] for i in same], ["referred_by"])
 
     def rows(table: dict[str, list], model: type[models.Model]) -> list:
         fields = [k for k in table if k != "person"]
@@ -128,10 +135,12 @@ def _write_organisations(data: DemoData, customer_ids: np.ndarray, *, actor, cou
     ]
     _create(Organisation, objs)
     ids = np.array([o.pk for o in objs], dtype=np.int64)
+    people = {int(p): Customer(pk=int(customer_ids[p])) for p in contacts["person"]}
+    for p, c in people.items():  # str(contact) in the history names both sides: no query per row
+        apply_names_from(c, data, p)
     links = _create(OrganisationContact, [
         OrganisationContact(
-            organisation_id=int(ids[o]), person_id=int(customer_ids[p]), buying_role=role, job_title=title,
-            is_primary=primary,
+            organisation=objs[o], person=people[p], buying_role=role, job_title=title, is_primary=primary,
         )
         for o, p, role, title, primary in zip(
             contacts["organisation"], contacts["person"], contacts["buying_role"], contacts["job_title"],
@@ -142,6 +151,12 @@ def _write_organisations(data: DemoData, customer_ids: np.ndarray, *, actor, cou
     bulk_record_creates(objs=links, by=actor, customer_ids=[c.person_id for c in links], note=HISTORY_NOTE)
     counts["organisations"], counts["organisation_contacts"] = len(objs), len(links)
     return ids
+
+
+def apply_names_from(customer: Customer, data: DemoData, person: int) -> None:
+    customer.family_name = data.people.customers["family_name"][person]
+    customer.given_name = data.people.customers["given_name"][person]
+    apply_names(customer)
 
 
 def _write_products(data: DemoData, *, actor, counts: dict[str, int]) -> np.ndarray:

@@ -5,6 +5,7 @@ customers bring ten million search terms, so the customer import writes rows as 
 these helpers instead (one statement per few thousand rows, values adapted like the ORM does).
 """
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -62,6 +63,8 @@ def insert_rows(
     """Insert `rows` (tuples in `columns` order, attnames); with `returning`, their new ids in order."""
     if not rows:
         return []
+    if connection.vendor == "postgresql":
+        return _copy_rows(model, columns, rows, returning=returning)
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     cols = ", ".join(qn(model._meta.get_field(c).column) for c in columns)
@@ -74,11 +77,40 @@ def insert_rows(
             # Identifiers come from model metadata; every value is a parameter.
             sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
             if returning:
-                # Both backends return the rows in insertion order, as Django's bulk_create relies on.
+                # SQLite returns the rows in insertion order, as Django's bulk_create relies on.
                 cursor.execute(sql + f" RETURNING {qn(model._meta.pk.column)}", _prepare(model, columns, chunk))
                 ids.extend(r[0] for r in cursor.fetchall())
             else:
                 cursor.execute(sql, _prepare(model, columns, chunk))
+    return ids
+
+
+def _copy_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: bool
+) -> list[int]:
+    """PostgreSQL: COPY, the fastest way in; new ids are taken from the table's sequence first."""
+    qn = connection.ops.quote_name
+    meta = model._meta
+    ids: list[int] = []
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        if returning:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            ids = [r[0] for r in cursor.fetchall()]
+            columns = [meta.pk.attname, *columns]
+            rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+        cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
+        sql = f"COPY {qn(meta.db_table)} ({cols}) FROM STDIN"
+        flat = _prepare(model, columns, rows)
+        width = len(columns)
+        with cursor.cursor.copy(sql) as copy:
+            for start in range(0, len(flat), width):
+                copy.write_row(flat[start : start + width])
+    if connection.queries_logged:  # count it like any query (tests bound the number of queries)
+        connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"})
     return ids
 
 

@@ -18,13 +18,15 @@ ROLE_LABELS = {
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "administrator": {"*": ALL, "extra": ("imports.import_data", "imports.export_data", "staff.manage_staff")},
     "manager": {
+        "analytics.customerscore": (VIEW,), "analytics.modelfit": (VIEW,), "analytics.churnrecord": ALL,
         "customers.customer": ALL, "customers.organisation": ALL, "customers.organisationcontact": ALL,
         "customers.tag": ALL, "sales.product": ALL, "sales.order": ALL, "sales.return": ALL,
         "communications.interaction": ALL, "communications.remembereddetail": ALL,
         "core.objectchange": (VIEW,), "imports.importjob": (VIEW, ADD),
-        "extra": ("imports.import_data", "imports.export_data"),
+        "extra": ("imports.import_data", "imports.export_data", "analytics.view_report"),
     },
     "agent": {
+        "analytics.customerscore": (VIEW,), "analytics.churnrecord": (VIEW, ADD),
         "customers.customer": (VIEW, ADD, CHANGE), "customers.organisation": (VIEW, ADD, CHANGE),
         "customers.organisationcontact": (VIEW, ADD, CHANGE), "customers.tag": (VIEW,),
         "sales.product": (VIEW,), "sales.order": (VIEW, ADD, CHANGE), "sales.return": (VIEW, ADD),
@@ -38,18 +40,21 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "communications.remembereddetail": (VIEW,),
     },
     "marketing": {
+        "analytics.customerscore": (VIEW,), "analytics.modelfit": (VIEW,), "analytics.churnrecord": (VIEW,),
         "customers.customer": (VIEW, CHANGE), "customers.organisation": (VIEW,),
         "customers.organisationcontact": (VIEW,), "customers.tag": ALL, "sales.product": (VIEW,),
         "sales.order": (VIEW,), "sales.return": (VIEW,), "communications.interaction": (VIEW, ADD),
-        "communications.remembereddetail": (VIEW,), "extra": ("imports.export_data",),
+        "communications.remembereddetail": (VIEW,),
+        "extra": ("imports.export_data", "analytics.view_report"),
     },
     "analyst": {
+        "analytics.customerscore": (VIEW,), "analytics.modelfit": (VIEW,), "analytics.churnrecord": (VIEW,),
         "customers.customer": (VIEW,), "customers.organisation": (VIEW,),
         "customers.organisationcontact": (VIEW,), "customers.tag": (VIEW,), "sales.product": (VIEW,),
         "sales.order": (VIEW,), "sales.return": (VIEW,), "communications.interaction": (VIEW,),
         "communications.remembereddetail": (VIEW,), "core.objectchange": (VIEW,),
-        "extra": ("imports.export_data",),
+        "extra": ("imports.export_data", "analytics.view_report"),
     },
 }
 
-RAPPORT_APPS = ("core", "customers", "sales", "communications", "imports", "staff")
+RAPPORT_APPS = ("core", "customers", "sales", "communications", "imports", "staff", "analytics")

@@ -1,4 +1,5 @@
 """The analytics API: a customer's scores, segments, the latest fit, churn records."""
+# ruff: noqa: F811 - fixtures come from factories.py, imported by name
 
 import pytest
 

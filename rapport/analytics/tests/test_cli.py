@@ -11,6 +11,14 @@ from rapport.analytics.engine.cli import OUT_COLUMNS, run_clv_cli
 
 from . import cdnow
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Shadow, for this module only, the project-wide autouse fixture that needs pytest-django's
+    ``settings``: these tests use no Django settings and also run with ``-p no:django``."""
+    return None
+
+
 HEADER = "customer,frequency,recency,T,monetary,p_alive,expected_purchases,expected_avg_value,clv"
 
 

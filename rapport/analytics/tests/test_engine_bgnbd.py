@@ -13,6 +13,14 @@ from rapport.analytics.engine._rows import compress
 
 from . import cdnow
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Shadow, for this module only, the project-wide autouse fixture that needs pytest-django's
+    ``settings``: these tests use no Django settings and also run with ``-p no:django``."""
+    return None
+
+
 # Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way", CDNOW calibration period
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 PUBLISHED_LL = -9582.4

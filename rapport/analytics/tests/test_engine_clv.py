@@ -20,6 +20,13 @@ from rapport.analytics.engine import (
 from . import cdnow
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Shadow, for this module only, the project-wide autouse fixture that needs pytest-django's
+    ``settings``: these tests use no Django settings and also run with ``-p no:django``."""
+    return None
+
+
 @pytest.fixture(scope="module")
 def models():
     cal = summary.rfm_summary(cdnow.transactions(), cdnow.CALIBRATION_END)

@@ -12,6 +12,14 @@ from rapport.analytics.engine import gammagamma, simulate, summary
 
 from . import cdnow
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Shadow, for this module only, the project-wide autouse fixture that needs pytest-django's
+    ``settings``: these tests use no Django settings and also run with ``-p no:django``."""
+    return None
+
+
 # Fader & Hardie, "The Gamma-Gamma Model of Monetary Value" (2013) / Fader, Hardie & Lee (2005)
 PUBLISHED = {"p": 6.25, "q": 3.74, "gamma": 15.44}
 

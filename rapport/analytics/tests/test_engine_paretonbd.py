@@ -13,6 +13,14 @@ from rapport.analytics.engine._rows import compress
 
 from . import cdnow
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Shadow, for this module only, the project-wide autouse fixture that needs pytest-django's
+    ``settings``: these tests use no Django settings and also run with ``-p no:django``."""
+    return None
+
+
 # Fader & Hardie, "A Note on Deriving the Pareto/NBD Model and Related Expressions" (2005), CDNOW
 PUBLISHED = {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67}
 PUBLISHED_LL = -9595.0

@@ -13,6 +13,14 @@ from rapport.analytics.engine import summary
 
 from . import cdnow
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Shadow, for this module only, the project-wide autouse fixture that needs pytest-django's
+    ``settings``: these tests use no Django settings and also run with ``-p no:django``."""
+    return None
+
+
 D0 = dt.date(2024, 1, 1)
 
 

@@ -1,4 +1,5 @@
 """The refresh: summary from the database (both strategies), fits, scores for every buyer, edge cases."""
+# ruff: noqa: F811 - fixtures come from factories.py, imported by name
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal

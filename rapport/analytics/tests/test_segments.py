@@ -1,4 +1,5 @@
 """RFM quintiles, named segments, churn bands, trust levels, switching cost; segment filters and
+# ruff: noqa: F811 - fixtures come from factories.py, imported by name
 churn records."""
 
 from datetime import date, timedelta

@@ -1,8 +1,9 @@
 """Who may see the analytics pages and record churn; the customer card partial."""
+# ruff: noqa: F811 - fixtures come from factories.py, imported by name
 
 import pytest
 from django.template.loader import render_to_string
-from django.test import Client, RequestFactory, override_settings
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from rapport.analytics import selectors

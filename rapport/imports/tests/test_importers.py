@@ -392,7 +392,7 @@ def test_rows_checked_in_worker_processes_give_the_same_result(write_csv, run_im
 
     rows = [HEADER, *_rows(30), ["Q1", "Dup", "Row", "", "", "", "", ""], ["", "", "", "123", "", "", "", ""]]
     path = write_csv(rows)
-    serial = run_import("customers", path, dry_run=True)
+    serial = run_import("customers", path, dry_run=True, language="sk")
     settings.RAPPORT_IMPORT_PARALLEL_ROWS = 10
     monkeypatch.setattr(parallel, "workers", lambda: 2)
     monkeypatch.setattr(parallel, "CHUNK_ROWS", 7)  # chunks end inside runs of duplicates
@@ -401,6 +401,6 @@ def test_rows_checked_in_worker_processes_give_the_same_result(write_csv, run_im
     monkeypatch.setattr(parallel, "check_rows_in_workers", lambda *a, **k: used.append(1) or real(*a, **k))
     job = run_import("customers", path, mode=ImportMode.VALID_ONLY, language="sk")
     assert used == [1]
-    assert job.errors == serial.errors and len(job.errors) == 2
+    assert job.errors == serial.errors and len(job.errors) == 2  # the workers speak the job's language
     assert (job.created_count, job.skipped_count) == (30, 2)
     assert Customer.objects.count() == 30 and CustomerSearchTerm.objects.filter(term="family1").exists()

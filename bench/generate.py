@@ -1,0 +1,445 @@
+"""The benchmark data set: N customers and exactly M order lines, loaded fast into one database.
+
+Drawn in chunks of 100,000 customers by the demo's generator (rapport.demo.plan, same realism),
+then written with COPY on PostgreSQL and executemany in one transaction per chunk on SQLite
+(synchronous=OFF, foreign keys off while loading). Ids are given explicitly, sequences are reset
+at the end. A small table `bench_dataset` records what was loaded, so a later run reuses a complete
+data set of the right size, and the benchmark only ever wipes data it loaded itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from rapport.communications.models import Interaction, RememberedDetail
+from rapport.core.models import ObjectChange
+from rapport.core.names import display_name, fold, search_terms
+from rapport.customers.models import (
+    Customer,
+    CustomerAddress,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerSearchTerm,
+    MarketingConsent,
+    Organisation,
+    OrganisationContact,
+    Tag,
+)
+from rapport.demo.people import draw_people
+from rapport.demo.plan import TAGS, DemoData, demo_window, draw_demo
+from rapport.demo.purchases import Orders, draw_orders
+from rapport.demo.relations import draw_organisations
+from rapport.sales.models import Order, OrderLine, Product, Return
+
+CHUNK = 100_000
+MARKER = "bench_dataset"
+FORMAT = 1  # bump when the generator changes what it loads
+LOADED_MODELS: list[type[models.Model]] = [
+    Customer, CustomerPhone, CustomerEmail, CustomerAddress, MarketingConsent, CustomerSearchTerm,
+    Customer.tags.through, Tag, Organisation, OrganisationContact, Product, Order, OrderLine, Return,
+    Interaction, RememberedDetail, ObjectChange,
+]
+
+
+class NotOurs(Exception):
+    """The database holds data this benchmark did not load: it refuses to touch it."""
+
+
+@dataclass
+class Spec:
+    customers: int
+    lines: int
+    seed: int
+    years: int = 2
+
+    def as_dict(self) -> dict:
+        return {"customers": self.customers, "lines": self.lines, "seed": self.seed, "years": self.years,
+                "format": FORMAT}
+
+
+# The marker ----------------------------------------------------------------------------------
+
+
+def _marker_exists() -> bool:
+    return MARKER in connection.introspection.table_names()
+
+
+def read_marker() -> dict | None:
+    if not _marker_exists():
+        return None
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT value FROM {MARKER} WHERE name = 'dataset'")  # noqa: S608
+        row = cur.fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def write_marker(value: dict) -> None:
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {MARKER} (name varchar(40) PRIMARY KEY, value text NOT NULL)")
+        cur.execute(f"DELETE FROM {MARKER} WHERE name = 'dataset'")  # noqa: S608
+        cur.execute(f"INSERT INTO {MARKER} (name, value) VALUES ('dataset', %s)", [json.dumps(value)])  # noqa: S608
+
+
+def dataset_state(spec: Spec) -> str:
+    """'ready' (reuse), 'empty' (load), 'ours' (our stale or partial load: wipe, then load)."""
+    marker = read_marker()
+    if marker is not None:
+        complete = marker.get("status") == "complete" and marker.get("spec") == spec.as_dict()
+        if complete and Customer.objects.count() == spec.customers and OrderLine.objects.count() == spec.lines:
+            return "ready"
+        return "ours"
+    if Customer.objects.exists() or Order.objects.exists() or Product.objects.exists():
+        raise NotOurs(
+            f"{connection.settings_dict['NAME']} holds customers the benchmark did not load; "
+            "point the benchmark at a database of its own."
+        )
+    return "empty"
+
+
+def wipe() -> None:
+    """Empty the tables we load (only called when the marker says we loaded them)."""
+    tables = [m._meta.db_table for m in LOADED_MODELS]
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for table in reversed(tables):
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
+# Writing -------------------------------------------------------------------------------------
+
+
+def _column_frame(model: type[models.Model], n: int, columns: dict[str, object], now: int) -> pl.DataFrame:
+    """A frame with one column per concrete field: given values, else the field's default."""
+    data: dict[str, pl.Series] = {}
+    for f in model._meta.concrete_fields:
+        if f.attname in columns:
+            value = columns[f.attname]
+        elif f.primary_key:
+            continue  # the database numbers them
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = np.full(n, now, dtype=np.int64)
+        elif f.has_default() or (f.blank and f.empty_strings_allowed and not f.null):
+            value = [f.get_default()] * n  # "" for blank text fields
+        elif f.null:
+            value = [None] * n
+        else:
+            raise ValueError(f"{model.__name__}.{f.name}: no value and no default")
+        data[f.column] = _typed(f, value, n)
+    return pl.DataFrame(data)
+
+
+def _typed(f: models.Field, value, n: int) -> pl.Series:
+    if isinstance(f, models.DateTimeField):
+        return pl.Series(f.column, value, dtype=pl.Int64)  # Unix seconds until written
+    if isinstance(f, models.DateField):
+        return pl.Series(f.column, value, dtype=pl.Date)
+    if isinstance(f, models.DecimalField):
+        return pl.Series(f.column, value, dtype=pl.Float64)
+    if isinstance(f, models.BooleanField):
+        return pl.Series(f.column, value, dtype=pl.Boolean)
+    if isinstance(f, models.JSONField):
+        return pl.Series(f.column, [json.dumps(v) for v in value], dtype=pl.String)
+    if isinstance(f, (models.IntegerField, models.ForeignKey)):
+        return pl.Series(f.column, value, dtype=pl.Int64)
+    return pl.Series(f.column, value, dtype=pl.String)
+
+
+def _datetimes_as_text(model: type[models.Model], frame: pl.DataFrame, fmt: str) -> pl.DataFrame:
+    cols = [f.column for f in model._meta.concrete_fields
+            if isinstance(f, models.DateTimeField) and f.column in frame.columns]
+    return frame.with_columns(pl.from_epoch(pl.col(c), time_unit="s").dt.strftime(fmt).alias(c) for c in cols)
+
+
+def write(model: type[models.Model], frame: pl.DataFrame) -> None:
+    if not len(frame):
+        return
+    table, cols = model._meta.db_table, frame.columns
+    if connection.vendor == "postgresql":
+        frame = _datetimes_as_text(model, frame, "%Y-%m-%d %H:%M:%S+00")
+        buf = io.BytesIO()
+        frame.write_csv(buf, include_header=False, float_precision=3)
+        with connection.cursor() as cur, cur.cursor.copy(
+            f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(buf.getvalue())
+    else:  # Django keeps SQLite datetimes as naive UTC text
+        frame = _datetimes_as_text(model, frame, "%Y-%m-%d %H:%M:%S")
+        frame = frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items()
+                                   if t == pl.Date)
+        placeholders = ", ".join("?" * len(cols))
+        cur = connection.connection.cursor()
+        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})",  # noqa: S608
+                        frame.iter_rows())
+
+
+# Exactly M lines -----------------------------------------------------------------------------
+
+
+def calibrate(spec: Spec, today, tz: str, log: Callable[[str], None]) -> float:
+    """The purchase-rate scale that gives spec.lines / spec.customers lines per customer."""
+    start, end = demo_window(today=today, years=spec.years)
+    n = min(CHUNK, spec.customers)
+    people = draw_people(n, seed=spec.seed, start=start, end=end, tz=tz)
+    from rapport.demo.catalogue import build_catalogue
+
+    catalogue = build_catalogue(np.random.default_rng([spec.seed, 0]))
+    orgs = draw_organisations(people, seed=spec.seed)
+    now = timezone.now()
+    target = spec.lines / spec.customers
+    scale, lo, hi = 1.0, None, None
+    for _ in range(12):
+        orders = draw_orders(people, catalogue, seed=spec.seed, start=start, end=end, now=now, tz=tz,
+                             organisation_of=orgs.organisation_of, rate_scale=scale)
+        got = len(orders.line_order) / n
+        if abs(got / target - 1) < 0.01:
+            break
+        if got < target:
+            lo = scale
+            scale = scale * 2 if hi is None else (scale + hi) / 2
+        else:
+            hi = scale
+            scale = scale / 2 if lo is None else (scale + lo) / 2
+    log(f"purchase rate × {scale:.3f} gives {got:.2f} lines per customer (target {target:.2f})")
+    return scale
+
+
+def exact_lines(o: Orders, quota: int, rng: np.random.Generator, price: np.ndarray, cost: np.ndarray) -> Orders:
+    """Remove the last line of, or add a line to, randomly chosen orders until there are `quota`."""
+    excess = len(o.line_order) - quota
+    n_lines = np.bincount(o.line_order, minlength=len(o))
+    if excess > 0:
+        candidates = rng.permutation(np.flatnonzero(n_lines >= 2))[:excess]
+        if len(candidates) < excess:
+            raise RuntimeError("too many lines to trim; adjust the calibration")
+        last = np.cumsum(n_lines) - 1
+        drop = np.zeros(len(o.line_order), bool)
+        drop[last[candidates]] = True
+        np.subtract.at(o.total, o.line_order[drop], o.line_total[drop])
+        np.subtract.at(o.cost, o.line_order[drop], o.line_quantity[drop] * o.line_unit_cost[drop])
+        keep = ~drop
+        new_index = np.cumsum(keep) - 1
+        ret_keep = keep[o.return_line]
+        o.return_line = new_index[o.return_line[ret_keep]]
+        o.return_at, o.return_quantity = o.return_at[ret_keep], o.return_quantity[ret_keep]
+        o.return_refund = o.return_refund[ret_keep]
+        o.return_reason = [r for r, k in zip(o.return_reason, ret_keep, strict=True) if k]
+        for name in ("line_order", "line_product", "line_quantity", "line_unit_price", "line_discount",
+                     "line_total", "line_unit_cost"):
+            setattr(o, name, getattr(o, name)[keep])
+    elif excess < 0:
+        grow = rng.permutation(np.flatnonzero(n_lines < 4))[:-excess]
+        if len(grow) < -excess:
+            raise RuntimeError("too few lines to fill; adjust the calibration")
+        product = rng.integers(0, len(price), len(grow))
+        add = {"line_order": grow, "line_product": product, "line_quantity": np.ones(len(grow), np.int64),
+               "line_unit_price": price[product], "line_discount": np.zeros(len(grow), np.int64),
+               "line_total": price[product], "line_unit_cost": cost[product]}
+        order = np.argsort(np.concatenate([o.line_order, grow]), kind="stable")
+        old_index = np.argsort(order)[: len(o.line_order)]  # where each old line lands
+        for name, extra in add.items():
+            setattr(o, name, np.concatenate([getattr(o, name), extra])[order])
+        o.return_line = old_index[o.return_line]
+        np.add.at(o.total, grow, price[product])
+        np.add.at(o.cost, grow, cost[product])
+    return o
+
+
+# Loading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Offsets:
+    customer: int = 0
+    organisation: int = 0
+    order: int = 0
+    line: int = 0
+    interaction: int = 0
+
+
+def load(spec: Spec, log: Callable[[str], None]) -> dict[str, float]:
+    """Draw and write the whole data set; returns timings."""
+    tz = settings.TIME_ZONE
+    today = timezone.localdate()
+    started = time.perf_counter()
+    write_marker({"status": "loading", "spec": spec.as_dict()})
+    scale = calibrate(spec, today, tz, log)
+    now = int(time.time())
+    with transaction.atomic():
+        tag_ids = _tags()
+        product_ids = _products(spec, now)
+    offsets = Offsets()
+    chunks = -(-spec.customers // CHUNK)
+    draw_s = write_s = 0.0
+    for chunk in range(chunks):
+        n = min(CHUNK, spec.customers - offsets.customer)
+        quota = spec.lines * (offsets.customer + n) // spec.customers - offsets.line
+        t0 = time.perf_counter()
+        data = draw_demo(customers=n, seed=spec.seed, years=spec.years, today=today, tz=tz, chunk=chunk,
+                         ordinal_offset=offsets.customer, rate_scale=scale)
+        exact_lines(data.orders, quota, np.random.default_rng([spec.seed, chunk, 9]),
+                    data.catalogue.price_cents, data.catalogue.cost_cents)
+        t1 = time.perf_counter()
+        with _fast_load(), transaction.atomic():
+            _write_chunk(data, offsets, product_ids, tag_ids, now)
+        t2 = time.perf_counter()
+        draw_s, write_s = draw_s + t1 - t0, write_s + t2 - t1
+        offsets.customer += n
+        offsets.organisation += len(data.organisations)
+        offsets.order += len(data.orders)
+        offsets.line += len(data.orders.line_order)
+        offsets.interaction += len(data.log)
+        log(f"chunk {chunk + 1}/{chunks}: {offsets.customer:,} customers, {offsets.line:,} lines "
+            f"(draw {t1 - t0:.0f} s, write {t2 - t1:.0f} s)")
+    t3 = time.perf_counter()
+    _finish()
+    t4 = time.perf_counter()
+    write_marker({"status": "complete", "spec": spec.as_dict(), "loaded_at": datetime.now(UTC).isoformat()})
+    log(f"indexes, sequences and statistics: {t4 - t3:.0f} s")
+    return {"draw_s": draw_s, "write_s": write_s, "finish_s": t4 - t3, "total_s": time.perf_counter() - started}
+
+
+class _fast_load:
+    """SQLite: no fsync and no foreign-key checks while loading (the data is consistent by design)."""
+
+    def __enter__(self):
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            raw = connection.connection
+            raw.execute("PRAGMA synchronous=OFF")
+            raw.execute("PRAGMA foreign_keys=OFF")
+            raw.execute("PRAGMA cache_size=-1000000")
+        return self
+
+    def __exit__(self, *exc):
+        if connection.vendor == "sqlite":
+            raw = connection.connection
+            raw.execute("PRAGMA foreign_keys=ON")
+            raw.execute("PRAGMA synchronous=NORMAL")
+        return False
+
+
+def _tags() -> dict[str, int]:
+    existing = {t.name: t.pk for t in Tag.objects.filter(name__in=TAGS)}
+    for name, color in TAGS.items():
+        if name not in existing:
+            existing[name] = Tag.objects.create(name=name, color=color).pk
+    return existing
+
+
+def _products(spec: Spec, now: int) -> np.ndarray:
+    from rapport.demo.catalogue import build_catalogue
+
+    cat = build_catalogue(np.random.default_rng([spec.seed, 0]))
+    n = len(cat.sku)
+    ids = np.arange(1, n + 1)
+    write(Product, _column_frame(Product, n, {
+        "id": ids, "sku": cat.sku, "name": cat.name, "category": cat.category,
+        "price": cat.price_cents / 100, "unit_cost": cat.cost_cents / 100,
+    }, now))
+    return ids
+
+
+def _write_chunk(data: DemoData, off: Offsets, product_ids: np.ndarray, tag_ids: dict[str, int], now: int) -> None:
+    p, c = data.people, data.people.customers
+    n = len(p)
+    cid = np.arange(off.customer + 1, off.customer + n + 1)
+    names = [display_name(f, g) for f, g in zip(c["family_name"], c["given_name"], strict=True)]
+    write(Customer, _column_frame(Customer, n, {
+        **c, "id": cid, "display_name": names, "sort_name": [fold(x)[:201] for x in names],
+        "referred_by_id": np.where(p.referrer >= 0, p.referrer + 1, None).tolist(),
+    }, now))
+
+    def children(model, table: dict[str, list]) -> None:
+        cols = {k: v for k, v in table.items() if k != "person"}
+        write(model, _column_frame(model, len(table["person"]),
+                                   {**cols, "customer_id": cid[np.asarray(table["person"], dtype=np.int64)]}, now))
+
+    children(CustomerPhone, p.phones)
+    children(CustomerEmail, p.emails)
+    children(CustomerAddress, p.addresses)
+    children(MarketingConsent, p.consents)
+    term_rows = [(t, i) for i, f, g in zip(cid.tolist(), c["family_name"], c["given_name"], strict=True)
+                 for t in sorted(search_terms(f, g))]
+    write(CustomerSearchTerm, pl.DataFrame({"term": [t for t, _ in term_rows],
+                                            "customer_id": [i for _, i in term_rows]}))
+    write(Customer.tags.through, pl.DataFrame({
+        "customer_id": cid[np.asarray(data.tags["person"], dtype=np.int64)],
+        "tag_id": [tag_ids[t] for t in data.tags["tag"]],
+    }))
+    customer_ct = ContentType.objects.get_for_model(Customer).pk
+    write(ObjectChange, _column_frame(ObjectChange, n, {
+        "time": np.full(n, now), "user_name": ["bench"] * n, "action": ["create"] * n,
+        "content_type_id": np.full(n, customer_ct), "object_id": cid, "object_repr": [x[:200] for x in names],
+        "customer_id": cid, "changes": [{"source": [None, "bench"]}] * n,
+    }, now))
+
+    orgs = data.organisations
+    oid = np.arange(off.organisation + 1, off.organisation + len(orgs) + 1)
+    write(Organisation, _column_frame(Organisation, len(orgs), {
+        **orgs.rows, "id": oid, "sort_name": [fold(x)[:200] for x in orgs.rows["name"]],
+    }, now))
+    ct = orgs.contacts
+    write(OrganisationContact, _column_frame(OrganisationContact, len(ct["person"]), {
+        "organisation_id": oid[np.asarray(ct["organisation"], dtype=np.int64)],
+        "person_id": cid[np.asarray(ct["person"], dtype=np.int64)],
+        "buying_role": ct["buying_role"], "job_title": ct["job_title"], "is_primary": ct["is_primary"],
+    }, now))
+
+    o = data.orders
+    order_id = np.arange(off.order + 1, off.order + len(o) + 1)
+    write(Order, _column_frame(Order, len(o), {
+        "id": order_id, "number": [f"BN{i:09d}" for i in order_id], "customer_id": cid[o.person],
+        "organisation_id": np.where(o.organisation >= 0, oid[np.maximum(o.organisation, 0)], None).tolist(),
+        "ordered_at": o.ordered_at, "status": o.status.tolist(), "channel": o.channel.tolist(),
+        "promotion_code": o.promotion_code.tolist(), "currency": [settings.RAPPORT_CURRENCY] * len(o),
+        "total": o.total / 100, "cost": o.cost / 100,
+    }, now))
+    line_id = np.arange(off.line + 1, off.line + len(o.line_order) + 1)
+    write(OrderLine, _column_frame(OrderLine, len(line_id), {
+        "id": line_id, "order_id": order_id[o.line_order], "product_id": product_ids[o.line_product],
+        "quantity": o.line_quantity.astype(float), "unit_price": o.line_unit_price / 100,
+        "discount": o.line_discount / 100, "line_total": o.line_total / 100, "unit_cost": o.line_unit_cost / 100,
+    }, now))
+    write(Return, _column_frame(Return, len(o.return_line), {
+        "order_line_id": line_id[o.return_line], "returned_at": o.return_at,
+        "quantity": o.return_quantity.astype(float), "refund_amount": o.return_refund / 100,
+        "reason": o.return_reason,
+    }, now))
+
+    it, d = data.log.interactions, data.log.details
+    iid = np.arange(off.interaction + 1, off.interaction + len(it["person"]) + 1)
+    write(Interaction, _column_frame(Interaction, len(iid), {
+        "id": iid, "customer_id": cid[np.asarray(it["person"], dtype=np.int64)], "kind": it["kind"],
+        "direction": it["direction"], "occurred_at": it["occurred_at"], "subject": it["subject"],
+        "summary": it["summary"],
+    }, now))
+    write(RememberedDetail, _column_frame(RememberedDetail, len(d["person"]), {
+        "customer_id": cid[np.asarray(d["person"], dtype=np.int64)],
+        "interaction_id": iid[np.asarray(d["interaction"], dtype=np.int64)], "kind": d["kind"],
+        "text": d["text"], "relevant_on": d["relevant_on"], "pinned": d["pinned"], "archived": d["archived"],
+    }, now))
+
+
+def _finish() -> None:
+    """Sequences after explicit ids; fresh planner statistics, as autovacuum would leave them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            for sql in connection.ops.sequence_reset_sql(no_style(), LOADED_MODELS):
+                cur.execute(sql)
+        with connection.cursor() as cur:  # autocommit: VACUUM cannot run in a transaction
+            cur.execute("VACUUM ANALYZE")
