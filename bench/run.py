@@ -27,6 +27,7 @@ os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # see bench/analytics_fit.
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -137,12 +138,27 @@ def parent(args) -> int:
         result["prepare"] = prep
         measured[backend] = result
 
+    for backend, result in measured.items():
+        dump_plans(backend, result.get("plans", {}))
     import_rate = run_import_rate(deadline)
     report = render(args, measured, skipped, import_rate, time.time() - started)
     print("\n" + report)
     append_results(report)
     log(f"results added to {RESULTS.relative_to(ROOT)}")
     return 0 if all("error" not in r for r in measured.values()) else 1
+
+
+def dump_plans(backend: str, plans: dict) -> None:
+    """Every query and its plan, for reading when a figure misses its goal."""
+    path = ROOT / "var" / f"bench-plans-{backend}.md"
+    parts = [f"# Query plans on {backend}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"]
+    for kind, items in plans.items():
+        parts.append(f"\n## {kind}\n")
+        for item in items:
+            flags = f"**⚠ {'; '.join(item['flags'])}**\n\n" if item["flags"] else ""
+            parts.append(f"{flags}```sql\n{item['sql']}\n```\n```\n{item['plan']}\n```\n")
+    path.write_text("\n".join(parts))
+    log(f"{backend}: query plans written to {path.relative_to(ROOT)}")
 
 
 def run_import_rate(deadline: float) -> str:
@@ -296,6 +312,8 @@ def prepare(spec, backend: str, dataset_state, load, wipe) -> dict:
     if state == "ready":
         log(f"{backend}: the data set is complete and of the right size: reused")
         return {"reused": True}
+    if state == "resume":
+        log(f"{backend}: an earlier run stopped part-way through loading: carrying on")
     if state == "ours":
         log(f"{backend}: replacing an earlier, incomplete or different benchmark data set")
         if backend == "sqlite":  # the file is the benchmark's own: cheaper to start afresh
@@ -365,12 +383,13 @@ def _flags(vendor: str, plan: str) -> list[str]:
     small = ("django_content_type", "auth_", "staff_", "customers_tag ", "django_session", "sales_product")
     found = []
     for line in plan.splitlines():
-        text = line.strip(" -|`")
+        text = line.strip().removeprefix("->").strip(" -|`")
         if vendor == "postgresql":
-            if "Seq Scan on" in text and not any(s in text for s in small):
-                found.append(text.split("  ")[0].split(" (")[0])
-            if text.startswith("Sort ") or "Sort  (" in text:
-                found.append("Sort")
+            if text.startswith("Seq Scan on") and not any(s in text for s in small):
+                found.append(text.split("  (")[0])
+            rows = re.search(r"actual time=\S+ rows=(\d+)", text)
+            if text.startswith("Sort ") and rows and int(rows.group(1)) > 1000:
+                found.append(f"Sort of {int(rows.group(1)):,} rows")
         else:
             if text.startswith("SCAN ") and not any(s.strip() in text for s in small):
                 found.append(text)
@@ -459,8 +478,8 @@ def measure(args) -> dict:
     except NoReverseMatch:
         page_ok = False
     if page_ok:
-        busiest = (Order.objects.values("customer_id").annotate(n=Count("id")).order_by("-n")
-                   .values_list("customer_id", flat=True)[:1])
+        busiest = list(Order.objects.values("customer_id").annotate(n=Count("id")).order_by("-n")
+                       .values_list("customer_id", flat=True)[:1])
         result["page"] = _series(lambda pk: _ok(client.get(f"/customers/{pk}/")), ids, budget)
         result["plans"]["customer page"] = _plans(lambda: client.get(f"/customers/{ids[0]}/"))
         result["plans"]["customer page, most orders"] = _plans(lambda: client.get(f"/customers/{busiest[0]}/"))

@@ -7,11 +7,11 @@ never a Python loop over customers. Definitions of every figure: docs/analytics.
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -65,6 +65,9 @@ HOLDOUT_WEEKS = 26
 MIN_HOLDOUT_CUSTOMERS = 20
 INTERVAL_BINS = (7, 14, 30, 60, 90, 180, 365)  # upper bounds in days; the last bin is 366+
 STRATEGIES = ("auto", "sql", "polars")
+COMPARISON_SAMPLE = 100_000  # Pareto/NBD and the holdout check run on at most this many customers
+SAMPLE_SEED = 4
+WORK_MEM = "512MB"  # PostgreSQL work_mem for the refresh's own session
 _LOCK_KEY = 4_004_001  # PostgreSQL advisory lock: one refresh writes at a time
 
 # --- Extension points -------------------------------------------------------------------------
@@ -96,10 +99,33 @@ def register_switching_cost(name: str, source: SwitchingCostSource) -> None:
 
 
 # --- Reading the database into polars -----------------------------------------------------------
+# PostgreSQL streams with binary COPY straight into numpy (fixed-width rows, no per-row Python);
+# SQLite returns rows through the driver. Either way each table is read once per refresh.
 
 
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@contextmanager
+def _analytics_session() -> Iterator[None]:
+    """PostgreSQL settings for the refresh's big reads and index builds: sorts and hashes in
+    memory, no JIT compilation (it costs seconds and saves nothing on these plans)."""
+    if not _is_postgres():
+        yield
+        return
+    names = ("work_mem", "maintenance_work_mem", "jit")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in names))
+        before = cursor.fetchone()
+        for name, value in zip(names, (WORK_MEM, WORK_MEM, "off"), strict=True):
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for name, value in zip(names, before, strict=True):
+                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
 
 
 def _local_day_sql(column: str) -> str:
@@ -109,43 +135,168 @@ def _local_day_sql(column: str) -> str:
     return f"django_datetime_cast_date({column}, %s, 'UTC')"
 
 
-def _query_frame(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """Run `sql` and return its rows as a polars frame; PostgreSQL streams them with COPY."""
-    if _is_postgres():
-        with connection.cursor() as cursor:
-            text = connection.ops.compose_sql(sql, params)
-            buffer = io.BytesIO()
-            with cursor.cursor.copy(f"COPY ({text}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for block in copy:
-                    buffer.write(block)
-        if not buffer.tell():
-            return pl.DataFrame(schema=schema)
-        buffer.seek(0)
-        return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
-    text_schema = {k: (pl.String if v in (pl.Date, pl.Datetime) else v) for k, v in schema.items()}
-    parts: list[pl.DataFrame] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(250_000):
-            parts.append(pl.DataFrame(rows, schema=text_schema, orient="row", strict=False))
-    frame = pl.concat(parts) if parts else pl.DataFrame(schema=text_schema)
-    dates = [k for k, v in schema.items() if v == pl.Date]
-    return frame.with_columns(pl.col(c).str.slice(0, 10).str.to_date() for c in dates)
-
-
-def _as_text(column: str) -> str:
-    """A date column as ISO text on SQLite (no per-row conversion by the driver)."""
-    return column if _is_postgres() else f"CAST({column} AS TEXT)"
-
-
 def _end_of(as_of: date) -> datetime:
     """The first instant after `as_of` in the business's time zone."""
     return datetime.combine(as_of + timedelta(days=1), dtime.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
+Field = tuple[str, str, str]  # output name, type (int8/int4/int2/float8/date/timestamptz), SQL (never NULL)
+_PG_BINARY = {"int8": ">i8", "int4": ">i4", "int2": ">i2", "float8": ">f8", "date": ">i4",
+              "timestamptz": ">i8"}
+_PG_EPOCH_DAYS = 10_957  # PostgreSQL counts from 2000-01-01, polars from 1970-01-01
+_PG_EPOCH_US = _PG_EPOCH_DAYS * 86_400_000_000
+_POLARS = {"int8": pl.Int64, "int4": pl.Int32, "int2": pl.Int16, "float8": pl.Float64}
+
+
+def read_frame(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFrame:
+    """`SELECT <fields> <rest>` as a typed polars frame (dates as Date, timestamps as UTC)."""
+    if _is_postgres():
+        return _read_pg(fields, rest, params)
+    return _read_sqlite(fields, rest, params)
+
+
+def _read_pg(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFrame:
+    select = ", ".join(f"({expr})::{kind}" for _n, kind, expr in fields)
+    query = connection.ops.compose_sql(f"SELECT {select} {rest}", params)
+    data = bytearray()
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY ({query}) TO STDOUT WITH (FORMAT binary)"
+    ) as copy:
+        for block in copy:
+            data += block
+    start = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, header extension
+    layout: list[tuple[str, str]] = [("n", ">i2")]
+    for name, kind, _expr in fields:
+        layout += [(f"{name}.size", ">i4"), (name, _PG_BINARY[kind])]
+    dtype = np.dtype(layout)
+    body_size = len(data) - start - 2  # the trailer is one int16
+    if body_size % dtype.itemsize:
+        raise ValueError("unexpected row layout in PostgreSQL's binary COPY (a NULL?)")
+    rows = np.frombuffer(data, dtype=dtype, offset=start, count=body_size // dtype.itemsize)
+    if len(rows) and (np.any(rows["n"] != len(fields)) or any(
+            np.any(rows[f"{name}.size"] != np.dtype(_PG_BINARY[kind]).itemsize)
+            for name, kind, _expr in fields)):
+        raise ValueError("unexpected row layout in PostgreSQL's binary COPY (a NULL?)")
+    columns = []
+    for name, kind, _expr in fields:
+        values = rows[name].astype(rows[name].dtype.newbyteorder("="))
+        if kind == "date":
+            columns.append(pl.Series(name, values + _PG_EPOCH_DAYS, dtype=pl.Int32).cast(pl.Date))
+        elif kind == "timestamptz":
+            columns.append(pl.Series(name, values + _PG_EPOCH_US, dtype=pl.Int64)
+                           .cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+        else:
+            columns.append(pl.Series(name, values, dtype=_POLARS[kind]))
+    return pl.DataFrame(columns)
+
+
+def _read_sqlite(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFrame:
+    # CAST AS TEXT also keeps the driver from parsing every date into a Python object
+    casts = {"float8": "REAL", "date": "TEXT", "timestamptz": "TEXT"}
+    select = ", ".join(f"CAST(({expr}) AS {casts.get(kind, 'INTEGER')})" for _n, kind, expr in fields)
+    schema = {name: (pl.String if kind in ("date", "timestamptz") else _POLARS[kind])
+              for name, kind, _expr in fields}
+    parts = []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} {rest}", params)
+        while rows := cursor.fetchmany(250_000):
+            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    return frame.with_columns(
+        *[pl.col(n).str.slice(0, 10).str.to_date() for n, k, _e in fields if k == "date"],
+        *[pl.col(n).str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
+          for n, k, _e in fields if k == "timestamptz"],
+    )
+
+
+def _local_day(column: str) -> pl.Expr:
+    return pl.col(column).dt.convert_time_zone(settings.TIME_ZONE).dt.date()
+
+
+@dataclass
+class History:
+    """Everything a refresh reads, once: non-cancelled orders up to the observation end, their
+    lines (with returns), returns as a cost to serve, customers and products."""
+
+    as_of: date
+    orders: pl.DataFrame  # order_id, customer_id, day, total, cost, promo, refund
+    lines: pl.DataFrame  # line_id, order_id, customer_id, day, product_id, quantity, line_total, returned, refund
+    service_cost: pl.DataFrame  # customer_id, month, kind, amount
+    customers: pl.DataFrame  # customer_id, customer_since, referred_by_id, was_referred, referrals_made
+    products: pl.DataFrame  # product_id, category, category_code
+
+
+def read_history(*, as_of: date) -> History:
+    """Read the order history up to `as_of` (inclusive, in the business's time zone)."""
+    end = _end_of(as_of)
+    orders = read_frame([
+        ("order_id", "int8", "o.id"), ("customer_id", "int8", "o.customer_id"),
+        ("ordered_at", "timestamptz", "o.ordered_at"), ("total", "float8", "o.total"),
+        ("cost", "float8", "o.cost"),
+        ("promo", "int2", "CASE WHEN o.promotion_code <> '' THEN 1 ELSE 0 END"),
+    ], "FROM sales_order o WHERE o.status <> 'cancelled' AND o.ordered_at < %s", [end])
+    orders = orders.with_columns(_local_day("ordered_at").alias("day")).drop("ordered_at")
+    lines = read_frame([
+        ("line_id", "int8", "l.id"), ("order_id", "int8", "l.order_id"),
+        ("product_id", "int8", "l.product_id"), ("quantity", "float8", "l.quantity"),
+        ("line_total", "float8", "l.line_total"),
+    ], "FROM sales_orderline l", [])
+    returns = read_frame([
+        ("line_id", "int8", "r.order_line_id"), ("returned_at", "timestamptz", "r.returned_at"),
+        ("returned", "float8", "r.quantity"), ("refund", "float8", "r.refund_amount"),
+    ], "FROM sales_return r WHERE r.returned_at < %s", [end])
+    customers = read_frame([
+        ("customer_id", "int8", "c.id"),
+        ("customer_since", "date", "COALESCE(c.customer_since, '9999-12-31')"),
+        ("referred_by_id", "int8", "COALESCE(c.referred_by_id, 0)"),
+    ], "FROM customers_customer c", [])
+    return assemble_history(as_of, orders, lines, returns, customers, _products())
+
+
+def _products() -> pl.DataFrame:
+    from rapport.sales.models import Product
+
+    rows = list(Product.objects.values_list("id", "category"))
+    frame = pl.DataFrame(rows, orient="row", schema={"product_id": pl.Int64, "category": pl.String})
+    return frame.with_columns(pl.col("category").rank("dense").cast(pl.Int64).alias("category_code"))
+
+
+def assemble_history(as_of: date, orders: pl.DataFrame, lines: pl.DataFrame, returns: pl.DataFrame,
+                     customers: pl.DataFrame, products: pl.DataFrame) -> History:
+    """Join the raw tables: lines of valid orders only, returns per line and per order."""
+    lines = lines.join(orders.select("order_id", "customer_id", "day"), on="order_id", how="inner")
+    per_line = returns.group_by("line_id").agg(pl.col("returned", "refund").sum())
+    lines = lines.join(per_line, on="line_id", how="left").with_columns(
+        pl.col("returned", "refund").fill_null(0.0))
+    refunds = lines.filter(pl.col("refund") != 0).group_by("order_id").agg(pl.col("refund").sum())
+    orders = orders.join(refunds, on="order_id", how="left").with_columns(pl.col("refund").fill_null(0.0))
+    cost = (
+        returns.join(lines.select("line_id", "customer_id"), on="line_id", how="inner")
+        .select("customer_id", _local_day("returned_at").dt.truncate("1mo").alias("month"),
+                pl.lit("returns").alias("kind"), pl.col("refund").alias("amount"))
+    )
+    extra = [
+        source(_end_of(as_of)).select(
+            pl.col("customer_id").cast(pl.Int64), pl.col("month").cast(pl.Date),
+            pl.lit(kind).alias("kind"), pl.col("amount").cast(pl.Float64))
+        for kind, source in COST_TO_SERVE_SOURCES.items()
+    ]
+    made = (customers.filter(pl.col("referred_by_id") != 0)
+            .group_by(pl.col("referred_by_id").alias("customer_id"))
+            .agg(pl.len().cast(pl.Int64).alias("referrals_made")))
+    customers = customers.join(made, on="customer_id", how="left").with_columns(
+        pl.when(pl.col("customer_since") < date(9999, 12, 31)).then(pl.col("customer_since")),
+        (pl.col("referred_by_id") != 0).alias("was_referred"),
+        pl.col("referrals_made").fill_null(0),
+    )
+    return History(as_of=as_of, orders=orders, lines=lines, service_cost=pl.concat([cost, *extra]),
+                   customers=customers, products=products)
+
+
 _REFUNDS_BY_ORDER = """
     SELECT l.order_id, SUM(r.refund_amount) AS refund
     FROM sales_return r JOIN sales_orderline l ON l.id = r.order_line_id
+    WHERE r.returned_at < %s
     GROUP BY l.order_id
 """
 
@@ -162,168 +313,89 @@ def summary_sql(*, as_of: date, calibration_end: date) -> pl.DataFrame:
 
     A purchase day's value is its orders' totals less the refunds on those orders, never below 0.
     Cancelled orders are left out. `cal_*` columns restrict to days on or before calibration_end.
+    (The refresh's other strategy, `summary_polars`, gives the same frame from streamed rows.)
     """
     day = _local_day_sql("o.ordered_at")
-    sql = f"""
-        WITH refunds AS ({_REFUNDS_BY_ORDER}),
-        days AS (
-            SELECT o.customer_id, {day} AS d, COUNT(*) AS n, SUM(o.total) AS revenue,
-                   SUM(o.cost) AS cost, SUM(COALESCE(f.refund, 0)) AS refund
-            FROM sales_order o LEFT JOIN refunds f ON f.order_id = o.id
-            WHERE o.status <> 'cancelled' AND o.ordered_at < %s
-            GROUP BY 1, 2
-        ),
-        valued AS (
+    end, cal = _end_of(as_of), calibration_end.isoformat()
+    rest = f"""
+        FROM (
             SELECT customer_id, d, n, revenue, cost, refund,
                    CASE WHEN revenue - refund > 0 THEN revenue - refund ELSE 0 END AS v,
                    ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY d) AS rn
-            FROM days
-        )
-        SELECT customer_id, MIN(d), MAX(d), SUM(n), COUNT(*), SUM(revenue), SUM(cost), SUM(refund),
-               SUM(v), SUM(CASE WHEN rn = 1 THEN v ELSE 0 END),
-               SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END), MAX(CASE WHEN d <= %s THEN d END),
-               SUM(CASE WHEN d <= %s THEN v ELSE 0 END)
-        FROM valued GROUP BY customer_id
+            FROM (
+                SELECT o.customer_id, {day} AS d, COUNT(*) AS n, SUM(o.total) AS revenue,
+                       SUM(o.cost) AS cost, SUM(COALESCE(f.refund, 0)) AS refund
+                FROM sales_order o LEFT JOIN ({_REFUNDS_BY_ORDER}) f ON f.order_id = o.id
+                WHERE o.status <> 'cancelled' AND o.ordered_at < %s
+                GROUP BY 1, 2
+            ) days
+        ) valued
+        GROUP BY customer_id
     """  # noqa: S608 - fixed SQL; values are bound parameters
-    tz, cal = settings.TIME_ZONE, calibration_end.isoformat()
-    params = [tz, _end_of(as_of), cal, cal, cal]
-    return _query_frame(sql, params, SUMMARY_SCHEMA).sort("customer_id")
+    frame = read_frame([
+        ("customer_id", "int8", "customer_id"), ("first_day", "date", "MIN(d)"),
+        ("last_day", "date", "MAX(d)"), ("orders", "int8", "SUM(n)"),
+        ("purchase_days", "int8", "COUNT(*)"), ("revenue", "float8", "SUM(revenue)"),
+        ("cost", "float8", "SUM(cost)"), ("refund", "float8", "SUM(refund)"),
+        ("value", "float8", "SUM(v)"), ("first_value", "float8", "SUM(CASE WHEN rn = 1 THEN v ELSE 0 END)"),
+        ("cal_days", "int8", "SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END)"),
+        ("cal_last", "date", "COALESCE(MAX(CASE WHEN d <= %s THEN d END), '9999-12-31')"),
+        ("cal_value", "float8", "SUM(CASE WHEN d <= %s THEN v ELSE 0 END)"),
+    ], rest, [cal, cal, cal, settings.TIME_ZONE, end, end])
+    return _null_cal_last(frame).sort("customer_id")
 
 
-ORDER_SCHEMA = {
-    "order_id": pl.Int64, "customer_id": pl.Int64, "day": pl.Date, "total": pl.Float64,
-    "cost": pl.Float64, "refund": pl.Float64, "promo": pl.Int8,
-}
-
-
-def order_rows(*, as_of: date) -> pl.DataFrame:
-    """Every non-cancelled order up to `as_of`: id, customer, local day, total, cost, refunds,
-    whether it carried a promotion code — streamed, for polars to aggregate."""
-    if _is_postgres():
-        day, params = _local_day_sql("o.ordered_at"), [settings.TIME_ZONE]
-        schema = ORDER_SCHEMA
-    else:  # SQLite: the raw UTC text (the cast skips the driver's per-row datetime parsing);
-        # polars converts it to the local day below, vectorised
-        day, params = "CAST(o.ordered_at AS TEXT)", []
-        schema = {**ORDER_SCHEMA, "day": pl.String}
-    sql = f"""
-        WITH refunds AS ({_REFUNDS_BY_ORDER})
-        SELECT o.id, o.customer_id, {day}, o.total, o.cost, COALESCE(f.refund, 0),
-               CASE WHEN o.promotion_code <> '' THEN 1 ELSE 0 END
-        FROM sales_order o LEFT JOIN refunds f ON f.order_id = o.id
-        WHERE o.status <> 'cancelled' AND o.ordered_at < %s
-    """  # noqa: S608 - fixed SQL; values are bound parameters
-    frame = _query_frame(sql, [*params, _end_of(as_of)], schema)
-    if frame["day"].dtype == pl.String:
-        frame = frame.with_columns(
-            pl.col("day").str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
-            .dt.convert_time_zone(settings.TIME_ZONE).dt.date()
-        )
-    return frame
+def _null_cal_last(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.when(pl.col("cal_days") > 0).then(pl.col("cal_last")).alias("cal_last"))
 
 
 def purchase_days(orders: pl.DataFrame) -> pl.DataFrame:
-    """Orders collapsed to (customer, day) with n, revenue, cost, refund and the netted value v."""
+    """Orders collapsed to (customer, day), sorted: n, revenue, cost, refund and the netted value
+    v = max(revenue − refund, 0). One sort, then aggregation over sorted runs (no hashing)."""
+    key = pl.col("customer_id") * 2**20 + (pl.col("day") - pl.lit(date(2000, 1, 1))).dt.total_days()
     return (
-        orders.group_by("customer_id", "day")
+        orders.select(key.alias("k"), "customer_id", "day", "total", "cost", "refund")
+        .sort("k")
+        .group_by("k", maintain_order=True)
         .agg(
-            pl.len().alias("n"), pl.col("total").sum().alias("revenue"),
-            pl.col("cost").sum().alias("cost"), pl.col("refund").sum().alias("refund"),
+            pl.col("customer_id").first(), pl.col("day").first(), pl.len().alias("n"),
+            pl.col("total").sum().alias("revenue"), pl.col("cost").sum(), pl.col("refund").sum(),
         )
-        .with_columns((pl.col("revenue") - pl.col("refund")).clip(lower_bound=0.0).alias("v"))
+        .drop("k")
+        .with_columns((pl.col("revenue") - pl.col("refund")).clip(lower_bound=0.0).alias("v"),
+                      pl.col("customer_id").set_sorted())
     )
 
 
-def summary_polars(
-    *, as_of: date, calibration_end: date, orders: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """The same summary as `summary_sql`, aggregated in polars from streamed order rows."""
-    orders = order_rows(as_of=as_of) if orders is None else orders
+def summary_polars(*, orders: pl.DataFrame, calibration_end: date,
+                   days: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The same summary as `summary_sql`, aggregated in polars from the orders of a History."""
+    days = purchase_days(orders) if days is None else days
     cal = pl.col("day") <= calibration_end
-    return (
-        purchase_days(orders)
-        .group_by("customer_id")
+    return _null_cal_last(
+        days.group_by("customer_id", maintain_order=True)
         .agg(
-            pl.col("day").min().alias("first_day"), pl.col("day").max().alias("last_day"),
+            pl.col("day").first().alias("first_day"), pl.col("day").last().alias("last_day"),
             pl.col("n").sum().alias("orders"), pl.len().alias("purchase_days"),
             pl.col("revenue").sum(), pl.col("cost").sum(), pl.col("refund").sum(),
-            pl.col("v").sum().alias("value"), pl.col("v").sort_by("day").first().alias("first_value"),
-            cal.sum().alias("cal_days"), pl.col("day").filter(cal).max().alias("cal_last"),
+            pl.col("v").sum().alias("value"), pl.col("v").first().alias("first_value"),
+            cal.sum().alias("cal_days"), pl.col("day").filter(cal).last().alias("cal_last"),
             pl.col("v").filter(cal).sum().alias("cal_value"),
         )
         .with_columns(pl.col("orders", "purchase_days", "cal_days").cast(pl.Int64))
         .select(list(SUMMARY_SCHEMA))
-        .sort("customer_id")
     )
 
 
-def customer_facts() -> pl.DataFrame:
-    """customer_id, customer_since, referred_by_id, was_referred, referrals_made (all customers)."""
-    frame = _query_frame(
-        f"SELECT id, {_as_text('customer_since')}, referred_by_id FROM customers_customer", [],  # noqa: S608
-        {"customer_id": pl.Int64, "customer_since": pl.Date, "referred_by_id": pl.Int64},
-    )
-    made = (
-        frame.filter(pl.col("referred_by_id").is_not_null())
-        .group_by("referred_by_id")
-        .agg(pl.len().cast(pl.Int64).alias("referrals_made"))
-        .rename({"referred_by_id": "customer_id"})
-    )
+def categories_held(history: History, *, until: date | None = None) -> pl.DataFrame:
+    """customer_id, categories_held: distinct product categories bought (up to `until`)."""
+    lines = history.lines if until is None else history.lines.filter(pl.col("day") <= until)
+    codes = history.products.filter(pl.col("category") != "").select("product_id", "category_code")
     return (
-        frame.join(made, on="customer_id", how="left")
-        .with_columns(
-            pl.col("referred_by_id").is_not_null().alias("was_referred"),
-            pl.col("referrals_made").fill_null(0),
-        )
+        lines.select("customer_id", "product_id").join(codes, on="product_id", how="inner")
+        .select("customer_id", "category_code").unique()
+        .group_by("customer_id").agg(pl.len().cast(pl.Int64).alias("categories_held"))
     )
-
-
-def categories_held(*, as_of: date) -> pl.DataFrame:
-    """customer_id, categories_held: distinct product categories in non-cancelled orders."""
-    sql = """
-        SELECT t.customer_id, COUNT(*) FROM (
-            SELECT DISTINCT o.customer_id, p.category
-            FROM sales_orderline l
-            JOIN sales_order o ON o.id = l.order_id
-            JOIN sales_product p ON p.id = l.product_id
-            WHERE o.status <> 'cancelled' AND o.ordered_at < %s AND p.category <> ''
-        ) t GROUP BY t.customer_id
-    """
-    return _query_frame(
-        sql, [_end_of(as_of)], {"customer_id": pl.Int64, "categories_held": pl.Int64}
-    )
-
-
-def _returns_cost(end: datetime) -> pl.DataFrame:
-    """Cost to serve from returns: the refunds, by customer and month of the return."""
-    month = _local_day_sql("r.returned_at")
-    sql = f"""
-        SELECT o.customer_id, {month}, SUM(r.refund_amount)
-        FROM sales_return r
-        JOIN sales_orderline l ON l.id = r.order_line_id
-        JOIN sales_order o ON o.id = l.order_id
-        WHERE r.returned_at < %s AND o.status <> 'cancelled'
-        GROUP BY 1, 2
-    """  # noqa: S608 - fixed SQL; values are bound parameters
-    frame = _query_frame(
-        sql, [settings.TIME_ZONE, end], {"customer_id": pl.Int64, "month": pl.Date, "amount": pl.Float64}
-    )
-    return frame.with_columns(pl.col("month").dt.truncate("1mo"))
-
-
-register_cost_to_serve("returns", _returns_cost)
-
-
-def cost_to_serve(*, as_of: date) -> pl.DataFrame:
-    """customer_id, month, kind, amount from every registered source."""
-    schema = {"customer_id": pl.Int64, "month": pl.Date, "kind": pl.String, "amount": pl.Float64}
-    parts = [
-        source(_end_of(as_of))
-        .select(pl.col("customer_id").cast(pl.Int64), pl.col("month").cast(pl.Date),
-                pl.lit(kind).alias("kind"), pl.col("amount").cast(pl.Float64))
-        for kind, source in COST_TO_SERVE_SOURCES.items()
-    ]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
 def _extra(sources: dict[str, Callable[[Any], pl.DataFrame]], arg: Any, column: str,
@@ -380,6 +452,7 @@ class Fits:
     pareto_nbd: engine.ParetoNBDFit | None
     gamma_gamma: engine.GammaGammaFit | None
     notes: list[str] = field(default_factory=list)
+    comparison: dict[str, Any] = field(default_factory=dict)  # log-likelihoods on one sample
 
 
 def _finite(value: Any) -> Any:
@@ -406,33 +479,47 @@ def fit_json(fit: engine.FitResult | None, note: str = "") -> dict[str, Any]:
     })
 
 
-def fit_models(inputs: pl.DataFrame, *, with_pareto: bool = True) -> Fits:
-    """BG/NBD (required), Pareto/NBD (comparison) and Gamma-Gamma (when usable) on `inputs`."""
+def _sample(frame: pl.DataFrame, size: int) -> pl.DataFrame:
+    """At most `size` rows, drawn at random with a fixed seed (the same customers every time)."""
+    return frame if frame.height <= size else frame.sample(size, seed=SAMPLE_SEED)
+
+
+def fit_models(inputs: pl.DataFrame) -> Fits:
+    """BG/NBD and Gamma-Gamma (when usable) on every customer; Pareto/NBD, for the comparison, on
+    a random sample of at most COMPARISON_SAMPLE customers (its fit costs ten times BG/NBD's)."""
     x, t_x, T = inputs["frequency"], inputs["recency"], inputs["T"]
     notes: list[str] = []
     bg = engine.bgnbd.fit(x, t_x, T)
     if not bg.converged:
         notes.append("BG/NBD did not converge: the history has too little repeat buying.")
-    pn = None
-    if with_pareto:
-        try:
-            pn = engine.paretonbd.fit(x, t_x, T)
-        except (ValueError, FloatingPointError) as exc:
-            notes.append(f"Pareto/NBD: {exc}")
     gg = None
     try:
         gg = engine.gammagamma.fit(x, inputs["monetary"])
         if gg.params["q"] <= 1:  # E[M] = p (γ + x m) / (p x + q − 1) needs q > 1
             notes.append("Gamma-Gamma q <= 1: customers' own averages are used instead.")
             gg = None
+        elif not gg.converged:
+            notes.append("Gamma-Gamma did not converge.")
     except ValueError as exc:
         notes.append(f"Gamma-Gamma: {exc}")
-    return Fits(bgnbd=bg, pareto_nbd=pn, gamma_gamma=gg, notes=notes)
+    fits = Fits(bgnbd=bg, pareto_nbd=None, gamma_gamma=gg, notes=notes)
+    sample = _sample(inputs, COMPARISON_SAMPLE)
+    try:
+        fits.pareto_nbd = engine.paretonbd.fit(sample["frequency"], sample["recency"], sample["T"])
+    except (ValueError, FloatingPointError) as exc:
+        notes.append(f"Pareto/NBD: {exc}")
+        return fits
+    fits.comparison = {"customers": sample.height, "pareto_nbd": fits.pareto_nbd.log_likelihood}
+    fits.comparison["bgnbd"] = (bg if sample.height == inputs.height else engine.bgnbd.fit(
+        sample["frequency"], sample["recency"], sample["T"])).log_likelihood
+    return fits
 
 
 def holdout_check(summary: pl.DataFrame, *, calibration_end: date, as_of: date) -> dict[str, Any]:
-    """Fit on the calibration period, predict the holdout period, compare with what happened."""
-    cal = calibration_inputs(summary, calibration_end=calibration_end, as_of=as_of)
+    """Fit on the calibration period, predict the holdout period, compare with what happened —
+    on a random sample of at most COMPARISON_SAMPLE of the customers first seen by then."""
+    cal = _sample(calibration_inputs(summary, calibration_end=calibration_end, as_of=as_of),
+                  COMPARISON_SAMPLE)
     out: dict[str, Any] = {
         "calibration_end": calibration_end.isoformat(),
         "holdout_weeks": (as_of - calibration_end).days / engine.summary.DAYS_PER_WEEK,
@@ -441,21 +528,22 @@ def holdout_check(summary: pl.DataFrame, *, calibration_end: date, as_of: date) 
     if cal.height < MIN_HOLDOUT_CUSTOMERS or not cal["frequency"].sum():
         out["error"] = "too few customers with repeat purchases before the calibration end"
         return out
-    fits = fit_models(cal, with_pareto=True)
-    for name, model in (("bgnbd", fits.bgnbd), ("pareto_nbd", fits.pareto_nbd)):
-        if model is None:
-            continue
+    x, t_x, T = cal["frequency"], cal["recency"], cal["T"]
+    models: list[tuple[str, Any]] = [("bgnbd", engine.bgnbd.fit(x, t_x, T))]
+    with suppress(ValueError, FloatingPointError):
+        models.append(("pareto_nbd", engine.paretonbd.fit(x, t_x, T)))
+    for name, model in models:
         comparison = engine.holdout_comparison(cal, model)
-        error = comparison.per_customer["predicted"] - comparison.per_customer["actual"]
+        predicted, actual = comparison.per_customer["predicted"], comparison.per_customer["actual"]
+        error = predicted - actual
         out[name] = _finite({
             "params": model.params,
             "total_predicted": comparison.total_predicted,
             "total_actual": comparison.total_actual,
             "mean_absolute_error": float(error.abs().mean()),
             "rmse": float((error**2).mean() ** 0.5),
-            "correlation": float(np.corrcoef(comparison.per_customer["predicted"],
-                                             comparison.per_customer["actual"])[0, 1])
-            if cal.height > 1 and comparison.per_customer["actual"].std() else None,
+            "correlation": float(np.corrcoef(predicted, actual)[0, 1])
+            if cal.height > 1 and actual.std() and predicted.std() else None,
             "chart": comparison.chart_data(),
         })
     return out
@@ -631,53 +719,85 @@ MONEY_COLUMNS = ("monetary", "avg_repeat_value", "expected_avg_value", "clv", "r
 
 
 def _score_table(scores: pl.DataFrame, computed_at: datetime) -> pl.DataFrame:
-    """The rows exactly as the table stores them (money to cents, the timestamp as text)."""
+    """The rows as the table stores them: money to cents, probabilities and weeks to six
+    decimals (a smaller load), the timestamp as the database's text."""
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
     return scores.with_columns(
-        pl.col(*MONEY_COLUMNS).round(2), pl.lit(str(stamp)).alias("computed_at")
+        pl.col(*MONEY_COLUMNS).round(2),
+        pl.col("p_alive", "expected_purchases", "churn_risk", "recency_weeks", "age_weeks").round(6),
+        pl.lit(str(stamp)).alias("computed_at"),
     ).select(SCORE_COLUMNS)
 
 
 def write_scores(scores: pl.DataFrame, *, computed_at: datetime) -> None:
-    """Upsert every score row and delete the rows of customers no longer scored. The caller
-    holds the transaction; PostgreSQL loads with COPY, SQLite with one executemany."""
-    table = CustomerScore._meta.db_table
+    """Replace every score row (customers no longer scored lose theirs). The caller holds the
+    transaction. PostgreSQL: TRUNCATE and COPY, rebuilding the secondary indexes and foreign key
+    once — readers wait for the commit; SQLite: one executemany upsert."""
     frame = _score_table(scores, computed_at)
-    cols = ", ".join(SCORE_COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in SCORE_COLUMNS[1:])
     with connection.cursor() as cursor:
         if _is_postgres():
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            # session-local; dropped first in case an enclosing transaction is still open
-            cursor.execute("DROP TABLE IF EXISTS analytics_score_load")
-            cursor.execute(
-                f"CREATE TEMP TABLE analytics_score_load (LIKE {table}) ON COMMIT DROP"
-            )
-            with cursor.cursor.copy(
-                f"COPY analytics_score_load ({cols}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy:
-                for offset in range(0, frame.height, 200_000):
-                    copy.write(frame.slice(offset, 200_000).write_csv(include_header=False))
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM analytics_score_load t "  # noqa: S608
-                "WHERE EXISTS (SELECT 1 FROM customers_customer c WHERE c.id = t.customer_id) "
-                f"ON CONFLICT (customer_id) DO UPDATE SET {updates}"
-            )
+            _pg_replace(cursor, CustomerScore._meta.db_table, frame)
         else:
-            rows = frame.with_columns(
-                pl.col("first_purchase", "last_purchase").cast(pl.String),
-                pl.col("was_referred").cast(pl.Int8),
-            )
-            marks = ", ".join(["%s"] * len(SCORE_COLUMNS))
-            sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608
-                   f"ON CONFLICT (customer_id) DO UPDATE SET {updates}")
-            for offset in range(0, rows.height, 100_000):
-                cursor.executemany(sql, rows.slice(offset, 100_000).iter_rows())
-            cursor.execute(
-                f"DELETE FROM {table} WHERE customer_id NOT IN (SELECT id FROM customers_customer)"  # noqa: S608
-            )
-        stamp = connection.ops.adapt_datetimefield_value(computed_at)
-        cursor.execute(f"DELETE FROM {table} WHERE computed_at <> %s", [stamp])  # noqa: S608
+            _sqlite_upsert(cursor, CustomerScore._meta.db_table, frame, computed_at)
+
+
+def _pg_replace(cursor: Any, table: str, frame: pl.DataFrame) -> None:
+    """TRUNCATE, COPY, then build the indexes and the foreign key once: 4× faster than an
+    upsert that maintains them row by row (bench/ANALYTICS_REFRESH_DRAFT.md)."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    # Altering foreign keys needs no pending deferred checks in this transaction: run them now.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+        "WHERE i.schemaname = current_schema() AND i.tablename = %s AND NOT EXISTS ("
+        "  SELECT 1 FROM pg_constraint c WHERE c.conrelid = %s::regclass AND c.conname = i.indexname)",
+        [table, table],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f'", [table],
+    )
+    foreign = cursor.fetchall()
+    qn = connection.ops.quote_name
+    cursor.execute(f"TRUNCATE {qn(table)}")
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {qn(name)}")
+    for name, _definition in foreign:
+        cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+    with cursor.cursor.copy(
+        f"COPY {qn(table)} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)"
+    ) as copy:
+        for offset in range(0, frame.height, 200_000):
+            copy.write(frame.slice(offset, 200_000).write_csv(include_header=False))
+    # a customer deleted since the read would fail the foreign key
+    cursor.execute(
+        f"DELETE FROM {qn(table)} t WHERE NOT EXISTS "  # noqa: S608 - fixed SQL
+        "(SELECT 1 FROM customers_customer c WHERE c.id = t.customer_id)"
+    )
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in foreign:
+        cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are deferred by default
+
+
+def _sqlite_upsert(cursor: Any, table: str, frame: pl.DataFrame, computed_at: datetime) -> None:
+    cols = ", ".join(SCORE_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in SCORE_COLUMNS[1:])
+    rows = frame.with_columns(
+        pl.col("first_purchase", "last_purchase").cast(pl.String),
+        pl.col("was_referred").cast(pl.Int8),
+    )
+    marks = ", ".join(["%s"] * len(SCORE_COLUMNS))
+    sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608 - fixed SQL
+           f"ON CONFLICT (customer_id) DO UPDATE SET {updates}")
+    for offset in range(0, rows.height, 100_000):
+        cursor.executemany(sql, rows.slice(offset, 100_000).iter_rows())
+    stamp = connection.ops.adapt_datetimefield_value(computed_at)
+    cursor.execute(
+        f"DELETE FROM {table} WHERE computed_at <> %s "  # noqa: S608 - fixed SQL
+        "OR customer_id NOT IN (SELECT id FROM customers_customer)", [stamp])
 
 
 # --- The refresh ------------------------------------------------------------------------------
@@ -687,20 +807,8 @@ def _strategy(strategy: str) -> str:
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
     if strategy == "auto":  # measured in bench/analytics_refresh.py
-        return "sql" if _is_postgres() else "polars"
+        return "polars"
     return strategy
-
-
-@dataclass
-class RefreshData:
-    """What one refresh read and computed; the reports reuse it instead of reading again."""
-
-    as_of: date
-    summary: pl.DataFrame
-    scores: pl.DataFrame
-    facts: pl.DataFrame
-    service_cost: pl.DataFrame
-    orders: pl.DataFrame | None = None
 
 
 def analytics_refresh(
@@ -714,8 +822,9 @@ def analytics_refresh(
 ) -> ModelFit:
     """Recompute every customer's score and the dashboards' reports; returns the new ModelFit.
 
-    Stages (seconds recorded in ModelFit.stages): summary (the database), fit (BG/NBD, Gamma-Gamma,
-    Pareto/NBD and the calibration/holdout check), score, write (one transaction), reports.
+    Stages (seconds in ModelFit.stages): read (the order history, once), summary, fit (BG/NBD,
+    Gamma-Gamma; Pareto/NBD and the holdout check on a sample), score, reports, write (one
+    transaction).
     """
     started, clock = timezone.now(), time.perf_counter()
     stages: dict[str, float] = {}
@@ -729,66 +838,69 @@ def analytics_refresh(
     as_of = as_of or timezone.localdate()
     strategy = _strategy(strategy)
     calibration_end = as_of - timedelta(weeks=holdout_weeks)
-    orders = None
-    if strategy == "sql":
-        summary = summary_sql(as_of=as_of, calibration_end=calibration_end)
-    else:
-        orders = order_rows(as_of=as_of)
-        summary = summary_polars(as_of=as_of, calibration_end=calibration_end, orders=orders)
-    facts = customer_facts()
-    categories = categories_held(as_of=as_of)
-    service_cost = cost_to_serve(as_of=as_of)
-    end = _end_of(as_of)
-    satisfaction = _extra(SATISFACTION_SOURCES, end, "satisfaction", "mean")
-    extra_points = _extra(SWITCHING_COST_SOURCES, as_of, "points", "sum")
-    lap("summary")
+    with _analytics_session():
+        history = read_history(as_of=as_of)
+        lap("read")
+        days = purchase_days(history.orders)
+        if strategy == "sql":
+            summary = summary_sql(as_of=as_of, calibration_end=calibration_end)
+        else:
+            summary = summary_polars(orders=history.orders, calibration_end=calibration_end, days=days)
+        lap("summary")
 
-    inputs = btyd_inputs(summary, as_of=as_of)
-    fits = fit_models(inputs) if inputs.height else None
-    holdout = (
-        holdout_check(summary, calibration_end=calibration_end, as_of=as_of) if inputs.height else {}
-    )
-    lap("fit")
+        inputs = btyd_inputs(summary, as_of=as_of)
+        fits = fit_models(inputs) if inputs.height else None
+        holdout = (holdout_check(summary, calibration_end=calibration_end, as_of=as_of)
+                   if inputs.height else {})
+        lap("fit")
 
-    if fits is not None:
-        scores = score_customers(
-            inputs, fits, as_of=as_of, horizon_weeks=horizon_weeks, discount_rate=discount_rate,
-            facts=facts, categories=categories, service_cost=service_cost,
-            satisfaction=satisfaction, extra_points=extra_points,
-        )
-    else:
-        scores = pl.DataFrame(schema=dict.fromkeys(SCORE_COLUMNS[:-1], pl.Float64))
-    lap("score")
-
-    data = RefreshData(as_of=as_of, summary=summary, scores=scores, facts=facts,
-                       service_cost=service_cost, orders=orders)
-    built = build_reports(data) if reports else {}
-    lap("reports")
-
-    notes = "; ".join(fits.notes) if fits else "no purchases"
-    computed_at = timezone.now()
-    with transaction.atomic():
-        write_scores(scores, computed_at=computed_at)
-        fit = ModelFit.objects.create(
-            as_of=as_of, horizon_weeks=horizon_weeks, discount_rate=discount_rate,
-            started_at=started, computed_at=computed_at, duration_seconds=0.0,
-            customers=scores.height, purchase_days=int(summary["purchase_days"].sum() or 0),
-            summary_strategy=strategy,
-            bgnbd=fit_json(fits.bgnbd if fits else None, notes),
-            pareto_nbd=fit_json(fits.pareto_nbd if fits else None, "" if fits and fits.pareto_nbd else notes),
-            gamma_gamma=fit_json(fits.gamma_gamma if fits else None, "" if fits and fits.gamma_gamma else notes),
-            holdout=_finite(holdout), stages={},
-        )
-        for kind, payload in built.items():
-            Report.objects.update_or_create(
-                kind=kind, defaults={"data": _finite(payload), "fit": fit, "computed_at": computed_at}
+        if fits is not None:
+            end = _end_of(as_of)
+            scores = score_customers(
+                inputs, fits, as_of=as_of, horizon_weeks=horizon_weeks,
+                discount_rate=discount_rate, facts=history.customers,
+                categories=categories_held(history), service_cost=history.service_cost,
+                satisfaction=_extra(SATISFACTION_SOURCES, end, "satisfaction", "mean"),
+                extra_points=_extra(SWITCHING_COST_SOURCES, as_of, "points", "sum"),
             )
-    lap("write")
+        else:
+            scores = pl.DataFrame(schema=dict.fromkeys(SCORE_COLUMNS[:-1], pl.Float64))
+        lap("score")
+
+        built = build_reports(history, days, scores) if reports else {}
+        lap("reports")
+
+        computed_at = timezone.now()
+        with transaction.atomic():
+            write_scores(scores, computed_at=computed_at)
+            fit = ModelFit.objects.create(
+                as_of=as_of, horizon_weeks=horizon_weeks, discount_rate=discount_rate,
+                started_at=started, computed_at=computed_at, duration_seconds=0.0,
+                customers=scores.height, purchase_days=int(summary["purchase_days"].sum() or 0),
+                summary_strategy=strategy, holdout=_finite(holdout), stages={},
+                **_fit_fields(fits),
+            )
+            for kind, payload in built.items():
+                Report.objects.update_or_create(
+                    kind=kind, defaults={"data": _finite(payload), "fit": fit, "computed_at": computed_at}
+                )
+        lap("write")
     fit.stages = stages
     fit.duration_seconds = round(sum(stages.values()), 3)
     ModelFit.objects.filter(pk=fit.pk).update(stages=stages, duration_seconds=fit.duration_seconds)
     log.info("analytics refresh: %d customers in %.1f s %s", scores.height, fit.duration_seconds, stages)
     return fit
+
+
+def _fit_fields(fits: Fits | None) -> dict[str, dict[str, Any]]:
+    if fits is None:
+        return {"bgnbd": {"error": "no purchases"}, "pareto_nbd": {}, "gamma_gamma": {}}
+    notes = "; ".join(fits.notes)
+    pareto = fit_json(fits.pareto_nbd, notes)
+    if fits.pareto_nbd is not None:
+        pareto["comparison"] = _finite(fits.comparison)
+    return {"bgnbd": fit_json(fits.bgnbd, notes), "pareto_nbd": pareto,
+            "gamma_gamma": fit_json(fits.gamma_gamma, "" if fits.gamma_gamma else notes)}
 
 
 # --- Reports (aggregates the dashboards read) ---------------------------------------------------
@@ -800,46 +912,20 @@ def _columns(frame: pl.DataFrame) -> dict[str, list[Any]]:
     return {c: out[c].to_list() for c in out.columns}
 
 
-def build_reports(data: RefreshData) -> dict[str, dict[str, Any]]:
-    """Every report kind's payload. Reports that need order lines read them once here."""
-    if not data.scores.height:
-        return {kind: {} for kind in ReportKind.values}
-    orders = data.orders if data.orders is not None else order_rows(as_of=data.as_of)
-    days = purchase_days(orders)
-    segments = data.scores.select("customer_id", "segment", "purchase_days")
-    lines = line_rows(as_of=data.as_of)
+def build_reports(history: History, days: pl.DataFrame, scores: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Every report kind's payload, from the history the refresh read and the new scores."""
+    if not scores.height:
+        return dict.fromkeys(ReportKind.values, {})
+    segments = scores.select("customer_id", "segment", "purchase_days")
     return {
-        ReportKind.SCORES: scores_report(data.scores),
+        ReportKind.SCORES: scores_report(scores),
         ReportKind.COHORTS: cohorts_report(days),
         ReportKind.LOYALTY: loyalty_report(days, segments),
-        ReportKind.PROFIT: profit_report(orders, data.service_cost, segments),
-        ReportKind.PRODUCTS: products_report(orders, lines, segments),
-        ReportKind.PROMOTION: promotion_report(orders, days),
-        ReportKind.SWITCHING: switching_report(days, lines, orders, data.facts, as_of=data.as_of),
+        ReportKind.PROFIT: profit_report(history.orders, history.service_cost, segments),
+        ReportKind.PRODUCTS: products_report(history, segments),
+        ReportKind.PROMOTION: promotion_report(history.orders, days),
+        ReportKind.SWITCHING: switching_report(history, days),
     }
-
-
-LINE_SCHEMA = {
-    "order_id": pl.Int64, "product_id": pl.Int64, "quantity": pl.Float64,
-    "line_total": pl.Float64, "returned": pl.Float64, "refund": pl.Float64,
-}
-
-
-def line_rows(*, as_of: date) -> pl.DataFrame:
-    """Every line of a non-cancelled order up to `as_of`, with the quantity returned and refunds."""
-    sql = """
-        WITH returned AS (
-            SELECT order_line_id, SUM(quantity) AS q, SUM(refund_amount) AS refund
-            FROM sales_return GROUP BY order_line_id
-        )
-        SELECT l.order_id, l.product_id, l.quantity, l.line_total, COALESCE(r.q, 0),
-               COALESCE(r.refund, 0)
-        FROM sales_orderline l
-        JOIN sales_order o ON o.id = l.order_id
-        LEFT JOIN returned r ON r.order_line_id = l.id
-        WHERE o.status <> 'cancelled' AND o.ordered_at < %s
-    """
-    return _query_frame(sql, [_end_of(as_of)], LINE_SCHEMA)
 
 
 def product_names(ids: list[int]) -> pl.DataFrame:
@@ -987,13 +1073,10 @@ def profit_report(
     return {"sales": _columns(sales), "service": _columns(service)}
 
 
-def products_report(
-    orders: pl.DataFrame, lines: pl.DataFrame, segments: pl.DataFrame, *, top_pairs: int = 200
-) -> dict[str, Any]:
+def products_report(history: History, segments: pl.DataFrame, *, top_pairs: int = 200) -> dict[str, Any]:
     """First products and repeat buying, returns per product and month, and products bought
     together (support, confidence, lift)."""
-    order_days = orders.select("order_id", "customer_id", "day")
-    lined = lines.join(order_days, on="order_id")
+    orders, lined = history.orders, history.lines
     first_day = orders.group_by("customer_id").agg(pl.col("day").min().alias("first_day"))
     first = (
         lined.join(first_day, on="customer_id")
@@ -1014,7 +1097,7 @@ def products_report(
         )
         .sort("month", "product_id")
     )
-    pairs = product_pairs(lines.select("order_id", "product_id"), top=top_pairs)
+    pairs = product_pairs(lined.select("order_id", "product_id"), top=top_pairs)
     ids = set(first["product_id"].to_list()) | set(returns["product_id"].to_list())
     ids |= set(pairs["a"].to_list()) | set(pairs["b"].to_list())
     return {
@@ -1094,43 +1177,34 @@ def promotion_report(orders: pl.DataFrame, days: pl.DataFrame) -> dict[str, Any]
     return {"cells": _columns(cells), "band_cuts": cuts}
 
 
-def switching_report(
-    days: pl.DataFrame, lines: pl.DataFrame, orders: pl.DataFrame, facts: pl.DataFrame, *,
-    as_of: date,
-) -> dict[str, Any]:
+def switching_report(history: History, days: pl.DataFrame) -> dict[str, Any]:
     """Switching-cost indicators measured one year ago and whether each customer bought again
     in the year since: retention by band and by indicator (no look-ahead in the indicators)."""
-    ref = as_of - timedelta(days=RETENTION_WINDOW_DAYS)
+    ref = history.as_of - timedelta(days=RETENTION_WINDOW_DAYS)
     before = days.filter(pl.col("day") <= ref)
     if not before.height:
         return {"reference_date": ref.isoformat(), "bands": {}, "indicators": {}}
     first = before.group_by("customer_id").agg(pl.col("day").min().alias("first_day"))
     retained = days.filter(pl.col("day") > ref).select("customer_id").unique().with_columns(
         pl.lit(True).alias("retained"))
-    cats = (
-        lines.join(orders.filter(pl.col("day") <= ref).select("order_id", "customer_id"), on="order_id")
-        .join(_product_categories(), on="product_id")
-        .filter(pl.col("category") != "")
-        .group_by("customer_id").agg(pl.col("category").n_unique().alias("categories_held"))
-    )
+    facts = history.customers
     made = (
-        facts.filter(pl.col("referred_by_id").is_not_null() & (pl.col("customer_since") <= ref))
+        facts.filter(pl.col("was_referred") & (pl.col("customer_since") <= ref))
         .group_by(pl.col("referred_by_id").alias("customer_id"))
         .agg(pl.len().cast(pl.Int64).alias("referrals_made"))
     )
     extra = _extra(SWITCHING_COST_SOURCES, ref, "points", "sum").rename({"points": "extra_points"})
+    since = pl.when(pl.col("customer_since") <= ref).then(pl.col("customer_since"))
     frame = (
         first.join(facts.drop("referrals_made"), on="customer_id", how="left")
         .join(made, on="customer_id", how="left")
-        .join(cats, on="customer_id", how="left")
+        .join(categories_held(history, until=ref), on="customer_id", how="left")
         .join(extra, on="customer_id", how="left")
         .join(retained, on="customer_id", how="left")
         .with_columns(
             pl.col("referrals_made", "categories_held").fill_null(0),
             pl.col("was_referred", "retained").fill_null(False),
-            (pl.lit(ref) - pl.min_horizontal("first_day", pl.when(pl.col("customer_since") <= ref)
-                                                .then(pl.col("customer_since"))))
-            .dt.total_days().alias("tenure_days"),
+            (pl.lit(ref) - pl.min_horizontal("first_day", since)).dt.total_days().alias("tenure_days"),
         )
         .with_columns(switching_points().alias("switching_cost"))
         .with_columns(_band(pl.col("switching_cost"), SWITCHING_BANDS, SWITCHING_LABELS,
@@ -1154,14 +1228,6 @@ def switching_report(
         "indicators": {"tenure": retention(tenure), "categories": retention(cats_level),
                        "referral": retention(referral)},
     }
-
-
-def _product_categories() -> pl.DataFrame:
-    from rapport.sales.models import Product
-
-    rows = Product.objects.values_list("id", "category")
-    return pl.DataFrame(list(rows), orient="row",
-                        schema={"product_id": pl.Int64, "category": pl.String})
 
 
 # --- Churn records ----------------------------------------------------------------------------

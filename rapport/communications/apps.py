@@ -8,7 +8,9 @@ class CommunicationsConfig(AppConfig):
     verbose_name = _("Communications")
 
     def ready(self) -> None:
+        from rapport.communications.models import RememberedDetail
         from rapport.communications.selectors import interaction_timeline
         from rapport.core import timeline
 
-        timeline.register("interaction", interaction_timeline)
+        # Details stand at the top of the page with author and date; their "created" rows would repeat them.
+        timeline.register("interaction", interaction_timeline, covers=(RememberedDetail,))

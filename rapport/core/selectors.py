@@ -27,8 +27,14 @@ def object_changes(*, content_type_id: int, object_id: int, limit: int = 100) ->
 
 
 def change_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
+    from django.contrib.contenttypes.models import ContentType
+
+    from rapport.core.timeline import covered_models
+
+    covered = ContentType.objects.get_for_models(*covered_models()).values() if covered_models() else []
     rows = (
         ObjectChange.objects.filter(customer_id=customer_id)
+        .exclude(action=ChangeAction.CREATE, content_type__in=list(covered))
         .select_related("content_type")
         .order_by("-time")[:limit]
     )

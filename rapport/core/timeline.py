@@ -20,11 +20,21 @@ class TimelineEntry:
 
 Provider = Callable[[int, int], list[TimelineEntry]]
 _providers: dict[str, Provider] = {}
+_covered: set[type] = set()
 
 
-def register(kind: str, provider: Provider) -> None:
-    """`provider(customer_id, limit)` returns that customer's newest `limit` entries, newest first."""
+def register(kind: str, provider: Provider, *, covers: tuple[type, ...] = ()) -> None:
+    """`provider(customer_id, limit)` returns that customer's newest `limit` entries, newest first.
+
+    `covers`: models whose creation the provider already shows, so the change log's own
+    "created" row for them would only repeat it.
+    """
     _providers[kind] = provider
+    _covered.update(covers)
+
+
+def covered_models() -> set[type]:
+    return set(_covered)
 
 
 def customer_timeline(customer_id: int, *, limit: int = 50) -> list[TimelineEntry]:

@@ -32,7 +32,9 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     return None
 
 
-def _prepare(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Any]:
+def _prepare(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> list[Any]:
     fields = [model._meta.get_field(c) for c in columns]
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f))]
     params: list[Any] = []
@@ -58,7 +60,11 @@ def _prepare(model: type[models.Model], columns: Sequence[str], rows: Iterable[S
 
 
 def insert_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: bool = False
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool = False,
 ) -> list[int]:
     """Insert `rows` (tuples in `columns` order, attnames); with `returning`, their new ids in order."""
     if not rows:
@@ -78,7 +84,9 @@ def insert_rows(
             sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
             if returning:
                 # SQLite returns the rows in insertion order, as Django's bulk_create relies on.
-                cursor.execute(sql + f" RETURNING {qn(model._meta.pk.column)}", _prepare(model, columns, chunk))
+                cursor.execute(
+                    sql + f" RETURNING {qn(model._meta.pk.column)}", _prepare(model, columns, chunk)
+                )
                 ids.extend(r[0] for r in cursor.fetchall())
             else:
                 cursor.execute(sql, _prepare(model, columns, chunk))
@@ -86,7 +94,11 @@ def insert_rows(
 
 
 def _copy_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, returning: bool
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool,
 ) -> list[int]:
     """PostgreSQL: COPY, the fastest way in; new ids are taken from the table's sequence first."""
     qn = connection.ops.quote_name
@@ -110,11 +122,15 @@ def _copy_rows(
             for start in range(0, len(flat), width):
                 copy.write_row(flat[start : start + width])
     if connection.queries_logged:  # count it like any query (tests bound the number of queries)
-        connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"})
+        connection.queries_log.append(
+            {"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
+        )
     return ids
 
 
-def update_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def update_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """UPDATE … SET columns … WHERE pk = last value of each row; one executemany per call."""
     if not rows:
         return
@@ -129,14 +145,25 @@ def update_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
 
 def delete_where_in(model: type[models.Model], column: str, values: Sequence[Any]) -> None:
     for start in range(0, len(values), _MAX_PARAMS):
-        model._default_manager.filter(**{f"{column}__in": values[start : start + _MAX_PARAMS]}).delete()
+        model._default_manager.filter(
+            **{f"{column}__in": values[start : start + _MAX_PARAMS]}
+        ).delete()
 
 
 class History:
     """ObjectChange rows for one model and one user, in the format rapport.core.services writes."""
 
-    COLUMNS = ("time", "user_id", "user_name", "action", "content_type_id", "object_id", "object_repr",
-               "customer_id", "changes")
+    COLUMNS = (
+        "time",
+        "user_id",
+        "user_name",
+        "action",
+        "content_type_id",
+        "object_id",
+        "object_repr",
+        "customer_id",
+        "changes",
+    )
 
     def __init__(self, model: type[models.Model], by: Any) -> None:
         user = by if getattr(by, "is_authenticated", False) else None
@@ -157,9 +184,22 @@ class History:
         if changes:
             self._add(ChangeAction.UPDATE.value, object_id, repr_, customer_id, changes)
 
-    def _add(self, action: str, object_id: int, repr_: str, customer_id: int | None, changes: dict) -> None:
-        self.rows.append((self.now, self.user_id, self.user_name, action, self.content_type_id,
-                          object_id, repr_[:200], customer_id, changes))
+    def _add(
+        self, action: str, object_id: int, repr_: str, customer_id: int | None, changes: dict
+    ) -> None:
+        self.rows.append(
+            (
+                self.now,
+                self.user_id,
+                self.user_name,
+                action,
+                self.content_type_id,
+                object_id,
+                repr_[:200],
+                customer_id,
+                changes,
+            )
+        )
 
     def flush(self) -> None:
         insert_rows(ObjectChange, self.COLUMNS, self.rows)

@@ -38,25 +38,91 @@ _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMERIC = re.compile(r"^[+\-]?[\d\s().;/-]+$")  # phone numbers and amounts stay as they are
 
 CUSTOMER_COLUMNS = (
-    "number", "external_id", "family_name", "given_name", "gender", "birthday", "celebrates_lunar_birthday",
-    "phone", "home_phone", "work_phone", "email", "tags", "address", "city", "region", "postal_code",
-    "country", "occupation", "income_band", "preferred_language", "preferred_channel", "customer_since",
-    "source", "referred_by", "hobbies", "personality", "family_situation", "notes",
+    "number",
+    "external_id",
+    "family_name",
+    "given_name",
+    "gender",
+    "birthday",
+    "celebrates_lunar_birthday",
+    "phone",
+    "home_phone",
+    "work_phone",
+    "email",
+    "tags",
+    "address",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "occupation",
+    "income_band",
+    "preferred_language",
+    "preferred_channel",
+    "customer_since",
+    "source",
+    "referred_by",
+    "hobbies",
+    "personality",
+    "family_situation",
+    "notes",
 )
 _CUSTOMER_VALUES = (
-    "pk", "external_id", "family_name", "given_name", "gender", "birthday", "celebrates_lunar_birthday",
-    "occupation", "income_band", "preferred_language", "preferred_channel", "customer_since", "source",
-    "referred_by_id", "hobbies", "personality", "family_situation", "notes",
+    "pk",
+    "external_id",
+    "family_name",
+    "given_name",
+    "gender",
+    "birthday",
+    "celebrates_lunar_birthday",
+    "occupation",
+    "income_band",
+    "preferred_language",
+    "preferred_channel",
+    "customer_since",
+    "source",
+    "referred_by_id",
+    "hobbies",
+    "personality",
+    "family_situation",
+    "notes",
 )
-ORGANISATION_COLUMNS = ("external_id", "name", "industry", "website", "phone", "email", "tax_id", "address",
-                        "city", "country", "tags", "notes")
+ORGANISATION_COLUMNS = (
+    "external_id",
+    "name",
+    "industry",
+    "website",
+    "phone",
+    "email",
+    "tax_id",
+    "address",
+    "city",
+    "country",
+    "tags",
+    "notes",
+)
 PRODUCT_COLUMNS = ("sku", "name", "category", "price", "unit_cost", "active")
-ORDER_COLUMNS = ("number", "customer", "organisation", "ordered_at", "status", "channel", "currency",
-                 "promotion_code", "sku", "quantity", "unit_price", "discount", "line_total", "notes")
+ORDER_COLUMNS = (
+    "number",
+    "customer",
+    "organisation",
+    "ordered_at",
+    "status",
+    "channel",
+    "currency",
+    "promotion_code",
+    "sku",
+    "quantity",
+    "unit_price",
+    "discount",
+    "line_total",
+    "notes",
+)
 
 
-def export_rows(*, kind: str, queryset_or_filters: QuerySet | dict[str, Any] | None = None,
-                fmt: str = "csv") -> Iterator[bytes]:
+def export_rows(
+    *, kind: str, queryset_or_filters: QuerySet | dict[str, Any] | None = None, fmt: str = "csv"
+) -> Iterator[bytes]:
     """The file's bytes, a piece at a time (for StreamingHttpResponse or writing to disk)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}")
@@ -98,7 +164,9 @@ def export_queryset(kind: str, filters: dict[str, Any] | None = None) -> QuerySe
     raise ValueError(f"Unknown kind {kind!r}")
 
 
-def _rows(kind: str, source: QuerySet | dict[str, Any] | None) -> tuple[tuple[str, ...], Iterator[list]]:
+def _rows(
+    kind: str, source: QuerySet | dict[str, Any] | None
+) -> tuple[tuple[str, ...], Iterator[list]]:
     qs = source if isinstance(source, QuerySet) else export_queryset(kind, source)
     if kind == ImportKind.CUSTOMERS:
         return CUSTOMER_COLUMNS, _customers(qs)
@@ -129,39 +197,72 @@ def _customers(qs: QuerySet) -> Iterator[list]:
     for chunk in _chunks(qs, _CUSTOMER_VALUES):
         ids = [c["pk"] for c in chunk]
         phones = _grouped(
-            (cid, (number, kind)) for cid, number, kind in CustomerPhone.objects.filter(customer_id__in=ids)
-            .order_by("customer_id", "-is_primary", "pk").values_list("customer_id", "number", "kind")
+            (cid, (number, kind))
+            for cid, number, kind in CustomerPhone.objects.filter(customer_id__in=ids)
+            .order_by("customer_id", "-is_primary", "pk")
+            .values_list("customer_id", "number", "kind")
         )
-        emails = _grouped(CustomerEmail.objects.filter(customer_id__in=ids)
-                          .order_by("customer_id", "-is_primary", "pk").values_list("customer_id", "address"))
-        tags = _grouped(Customer.tags.through.objects.filter(customer_id__in=ids)
-                        .order_by("customer_id", "tag__name").values_list("customer_id", "tag__name"))
+        emails = _grouped(
+            CustomerEmail.objects.filter(customer_id__in=ids)
+            .order_by("customer_id", "-is_primary", "pk")
+            .values_list("customer_id", "address")
+        )
+        tags = _grouped(
+            Customer.tags.through.objects.filter(customer_id__in=ids)
+            .order_by("customer_id", "tag__name")
+            .values_list("customer_id", "tag__name")
+        )
         addresses: dict[int, tuple] = {}
-        for row in (CustomerAddress.objects.filter(customer_id__in=ids).order_by("customer_id", "pk")
-                    .values_list("customer_id", "line1", "city", "region", "postal_code", "country")):
+        for row in (
+            CustomerAddress.objects.filter(customer_id__in=ids)
+            .order_by("customer_id", "pk")
+            .values_list("customer_id", "line1", "city", "region", "postal_code", "country")
+        ):
             addresses.setdefault(row[0], row[1:])
         for c in chunk:
             pk = c["pk"]
             numbers = phones.get(pk, [])
-            by_kind = {k: "; ".join(n for n, kind in numbers if kind == k) for k in ("home", "work")}
+            by_kind = {
+                k: "; ".join(n for n, kind in numbers if kind == k) for k in ("home", "work")
+            }
             mobile = "; ".join(n for n, kind in numbers if kind not in ("home", "work"))
             address = addresses.get(pk, ("", "", "", "", ""))
             yield [
-                customer_number(pk), c["external_id"] or "", c["family_name"], c["given_name"], c["gender"],
-                c["birthday"], _yes_no(c["celebrates_lunar_birthday"]), mobile, by_kind["home"],
-                by_kind["work"], "; ".join(emails.get(pk, [])), ", ".join(tags.get(pk, [])), *address,
-                c["occupation"], c["income_band"], c["preferred_language"], c["preferred_channel"],
-                c["customer_since"], c["source"],
+                customer_number(pk),
+                c["external_id"] or "",
+                c["family_name"],
+                c["given_name"],
+                c["gender"],
+                c["birthday"],
+                _yes_no(c["celebrates_lunar_birthday"]),
+                mobile,
+                by_kind["home"],
+                by_kind["work"],
+                "; ".join(emails.get(pk, [])),
+                ", ".join(tags.get(pk, [])),
+                *address,
+                c["occupation"],
+                c["income_band"],
+                c["preferred_language"],
+                c["preferred_channel"],
+                c["customer_since"],
+                c["source"],
                 customer_number(c["referred_by_id"]) if c["referred_by_id"] else "",
-                c["hobbies"], c["personality"], c["family_situation"], c["notes"],
+                c["hobbies"],
+                c["personality"],
+                c["family_situation"],
+                c["notes"],
             ]
 
 
 def _organisations(qs: QuerySet) -> Iterator[list]:
     fields = ("pk", *(c for c in ORGANISATION_COLUMNS if c != "tags"))
     for chunk in _chunks(qs, fields):
-        tags = _grouped(Organisation.tags.through.objects.filter(organisation_id__in=[o["pk"] for o in chunk])
-                        .order_by("organisation_id", "tag__name").values_list("organisation_id", "tag__name"))
+        tags = _grouped(
+            Organisation.tags.through.objects.filter(organisation_id__in=[o["pk"] for o in chunk])
+            .order_by("organisation_id", "tag__name")
+            .values_list("organisation_id", "tag__name")
+        )
         for o in chunk:
             o["external_id"] = o["external_id"] or ""
             o["tags"] = ", ".join(tags.get(o["pk"], []))
@@ -176,21 +277,48 @@ def _products(qs: QuerySet) -> Iterator[list]:
 
 
 def _orders(qs: QuerySet) -> Iterator[list]:
-    fields = ("pk", "number", "customer_id", "organisation__external_id", "organisation__name", "ordered_at",
-              "status", "channel", "currency", "promotion_code", "notes")
+    fields = (
+        "pk",
+        "number",
+        "customer_id",
+        "organisation__external_id",
+        "organisation__name",
+        "ordered_at",
+        "status",
+        "channel",
+        "currency",
+        "promotion_code",
+        "notes",
+    )
     for chunk in _chunks(qs, fields):
         lines = _grouped(
-            (li[0], li[1:]) for li in OrderLine.objects.filter(order_id__in=[o["pk"] for o in chunk])
+            (li[0], li[1:])
+            for li in OrderLine.objects.filter(order_id__in=[o["pk"] for o in chunk])
             .order_by("order_id", "pk")
-            .values_list("order_id", "product__sku", "quantity", "unit_price", "discount", "line_total")
+            .values_list(
+                "order_id", "product__sku", "quantity", "unit_price", "discount", "line_total"
+            )
         )
         for o in chunk:
             organisation = o["organisation__external_id"] or o["organisation__name"] or ""
             ordered_at = timezone.localtime(o["ordered_at"]).replace(tzinfo=None)
             for sku, quantity, unit_price, discount, line_total in lines.get(o["pk"], []):
-                yield [o["number"], customer_number(o["customer_id"]), organisation, ordered_at, o["status"],
-                       o["channel"], o["currency"], o["promotion_code"], sku, quantity.normalize(), unit_price,
-                       discount, line_total, o["notes"]]
+                yield [
+                    o["number"],
+                    customer_number(o["customer_id"]),
+                    organisation,
+                    ordered_at,
+                    o["status"],
+                    o["channel"],
+                    o["currency"],
+                    o["promotion_code"],
+                    sku,
+                    quantity.normalize(),
+                    unit_price,
+                    discount,
+                    line_total,
+                    o["notes"],
+                ]
 
 
 def _yes_no(value: bool) -> str:

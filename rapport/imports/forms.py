@@ -10,19 +10,28 @@ from rapport.imports.mapping import parse_overrides
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
     file = forms.FileField(
-        label=_("File"), help_text=_("CSV (UTF-8 or GBK, comma, semicolon or tab) or Excel .xlsx; the first row "
-                                     "holds the column names."),
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or GBK, comma, semicolon or tab) or Excel .xlsx; the first row "
+            "holds the column names."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
     mode = forms.ChoiceField(
-        label=_("If some rows have errors"), choices=ImportMode.choices, initial=ImportMode.ALL_OR_NOTHING,
+        label=_("If some rows have errors"),
+        choices=ImportMode.choices,
+        initial=ImportMode.ALL_OR_NOTHING,
         widget=forms.RadioSelect,
     )
     dry_run = forms.BooleanField(label=_("Only check the file, write nothing"), required=False)
     column_map = forms.CharField(
-        label=_("Column mapping (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One “column = field” per line when a column is not recognised, e.g. “Handy = phone”; "
-                    "“column =” leaves a column out."),
+        label=_("Column mapping (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "One “column = field” per line when a column is not recognised, e.g. “Handy = phone”; "
+            "“column =” leaves a column out."
+        ),
     )
 
     def clean_column_map(self) -> dict[str, str]:

@@ -120,7 +120,9 @@ def validate_file(
     if not result.fatal:
         result.add(importer.finish(result.invalid_rows))
     if not result.total_rows and not result.fatal:
-        result.add([RowError(table.header_row, "", _("The file has no rows to import."))], fatal=True)
+        result.add(
+            [RowError(table.header_row, "", _("The file has no rows to import."))], fatal=True
+        )
     result.errors.sort(key=lambda e: e.row)  # stable: a row's errors stay in column order
     return result
 

@@ -3,12 +3,15 @@
 A row's check is pure Python with no database (parsing phone numbers and emails is most of it), so
 for big files chunks of rows go to one worker process per CPU and come back in file order, the
 records already pickled for the spool; duplicates, matching and the write stay in the calling
-process. Small files are checked in process: starting the workers costs up to a second.
+process. Small files are checked in process: starting the workers costs a second or two.
+
+Workers are spawned (fresh interpreters): the calling process has threads (numpy's, polars'), and
+forking it is unsafe. Spawning imports the main module again, so scripts that import big files
+must keep their work under `if __name__ == "__main__":` — as `rapport` and manage.py do.
 """
 
 import multiprocessing
 import os
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -47,14 +50,27 @@ def check_rows(importer: KindImporter, rows: Rows, *, name: str = "") -> Iterato
 
 
 def check_rows_in_workers(
-    importer: KindImporter, rows: Rows, *, column_map: dict[str, str] | None, processes: int | None = None,
+    importer: KindImporter,
+    rows: Rows,
+    *,
+    column_map: dict[str, str] | None,
+    processes: int | None = None,
 ) -> Iterator[worker.Chunk]:
     """As check_rows, in worker processes; the chunks come back in file order."""
     processes = processes or workers()
     plan = importer.plan
-    init = (os.environ.get("DJANGO_SETTINGS_MODULE", "rapport.settings"), plan.kind, plan.headers,
-            column_map or {}, importer.region, translation.get_language())
-    with ProcessPoolExecutor(processes, mp_context=_context(), initializer=worker.start, initargs=init) as pool:
+    init = (
+        os.environ.get("DJANGO_SETTINGS_MODULE", "rapport.settings"),
+        plan.kind,
+        plan.headers,
+        column_map or {},
+        importer.region,
+        translation.get_language(),
+    )
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        processes, mp_context=context, initializer=worker.start, initargs=init
+    ) as pool:
         pending: deque[Future] = deque()
         for chunk in chunks(rows, CHUNK_ROWS):
             pending.append(pool.submit(worker.check_in_worker, chunk))
@@ -62,12 +78,3 @@ def check_rows_in_workers(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """fork where the process has a single thread (the CLI, the task worker): the workers start at
-    once with the code loaded, and never touch the database connections they inherit. A process
-    with threads (a web server) gets fresh interpreters instead, which fork could deadlock."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")

@@ -40,7 +40,9 @@ def file_format(name: str, head: bytes = b"") -> str:
     if suffix in (".csv", ".txt", ".tsv"):
         return "csv"
     if suffix == ".xls":
-        raise UnreadableFile(_("Old Excel files (.xls) cannot be read: save the file as .xlsx or .csv."))
+        raise UnreadableFile(
+            _("Old Excel files (.xls) cannot be read: save the file as .xlsx or .csv.")
+        )
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     return "csv"
@@ -136,7 +138,9 @@ def read_csv(path: str | Path) -> Table:
                 break
     except (csv.Error, UnicodeDecodeError) as exc:
         fh.close()
-        raise UnreadableFile(_("The file could not be read as CSV: %(reason)s") % {"reason": exc}) from None
+        raise UnreadableFile(
+            _("The file could not be read as CSV: %(reason)s") % {"reason": exc}
+        ) from None
     if headers is None:
         fh.close()
         return Table(headers=[], rows=iter(()), header_row=1)
@@ -154,7 +158,8 @@ def _csv_rows(fh: io.TextIOBase, reader: Any, header_row: int) -> Iterator[Row]:
                     yield number, record
         except csv.Error as exc:
             raise UnreadableFile(
-                _("Row %(row)d could not be read as CSV: %(reason)s") % {"row": number, "reason": exc}
+                _("Row %(row)d could not be read as CSV: %(reason)s")
+                % {"row": number, "reason": exc}
             ) from None
 
 
@@ -167,7 +172,9 @@ def read_xlsx(path: str | Path) -> Table:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
-        raise UnreadableFile(_("The file could not be read as Excel: %(reason)s") % {"reason": exc}) from None
+        raise UnreadableFile(
+            _("The file could not be read as Excel: %(reason)s") % {"reason": exc}
+        ) from None
     sheet = workbook.worksheets[0]
     sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
     rows = sheet.iter_rows(values_only=True)
@@ -180,7 +187,9 @@ def read_xlsx(path: str | Path) -> Table:
     if headers is None:
         workbook.close()
         return Table(headers=[], rows=iter(()), header_row=1)
-    return Table(headers=headers, rows=_xlsx_rows(workbook, rows, header_row), header_row=header_row)
+    return Table(
+        headers=headers, rows=_xlsx_rows(workbook, rows, header_row), header_row=header_row
+    )
 
 
 def _xlsx_rows(workbook: Any, rows: Iterator[tuple], header_row: int) -> Iterator[Row]:

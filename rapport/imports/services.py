@@ -64,9 +64,15 @@ def import_job_create(
         raise ValidationError(errors)
     stored = _store(uploaded_file) if uploaded_file is not None else Path(path).resolve()  # type: ignore[arg-type]
     return ImportJob.objects.create(
-        kind=kind, file_name=(name or stored.name)[:255], file_path=str(stored), mode=mode, dry_run=dry_run,
-        column_map=column_map, created_by=by if getattr(by, "is_authenticated", False) else None,
-        language=language or translation.get_language() or "", total_rows=estimate_rows(stored, name),
+        kind=kind,
+        file_name=(name or stored.name)[:255],
+        file_path=str(stored),
+        mode=mode,
+        dry_run=dry_run,
+        column_map=column_map,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        language=language or translation.get_language() or "",
+        total_rows=estimate_rows(stored, name),
     )
 
 
@@ -97,8 +103,14 @@ def import_job_repeat(*, job_id: int, by: Any) -> ImportJob:
     if not Path(job.file_path).is_file():
         raise ValidationError(_("The uploaded file is no longer available: upload it again."))
     return ImportJob.objects.create(
-        kind=job.kind, file_name=job.file_name, file_path=job.file_path, mode=job.mode, dry_run=False,
-        column_map=job.column_map, total_rows=job.total_rows, language=translation.get_language() or job.language,
+        kind=job.kind,
+        file_name=job.file_name,
+        file_path=job.file_path,
+        mode=job.mode,
+        dry_run=False,
+        column_map=job.column_map,
+        total_rows=job.total_rows,
+        language=translation.get_language() or job.language,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
 
@@ -118,11 +130,17 @@ def import_job_run(*, job_id: int) -> ImportJob:
     with translation.override(job.language) if job.language else nullcontext():
         try:
             validation = validate_file(
-                kind=job.kind, path=job.file_path, file_name=job.file_name, column_map=job.column_map,
-                progress=lambda n: _save_progress(job, n), expected_rows=job.total_rows,
+                kind=job.kind,
+                path=job.file_path,
+                file_name=job.file_name,
+                column_map=job.column_map,
+                progress=lambda n: _save_progress(job, n),
+                expected_rows=job.total_rows,
             )
             _record_validation(job, validation)
-            if validation.fatal or (validation.error_count and job.mode == ImportMode.ALL_OR_NOTHING):
+            if validation.fatal or (
+                validation.error_count and job.mode == ImportMode.ALL_OR_NOTHING
+            ):
                 _finish(job, ImportStatus.INVALID)
             elif job.dry_run:
                 job.created_count, job.updated_count = validation.to_create, validation.to_update
@@ -131,7 +149,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 _write(job, validation)
         except Exception as exc:
             logger.exception("Import %s failed", job.pk)
-            job.message = _("The import failed and nothing was written: %(reason)s") % {"reason": exc}
+            job.message = _("The import failed and nothing was written: %(reason)s") % {
+                "reason": exc
+            }
             _finish(job, ImportStatus.FAILED)
         finally:
             if validation is not None:
@@ -154,24 +174,49 @@ def _record_validation(job: ImportJob, validation: Validation) -> None:
         job.columns = [[h, fields.get(i, "")] for i, h in enumerate(plan.headers) if h]
     notes = []
     if validation.plan and validation.plan.unknown:
-        notes.append(_("Columns not imported: %(columns)s.") % {"columns": ", ".join(validation.plan.unknown)})
+        notes.append(
+            _("Columns not imported: %(columns)s.")
+            % {"columns": ", ".join(validation.plan.unknown)}
+        )
     if validation.error_count > MAX_ERRORS:
-        notes.append(_("Only the first %(shown)d of %(count)d problems are listed.") % {
-            "shown": MAX_ERRORS, "count": validation.error_count})
+        notes.append(
+            _("Only the first %(shown)d of %(count)d problems are listed.")
+            % {"shown": MAX_ERRORS, "count": validation.error_count}
+        )
     job.message = " ".join(notes)
 
 
 def _write(job: ImportJob, validation: Validation) -> None:
     job.status, job.processed_rows = ImportStatus.IMPORTING, 0
-    job.save(update_fields=["status", "processed_rows", "total_rows", "errors", "columns", "skipped_count",
-                            "message", "updated_at"])
+    job.save(
+        update_fields=[
+            "status",
+            "processed_rows",
+            "total_rows",
+            "errors",
+            "columns",
+            "skipped_count",
+            "message",
+            "updated_at",
+        ]
+    )
     counts = write_validated(
-        validation, by=job.created_by or "command line", note=f"import {job.file_name}",
+        validation,
+        by=job.created_by or "command line",
+        note=f"import {job.file_name}",
         progress=lambda n: progress.report(job.pk, n),
     )
-    job.created_count, job.updated_count, job.unchanged_count = counts.created, counts.updated, counts.unchanged
-    summary = ngettext("%(n)d row skipped.", "%(n)d rows skipped.", job.skipped_count) % {
-        "n": job.skipped_count} if job.skipped_count else ""
+    job.created_count, job.updated_count, job.unchanged_count = (
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+    )
+    summary = (
+        ngettext("%(n)d row skipped.", "%(n)d rows skipped.", job.skipped_count)
+        % {"n": job.skipped_count}
+        if job.skipped_count
+        else ""
+    )
     _finish(job, ImportStatus.DONE, summary)
 
 

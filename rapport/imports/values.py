@@ -112,7 +112,24 @@ def _parse_time(raw: str) -> time:
     return time(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
 
 
-_TRUE = {"1", "yes", "y", "true", "t", "x", "✓", "✔", "是", "对", "對", "有", "ano", "a", "ja", "oui"}
+_TRUE = {
+    "1",
+    "yes",
+    "y",
+    "true",
+    "t",
+    "x",
+    "✓",
+    "✔",
+    "是",
+    "对",
+    "對",
+    "有",
+    "ano",
+    "a",
+    "ja",
+    "oui",
+}
 _FALSE = {"0", "no", "n", "false", "f", "-", "否", "不", "不是", "无", "無", "nie"}
 
 
@@ -148,21 +165,61 @@ def split_list(value: Any) -> list[str]:
 # Choices: the stored value, or its label in any of our languages, or a common synonym.
 _SYNONYMS: dict[str, dict[str, str]] = {
     "gender": {
-        "m": "male", "man": "male", "男": "male", "男性": "male", "先生": "male", "muz": "male",
-        "f": "female", "w": "female", "woman": "female", "女": "female", "女性": "female",
-        "女士": "female", "zena": "female", "其他": "other", "ine": "other",
+        "m": "male",
+        "man": "male",
+        "男": "male",
+        "男性": "male",
+        "先生": "male",
+        "muz": "male",
+        "f": "female",
+        "w": "female",
+        "woman": "female",
+        "女": "female",
+        "女性": "female",
+        "女士": "female",
+        "zena": "female",
+        "其他": "other",
+        "ine": "other",
     },
     "preferred_language": {
-        "english": "en", "英语": "en", "英語": "en", "anglictina": "en",
-        "zh": "zh-hans", "zh-cn": "zh-hans", "zh_hans": "zh-hans", "chinese": "zh-hans",
-        "中文": "zh-hans", "简体中文": "zh-hans", "簡體中文": "zh-hans", "普通话": "zh-hans",
-        "zh-tw": "zh-hant", "zh-hk": "zh-hant", "zh_hant": "zh-hant", "繁體中文": "zh-hant",
-        "繁体中文": "zh-hant", "slovak": "sk", "slovencina": "sk", "slovensky": "sk", "斯洛伐克语": "sk",
+        "english": "en",
+        "英语": "en",
+        "英語": "en",
+        "anglictina": "en",
+        "zh": "zh-hans",
+        "zh-cn": "zh-hans",
+        "zh_hans": "zh-hans",
+        "chinese": "zh-hans",
+        "中文": "zh-hans",
+        "简体中文": "zh-hans",
+        "簡體中文": "zh-hans",
+        "普通话": "zh-hans",
+        "zh-tw": "zh-hant",
+        "zh-hk": "zh-hant",
+        "zh_hant": "zh-hant",
+        "繁體中文": "zh-hant",
+        "繁体中文": "zh-hant",
+        "slovak": "sk",
+        "slovencina": "sk",
+        "slovensky": "sk",
+        "斯洛伐克语": "sk",
     },
     "preferred_channel": {
-        "电话": "phone", "電話": "phone", "telefon": "phone", "短信": "sms", "簡訊": "sms",
-        "邮件": "email", "电子邮件": "email", "郵件": "email", "e-mail": "email", "mail": "email",
-        "微信": "wechat", "邮寄": "post", "郵寄": "post", "posta": "post", "上门": "visit",
+        "电话": "phone",
+        "電話": "phone",
+        "telefon": "phone",
+        "短信": "sms",
+        "簡訊": "sms",
+        "邮件": "email",
+        "电子邮件": "email",
+        "郵件": "email",
+        "e-mail": "email",
+        "mail": "email",
+        "微信": "wechat",
+        "邮寄": "post",
+        "郵寄": "post",
+        "posta": "post",
+        "上门": "visit",
     },
 }
 
@@ -208,11 +265,48 @@ def country(value: Any) -> str:
 
 
 # Two-character family names; every other Chinese name starts with a one-character family name.
-_COMPOUND_SURNAMES = frozenset((
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙", "长孙", "宇文", "司徒", "夏侯", "轩辕",
-    "端木", "西门", "南宫", "独孤", "歐陽", "司馬", "諸葛", "東方", "長孫", "軒轅", "西門", "獨孤", "呼延", "百里", "万俟",
-    "萬俟", "闻人", "聞人", "澹台", "澹臺", "公冶", "太史", "申屠",
-))
+_COMPOUND_SURNAMES = frozenset(
+    (
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "令狐",
+        "慕容",
+        "尉迟",
+        "公孙",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "端木",
+        "西门",
+        "南宫",
+        "独孤",
+        "歐陽",
+        "司馬",
+        "諸葛",
+        "東方",
+        "長孫",
+        "軒轅",
+        "西門",
+        "獨孤",
+        "呼延",
+        "百里",
+        "万俟",
+        "萬俟",
+        "闻人",
+        "聞人",
+        "澹台",
+        "澹臺",
+        "公冶",
+        "太史",
+        "申屠",
+    )
+)
 
 
 def split_full_name(full: str) -> tuple[str, str]:

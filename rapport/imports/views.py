@@ -38,16 +38,25 @@ def import_list(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             job = services.import_job_create(
-                kind=d["kind"], uploaded_file=d["file"], by=request.user, mode=d["mode"], dry_run=d["dry_run"],
-                column_map=d["column_map"], language=request.LANGUAGE_CODE,
+                kind=d["kind"],
+                uploaded_file=d["file"],
+                by=request.user,
+                mode=d["mode"],
+                dry_run=d["dry_run"],
+                column_map=d["column_map"],
+                language=request.LANGUAGE_CODE,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             services.import_job_start(job_id=job.pk)
             return redirect("imports:detail", pk=job.pk)
-    page = keyset_page(ImportJob.objects.select_related("created_by"), ordering=["-id"],
-                       cursor=request.GET.get("cursor"), size=50)
+    page = keyset_page(
+        ImportJob.objects.select_related("created_by"),
+        ordering=["-id"],
+        cursor=request.GET.get("cursor"),
+        size=50,
+    )
     return render(request, "imports/list.html", {"form": form, "page": page, "targets": TARGETS})
 
 
@@ -86,7 +95,10 @@ def _job_context(job: ImportJob) -> dict:
     done, total = services.import_job_progress(job)
     labels = {t.field: t.label for t in TARGETS.get(job.kind, ())}
     return {
-        "job": job, "running": job.status in RUNNING, "done": done, "total": total,
+        "job": job,
+        "running": job.status in RUNNING,
+        "done": done,
+        "total": total,
         "percent": min(100, int(100 * done / total)) if total else 0,
         "columns": [(header, labels.get(name, "")) for header, name in job.columns],
     }
@@ -100,7 +112,8 @@ def export(request: HttpRequest, kind: str, fmt: str) -> StreamingHttpResponse:
         raise PermissionDenied
     filters = {k: v for k, v in request.GET.items() if k not in ("cursor", "sort")}
     response = StreamingHttpResponse(
-        services.export_rows(kind=kind, queryset_or_filters=filters, fmt=fmt), content_type=FORMATS[fmt]
+        services.export_rows(kind=kind, queryset_or_filters=filters, fmt=fmt),
+        content_type=FORMATS[fmt],
     )
     response["Content-Disposition"] = f'attachment; filename="{export_filename(kind, fmt)}"'
     return response

@@ -17,8 +17,14 @@ _importer: Any = None
 Chunk = tuple[bytes, list[tuple[int, Any, list]]]
 
 
-def start(settings_module: str, kind: str, headers: list[str], column_map: dict[str, str], region: str,
-          language: str | None) -> None:
+def start(
+    settings_module: str,
+    kind: str,
+    headers: list[str],
+    column_map: dict[str, str],
+    region: str,
+    language: str | None,
+) -> None:
     global _importer
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     import django
@@ -50,8 +56,17 @@ def check_chunk(importer: Any, rows: list[tuple[int, list]], name: str = "") -> 
             from rapport.imports.kinds.base import RowError
 
             logger.exception("Row %s of %s could not be checked", row, name)
-            record, errors = None, [RowError(row, "", _("This row could not be read: %(reason)s") % {
-                "reason": exc.__class__.__name__})]
+            record, errors = (
+                None,
+                [
+                    RowError(
+                        row,
+                        "",
+                        _("This row could not be read: %(reason)s")
+                        % {"reason": exc.__class__.__name__},
+                    )
+                ],
+            )
         if errors:
             results.append((row, None, errors))
         else:

@@ -9,6 +9,7 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.core import timeline
+        from rapport.sales.models import Order
         from rapport.sales.selectors import order_timeline
 
-        timeline.register("order", order_timeline)
+        timeline.register("order", order_timeline, covers=(Order,))

@@ -31,6 +31,13 @@ def history():
     return people, items, f.customers(1)[0]
 
 
+def summarise(strategy: str, as_of: date) -> pl.DataFrame:
+    if strategy == "sql":
+        return services.summary_sql(as_of=as_of, calibration_end=CAL)
+    history = services.read_history(as_of=as_of)
+    return services.summary_polars(orders=history.orders, calibration_end=CAL)
+
+
 def engine_summary(as_of: date) -> pl.DataFrame:
     """The engine's own summary from the same orders: totals on the local order day, refunds as
     negative amounts on the same day (the engine nets them into that day)."""
@@ -54,7 +61,7 @@ def test_refresh_scores_every_buyer(history):
     scored = set(CustomerScore.objects.values_list("customer_id", flat=True))
     assert scored == buyers and never.pk not in scored
     assert fit.customers == len(buyers)
-    assert set(fit.stages) == {"summary", "fit", "score", "reports", "write"}
+    assert set(fit.stages) == {"read", "summary", "fit", "score", "reports", "write"}
     for name, params in (("bgnbd", ("r", "alpha", "a", "b")), ("gamma_gamma", ("p", "q", "gamma")),
                          ("pareto_nbd", ("r", "alpha", "s", "beta"))):
         result = getattr(fit, name)
@@ -75,8 +82,7 @@ def test_refresh_scores_every_buyer(history):
 def test_sql_summary_equals_engine_summary(history):
     expected = engine_summary(AS_OF).sort("customer")
     for strategy in ("sql", "polars"):
-        summary = (services.summary_sql if strategy == "sql" else services.summary_polars)(
-            as_of=AS_OF, calibration_end=CAL)
+        summary = summarise(strategy, AS_OF)
         got = services.btyd_inputs(summary, as_of=AS_OF).sort("customer_id")
         assert got["customer_id"].to_list() == expected["customer"].to_list(), strategy
         for column in ("frequency", "recency", "T", "monetary"):
@@ -85,8 +91,7 @@ def test_sql_summary_equals_engine_summary(history):
 
 
 def test_both_strategies_give_the_same_summary(history):
-    sql = services.summary_sql(as_of=AS_OF, calibration_end=CAL)
-    polars = services.summary_polars(as_of=AS_OF, calibration_end=CAL)
+    sql, polars = summarise("sql", AS_OF), summarise("polars", AS_OF)
     assert sql.columns == polars.columns
     for column in sql.columns:
         if sql[column].dtype == pl.Float64:
@@ -150,8 +155,8 @@ def test_local_calendar_days(make_product):
                    datetime(2024, 3, 1, 16, 30, tzinfo=utc)):  # 00:30 on 2 March in Shanghai
         o = f.order(c, date(2024, 3, 1), [(tea, 1)])
         Order.objects.filter(pk=o.pk).update(ordered_at=moment)
-    for fn in (services.summary_sql, services.summary_polars):
-        row = fn(as_of=AS_OF, calibration_end=CAL).row(0, named=True)
+    for strategy in ("sql", "polars"):
+        row = summarise(strategy, AS_OF).row(0, named=True)
         assert row["purchase_days"] == 2 and row["first_day"] == date(2024, 3, 1)
         assert row["last_day"] == date(2024, 3, 2)
 

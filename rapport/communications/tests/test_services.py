@@ -44,3 +44,13 @@ def test_timeline_merges_orders_interactions_and_changes_newest_first(make_custo
     assert {"order", "interaction", "change"} <= kinds
     times = [e.time for e in entries]
     assert times == sorted(times, reverse=True)
+
+
+def test_order_creation_shows_once_in_the_timeline(make_customer, make_product, agent):
+    from rapport.sales.services import order_create
+
+    c = make_customer()
+    order = order_create(by=agent, customer_id=c.pk, lines=[{"product_id": make_product().pk, "quantity": 1}])
+    entries = customer_timeline(c.pk)
+    assert [e.kind for e in entries if order.number in e.title or e.details.get("total") == order.total] == ["order"]
+    assert not [e for e in entries if e.kind == "change" and "Order" in e.title]

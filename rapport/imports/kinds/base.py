@@ -127,7 +127,9 @@ class KindImporter:
             header = self.plan.header_for(self.error_columns[name])
         return header
 
-    def errors_from(self, row: int, exc: ValidationError, column: str | None = None) -> list[RowError]:
+    def errors_from(
+        self, row: int, exc: ValidationError, column: str | None = None
+    ) -> list[RowError]:
         """A service's ValidationError as row errors, each on the column its field came from."""
         if column is not None or not hasattr(exc, "error_dict"):
             return [RowError(row, column or "", m) for m in exc.messages]
@@ -153,9 +155,14 @@ class KindImporter:
         for name, value in keys:
             first = self._seen.get(name, {}).get(value)
             if first is not None:
-                errors.append(RowError(record.row, self.column(name), _(
-                    "Same %(what)s as row %(row)d: “%(value)s”."
-                ) % {"what": self.targets[name].label, "row": first, "value": value}))
+                errors.append(
+                    RowError(
+                        record.row,
+                        self.column(name),
+                        _("Same %(what)s as row %(row)d: “%(value)s”.")
+                        % {"what": self.targets[name].label, "row": first, "value": value},
+                    )
+                )
         if not errors:
             for name, value in keys:
                 self._seen.setdefault(name, {})[value] = record.row
@@ -166,9 +173,14 @@ class KindImporter:
         first = self._matched.setdefault(match, record.row)
         if first == record.row:
             return []
-        return [RowError(record.row, "", _(
-            "Row %(row)d updates the same record (%(record)s)."
-        ) % {"row": first, "record": label})]
+        return [
+            RowError(
+                record.row,
+                "",
+                _("Row %(row)d updates the same record (%(record)s).")
+                % {"row": first, "record": label},
+            )
+        ]
 
     def resolve(self, records: list[Any]) -> list[RowError]:
         return []
@@ -252,7 +264,9 @@ def lock_for_update(model: type[models.Model], ids: Iterable[int]) -> models.Que
 class SimpleUpdates:
     """Updates of organisations and products: set the file's fields, record what changed."""
 
-    def __init__(self, model: type[models.Model], history: History, tag_ids: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, model: type[models.Model], history: History, tag_ids: dict[str, int] | None = None
+    ) -> None:
         self.model = model
         self.history = history
         self.tag_ids = tag_ids
@@ -288,7 +302,9 @@ class SimpleUpdates:
             self.history.updated(obj.pk, str(obj), None, changes)
         if changed:
             names = {self.model._meta.get_field(f).name for f in fields}
-            self.model._default_manager.bulk_update(changed, sorted(names | {"version", "updated_at"}), batch_size=500)
+            self.model._default_manager.bulk_update(
+                changed, sorted(names | {"version", "updated_at"}), batch_size=500
+            )
         if new_tags:
             through = self.model._meta.get_field("tags").remote_field.through
             insert_rows(through, (f"{self.model._meta.model_name}_id", "tag_id"), new_tags)

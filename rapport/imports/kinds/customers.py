@@ -17,7 +17,6 @@ from rapport.core.names import search_terms
 from rapport.core.phones import looks_like_phone, try_normalize_phone
 from rapport.core.services import diff, snapshot
 from rapport.customers.choices import (
-    AddressKind,
     Channel,
     CustomerSource,
     Gender,
@@ -34,7 +33,12 @@ from rapport.customers.models import (
     CustomerSearchTerm,
 )
 from rapport.customers.services import apply_names, customer_snapshot
-from rapport.customers.validation import clean_customer_fields, clean_emails, clean_phones
+from rapport.customers.validation import (
+    clean_addresses,
+    clean_customer_fields,
+    clean_emails,
+    clean_phones,
+)
 from rapport.imports.bulk import History, delete_where_in, insert_rows, update_rows
 from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import (
@@ -43,7 +47,6 @@ from rapport.imports.kinds.base import (
     RowError,
     WriteCounts,
     ensure_tags,
-    field_errors,
     lock_for_update,
     tag_names,
 )
@@ -57,24 +60,65 @@ from rapport.imports.values import (
     text,
 )
 
-TEXT_FIELDS = ("external_id", "family_name", "given_name", "hobbies", "personality", "family_situation",
-               "occupation", "notes")
-CHOICE_FIELDS = {"gender": Gender, "income_band": IncomeBand, "preferred_language": Language,
-                 "preferred_channel": Channel, "source": CustomerSource}
+TEXT_FIELDS = (
+    "external_id",
+    "family_name",
+    "given_name",
+    "hobbies",
+    "personality",
+    "family_situation",
+    "occupation",
+    "notes",
+)
+CHOICE_FIELDS = {
+    "gender": Gender,
+    "income_band": IncomeBand,
+    "preferred_language": Language,
+    "preferred_channel": Channel,
+    "source": CustomerSource,
+}
 DATE_FIELDS = ("birthday", "customer_since")
-PHONE_COLUMNS = {"phone": PhoneKind.MOBILE.value, "home_phone": PhoneKind.HOME.value,
-                 "work_phone": PhoneKind.WORK.value}
-ADDRESS_COLUMNS = {"address": "line1", "city": "city", "region": "region", "postal_code": "postal_code",
-                   "country": "country"}
+PHONE_COLUMNS = {
+    "phone": PhoneKind.MOBILE.value,
+    "home_phone": PhoneKind.HOME.value,
+    "work_phone": PhoneKind.WORK.value,
+}
+ADDRESS_COLUMNS = {
+    "address": "line1",
+    "city": "city",
+    "region": "region",
+    "postal_code": "postal_code",
+    "country": "country",
+}
 CREATE_COLUMNS = (
-    "external_id", "family_name", "given_name", "display_name", "sort_name", "gender", "birthday",
-    "celebrates_lunar_birthday", "hobbies", "personality", "family_situation", "occupation",
-    "income_band", "preferred_language", "preferred_channel", "customer_since", "source",
-    "referred_by_id", "notes", "primary_phone", "primary_email", "created_by_id", "created_at",
-    "updated_at", "version",
+    "external_id",
+    "family_name",
+    "given_name",
+    "display_name",
+    "sort_name",
+    "gender",
+    "birthday",
+    "celebrates_lunar_birthday",
+    "hobbies",
+    "personality",
+    "family_situation",
+    "occupation",
+    "income_band",
+    "preferred_language",
+    "preferred_channel",
+    "customer_since",
+    "source",
+    "referred_by_id",
+    "notes",
+    "primary_phone",
+    "primary_email",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "version",
 )
 _NUMBER = re.compile(rf"^{CUSTOMER_NUMBER_PREFIX}?0*(\d{{1,18}})$", re.IGNORECASE)
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 50_000  # per cache: repeated values are what it is for; memory stays bounded
 
 
 @dataclass(slots=True)
@@ -82,7 +126,9 @@ class CustomerRecord:
     row: int
     fields: dict[str, Any]
     number_id: int | None = None
-    phones: list[tuple[str, str]] = field(default_factory=list)  # (E.164, kind), the first is primary
+    phones: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (E.164, kind), the first is primary
     emails: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     address: dict[str, str] | None = None
@@ -129,9 +175,13 @@ def customer_refs(refs: Iterable[str], region: str | None = None) -> dict[str, i
     """Customers named by number (C0000042), external id, email or phone: {ref: customer id}."""
     pending = {r for r in refs if r}
     found: dict[str, int] = {}
-    numbers = {ref: int(m.group(1)) for ref in pending if (m := _NUMBER.match(ref)) and ref[:1].isalpha()}
+    numbers = {
+        ref: int(m.group(1)) for ref in pending if (m := _NUMBER.match(ref)) and ref[:1].isalpha()
+    }
     if numbers:
-        existing = set(Customer.objects.filter(pk__in=set(numbers.values())).values_list("pk", flat=True))
+        existing = set(
+            Customer.objects.filter(pk__in=set(numbers.values())).values_list("pk", flat=True)
+        )
         found.update({ref: pk for ref, pk in numbers.items() if pk in existing})
     if rest := pending - found.keys():
         found.update(Customer.objects.filter(external_id__in=rest).values_list("external_id", "pk"))
@@ -139,7 +189,8 @@ def customer_refs(refs: Iterable[str], region: str | None = None) -> dict[str, i
     by_email = first_customer_by(CustomerEmail, "address", set(emails.values()))
     found.update({ref: by_email[e] for ref, e in emails.items() if e in by_email})
     phones = {
-        ref: e164 for ref in pending - found.keys()
+        ref: e164
+        for ref in pending - found.keys()
         if looks_like_phone(ref) and (e164 := try_normalize_phone(ref, region))
     }
     by_phone = first_customer_by(CustomerPhone, "number", set(phones.values()))
@@ -150,8 +201,13 @@ def customer_refs(refs: Iterable[str], region: str | None = None) -> dict[str, i
 class CustomerImporter(KindImporter):
     kind = ImportKind.CUSTOMERS
     model = Customer
-    error_columns = {"family_name": "name", "given_name": "name", "referred_by_id": "referred_by",
-                     "line1": "address", "phones": "phone", "emails": "email"}
+    error_columns = {
+        "family_name": "name",
+        "given_name": "name",
+        "referred_by_id": "referred_by",
+        "phones": "phone",
+        "emails": "email",
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -188,7 +244,9 @@ class CustomerImporter(KindImporter):
             try:
                 lunar = parse_bool(self.cell(cells, "celebrates_lunar_birthday"))
             except ValueError:
-                errors.append(RowError(row, self.column("celebrates_lunar_birthday"), _("Enter yes or no.")))
+                errors.append(
+                    RowError(row, self.column("celebrates_lunar_birthday"), _("Enter yes or no."))
+                )
             else:
                 if lunar is not None:
                     data["celebrates_lunar_birthday"] = lunar
@@ -205,17 +263,25 @@ class CustomerImporter(KindImporter):
             if m := _NUMBER.match(raw_number):
                 number_id = int(m.group(1))
             else:
-                errors.append(RowError(row, self.column("number"), _("No customer has this number.")))
+                errors.append(
+                    RowError(row, self.column("number"), _("No customer has this number."))
+                )
         phones = self._phones(row, cells, errors)
         emails = self._emails(row, cells, errors)
         address = self._read_address(row, cells, errors)
         if errors:
             return None, errors
         record = CustomerRecord(
-            row=row, fields=clean, number_id=number_id, phones=phones, emails=emails,
-            tags=tag_names(self.cell(cells, "tags")), address=address,
+            row=row,
+            fields=clean,
+            number_id=number_id,
+            phones=phones,
+            emails=emails,
+            tags=tag_names(self.cell(cells, "tags")),
+            address=address,
             referrer=self.text(cells, "referred_by"),
-            family_name=clean.get("family_name", ""), given_name=clean.get("given_name", ""),
+            family_name=clean.get("family_name", ""),
+            given_name=clean.get("given_name", ""),
         )
         if record.family_name or record.given_name:
             apply_names(record)  # type: ignore[arg-type]  (it reads and sets the name attributes only)
@@ -233,7 +299,9 @@ class CustomerImporter(KindImporter):
                 if result is None:
                     try:
                         items = [{"number": n, "kind": kind} for n in split_list(raw)]
-                        result = tuple((p["number"], p["kind"]) for p in clean_phones(items, self.region))
+                        result = tuple(
+                            (p["number"], p["kind"]) for p in clean_phones(items, self.region)
+                        )
                     except ValidationError as exc:
                         result = exc
                     _remember(self._phone_cache, (raw, kind), result)
@@ -264,24 +332,36 @@ class CustomerImporter(KindImporter):
                 out.extend(e for e in result if e not in out)
         return out
 
-    def _read_address(self, row: int, cells: list[Any], errors: list[RowError]) -> dict[str, str] | None:
+    def _read_address(
+        self, row: int, cells: list[Any], errors: list[RowError]
+    ) -> dict[str, str] | None:
         parts: dict[str, str] = {}
         for column, part in self._address:
             if part == "country":
                 try:
                     value = country(self.cell(cells, column))
                 except ValueError:
-                    errors.append(RowError(row, self.column(column), _(
-                        "“%(value)s” is not a country."
-                    ) % {"value": self.text(cells, column)}))
+                    errors.append(
+                        RowError(
+                            row,
+                            self.column(column),
+                            _("“%(value)s” is not a country.")
+                            % {"value": self.text(cells, column)},
+                        )
+                    )
                     continue
             else:
                 value = self.text(cells, column)
             if value:
                 parts[part] = value
-        for name, messages in field_errors(CustomerAddress, parts).items():
-            errors.extend(RowError(row, self.column(name), m) for m in messages)
-        return parts or None
+        if not parts:
+            return None
+        try:
+            return clean_addresses([parts])[0]
+        except ValidationError as exc:
+            column = self.column("address") or self.plan.headers[self.index[self._address[0][0]]]
+            errors.extend(RowError(row, column, m) for m in exc.messages)
+            return None
 
     def _terms(self, family: str, given: str) -> frozenset[str]:
         terms = self._terms_cache.get((family, given))
@@ -294,8 +374,12 @@ class CustomerImporter(KindImporter):
 
     def summary(self, record: CustomerRecord) -> CustomerKeys:
         return CustomerKeys(
-            row=record.row, number_id=record.number_id, external_id=record.fields.get("external_id"),
-            emails=tuple(record.emails), phones=tuple(n for n, _k in record.phones), referrer=record.referrer,
+            row=record.row,
+            number_id=record.number_id,
+            external_id=record.fields.get("external_id"),
+            emails=tuple(record.emails),
+            phones=tuple(n for n, _k in record.phones),
+            referrer=record.referrer,
             has_names=bool(record.family_name or record.given_name),
         )
 
@@ -320,11 +404,21 @@ class CustomerImporter(KindImporter):
         by_phone: dict[str, int] = {}
         if not self._db_empty:
             if ext := {k.external_id for k in summaries if k.external_id}:
-                by_ext = dict(Customer.objects.filter(external_id__in=ext).values_list("external_id", "pk"))
-            by_email = first_customer_by(CustomerEmail, "address", {e for k in summaries for e in k.emails})
-            by_phone = first_customer_by(CustomerPhone, "number", {p for k in summaries for p in k.phones})
+                by_ext = dict(
+                    Customer.objects.filter(external_id__in=ext).values_list("external_id", "pk")
+                )
+            by_email = first_customer_by(
+                CustomerEmail, "address", {e for k in summaries for e in k.emails}
+            )
+            by_phone = first_customer_by(
+                CustomerPhone, "number", {p for k in summaries for p in k.phones}
+            )
         candidates = numbers | set(by_email.values()) | set(by_phone.values())
-        ext_of = dict(Customer.objects.filter(pk__in=candidates).values_list("pk", "external_id")) if candidates else {}
+        ext_of = (
+            dict(Customer.objects.filter(pk__in=candidates).values_list("pk", "external_id"))
+            if candidates
+            else {}
+        )
         refs = customer_refs({k.referrer for k in summaries if k.referrer}, self.region)
         errors: list[RowError] = []
         for k in summaries:
@@ -353,15 +447,27 @@ class CustomerImporter(KindImporter):
         elif found := next((by_phone[p] for p in r.phones if p in by_phone), None):
             match, how = found, _("phone")
         if match and ext and by_ext.get(ext, match) != match:
-            errors.append(RowError(r.row, self.column("external_id"), _(
-                "The external id “%(value)s” belongs to customer %(number)s."
-            ) % {"value": ext, "number": customer_number(by_ext[ext])}))
+            errors.append(
+                RowError(
+                    r.row,
+                    self.column("external_id"),
+                    _("The external id “%(value)s” belongs to customer %(number)s.")
+                    % {"value": ext, "number": customer_number(by_ext[ext])},
+                )
+            )
         elif match and ext and match != r.number_id and ext_of.get(match) not in (None, ext):
             # Another source's record for someone we know under a different id: a person must decide.
-            errors.append(RowError(r.row, self.column("external_id"), _(
-                "This row matches customer %(number)s by %(how)s, but that customer's external id is "
-                "“%(value)s”."
-            ) % {"number": customer_number(match), "how": how, "value": ext_of[match]}))
+            errors.append(
+                RowError(
+                    r.row,
+                    self.column("external_id"),
+                    _(
+                        "This row matches customer %(number)s by %(how)s, but that customer's external id is "
+                        "“%(value)s”."
+                    )
+                    % {"number": customer_number(match), "how": how, "value": ext_of[match]},
+                )
+            )
         if match and not errors:
             errors.extend(self.matched_once(r, match, customer_number(match)))
         if match is None and not errors and not r.has_names:
@@ -399,23 +505,42 @@ class CustomerImporter(KindImporter):
             progress(len(batch))
         return counts
 
-    def _create(self, records: list[CustomerRecord], history: History, user_id: int | None, note: str) -> None:
+    def _create(
+        self, records: list[CustomerRecord], history: History, user_id: int | None, note: str
+    ) -> None:
         now, today = timezone.now(), timezone.localdate()
         rows = []
         for r in records:
             f = r.fields
-            rows.append((
-                f.get("external_id"), r.family_name, r.given_name, r.display_name, r.sort_name,
-                f.get("gender", ""), f.get("birthday"), f.get("celebrates_lunar_birthday", False),
-                f.get("hobbies", ""), f.get("personality", ""), f.get("family_situation", ""),
-                f.get("occupation", ""), f.get("income_band", ""), f.get("preferred_language", ""),
-                f.get("preferred_channel", ""),
-                f.get("customer_since") or today,  # as customer_create does
-                f.get("source") or CustomerSource.IMPORT.value,
-                f.get("referred_by_id"), f.get("notes", ""),
-                r.phones[0][0] if r.phones else "", r.emails[0] if r.emails else "",
-                user_id, now, now, 1,
-            ))
+            rows.append(
+                (
+                    f.get("external_id"),
+                    r.family_name,
+                    r.given_name,
+                    r.display_name,
+                    r.sort_name,
+                    f.get("gender", ""),
+                    f.get("birthday"),
+                    f.get("celebrates_lunar_birthday", False),
+                    f.get("hobbies", ""),
+                    f.get("personality", ""),
+                    f.get("family_situation", ""),
+                    f.get("occupation", ""),
+                    f.get("income_band", ""),
+                    f.get("preferred_language", ""),
+                    f.get("preferred_channel", ""),
+                    f.get("customer_since") or today,  # as customer_create does
+                    f.get("source") or CustomerSource.IMPORT.value,
+                    f.get("referred_by_id"),
+                    f.get("notes", ""),
+                    r.phones[0][0] if r.phones else "",
+                    r.emails[0] if r.emails else "",
+                    user_id,
+                    now,
+                    now,
+                    1,
+                )
+            )
         ids = insert_rows(Customer, CREATE_COLUMNS, rows, returning=True)
         phones, emails, terms, tags, addresses = [], [], [], [], []
         for pk, r in zip(ids, records, strict=True):
@@ -480,7 +605,9 @@ class CustomerImporter(KindImporter):
             c.version += 1
             key = tuple(dict.fromkeys(columns))
             groups.setdefault(key, []).append((*(getattr(c, n) for n in key), c.version, now, c.pk))
-            phones.extend((c.pk, n, k, first_phone and i == 0) for i, (n, k) in enumerate(new_phones))
+            phones.extend(
+                (c.pk, n, k, first_phone and i == 0) for i, (n, k) in enumerate(new_phones)
+            )
             emails.extend((c.pk, a, first_email and i == 0) for i, a in enumerate(new_emails))
             tags.extend((c.pk, self._tag_ids[t]) for t in new_tags)
             if address:
@@ -501,12 +628,24 @@ _LISTS = ("phones", "emails", "addresses", "tags")
 _ADDRESS_ROW = ("customer_id", "kind", "line1", "line2", "city", "region", "postal_code", "country")
 
 
-def _address_row(pk: int, parts: dict[str, str]) -> tuple:
-    return (pk, AddressKind.HOME.value, parts.get("line1", ""), "", parts.get("city", ""),
-            parts.get("region", ""), parts.get("postal_code", ""), parts.get("country", ""))
+def _address_row(pk: int, a: dict[str, str]) -> tuple:
+    # As rapport.customers.validation.clean_addresses made it.
+    kind = str(a["kind"])  # a plain string for the database driver, not the choices member
+    return (
+        pk,
+        kind,
+        a["line1"],
+        a["line2"],
+        a["city"],
+        a["region"],
+        a["postal_code"],
+        a["country"],
+    )
 
 
-def _new_address(pk: int, parts: dict[str, str] | None, existing: list[str]) -> tuple[dict, str] | None:
+def _new_address(
+    pk: int, parts: dict[str, str] | None, existing: list[str]
+) -> tuple[dict, str] | None:
     """(parts, as the history shows it) when the customer has no such address yet."""
     if not parts:
         return None

@@ -67,7 +67,9 @@ class OrderGroup:
 
     def header_row(self, name: str) -> int:
         """The first row that gave this order-level value."""
-        return next((li.row for li in self.lines if li.header.get(name) not in (None, "")), self.first_row)
+        return next(
+            (li.row for li in self.lines if li.header.get(name) not in (None, "")), self.first_row
+        )
 
 
 class OrderImporter(KindImporter):
@@ -111,8 +113,13 @@ class OrderImporter(KindImporter):
                 if value in choices.values:
                     header[name] = value
                 else:
-                    errors.append(RowError(row, self.column(name), _(
-                        "“%(value)s” is not one of the choices.") % {"value": value}))
+                    errors.append(
+                        RowError(
+                            row,
+                            self.column(name),
+                            _("“%(value)s” is not one of the choices.") % {"value": value},
+                        )
+                    )
         amounts: dict[str, Any] = {}
         for name, default in (("quantity", "1"), ("unit_price", None), ("discount", "0")):
             raw = decimal_text(self.cell(cells, name)) or default
@@ -125,15 +132,25 @@ class OrderImporter(KindImporter):
             except ArithmeticError:
                 for message in amount_errors(OrderLine, {name: raw})[name]:
                     errors.append(RowError(row, self.column(name), message))
-        checks = {"number": number, "promotion_code": header.get("promotion_code"),
-                  "currency": header.get("currency")}
+        checks = {
+            "number": number,
+            "promotion_code": header.get("promotion_code"),
+            "currency": header.get("currency"),
+        }
         for model, values in ((Order, checks), (OrderLine, amounts)):
             for name, messages in field_errors(model, values).items():
                 errors.extend(RowError(row, self.column(name), m) for m in messages)
         if errors:
             return None, errors
-        return LineRecord(row=row, number=number, header=header, sku=sku, quantity=amounts["quantity"],
-                          unit_price=amounts.get("unit_price"), discount=amounts["discount"]), []
+        return LineRecord(
+            row=row,
+            number=number,
+            header=header,
+            sku=sku,
+            quantity=amounts["quantity"],
+            unit_price=amounts.get("unit_price"),
+            discount=amounts["discount"],
+        ), []
 
     # 2. Against the rest of the file: the lines of one order agree ---------------------------
 
@@ -146,14 +163,25 @@ class OrderImporter(KindImporter):
         for name, value in record.header.items():
             known = group.header.get(name)
             if known not in (None, "", value):
-                errors.append(RowError(record.row, self.column(name), _(
-                    "Row %(row)d of order %(number)s has a different %(what)s: “%(value)s”."
-                ) % {"row": group.header_row(name), "number": record.number, "what": self.column(name),
-                     "value": _shown(known)}))
+                errors.append(
+                    RowError(
+                        record.row,
+                        self.column(name),
+                        _("Row %(row)d of order %(number)s has a different %(what)s: “%(value)s”.")
+                        % {
+                            "row": group.header_row(name),
+                            "number": record.number,
+                            "what": self.column(name),
+                            "value": _shown(known),
+                        },
+                    )
+                )
         if errors:
             self.failed_orders.setdefault(record.number, record.row)
         else:
-            group.header.update({k: v for k, v in record.header.items() if group.header.get(k) in (None, "")})
+            group.header.update(
+                {k: v for k, v in record.header.items() if group.header.get(k) in (None, "")}
+            )
         return errors
 
     def keep(self, records: bytes | None, summaries: list[LineRecord]) -> None:
@@ -180,21 +208,43 @@ class OrderImporter(KindImporter):
     def _dropped(self, group: OrderGroup, bad_row: int) -> Iterator[RowError]:
         for line in group.lines:
             if line.row != bad_row:
-                yield RowError(line.row, self.column("number"), _(
-                    "Not imported: row %(row)d of the same order has errors.") % {"row": bad_row})
+                yield RowError(
+                    line.row,
+                    self.column("number"),
+                    _("Not imported: row %(row)d of the same order has errors.") % {"row": bad_row},
+                )
 
     def _check(self, groups: list[OrderGroup]) -> list[RowError]:
-        customers = customer_refs({g.header["customer"] for g in groups if g.header.get("customer")}, self.region)
-        organisations = _organisation_refs({g.header["organisation"] for g in groups if g.header.get("organisation")})
-        products = {p.sku: p for p in Product.objects.filter(sku__in={li.sku for g in groups for li in g.lines})}
-        existing = {o.number: o for o in Order.objects.filter(number__in=[g.number for g in groups])
-                    .prefetch_related("lines")}
-        with_returns = set(Return.objects.filter(order_line__order__in=existing.values())
-                           .values_list("order_line__order_id", flat=True)) if existing else set()
+        customers = customer_refs(
+            {g.header["customer"] for g in groups if g.header.get("customer")}, self.region
+        )
+        organisations = _organisation_refs(
+            {g.header["organisation"] for g in groups if g.header.get("organisation")}
+        )
+        products = {
+            p.sku: p
+            for p in Product.objects.filter(sku__in={li.sku for g in groups for li in g.lines})
+        }
+        existing = {
+            o.number: o
+            for o in Order.objects.filter(number__in=[g.number for g in groups]).prefetch_related(
+                "lines"
+            )
+        }
+        with_returns = (
+            set(
+                Return.objects.filter(order_line__order__in=existing.values()).values_list(
+                    "order_line__order_id", flat=True
+                )
+            )
+            if existing
+            else set()
+        )
         errors: list[RowError] = []
         for group in groups:
-            problems = self._check_group(group, customers, organisations, products, existing.get(group.number),
-                                         with_returns)
+            problems = self._check_group(
+                group, customers, organisations, products, existing.get(group.number), with_returns
+            )
             if problems:
                 errors.extend(problems)
                 bad = {e.row for e in problems}
@@ -203,32 +253,61 @@ class OrderImporter(KindImporter):
                 self.ready.append(group)
         return errors
 
-    def _check_group(self, group, customers, organisations, products, order, with_returns) -> list[RowError]:
+    def _check_group(
+        self, group, customers, organisations, products, order, with_returns
+    ) -> list[RowError]:
         errors: list[RowError] = []
         header = group.header
         ref = header.get("customer", "")
         group.customer_id = customers.get(ref)
         if not ref:
-            errors.append(RowError(group.first_row, self.column("customer"), _("This field is required.")))
+            errors.append(
+                RowError(group.first_row, self.column("customer"), _("This field is required."))
+            )
         elif group.customer_id is None:
-            errors.append(RowError(group.header_row("customer"), self.column("customer"), _(
-                "No customer matches “%(value)s”.") % {"value": ref}))
+            errors.append(
+                RowError(
+                    group.header_row("customer"),
+                    self.column("customer"),
+                    _("No customer matches “%(value)s”.") % {"value": ref},
+                )
+            )
         if org_ref := header.get("organisation"):
             group.organisation_id = organisations.get(org_ref)
             if group.organisation_id is None:
-                errors.append(RowError(group.header_row("organisation"), self.column("organisation"), _(
-                    "No organisation matches “%(value)s”.") % {"value": org_ref}))
+                errors.append(
+                    RowError(
+                        group.header_row("organisation"),
+                        self.column("organisation"),
+                        _("No organisation matches “%(value)s”.") % {"value": org_ref},
+                    )
+                )
         if order is None and not header.get("ordered_at"):
-            errors.append(RowError(group.first_row, self.column("ordered_at") or self.column("number"),
-                                   _("Enter the date of the order.")))
+            errors.append(
+                RowError(
+                    group.first_row,
+                    self.column("ordered_at") or self.column("number"),
+                    _("Enter the date of the order."),
+                )
+            )
         group.priced = []
         for line in group.lines:
             product = products.get(line.sku)
             if product is None:
-                errors.append(RowError(line.row, self.column("sku"), _("Unknown SKU: %(skus)s") % {"skus": line.sku}))
+                errors.append(
+                    RowError(
+                        line.row,
+                        self.column("sku"),
+                        _("Unknown SKU: %(skus)s") % {"skus": line.sku},
+                    )
+                )
                 continue
-            spec = {"product_id": product.pk, "quantity": line.quantity, "unit_price": line.unit_price,
-                    "discount": line.discount}
+            spec = {
+                "product_id": product.pk,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount": line.discount,
+            }
             try:
                 priced = price_lines([spec], {product.pk: product})
             except ArithmeticError:
@@ -236,26 +315,46 @@ class OrderImporter(KindImporter):
             except ValidationError:
                 # price_lines names the line within the order; the file's row and column say more.
                 if line.quantity <= 0:
-                    errors.append(RowError(line.row, self.column("quantity"), _("The quantity must be positive.")))
+                    errors.append(
+                        RowError(
+                            line.row, self.column("quantity"), _("The quantity must be positive.")
+                        )
+                    )
                 else:
-                    errors.append(RowError(line.row, self.column("discount"),
-                                           _("The discount exceeds the line amount.")))
+                    errors.append(
+                        RowError(
+                            line.row,
+                            self.column("discount"),
+                            _("The discount exceeds the line amount."),
+                        )
+                    )
                 continue
             if not priced or field_errors(OrderLine, {"line_total": priced[0].line_total}):
-                errors.append(RowError(line.row, self.column("quantity"), _("The line amount is too large.")))
+                errors.append(
+                    RowError(line.row, self.column("quantity"), _("The line amount is too large."))
+                )
                 continue
             group.priced.extend(priced)
         if group.priced and not errors:
             order_totals = Order(total=Decimal("0"))
             _set_totals(order_totals, group.priced)
             if field_errors(Order, {"total": order_totals.total, "cost": order_totals.cost}):
-                errors.append(RowError(group.first_row, self.column("number"), _("The order amount is too large.")))
+                errors.append(
+                    RowError(
+                        group.first_row, self.column("number"), _("The order amount is too large.")
+                    )
+                )
         if order is not None and not errors:
             group.match_id = order.pk
             if order.pk in with_returns and _line_key(order.lines.all()) != _line_key(group.priced):
-                errors.append(RowError(group.first_row, self.column("number"), _(
-                    "Order %(number)s has returns: its lines cannot be changed by an import."
-                ) % {"number": group.number}))
+                errors.append(
+                    RowError(
+                        group.first_row,
+                        self.column("number"),
+                        _("Order %(number)s has returns: its lines cannot be changed by an import.")
+                        % {"number": group.number},
+                    )
+                )
         return errors
 
     # 6. Writing ------------------------------------------------------------------------------
@@ -281,10 +380,15 @@ class OrderImporter(KindImporter):
         for g in groups:
             h = g.header
             order = Order(
-                number=g.number, customer_id=g.customer_id, organisation_id=g.organisation_id,
-                ordered_at=h["ordered_at"], status=h.get("status", OrderStatus.PAID),
-                channel=h.get("channel", ""), promotion_code=h.get("promotion_code", ""),
-                currency=h.get("currency") or settings.RAPPORT_CURRENCY, notes=h.get("notes", ""),
+                number=g.number,
+                customer_id=g.customer_id,
+                organisation_id=g.organisation_id,
+                ordered_at=h["ordered_at"],
+                status=h.get("status", OrderStatus.PAID),
+                channel=h.get("channel", ""),
+                promotion_code=h.get("promotion_code", ""),
+                currency=h.get("currency") or settings.RAPPORT_CURRENCY,
+                notes=h.get("notes", ""),
             )
             _set_totals(order, g.priced)
             orders.append(order)
@@ -295,11 +399,16 @@ class OrderImporter(KindImporter):
                 line.order = order
                 lines.append(line)
         OrderLine.objects.bulk_create(lines, batch_size=2000)
-        bulk_record_creates(objs=orders, by=by, customer_ids=[o.customer_id for o in orders], note=note)
+        bulk_record_creates(
+            objs=orders, by=by, customer_ids=[o.customer_id for o in orders], note=note
+        )
 
     def _update(self, groups: list[OrderGroup], history: History) -> int:
         """Order-level cells from the file; the lines too when they differ (and nothing was returned)."""
-        current = {o.pk: o for o in lock_for_update(Order, [g.match_id for g in groups]).prefetch_related("lines")}
+        current = {
+            o.pk: o
+            for o in lock_for_update(Order, [g.match_id for g in groups]).prefetch_related("lines")
+        }
         now = timezone.now()
         changed, replace = [], []
         for g in groups:
@@ -328,14 +437,27 @@ class OrderImporter(KindImporter):
             changed.append(order)
             history.updated(order.pk, str(order), order.customer_id, changes)
         if changed:
-            Order.objects.bulk_update(changed, ["customer", "organisation", *HEADER_FIELDS, "total", "cost",
-                                                "version", "updated_at"], batch_size=500)
+            Order.objects.bulk_update(
+                changed,
+                [
+                    "customer",
+                    "organisation",
+                    *HEADER_FIELDS,
+                    "total",
+                    "cost",
+                    "version",
+                    "updated_at",
+                ],
+                batch_size=500,
+            )
         if replace:
             OrderLine.objects.filter(order_id__in=[o.pk for o, _lines in replace]).delete()
             for order, lines in replace:
                 for line in lines:
                     line.order = order
-            OrderLine.objects.bulk_create([li for _o, lines in replace for li in lines], batch_size=2000)
+            OrderLine.objects.bulk_create(
+                [li for _o, lines in replace for li in lines], batch_size=2000
+            )
         return len(changed)
 
 
@@ -345,7 +467,11 @@ def _organisation_refs(refs: set[str]) -> dict[str, int]:
         return {}
     found = dict(Organisation.objects.filter(external_id__in=refs).values_list("external_id", "pk"))
     by_name = {fold(r)[:200]: r for r in refs - found.keys()}
-    for sort_name, pk in Organisation.objects.filter(sort_name__in=by_name).order_by("pk").values_list("sort_name", "pk"):
+    for sort_name, pk in (
+        Organisation.objects.filter(sort_name__in=by_name)
+        .order_by("pk")
+        .values_list("sort_name", "pk")
+    ):
         found.setdefault(by_name[sort_name], pk)
     return found
 
@@ -357,7 +483,9 @@ def _line_key(lines: list[OrderLine]) -> list[tuple]:
 def _set_totals(order: Order, lines: list[OrderLine]) -> None:
     # As rapport.sales.services.order_create: the order keeps the sum of its lines.
     order.total = sum((li.line_total for li in lines), Decimal("0"))
-    order.cost = sum((li.unit_cost * li.quantity for li in lines), Decimal("0")).quantize(Decimal("0.01"))
+    order.cost = sum((li.unit_cost * li.quantity for li in lines), Decimal("0")).quantize(
+        Decimal("0.01")
+    )
 
 
 def _same(current: Any, new: Any) -> bool:

@@ -20,13 +20,22 @@ from rapport.imports.kinds.base import (
     SimpleUpdates,
     WriteCounts,
     ensure_tags,
-    field_errors,
     tag_names,
 )
 from rapport.imports.values import country
 
-TEXT_FIELDS = ("external_id", "name", "industry", "website", "phone", "email", "tax_id", "address", "city",
-               "notes")
+TEXT_FIELDS = (
+    "external_id",
+    "name",
+    "industry",
+    "website",
+    "phone",
+    "email",
+    "tax_id",
+    "address",
+    "city",
+    "notes",
+)
 
 
 @dataclass(slots=True)
@@ -61,18 +70,23 @@ class OrganisationImporter(KindImporter):
                 if code := country(self.cell(cells, "country")):
                     data["country"] = code
             except ValueError:
-                errors.append(RowError(row, self.column("country"), _("“%(value)s” is not a country.") % {
-                    "value": self.text(cells, "country")}))
+                errors.append(
+                    RowError(
+                        row,
+                        self.column("country"),
+                        _("“%(value)s” is not a country.") % {"value": self.text(cells, "country")},
+                    )
+                )
         try:
             clean = clean_organisation_fields(data, partial=True)
         except ValidationError as exc:
             errors.extend(self.errors_from(row, exc))
             clean = {}
-        for name, messages in field_errors(Organisation, clean).items():
-            errors.extend(RowError(row, self.column(name), m) for m in messages)
         if errors:
             return None, errors
-        return OrganisationRecord(row=row, fields=clean, tags=tag_names(self.cell(cells, "tags"))), []
+        return OrganisationRecord(
+            row=row, fields=clean, tags=tag_names(self.cell(cells, "tags"))
+        ), []
 
     def keys(self, record: OrganisationRecord) -> Iterable[tuple[str, Hashable]]:
         if ext := record.fields.get("external_id"):
@@ -82,7 +96,11 @@ class OrganisationImporter(KindImporter):
 
     def resolve(self, records: list[OrganisationRecord]) -> list[RowError]:
         ext = {r.fields["external_id"] for r in records if r.fields.get("external_id")}
-        by_ext = dict(Organisation.objects.filter(external_id__in=ext).values_list("external_id", "pk")) if ext else {}
+        by_ext = (
+            dict(Organisation.objects.filter(external_id__in=ext).values_list("external_id", "pk"))
+            if ext
+            else {}
+        )
         names = {_sort_name(r.fields["name"]) for r in records if r.fields.get("name")}
         by_name: dict[str, tuple[int, str | None]] = {}
         if names:
@@ -95,10 +113,17 @@ class OrganisationImporter(KindImporter):
             match = by_ext.get(ext_id) if ext_id else None
             if match is None and name and (found := by_name.get(_sort_name(name))):
                 if ext_id and found[1] not in (None, ext_id):
-                    errors.append(RowError(r.row, self.column("external_id"), _(
-                        "This row matches organisation %(number)s by name, but that organisation's "
-                        "external id is “%(value)s”."
-                    ) % {"number": _label(found[0]), "value": found[1]}))
+                    errors.append(
+                        RowError(
+                            r.row,
+                            self.column("external_id"),
+                            _(
+                                "This row matches organisation %(number)s by name, but that organisation's "
+                                "external id is “%(value)s”."
+                            )
+                            % {"number": _label(found[0]), "value": found[1]},
+                        )
+                    )
                     continue
                 match = found[0]
             if match is not None:
@@ -122,15 +147,26 @@ class OrganisationImporter(KindImporter):
             ensure_tags({t for r in batch for t in r.tags}, self._tag_ids)
             creates = [r for r in batch if r.match_id is None]
             if creates:
-                objs = [Organisation(**r.fields, sort_name=_sort_name(r.fields["name"])) for r in creates]
+                objs = [
+                    Organisation(**r.fields, sort_name=_sort_name(r.fields["name"]))
+                    for r in creates
+                ]
                 Organisation.objects.bulk_create(objs, batch_size=1000)
-                insert_rows(Organisation.tags.through, ("organisation_id", "tag_id"), [
-                    (o.pk, self._tag_ids[t]) for o, r in zip(objs, creates, strict=True) for t in r.tags
-                ])
+                insert_rows(
+                    Organisation.tags.through,
+                    ("organisation_id", "tag_id"),
+                    [
+                        (o.pk, self._tag_ids[t])
+                        for o, r in zip(objs, creates, strict=True)
+                        for t in r.tags
+                    ],
+                )
                 bulk_record_creates(objs=objs, by=by, customer_ids=[None] * len(objs), note=note)
                 counts.created += len(objs)
             if matched := [r for r in batch if r.match_id is not None]:
-                changed = updates.apply(matched, prepare=lambda o: setattr(o, "sort_name", _sort_name(o.name)))
+                changed = updates.apply(
+                    matched, prepare=lambda o: setattr(o, "sort_name", _sort_name(o.name))
+                )
                 counts.updated += changed
                 counts.unchanged += len(matched) - changed
             history.flush()

@@ -92,7 +92,9 @@ class ProductImporter(KindImporter):
         for batch in self.batches():
             if creates := [Product(**r.fields) for r in batch if r.match_id is None]:
                 Product.objects.bulk_create(creates, batch_size=1000)
-                bulk_record_creates(objs=creates, by=by, customer_ids=[None] * len(creates), note=note)
+                bulk_record_creates(
+                    objs=creates, by=by, customer_ids=[None] * len(creates), note=note
+                )
                 counts.created += len(creates)
             if matched := [r for r in batch if r.match_id is not None]:
                 changed = updates.apply(matched)

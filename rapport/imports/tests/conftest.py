@@ -27,7 +27,9 @@ def write_csv(tmp_path):
 def write_xlsx(tmp_path):
     from openpyxl import Workbook
 
-    def write(rows: list[list], name: str = "data.xlsx", number_formats: dict[int, str] | None = None) -> Path:
+    def write(
+        rows: list[list], name: str = "data.xlsx", number_formats: dict[int, str] | None = None
+    ) -> Path:
         workbook = Workbook()
         sheet = workbook.active
         for row in rows:

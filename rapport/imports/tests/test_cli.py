@@ -9,7 +9,11 @@ from rapport.imports.models import ImportJob
 
 pytestmark = pytest.mark.django_db
 
-ROWS = [["姓", "名", "手机", "邮箱"], ["王", "小明", "13800138000", "xm@example.cn"], ["李", "雷", "13900139000", ""]]
+ROWS = [
+    ["姓", "名", "手机", "邮箱"],
+    ["王", "小明", "13800138000", "xm@example.cn"],
+    ["李", "雷", "13900139000", ""],
+]
 
 
 def run(*args):
@@ -47,15 +51,44 @@ def test_exit_status_through_the_rapport_command(write_csv, capsys):
 
 
 def test_dry_run_valid_only_map_and_user(write_csv, manager):
-    path = write_csv([["Nachname", "Vorname", "Handy"], ["Müller", "Eva", "+49 30 901820"], ["", "", "1"]])
-    run("import", "customers", str(path), "--dry-run", "--valid-only", "--map", "Nachname=family_name",
-        "--map", "Vorname=given_name", "--map", "Handy=phone")
+    path = write_csv(
+        [["Nachname", "Vorname", "Handy"], ["Müller", "Eva", "+49 30 901820"], ["", "", "1"]]
+    )
+    run(
+        "import",
+        "customers",
+        str(path),
+        "--dry-run",
+        "--valid-only",
+        "--map",
+        "Nachname=family_name",
+        "--map",
+        "Vorname=given_name",
+        "--map",
+        "Handy=phone",
+    )
     assert not Customer.objects.exists()
-    output = run("import", "customers", str(path), "--valid-only", "--map", "Nachname=family_name",
-                 "--map", "Vorname=given_name", "--map", "Handy=phone", "--user", manager.username)
+    output = run(
+        "import",
+        "customers",
+        str(path),
+        "--valid-only",
+        "--map",
+        "Nachname=family_name",
+        "--map",
+        "Vorname=given_name",
+        "--map",
+        "Handy=phone",
+        "--user",
+        manager.username,
+    )
     assert "created 1" in output and "with errors 1" in output
     customer = Customer.objects.get()
-    assert (customer.display_name, customer.primary_phone, customer.created_by) == ("Eva Müller", "+4930901820", manager)
+    assert (customer.display_name, customer.primary_phone, customer.created_by) == (
+        "Eva Müller",
+        "+4930901820",
+        manager,
+    )
     assert ImportJob.objects.filter(dry_run=True).count() == 1
 
 

@@ -3,15 +3,41 @@ import pytest
 from rapport.imports.mapping import map_columns, normalize_header, parse_overrides, target_for
 
 
-@pytest.mark.parametrize(("header", "field"), [
-    ("family_name", "family_name"), ("Last name", "family_name"), ("  SURNAME ", "family_name"),
-    ("Last-Name", "family_name"), ("姓", "family_name"), ("姓氏", "family_name"), ("Priezvisko", "family_name"),
-    ("First Name", "given_name"), ("名字", "given_name"), ("meno", "given_name"), ("姓名", "name"),
-    ("phone", "phone"), ("Mobile", "phone"), ("电话", "phone"), ("手机", "phone"), ("電話", "phone"),
-    ("手機", "phone"), ("telefón", "phone"), ("Telefon", "phone"), ("phone 2", "phone"), ("手机2", "phone"),
-    ("E-Mail", "email"), ("邮箱", "email"), ("電子郵件", "email"), ("email_3", "email"),
-    ("Tags", "tags"), ("标签", "tags"), ("性别", "gender"), ("生日", "birthday"), ("Dátum narodenia", "birthday"),
-])
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("family_name", "family_name"),
+        ("Last name", "family_name"),
+        ("  SURNAME ", "family_name"),
+        ("Last-Name", "family_name"),
+        ("姓", "family_name"),
+        ("姓氏", "family_name"),
+        ("Priezvisko", "family_name"),
+        ("First Name", "given_name"),
+        ("名字", "given_name"),
+        ("meno", "given_name"),
+        ("姓名", "name"),
+        ("phone", "phone"),
+        ("Mobile", "phone"),
+        ("电话", "phone"),
+        ("手机", "phone"),
+        ("電話", "phone"),
+        ("手機", "phone"),
+        ("telefón", "phone"),
+        ("Telefon", "phone"),
+        ("phone 2", "phone"),
+        ("手机2", "phone"),
+        ("E-Mail", "email"),
+        ("邮箱", "email"),
+        ("電子郵件", "email"),
+        ("email_3", "email"),
+        ("Tags", "tags"),
+        ("标签", "tags"),
+        ("性别", "gender"),
+        ("生日", "birthday"),
+        ("Dátum narodenia", "birthday"),
+    ],
+)
 def test_customer_aliases(header, field):
     assert target_for("customers", header).field == field
 
@@ -51,11 +77,20 @@ def test_required_columns():
     assert map_columns("orders", ["订单号", "客户", "货号", "数量"]).problems == []
 
 
-@pytest.mark.parametrize(("kind", "header", "field"), [
-    ("organisations", "公司名称", "name"), ("organisations", "Company", "name"), ("organisations", "DIČ", "tax_id"),
-    ("products", "货号", "sku"), ("products", "Kód produktu", "sku"), ("products", "售价", "price"),
-    ("orders", "訂單編號", "number"), ("orders", "Zľava", "discount"), ("orders", "促销码", "promotion_code"),
-])
+@pytest.mark.parametrize(
+    ("kind", "header", "field"),
+    [
+        ("organisations", "公司名称", "name"),
+        ("organisations", "Company", "name"),
+        ("organisations", "DIČ", "tax_id"),
+        ("products", "货号", "sku"),
+        ("products", "Kód produktu", "sku"),
+        ("products", "售价", "price"),
+        ("orders", "訂單編號", "number"),
+        ("orders", "Zľava", "discount"),
+        ("orders", "促销码", "promotion_code"),
+    ],
+)
 def test_other_kinds(kind, header, field):
     assert target_for(kind, header).field == field
 

@@ -55,10 +55,17 @@ def test_excel_unicode_text_is_utf16_with_tabs(write_csv):
     assert headers == ["姓", "名", "电话"] and rows[1][1][0] == "Novák"
 
 
-@pytest.mark.parametrize(("sample", "expected"), [
-    ("a,b,c\n1,2,3", ","), ("a;b;c\n1;2;3", ";"), ("a\tb\tc\n", "\t"), ("single\n1", ","),
-    ('"x;y",b,c\n', ","), ("a;b,c;d\n", ";"),
-])
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("a,b,c\n1,2,3", ","),
+        ("a;b;c\n1;2;3", ";"),
+        ("a\tb\tc\n", "\t"),
+        ("single\n1", ","),
+        ('"x;y",b,c\n', ","),
+        ("a;b,c;d\n", ";"),
+    ],
+)
 def test_sniff_delimiter(sample, expected):
     assert sniff_delimiter(sample) == expected
 
@@ -79,10 +86,13 @@ def test_row_numbers_are_what_the_spreadsheet_shows(tmp_path):
 
 
 def test_xlsx_with_dates_and_numbers(write_xlsx):
-    path = write_xlsx([
-        ["Name", "Birthday", "Customer since", "Phone"],
-        ["Anna", datetime(1980, 3, 5), 45123, 13800138000],
-    ], number_formats={2: "yyyy-mm-dd"})
+    path = write_xlsx(
+        [
+            ["Name", "Birthday", "Customer since", "Phone"],
+            ["Anna", datetime(1980, 3, 5), 45123, 13800138000],
+        ],
+        number_formats={2: "yyyy-mm-dd"},
+    )
     headers, rows = read_all(path)
     assert headers == ["Name", "Birthday", "Customer since", "Phone"]
     number, cells = rows[0]
@@ -114,15 +124,32 @@ def test_estimate_rows(write_csv, write_xlsx):
     assert estimate_rows(write_xlsx(ROWS)) == 2
 
 
-@pytest.mark.parametrize("raw", [
-    "2024-03-05", "2024/3/5", "2024.03.05", "05.03.2024", "5.3.2024", "5. 3. 2024", "2024年3月5日",
-    "2024 年 3 月 5 日", "20240305", "2024-03-05 10:30", "45356", 45356, datetime(2024, 3, 5, 8), date(2024, 3, 5),
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2024-03-05",
+        "2024/3/5",
+        "2024.03.05",
+        "05.03.2024",
+        "5.3.2024",
+        "5. 3. 2024",
+        "2024年3月5日",
+        "2024 年 3 月 5 日",
+        "20240305",
+        "2024-03-05 10:30",
+        "45356",
+        45356,
+        datetime(2024, 3, 5, 8),
+        date(2024, 3, 5),
+    ],
+)
 def test_parse_date_spellings(raw):
     assert parse_date(raw) == date(2024, 3, 5)
 
 
-@pytest.mark.parametrize("raw", ["2024-13-01", "31.02.2024", "03/05/2024", "yesterday", "2024", "12345678901"])
+@pytest.mark.parametrize(
+    "raw", ["2024-13-01", "31.02.2024", "03/05/2024", "yesterday", "2024", "12345678901"]
+)
 def test_parse_date_refuses(raw):
     with pytest.raises(ValueError):
         parse_date(raw)
@@ -168,9 +195,16 @@ def test_choice_accepts_labels_and_synonyms():
     assert choice("martian", Gender, "gender") == "martian"  # left for the rule to refuse
 
 
-@pytest.mark.parametrize(("full", "expected"), [
-    ("王小明", ("王", "小明")), ("欧阳修", ("欧阳", "修")), ("Ján Novák", ("Novák", "Ján")),
-    ("Novák, Ján", ("Novák", "Ján")), ("Mary Ann Smith", ("Smith", "Mary Ann")), ("Cher", ("Cher", "")),
-])
+@pytest.mark.parametrize(
+    ("full", "expected"),
+    [
+        ("王小明", ("王", "小明")),
+        ("欧阳修", ("欧阳", "修")),
+        ("Ján Novák", ("Novák", "Ján")),
+        ("Novák, Ján", ("Novák", "Ján")),
+        ("Mary Ann Smith", ("Smith", "Mary Ann")),
+        ("Cher", ("Cher", "")),
+    ],
+)
 def test_split_full_name(full, expected):
     assert split_full_name(full) == expected

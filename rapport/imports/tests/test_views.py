@@ -9,8 +9,14 @@ from rapport.imports.tests.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db
 
-ROWS = [["surname", "given name", "phone"], ["Smith", "Anna", "13800138000"], ["Lee", "Bo", "13900139000"],
-        ["Wu", "Di", "13700137000"], ["Ng", "Ed", "13600136000"], ["Ho", "Fa", "13500135000"]]
+ROWS = [
+    ["surname", "given name", "phone"],
+    ["Smith", "Anna", "13800138000"],
+    ["Lee", "Bo", "13900139000"],
+    ["Wu", "Di", "13700137000"],
+    ["Ng", "Ed", "13600136000"],
+    ["Ho", "Fa", "13500135000"],
+]
 
 
 def upload(client, rows=ROWS, follow=False, **data):
@@ -31,7 +37,12 @@ def test_import_needs_the_import_permission(analyst_client, agent_client, make_u
     assert upload(agent_client).status_code == 403
     assert not ImportJob.objects.exists() and not Customer.objects.exists()
     client.force_login(make_user(None))
-    assert client.get(reverse("imports:export", kwargs={"kind": "customers", "fmt": "csv"})).status_code == 403
+    assert (
+        client.get(
+            reverse("imports:export", kwargs={"kind": "customers", "fmt": "csv"})
+        ).status_code
+        == 403
+    )
 
 
 def test_export_needs_the_export_permission(analyst_client, agent_client):
@@ -44,7 +55,9 @@ def test_export_needs_the_export_permission(analyst_client, agent_client):
 def test_upload_runs_a_small_file_and_shows_the_result(manager_client):
     response = upload(manager_client)
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("imports:detail", args=[job.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "imports:detail", args=[job.pk]
+    )
     assert job.status == ImportStatus.DONE and job.created_count == 5 and job.language == "en"
     page = manager_client.get(response["Location"]).content.decode()
     assert "hx-trigger" not in page
@@ -63,15 +76,25 @@ def test_errors_are_listed_as_a_table(manager_client):
 
 
 def test_upload_form_refuses_old_excel_and_bad_mapping(manager_client):
-    response = manager_client.post(reverse("imports:list"), {
-        "kind": "customers", "mode": "all", "column_map": "Handy phone",
-        "file": SimpleUploadedFile("old.xls", b"\xd0\xcf\x11\xe0"),
-    })
+    response = manager_client.post(
+        reverse("imports:list"),
+        {
+            "kind": "customers",
+            "mode": "all",
+            "column_map": "Handy phone",
+            "file": SimpleUploadedFile("old.xls", b"\xd0\xcf\x11\xe0"),
+        },
+    )
     assert response.status_code == 200
     assert "has no “=”" in response.content.decode()
-    response = manager_client.post(reverse("imports:list"), {
-        "kind": "customers", "mode": "all", "file": SimpleUploadedFile("old.xls", b"\xd0\xcf\x11\xe0"),
-    })
+    response = manager_client.post(
+        reverse("imports:list"),
+        {
+            "kind": "customers",
+            "mode": "all",
+            "file": SimpleUploadedFile("old.xls", b"\xd0\xcf\x11\xe0"),
+        },
+    )
     assert response.status_code == 200 and ".xlsx" in response.content.decode()
     assert not ImportJob.objects.exists()
 
@@ -106,7 +129,9 @@ def test_big_file_runs_as_a_task_with_progress(manager_client, settings, monkeyp
     assert job.status == ImportStatus.DONE and job.created_count == 5
     assert written == [2, 4, 5]  # the write reported its progress batch by batch
     assert job.processed_rows == job.total_rows == 5
-    partial = manager_client.get(reverse("imports:progress", args=[job.pk]), headers={"HX-Request": "true"})
+    partial = manager_client.get(
+        reverse("imports:progress", args=[job.pk]), headers={"HX-Request": "true"}
+    )
     assert "hx-trigger" not in partial.content.decode()  # finished: the polling stops
     assert response.status_code == 302
 
@@ -168,7 +193,9 @@ def test_the_job_keeps_the_users_language(manager_client):
 def test_export_streams_the_filtered_list(analyst_client, make_customer):
     make_customer(family_name="王", given_name="小明", tags=["VIP"], phones=["13800138000"])
     make_customer(family_name="Lee", given_name="Bo")
-    response = analyst_client.get(reverse("imports:export", kwargs={"kind": "customers", "fmt": "csv"}), {"tag": "VIP"})
+    response = analyst_client.get(
+        reverse("imports:export", kwargs={"kind": "customers", "fmt": "csv"}), {"tag": "VIP"}
+    )
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"].startswith("text/csv")
     assert 'attachment; filename="customers-' in response["Content-Disposition"]

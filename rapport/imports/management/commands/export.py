@@ -17,9 +17,17 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--tag", help="Customers with this tag.")
         parser.add_argument("--source", help="Customers from this source.")
-        parser.add_argument("--language", dest="preferred_language", help="Customers preferring this language.")
-        parser.add_argument("--filter", action="append", default=[], metavar="NAME=VALUE", dest="filters",
-                            help="Any filter of the list page (e.g. customer_since_from=2024-01-01). Repeatable.")
+        parser.add_argument(
+            "--language", dest="preferred_language", help="Customers preferring this language."
+        )
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            dest="filters",
+            help="Any filter of the list page (e.g. customer_since_from=2024-01-01). Repeatable.",
+        )
 
     def handle(self, *args, kind: str, file: Path, filters: list[str], **options) -> None:
         fmt = file.suffix.lower().lstrip(".")

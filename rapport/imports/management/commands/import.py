@@ -18,15 +18,35 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=ImportKind.values)
         parser.add_argument("file", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="Check every row, write nothing.")
-        parser.add_argument("--valid-only", action="store_true",
-                            help="Import the valid rows and skip the others (default: all or nothing).")
-        parser.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD", dest="mappings",
-                            help="Read column HEADER as FIELD (HEADER= leaves it out). Repeatable.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check every row, write nothing."
+        )
+        parser.add_argument(
+            "--valid-only",
+            action="store_true",
+            help="Import the valid rows and skip the others (default: all or nothing).",
+        )
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="HEADER=FIELD",
+            dest="mappings",
+            help="Read column HEADER as FIELD (HEADER= leaves it out). Repeatable.",
+        )
         parser.add_argument("--user", help="The staff member the history shows as having imported.")
 
-    def handle(self, *args, kind: str, file: Path, dry_run: bool, valid_only: bool, mappings: list[str],
-               user: str | None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        kind: str,
+        file: Path,
+        dry_run: bool,
+        valid_only: bool,
+        mappings: list[str],
+        user: str | None,
+        **options,
+    ) -> None:
         try:
             column_map = parse_overrides(mappings)
         except ValueError as exc:
@@ -39,7 +59,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {user!r}.") from None
         try:
             job = services.import_job_create(
-                kind=kind, path=file, by=by, dry_run=dry_run, column_map=column_map,
+                kind=kind,
+                path=file,
+                by=by,
+                dry_run=dry_run,
+                column_map=column_map,
                 mode=ImportMode.VALID_ONLY if valid_only else ImportMode.ALL_OR_NOTHING,
             )
         except ValidationError as exc:
@@ -60,7 +84,13 @@ class Command(BaseCommand):
         counts = _(
             "%(file)s: %(rows)d rows; created %(created)d, updated %(updated)d, unchanged %(unchanged)d, "
             "with errors %(skipped)d."
-        ) % {"file": job.file_name, "rows": job.total_rows, "created": job.created_count,
-             "updated": job.updated_count, "unchanged": job.unchanged_count, "skipped": job.skipped_count}
+        ) % {
+            "file": job.file_name,
+            "rows": job.total_rows,
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "skipped": job.skipped_count,
+        }
         style = self.style.SUCCESS if job.status == ImportStatus.DONE else self.style.ERROR
         self.stdout.write(style(counts))
