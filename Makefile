@@ -76,8 +76,16 @@ test: install-test browser
 		echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL): the PostgreSQL run was skipped."; \
 	fi
 
+# The customer database at 1,000,000 customers / 10,000,000 lines, the analytics refresh on it,
+# and the model fits against lifetimes and pymc-marketing (installed into a separate venv,
+# .venv-bench, so the project never depends on them). Results: bench/RESULTS.md.
 bench: install-test
 	$(PY) bench/run.py
+	$(PY) bench/analytics_refresh.py
+	@[ -x .venv-bench/bin/python ] || $$(command -v python3.12 || echo $(BASE_PYTHON)) -m venv .venv-bench
+	@.venv-bench/bin/python -m pip install --quiet -r bench/requirements-compare.txt \
+		|| echo "Could not install the comparison libraries: the fit benchmark runs Rapport alone."
+	.venv-bench/bin/python bench/analytics_fit.py
 
 lint: install-test
 	$(VENV)/bin/ruff check rapport bench

@@ -49,7 +49,7 @@ MEASURE_RESERVE_S = 900  # kept back from loading for the measurements
 
 
 def log(msg: str) -> None:
-    print(f"[{datetime.now():%H:%M:%S}] {msg}", flush=True)
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {msg}", flush=True)
 
 
 # Parent: orchestration ---------------------------------------------------------------------------

@@ -82,7 +82,7 @@ class Catalogue:
 
 
 def build_catalogue(rng: np.random.Generator) -> Catalogue:
-    """The products with unit costs at a 20–60 % margin (services and free items at cost 0 margin)."""
+    """The products, each with a unit cost giving it a margin between 20 and 60 %."""
     categories = list(dict.fromkeys(p[0] for p in PRODUCTS))
     price = np.array([p[2] * 100 for p in PRODUCTS], dtype=np.int64)
     margin = rng.uniform(0.20, 0.60, len(PRODUCTS))

@@ -25,14 +25,77 @@ COUNTRY = {"zh_CN": "CN", "zh_TW": "TW", "sk_SK": "SK", "en_US": "US", "en_GB": 
 
 # Mobile numbers: country code, national prefixes, digits after the prefix (all checked valid).
 MOBILE = {
-    "zh_CN": ("+86", [f"1{d}" for d in (
-        *range(30, 40), 50, 51, 52, 53, 55, 56, 57, 58, 59, 66, 76, 77, 78, *range(80, 90), 98, 99)], 8),
+    "zh_CN": (
+        "+86",
+        [
+            f"1{d}"
+            for d in (
+                *range(30, 40),
+                50,
+                51,
+                52,
+                53,
+                55,
+                56,
+                57,
+                58,
+                59,
+                66,
+                76,
+                77,
+                78,
+                *range(80, 90),
+                98,
+                99,
+            )
+        ],
+        8,
+    ),
     "zh_TW": ("+886", [f"9{d:02d}" for d in range(0, 90)], 6),
-    "sk_SK": ("+421", ["901", "902", "903", "904", "905", "906", "907", "908", "910", "911", "912", "914",
-                       "915", "916", "917", "918", "919", "940", "944", "945", "948", "949", "950", "951"], 6),
-    "en_US": ("+1", [f"{area}{d}" for area in (212, 213, 312, 415, 503, 512, 617, 646, 702, 718, 773, 805,
-                                               917, 206, 404) for d in (2, 3, 4, 6, 7, 8, 9)], 6),
-    "en_GB": ("+44", ["71", "72", "73", "74", "75", "77", "78", "79"], 8),  # 70 and 76 are not mobiles
+    "sk_SK": (
+        "+421",
+        [
+            "901",
+            "902",
+            "903",
+            "904",
+            "905",
+            "906",
+            "907",
+            "908",
+            "910",
+            "911",
+            "912",
+            "914",
+            "915",
+            "916",
+            "917",
+            "918",
+            "919",
+            "940",
+            "944",
+            "945",
+            "948",
+            "949",
+            "950",
+            "951",
+        ],
+        6,
+    ),
+    "en_US": (
+        "+1",
+        [
+            f"{area}{d}"
+            for area in (212, 213, 312, 415, 503, 512, 617, 646, 702, 718, 773, 805, 917, 206, 404)
+            for d in (2, 3, 4, 6, 7, 8, 9)
+        ],
+        6,
+    ),
+    "en_GB": (
+        "+44",
+        ["71", "72", "73", "74", "75", "77", "78", "79"],
+        8,
+    ),  # 70 and 76 are not mobiles
 }
 
 EMAIL_DOMAINS = {
@@ -45,12 +108,34 @@ EMAIL_DOMAINS = {
 
 # Faker's zh_CN cities are invented; these are real, with their province.
 CN_CITIES = [
-    ("北京市", "北京市"), ("上海市", "上海市"), ("广州市", "广东省"), ("深圳市", "广东省"), ("杭州市", "浙江省"),
-    ("成都市", "四川省"), ("南京市", "江苏省"), ("武汉市", "湖北省"), ("西安市", "陕西省"), ("重庆市", "重庆市"),
-    ("天津市", "天津市"), ("苏州市", "江苏省"), ("长沙市", "湖南省"), ("郑州市", "河南省"), ("青岛市", "山东省"),
-    ("厦门市", "福建省"), ("宁波市", "浙江省"), ("合肥市", "安徽省"), ("昆明市", "云南省"), ("沈阳市", "辽宁省"),
-    ("大连市", "辽宁省"), ("济南市", "山东省"), ("福州市", "福建省"), ("无锡市", "江苏省"), ("东莞市", "广东省"),
-    ("佛山市", "广东省"), ("哈尔滨市", "黑龙江省"), ("南宁市", "广西壮族自治区"),
+    ("北京市", "北京市"),
+    ("上海市", "上海市"),
+    ("广州市", "广东省"),
+    ("深圳市", "广东省"),
+    ("杭州市", "浙江省"),
+    ("成都市", "四川省"),
+    ("南京市", "江苏省"),
+    ("武汉市", "湖北省"),
+    ("西安市", "陕西省"),
+    ("重庆市", "重庆市"),
+    ("天津市", "天津市"),
+    ("苏州市", "江苏省"),
+    ("长沙市", "湖南省"),
+    ("郑州市", "河南省"),
+    ("青岛市", "山东省"),
+    ("厦门市", "福建省"),
+    ("宁波市", "浙江省"),
+    ("合肥市", "安徽省"),
+    ("昆明市", "云南省"),
+    ("沈阳市", "辽宁省"),
+    ("大连市", "辽宁省"),
+    ("济南市", "山东省"),
+    ("福州市", "福建省"),
+    ("无锡市", "江苏省"),
+    ("东莞市", "广东省"),
+    ("佛山市", "广东省"),
+    ("哈尔滨市", "黑龙江省"),
+    ("南宁市", "广西壮族自治区"),
 ]
 
 RETIRED = {"zh-hans": "退休", "zh-hant": "退休", "sk": "na dôchodku", "en": "Retired"}
@@ -112,13 +197,21 @@ def locale_pool(locale: str, seed: int) -> LocalePool:
     fake.seed_instance(seed)
     person = fake.provider("faker.providers.person")
     family = {
-        g: _weighted(getattr(person, f"last_names_{g}", None) or person.last_names) for g in ("male", "female")
+        g: _weighted(getattr(person, f"last_names_{g}", None) or person.last_names)
+        for g in ("male", "female")
     }
     given = {g: _weighted(getattr(person, f"first_names_{g}")) for g in ("male", "female")}
     cjk = locale.startswith("zh")
     given_chars = {g: _chars(*given[g]) for g in given} if cjk else {}
-    romanized = sorted({n.lower() for n in [*getattr(person, "last_romanized_names", []),
-                                              *getattr(person, "first_romanized_names", [])]})
+    romanized = sorted(
+        {
+            n.lower()
+            for n in [
+                *getattr(person, "last_romanized_names", []),
+                *getattr(person, "first_romanized_names", []),
+            ]
+        }
+    )
     if locale == "zh_CN":
         cities = CN_CITIES
     elif locale == "en_US":
@@ -131,7 +224,10 @@ def locale_pool(locale: str, seed: int) -> LocalePool:
         cities = [(fake.city(), "") for _ in range(150)]
     job = fake.provider("faker.providers.job")
     return LocalePool(
-        family=family, given=given, given_chars=given_chars, romanized=romanized,
+        family=family,
+        given=given,
+        given_chars=given_chars,
+        romanized=romanized,
         streets=sorted({fake.street_name() for _ in range(400)}),
         cities=sorted(set(cities)),
         districts=sorted({fake.district() for _ in range(80)}) if locale == "zh_CN" else [],
@@ -151,9 +247,13 @@ class People:
     phones: dict[str, list] = field(default_factory=dict)  # person, number, kind, is_primary
     emails: dict[str, list] = field(default_factory=dict)  # person, address, is_primary
     addresses: dict[str, list] = field(default_factory=dict)  # person, kind, line1, city, ...
-    consents: dict[str, list] = field(default_factory=dict)  # person, channel, granted, changed_at, method
+    consents: dict[str, list] = field(
+        default_factory=dict
+    )  # person, channel, granted, changed_at, method
     referrer: np.ndarray | None = None  # global ordinal of the referrer, -1 if none
-    acquired_day: np.ndarray | None = None  # day of the window (0 = first day) they became customers
+    acquired_day: np.ndarray | None = (
+        None  # day of the window (0 = first day) they became customers
+    )
 
     def __len__(self) -> int:
         return len(self.locale)
@@ -236,13 +336,24 @@ def _email_local(locale: str, family: str, given: str, u: np.ndarray, pool: Loca
 def local_midnights(start: date, days: int, tz: str) -> np.ndarray:
     """Unix time of local midnight of each day from `start` (one extra day at the end)."""
     zone = ZoneInfo(tz)
-    return np.array([
-        int(datetime.combine(start + timedelta(days=d), dtime(), zone).timestamp()) for d in range(days + 1)
-    ], dtype=np.int64)
+    return np.array(
+        [
+            int(datetime.combine(start + timedelta(days=d), dtime(), zone).timestamp())
+            for d in range(days + 1)
+        ],
+        dtype=np.int64,
+    )
 
 
 def draw_people(
-    n: int, *, seed: int, chunk: int = 0, ordinal_offset: int = 0, start: date, end: date, tz: str = "UTC",
+    n: int,
+    *,
+    seed: int,
+    chunk: int = 0,
+    ordinal_offset: int = 0,
+    start: date,
+    end: date,
+    tz: str = "UTC",
 ) -> People:
     """`n` customers acquired between `start` and `end` (dates), in acquisition order.
 
@@ -290,23 +401,31 @@ def draw_people(
         else:
             hobbies.append("")
         personality.append(
-            phrases.agree(_pick(phrases.PERSONALITY[lang], ui[6]), female=female[i]) if ui[5] < 0.4 else ""
+            phrases.agree(_pick(phrases.PERSONALITY[lang], ui[6]), female=female[i])
+            if ui[5] < 0.4
+            else ""
         )
         family_sit.append(
-            phrases.agree(_pick(phrases.FAMILY[lang], ui[7]), female=female[i]) if ui[5] > 0.5 else ""
+            phrases.agree(_pick(phrases.FAMILY[lang], ui[7]), female=female[i])
+            if ui[5] > 0.5
+            else ""
         )
 
     preferred_channel = np.empty(n, dtype=object)
     for li, loc in enumerate(LOCALES):
         names, p = CHANNEL[loc]
         idx = np.flatnonzero(locale == li)
-        preferred_channel[idx] = np.array(names, dtype=object)[rng.choice(len(names), len(idx), p=p)]
+        preferred_channel[idx] = np.array(names, dtype=object)[
+            rng.choice(len(names), len(idx), p=p)
+        ]
     preferred_channel[rng.random(n) < 0.05] = ""
 
     # Referrals: an earlier customer referred them (global ordinal), when there is one.
     source = SOURCES[rng.choice(len(SOURCES), n, p=SOURCE_P / SOURCE_P.sum())]
     referred = (rng.random(n) < REFERRAL_SHARE) & (ordinals > 0)
-    referrer = np.where(referred, np.floor(rng.random(n) * np.maximum(ordinals, 1)).astype(np.int64), -1)
+    referrer = np.where(
+        referred, np.floor(rng.random(n) * np.maximum(ordinals, 1)).astype(np.int64), -1
+    )
     source[referred] = "referral"
 
     customers = {
@@ -328,8 +447,13 @@ def draw_people(
         "primary_phone": [""] * n,
         "primary_email": [""] * n,
     }
-    people = People(locale=locale, language=language, customers=customers, referrer=referrer,
-                    acquired_day=acquired)
+    people = People(
+        locale=locale,
+        language=language,
+        customers=customers,
+        referrer=referrer,
+        acquired_day=acquired,
+    )
     _contacts(people, rng, seed=seed, ordinals=ordinals)
     _addresses(people, rng, seed=seed)
     _consents(people, rng, midnights=local_midnights(start, days, tz), now=end_of(end, tz))
@@ -394,7 +518,9 @@ def _contacts(people: People, rng: np.random.Generator, *, seed: int, ordinals: 
         if loc == "zh_CN" and qq[i]:
             address = f"{int(qq_numbers[i]) + 10**8}@qq.com"
         else:
-            local = _email_local(loc, c["family_name"][i], c["given_name"][i], u[i], locale_pool(loc, seed))
+            local = _email_local(
+                loc, c["family_name"][i], c["given_name"][i], u[i], locale_pool(loc, seed)
+            )
             domain = _pick(EMAIL_DOMAINS[loc], u[i, 4])
             address = f"{local}@{domain}"
             if address in taken:  # a namesake has it already: the ordinal makes it unique
@@ -409,8 +535,10 @@ def _contacts(people: People, rng: np.random.Generator, *, seed: int, ordinals: 
 
 def _addresses(people: People, rng: np.random.Generator, *, seed: int) -> None:
     n = len(people)
-    out: dict[str, list] = {k: [] for k in ("person", "kind", "line1", "line2", "city", "region",
-                                             "postal_code", "country")}
+    out: dict[str, list] = {
+        k: []
+        for k in ("person", "kind", "line1", "line2", "city", "region", "postal_code", "country")
+    }
     has = np.flatnonzero(rng.random(n) < 0.85)
     num = rng.integers(1, 400, n)
     flat = rng.integers(1, 30, n)
@@ -449,15 +577,24 @@ def _consents(people: People, rng: np.random.Generator, *, midnights: np.ndarray
     n = len(people)
     has_email = np.array([bool(e) for e in c["primary_email"]])
     has_phone = np.array([bool(p) for p in c["primary_phone"]])
-    for channel, share, reachable in (("email", 0.7, has_email), ("sms", 0.6, has_phone),
-                                      ("wechat", 0.75, has_phone & (people.locale == 0)),
-                                      ("post", 0.2, np.ones(n, bool))):
+    for channel, share, reachable in (
+        ("email", 0.7, has_email),
+        ("sms", 0.6, has_phone),
+        ("wechat", 0.75, has_phone & (people.locale == 0)),
+        ("post", 0.2, np.ones(n, bool)),
+    ):
         asked = np.flatnonzero((rng.random(n) < share) & reachable)
-        day = np.minimum(people.acquired_day[asked] + rng.integers(0, 40, len(asked)), len(midnights) - 1)
+        day = np.minimum(
+            people.acquired_day[asked] + rng.integers(0, 40, len(asked)), len(midnights) - 1
+        )
         at = np.minimum(midnights[day] + rng.integers(9 * 3600, 21 * 3600, len(asked)), now - 3600)
         out["person"].extend(asked.tolist())
         out["channel"].extend([channel] * len(asked))
         out["granted"].extend((rng.random(len(asked)) < 0.78).tolist())
         out["changed_at"].extend(at.tolist())
-        out["method"].extend(CONSENT_METHODS[rng.choice(len(CONSENT_METHODS), len(asked), p=CONSENT_METHOD_P)].tolist())
+        out["method"].extend(
+            CONSENT_METHODS[
+                rng.choice(len(CONSENT_METHODS), len(asked), p=CONSENT_METHOD_P)
+            ].tolist()
+        )
     people.consents = out

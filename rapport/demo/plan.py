@@ -48,30 +48,91 @@ def demo_window(*, today: date, years: int) -> tuple[date, date]:
 
 
 def draw_demo(
-    *, customers: int, seed: int, years: int, today: date, tz: str, chunk: int = 0,
-    ordinal_offset: int = 0, rate_scale: float = 1.0,
+    *,
+    customers: int,
+    seed: int,
+    years: int,
+    today: date,
+    tz: str,
+    chunk: int = 0,
+    ordinal_offset: int = 0,
+    rate_scale: float = 1.0,
 ) -> DemoData:
     """`customers` people with everything that happened to them in the `years` before `today`."""
     start, end = demo_window(today=today, years=years)
-    now = datetime.combine(today, datetime.min.time(), ZoneInfo(tz))  # local midnight: all before it
+    now = datetime.combine(
+        today, datetime.min.time(), ZoneInfo(tz)
+    )  # local midnight: all before it
     days = (end - start).days + 1
-    people = draw_people(customers, seed=seed, chunk=chunk, ordinal_offset=ordinal_offset, start=start,
-                         end=end, tz=tz)
+    people = draw_people(
+        customers,
+        seed=seed,
+        chunk=chunk,
+        ordinal_offset=ordinal_offset,
+        start=start,
+        end=end,
+        tz=tz,
+    )
     catalogue = build_catalogue(np.random.default_rng([seed, 0]))
-    organisations = draw_organisations(people, seed=seed, chunk=chunk, ordinal_offset=ordinal_offset)
-    orders = draw_orders(people, catalogue, seed=seed, chunk=chunk, start=start, end=end, now=now, tz=tz,
-                         organisation_of=organisations.organisation_of, rate_scale=rate_scale)
+    organisations = draw_organisations(
+        people, seed=seed, chunk=chunk, ordinal_offset=ordinal_offset
+    )
+    orders = draw_orders(
+        people,
+        catalogue,
+        seed=seed,
+        chunk=chunk,
+        start=start,
+        end=end,
+        now=now,
+        tz=tz,
+        organisation_of=organisations.organisation_of,
+        rate_scale=rate_scale,
+    )
     per_person = np.bincount(orders.person, minlength=customers)
-    log = draw_log(people, per_person, seed=seed, chunk=chunk, start=start, now=now,
-                   midnights=local_midnights(start, days, tz), tz=tz)
-    tags = _tags(people, organisations, orders, log, seed=seed, chunk=chunk, ordinal_offset=ordinal_offset,
-                 now=int(now.timestamp()))
-    return DemoData(start=start, end=end, people=people, catalogue=catalogue, organisations=organisations,
-                    orders=orders, log=log, tags=tags)
+    log = draw_log(
+        people,
+        per_person,
+        seed=seed,
+        chunk=chunk,
+        start=start,
+        now=now,
+        midnights=local_midnights(start, days, tz),
+        tz=tz,
+    )
+    tags = _tags(
+        people,
+        organisations,
+        orders,
+        log,
+        seed=seed,
+        chunk=chunk,
+        ordinal_offset=ordinal_offset,
+        now=int(now.timestamp()),
+    )
+    return DemoData(
+        start=start,
+        end=end,
+        people=people,
+        catalogue=catalogue,
+        organisations=organisations,
+        orders=orders,
+        log=log,
+        tags=tags,
+    )
 
 
-def _tags(people: People, organisations: Organisations, orders: Orders, log: Log, *, seed: int, chunk: int,
-          ordinal_offset: int, now: int) -> dict[str, list]:
+def _tags(
+    people: People,
+    organisations: Organisations,
+    orders: Orders,
+    log: Log,
+    *,
+    seed: int,
+    chunk: int,
+    ordinal_offset: int,
+    now: int,
+) -> dict[str, list]:
     """Tags that follow from what happened: best customers, lapsing regulars, referrers, …"""
     rng = np.random.default_rng([seed, chunk, 5])
     n = len(people)
@@ -81,10 +142,21 @@ def _tags(people: People, organisations: Organisations, orders: Orders, log: Log
     last = np.zeros(n, dtype=np.int64)
     np.maximum.at(last, orders.person[kept], orders.ordered_at[kept])
     referrers = people.referrer[people.referrer >= ordinal_offset] - ordinal_offset
-    newsletter = [p for p, ch, ok in zip(people.consents["person"], people.consents["channel"],
-                                         people.consents["granted"], strict=True) if ch == "email" and ok]
-    event = [p for p, kind in zip(log.interactions["person"], log.interactions["kind"], strict=True)
-             if kind == "event"]
+    newsletter = [
+        p
+        for p, ch, ok in zip(
+            people.consents["person"],
+            people.consents["channel"],
+            people.consents["granted"],
+            strict=True,
+        )
+        if ch == "email" and ok
+    ]
+    event = [
+        p
+        for p, kind in zip(log.interactions["person"], log.interactions["kind"], strict=True)
+        if kind == "event"
+    ]
     has_birthday = np.array([b is not None for b in people.customers["birthday"]])
     members = {
         "VIP": np.flatnonzero(spend >= max(np.quantile(spend, 0.95), 1)),

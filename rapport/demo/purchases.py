@@ -18,7 +18,9 @@ from rapport.demo.phrases import RETURN_REASONS
 # BG/NBD parameters (weeks). Mean rate ~0.06 a week; shape < 1 gives many slow buyers.
 R, ALPHA, A, B = 0.55, 9.0, 0.9, 2.6
 BUYER_SHARE = 0.9  # the rest are prospects who never bought
-HOURS_P = np.array([0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 6, 7, 8, 7, 6, 6, 6, 7, 8, 9, 9, 7, 4, 2], dtype=float)
+HOURS_P = np.array(
+    [0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 6, 7, 8, 7, 6, 6, 6, 7, 8, 9, 9, 7, 4, 2], dtype=float
+)
 CHANNELS = np.array(["store", "online", "phone", "other"])
 CHANNEL_P = [0.4, 0.45, 0.1, 0.05]
 # (code, percent off, chance an eligible order uses it)
@@ -83,27 +85,47 @@ def repeat_purchase_days(
     owner, times = owner[keep], times[keep]
     buyers = np.flatnonzero(buyer)
     person = np.concatenate([buyers, owner])
-    day = np.concatenate([acquired_day[buyers], acquired_day[owner] + np.floor(times * 7.0).astype(np.int64)])
+    day = np.concatenate(
+        [acquired_day[buyers], acquired_day[owner] + np.floor(times * 7.0).astype(np.int64)]
+    )
     is_first = np.concatenate([np.ones(len(buyers), bool), np.zeros(len(owner), bool)])
     return person, np.minimum(day, days - 1), is_first
 
 
 def draw_orders(
-    people: People, catalogue: Catalogue, *, seed: int, chunk: int = 0, start: date, end: date,
-    now: datetime, tz: str, organisation_of: np.ndarray, rate_scale: float = 1.0,
+    people: People,
+    catalogue: Catalogue,
+    *,
+    seed: int,
+    chunk: int = 0,
+    start: date,
+    end: date,
+    now: datetime,
+    tz: str,
+    organisation_of: np.ndarray,
+    rate_scale: float = 1.0,
 ) -> Orders:
     """Everyone's orders, lines and returns between `start` and `now`, oldest first."""
     rng = np.random.default_rng([seed, chunk, 2])
     n = len(people)
     days = (end - start).days + 1
     now_ts = int(now.timestamp())
-    person, day, is_first = repeat_purchase_days(rng, people.acquired_day, days, rate_scale=rate_scale)
-    seconds = rng.choice(24, len(person), p=HOURS_P / HOURS_P.sum()) * 3600 + rng.integers(0, 3600, len(person))
+    person, day, is_first = repeat_purchase_days(
+        rng, people.acquired_day, days, rate_scale=rate_scale
+    )
+    seconds = rng.choice(24, len(person), p=HOURS_P / HOURS_P.sum()) * 3600 + rng.integers(
+        0, 3600, len(person)
+    )
     ordered_at = local_midnights(start, days, tz)[day] + seconds
     late = ordered_at > now_ts - 60  # today's orders cannot be in the future
     ordered_at[late] = now_ts - rng.integers(60, 4 * 3600, late.sum())
     chrono = np.lexsort((person, ordered_at))
-    person, day, is_first, ordered_at = person[chrono], day[chrono], is_first[chrono], ordered_at[chrono]
+    person, day, is_first, ordered_at = (
+        person[chrono],
+        day[chrono],
+        is_first[chrono],
+        ordered_at[chrono],
+    )
     n_orders = len(person)
     # How many orders each person had before this one (0 = first).
     by_person = np.lexsort((np.arange(n_orders), person))
@@ -127,7 +149,9 @@ def draw_orders(
         product[sel] = members[rng.choice(len(members), len(sel), p=w)]
     price = catalogue.price_cents[product]
     u = rng.random(n_line)
-    cheap = (price < 20_000) & (catalogue.category_index[product] != catalogue.categories.index("Services"))
+    cheap = (price < 20_000) & (
+        catalogue.category_index[product] != catalogue.categories.index("Services")
+    )
     quantity = 1 + (cheap & (u < 0.3)).astype(np.int64) + (cheap & (u < 0.1)).astype(np.int64)
     gross = quantity * price
 
@@ -136,7 +160,11 @@ def draw_orders(
     line_total = gross - discount
     unit_cost = catalogue.cost_cents[product]
     total = np.bincount(line_order, weights=line_total, minlength=n_orders).round().astype(np.int64)
-    cost = np.bincount(line_order, weights=quantity * unit_cost, minlength=n_orders).round().astype(np.int64)
+    cost = (
+        np.bincount(line_order, weights=quantity * unit_cost, minlength=n_orders)
+        .round()
+        .astype(np.int64)
+    )
 
     age = (now_ts - ordered_at) // 86400
     status = _statuses(rng, age)
@@ -144,7 +172,11 @@ def draw_orders(
         (organisation_of[person] >= 0) & (rng.random(n_orders) < 0.6), organisation_of[person], -1
     )
     habitual = CHANNELS[rng.choice(len(CHANNELS), n, p=CHANNEL_P)][person]
-    channel = np.where(rng.random(n_orders) < 0.75, habitual, CHANNELS[rng.choice(len(CHANNELS), n_orders, p=CHANNEL_P)])
+    channel = np.where(
+        rng.random(n_orders) < 0.75,
+        habitual,
+        CHANNELS[rng.choice(len(CHANNELS), n_orders, p=CHANNEL_P)],
+    )
     channel = np.where((organisation >= 0) & (rng.random(n_orders) < 0.7), "sales_rep", channel)
 
     # Returns: a few delivered goods come back, all of the line or one piece of it.
@@ -154,19 +186,37 @@ def draw_orders(
     ret_at = ordered_at[line_order[ret_line]] + rng.integers(2 * 86400, 30 * 86400, len(ret_line))
     fits = ret_at < now_ts
     ret_line, ret_at = ret_line[fits], ret_at[fits]
-    ret_qty = np.where((quantity[ret_line] > 1) & (rng.random(len(ret_line)) < 0.3), 1, quantity[ret_line])
+    ret_qty = np.where(
+        (quantity[ret_line] > 1) & (rng.random(len(ret_line)) < 0.3), 1, quantity[ret_line]
+    )
     refund = np.rint(line_total[ret_line] * ret_qty / quantity[ret_line]).astype(np.int64)
     pick = rng.integers(0, 5, len(ret_line))
     reasons = [
-        RETURN_REASONS[people.language[person[line_order[line]]]][k] for line, k in zip(ret_line, pick, strict=True)
+        RETURN_REASONS[people.language[person[line_order[line]]]][k]
+        for line, k in zip(ret_line, pick, strict=True)
     ]
 
     return Orders(
-        person=person, ordered_at=ordered_at, status=status, channel=channel, promotion_code=code,
-        organisation=organisation, total=total, cost=cost, line_order=line_order, line_product=product,
-        line_quantity=quantity, line_unit_price=price, line_discount=discount, line_total=line_total,
-        line_unit_cost=unit_cost, return_line=ret_line, return_at=ret_at, return_quantity=ret_qty,
-        return_refund=refund, return_reason=reasons,
+        person=person,
+        ordered_at=ordered_at,
+        status=status,
+        channel=channel,
+        promotion_code=code,
+        organisation=organisation,
+        total=total,
+        cost=cost,
+        line_order=line_order,
+        line_product=product,
+        line_quantity=quantity,
+        line_unit_price=price,
+        line_discount=discount,
+        line_total=line_total,
+        line_unit_cost=unit_cost,
+        return_line=ret_line,
+        return_at=ret_at,
+        return_quantity=ret_qty,
+        return_refund=refund,
+        return_reason=reasons,
     )
 
 

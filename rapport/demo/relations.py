@@ -34,16 +34,35 @@ class Organisations:
         return len(self.rows["name"])
 
 
-def draw_organisations(people: People, *, seed: int, chunk: int = 0, ordinal_offset: int = 0) -> Organisations:
+def draw_organisations(
+    people: People, *, seed: int, chunk: int = 0, ordinal_offset: int = 0
+) -> Organisations:
     """About one organisation per 30 customers, each with 1–5 of them as contact people."""
     rng = np.random.default_rng([seed, chunk, 3])
     n = len(people)
     count = round(n / CUSTOMERS_PER_ORGANISATION)
     locale = rng.choice(len(LOCALES), count, p=LOCALE_SHARES)
-    free = {li: list(rng.permutation(np.flatnonzero(people.locale == li))) for li in range(len(LOCALES))}
-    rows: dict[str, list] = {k: [] for k in ("name", "industry", "website", "phone", "email", "tax_id",
-                                             "address", "city", "country", "notes")}
-    contacts: dict[str, list] = {k: [] for k in ("organisation", "person", "buying_role", "job_title", "is_primary")}
+    free = {
+        li: list(rng.permutation(np.flatnonzero(people.locale == li))) for li in range(len(LOCALES))
+    }
+    rows: dict[str, list] = {
+        k: []
+        for k in (
+            "name",
+            "industry",
+            "website",
+            "phone",
+            "email",
+            "tax_id",
+            "address",
+            "city",
+            "country",
+            "notes",
+        )
+    }
+    contacts: dict[str, list] = {
+        k: [] for k in ("organisation", "person", "buying_role", "job_title", "is_primary")
+    }
     organisation_of = np.full(n, -1, dtype=np.int64)
     ordinals = ordinal_offset // 30 + np.arange(count)
     for k in range(count):
@@ -52,18 +71,30 @@ def draw_organisations(people: People, *, seed: int, chunk: int = 0, ordinal_off
         lang = LANGUAGE[loc]
         pool = locale_pool(loc, seed)
         name = pool.companies[rng.integers(len(pool.companies))]
-        slug = re.sub(r"[^a-z0-9]", "", fold(name)) or pool.romanized[rng.integers(len(pool.romanized))]
+        slug = (
+            re.sub(r"[^a-z0-9]", "", fold(name))
+            or pool.romanized[rng.integers(len(pool.romanized))]
+        )
         slug = f"{slug[:20]}{ordinals[k]}"
         city, _region = pool.cities[rng.integers(len(pool.cities))]
         rows["name"].append(name)
-        rows["industry"].append(phrases.INDUSTRIES[lang][rng.integers(len(phrases.INDUSTRIES[lang]))])
+        rows["industry"].append(
+            phrases.INDUSTRIES[lang][rng.integers(len(phrases.INDUSTRIES[lang]))]
+        )
         rows["website"].append(f"https://www.{slug}.{ORG_DOMAIN[loc]}")
         rows["phone"].append(mobile_numbers(loc, 3 * ordinals[k : k + 1] + 2, seed * 7919 + li)[0])
         rows["email"].append(f"info@{slug}.{ORG_DOMAIN[loc]}")
         rows["tax_id"].append(_tax_id(loc, rng))
-        rows["address"].append(pool.streets[rng.integers(len(pool.streets))] + (
-            f"{rng.integers(1, 300)}号" if loc == "zh_CN" else f"{rng.integers(1, 300)}號" if loc == "zh_TW"
-            else f" {rng.integers(1, 300)}"))
+        rows["address"].append(
+            pool.streets[rng.integers(len(pool.streets))]
+            + (
+                f"{rng.integers(1, 300)}号"
+                if loc == "zh_CN"
+                else f"{rng.integers(1, 300)}號"
+                if loc == "zh_TW"
+                else f" {rng.integers(1, 300)}"
+            )
+        )
         rows["city"].append(city)
         rows["country"].append(COUNTRY[loc])
         rows["notes"].append("")
@@ -101,8 +132,14 @@ def _tax_id(locale: str, rng: np.random.Generator) -> str:
 
 KINDS = np.array(["call", "email", "chat", "visit", "social", "letter", "event"])
 KIND_P = np.array([0.32, 0.18, 0.16, 0.12, 0.05, 0.07, 0.10])
-PREFERRED_KIND = {"phone": "call", "sms": "chat", "wechat": "chat", "email": "email", "visit": "visit",
-                  "post": "letter"}
+PREFERRED_KIND = {
+    "phone": "call",
+    "sms": "chat",
+    "wechat": "chat",
+    "email": "email",
+    "visit": "visit",
+    "post": "letter",
+}
 DETAIL_KINDS = np.array(["preference", "family_event", "request", "concern"])
 DETAIL_P = [0.35, 0.2, 0.3, 0.15]
 
@@ -117,8 +154,15 @@ class Log:
 
 
 def draw_log(
-    people: People, orders_per_person: np.ndarray, *, seed: int, chunk: int = 0, start: date,
-    now: datetime, midnights: np.ndarray, tz: str,
+    people: People,
+    orders_per_person: np.ndarray,
+    *,
+    seed: int,
+    chunk: int = 0,
+    start: date,
+    now: datetime,
+    midnights: np.ndarray,
+    tz: str,
 ) -> Log:
     """Calls, visits, emails, chats… and the details customers mentioned, in their language."""
     rng = np.random.default_rng([seed, chunk, 4])
@@ -140,9 +184,14 @@ def draw_log(
     )
     female = np.array(people.customers["gender"], dtype=object)[person] == "female"
     pick = rng.integers(0, 1000, m)
-    interactions: dict[str, list] = {"person": person.tolist(), "kind": kind.tolist(),
-                                     "direction": direction.tolist(), "occurred_at": occurred.tolist(),
-                                     "subject": [], "summary": []}
+    interactions: dict[str, list] = {
+        "person": person.tolist(),
+        "kind": kind.tolist(),
+        "direction": direction.tolist(),
+        "occurred_at": occurred.tolist(),
+        "subject": [],
+        "summary": [],
+    }
     for i in range(m):
         options = phrases.INTERACTIONS[kind[i]][people.language[person[i]]]
         subject, summary = options[pick[i] % len(options)]
@@ -152,8 +201,10 @@ def draw_log(
     has_detail = np.flatnonzero(rng.random(m) < 0.35)
     dkind = DETAIL_KINDS[rng.choice(len(DETAIL_KINDS), len(has_detail), p=DETAIL_P)]
     ahead = rng.integers(1, 9, len(has_detail))
-    details: dict[str, list] = {k: [] for k in ("interaction", "person", "kind", "text", "relevant_on",
-                                                "pinned", "archived")}
+    details: dict[str, list] = {
+        k: []
+        for k in ("interaction", "person", "kind", "text", "relevant_on", "pinned", "archived")
+    }
     zone = ZoneInfo(tz)
     today = now.astimezone(zone).date()
     for j, i in enumerate(has_detail):
@@ -164,7 +215,9 @@ def draw_log(
         if "{month}" in text:
             said = datetime.fromtimestamp(int(occurred[i]), zone).date()
             month_index = said.month - 1 + int(ahead[j])
-            relevant_on = date(said.year + month_index // 12, month_index % 12 + 1, 1 + int(pick[i]) % 28)
+            relevant_on = date(
+                said.year + month_index // 12, month_index % 12 + 1, 1 + int(pick[i]) % 28
+            )
             text = text.replace("{month}", phrases.MONTHS[lang][relevant_on.month - 1])
         past = relevant_on is not None and relevant_on < today
         details["interaction"].append(int(i))

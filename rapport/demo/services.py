@@ -38,15 +38,22 @@ ORDER_PREFIX = "DM"
 HISTORY_NOTE = "demo"
 
 
-def generate_demo(*, customers: int, seed: int = 2026, years: int = 2, by: Any = None) -> dict[str, int]:
+def generate_demo(
+    *, customers: int, seed: int = 2026, years: int = 2, by: Any = None
+) -> dict[str, int]:
     """Add `customers` demo customers with `years` of orders, contacts and conversations.
 
     The same seed on the same day gives the same data. Returns the number of rows written per kind.
     """
     if customers < 1 or years < 1:
         raise ValueError("customers and years must be at least 1")
-    data = draw_demo(customers=customers, seed=seed, years=years, today=timezone.localdate(),
-                     tz=settings.TIME_ZONE)
+    data = draw_demo(
+        customers=customers,
+        seed=seed,
+        years=years,
+        today=timezone.localdate(),
+        tz=settings.TIME_ZONE,
+    )
     with transaction.atomic():
         return _write(data, by=by)
 
@@ -79,7 +86,9 @@ def _write_customers(data: DemoData, *, user, actor, counts: dict[str, int]) -> 
     people, columns = data.people, data.people.customers
     objs = []
     for i in range(len(people)):
-        customer = Customer(**{name: values[i] for name, values in columns.items()}, created_by=user)
+        customer = Customer(
+            **{name: values[i] for name, values in columns.items()}, created_by=user
+        )
         apply_names(customer)
         objs.append(customer)
     ids = np.zeros(len(objs), dtype=np.int64)
@@ -99,10 +108,13 @@ def _write_customers(data: DemoData, *, user, actor, counts: dict[str, int]) -> 
 
     def rows(table: dict[str, list], model: type[models.Model]) -> list:
         fields = [k for k in table if k != "person"]
-        return _create(model, [
-            model(customer_id=int(ids[p]), **{k: table[k][j] for k in fields})
-            for j, p in enumerate(table["person"])
-        ])
+        return _create(
+            model,
+            [
+                model(customer_id=int(ids[p]), **{k: table[k][j] for k in fields})
+                for j, p in enumerate(table["person"])
+            ],
+        )
 
     counts["customers"] = len(objs)
     counts["phones"] = len(rows(people.phones, CustomerPhone))
@@ -120,14 +132,18 @@ def _write_customers(data: DemoData, *, user, actor, counts: dict[str, int]) -> 
     missing = [Tag(name=name, color=color) for name, color in TAGS.items() if name not in tags]
     tags |= {t.name: t for t in _create(Tag, missing)}
     Through = Customer.tags.through
-    links = [Through(customer_id=int(ids[p]), tag_id=tags[t].pk)
-             for p, t in zip(data.tags["person"], data.tags["tag"], strict=True)]
+    links = [
+        Through(customer_id=int(ids[p]), tag_id=tags[t].pk)
+        for p, t in zip(data.tags["person"], data.tags["tag"], strict=True)
+    ]
     counts["customer_tags"] = len(_create(Through, links))
     bulk_record_creates(objs=objs, by=actor, customer_ids=ids.tolist(), note=HISTORY_NOTE)
     return ids
 
 
-def _write_organisations(data: DemoData, customer_ids: np.ndarray, *, actor, counts: dict[str, int]) -> np.ndarray:
+def _write_organisations(
+    data: DemoData, customer_ids: np.ndarray, *, actor, counts: dict[str, int]
+) -> np.ndarray:
     rows, contacts = data.organisations.rows, data.organisations.contacts
     objs = [
         Organisation(**{k: v[i] for k, v in rows.items()}, sort_name=fold(rows["name"][i])[:200])
@@ -138,17 +154,30 @@ def _write_organisations(data: DemoData, customer_ids: np.ndarray, *, actor, cou
     people = {int(p): Customer(pk=int(customer_ids[p])) for p in contacts["person"]}
     for p, c in people.items():  # str(contact) in the history names both sides: no query per row
         apply_names_from(c, data, p)
-    links = _create(OrganisationContact, [
-        OrganisationContact(
-            organisation=objs[o], person=people[p], buying_role=role, job_title=title, is_primary=primary,
-        )
-        for o, p, role, title, primary in zip(
-            contacts["organisation"], contacts["person"], contacts["buying_role"], contacts["job_title"],
-            contacts["is_primary"], strict=True,
-        )
-    ])
+    links = _create(
+        OrganisationContact,
+        [
+            OrganisationContact(
+                organisation=objs[o],
+                person=people[p],
+                buying_role=role,
+                job_title=title,
+                is_primary=primary,
+            )
+            for o, p, role, title, primary in zip(
+                contacts["organisation"],
+                contacts["person"],
+                contacts["buying_role"],
+                contacts["job_title"],
+                contacts["is_primary"],
+                strict=True,
+            )
+        ],
+    )
     bulk_record_creates(objs=objs, by=actor, customer_ids=[None] * len(objs), note=HISTORY_NOTE)
-    bulk_record_creates(objs=links, by=actor, customer_ids=[c.person_id for c in links], note=HISTORY_NOTE)
+    bulk_record_creates(
+        objs=links, by=actor, customer_ids=[c.person_id for c in links], note=HISTORY_NOTE
+    )
     counts["organisations"], counts["organisation_contacts"] = len(objs), len(links)
     return ids
 
@@ -164,8 +193,13 @@ def _write_products(data: DemoData, *, actor, counts: dict[str, int]) -> np.ndar
     cat = data.catalogue
     existing = Product.objects.in_bulk(cat.sku, field_name="sku")
     new = [
-        Product(sku=sku, name=cat.name[i], category=cat.category[i], price=_money(cat.price_cents[i]),
-                unit_cost=_money(cat.cost_cents[i]))
+        Product(
+            sku=sku,
+            name=cat.name[i],
+            category=cat.category[i],
+            price=_money(cat.price_cents[i]),
+            unit_cost=_money(cat.cost_cents[i]),
+        )
         for i, sku in enumerate(cat.sku)
         if sku not in existing
     ]
@@ -178,65 +212,145 @@ def _write_products(data: DemoData, *, actor, counts: dict[str, int]) -> np.ndar
 
 def _next_order_number() -> int:
     last = (
-        Order.objects.filter(number__startswith=ORDER_PREFIX).order_by("-number")
-        .values_list("number", flat=True).first()
+        Order.objects.filter(number__startswith=ORDER_PREFIX)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
     )
-    digits = (last or "")[len(ORDER_PREFIX):]
+    digits = (last or "")[len(ORDER_PREFIX) :]
     return int(digits) + 1 if digits.isdigit() else 1
 
 
-def _write_orders(data: DemoData, customer_ids: np.ndarray, organisation_ids: np.ndarray,
-                  product_ids: np.ndarray, *, actor, counts: dict[str, int]) -> None:
+def _write_orders(
+    data: DemoData,
+    customer_ids: np.ndarray,
+    organisation_ids: np.ndarray,
+    product_ids: np.ndarray,
+    *,
+    actor,
+    counts: dict[str, int],
+) -> None:
     o = data.orders
     first = _next_order_number()
     currency = settings.RAPPORT_CURRENCY
     orders = [
         Order(
-            number=f"{ORDER_PREFIX}{first + i:08d}", customer_id=int(customer_ids[o.person[i]]),
-            organisation_id=int(organisation_ids[o.organisation[i]]) if o.organisation[i] >= 0 else None,
-            ordered_at=_time(o.ordered_at[i]), status=str(o.status[i]), channel=str(o.channel[i]),
-            promotion_code=str(o.promotion_code[i]), currency=currency, total=_money(o.total[i]),
+            number=f"{ORDER_PREFIX}{first + i:08d}",
+            customer_id=int(customer_ids[o.person[i]]),
+            organisation_id=int(organisation_ids[o.organisation[i]])
+            if o.organisation[i] >= 0
+            else None,
+            ordered_at=_time(o.ordered_at[i]),
+            status=str(o.status[i]),
+            channel=str(o.channel[i]),
+            promotion_code=str(o.promotion_code[i]),
+            currency=currency,
+            total=_money(o.total[i]),
             cost=_money(o.cost[i]),
         )
         for i in range(len(o))
     ]
     _create(Order, orders)
     order_ids = [x.pk for x in orders]
-    lines = _create(OrderLine, [
-        OrderLine(
-            order_id=order_ids[o.line_order[j]], product_id=int(product_ids[o.line_product[j]]),
-            quantity=Decimal(int(o.line_quantity[j])), unit_price=_money(o.line_unit_price[j]),
-            discount=_money(o.line_discount[j]), line_total=_money(o.line_total[j]),
-            unit_cost=_money(o.line_unit_cost[j]),
-        )
-        for j in range(len(o.line_order))
-    ])
-    returns = _create(Return, [
-        Return(order_line_id=lines[line].pk, returned_at=_time(at), quantity=Decimal(int(qty)),
-               refund_amount=_money(refund), reason=reason)
-        for line, at, qty, refund, reason in zip(
-            o.return_line, o.return_at, o.return_quantity, o.return_refund, o.return_reason, strict=True)
-    ])
-    bulk_record_creates(objs=orders, by=actor, customer_ids=[x.customer_id for x in orders], note=HISTORY_NOTE)
-    counts["orders"], counts["order_lines"], counts["returns"] = len(orders), len(lines), len(returns)
+    lines = _create(
+        OrderLine,
+        [
+            OrderLine(
+                order_id=order_ids[o.line_order[j]],
+                product_id=int(product_ids[o.line_product[j]]),
+                quantity=Decimal(int(o.line_quantity[j])),
+                unit_price=_money(o.line_unit_price[j]),
+                discount=_money(o.line_discount[j]),
+                line_total=_money(o.line_total[j]),
+                unit_cost=_money(o.line_unit_cost[j]),
+            )
+            for j in range(len(o.line_order))
+        ],
+    )
+    returns = _create(
+        Return,
+        [
+            Return(
+                order_line_id=lines[line].pk,
+                returned_at=_time(at),
+                quantity=Decimal(int(qty)),
+                refund_amount=_money(refund),
+                reason=reason,
+            )
+            for line, at, qty, refund, reason in zip(
+                o.return_line,
+                o.return_at,
+                o.return_quantity,
+                o.return_refund,
+                o.return_reason,
+                strict=True,
+            )
+        ],
+    )
+    bulk_record_creates(
+        objs=orders, by=actor, customer_ids=[x.customer_id for x in orders], note=HISTORY_NOTE
+    )
+    counts["orders"], counts["order_lines"], counts["returns"] = (
+        len(orders),
+        len(lines),
+        len(returns),
+    )
 
 
-def _write_log(data: DemoData, customer_ids: np.ndarray, *, user, actor, counts: dict[str, int]) -> None:
+def _write_log(
+    data: DemoData, customer_ids: np.ndarray, *, user, actor, counts: dict[str, int]
+) -> None:
     log = data.log.interactions
-    interactions = _create(Interaction, [
-        Interaction(customer_id=int(customer_ids[p]), kind=kind, direction=direction, staff=user,
-                    occurred_at=_time(at), subject=subject, summary=summary)
-        for p, kind, direction, at, subject, summary in zip(
-            log["person"], log["kind"], log["direction"], log["occurred_at"], log["subject"], log["summary"],
-            strict=True)
-    ])
+    interactions = _create(
+        Interaction,
+        [
+            Interaction(
+                customer_id=int(customer_ids[p]),
+                kind=kind,
+                direction=direction,
+                staff=user,
+                occurred_at=_time(at),
+                subject=subject,
+                summary=summary,
+            )
+            for p, kind, direction, at, subject, summary in zip(
+                log["person"],
+                log["kind"],
+                log["direction"],
+                log["occurred_at"],
+                log["subject"],
+                log["summary"],
+                strict=True,
+            )
+        ],
+    )
     d = data.log.details
-    details = _create(RememberedDetail, [
-        RememberedDetail(customer_id=int(customer_ids[p]), interaction_id=interactions[i].pk, kind=kind,
-                         text=text, relevant_on=relevant_on, pinned=pinned, archived=archived, created_by=user)
-        for i, p, kind, text, relevant_on, pinned, archived in zip(
-            d["interaction"], d["person"], d["kind"], d["text"], d["relevant_on"], d["pinned"], d["archived"],
-            strict=True)
-    ])
-    bulk_record_creates(objs=details, by=actor, customer_ids=[x.customer_id for x in details], note=HISTORY_NOTE)
+    details = _create(
+        RememberedDetail,
+        [
+            RememberedDetail(
+                customer_id=int(customer_ids[p]),
+                interaction_id=interactions[i].pk,
+                kind=kind,
+                text=text,
+                relevant_on=relevant_on,
+                pinned=pinned,
+                archived=archived,
+                created_by=user,
+            )
+            for i, p, kind, text, relevant_on, pinned, archived in zip(
+                d["interaction"],
+                d["person"],
+                d["kind"],
+                d["text"],
+                d["relevant_on"],
+                d["pinned"],
+                d["archived"],
+                strict=True,
+            )
+        ],
+    )
+    bulk_record_creates(
+        objs=details, by=actor, customer_ids=[x.customer_id for x in details], note=HISTORY_NOTE
+    )
     counts["interactions"], counts["remembered_details"] = len(interactions), len(details)

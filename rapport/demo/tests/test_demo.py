@@ -35,17 +35,35 @@ def fingerprint() -> list:
     """Everything that identifies the data, without ids and creation times."""
     customers = list(
         Customer.objects.order_by("id").values_list(
-            "display_name", "gender", "birthday", "celebrates_lunar_birthday", "primary_phone", "primary_email",
-            "occupation", "hobbies", "preferred_language", "preferred_channel", "customer_since", "source",
+            "display_name",
+            "gender",
+            "birthday",
+            "celebrates_lunar_birthday",
+            "primary_phone",
+            "primary_email",
+            "occupation",
+            "hobbies",
+            "preferred_language",
+            "preferred_channel",
+            "customer_since",
+            "source",
             "referred_by__display_name",
         )
     )
     orders = list(
         Order.objects.order_by("id").values_list(
-            "customer__display_name", "ordered_at", "status", "channel", "promotion_code", "total", "cost",
+            "customer__display_name",
+            "ordered_at",
+            "status",
+            "channel",
+            "promotion_code",
+            "total",
+            "cost",
         )
     )
-    details = list(RememberedDetail.objects.order_by("id").values_list("customer__display_name", "text"))
+    details = list(
+        RememberedDetail.objects.order_by("id").values_list("customer__display_name", "text")
+    )
     return [customers, orders, details]
 
 
@@ -63,7 +81,12 @@ def test_counts(demo):
     assert demo["interactions"] == Interaction.objects.count() > 0
     assert demo["remembered_details"] == RememberedDetail.objects.count() > 0
     # Every record has its creation in the history; customers' rows point at them.
-    assert ObjectChange.objects.filter(content_type__model="customer", customer_id__isnull=False).count() == N
+    assert (
+        ObjectChange.objects.filter(
+            content_type__model="customer", customer_id__isnull=False
+        ).count()
+        == N
+    )
     assert ObjectChange.objects.filter(content_type__model="order").count() == demo["orders"]
 
 
@@ -85,8 +108,10 @@ def test_languages_and_locales(db):
     languages = Counter(Customer.objects.values_list("preferred_language", flat=True))
     assert 0.35 * 400 < languages["zh-hans"] < 0.60 * 400
     assert languages["zh-hant"] and languages["sk"] and languages["en"]
-    countries = Counter(phonenumbers.region_code_for_number(phonenumbers.parse(p)) for p in
-                        CustomerPhone.objects.values_list("number", flat=True))
+    countries = Counter(
+        phonenumbers.region_code_for_number(phonenumbers.parse(p))
+        for p in CustomerPhone.objects.values_list("number", flat=True)
+    )
     assert {"CN", "TW", "SK", "US", "GB"} <= set(countries)
     lunar = Customer.objects.filter(celebrates_lunar_birthday=True)
     assert lunar.exists()
@@ -120,7 +145,8 @@ def test_cjk_names_display_family_first(demo):
 
 def test_search_finds_customers(demo):
     chinese = next(
-        c for c in Customer.objects.order_by("id")
+        c
+        for c in Customer.objects.order_by("id")
         if is_cjk(c.family_name) and c.primary_phone.startswith("+86")
     )
     national = phonenumbers.format_number(

@@ -7,6 +7,7 @@ so results are cached per cell text: lists from one source repeat numbers and co
 import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ from rapport.customers.models import (
     CustomerPhone,
     CustomerSearchTerm,
 )
-from rapport.customers.services import apply_names, customer_snapshot
+from rapport.customers.services import apply_names
 from rapport.customers.validation import (
     clean_addresses,
     clean_customer_fields,
@@ -563,27 +564,48 @@ class CustomerImporter(KindImporter):
     def _update(self, records: list[CustomerRecord], history: History) -> int:
         """Apply the file's non-empty cells to the matched customers; returns how many changed.
 
-        Imports add phone numbers, emails, tags and addresses; they never remove any.
+        Imports add phone numbers, emails, tags and addresses; they never remove any. Read as
+        values, not model instances: a re-imported file mostly changes nothing, and finding that
+        out must be cheap. The history has customer_snapshot()'s shape: {field: [before, after]}.
         """
-        qs = lock_for_update(Customer, [r.match_id for r in records])
-        current = {c.pk: c for c in qs.prefetch_related("phones", "emails", "tags", "addresses")}
+        ids = [r.match_id for r in records]
+        fields = sorted({n for r in records for n in r.fields} | set(_KEPT))
+        rows = lock_for_update(Customer, ids).values("pk", *fields)
+        current = {row["pk"]: SimpleNamespace(**row) for row in rows}
+        held = _contacts(ids)
         now = timezone.now()
         groups: dict[tuple[str, ...], list[tuple]] = {}
         phones, emails, tags, addresses, renamed, terms = [], [], [], [], [], []
         changed = 0
         for r in records:
-            c = current[r.match_id]
-            before = customer_snapshot(c)
-            columns = list(r.fields)
+            c, (had_phones, had_emails, had_tags, had_addresses) = (
+                current[r.match_id],
+                held[r.match_id],
+            )
+            before = snapshot(c, fields=list(r.fields))
             for name, value in r.fields.items():
                 setattr(c, name, value)
-            if {"family_name", "given_name"} & r.fields.keys():
-                apply_names(c)
+            changes = diff(before, snapshot(c, fields=list(r.fields)))
+            columns = [n for n in r.fields if n in changes]
+            if {"family_name", "given_name"} & changes.keys():
+                apply_names(c)  # type: ignore[arg-type]  (reads and sets the name attributes only)
                 columns += ["display_name", "sort_name"]
-            new_phones = [(n, k) for n, k in r.phones if n not in before["phones"]]
-            new_emails = [a for a in r.emails if a not in before["emails"]]
-            new_tags = [t for t in r.tags if t not in before["tags"]]
-            address = _new_address(c.pk, r.address, before["addresses"])
+                renamed.append(c.pk)
+                terms.extend((t, c.pk) for t in search_terms(c.family_name, c.given_name))
+            new_phones = [(n, k) for n, k in r.phones if n not in had_phones]
+            new_emails = [a for a in r.emails if a not in had_emails]
+            new_tags = [t for t in r.tags if t not in had_tags]
+            address = _new_address(c.pk, r.address, had_addresses)
+            for key, had, new in (
+                ("phones", had_phones, [n for n, _k in new_phones]),
+                ("emails", had_emails, new_emails),
+                ("tags", had_tags, new_tags),
+                ("addresses", had_addresses, [address[1]] if address else []),
+            ):
+                if new:
+                    changes[key] = [sorted(had), sorted(had + new)]
+            if not changes:
+                continue
             first_phone = not c.primary_phone and bool(new_phones)
             first_email = not c.primary_email and bool(new_emails)
             if first_phone:
@@ -592,18 +614,9 @@ class CustomerImporter(KindImporter):
             if first_email:
                 c.primary_email = new_emails[0]
                 columns.append("primary_email")
-            after = {**before, **snapshot(c, fields=[k for k in before if k not in _LISTS])}
-            after["phones"] = sorted(before["phones"] + [n for n, _k in new_phones])
-            after["emails"] = sorted(before["emails"] + new_emails)
-            after["tags"] = sorted(before["tags"] + new_tags)
-            if address:
-                after["addresses"] = sorted([*before["addresses"], address[1]])
-            changes = diff(before, after)
-            if not changes:
-                continue
             changed += 1
             c.version += 1
-            key = tuple(dict.fromkeys(columns))
+            key = tuple(columns)
             groups.setdefault(key, []).append((*(getattr(c, n) for n in key), c.version, now, c.pk))
             phones.extend(
                 (c.pk, n, k, first_phone and i == 0) for i, (n, k) in enumerate(new_phones)
@@ -612,20 +625,47 @@ class CustomerImporter(KindImporter):
             tags.extend((c.pk, self._tag_ids[t]) for t in new_tags)
             if address:
                 addresses.append(_address_row(c.pk, address[0]))
-            if {"family_name", "given_name"} & changes.keys():
-                renamed.append(c.pk)
-                terms.extend((t, c.pk) for t in search_terms(c.family_name, c.given_name))
-            history.updated(c.pk, str(c), c.pk, changes)
-        for columns, rows in groups.items():
-            update_rows(Customer, (*columns, "version", "updated_at"), rows)
+            history.updated(c.pk, c.display_name or customer_number(c.pk), c.pk, changes)
+        for columns, values in groups.items():
+            update_rows(Customer, (*columns, "version", "updated_at"), values)
         delete_where_in(CustomerSearchTerm, "customer_id", renamed)
         insert_rows(CustomerSearchTerm, ("term", "customer_id"), terms)
         self._insert_details(phones, emails, tags, addresses)
         return changed
 
 
-_LISTS = ("phones", "emails", "addresses", "tags")
+# Read for every matched customer: names (display name, search terms), primaries, the version.
+_KEPT = (
+    "family_name",
+    "given_name",
+    "display_name",
+    "sort_name",
+    "primary_phone",
+    "primary_email",
+    "version",
+)
 _ADDRESS_ROW = ("customer_id", "kind", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def _contacts(ids: list[int]) -> dict[int, tuple[list[str], list[str], list[str], list[str]]]:
+    """The customers' phones, emails, tag names and addresses (as the history shows them)."""
+    held: dict[int, tuple[list[str], list[str], list[str], list[str]]] = {
+        pk: ([], [], [], []) for pk in ids
+    }
+    for pk, number in CustomerPhone.objects.filter(customer_id__in=ids).values_list(
+        "customer_id", "number"
+    ):
+        held[pk][0].append(number)
+    for pk, address in CustomerEmail.objects.filter(customer_id__in=ids).values_list(
+        "customer_id", "address"
+    ):
+        held[pk][1].append(address)
+    through = Customer.tags.through.objects.filter(customer_id__in=ids)
+    for pk, name in through.values_list("customer_id", "tag__name"):
+        held[pk][2].append(name)
+    for address in CustomerAddress.objects.filter(customer_id__in=ids):
+        held[address.customer_id][3].append(str(address))
+    return held
 
 
 def _address_row(pk: int, a: dict[str, str]) -> tuple:

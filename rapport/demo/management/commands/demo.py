@@ -12,11 +12,17 @@ class Command(BaseCommand):
     help = "Add realistic multilingual demo customers with two years of orders and conversations."
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=int, required=True, help="How many customers (e.g. 3000).")
-        parser.add_argument("--seed", type=int, default=2026, help="Same seed, same data (default 2026).")
+        parser.add_argument(
+            "--customers", type=int, required=True, help="How many customers (e.g. 3000)."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="Same seed, same data (default 2026)."
+        )
         parser.add_argument("--years", type=int, default=2, help="Years of history (default 2).")
         parser.add_argument(
-            "--force", action="store_true", help="Add demo data even though the database has customers."
+            "--force",
+            action="store_true",
+            help="Add demo data even though the database has customers.",
         )
 
     def handle(self, *args, customers: int, seed: int, years: int, force: bool, **options):
