@@ -1,5 +1,7 @@
 """Phone numbers are stored as E.164 so any national or international spelling finds them."""
 
+from functools import lru_cache
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,11 +10,15 @@ from django.utils.translation import gettext as _
 
 def normalize_phone(raw: str, region: str | None = None) -> str:
     """E.164 form of `raw`, read in `region` when it has no country code; ValidationError if invalid."""
-    text = (raw or "").strip()
+    return _normalize((raw or "").strip(), region or settings.RAPPORT_DEFAULT_REGION)
+
+
+@lru_cache(maxsize=65536)  # parsing costs ~50 µs; files and searches repeat numbers
+def _normalize(text: str, region: str) -> str:
     if not text:
         raise ValidationError(_("Enter a phone number."), code="required")
     try:
-        number = phonenumbers.parse(text, region or settings.RAPPORT_DEFAULT_REGION)
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise ValidationError(
             _("“%(value)s” is not a phone number."), code="invalid", params={"value": text}

@@ -26,7 +26,12 @@ def to_decimal(value: Any, field: str, *, minimum: Decimal | None = Decimal("0")
         raise ValidationError({field: [_("Enter a number.")]})
     if minimum is not None and number < minimum:
         raise ValidationError({field: [_("The value must not be negative.")]})
-    return number.quantize(Decimal("0.01")) if field != "quantity" else number
+    if field == "quantity":
+        return number
+    try:
+        return number.quantize(Decimal("0.01"))
+    except InvalidOperation:  # beyond the precision a money column can hold
+        raise ValidationError({field: [_("The number is too large.")]}) from None
 
 
 def _check_choice(value: str, choices, field: str) -> None:
