@@ -209,6 +209,16 @@ def generate(customers: int, lines_per_customer: float, seed: int = 7) -> dict[s
     return {"customers": n, "orders": n_o, "order_lines": len(line_order), "returns": len(ret)}
 
 
+def _data_end() -> date:
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from rapport.sales.models import Order
+
+    last = Order.objects.aggregate(last=Max("ordered_at"))["last"]
+    return timezone.localdate(last) if last else END
+
+
 def _counts() -> dict[str, int]:
     from django.db import connection
 
@@ -248,6 +258,9 @@ def run_one(url: str, args: argparse.Namespace) -> dict[str, object]:
         result["generated"] = generate(args.customers, args.lines_per_customer)
         result["generate_seconds"] = round(time.perf_counter() - started, 1)
     result["dataset"] = _counts()
+    global AS_OF
+    AS_OF = _data_end()  # the day of the last order: bench/run.py's data end "now"
+    result["as_of"] = AS_OF.isoformat()
     # The summary alone, per strategy (best of --repeat).
     cal = AS_OF - timedelta(weeks=services.HOLDOUT_WEEKS)
     strategies = {}

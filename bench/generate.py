@@ -49,9 +49,23 @@ CHUNK = int(os.environ.get("BENCH_CHUNK", "100000"))  # customers drawn and writ
 MARKER = "bench_dataset"
 FORMAT = 1  # bump when the generator changes what it loads
 LOADED_MODELS: list[type[models.Model]] = [
-    Customer, CustomerPhone, CustomerEmail, CustomerAddress, MarketingConsent, CustomerSearchTerm,
-    Customer.tags.through, Tag, Organisation, OrganisationContact, Product, Order, OrderLine, Return,
-    Interaction, RememberedDetail, ObjectChange,
+    Customer,
+    CustomerPhone,
+    CustomerEmail,
+    CustomerAddress,
+    MarketingConsent,
+    CustomerSearchTerm,
+    Customer.tags.through,
+    Tag,
+    Organisation,
+    OrganisationContact,
+    Product,
+    Order,
+    OrderLine,
+    Return,
+    Interaction,
+    RememberedDetail,
+    ObjectChange,
 ]
 
 
@@ -67,8 +81,13 @@ class Spec:
     years: int = 2
 
     def as_dict(self) -> dict:
-        return {"customers": self.customers, "lines": self.lines, "seed": self.seed, "years": self.years,
-                "format": FORMAT}
+        return {
+            "customers": self.customers,
+            "lines": self.lines,
+            "seed": self.seed,
+            "years": self.years,
+            "format": FORMAT,
+        }
 
 
 # The marker ----------------------------------------------------------------------------------
@@ -89,9 +108,13 @@ def read_marker() -> dict | None:
 
 def write_marker(value: dict) -> None:
     with connection.cursor() as cur:
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {MARKER} (name varchar(40) PRIMARY KEY, value text NOT NULL)")
+        cur.execute(
+            f"CREATE TABLE IF NOT EXISTS {MARKER} (name varchar(40) PRIMARY KEY, value text NOT NULL)"
+        )
         cur.execute(f"DELETE FROM {MARKER} WHERE name = 'dataset'")  # noqa: S608
-        cur.execute(f"INSERT INTO {MARKER} (name, value) VALUES ('dataset', %s)", [json.dumps(value)])  # noqa: S608
+        cur.execute(
+            f"INSERT INTO {MARKER} (name, value) VALUES ('dataset', %s)", [json.dumps(value)]
+        )  # noqa: S608
 
 
 def dataset_state(spec: Spec) -> str:
@@ -101,7 +124,10 @@ def dataset_state(spec: Spec) -> str:
     if marker is not None:
         same = marker.get("spec") == spec.as_dict()
         if same and marker.get("status") == "complete":
-            if Customer.objects.count() == spec.customers and OrderLine.objects.count() == spec.lines:
+            if (
+                Customer.objects.count() == spec.customers
+                and OrderLine.objects.count() == spec.lines
+            ):
                 return "ready"
         elif same and marker.get("status") == "loading" and "offsets" in marker:
             return "resume"
@@ -141,16 +167,23 @@ def secondary_indexes() -> list[list[str]]:
             cur.execute(
                 "SELECT c.contype, t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
                 "JOIN pg_class t ON t.oid = c.conrelid WHERE t.relname = ANY(%s) AND c.contype IN ('u', 'f') "
-                "ORDER BY c.contype DESC, c.conname", [tables])
+                "ORDER BY c.contype DESC, c.conname",
+                [tables],
+            )
             constraints = [list(r) for r in cur.fetchall()]
             cur.execute(
                 "SELECT 'i', i.tablename, i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s) "
                 "AND i.schemaname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-                "WHERE c.conname = i.indexname) ORDER BY i.indexname", [tables])
+                "WHERE c.conname = i.indexname) ORDER BY i.indexname",
+                [tables],
+            )
             return constraints + [list(r) for r in cur.fetchall()]
         placeholders = ", ".join("%s" for _ in tables)
-        cur.execute(f"SELECT 'i', tbl_name, name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608
-                    f"AND sql IS NOT NULL AND tbl_name IN ({placeholders}) ORDER BY name", tables)
+        cur.execute(
+            f"SELECT 'i', tbl_name, name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608
+            f"AND sql IS NOT NULL AND tbl_name IN ({placeholders}) ORDER BY name",
+            tables,
+        )
         return [list(r) for r in cur.fetchall()]
 
 
@@ -170,8 +203,11 @@ def build_indexes(items: list[list[str]], log: Callable[[str], None]) -> None:
         for kind, table, name, definition in sorted(items, key=lambda x: order[x[0]]):
             t = time.perf_counter()
             if kind == "i":
-                cur.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
-                            .replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1))
+                cur.execute(
+                    definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
+                        "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1
+                    )
+                )
             else:
                 cur.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [name])
                 if cur.fetchone() is None:
@@ -182,7 +218,9 @@ def build_indexes(items: list[list[str]], log: Callable[[str], None]) -> None:
 # Writing -------------------------------------------------------------------------------------
 
 
-def _column_frame(model: type[models.Model], n: int, columns: dict[str, object], now: int) -> pl.DataFrame:
+def _column_frame(
+    model: type[models.Model], n: int, columns: dict[str, object], now: int
+) -> pl.DataFrame:
     """A frame with one column per concrete field: given values, else the field's default."""
     data: dict[str, pl.Series] = {}
     for f in model._meta.concrete_fields:
@@ -219,9 +257,14 @@ def _typed(f: models.Field, value, n: int) -> pl.Series:
 
 
 def _datetimes_as_text(model: type[models.Model], frame: pl.DataFrame, fmt: str) -> pl.DataFrame:
-    cols = [f.column for f in model._meta.concrete_fields
-            if isinstance(f, models.DateTimeField) and f.column in frame.columns]
-    return frame.with_columns(pl.from_epoch(pl.col(c), time_unit="s").dt.strftime(fmt).alias(c) for c in cols)
+    cols = [
+        f.column
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.DateTimeField) and f.column in frame.columns
+    ]
+    return frame.with_columns(
+        pl.from_epoch(pl.col(c), time_unit="s").dt.strftime(fmt).alias(c) for c in cols
+    )
 
 
 def write(model: type[models.Model], frame: pl.DataFrame) -> None:
@@ -232,14 +275,18 @@ def write(model: type[models.Model], frame: pl.DataFrame) -> None:
         frame = _datetimes_as_text(model, frame, "%Y-%m-%d %H:%M:%S+00")
         buf = io.BytesIO()
         frame.write_csv(buf, include_header=False, float_precision=3)
-        with connection.cursor() as cur, cur.cursor.copy(
-            f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
-        ) as copy:
+        with (
+            connection.cursor() as cur,
+            cur.cursor.copy(
+                f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
+            ) as copy,
+        ):
             copy.write(buf.getvalue())
     else:  # Django keeps SQLite datetimes as naive UTC text
         frame = _datetimes_as_text(model, frame, "%Y-%m-%d %H:%M:%S")
-        frame = frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items()
-                                   if t == pl.Date)
+        frame = frame.with_columns(
+            pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date
+        )
         placeholders = ", ".join("?" * len(cols))
         cur = connection.connection.cursor()
         rows = zip(*(frame[c].to_list() for c in cols), strict=True)  # much faster than iter_rows()
@@ -262,8 +309,17 @@ def calibrate(spec: Spec, today, tz: str, log: Callable[[str], None]) -> float:
     target = spec.lines / spec.customers
     scale, lo, hi = 1.0, None, None
     for _ in range(12):
-        orders = draw_orders(people, catalogue, seed=spec.seed, start=start, end=end, now=now, tz=tz,
-                             organisation_of=orgs.organisation_of, rate_scale=scale)
+        orders = draw_orders(
+            people,
+            catalogue,
+            seed=spec.seed,
+            start=start,
+            end=end,
+            now=now,
+            tz=tz,
+            organisation_of=orgs.organisation_of,
+            rate_scale=scale,
+        )
         got = len(orders.line_order) / n
         if abs(got / target - 1) < 0.01:
             break
@@ -277,7 +333,9 @@ def calibrate(spec: Spec, today, tz: str, log: Callable[[str], None]) -> float:
     return scale
 
 
-def exact_lines(o: Orders, quota: int, rng: np.random.Generator, price: np.ndarray, cost: np.ndarray) -> Orders:
+def exact_lines(
+    o: Orders, quota: int, rng: np.random.Generator, price: np.ndarray, cost: np.ndarray
+) -> Orders:
     """Remove the last line of, or add a line to, randomly chosen orders until there are `quota`."""
     excess = len(o.line_order) - quota
     n_lines = np.bincount(o.line_order, minlength=len(o))
@@ -297,17 +355,30 @@ def exact_lines(o: Orders, quota: int, rng: np.random.Generator, price: np.ndarr
         o.return_at, o.return_quantity = o.return_at[ret_keep], o.return_quantity[ret_keep]
         o.return_refund = o.return_refund[ret_keep]
         o.return_reason = [r for r, k in zip(o.return_reason, ret_keep, strict=True) if k]
-        for name in ("line_order", "line_product", "line_quantity", "line_unit_price", "line_discount",
-                     "line_total", "line_unit_cost"):
+        for name in (
+            "line_order",
+            "line_product",
+            "line_quantity",
+            "line_unit_price",
+            "line_discount",
+            "line_total",
+            "line_unit_cost",
+        ):
             setattr(o, name, getattr(o, name)[keep])
     elif excess < 0:
         grow = rng.permutation(np.flatnonzero(n_lines < 4))[:-excess]
         if len(grow) < -excess:
             raise RuntimeError("too few lines to fill; adjust the calibration")
         product = rng.integers(0, len(price), len(grow))
-        add = {"line_order": grow, "line_product": product, "line_quantity": np.ones(len(grow), np.int64),
-               "line_unit_price": price[product], "line_discount": np.zeros(len(grow), np.int64),
-               "line_total": price[product], "line_unit_cost": cost[product]}
+        add = {
+            "line_order": grow,
+            "line_product": product,
+            "line_quantity": np.ones(len(grow), np.int64),
+            "line_unit_price": price[product],
+            "line_discount": np.zeros(len(grow), np.int64),
+            "line_total": price[product],
+            "line_unit_cost": cost[product],
+        }
         order = np.argsort(np.concatenate([o.line_order, grow]), kind="stable")
         old_index = np.argsort(order)[: len(o.line_order)]  # where each old line lands
         for name, extra in add.items():
@@ -339,7 +410,11 @@ def load(spec: Spec, log: Callable[[str], None]) -> dict[str, float]:
     tz = settings.TIME_ZONE
     started = time.perf_counter()
     marker = read_marker() or {}
-    if marker.get("status") == "loading" and marker.get("spec") == spec.as_dict() and "offsets" in marker:
+    if (
+        marker.get("status") == "loading"
+        and marker.get("spec") == spec.as_dict()
+        and "offsets" in marker
+    ):
         scale, today = marker["scale"], date.fromisoformat(marker["today"])
         offsets = Offsets(**marker["offsets"])
         indexes = marker.get("indexes", [])
@@ -348,7 +423,9 @@ def load(spec: Spec, log: Callable[[str], None]) -> dict[str, float]:
         today = timezone.localdate()
         scale = calibrate(spec, today, tz, log)
         offsets = Offsets()
-        indexes = list(marker.get("indexes", []))  # an earlier load of ours may have left some dropped
+        indexes = list(
+            marker.get("indexes", [])
+        )  # an earlier load of ours may have left some dropped
         with transaction.atomic():
             _tags()
             _products(spec, int(time.time()))
@@ -367,10 +444,23 @@ def load(spec: Spec, log: Callable[[str], None]) -> dict[str, float]:
         n = min(CHUNK, spec.customers - offsets.customer)
         quota = spec.lines * (offsets.customer + n) // spec.customers - offsets.line
         t0 = time.perf_counter()
-        data = draw_demo(customers=n, seed=spec.seed, years=spec.years, today=today, tz=tz, chunk=chunk,
-                         ordinal_offset=offsets.customer, rate_scale=scale)
-        exact_lines(data.orders, quota, np.random.default_rng([spec.seed, chunk, 9]),
-                    data.catalogue.price_cents, data.catalogue.cost_cents)
+        data = draw_demo(
+            customers=n,
+            seed=spec.seed,
+            years=spec.years,
+            today=today,
+            tz=tz,
+            chunk=chunk,
+            ordinal_offset=offsets.customer,
+            rate_scale=scale,
+        )
+        exact_lines(
+            data.orders,
+            quota,
+            np.random.default_rng([spec.seed, chunk, 9]),
+            data.catalogue.price_cents,
+            data.catalogue.cost_cents,
+        )
         t1 = time.perf_counter()
         with _fast_load(), transaction.atomic():
             _write_chunk(data, offsets, product_ids, tag_ids, int(time.time()))
@@ -382,20 +472,37 @@ def load(spec: Spec, log: Callable[[str], None]) -> dict[str, float]:
             _progress(spec, scale, today, offsets, indexes)
         t2 = time.perf_counter()
         draw_s, write_s = draw_s + t1 - t0, write_s + t2 - t1
-        log(f"chunk {chunk + 1}/{chunks}: {offsets.customer:,} customers, {offsets.line:,} lines "
-            f"(draw {t1 - t0:.0f} s, write {t2 - t1:.0f} s)")
+        log(
+            f"chunk {chunk + 1}/{chunks}: {offsets.customer:,} customers, {offsets.line:,} lines "
+            f"(draw {t1 - t0:.0f} s, write {t2 - t1:.0f} s)"
+        )
     t3 = time.perf_counter()
     build_indexes(indexes, log)
     _finish()
     t4 = time.perf_counter()
-    write_marker({"status": "complete", "spec": spec.as_dict(), "loaded_at": datetime.now(UTC).isoformat()})
+    write_marker(
+        {"status": "complete", "spec": spec.as_dict(), "loaded_at": datetime.now(UTC).isoformat()}
+    )
     log(f"indexes, sequences and statistics: {t4 - t3:.0f} s")
-    return {"draw_s": draw_s, "write_s": write_s, "finish_s": t4 - t3, "total_s": time.perf_counter() - started}
+    return {
+        "draw_s": draw_s,
+        "write_s": write_s,
+        "finish_s": t4 - t3,
+        "total_s": time.perf_counter() - started,
+    }
 
 
 def _progress(spec: Spec, scale: float, today: date, offsets: Offsets, indexes: list) -> None:
-    write_marker({"status": "loading", "spec": spec.as_dict(), "scale": scale, "today": today.isoformat(),
-                  "offsets": vars(offsets), "indexes": indexes})
+    write_marker(
+        {
+            "status": "loading",
+            "spec": spec.as_dict(),
+            "scale": scale,
+            "today": today.isoformat(),
+            "offsets": vars(offsets),
+            "indexes": indexes,
+        }
+    )
 
 
 class _fast_load:
@@ -432,92 +539,230 @@ def _products(spec: Spec, now: int) -> np.ndarray:
     cat = build_catalogue(np.random.default_rng([spec.seed, 0]))
     n = len(cat.sku)  # ids 1..n: load() relies on it
     ids = np.arange(1, n + 1)
-    write(Product, _column_frame(Product, n, {
-        "id": ids, "sku": cat.sku, "name": cat.name, "category": cat.category,
-        "price": cat.price_cents / 100, "unit_cost": cat.cost_cents / 100,
-    }, now))
+    write(
+        Product,
+        _column_frame(
+            Product,
+            n,
+            {
+                "id": ids,
+                "sku": cat.sku,
+                "name": cat.name,
+                "category": cat.category,
+                "price": cat.price_cents / 100,
+                "unit_cost": cat.cost_cents / 100,
+            },
+            now,
+        ),
+    )
     return ids
 
 
-def _write_chunk(data: DemoData, off: Offsets, product_ids: np.ndarray, tag_ids: dict[str, int], now: int) -> None:
+def _write_chunk(
+    data: DemoData, off: Offsets, product_ids: np.ndarray, tag_ids: dict[str, int], now: int
+) -> None:
     p, c = data.people, data.people.customers
     n = len(p)
     cid = np.arange(off.customer + 1, off.customer + n + 1)
     names = [display_name(f, g) for f, g in zip(c["family_name"], c["given_name"], strict=True)]
-    write(Customer, _column_frame(Customer, n, {
-        **c, "id": cid, "display_name": names, "sort_name": [fold(x)[:201] for x in names],
-        "referred_by_id": np.where(p.referrer >= 0, p.referrer + 1, None).tolist(),
-    }, now))
+    write(
+        Customer,
+        _column_frame(
+            Customer,
+            n,
+            {
+                **c,
+                "id": cid,
+                "display_name": names,
+                "sort_name": [fold(x)[:201] for x in names],
+                "referred_by_id": np.where(p.referrer >= 0, p.referrer + 1, None).tolist(),
+            },
+            now,
+        ),
+    )
 
     def children(model, table: dict[str, list]) -> None:
         cols = {k: v for k, v in table.items() if k != "person"}
-        write(model, _column_frame(model, len(table["person"]),
-                                   {**cols, "customer_id": cid[np.asarray(table["person"], dtype=np.int64)]}, now))
+        write(
+            model,
+            _column_frame(
+                model,
+                len(table["person"]),
+                {**cols, "customer_id": cid[np.asarray(table["person"], dtype=np.int64)]},
+                now,
+            ),
+        )
 
     children(CustomerPhone, p.phones)
     children(CustomerEmail, p.emails)
     children(CustomerAddress, p.addresses)
     children(MarketingConsent, p.consents)
-    term_rows = [(t, i) for i, f, g in zip(cid.tolist(), c["family_name"], c["given_name"], strict=True)
-                 for t in sorted(search_terms(f, g))]
-    write(CustomerSearchTerm, pl.DataFrame({"term": [t for t, _ in term_rows],
-                                            "customer_id": [i for _, i in term_rows]}))
-    write(Customer.tags.through, pl.DataFrame({
-        "customer_id": cid[np.asarray(data.tags["person"], dtype=np.int64)],
-        "tag_id": [tag_ids[t] for t in data.tags["tag"]],
-    }))
+    term_rows = [
+        (t, i)
+        for i, f, g in zip(cid.tolist(), c["family_name"], c["given_name"], strict=True)
+        for t in sorted(search_terms(f, g))
+    ]
+    write(
+        CustomerSearchTerm,
+        pl.DataFrame({"term": [t for t, _ in term_rows], "customer_id": [i for _, i in term_rows]}),
+    )
+    write(
+        Customer.tags.through,
+        pl.DataFrame(
+            {
+                "customer_id": cid[np.asarray(data.tags["person"], dtype=np.int64)],
+                "tag_id": [tag_ids[t] for t in data.tags["tag"]],
+            }
+        ),
+    )
     customer_ct = ContentType.objects.get_for_model(Customer).pk
-    write(ObjectChange, _column_frame(ObjectChange, n, {
-        "time": np.full(n, now), "user_name": ["bench"] * n, "action": ["create"] * n,
-        "content_type_id": np.full(n, customer_ct), "object_id": cid, "object_repr": [x[:200] for x in names],
-        "customer_id": cid, "changes": [{"source": [None, "bench"]}] * n,
-    }, now))
+    write(
+        ObjectChange,
+        _column_frame(
+            ObjectChange,
+            n,
+            {
+                "time": np.full(n, now),
+                "user_name": ["bench"] * n,
+                "action": ["create"] * n,
+                "content_type_id": np.full(n, customer_ct),
+                "object_id": cid,
+                "object_repr": [x[:200] for x in names],
+                "customer_id": cid,
+                "changes": [{"source": [None, "bench"]}] * n,
+            },
+            now,
+        ),
+    )
 
     orgs = data.organisations
     oid = np.arange(off.organisation + 1, off.organisation + len(orgs) + 1)
-    write(Organisation, _column_frame(Organisation, len(orgs), {
-        **orgs.rows, "id": oid, "sort_name": [fold(x)[:200] for x in orgs.rows["name"]],
-    }, now))
+    write(
+        Organisation,
+        _column_frame(
+            Organisation,
+            len(orgs),
+            {
+                **orgs.rows,
+                "id": oid,
+                "sort_name": [fold(x)[:200] for x in orgs.rows["name"]],
+            },
+            now,
+        ),
+    )
     ct = orgs.contacts
-    write(OrganisationContact, _column_frame(OrganisationContact, len(ct["person"]), {
-        "organisation_id": oid[np.asarray(ct["organisation"], dtype=np.int64)],
-        "person_id": cid[np.asarray(ct["person"], dtype=np.int64)],
-        "buying_role": ct["buying_role"], "job_title": ct["job_title"], "is_primary": ct["is_primary"],
-    }, now))
+    write(
+        OrganisationContact,
+        _column_frame(
+            OrganisationContact,
+            len(ct["person"]),
+            {
+                "organisation_id": oid[np.asarray(ct["organisation"], dtype=np.int64)],
+                "person_id": cid[np.asarray(ct["person"], dtype=np.int64)],
+                "buying_role": ct["buying_role"],
+                "job_title": ct["job_title"],
+                "is_primary": ct["is_primary"],
+            },
+            now,
+        ),
+    )
 
     o = data.orders
     order_id = np.arange(off.order + 1, off.order + len(o) + 1)
-    write(Order, _column_frame(Order, len(o), {
-        "id": order_id, "number": [f"BN{i:09d}" for i in order_id], "customer_id": cid[o.person],
-        "organisation_id": np.where(o.organisation >= 0, oid[np.maximum(o.organisation, 0)], None).tolist(),
-        "ordered_at": o.ordered_at, "status": o.status.tolist(), "channel": o.channel.tolist(),
-        "promotion_code": o.promotion_code.tolist(), "currency": [settings.RAPPORT_CURRENCY] * len(o),
-        "total": o.total / 100, "cost": o.cost / 100,
-    }, now))
+    write(
+        Order,
+        _column_frame(
+            Order,
+            len(o),
+            {
+                "id": order_id,
+                "number": [f"BN{i:09d}" for i in order_id],
+                "customer_id": cid[o.person],
+                "organisation_id": np.where(
+                    o.organisation >= 0, oid[np.maximum(o.organisation, 0)], None
+                ).tolist(),
+                "ordered_at": o.ordered_at,
+                "status": o.status.tolist(),
+                "channel": o.channel.tolist(),
+                "promotion_code": o.promotion_code.tolist(),
+                "currency": [settings.RAPPORT_CURRENCY] * len(o),
+                "total": o.total / 100,
+                "cost": o.cost / 100,
+            },
+            now,
+        ),
+    )
     line_id = np.arange(off.line + 1, off.line + len(o.line_order) + 1)
-    write(OrderLine, _column_frame(OrderLine, len(line_id), {
-        "id": line_id, "order_id": order_id[o.line_order], "product_id": product_ids[o.line_product],
-        "quantity": o.line_quantity.astype(float), "unit_price": o.line_unit_price / 100,
-        "discount": o.line_discount / 100, "line_total": o.line_total / 100, "unit_cost": o.line_unit_cost / 100,
-    }, now))
-    write(Return, _column_frame(Return, len(o.return_line), {
-        "order_line_id": line_id[o.return_line], "returned_at": o.return_at,
-        "quantity": o.return_quantity.astype(float), "refund_amount": o.return_refund / 100,
-        "reason": o.return_reason,
-    }, now))
+    write(
+        OrderLine,
+        _column_frame(
+            OrderLine,
+            len(line_id),
+            {
+                "id": line_id,
+                "order_id": order_id[o.line_order],
+                "product_id": product_ids[o.line_product],
+                "quantity": o.line_quantity.astype(float),
+                "unit_price": o.line_unit_price / 100,
+                "discount": o.line_discount / 100,
+                "line_total": o.line_total / 100,
+                "unit_cost": o.line_unit_cost / 100,
+            },
+            now,
+        ),
+    )
+    write(
+        Return,
+        _column_frame(
+            Return,
+            len(o.return_line),
+            {
+                "order_line_id": line_id[o.return_line],
+                "returned_at": o.return_at,
+                "quantity": o.return_quantity.astype(float),
+                "refund_amount": o.return_refund / 100,
+                "reason": o.return_reason,
+            },
+            now,
+        ),
+    )
 
     it, d = data.log.interactions, data.log.details
     iid = np.arange(off.interaction + 1, off.interaction + len(it["person"]) + 1)
-    write(Interaction, _column_frame(Interaction, len(iid), {
-        "id": iid, "customer_id": cid[np.asarray(it["person"], dtype=np.int64)], "kind": it["kind"],
-        "direction": it["direction"], "occurred_at": it["occurred_at"], "subject": it["subject"],
-        "summary": it["summary"],
-    }, now))
-    write(RememberedDetail, _column_frame(RememberedDetail, len(d["person"]), {
-        "customer_id": cid[np.asarray(d["person"], dtype=np.int64)],
-        "interaction_id": iid[np.asarray(d["interaction"], dtype=np.int64)], "kind": d["kind"],
-        "text": d["text"], "relevant_on": d["relevant_on"], "pinned": d["pinned"], "archived": d["archived"],
-    }, now))
+    write(
+        Interaction,
+        _column_frame(
+            Interaction,
+            len(iid),
+            {
+                "id": iid,
+                "customer_id": cid[np.asarray(it["person"], dtype=np.int64)],
+                "kind": it["kind"],
+                "direction": it["direction"],
+                "occurred_at": it["occurred_at"],
+                "subject": it["subject"],
+                "summary": it["summary"],
+            },
+            now,
+        ),
+    )
+    write(
+        RememberedDetail,
+        _column_frame(
+            RememberedDetail,
+            len(d["person"]),
+            {
+                "customer_id": cid[np.asarray(d["person"], dtype=np.int64)],
+                "interaction_id": iid[np.asarray(d["interaction"], dtype=np.int64)],
+                "kind": d["kind"],
+                "text": d["text"],
+                "relevant_on": d["relevant_on"],
+                "pinned": d["pinned"],
+                "archived": d["archived"],
+            },
+            now,
+        ),
+    )
 
 
 def _finish() -> None:

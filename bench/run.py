@@ -75,9 +75,26 @@ def pg_ready(url: str) -> str | None:
 
 def run_child(phase: str, backend: str, url: str, args, timeout: float) -> subprocess.Popen:
     out = Path(tempfile.mkstemp(prefix=f"bench-{backend}-{phase}-", suffix=".json")[1])
-    cmd = [sys.executable, __file__, "--child", phase, "--backend", backend, "--out", str(out),
-           "--customers", str(args.customers), "--lines", str(args.lines), "--seed", str(args.seed),
-           "--queries", str(args.queries), "--series-budget", str(args.series_budget)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        phase,
+        "--backend",
+        backend,
+        "--out",
+        str(out),
+        "--customers",
+        str(args.customers),
+        "--lines",
+        str(args.lines),
+        "--seed",
+        str(args.seed),
+        "--queries",
+        str(args.queries),
+        "--series-budget",
+        str(args.series_budget),
+    ]
     env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="rapport.settings")
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     proc.out_path, proc.deadline, proc.label = out, time.time() + timeout, f"{backend} {phase}"  # type: ignore[attr-defined]
@@ -108,8 +125,10 @@ def parent(args) -> int:
     started = time.time()
     deadline = started + args.time_limit
     SQLITE_PATH.parent.mkdir(exist_ok=True)
-    backends = {"sqlite": f"sqlite:///{SQLITE_PATH}",
-                "postgresql": os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)}
+    backends = {
+        "sqlite": f"sqlite:///{SQLITE_PATH}",
+        "postgresql": os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG),
+    }
     skipped = {}
     for name in list(backends):
         if name not in args.backends:
@@ -119,9 +138,13 @@ def parent(args) -> int:
             log(f"{why}: the PostgreSQL part is skipped.")
             del backends[name]
 
-    log(f"preparing {args.customers:,} customers / {args.lines:,} order lines on {', '.join(backends)}")
+    log(
+        f"preparing {args.customers:,} customers / {args.lines:,} order lines on {', '.join(backends)}"
+    )
     load_budget = max(60.0, deadline - time.time() - MEASURE_RESERVE_S)
-    prepared = wait_all([run_child("prepare", b, url, args, load_budget) for b, url in backends.items()])
+    prepared = wait_all(
+        [run_child("prepare", b, url, args, load_budget) for b, url in backends.items()]
+    )
 
     measured = {}
     for backend, url in backends.items():
@@ -134,7 +157,9 @@ def parent(args) -> int:
             measured[backend] = {"error": "no time left to measure"}
             continue
         per_backend = remaining / max(1, len([b for b in backends if b not in measured]))
-        result = wait_all([run_child("measure", backend, url, args, per_backend)])[f"{backend} measure"]
+        result = wait_all([run_child("measure", backend, url, args, per_backend)])[
+            f"{backend} measure"
+        ]
         result["prepare"] = prep
         measured[backend] = result
 
@@ -167,12 +192,21 @@ def run_import_rate(deadline: float) -> str:
     timeout = max(60.0, deadline - time.time())
     log("running bench/import_rate.py")
     try:
-        done = subprocess.run([sys.executable, str(IMPORT_SCRIPT)], cwd=ROOT, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, str(IMPORT_SCRIPT)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return f"bench/import_rate.py did not finish within {timeout:.0f} s."
     text = done.stdout.strip() or done.stderr.strip()
-    return text if done.returncode == 0 else f"bench/import_rate.py failed ({done.returncode}):\n\n{text}"
+    return (
+        text
+        if done.returncode == 0
+        else f"bench/import_rate.py failed ({done.returncode}):\n\n{text}"
+    )
 
 
 # Report --------------------------------------------------------------------------------------------
@@ -202,12 +236,26 @@ def _goal(kind: str, series: dict | None) -> str:
 
 
 def machine() -> str:
-    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), "0")
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    mem = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "0",
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs ({cpu}), {int(mem) / 1024 / 1024:.1f} GiB RAM, load average {load}"
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {int(mem) / 1024 / 1024:.1f} GiB RAM, load average {load}"
+    )
 
 
 def render(args, measured: dict, skipped: dict, import_rate: str, elapsed: float) -> str:
@@ -224,17 +272,26 @@ def render(args, measured: dict, skipped: dict, import_rate: str, elapsed: float
         prep = result.get("prepare", {})
         if prep.get("load"):
             t = prep["load"]
-            lines.append(f"- {names[backend]}: loaded in {t['total_s'] / 60:.1f} min (drawing {t['draw_s']:.0f} s, "
-                         f"writing {t['write_s']:.0f} s, finishing {t['finish_s']:.0f} s).")
+            lines.append(
+                f"- {names[backend]}: loaded in {t['total_s'] / 60:.1f} min (drawing {t['draw_s']:.0f} s, "
+                f"writing {t['write_s']:.0f} s, finishing {t['finish_s']:.0f} s)."
+            )
         elif prep.get("reused"):
             lines.append(f"- {names[backend]}: data set reused.")
         if result.get("dataset"):
-            lines.append(f"- {names[backend]} rows: " + ", ".join(f"{k} {v:,}" for k, v in result["dataset"].items()))
+            lines.append(
+                f"- {names[backend]} rows: "
+                + ", ".join(f"{k} {v:,}" for k, v in result["dataset"].items())
+            )
         if "error" in result:
             lines.append(f"- {names[backend]}: {result['error']}")
     for backend, why in skipped.items():
         lines.append(f"- {names[backend]}: skipped — {why}.")
-    header = "| Milliseconds | " + " | ".join(f"{names[c]} p50 | {names[c]} p95" for c in cols) + " | Goal (p95) |"
+    header = (
+        "| Milliseconds | "
+        + " | ".join(f"{names[c]} p50 | {names[c]} p95" for c in cols)
+        + " | Goal (p95) |"
+    )
     lines += ["", header, "|---" * (2 + 2 * len(cols)) + "|"]
 
     def row(label: str, kind: str, get) -> None:
@@ -245,10 +302,18 @@ def render(args, measured: dict, skipped: dict, import_rate: str, elapsed: float
             p50, p95 = _cell(series)
             cells += [p50, p95]
         worst = max((get(measured[c]) or {}).get("p95", -1) for c in cols) if cols else -1
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {_goal(kind, {'p95': worst} if worst >= 0 else None)} |")
+        lines.append(
+            f"| {label} | "
+            + " | ".join(cells)
+            + f" | {_goal(kind, {'p95': worst} if worst >= 0 else None)} |"
+        )
 
     for kind, key, label in ROWS:
-        row(f"{label} (function)", kind, lambda r, k=key: r.get("search", {}).get(k, {}).get("function"))
+        row(
+            f"{label} (function)",
+            kind,
+            lambda r, k=key: r.get("search", {}).get(k, {}).get("function"),
+        )
         row(f"{label} (API)", kind, lambda r, k=key: r.get("search", {}).get(k, {}).get("api"))
     row("Customer page GET /customers/&lt;id&gt;/", "page", lambda r: r.get("page"))
     row("List API, first page", "list", lambda r: r.get("list", {}).get("first"))
@@ -269,7 +334,10 @@ def append_results(report: str) -> None:
     """Add the run at the end of this benchmark's section, leaving other sections alone."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     if HEADING not in text:
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\nWritten by `make bench` (bench/run.py); newest last.\n"
+        text = (
+            text.rstrip("\n")
+            + f"\n\n{HEADING}\n\nWritten by `make bench` (bench/run.py); newest last.\n"
+        )
     start = text.index(HEADING) + len(HEADING)
     nxt = text.find("\n## ", start)
     end = len(text) if nxt < 0 else nxt + 1
@@ -343,7 +411,11 @@ def _series(fn, inputs: list, budget: float) -> dict:
         times.append((time.perf_counter() - t) * 1000)
         if time.perf_counter() > stop:
             break
-    return {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)), "n": len(times)}
+    return {
+        "p50": float(np.percentile(times, 50)),
+        "p95": float(np.percentile(times, 95)),
+        "n": len(times),
+    }
 
 
 def _sample_queries(rng, n: int) -> dict[str, list[str]]:
@@ -360,11 +432,15 @@ def _sample_queries(rng, n: int) -> dict[str, list[str]]:
         if all(len(v) >= n for v in out.values()):
             break
         ids = [rng.randint(1, top) for _ in range(4 * n)]
-        for c in Customer.objects.filter(pk__in=ids).only("family_name", "given_name", "display_name",
-                                                          "primary_phone", "primary_email"):
-            if c.primary_phone.startswith("+86"):  # the default region reads national numbers as Chinese
-                national = phonenumbers.format_number(phonenumbers.parse(c.primary_phone),
-                                                      phonenumbers.PhoneNumberFormat.NATIONAL)
+        for c in Customer.objects.filter(pk__in=ids).only(
+            "family_name", "given_name", "display_name", "primary_phone", "primary_email"
+        ):
+            if c.primary_phone.startswith(
+                "+86"
+            ):  # the default region reads national numbers as Chinese
+                national = phonenumbers.format_number(
+                    phonenumbers.parse(c.primary_phone), phonenumbers.PhoneNumberFormat.NATIONAL
+                )
                 out["phone"].append(national)
             if c.primary_email:
                 out["email"].append(c.primary_email)
@@ -380,7 +456,14 @@ def _sample_queries(rng, n: int) -> dict[str, list[str]]:
 
 def _flags(vendor: str, plan: str) -> list[str]:
     """What in a plan reads more than the index lets it (tiny lookup tables aside)."""
-    small = ("django_content_type", "auth_", "staff_", "customers_tag ", "django_session", "sales_product")
+    small = (
+        "django_content_type",
+        "auth_",
+        "staff_",
+        "customers_tag ",
+        "django_session",
+        "sales_product",
+    )
     found = []
     for line in plan.splitlines():
         text = line.strip().removeprefix("->").strip(" -|`")
@@ -431,7 +514,9 @@ def _bench_manager():
     if user is None:
         import secrets
 
-        user = user_create(username="bench-manager", password=secrets.token_urlsafe(16), roles=["manager"])
+        user = user_create(
+            username="bench-manager", password=secrets.token_urlsafe(16), roles=["manager"]
+        )
     return user
 
 
@@ -452,17 +537,27 @@ def measure(args) -> dict:
     client = Client()
     client.force_login(_bench_manager())
     budget = args.series_budget
-    result: dict = {"dataset": {
-        "customers": Customer.objects.count(), "orders": Order.objects.count(),
-        "order lines": OrderLine.objects.count(), "search terms": CustomerSearchTerm.objects.count(),
-    }, "search": {}, "plans": {}}
+    result: dict = {
+        "dataset": {
+            "customers": Customer.objects.count(),
+            "orders": Order.objects.count(),
+            "order lines": OrderLine.objects.count(),
+            "search terms": CustomerSearchTerm.objects.count(),
+        },
+        "search": {},
+        "plans": {},
+    }
     log(f"{args.backend}: measuring")
 
     queries = _sample_queries(rng, args.queries)
     api_search = "/api/v1/customers/search"
     api_ok = client.get(api_search, {"q": "x"}).status_code == 200
     for kind, values in queries.items():
-        entry = {"function": _series(search_customers, values, budget) if values else {"error": "no values"}}
+        entry = {
+            "function": _series(search_customers, values, budget)
+            if values
+            else {"error": "no values"}
+        }
         if api_ok:
             entry["api"] = _series(lambda q: _ok(client.get(api_search, {"q": q})), values, budget)
         result["search"][kind] = entry
@@ -478,31 +573,49 @@ def measure(args) -> dict:
     except NoReverseMatch:
         page_ok = False
     if page_ok:
-        busiest = list(Order.objects.values("customer_id").annotate(n=Count("id")).order_by("-n")
-                       .values_list("customer_id", flat=True)[:1])
+        busiest = list(
+            Order.objects.values("customer_id")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("customer_id", flat=True)[:1]
+        )
         result["page"] = _series(lambda pk: _ok(client.get(f"/customers/{pk}/")), ids, budget)
         result["plans"]["customer page"] = _plans(lambda: client.get(f"/customers/{ids[0]}/"))
-        result["plans"]["customer page, most orders"] = _plans(lambda: client.get(f"/customers/{busiest[0]}/"))
+        result["plans"]["customer page, most orders"] = _plans(
+            lambda: client.get(f"/customers/{busiest[0]}/")
+        )
         log(f"{args.backend}: customer page: {result['page']}")
 
     api_list = "/api/v1/customers"
     if client.get(api_list, {"limit": 50}).status_code == 200:
         depth = min(20_000, max(1, result["dataset"]["customers"] // 50))
         skip = (depth - 1) * 50 - 1  # the last row of page depth-1: its key is page depth's cursor
-        newest = encode_cursor([Customer.objects.order_by("-id").values_list("id", flat=True)[skip]])
-        by_name = encode_cursor(list(Customer.objects.order_by("sort_name", "id")
-                                     .values_list("sort_name", "id")[skip]))
+        newest = encode_cursor(
+            [Customer.objects.order_by("-id").values_list("id", flat=True)[skip]]
+        )
+        by_name = encode_cursor(
+            list(Customer.objects.order_by("sort_name", "id").values_list("sort_name", "id")[skip])
+        )
         lst = result["list"] = {"depth": depth}
-        lst["first"] = _series(lambda _: _ok(client.get(api_list, {"limit": 50})), range(args.queries), budget)
-        lst["deep"] = _series(lambda _: _ok(client.get(api_list, {"limit": 50, "cursor": newest})),
-                              range(args.queries), budget)
+        lst["first"] = _series(
+            lambda _: _ok(client.get(api_list, {"limit": 50})), range(args.queries), budget
+        )
+        lst["deep"] = _series(
+            lambda _: _ok(client.get(api_list, {"limit": 50, "cursor": newest})),
+            range(args.queries),
+            budget,
+        )
         lst["deep_name"] = _series(
             lambda _: _ok(client.get(api_list, {"limit": 50, "cursor": by_name, "sort": "name"})),
-            range(args.queries), budget)
+            range(args.queries),
+            budget,
+        )
         result["plans"][f"list API page {depth:,}"] = _plans(
-            lambda: client.get(api_list, {"limit": 50, "cursor": newest}))
+            lambda: client.get(api_list, {"limit": 50, "cursor": newest})
+        )
         result["plans"][f"list API page {depth:,} by name"] = _plans(
-            lambda: client.get(api_list, {"limit": 50, "cursor": by_name, "sort": "name"}))
+            lambda: client.get(api_list, {"limit": 50, "cursor": by_name, "sort": "name"})
+        )
         log(f"{args.backend}: list: {lst}")
     connection.close()
     return result
@@ -520,8 +633,12 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--queries", type=int, default=200, help="queries per measured series")
-    parser.add_argument("--series-budget", type=float, default=60.0, help="seconds at most per series")
-    parser.add_argument("--time-limit", type=float, default=3600.0, help="seconds for the whole run")
+    parser.add_argument(
+        "--series-budget", type=float, default=60.0, help="seconds at most per series"
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=3600.0, help="seconds for the whole run"
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--child", choices=["prepare", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--backend", help=argparse.SUPPRESS)

@@ -189,3 +189,28 @@ def test_task_and_command(history):
     call_command("analytics_refresh", "--as-of", AS_OF.isoformat(), "--no-reports", stdout=out)
     assert "customers" in out.getvalue()
     assert ModelFit.objects.order_by("-computed_at").first().as_of == AS_OF
+
+
+def test_array_helpers_match_plain_polars():
+    """The array arithmetic used at scale gives what a plain group-by gives."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    items = pl.DataFrame({"order_id": rng.integers(1, 600, n), "product_id": rng.integers(1, 15, n)})
+    got = services.product_pairs(items, top=1000).sort("a", "b")
+    baskets = items.unique()
+    pairs = (baskets.join(baskets, on="order_id", suffix="_b").filter(pl.col("product_id") < pl.col("product_id_b"))
+             .group_by(pl.col("product_id").alias("a"), pl.col("product_id_b").alias("b"))
+             .agg(pl.len().alias("together")).filter(pl.col("together") >= 2).sort("a", "b"))
+    assert got.select("a", "b", "together").equals(pairs.cast({"together": got["together"].dtype}))
+    single = baskets.group_by("product_id").agg(pl.len().alias("n"))
+    row = got.row(0, named=True)
+    n_a = single.filter(pl.col("product_id") == row["a"])["n"][0]
+    n_b = single.filter(pl.col("product_id") == row["b"])["n"][0]
+    orders = baskets["order_id"].n_unique()
+    assert row["lift"] == pytest.approx(row["together"] * orders / (n_a * n_b))
+    ids = np.array([5, 3, 9, 100])
+    assert services.index_of(ids, np.array([9, 4, 100, 5])).tolist() == [2, -1, 3, 0]
+    assert services.index_of(ids * 10**9, np.array([9, 100]) * 10**9).tolist() == [2, 3]
+    assert services.distinct(np.array([3, 1, 3, 2, 1])).tolist() == [1, 2, 3]

@@ -75,3 +75,12 @@ def test_language_switch_translates_the_interface(client, make_user):
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/customers/"})
     page = client.get(reverse("customers:list"), headers={"accept-language": "zh-hans"}).content.decode()
     assert '<html lang="zh-hans"' in page
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "zh-hant", "sk"])
+def test_every_language_has_a_complete_catalogue(language):
+    from django.utils import translation
+
+    with translation.override(language):
+        for text in ("Customers", "Remember", "Timeline", "Log an interaction", "Import"):
+            assert translation.gettext(text) != text, (language, text)
