@@ -82,5 +82,5 @@ def test_every_language_has_a_complete_catalogue(language):
     from django.utils import translation
 
     with translation.override(language):
-        for text in ("Customers", "Remember", "Timeline", "Log an interaction", "Import"):
+        for text in ("Customers", "Remember", "Timeline", "Log an interaction", "Organisations"):
             assert translation.gettext(text) != text, (language, text)
