@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -29,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # see bench/analytics_fit.py
 
-BENCH_PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/rapport_bench")
+BENCH_PG = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/rapport_bench"
+)
 OWN_PG = "postgresql://postgres@127.0.0.1:5432/rapport_analytics_bench"
 BENCH_SQLITE = ROOT / "var" / "bench.sqlite3"
 OWN_SQLITE = ROOT / "var" / "analytics_bench.sqlite3"
@@ -88,8 +91,10 @@ def _insert(model, frame) -> None:  # noqa: ANN001
             marks = ", ".join(["%s"] * len(frame.columns))
             text = frame.with_columns(pl.col(pl.Boolean).cast(pl.Int8))
             for offset in range(0, text.height, 500_000):
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                                   text.slice(offset, 500_000).iter_rows())
+                cursor.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                    text.slice(offset, 500_000).iter_rows(),
+                )
 
 
 def generate(customers: int, lines_per_customer: float, seed: int = 7) -> dict[str, int]:
@@ -114,11 +119,13 @@ def generate(customers: int, lines_per_customer: float, seed: int = 7) -> dict[s
     rank = np.empty(n, dtype=np.int64)
     rank[order_by_first] = np.arange(n)
     referred = (rng.random(n) < 0.10) & (rank > 0)
-    referrer = np.where(referred, order_by_first[(rng.random(n) * np.maximum(rank, 1)).astype(np.int64)] + 1, 0)
+    referrer = np.where(
+        referred, order_by_first[(rng.random(n) * np.maximum(rank, 1)).astype(np.int64)] + 1, 0
+    )
     # Orders: BG/NBD-like — purchase rate ~ Gamma, drop-out after each purchase with prob p ~ Beta.
     rate = rng.gamma(0.7, 2.4 * 3 / 0.7 / (span / 2), n)  # purchases per day: ~4 orders each
     p_drop = rng.beta(1.2, 6.0, n)
-    life = (rng.geometric(p_drop) * rng.exponential(1 / np.maximum(rate, 1e-9)))
+    life = rng.geometric(p_drop) * rng.exponential(1 / np.maximum(rate, 1e-9))
     active = np.minimum(life, span - first)
     extra = rng.poisson(rate * active)
     n_orders = 1 + extra
@@ -157,47 +164,97 @@ def generate(customers: int, lines_per_customer: float, seed: int = 7) -> dict[s
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # bulk load without per-row FK triggers
                 cursor.execute("SET LOCAL session_replication_role = replica")
-        _insert(Product, pl.DataFrame({
-            "id": np.arange(1, n_p + 1), "sku": [f"B{i:05d}" for i in range(1, n_p + 1)],
-            "name": [f"Product {i}" for i in range(1, n_p + 1)],
-            "category": [f"Category {i % 20:02d}" for i in range(n_p)],
-            "price": price, "unit_cost": unit_cost, "active": np.ones(n_p, dtype=bool),
-            "version": np.ones(n_p, dtype=np.int64), "created_at": now, "updated_at": now,
-        }))
+        _insert(
+            Product,
+            pl.DataFrame(
+                {
+                    "id": np.arange(1, n_p + 1),
+                    "sku": [f"B{i:05d}" for i in range(1, n_p + 1)],
+                    "name": [f"Product {i}" for i in range(1, n_p + 1)],
+                    "category": [f"Category {i % 20:02d}" for i in range(n_p)],
+                    "price": price,
+                    "unit_cost": unit_cost,
+                    "active": np.ones(n_p, dtype=bool),
+                    "version": np.ones(n_p, dtype=np.int64),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ),
+        )
         names = pl.Series([f"Customer {i}" for i in cust_ids])
-        _insert(Customer, pl.DataFrame({
-            "id": cust_ids, "given_name": names, "display_name": names,
-            "sort_name": names.str.to_lowercase(),
-            "customer_since": pl.Series(np.datetime64(START) + since).cast(pl.Date),
-            "referred_by_id": referrer,
-            "version": np.ones(n, dtype=np.int64), "created_at": now, "updated_at": now,
-        }).with_columns(pl.when(pl.col("referred_by_id") > 0).then(pl.col("referred_by_id"))))
-        _insert(Order, pl.DataFrame({
-            "id": order_ids, "number": pl.Series(order_ids).cast(pl.String).str.zfill(10),
-            "customer_id": cust_ids[order_customer],
-            "ordered_at": pl.Series(ordered_at).dt.replace_time_zone("UTC"),
-            "status": status, "promotion_code": promo, "currency": "CNY",
-            "total": np.round(total, 2), "cost": np.round(cost, 2),
-            "version": np.ones(n_o, dtype=np.int64), "created_at": now, "updated_at": now,
-        }))
-        _insert(OrderLine, pl.DataFrame({
-            "id": np.arange(1, len(line_order) + 1), "order_id": order_ids[line_order],
-            "product_id": product + 1, "quantity": qty.astype(float),
-            "unit_price": price[product], "discount": 0.0, "line_total": line_total,
-            "unit_cost": unit_cost[product],
-        }))
-        _insert(Return, pl.DataFrame({
-            "id": np.arange(1, len(ret) + 1), "order_line_id": ret + 1,
-            "returned_at": pl.Series(ordered_at[line_order[ret]] + np.timedelta64(7, "D"))
-            .dt.replace_time_zone("UTC"),
-            "quantity": qty[ret].astype(float), "refund_amount": line_total[ret],
-            "created_at": now, "updated_at": now,
-        }))
+        _insert(
+            Customer,
+            pl.DataFrame(
+                {
+                    "id": cust_ids,
+                    "given_name": names,
+                    "display_name": names,
+                    "sort_name": names.str.to_lowercase(),
+                    "customer_since": pl.Series(np.datetime64(START) + since).cast(pl.Date),
+                    "referred_by_id": referrer,
+                    "version": np.ones(n, dtype=np.int64),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ).with_columns(pl.when(pl.col("referred_by_id") > 0).then(pl.col("referred_by_id"))),
+        )
+        _insert(
+            Order,
+            pl.DataFrame(
+                {
+                    "id": order_ids,
+                    "number": pl.Series(order_ids).cast(pl.String).str.zfill(10),
+                    "customer_id": cust_ids[order_customer],
+                    "ordered_at": pl.Series(ordered_at).dt.replace_time_zone("UTC"),
+                    "status": status,
+                    "promotion_code": promo,
+                    "currency": "CNY",
+                    "total": np.round(total, 2),
+                    "cost": np.round(cost, 2),
+                    "version": np.ones(n_o, dtype=np.int64),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ),
+        )
+        _insert(
+            OrderLine,
+            pl.DataFrame(
+                {
+                    "id": np.arange(1, len(line_order) + 1),
+                    "order_id": order_ids[line_order],
+                    "product_id": product + 1,
+                    "quantity": qty.astype(float),
+                    "unit_price": price[product],
+                    "discount": 0.0,
+                    "line_total": line_total,
+                    "unit_cost": unit_cost[product],
+                }
+            ),
+        )
+        _insert(
+            Return,
+            pl.DataFrame(
+                {
+                    "id": np.arange(1, len(ret) + 1),
+                    "order_line_id": ret + 1,
+                    "returned_at": pl.Series(
+                        ordered_at[line_order[ret]] + np.timedelta64(7, "D")
+                    ).dt.replace_time_zone("UTC"),
+                    "quantity": qty[ret].astype(float),
+                    "refund_amount": line_total[ret],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ),
+        )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for model in (Product, Customer, Order, OrderLine, Return):
                 t = model._meta.db_table
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))")
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"
+                )
         else:
             cursor.execute("ANALYZE")
     if connection.vendor == "postgresql":  # VACUUM cannot run inside a transaction block
@@ -219,13 +276,35 @@ def _data_end() -> date:
     return timezone.localdate(last) if last else END
 
 
+def _backend_cpu() -> float:
+    """CPU seconds used so far by this connection's database server process (PostgreSQL on this
+    machine only; 0 otherwise): with the Python process's CPU it measures the work independently
+    of what else the machine is doing."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _counts() -> dict[str, int]:
     from django.db import connection
 
     out = {}
     with connection.cursor() as cursor:
-        for name, table in (("customers", "customers_customer"), ("orders", "sales_order"),
-                            ("order_lines", "sales_orderline"), ("returns", "sales_return")):
+        for name, table in (
+            ("customers", "customers_customer"),
+            ("orders", "sales_order"),
+            ("order_lines", "sales_orderline"),
+            ("returns", "sales_return"),
+        ):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")
             out[name] = int(cursor.fetchone()[0])
     return out
@@ -240,9 +319,11 @@ def summary(strategy: str, cal: date):  # noqa: ANN201 - a polars frame
 
     if strategy == "sql":
         return services.summary_sql(as_of=AS_OF, calibration_end=cal)
-    orders = services.read_orders(as_of=AS_OF).join(
-        services.read_refunds(as_of=AS_OF), on="order_id", how="left"
-    ).with_columns(pl.col("refund").fill_null(0.0))
+    orders = (
+        services.read_orders(as_of=AS_OF)
+        .join(services.read_refunds(as_of=AS_OF), on="order_id", how="left")
+        .with_columns(pl.col("refund").fill_null(0.0))
+    )
     return services.summary_polars(orders=orders, calibration_end=cal)
 
 
@@ -257,6 +338,9 @@ def run_one(url: str, args: argparse.Namespace) -> dict[str, object]:
         started = time.perf_counter()
         result["generated"] = generate(args.customers, args.lines_per_customer)
         result["generate_seconds"] = round(time.perf_counter() - started, 1)
+    from django.core.management import call_command
+
+    call_command("migrate", "analytics", verbosity=0)  # the analytics tables, nothing else
     result["dataset"] = _counts()
     global AS_OF
     AS_OF = _data_end()  # the day of the last order: bench/run.py's data end "now"
@@ -276,13 +360,29 @@ def run_one(url: str, args: argparse.Namespace) -> dict[str, object]:
     # Full refreshes: the first writes every row (insert), the second updates every row.
     refreshes = []
     for _ in range(2):
-        fit = services.analytics_refresh(as_of=AS_OF, reports=not args.no_reports,
-                                         strategy=args.refresh_strategy)
-        refreshes.append({"stages": fit.stages, "strategy": fit.summary_strategy,
-                          "customers": fit.customers, "bgnbd": fit.bgnbd.get("params"),
-                          "gamma_gamma": fit.gamma_gamma.get("params"),
-                          "pareto_nbd": fit.pareto_nbd.get("params")})
+        load = os.getloadavg()[0]
+        cpu, db_cpu = time.process_time(), _backend_cpu()
+        fit = services.analytics_refresh(
+            as_of=AS_OF, reports=not args.no_reports, strategy=args.refresh_strategy
+        )
+        refreshes.append(
+            {
+                "stages": fit.stages,
+                "strategy": fit.summary_strategy,
+                "python_cpu": round(time.process_time() - cpu, 1),
+                "database_cpu": round(_backend_cpu() - db_cpu, 1),
+                "load_before": round(load, 1),
+                "load_after": round(os.getloadavg()[0], 1),
+                "customers": fit.customers,
+                "bgnbd": fit.bgnbd.get("params"),
+                "gamma_gamma": fit.gamma_gamma.get("params"),
+                "pareto_nbd": fit.pareto_nbd.get("params"),
+            }
+        )
     result["refreshes"] = refreshes
+    import resource
+
+    result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
 
 
@@ -316,14 +416,23 @@ def _target(kind: str) -> tuple[str, str]:
             _pg_create(OWN_PG)
         return OWN_PG, "generated by this script (bench/run.py's database is missing or empty)"
     if BENCH_SQLITE.exists() and _has_lines(f"sqlite:///{BENCH_SQLITE}"):
-        return f"sqlite:///{BENCH_SQLITE}", "bench/run.py's database"
-    return f"sqlite:///{OWN_SQLITE}", "generated by this script (var/bench.sqlite3 is missing or empty)"
+        # a copy: the refresh's long write transaction would lock bench/run.py out of its file
+        copy = OWN_SQLITE.with_name("analytics_bench_copy.sqlite3")
+        if not copy.exists() or copy.stat().st_mtime < BENCH_SQLITE.stat().st_mtime:
+            shutil.copyfile(BENCH_SQLITE, copy)
+        return f"sqlite:///{copy}", "a copy of bench/run.py's database"
+    return (
+        f"sqlite:///{OWN_SQLITE}",
+        "generated by this script (var/bench.sqlite3 is missing or empty)",
+    )
 
 
 def _has_lines(url: str) -> bool:
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-            "from bench.analytics_refresh import _setup, _order_lines; "
-            f"_setup({url!r}); print(_order_lines({url!r}))")
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+        "from bench.analytics_refresh import _setup, _order_lines; "
+        f"_setup({url!r}); print(_order_lines({url!r}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     try:
         return int(out.stdout.strip().splitlines()[-1]) > 0
@@ -332,8 +441,10 @@ def _has_lines(url: str) -> bool:
 
 
 def _table(results: list[dict[str, object]]) -> str:
-    rows = ["| database | dataset | summary alone: sql | summary alone: polars | refresh | read | summary | fit | score | write | total without reports | reports | total |",
-            "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| database | dataset | summary alone: sql | summary alone: polars | refresh | load | read | summary | fit | score | write | total without reports | reports | total | CPU: Python + database |",
+        "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         d = r["dataset"]
         size = f"{d['customers']:,} customers, {d['orders']:,} orders, {d['order_lines']:,} lines"
@@ -341,12 +452,16 @@ def _table(results: list[dict[str, object]]) -> str:
         for i, ref in enumerate(r["refreshes"]):
             st = ref["stages"]
             core = sum(st[k] for k in ("read", "summary", "fit", "score", "write"))
-            label = ("first (empty table)" if i == 0 else "second (replacing)") + f", {ref['strategy']}"
+            label = (
+                "first (empty table)" if i == 0 else "second (replacing)"
+            ) + f", {ref['strategy']}"
             rows.append(
                 f"| {r['database']} | {size} | {s.get('sql', {}).get('seconds', '—')} | "
-                f"{s.get('polars', {}).get('seconds', '—')} | {label} | {st['read']:.2f} | "
+                f"{s.get('polars', {}).get('seconds', '—')} | {label} | "
+                f"{ref['load_before']}–{ref['load_after']} | {st['read']:.2f} | "
                 f"{st['summary']:.2f} | {st['fit']:.2f} | {st['score']:.2f} | {st['write']:.2f} | "
-                f"{core:.2f} | {st.get('reports', 0):.2f} | {core + st.get('reports', 0):.2f} |"
+                f"{core:.2f} | {st.get('reports', 0):.2f} | {core + st.get('reports', 0):.2f} | "
+                f"{ref['python_cpu']} + {ref['database_cpu']} |"
             )
     return "\n".join(rows)
 
@@ -372,14 +487,31 @@ def main() -> int:
     for kind in kinds:
         url, note = _target(kind)
         print(f"== {kind}: {url.rsplit('@', 1)[-1]} ({note})", flush=True)
-        cmd = [sys.executable, __file__, "--child", url, "--customers", str(args.customers),
-               "--lines-per-customer", str(args.lines_per_customer), "--strategies",
-               ",".join(args.strategies), "--repeat", str(args.repeat),
-               "--refresh-strategy", args.refresh_strategy]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            url,
+            "--customers",
+            str(args.customers),
+            "--lines-per-customer",
+            str(args.lines_per_customer),
+            "--strategies",
+            ",".join(args.strategies),
+            "--repeat",
+            str(args.repeat),
+            "--refresh-strategy",
+            args.refresh_strategy,
+        ]
         cmd += ["--regenerate"] if args.regenerate else []
         cmd += ["--no-reports"] if args.no_reports else []
-        out = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                             env={**os.environ, "LOG_LEVEL": "WARNING"})
+        out = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "LOG_LEVEL": "WARNING"},
+        )
         line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
             print(out.stdout[-3000:], out.stderr[-5000:], file=sys.stderr)
@@ -388,7 +520,9 @@ def main() -> int:
         result["note"] = note
         print(json.dumps(result, indent=1), flush=True)
         results.append(result)
-    print(f"\n{date.today()}, {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print(
+        f"\n{date.today()}, {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}\n"
+    )
     print(_table(results))
     return 0
 

@@ -17,8 +17,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CustomerScore)
 class CustomerScoreAdmin(ReadOnlyAdmin):
-    list_display = ("customer", "segment", "r_score", "f_score", "m_score", "p_alive", "clv",
-                    "churn_risk_band", "trust_level", "computed_at")
+    list_display = (
+        "customer",
+        "segment",
+        "r_score",
+        "f_score",
+        "m_score",
+        "p_alive",
+        "clv",
+        "churn_risk_band",
+        "trust_level",
+        "computed_at",
+    )
     list_filter = ("segment", "churn_risk_band", "trust_level", "switching_cost_band")
     search_fields = ("=customer__id",)
     raw_id_fields = ("customer",)

@@ -30,7 +30,9 @@ class CustomerScoreOut(Schema):
     m_score: int = Field(description="Monetary quintile score (net spend).")
     p_alive: float = Field(description="Probability that the customer is still active (BG/NBD).")
     expected_purchases: float = Field(description="Expected purchase days over the horizon.")
-    expected_avg_value: Decimal = Field(description="Expected value of a purchase day (Gamma-Gamma).")
+    expected_avg_value: Decimal = Field(
+        description="Expected value of a purchase day (Gamma-Gamma)."
+    )
     clv: Decimal = Field(description="Discounted expected revenue over the horizon.")
     churn_risk: float = Field(description="1 − P(alive).")
     churn_risk_band: str
@@ -82,8 +84,9 @@ class FitOut(Schema):
 
 class ChurnIn(RequestBody):
     reason: str = Field(description="One of: " + ", ".join(ChurnReason.values))
-    destination: str = Field(ChurnDestination.UNKNOWN.value,
-                             description="One of: " + ", ".join(ChurnDestination.values))
+    destination: str = Field(
+        ChurnDestination.UNKNOWN.value, description="One of: " + ", ".join(ChurnDestination.values)
+    )
     note: str = ""
 
 
@@ -101,9 +104,13 @@ class ChurnOut(Schema):
 
 def _churn_out(record: ChurnRecord) -> dict[str, Any]:
     return {
-        "id": record.pk, "customer_id": record.customer_id, "reason": record.reason,
-        "reason_label": str(record.get_reason_display()), "destination": record.destination,
-        "destination_label": str(record.get_destination_display()), "note": record.note,
+        "id": record.pk,
+        "customer_id": record.customer_id,
+        "reason": record.reason,
+        "reason_label": str(record.get_reason_display()),
+        "destination": record.destination,
+        "destination_label": str(record.get_destination_display()),
+        "note": record.note,
         "recorded_by": record.recorded_by.get_username() if record.recorded_by else None,
         "recorded_at": record.recorded_at,
     }
@@ -112,26 +119,41 @@ def _churn_out(record: ChurnRecord) -> dict[str, Any]:
 def build_router() -> Router:
     router = Router(tags=["analytics"])
 
-    @router.get("/analytics/customers/{customer_id}", response=CustomerScoreOut,
-                summary="A customer's segment, P(alive), forecast, CLV, churn risk and trust level")
+    @router.get(
+        "/analytics/customers/{customer_id}",
+        response=CustomerScoreOut,
+        summary="A customer's segment, P(alive), forecast, CLV, churn risk and trust level",
+    )
     def customer_scores(request: HttpRequest, customer_id: int):
         require(request, "analytics.view_customerscore")
         data = selectors.customer_analytics(customer_id=customer_id)
         if data is None:
-            raise HttpError(404, _("This customer has no score yet (no purchase, or no refresh since)."))
+            raise HttpError(
+                404, _("This customer has no score yet (no purchase, or no refresh since).")
+            )
         return data
 
-    @router.get("/analytics/segments", response=SegmentsOut,
-                summary="Customers, revenue, CLV and repeat rate per segment")
+    @router.get(
+        "/analytics/segments",
+        response=SegmentsOut,
+        summary="Customers, revenue, CLV and repeat rate per segment",
+    )
     def segments(request: HttpRequest):
         require(request, "analytics.view_report")
         data = selectors.segment_summary(selectors.Filters())
         fit = selectors.latest_fit()
-        return {"items": data["rows"], "customers": data["total"],
-                "as_of": fit.as_of if fit else None, "computed_at": fit.computed_at if fit else None}
+        return {
+            "items": data["rows"],
+            "customers": data["total"],
+            "as_of": fit.as_of if fit else None,
+            "computed_at": fit.computed_at if fit else None,
+        }
 
-    @router.get("/analytics/fit", response=FitOut,
-                summary="The latest model fit: parameters, standard errors, holdout check")
+    @router.get(
+        "/analytics/fit",
+        response=FitOut,
+        summary="The latest model fit: parameters, standard errors, holdout check",
+    )
     def latest_fit(request: HttpRequest):
         require(request, "analytics.view_modelfit")
         fit = selectors.latest_fit()
@@ -139,8 +161,11 @@ def build_router() -> Router:
             raise HttpError(404, _("There is no analysis yet."))
         return fit
 
-    @router.post("/analytics/customers/{customer_id}/churn", response={201: ChurnOut},
-                 summary="Record that a customer left: why and where to")
+    @router.post(
+        "/analytics/customers/{customer_id}/churn",
+        response={201: ChurnOut},
+        summary="Record that a customer left: why and where to",
+    )
     def churn(request: HttpRequest, customer_id: int, payload: ChurnIn):
         require(request, "analytics.add_churnrecord")
         from rapport.customers.models import Customer

@@ -38,7 +38,9 @@ class DashboardFilterForm(forms.Form):
     def filters(self, default: tuple[date | None, date | None] = (None, None)) -> Filters:
         """The filters the form holds; a period left empty takes the page's default."""
         data = self.cleaned_data if self.is_valid() else {}
-        start = data.get("period_from") or (None if self.data.get("period_from") == "" else default[0])
+        start = data.get("period_from") or (
+            None if self.data.get("period_from") == "" else default[0]
+        )
         end = data.get("period_to") or (None if self.data.get("period_to") == "" else default[1])
         return Filters(period_from=start, period_to=end, segment=data.get("segment") or "")
 
@@ -46,8 +48,10 @@ class DashboardFilterForm(forms.Form):
 class ChurnRecordForm(forms.Form):
     reason = forms.ChoiceField(label=_("Why did the customer leave?"), choices=ChurnReason.choices)
     destination = forms.ChoiceField(
-        label=_("Where did they go?"), choices=ChurnDestination.choices,
+        label=_("Where did they go?"),
+        choices=ChurnDestination.choices,
         initial=ChurnDestination.UNKNOWN,
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -59,7 +59,10 @@ class CustomerScore(models.Model):
     """
 
     customer = models.OneToOneField(
-        "customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="score",
+        "customers.Customer",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="score",
         verbose_name=_("customer"),
     )
     # Purchase history (purchase days: same-day orders count once)
@@ -84,7 +87,9 @@ class CustomerScore(models.Model):
     expected_avg_value = models.DecimalField(_("expected average order"), **MONEY)
     clv = models.DecimalField(_("customer lifetime value"), **MONEY)
     churn_risk = models.FloatField(_("churn risk"))
-    churn_risk_band = models.CharField(_("churn risk band"), max_length=6, choices=ChurnRiskBand.choices)
+    churn_risk_band = models.CharField(
+        _("churn risk band"), max_length=6, choices=ChurnRiskBand.choices
+    )
     trust_level = models.CharField(_("trust level"), max_length=12, choices=TrustLevel.choices)
     # Profit
     revenue = models.DecimalField(_("revenue"), **MONEY)
@@ -134,17 +139,26 @@ class ChurnRecord(models.Model):
     """A customer who left: why (a hole in the leaky bucket) and where they went."""
 
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
         related_name="churn_records",
     )
     reason = models.CharField(_("reason"), max_length=24, choices=ChurnReason.choices)
     destination = models.CharField(
-        _("went to"), max_length=16, choices=ChurnDestination.choices, default=ChurnDestination.UNKNOWN
+        _("went to"),
+        max_length=16,
+        choices=ChurnDestination.choices,
+        default=ChurnDestination.UNKNOWN,
     )
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 

@@ -30,9 +30,20 @@ from rapport.analytics.services import INTERVAL_BINS, SEGMENT_GRID
 
 SEGMENTS = list(Segment.values)
 CARD_FIELDS = (
-    "customer_id", "segment", "r_score", "f_score", "m_score", "p_alive", "expected_purchases",
-    "expected_avg_value", "clv", "churn_risk", "churn_risk_band", "trust_level",
-    "switching_cost_band", "computed_at",
+    "customer_id",
+    "segment",
+    "r_score",
+    "f_score",
+    "m_score",
+    "p_alive",
+    "expected_purchases",
+    "expected_avg_value",
+    "clv",
+    "churn_risk",
+    "churn_risk_band",
+    "trust_level",
+    "switching_cost_band",
+    "computed_at",
 )
 
 
@@ -93,8 +104,11 @@ def customer_analytics(*, customer_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     fit = ModelFit.objects.order_by("-computed_at").values("horizon_weeks", "as_of").first()
-    return {**_card(row), "horizon_weeks": fit["horizon_weeks"] if fit else None,
-            "as_of": fit["as_of"] if fit else None}
+    return {
+        **_card(row),
+        "horizon_weeks": fit["horizon_weeks"] if fit else None,
+        "as_of": fit["as_of"] if fit else None,
+    }
 
 
 def scores_for(customer_ids: list[int] | set[int] | tuple[int, ...]) -> dict[int, dict[str, Any]]:
@@ -131,7 +145,11 @@ def reports(*kinds: str) -> dict[str, dict[str, Any]]:
 
 def _frame(data: dict[str, Any], key: str) -> pl.DataFrame:
     columns = data.get(key) or {}
-    return pl.DataFrame(columns) if columns and next(iter(columns.values()), None) is not None else pl.DataFrame()
+    return (
+        pl.DataFrame(columns)
+        if columns and next(iter(columns.values()), None) is not None
+        else pl.DataFrame()
+    )
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -164,15 +182,22 @@ def segment_summary(filters: Filters) -> dict[str, Any]:
             continue
         r = by_segment.get(seg) or {}
         n = r.get("customers", 0)
-        rows.append({
-            "segment": seg, "label": str(Segment(seg).label), "customers": n,
-            "share": _ratio(n, total), "revenue": r.get("revenue", 0.0),
-            "net_spend": r.get("monetary", 0.0), "clv": r.get("clv", 0.0),
-            "clv_mean": _ratio(r.get("clv"), n), "p_alive_mean": _ratio(r.get("p_alive"), n),
-            "repeat_rate": _ratio(r.get("repeaters"), n),
-            "expected_purchases": r.get("expected_purchases", 0.0),
-            "net_contribution": r.get("net_contribution", 0.0),
-        })
+        rows.append(
+            {
+                "segment": seg,
+                "label": str(Segment(seg).label),
+                "customers": n,
+                "share": _ratio(n, total),
+                "revenue": r.get("revenue", 0.0),
+                "net_spend": r.get("monetary", 0.0),
+                "clv": r.get("clv", 0.0),
+                "clv_mean": _ratio(r.get("clv"), n),
+                "p_alive_mean": _ratio(r.get("p_alive"), n),
+                "repeat_rate": _ratio(r.get("repeaters"), n),
+                "expected_purchases": r.get("expected_purchases", 0.0),
+                "net_contribution": r.get("net_contribution", 0.0),
+            }
+        )
     grid_frame = _frame(data, "rfm_grid")
     if filters.segment and grid_frame.height:
         grid_frame = grid_frame.filter(pl.col("segment") == filters.segment)
@@ -181,13 +206,21 @@ def segment_summary(filters: Filters) -> dict[str, Any]:
         key = (r["r_score"], r["f_score"])
         counts[key] = counts.get(key, 0) + r["customers"]
     grid = [
-        {"r": r, "cells": [{"f": f, "customers": counts.get((r, f), 0),
-                            "segment": str(SEGMENT_GRID[r][f - 1]),
-                            "label": Segment(SEGMENT_GRID[r][f - 1]).label} for f in range(1, 6)]}
+        {
+            "r": r,
+            "cells": [
+                {
+                    "f": f,
+                    "customers": counts.get((r, f), 0),
+                    "segment": str(SEGMENT_GRID[r][f - 1]),
+                    "label": Segment(SEGMENT_GRID[r][f - 1]).label,
+                }
+                for f in range(1, 6)
+            ],
+        }
         for r in range(5, 0, -1)
     ]
-    return {"rows": rows, "total": total, "grid": grid,
-            "grid_max": max(counts.values(), default=0)}
+    return {"rows": rows, "total": total, "grid": grid, "grid_max": max(counts.values(), default=0)}
 
 
 def overview() -> dict[str, Any]:
@@ -199,20 +232,31 @@ def overview() -> dict[str, Any]:
     sums = by_segment.select(pl.all().exclude("segment").sum()).to_dicts()[0]
     n = sums["customers"]
     churn = _frame(data, "churn_risk")
-    high = int(churn.filter(pl.col("churn_risk_band") == ChurnRiskBand.HIGH)["customers"].sum()) if churn.height else 0
+    high = (
+        int(churn.filter(pl.col("churn_risk_band") == ChurnRiskBand.HIGH)["customers"].sum())
+        if churn.height
+        else 0
+    )
     pareto = next((p for p in data.get("pareto", []) if p["segment"] == ""), {})
     return {
-        "customers": n, "revenue": sums["revenue"], "clv": sums["clv"],
+        "customers": n,
+        "revenue": sums["revenue"],
+        "clv": sums["clv"],
         "expected_purchases": sums["expected_purchases"],
-        "repeat_rate": _ratio(sums["repeaters"], n), "high_churn_share": _ratio(high, n),
-        "net_contribution": sums["net_contribution"], "top20_profit_share": pareto.get("profit_share"),
+        "repeat_rate": _ratio(sums["repeaters"], n),
+        "high_churn_share": _ratio(high, n),
+        "net_contribution": sums["net_contribution"],
+        "top20_profit_share": pareto.get("profit_share"),
     }
 
 
 # --- Future -------------------------------------------------------------------------------
 
-PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta"),
-          "gamma_gamma": ("p", "q", "gamma")}
+PARAMS = {
+    "bgnbd": ("r", "alpha", "a", "b"),
+    "pareto_nbd": ("r", "alpha", "s", "beta"),
+    "gamma_gamma": ("p", "q", "gamma"),
+}
 
 
 def future(filters: Filters, fit: ModelFit) -> dict[str, Any]:
@@ -221,17 +265,27 @@ def future(filters: Filters, fit: ModelFit) -> dict[str, Any]:
     for name, names in PARAMS.items():
         result = getattr(fit, name) or {}
         params, ses = result.get("params") or {}, result.get("standard_errors") or {}
-        models.append({
-            "model": name, "log_likelihood": result.get("log_likelihood"),
-            "converged": result.get("converged"), "error": result.get("error"),
-            "params": [{"name": p, "estimate": params.get(p), "se": ses.get(p)} for p in names],
-        })
+        models.append(
+            {
+                "model": name,
+                "log_likelihood": result.get("log_likelihood"),
+                "converged": result.get("converged"),
+                "error": result.get("error"),
+                "comparison": result.get("comparison"),
+                "notes": result.get("notes"),
+                "params": [{"name": p, "estimate": params.get(p), "se": ses.get(p)} for p in names],
+            }
+        )
     holdout = fit.holdout or {}
     chart = None
     if (bg := holdout.get("bgnbd")) and bg.get("chart"):
-        chart = {"labels": bg["chart"]["labels"], "actual": bg["chart"]["actual"],
-                 "bgnbd": bg["chart"]["predicted"], "customers": bg["chart"]["customers"],
-                 "pareto_nbd": (holdout.get("pareto_nbd") or {}).get("chart", {}).get("predicted")}
+        chart = {
+            "labels": bg["chart"]["labels"],
+            "actual": bg["chart"]["actual"],
+            "bgnbd": bg["chart"]["predicted"],
+            "customers": bg["chart"]["customers"],
+            "pareto_nbd": (holdout.get("pareto_nbd") or {}).get("chart", {}).get("predicted"),
+        }
     data = report(ReportKind.SCORES)
     alive = _frame(data, "p_alive")
     if filters.segment and alive.height:
@@ -239,8 +293,13 @@ def future(filters: Filters, fit: ModelFit) -> dict[str, Any]:
     hist = [0] * 10
     for r in alive.to_dicts():
         hist[r["bin"]] += r["customers"]
-    return {"models": models, "holdout": holdout, "holdout_chart": chart,
-            "p_alive_histogram": hist, "top": top_customers(data, "top_clv", filters.segment)}
+    return {
+        "models": models,
+        "holdout": holdout,
+        "holdout_chart": chart,
+        "p_alive_histogram": hist,
+        "top": top_customers(data, "top_clv", filters.segment),
+    }
 
 
 def top_customers(data: dict[str, Any], key: str, segment: str) -> list[dict[str, Any]]:
@@ -249,8 +308,10 @@ def top_customers(data: dict[str, Any], key: str, segment: str) -> list[dict[str
         return []
     rows = top.filter(pl.col("group") == segment).to_dicts()
     names = _names([r["customer_id"] for r in rows])
-    return [{**r, "name": names.get(r["customer_id"], ""),
-             "segment_label": Segment(r["segment"]).label} for r in rows]
+    return [
+        {**r, "name": names.get(r["customer_id"], ""), "segment_label": Segment(r["segment"]).label}
+        for r in rows
+    ]
 
 
 # --- Leaky bucket -------------------------------------------------------------------------
@@ -268,9 +329,16 @@ def cohorts(filters: Filters) -> dict[str, Any]:
     for (cohort,), part in cells.sort("cohort").group_by("cohort", maintain_order=True):
         values = dict(zip(part["offset"].to_list(), part["customers"].to_list(), strict=True))
         size = values.get(0, 0)
-        rows.append({"cohort": cohort[:7], "customers": size,
-                     "shares": [_ratio(values.get(k), size) if values.get(k) is not None else None
-                                for k in range(COHORT_MONTHS)]})
+        rows.append(
+            {
+                "cohort": cohort[:7],
+                "customers": size,
+                "shares": [
+                    _ratio(values.get(k), size) if values.get(k) is not None else None
+                    for k in range(COHORT_MONTHS)
+                ],
+            }
+        )
     width = min(int(cells["offset"].max() or 0) + 1, COHORT_MONTHS) if cells.height else 0
     for r in rows:
         r["shares"] = r["shares"][:width]
@@ -296,17 +364,21 @@ def churn_reasons(filters: Filters) -> dict[str, Any]:
         for r in qs.values("reason", "destination").annotate(n=Count("id")).order_by()
     }
     reasons = [
-        {"reason": reason, "label": label,
-         "count": sum(n for (r, _), n in counts.items() if r == reason),
-         "destinations": [counts.get((reason, d), 0) for d in ChurnDestination.values]}
+        {
+            "reason": reason,
+            "label": label,
+            "count": sum(n for (r, _), n in counts.items() if r == reason),
+            "destinations": [counts.get((reason, d), 0) for d in ChurnDestination.values],
+        }
         for reason, label in ChurnReason.choices
     ]
-    latest = list(
-        qs.select_related("customer", "recorded_by").order_by("-recorded_at")[:20]
-    )
-    return {"reasons": reasons, "total": sum(counts.values()),
-            "destinations": [{"value": v, "label": label} for v, label in ChurnDestination.choices],
-            "latest": latest}
+    latest = list(qs.select_related("customer", "recorded_by").order_by("-recorded_at")[:20])
+    return {
+        "reasons": reasons,
+        "total": sum(counts.values()),
+        "destinations": [{"value": v, "label": label} for v, label in ChurnDestination.choices],
+        "latest": latest,
+    }
 
 
 def churn_risk(filters: Filters) -> list[dict[str, Any]]:
@@ -315,13 +387,26 @@ def churn_risk(filters: Filters) -> list[dict[str, Any]]:
     return _band_counts(frame, "churn_risk_band", ChurnRiskBand, filters.segment)
 
 
-def _band_counts(frame: pl.DataFrame, column: str, choices: Any, segment: str) -> list[dict[str, Any]]:
+def _band_counts(
+    frame: pl.DataFrame, column: str, choices: Any, segment: str
+) -> list[dict[str, Any]]:
     if frame.height and segment:
         frame = frame.filter(pl.col("segment") == segment)
-    counts = dict(frame.group_by(column).agg(pl.col("customers").sum()).iter_rows()) if frame.height else {}
+    counts = (
+        dict(frame.group_by(column).agg(pl.col("customers").sum()).iter_rows())
+        if frame.height
+        else {}
+    )
     total = sum(counts.values())
-    return [{"value": v, "label": label, "customers": counts.get(v, 0),
-             "share": _ratio(counts.get(v, 0), total)} for v, label in choices.choices]
+    return [
+        {
+            "value": v,
+            "label": label,
+            "customers": counts.get(v, 0),
+            "share": _ratio(counts.get(v, 0), total),
+        }
+        for v, label in choices.choices
+    ]
 
 
 # --- Loyalty and trust ----------------------------------------------------------------------
@@ -339,9 +424,15 @@ def loyalty(filters: Filters) -> dict[str, Any]:
     scores, loyal = data[ReportKind.SCORES], data[ReportKind.LOYALTY]
     by_segment = _segment_rows(_frame(scores, "by_segment"))
     repeat = [
-        {"segment": s, "label": Segment(s).label, "customers": (r := by_segment.get(s) or {}).get("customers", 0),
-         "repeaters": r.get("repeaters", 0), "repeat_rate": _ratio(r.get("repeaters"), r.get("customers"))}
-        for s in SEGMENTS if not filters.segment or s == filters.segment
+        {
+            "segment": s,
+            "label": Segment(s).label,
+            "customers": (r := by_segment.get(s) or {}).get("customers", 0),
+            "repeaters": r.get("repeaters", 0),
+            "repeat_rate": _ratio(r.get("repeaters"), r.get("customers")),
+        }
+        for s in SEGMENTS
+        if not filters.segment or s == filters.segment
     ]
     n = sum(r["customers"] for r in repeat)
     hist = _frame(loyal, "histogram")
@@ -353,32 +444,52 @@ def loyalty(filters: Filters) -> dict[str, Any]:
     medians = _frame(loyal, "medians")
     median_rows = [
         {**r, "label": Segment(r["segment"]).label if r["segment"] else ""}
-        for r in medians.to_dicts() if (r["segment"] == filters.segment)
-        or (not filters.segment and r["segment"])
+        for r in medians.to_dicts()
+        if (r["segment"] == filters.segment) or (not filters.segment and r["segment"])
     ]
     overall = next((r for r in medians.to_dicts() if r["segment"] == filters.segment), None)
     trust = _band_counts(_frame(scores, "trust"), "trust_level", TrustLevel, filters.segment)
     return {
-        "repeat": repeat, "repeat_rate": _ratio(sum(r["repeaters"] for r in repeat), n),
-        "customers": n, "intervals": list(zip(interval_labels(), counts, strict=True)),
-        "interval_total": sum(counts), "medians": median_rows, "overall": overall, "trust": trust,
+        "repeat": repeat,
+        "repeat_rate": _ratio(sum(r["repeaters"] for r in repeat), n),
+        "customers": n,
+        "intervals": list(zip(interval_labels(), counts, strict=True)),
+        "interval_total": sum(counts),
+        "medians": median_rows,
+        "overall": overall,
+        "trust": trust,
     }
 
 
 # --- Profit and performance -----------------------------------------------------------------
 
 
-def _period_sums(sales: pl.DataFrame, service: pl.DataFrame, start: str, end: str,
-                 segment: str) -> pl.DataFrame:
+def _period_sums(
+    sales: pl.DataFrame, service: pl.DataFrame, start: str, end: str, segment: str
+) -> pl.DataFrame:
     """Per segment: revenue, cost of goods, orders, cost to serve over months [start, end]."""
+
     def within(frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.filter((pl.col("month") >= start) & (pl.col("month") <= end))
         return frame.filter(pl.col("segment") == segment) if segment else frame
 
-    s = within(sales).group_by("segment").agg(pl.col("revenue", "cost", "orders").sum()) if sales.height \
-        else pl.DataFrame(schema={"segment": pl.String, "revenue": pl.Float64, "cost": pl.Float64, "orders": pl.Int64})
-    c = within(service).group_by("segment").agg(pl.col("amount").sum().alias("cost_to_serve")) if service.height \
+    s = (
+        within(sales).group_by("segment").agg(pl.col("revenue", "cost", "orders").sum())
+        if sales.height
+        else pl.DataFrame(
+            schema={
+                "segment": pl.String,
+                "revenue": pl.Float64,
+                "cost": pl.Float64,
+                "orders": pl.Int64,
+            }
+        )
+    )
+    c = (
+        within(service).group_by("segment").agg(pl.col("amount").sum().alias("cost_to_serve"))
+        if service.height
         else pl.DataFrame(schema={"segment": pl.String, "cost_to_serve": pl.Float64})
+    )
     return s.join(c, on="segment", how="full", coalesce=True).fill_null(0)
 
 
@@ -391,7 +502,10 @@ def profit(filters: Filters) -> dict[str, Any]:
     against the previous period of the same length, monthly series, the top-20 % profit share
     and the top customers."""
     data = reports(ReportKind.PROFIT, ReportKind.SCORES)
-    sales, service = _frame(data[ReportKind.PROFIT], "sales"), _frame(data[ReportKind.PROFIT], "service")
+    sales, service = (
+        _frame(data[ReportKind.PROFIT], "sales"),
+        _frame(data[ReportKind.PROFIT], "service"),
+    )
     scores = data[ReportKind.SCORES]
     sizes = {r["segment"]: r["customers"] for r in _frame(scores, "by_segment").to_dicts()}
     now = _period_sums(sales, service, filters.start, filters.end, filters.segment)
@@ -399,8 +513,13 @@ def profit(filters: Filters) -> dict[str, Any]:
     prev = None
     if months and filters.period_from:
         first = filters.period_from.replace(day=1)
-        prev = _period_sums(sales, service, _add_months(first, -months).isoformat(),
-                            _add_months(first, -1).isoformat(), filters.segment)
+        prev = _period_sums(
+            sales,
+            service,
+            _add_months(first, -months).isoformat(),
+            _add_months(first, -1).isoformat(),
+            filters.segment,
+        )
     rows = []
     by_seg = {r["segment"]: r for r in now.to_dicts()}
     for seg in SEGMENTS:
@@ -413,34 +532,67 @@ def profit(filters: Filters) -> dict[str, Any]:
     totals = _profit_row("", "", summed, sum(r["customers"] for r in rows))
     growth = None
     if prev is not None:
-        p = prev.select(pl.col("revenue", "cost", "cost_to_serve").sum()).to_dicts()[0] if prev.height else \
-            {"revenue": 0.0, "cost": 0.0, "cost_to_serve": 0.0}
+        p = (
+            prev.select(pl.col("revenue", "cost", "cost_to_serve").sum()).to_dicts()[0]
+            if prev.height
+            else {"revenue": 0.0, "cost": 0.0, "cost_to_serve": 0.0}
+        )
         p_margin = p["revenue"] - p["cost"]
         growth = {
             "revenue": _growth(totals["revenue"], p["revenue"]),
             "gross_margin": _growth(totals["gross_margin"], p_margin),
             "net_contribution": _growth(totals["net_contribution"], p_margin - p["cost_to_serve"]),
-            "previous": {"revenue": p["revenue"], "gross_margin": p_margin,
-                         "net_contribution": p_margin - p["cost_to_serve"]},
+            "previous": {
+                "revenue": p["revenue"],
+                "gross_margin": p_margin,
+                "net_contribution": p_margin - p["cost_to_serve"],
+            },
         }
-    kinds = (service.filter((pl.col("month") >= filters.start) & (pl.col("month") <= filters.end)
-                            & ((pl.col("segment") == filters.segment) if filters.segment else pl.lit(True)))
-             .group_by("kind").agg(pl.col("amount").sum()).sort("kind").to_dicts()) if service.height else []
+    kinds = (
+        (
+            service.filter(
+                (pl.col("month") >= filters.start)
+                & (pl.col("month") <= filters.end)
+                & ((pl.col("segment") == filters.segment) if filters.segment else pl.lit(True))
+            )
+            .group_by("kind")
+            .agg(pl.col("amount").sum())
+            .sort("kind")
+            .to_dicts()
+        )
+        if service.height
+        else []
+    )
     pareto = next((p for p in scores.get("pareto", []) if p["segment"] == filters.segment), {})
-    return {"rows": rows, "totals": totals, "growth": growth, "kinds": kinds,
-            "monthly": _monthly(sales, service, filters), "pareto": pareto,
-            "deciles": _frame(scores, "deciles").to_dicts(),
-            "top": top_customers(scores, "top_profit", filters.segment)}
+    return {
+        "rows": rows,
+        "totals": totals,
+        "growth": growth,
+        "kinds": kinds,
+        "monthly": _monthly(sales, service, filters),
+        "pareto": pareto,
+        "deciles": _frame(scores, "deciles").to_dicts(),
+        "top": top_customers(scores, "top_profit", filters.segment),
+    }
 
 
 def _profit_row(seg: str, label: Any, r: dict[str, Any], customers: int) -> dict[str, Any]:
     revenue, cogs = r.get("revenue", 0.0), r.get("cost", 0.0)
     serve = r.get("cost_to_serve", 0.0)
     margin = revenue - cogs
-    return {"segment": seg, "label": label, "customers": customers, "orders": r.get("orders", 0),
-            "revenue": revenue, "cost_of_goods": cogs, "gross_margin": margin,
-            "margin_rate": _ratio(margin, revenue), "cost_to_serve": serve,
-            "net_contribution": margin - serve, "net_per_customer": _ratio(margin - serve, customers)}
+    return {
+        "segment": seg,
+        "label": label,
+        "customers": customers,
+        "orders": r.get("orders", 0),
+        "revenue": revenue,
+        "cost_of_goods": cogs,
+        "gross_margin": margin,
+        "margin_rate": _ratio(margin, revenue),
+        "cost_to_serve": serve,
+        "net_contribution": margin - serve,
+        "net_per_customer": _ratio(margin - serve, customers),
+    }
 
 
 def _monthly(sales: pl.DataFrame, service: pl.DataFrame, filters: Filters) -> dict[str, list[Any]]:
@@ -449,12 +601,19 @@ def _monthly(sales: pl.DataFrame, service: pl.DataFrame, filters: Filters) -> di
     seg = (pl.col("segment") == filters.segment) if filters.segment else pl.lit(True)
     period = (pl.col("month") >= filters.start) & (pl.col("month") <= filters.end)
     s = sales.filter(seg & period).group_by("month").agg(pl.col("revenue", "cost").sum())
-    c = (service.filter(seg & period).group_by("month").agg(pl.col("amount").sum())
-         if service.height else pl.DataFrame(schema={"month": pl.String, "amount": pl.Float64}))
+    c = (
+        service.filter(seg & period).group_by("month").agg(pl.col("amount").sum())
+        if service.height
+        else pl.DataFrame(schema={"month": pl.String, "amount": pl.Float64})
+    )
     m = s.join(c, on="month", how="full", coalesce=True).fill_null(0).sort("month")
-    margin = (m["revenue"] - m["cost"])
-    return {"months": [x[:7] for x in m["month"].to_list()], "revenue": m["revenue"].to_list(),
-            "gross_margin": margin.to_list(), "net_contribution": (margin - m["amount"]).to_list()}
+    margin = m["revenue"] - m["cost"]
+    return {
+        "months": [x[:7] for x in m["month"].to_list()],
+        "revenue": m["revenue"].to_list(),
+        "gross_margin": margin.to_list(),
+        "net_contribution": (margin - m["amount"]).to_list(),
+    }
 
 
 # --- Products -------------------------------------------------------------------------------
@@ -470,33 +629,67 @@ def products(filters: Filters) -> dict[str, Any]:
 
     def named(r: dict[str, Any], key: str = "product_id") -> dict[str, Any]:
         p = names.get(r[key], {})
-        return {**r, "sku": p.get("sku", ""), "name": p.get("name", ""), "category": p.get("category", "")}
+        return {
+            **r,
+            "sku": p.get("sku", ""),
+            "name": p.get("name", ""),
+            "category": p.get("category", ""),
+        }
 
     period = (pl.col("month") >= filters.start) & (pl.col("month") <= filters.end)
     first = _frame(data, "first_products")
     first_rows: list[dict[str, Any]] = []
     if first.height:
-        agg = first.filter(period).group_by("product_id").agg(pl.col("first_buyers", "repeaters").sum())
+        agg = (
+            first.filter(period)
+            .group_by("product_id")
+            .agg(pl.col("first_buyers", "repeaters").sum())
+        )
         floor = 10 if agg.height and agg["first_buyers"].max() >= 10 else 1
-        first_rows = [named(r) for r in agg.filter(pl.col("first_buyers") >= floor).with_columns(
-            (pl.col("repeaters") / pl.col("first_buyers")).alias("repeat_rate"))
-            .sort(["repeat_rate", "first_buyers"], descending=True).head(TABLE_ROWS).to_dicts()]
+        first_rows = [
+            named(r)
+            for r in agg.filter(pl.col("first_buyers") >= floor)
+            .with_columns((pl.col("repeaters") / pl.col("first_buyers")).alias("repeat_rate"))
+            .sort(["repeat_rate", "first_buyers"], descending=True)
+            .head(TABLE_ROWS)
+            .to_dicts()
+        ]
     returns = _frame(data, "returns")
     return_rows: list[dict[str, Any]] = []
     if returns.height:
-        agg = returns.filter(period).group_by("product_id").agg(
-            pl.col("lines", "quantity", "returned", "revenue", "refund", "returned_lines").sum())
-        return_rows = [named(r) for r in agg.with_columns(
-            (pl.col("returned") / pl.col("quantity")).alias("return_rate"))
-            .sort(["return_rate", "quantity"], descending=True).head(TABLE_ROWS).to_dicts()]
+        agg = (
+            returns.filter(period)
+            .group_by("product_id")
+            .agg(pl.col("lines", "quantity", "returned", "refund", "returns").sum())
+        )
+        return_rows = [
+            named(r)
+            for r in agg.with_columns(
+                (pl.col("returned") / pl.col("quantity")).alias("return_rate")
+            )
+            .sort(["return_rate", "quantity"], descending=True)
+            .head(TABLE_ROWS)
+            .to_dicts()
+        ]
     pairs = _frame(data, "pairs")
     pair_rows = []
     for r in pairs.head(TABLE_ROWS).to_dicts():
         a, b = names.get(r["a"], {}), names.get(r["b"], {})
-        pair_rows.append({**r, "a_name": a.get("name", ""), "a_sku": a.get("sku", ""),
-                          "b_name": b.get("name", ""), "b_sku": b.get("sku", "")})
-    return {"first": first_rows, "returns": return_rows, "pairs": pair_rows,
-            "orders": data.get("orders", 0)}
+        pair_rows.append(
+            {
+                **r,
+                "a_name": a.get("name", ""),
+                "a_sku": a.get("sku", ""),
+                "b_name": b.get("name", ""),
+                "b_sku": b.get("sku", ""),
+            }
+        )
+    return {
+        "first": first_rows,
+        "returns": return_rows,
+        "pairs": pair_rows,
+        "orders": data.get("orders", 0),
+    }
 
 
 # --- Promotions -----------------------------------------------------------------------------
@@ -544,10 +737,16 @@ def _matched_effect(m: pl.DataFrame) -> dict[str, Any] | None:
     se_rate = math.sqrt(float((w**2 * (p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)).sum())) / W
     se_spend = math.sqrt(float((w**2 * (v1 / n1 + v0 / n0)).sum())) / W
     return {
-        "matched": int(W), "controls": int(n0.sum()), "cells": m.height,
-        "repeat_promo": rate_t, "repeat_control": rate_c, "repeat_diff": rate_t - rate_c,
+        "matched": int(W),
+        "controls": int(n0.sum()),
+        "cells": m.height,
+        "repeat_promo": rate_t,
+        "repeat_control": rate_c,
+        "repeat_diff": rate_t - rate_c,
         "repeat_ci": 1.96 * se_rate,
-        "spend_promo": spend_t, "spend_control": spend_c, "spend_diff": spend_t - spend_c,
+        "spend_promo": spend_t,
+        "spend_control": spend_c,
+        "spend_diff": spend_t - spend_c,
         "spend_ci": 1.96 * se_spend,
     }
 
@@ -570,7 +769,16 @@ def switching(filters: Filters) -> dict[str, Any]:
     for r in bands:
         r["label"] = SwitchingCostBand(r["level"]).label
     indicators = {k: rates(v) for k, v in (sw.get("indicators") or {}).items()}
-    current = _band_counts(_frame(data[ReportKind.SCORES], "switching"), "switching_cost_band",
-                           SwitchingCostBand, filters.segment)
-    return {"reference_date": sw.get("reference_date"), "bands": bands,
-            "points": rates(sw.get("points")), "indicators": indicators, "current": current}
+    current = _band_counts(
+        _frame(data[ReportKind.SCORES], "switching"),
+        "switching_cost_band",
+        SwitchingCostBand,
+        filters.segment,
+    )
+    return {
+        "reference_date": sw.get("reference_date"),
+        "bands": bands,
+        "points": rates(sw.get("points")),
+        "indicators": indicators,
+        "current": current,
+    }

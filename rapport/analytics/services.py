@@ -138,21 +138,37 @@ def _local_day_sql(column: str) -> str:
 
 def _end_of(as_of: date) -> datetime:
     """The first instant after `as_of` in the business's time zone."""
-    return datetime.combine(as_of + timedelta(days=1), dtime.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return datetime.combine(
+        as_of + timedelta(days=1), dtime.min, tzinfo=ZoneInfo(settings.TIME_ZONE)
+    )
 
 
 Field = tuple[str, str, str]  # output name, kind, SQL expression (never NULL)
 # kinds: int8/int4/int2, float8, date, timestamptz, and cents/milli: a numeric read as a scaled
 # bigint (PostgreSQL converts numeric to float8 through text, three times slower) and returned as
 # float64 units.
-_PG_BINARY = {"int8": ">i8", "int4": ">i4", "int2": ">i2", "float8": ">f8", "date": ">i4",
-              "timestamptz": ">i8", "cents": ">i8", "milli": ">i8"}
+_PG_BINARY = {
+    "int8": ">i8",
+    "int4": ">i4",
+    "int2": ">i2",
+    "float8": ">f8",
+    "date": ">i4",
+    "timestamptz": ">i8",
+    "cents": ">i8",
+    "milli": ">i8",
+}
 _PG_CAST = {"cents": "(({expr}) * 100)::int8", "milli": "(({expr}) * 1000)::int8"}
 _SCALE = {"cents": 100.0, "milli": 1000.0}
 _PG_EPOCH_DAYS = 10_957  # PostgreSQL counts from 2000-01-01, polars from 1970-01-01
 _PG_EPOCH_US = _PG_EPOCH_DAYS * 86_400_000_000
-_POLARS = {"int8": pl.Int64, "int4": pl.Int32, "int2": pl.Int16, "float8": pl.Float64,
-           "cents": pl.Float64, "milli": pl.Float64}
+_POLARS = {
+    "int8": pl.Int64,
+    "int4": pl.Int32,
+    "int2": pl.Int16,
+    "float8": pl.Float64,
+    "cents": pl.Float64,
+    "milli": pl.Float64,
+}
 
 
 def read_frame(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFrame:
@@ -163,8 +179,9 @@ def read_frame(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFram
 
 
 def _read_pg(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFrame:
-    select = ", ".join(_PG_CAST.get(kind, "({expr})::" + kind).format(expr=expr)
-                       for _n, kind, expr in fields)
+    select = ", ".join(
+        _PG_CAST.get(kind, "({expr})::" + kind).format(expr=expr) for _n, kind, expr in fields
+    )
     query = connection.ops.compose_sql(f"SELECT {select} {rest}", params)
     data = _copy_out(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)")
     start = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, header extension
@@ -176,9 +193,13 @@ def _read_pg(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFrame:
     if body_size % dtype.itemsize:
         raise ValueError("unexpected row layout in PostgreSQL's binary COPY (a NULL?)")
     rows = np.frombuffer(data, dtype=dtype, offset=start, count=body_size // dtype.itemsize)
-    if len(rows) and (np.any(rows["n"] != len(fields)) or any(
+    if len(rows) and (
+        np.any(rows["n"] != len(fields))
+        or any(
             np.any(rows[f"{name}.size"] != np.dtype(_PG_BINARY[kind]).itemsize)
-            for name, kind, _expr in fields)):
+            for name, kind, _expr in fields
+        )
+    ):
         raise ValueError("unexpected row layout in PostgreSQL's binary COPY (a NULL?)")
     columns = []
     for name, kind, _expr in fields:
@@ -186,8 +207,11 @@ def _read_pg(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFrame:
         if kind == "date":
             columns.append(pl.Series(name, values + _PG_EPOCH_DAYS, dtype=pl.Int32).cast(pl.Date))
         elif kind == "timestamptz":
-            columns.append(pl.Series(name, values + _PG_EPOCH_US, dtype=pl.Int64)
-                           .cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+            columns.append(
+                pl.Series(name, values + _PG_EPOCH_US, dtype=pl.Int64)
+                .cast(pl.Datetime("us"))
+                .dt.replace_time_zone("UTC")
+            )
         elif kind in _SCALE:
             columns.append(pl.Series(name, values / _SCALE[kind], dtype=pl.Float64))
         else:
@@ -234,10 +258,20 @@ def _pq_error(result: Any, pgconn: Any) -> str:
 
 def _read_sqlite(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFrame:
     # CAST AS TEXT also keeps the driver from parsing every date into a Python object
-    casts = {"float8": "REAL", "cents": "REAL", "milli": "REAL", "date": "TEXT", "timestamptz": "TEXT"}
-    select = ", ".join(f"CAST(({expr}) AS {casts.get(kind, 'INTEGER')})" for _n, kind, expr in fields)
-    schema = {name: (pl.String if kind in ("date", "timestamptz") else _POLARS[kind])
-              for name, kind, _expr in fields}
+    casts = {
+        "float8": "REAL",
+        "cents": "REAL",
+        "milli": "REAL",
+        "date": "TEXT",
+        "timestamptz": "TEXT",
+    }
+    select = ", ".join(
+        f"CAST(({expr}) AS {casts.get(kind, 'INTEGER')})" for _n, kind, expr in fields
+    )
+    schema = {
+        name: (pl.String if kind in ("date", "timestamptz") else _POLARS[kind])
+        for name, kind, _expr in fields
+    }
     parts = []
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {select} {rest}", params)
@@ -246,8 +280,11 @@ def _read_sqlite(fields: list[Field], rest: str, params: list[Any]) -> pl.DataFr
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
     return frame.with_columns(
         *[pl.col(n).str.slice(0, 10).str.to_date() for n, k, _e in fields if k == "date"],
-        *[pl.col(n).str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
-          for n, k, _e in fields if k == "timestamptz"],
+        *[
+            pl.col(n).str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
+            for n, k, _e in fields
+            if k == "timestamptz"
+        ],
     )
 
 
@@ -285,53 +322,82 @@ def index_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 @dataclass
 class History:
     """Everything a refresh reads, once: non-cancelled orders up to the observation end, their
-    lines (with returns), returns as a cost to serve, customers and products."""
+    lines, their returns, the cost to serve, customers and products."""
 
     as_of: date
     orders: pl.DataFrame  # order_id, customer_id, day, total, cost, promo, refund
-    lines: pl.DataFrame  # line_id, order_id, customer_id, day, product_id, quantity, line_total, returned, refund
+    lines: pl.DataFrame  # order_id, product_id, quantity, customer_id, day (of the order)
+    returns: pl.DataFrame  # order_id, product_id, returned, refund, customer_id, day (of the order)
     service_cost: pl.DataFrame  # customer_id, month, kind, amount
-    customers: pl.DataFrame  # customer_id, customer_since, referred_by_id, was_referred, referrals_made
+    customers: (
+        pl.DataFrame
+    )  # customer_id, customer_since, referred_by_id, was_referred, referrals_made
     products: pl.DataFrame  # product_id, category, category_code (0 = none)
 
 
 def read_history(*, as_of: date) -> History:
-    """Read the order history up to `as_of` (inclusive, in the business's time zone)."""
+    """Read the order history up to `as_of` (inclusive, in the business's time zone). Only the
+    columns the analyses use are read: every numeric column costs PostgreSQL a conversion."""
     end = _end_of(as_of)
     orders = read_orders(as_of=as_of)
-    lines = read_frame([
-        ("line_id", "int8", "l.id"), ("order_id", "int8", "l.order_id"),
-        ("product_id", "int8", "l.product_id"), ("quantity", "milli", "l.quantity"),
-        ("line_total", "cents", "l.line_total"),
-    ], "FROM sales_orderline l", [])
-    returns = read_frame([
-        ("line_id", "int8", "r.order_line_id"), ("returned_at", "timestamptz", "r.returned_at"),
-        ("returned", "milli", "r.quantity"), ("refund", "cents", "r.refund_amount"),
-    ], "FROM sales_return r WHERE r.returned_at < %s", [end])
-    customers = read_frame([
-        ("customer_id", "int8", "c.id"),
-        ("customer_since", "date", "COALESCE(c.customer_since, '9999-12-31')"),
-        ("referred_by_id", "int8", "COALESCE(c.referred_by_id, 0)"),
-    ], "FROM customers_customer c", [])
+    lines = read_frame(
+        [
+            ("order_id", "int8", "l.order_id"),
+            ("product_id", "int8", "l.product_id"),
+            ("quantity", "milli", "l.quantity"),
+        ],
+        "FROM sales_orderline l",
+        [],
+    )
+    returns = read_frame(
+        [
+            ("order_id", "int8", "l.order_id"),
+            ("product_id", "int8", "l.product_id"),
+            ("returned_at", "timestamptz", "r.returned_at"),
+            ("returned", "milli", "r.quantity"),
+            ("refund", "cents", "r.refund_amount"),
+        ],
+        "FROM sales_return r JOIN sales_orderline l ON l.id = r.order_line_id "
+        "WHERE r.returned_at < %s",
+        [end],
+    )
+    customers = read_frame(
+        [
+            ("customer_id", "int8", "c.id"),
+            ("customer_since", "date", "COALESCE(c.customer_since, '9999-12-31')"),
+            ("referred_by_id", "int8", "COALESCE(c.referred_by_id, 0)"),
+        ],
+        "FROM customers_customer c",
+        [],
+    )
     return assemble_history(as_of, orders, lines, returns, customers, _products())
 
 
 def read_orders(*, as_of: date) -> pl.DataFrame:
     """Non-cancelled orders up to `as_of`: order_id, customer_id, day (local), total, cost, promo."""
-    orders = read_frame([
-        ("order_id", "int8", "o.id"), ("customer_id", "int8", "o.customer_id"),
-        ("ordered_at", "timestamptz", "o.ordered_at"), ("total", "cents", "o.total"),
-        ("cost", "cents", "o.cost"),
-        ("promo", "int2", "CASE WHEN o.promotion_code <> '' THEN 1 ELSE 0 END"),
-    ], "FROM sales_order o WHERE o.status <> 'cancelled' AND o.ordered_at < %s", [_end_of(as_of)])
+    orders = read_frame(
+        [
+            ("order_id", "int8", "o.id"),
+            ("customer_id", "int8", "o.customer_id"),
+            ("ordered_at", "timestamptz", "o.ordered_at"),
+            ("total", "cents", "o.total"),
+            ("cost", "cents", "o.cost"),
+            ("promo", "int2", "CASE WHEN o.promotion_code <> '' THEN 1 ELSE 0 END"),
+        ],
+        "FROM sales_order o WHERE o.status <> 'cancelled' AND o.ordered_at < %s",
+        [_end_of(as_of)],
+    )
     return orders.with_columns(_local_day("ordered_at").alias("day")).drop("ordered_at")
 
 
 def read_refunds(*, as_of: date) -> pl.DataFrame:
     """order_id, refund: refunds up to `as_of` per order (for a summary without the lines)."""
     rest = f"FROM ({_REFUNDS_BY_ORDER}) f"  # noqa: S608 - fixed SQL
-    return read_frame([("order_id", "int8", "f.order_id"), ("refund", "cents", "f.refund")],
-                      rest, [_end_of(as_of)])
+    return read_frame(
+        [("order_id", "int8", "f.order_id"), ("refund", "cents", "f.refund")],
+        rest,
+        [_end_of(as_of)],
+    )
 
 
 def _products() -> pl.DataFrame:
@@ -343,46 +409,65 @@ def _products() -> pl.DataFrame:
     return frame.with_columns(code.cast(pl.Int64).alias("category_code"))
 
 
-def assemble_history(as_of: date, orders: pl.DataFrame, lines: pl.DataFrame, returns: pl.DataFrame,
-                     customers: pl.DataFrame, products: pl.DataFrame) -> History:
-    """Tie the tables together with array lookups: lines of valid orders only (with their
-    customer and day), returns per line and per order, refunds as a cost to serve."""
-    at = index_of(orders["order_id"].to_numpy(), lines["order_id"].to_numpy())
-    keep = at >= 0
-    at = at[keep]
-    lines = lines.filter(pl.Series(keep)).with_columns(
-        orders["customer_id"].gather(at), orders["day"].gather(at))
-    line_at = index_of(lines["line_id"].to_numpy(), returns["line_id"].to_numpy())
-    found = line_at >= 0
-    returns, line_at = returns.filter(pl.Series(found)), line_at[found]
-    n = lines.height
-    lines = lines.with_columns(
-        pl.Series("returned", np.bincount(line_at, returns["returned"].to_numpy(), minlength=n)),
-        pl.Series("refund", np.bincount(line_at, returns["refund"].to_numpy(), minlength=n)),
+def assemble_history(
+    as_of: date,
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+    returns: pl.DataFrame,
+    customers: pl.DataFrame,
+    products: pl.DataFrame,
+) -> History:
+    """Tie the tables together with array lookups: lines and returns of valid orders only (with
+    the order's customer and day), refunds per order, refunds as a cost to serve."""
+    order_ids = orders["order_id"].to_numpy()
+
+    def of_valid_orders(frame: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+        at = index_of(order_ids, frame["order_id"].to_numpy())
+        keep = at >= 0
+        at = at[keep]
+        return frame.filter(pl.Series(keep)).with_columns(
+            orders["customer_id"].gather(at), orders["day"].gather(at)
+        ), at
+
+    lines, _at = of_valid_orders(lines)
+    returns, at = of_valid_orders(returns)
+    orders = orders.with_columns(
+        pl.Series("refund", np.bincount(at, returns["refund"].to_numpy(), minlength=orders.height))
     )
-    orders = orders.with_columns(pl.Series(
-        "refund", np.bincount(at, lines["refund"].to_numpy(), minlength=orders.height)))
     cost = returns.select(
-        lines["customer_id"].gather(line_at),
+        "customer_id",
         _local_day("returned_at").dt.truncate("1mo").alias("month"),
-        pl.lit("returns").alias("kind"), pl.col("refund").alias("amount"),
+        pl.lit("returns").alias("kind"),
+        pl.col("refund").alias("amount"),
     )
     extra = [
         source(_end_of(as_of)).select(
-            pl.col("customer_id").cast(pl.Int64), pl.col("month").cast(pl.Date),
-            pl.lit(kind).alias("kind"), pl.col("amount").cast(pl.Float64))
+            pl.col("customer_id").cast(pl.Int64),
+            pl.col("month").cast(pl.Date),
+            pl.lit(kind).alias("kind"),
+            pl.col("amount").cast(pl.Float64),
+        )
         for kind, source in COST_TO_SERVE_SOURCES.items()
     ]
-    made = (customers.filter(pl.col("referred_by_id") != 0)
-            .group_by(pl.col("referred_by_id").alias("customer_id"))
-            .agg(pl.len().cast(pl.Int64).alias("referrals_made")))
+    made = (
+        customers.filter(pl.col("referred_by_id") != 0)
+        .group_by(pl.col("referred_by_id").alias("customer_id"))
+        .agg(pl.len().cast(pl.Int64).alias("referrals_made"))
+    )
     customers = customers.join(made, on="customer_id", how="left").with_columns(
         pl.when(pl.col("customer_since") < date(9999, 12, 31)).then(pl.col("customer_since")),
         (pl.col("referred_by_id") != 0).alias("was_referred"),
         pl.col("referrals_made").fill_null(0),
     )
-    return History(as_of=as_of, orders=orders, lines=lines, service_cost=pl.concat([cost, *extra]),
-                   customers=customers, products=products)
+    return History(
+        as_of=as_of,
+        orders=orders,
+        lines=lines,
+        returns=returns.drop("returned_at"),
+        service_cost=pl.concat([cost, *extra]),
+        customers=customers,
+        products=products,
+    )
 
 
 _REFUNDS_BY_ORDER = """
@@ -393,9 +478,18 @@ _REFUNDS_BY_ORDER = """
 """
 
 SUMMARY_SCHEMA = {
-    "customer_id": pl.Int64, "first_day": pl.Date, "last_day": pl.Date, "orders": pl.Int64,
-    "purchase_days": pl.Int64, "revenue": pl.Float64, "cost": pl.Float64, "refund": pl.Float64,
-    "value": pl.Float64, "first_value": pl.Float64, "cal_days": pl.Int64, "cal_last": pl.Date,
+    "customer_id": pl.Int64,
+    "first_day": pl.Date,
+    "last_day": pl.Date,
+    "orders": pl.Int64,
+    "purchase_days": pl.Int64,
+    "revenue": pl.Float64,
+    "cost": pl.Float64,
+    "refund": pl.Float64,
+    "value": pl.Float64,
+    "first_value": pl.Float64,
+    "cal_days": pl.Int64,
+    "cal_last": pl.Date,
     "cal_value": pl.Float64,
 }
 
@@ -424,21 +518,32 @@ def summary_sql(*, as_of: date, calibration_end: date) -> pl.DataFrame:
         ) valued
         GROUP BY customer_id
     """  # noqa: S608 - fixed SQL; values are bound parameters
-    frame = read_frame([
-        ("customer_id", "int8", "customer_id"), ("first_day", "date", "MIN(d)"),
-        ("last_day", "date", "MAX(d)"), ("orders", "int8", "SUM(n)"),
-        ("purchase_days", "int8", "COUNT(*)"), ("revenue", "cents", "SUM(revenue)"),
-        ("cost", "cents", "SUM(cost)"), ("refund", "cents", "SUM(refund)"),
-        ("value", "cents", "SUM(v)"), ("first_value", "cents", "SUM(CASE WHEN rn = 1 THEN v ELSE 0 END)"),
-        ("cal_days", "int8", "SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END)"),
-        ("cal_last", "date", "COALESCE(MAX(CASE WHEN d <= %s THEN d END), '9999-12-31')"),
-        ("cal_value", "cents", "SUM(CASE WHEN d <= %s THEN v ELSE 0 END)"),
-    ], rest, [cal, cal, cal, settings.TIME_ZONE, end, end])
+    frame = read_frame(
+        [
+            ("customer_id", "int8", "customer_id"),
+            ("first_day", "date", "MIN(d)"),
+            ("last_day", "date", "MAX(d)"),
+            ("orders", "int8", "SUM(n)"),
+            ("purchase_days", "int8", "COUNT(*)"),
+            ("revenue", "cents", "SUM(revenue)"),
+            ("cost", "cents", "SUM(cost)"),
+            ("refund", "cents", "SUM(refund)"),
+            ("value", "cents", "SUM(v)"),
+            ("first_value", "cents", "SUM(CASE WHEN rn = 1 THEN v ELSE 0 END)"),
+            ("cal_days", "int8", "SUM(CASE WHEN d <= %s THEN 1 ELSE 0 END)"),
+            ("cal_last", "date", "COALESCE(MAX(CASE WHEN d <= %s THEN d END), '9999-12-31')"),
+            ("cal_value", "cents", "SUM(CASE WHEN d <= %s THEN v ELSE 0 END)"),
+        ],
+        rest,
+        [cal, cal, cal, settings.TIME_ZONE, end, end],
+    )
     return _null_cal_last(frame).sort("customer_id")
 
 
 def _null_cal_last(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.when(pl.col("cal_days") > 0).then(pl.col("cal_last")).alias("cal_last"))
+    return frame.with_columns(
+        pl.when(pl.col("cal_days") > 0).then(pl.col("cal_last")).alias("cal_last")
+    )
 
 
 def purchase_days(orders: pl.DataFrame) -> pl.DataFrame:
@@ -451,29 +556,42 @@ def purchase_days(orders: pl.DataFrame) -> pl.DataFrame:
         .sort("k")
         .group_by("k", maintain_order=True)
         .agg(
-            pl.col("customer_id").first(), pl.col("day").first(), pl.len().alias("n"),
-            pl.col("total").sum().alias("revenue"), pl.col("cost").sum(), pl.col("refund").sum(),
+            pl.col("customer_id").first(),
+            pl.col("day").first(),
+            pl.len().alias("n"),
+            pl.col("total").sum().alias("revenue"),
+            pl.col("cost").sum(),
+            pl.col("refund").sum(),
             pl.col("promo").max(),
         )
         .drop("k")
-        .with_columns((pl.col("revenue") - pl.col("refund")).clip(lower_bound=0.0).alias("v"),
-                      pl.col("customer_id").set_sorted())
+        .with_columns(
+            (pl.col("revenue") - pl.col("refund")).clip(lower_bound=0.0).alias("v"),
+            pl.col("customer_id").set_sorted(),
+        )
     )
 
 
-def summary_polars(*, orders: pl.DataFrame, calibration_end: date,
-                   days: pl.DataFrame | None = None) -> pl.DataFrame:
+def summary_polars(
+    *, orders: pl.DataFrame, calibration_end: date, days: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The same summary as `summary_sql`, aggregated in polars from the orders of a History."""
     days = purchase_days(orders) if days is None else days
     cal = pl.col("day") <= calibration_end
     return _null_cal_last(
         days.group_by("customer_id", maintain_order=True)
         .agg(
-            pl.col("day").first().alias("first_day"), pl.col("day").last().alias("last_day"),
-            pl.col("n").sum().alias("orders"), pl.len().alias("purchase_days"),
-            pl.col("revenue").sum(), pl.col("cost").sum(), pl.col("refund").sum(),
-            pl.col("v").sum().alias("value"), pl.col("v").first().alias("first_value"),
-            cal.sum().alias("cal_days"), pl.col("day").filter(cal).last().alias("cal_last"),
+            pl.col("day").first().alias("first_day"),
+            pl.col("day").last().alias("last_day"),
+            pl.col("n").sum().alias("orders"),
+            pl.len().alias("purchase_days"),
+            pl.col("revenue").sum(),
+            pl.col("cost").sum(),
+            pl.col("refund").sum(),
+            pl.col("v").sum().alias("value"),
+            pl.col("v").first().alias("first_value"),
+            cal.sum().alias("cal_days"),
+            pl.col("day").filter(cal).last().alias("cal_last"),
             pl.col("v").filter(cal).sum().alias("cal_value"),
         )
         .with_columns(pl.col("orders", "purchase_days", "cal_days").cast(pl.Int64))
@@ -491,15 +609,19 @@ def categories_held(history: History, *, until: date | None = None) -> pl.DataFr
     has = code > 0
     pairs = distinct(lines["customer_id"].to_numpy()[has] * 2**16 + code[has])
     customers, counts = np.unique(pairs >> 16, return_counts=True)
-    return pl.DataFrame({"customer_id": customers.astype(np.int64),
-                         "categories_held": counts.astype(np.int64)})
+    return pl.DataFrame(
+        {"customer_id": customers.astype(np.int64), "categories_held": counts.astype(np.int64)}
+    )
 
 
-def _extra(sources: dict[str, Callable[[Any], pl.DataFrame]], arg: Any, column: str,
-           how: str) -> pl.DataFrame:
+def _extra(
+    sources: dict[str, Callable[[Any], pl.DataFrame]], arg: Any, column: str, how: str
+) -> pl.DataFrame:
     """customer_id, column: the registered sources combined (summed or averaged)."""
-    parts = [s(arg).select(pl.col("customer_id").cast(pl.Int64), pl.col(column).cast(pl.Float64))
-             for s in sources.values()]
+    parts = [
+        s(arg).select(pl.col("customer_id").cast(pl.Int64), pl.col(column).cast(pl.Float64))
+        for s in sources.values()
+    ]
     if not parts:
         return pl.DataFrame(schema={"customer_id": pl.Int64, column: pl.Float64})
     agg = pl.col(column).sum() if how == "sum" else pl.col(column).mean()
@@ -518,13 +640,17 @@ def btyd_inputs(summary: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
         x.alias("frequency"),
         ((pl.col("last_day") - pl.col("first_day")).dt.total_days() / week).alias("recency"),
         ((pl.lit(as_of) - pl.col("first_day")).dt.total_days() / week).alias("T"),
-        pl.when(x > 0).then((pl.col("value") - pl.col("first_value")) / x).otherwise(0.0)
+        pl.when(x > 0)
+        .then((pl.col("value") - pl.col("first_value")) / x)
+        .otherwise(0.0)
         .alias("monetary"),
         (pl.col("value") / pl.col("purchase_days")).alias("mean_value"),
     )
 
 
-def calibration_inputs(summary: pl.DataFrame, *, calibration_end: date, as_of: date) -> pl.DataFrame:
+def calibration_inputs(
+    summary: pl.DataFrame, *, calibration_end: date, as_of: date
+) -> pl.DataFrame:
     """The calibration/holdout frame the engine's `holdout_comparison` takes."""
     week = engine.summary.DAYS_PER_WEEK
     x = pl.col("cal_days") - 1
@@ -533,7 +659,9 @@ def calibration_inputs(summary: pl.DataFrame, *, calibration_end: date, as_of: d
         x.alias("frequency"),
         ((pl.col("cal_last") - pl.col("first_day")).dt.total_days() / week).alias("recency"),
         ((pl.lit(calibration_end) - pl.col("first_day")).dt.total_days() / week).alias("T"),
-        pl.when(x > 0).then((pl.col("cal_value") - pl.col("first_value")) / x).otherwise(0.0)
+        pl.when(x > 0)
+        .then((pl.col("cal_value") - pl.col("first_value")) / x)
+        .otherwise(0.0)
         .alias("monetary"),
         (pl.col("purchase_days") - pl.col("cal_days")).alias("frequency_holdout"),
         pl.lit((as_of - calibration_end).days / week).alias("duration_holdout"),
@@ -569,11 +697,18 @@ def fit_json(fit: engine.FitResult | None, note: str = "") -> dict[str, Any]:
     """A fit as stored in ModelFit: parameters, SEs, log-likelihood, convergence (and notes)."""
     if fit is None:
         return {"error": note} if note else {}
-    return _finite({
-        "params": fit.params, "standard_errors": fit.standard_errors,
-        "log_likelihood": fit.log_likelihood, "converged": fit.converged, "method": fit.method,
-        "customers": fit.n_customers, "distinct_rows": fit.n_rows, **({"notes": note} if note else {}),
-    })
+    return _finite(
+        {
+            "params": fit.params,
+            "standard_errors": fit.standard_errors,
+            "log_likelihood": fit.log_likelihood,
+            "converged": fit.converged,
+            "method": fit.method,
+            "customers": fit.n_customers,
+            "distinct_rows": fit.n_rows,
+            **({"notes": note} if note else {}),
+        }
+    )
 
 
 def _sample(frame: pl.DataFrame, size: int) -> pl.DataFrame:
@@ -607,16 +742,20 @@ def fit_models(inputs: pl.DataFrame) -> Fits:
         notes.append(f"Pareto/NBD: {exc}")
         return fits
     fits.comparison = {"customers": sample.height, "pareto_nbd": fits.pareto_nbd.log_likelihood}
-    fits.comparison["bgnbd"] = (bg if sample.height == inputs.height else engine.bgnbd.fit(
-        sample["frequency"], sample["recency"], sample["T"])).log_likelihood
+    fits.comparison["bgnbd"] = (
+        bg
+        if sample.height == inputs.height
+        else engine.bgnbd.fit(sample["frequency"], sample["recency"], sample["T"])
+    ).log_likelihood
     return fits
 
 
 def holdout_check(summary: pl.DataFrame, *, calibration_end: date, as_of: date) -> dict[str, Any]:
     """Fit on the calibration period, predict the holdout period, compare with what happened —
     on a random sample of at most COMPARISON_SAMPLE of the customers first seen by then."""
-    cal = _sample(calibration_inputs(summary, calibration_end=calibration_end, as_of=as_of),
-                  COMPARISON_SAMPLE)
+    cal = _sample(
+        calibration_inputs(summary, calibration_end=calibration_end, as_of=as_of), COMPARISON_SAMPLE
+    )
     out: dict[str, Any] = {
         "calibration_end": calibration_end.isoformat(),
         "holdout_weeks": (as_of - calibration_end).days / engine.summary.DAYS_PER_WEEK,
@@ -633,16 +772,19 @@ def holdout_check(summary: pl.DataFrame, *, calibration_end: date, as_of: date) 
         comparison = engine.holdout_comparison(cal, model)
         predicted, actual = comparison.per_customer["predicted"], comparison.per_customer["actual"]
         error = predicted - actual
-        out[name] = _finite({
-            "params": model.params,
-            "total_predicted": comparison.total_predicted,
-            "total_actual": comparison.total_actual,
-            "mean_absolute_error": float(error.abs().mean()),
-            "rmse": float((error**2).mean() ** 0.5),
-            "correlation": float(np.corrcoef(predicted, actual)[0, 1])
-            if cal.height > 1 and actual.std() and predicted.std() else None,
-            "chart": comparison.chart_data(),
-        })
+        out[name] = _finite(
+            {
+                "params": model.params,
+                "total_predicted": comparison.total_predicted,
+                "total_actual": comparison.total_actual,
+                "mean_absolute_error": float(error.abs().mean()),
+                "rmse": float((error**2).mean() ** 0.5),
+                "correlation": float(np.corrcoef(predicted, actual)[0, 1])
+                if cal.height > 1 and actual.std() and predicted.std()
+                else None,
+                "chart": comparison.chart_data(),
+            }
+        )
     return out
 
 
@@ -672,23 +814,33 @@ def assign_segments(frame: pl.DataFrame) -> pl.DataFrame:
     segment = cell.replace_strict(lookup, return_dtype=pl.String)
     return frame.with_columns(
         pl.when((segment == str(S.AT_RISK)) & (pl.col("m_score") == 5))
-        .then(pl.lit(str(S.CANT_LOSE))).otherwise(segment).alias("segment")
+        .then(pl.lit(str(S.CANT_LOSE)))
+        .otherwise(segment)
+        .alias("segment")
     )
 
 
-def _band(column: pl.Expr, cuts: tuple[float, float], labels: tuple[str, str, str],
-          inclusive: bool = False) -> pl.Expr:
+def _band(
+    column: pl.Expr,
+    cuts: tuple[float, float],
+    labels: tuple[str, str, str],
+    inclusive: bool = False,
+) -> pl.Expr:
     low = column <= cuts[0] if inclusive else column < cuts[0]
     mid = column <= cuts[1] if inclusive else column < cuts[1]
-    return pl.when(low).then(pl.lit(labels[0])).when(mid).then(pl.lit(labels[1])).otherwise(
-        pl.lit(labels[2]))
+    return (
+        pl.when(low)
+        .then(pl.lit(labels[0]))
+        .when(mid)
+        .then(pl.lit(labels[1]))
+        .otherwise(pl.lit(labels[2]))
+    )
 
 
 def trust_expr() -> pl.Expr:
     """Trust level from purchase days, tenure, recency, refunds and (when known) satisfaction."""
-    dissatisfied = (
-        (pl.col("cost_to_serve") > DISSATISFIED_REFUND_SHARE * pl.col("revenue"))
-        | (pl.col("satisfaction").fill_null(5.0) < DISSATISFIED_BELOW)
+    dissatisfied = (pl.col("cost_to_serve") > DISSATISFIED_REFUND_SHARE * pl.col("revenue")) | (
+        pl.col("satisfaction").fill_null(5.0) < DISSATISFIED_BELOW
     )
     behavioural = (
         (pl.col("purchase_days") >= BEHAVIOURAL_MIN_DAYS)
@@ -696,8 +848,10 @@ def trust_expr() -> pl.Expr:
         & (pl.col("recency_days") <= ACTIVE_WITHIN)
     )
     return (
-        pl.when(~dissatisfied & behavioural).then(pl.lit(str(TrustLevel.BEHAVIOURAL)))
-        .when(~dissatisfied & (pl.col("purchase_days") >= 2)).then(pl.lit(str(TrustLevel.EMOTIONAL)))
+        pl.when(~dissatisfied & behavioural)
+        .then(pl.lit(str(TrustLevel.BEHAVIOURAL)))
+        .when(~dissatisfied & (pl.col("purchase_days") >= 2))
+        .then(pl.lit(str(TrustLevel.EMOTIONAL)))
         .otherwise(pl.lit(str(TrustLevel.COGNITIVE)))
     )
 
@@ -706,57 +860,91 @@ def switching_points() -> pl.Expr:
     """Points that tie a customer to us: tenure (1 y, 3 y), categories held (2, 4), referrals
     made, came by referral, plus points from registered sources (membership, commitments)."""
     return (
-        (pl.col("tenure_days") >= 365).cast(pl.Int16) + (pl.col("tenure_days") >= 1095).cast(pl.Int16)
+        (pl.col("tenure_days") >= 365).cast(pl.Int16)
+        + (pl.col("tenure_days") >= 1095).cast(pl.Int16)
         + (pl.col("categories_held") >= 2).cast(pl.Int16)
         + (pl.col("categories_held") >= 4).cast(pl.Int16)
-        + (pl.col("referrals_made") >= 1).cast(pl.Int16) + pl.col("was_referred").cast(pl.Int16)
+        + (pl.col("referrals_made") >= 1).cast(pl.Int16)
+        + pl.col("was_referred").cast(pl.Int16)
         + pl.col("extra_points").fill_null(0).round().cast(pl.Int16)
     ).clip(0, 32767)
 
 
-def _finite_scores(scored: pl.DataFrame, inputs: pl.DataFrame, fits: Fits, *, horizon_weeks: float,
-                   discount_rate: float) -> pl.DataFrame:
+def _finite_scores(
+    scored: pl.DataFrame,
+    inputs: pl.DataFrame,
+    fits: Fits,
+    *,
+    horizon_weeks: float,
+    discount_rate: float,
+) -> pl.DataFrame:
     """Rows where the models give no finite number (parameters at the edge of their range, e.g. a
     history without heterogeneity) fall back to the customer's own purchase rate × P(alive); the
     fit's notes say how many."""
     rate = pl.when(pl.col("T") > 0).then(pl.col("frequency") / pl.col("T")).otherwise(0.0)
     alive = pl.when(pl.col("p_alive").is_finite()).then(pl.col("p_alive")).otherwise(1.0)
-    value = (pl.when(pl.col("expected_avg_value").is_finite()).then(pl.col("expected_avg_value"))
-             .otherwise(pl.col("mean_value")))
+    value = (
+        pl.when(pl.col("expected_avg_value").is_finite())
+        .then(pl.col("expected_avg_value"))
+        .otherwise(pl.col("mean_value"))
+    )
     naive = rate * horizon_weeks * alive
     discount = (1.0 + discount_rate) ** (-horizon_weeks / 2 / engine.clv.WEEKS_PER_YEAR)
     bad = ~(pl.col("expected_purchases").is_finite() & pl.col("clv").is_finite())
-    out = scored.join(inputs.select("customer_id", "frequency", "T", "mean_value"), on="customer_id")
+    out = scored.join(
+        inputs.select("customer_id", "frequency", "T", "mean_value"), on="customer_id"
+    )
     n_bad = out.select(bad.sum()).item()
     if n_bad:
-        fits.notes.append(f"{n_bad} customers scored with their own purchase rate: the model "
-                          "gave no finite forecast for them.")
+        fits.notes.append(
+            f"{n_bad} customers scored with their own purchase rate: the model "
+            "gave no finite forecast for them."
+        )
     return out.with_columns(
-        alive.alias("p_alive"), value.alias("expected_avg_value"),
-        pl.when(bad).then(naive).otherwise(pl.col("expected_purchases")).alias("expected_purchases"),
+        alive.alias("p_alive"),
+        value.alias("expected_avg_value"),
+        pl.when(bad)
+        .then(naive)
+        .otherwise(pl.col("expected_purchases"))
+        .alias("expected_purchases"),
         pl.when(bad).then(naive * value * discount).otherwise(pl.col("clv")).alias("clv"),
     ).select(scored.columns)
 
 
-SWITCHING_LABELS = (str(SwitchingCostBand.LOW), str(SwitchingCostBand.MEDIUM),
-                    str(SwitchingCostBand.HIGH))
+SWITCHING_LABELS = (
+    str(SwitchingCostBand.LOW),
+    str(SwitchingCostBand.MEDIUM),
+    str(SwitchingCostBand.HIGH),
+)
 
 
 def score_customers(
-    inputs: pl.DataFrame, fits: Fits, *, as_of: date, horizon_weeks: float, discount_rate: float,
-    facts: pl.DataFrame, categories: pl.DataFrame, service_cost: pl.DataFrame,
-    satisfaction: pl.DataFrame, extra_points: pl.DataFrame,
+    inputs: pl.DataFrame,
+    fits: Fits,
+    *,
+    as_of: date,
+    horizon_weeks: float,
+    discount_rate: float,
+    facts: pl.DataFrame,
+    categories: pl.DataFrame,
+    service_cost: pl.DataFrame,
+    satisfaction: pl.DataFrame,
+    extra_points: pl.DataFrame,
 ) -> pl.DataFrame:
     """Every customer's score row (the CustomerScore columns), computed column-wise."""
     btyd = inputs.select("customer_id", "frequency", "recency", "T", "monetary")
     if fits.gamma_gamma is None:  # no spend model: each customer's own mean purchase value
         btyd = btyd.with_columns(inputs["mean_value"].alias("monetary"))
     scored = engine.score(
-        btyd, fits.bgnbd, fits.gamma_gamma, horizon_weeks=horizon_weeks,
+        btyd,
+        fits.bgnbd,
+        fits.gamma_gamma,
+        horizon_weeks=horizon_weeks,
         annual_discount_rate=discount_rate,
     ).select("customer_id", "p_alive", "expected_purchases", "expected_avg_value", "clv")
-    scored = _finite_scores(scored, inputs, fits, horizon_weeks=horizon_weeks,
-                            discount_rate=discount_rate)
+    scored = _finite_scores(
+        scored, inputs, fits, horizon_weeks=horizon_weeks, discount_rate=discount_rate
+    )
     serve = service_cost.group_by("customer_id").agg(pl.col("amount").sum().alias("cost_to_serve"))
     frame = (
         inputs.join(scored, on="customer_id", how="left")
@@ -771,48 +959,112 @@ def score_customers(
             pl.col("cost_to_serve").fill_null(0.0),
             (pl.lit(as_of) - pl.col("last_day")).dt.total_days().alias("recency_days"),
             pl.col("value").alias("monetary_total"),
-            (pl.lit(as_of) - pl.min_horizontal("first_day", "customer_since")).dt.total_days()
-            .clip(lower_bound=0).alias("tenure_days"),
+            (pl.lit(as_of) - pl.min_horizontal("first_day", "customer_since"))
+            .dt.total_days()
+            .clip(lower_bound=0)
+            .alias("tenure_days"),
             (1.0 - pl.col("p_alive")).clip(0.0, 1.0).alias("churn_risk"),
         )
     )
     frame = assign_segments(assign_rfm(frame))
     frame = frame.with_columns(
-        _band(pl.col("churn_risk"), CHURN_BANDS,
-              (str(ChurnRiskBand.LOW), str(ChurnRiskBand.MEDIUM), str(ChurnRiskBand.HIGH)))
-        .alias("churn_risk_band"),
+        _band(
+            pl.col("churn_risk"),
+            CHURN_BANDS,
+            (str(ChurnRiskBand.LOW), str(ChurnRiskBand.MEDIUM), str(ChurnRiskBand.HIGH)),
+        ).alias("churn_risk_band"),
         trust_expr().alias("trust_level"),
         switching_points().alias("switching_cost"),
         (pl.col("revenue") - pl.col("cost")).alias("gross_margin"),
     ).with_columns(
-        _band(pl.col("switching_cost"), SWITCHING_BANDS, SWITCHING_LABELS, inclusive=True)
-        .alias("switching_cost_band"),
+        _band(pl.col("switching_cost"), SWITCHING_BANDS, SWITCHING_LABELS, inclusive=True).alias(
+            "switching_cost_band"
+        ),
         (pl.col("gross_margin") - pl.col("cost_to_serve")).alias("net_contribution"),
     )
     return frame.select(
-        "customer_id", pl.col("first_day").alias("first_purchase"),
-        pl.col("last_day").alias("last_purchase"), "orders", "purchase_days", "recency_days",
-        pl.col("monetary_total").alias("monetary"), "r_score", "f_score", "m_score", "segment",
-        "frequency", pl.col("recency").alias("recency_weeks"), pl.col("T").alias("age_weeks"),
-        pl.col("monetary").alias("avg_repeat_value"), "p_alive", "expected_purchases",
-        "expected_avg_value", "clv", "churn_risk", "churn_risk_band", "trust_level", "revenue",
-        "gross_margin", "cost_to_serve", "net_contribution", "tenure_days", "categories_held",
-        "referrals_made", "was_referred", "switching_cost", "switching_cost_band",
+        "customer_id",
+        pl.col("first_day").alias("first_purchase"),
+        pl.col("last_day").alias("last_purchase"),
+        "orders",
+        "purchase_days",
+        "recency_days",
+        pl.col("monetary_total").alias("monetary"),
+        "r_score",
+        "f_score",
+        "m_score",
+        "segment",
+        "frequency",
+        pl.col("recency").alias("recency_weeks"),
+        pl.col("T").alias("age_weeks"),
+        pl.col("monetary").alias("avg_repeat_value"),
+        "p_alive",
+        "expected_purchases",
+        "expected_avg_value",
+        "clv",
+        "churn_risk",
+        "churn_risk_band",
+        "trust_level",
+        "revenue",
+        "gross_margin",
+        "cost_to_serve",
+        "net_contribution",
+        "tenure_days",
+        "categories_held",
+        "referrals_made",
+        "was_referred",
+        "switching_cost",
+        "switching_cost_band",
     )
 
 
 # --- Writing ----------------------------------------------------------------------------------
 
 SCORE_COLUMNS = [
-    "customer_id", "first_purchase", "last_purchase", "orders", "purchase_days", "recency_days",
-    "monetary", "r_score", "f_score", "m_score", "segment", "frequency", "recency_weeks",
-    "age_weeks", "avg_repeat_value", "p_alive", "expected_purchases", "expected_avg_value", "clv",
-    "churn_risk", "churn_risk_band", "trust_level", "revenue", "gross_margin", "cost_to_serve",
-    "net_contribution", "tenure_days", "categories_held", "referrals_made", "was_referred",
-    "switching_cost", "switching_cost_band", "computed_at",
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "orders",
+    "purchase_days",
+    "recency_days",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
+    "frequency",
+    "recency_weeks",
+    "age_weeks",
+    "avg_repeat_value",
+    "p_alive",
+    "expected_purchases",
+    "expected_avg_value",
+    "clv",
+    "churn_risk",
+    "churn_risk_band",
+    "trust_level",
+    "revenue",
+    "gross_margin",
+    "cost_to_serve",
+    "net_contribution",
+    "tenure_days",
+    "categories_held",
+    "referrals_made",
+    "was_referred",
+    "switching_cost",
+    "switching_cost_band",
+    "computed_at",
 ]
-MONEY_COLUMNS = ("monetary", "avg_repeat_value", "expected_avg_value", "clv", "revenue",
-                 "gross_margin", "cost_to_serve", "net_contribution")
+MONEY_COLUMNS = (
+    "monetary",
+    "avg_repeat_value",
+    "expected_avg_value",
+    "clv",
+    "revenue",
+    "gross_margin",
+    "cost_to_serve",
+    "net_contribution",
+)
 
 
 def _score_table(scores: pl.DataFrame, computed_at: datetime) -> pl.DataFrame:
@@ -821,7 +1073,9 @@ def _score_table(scores: pl.DataFrame, computed_at: datetime) -> pl.DataFrame:
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
     return scores.with_columns(
         pl.col(*MONEY_COLUMNS).round(2),
-        pl.col("p_alive", "expected_purchases", "churn_risk", "recency_weeks", "age_weeks").round(6),
+        pl.col("p_alive", "expected_purchases", "churn_risk", "recency_weeks", "age_weeks").round(
+            6
+        ),
         pl.lit(str(stamp)).alias("computed_at"),
     ).select(SCORE_COLUMNS)
 
@@ -833,14 +1087,17 @@ def write_scores(scores: pl.DataFrame, *, computed_at: datetime) -> None:
     frame = _score_table(scores, computed_at)
     with connection.cursor() as cursor:
         if _is_postgres():
-            _pg_replace(cursor, CustomerScore._meta.db_table, frame)
+            _pg_replace(
+                cursor, CustomerScore._meta.db_table, frame.drop("computed_at"), computed_at
+            )
         else:
             _sqlite_upsert(cursor, CustomerScore._meta.db_table, frame, computed_at)
 
 
-def _pg_replace(cursor: Any, table: str, frame: pl.DataFrame) -> None:
+def _pg_replace(cursor: Any, table: str, frame: pl.DataFrame, computed_at: datetime) -> None:
     """TRUNCATE, COPY, then build the indexes and the foreign key once: 4× faster than an
-    upsert that maintains them row by row (bench/ANALYTICS_REFRESH_DRAFT.md)."""
+    upsert that maintains them row by row (bench/ANALYTICS_REFRESH_DRAFT.md). The one
+    computed_at comes in as the column's default for the load (not parsed a million times)."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     # Altering foreign keys needs no pending deferred checks in this transaction: run them now.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -853,7 +1110,8 @@ def _pg_replace(cursor: Any, table: str, frame: pl.DataFrame) -> None:
     indexes = cursor.fetchall()
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f'", [table],
+        "WHERE conrelid = %s::regclass AND contype = 'f'",
+        [table],
     )
     foreign = cursor.fetchall()
     qn = connection.ops.quote_name
@@ -862,11 +1120,15 @@ def _pg_replace(cursor: Any, table: str, frame: pl.DataFrame) -> None:
         cursor.execute(f"DROP INDEX {qn(name)}")
     for name, _definition in foreign:
         cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+    cursor.execute(
+        f"ALTER TABLE {qn(table)} ALTER COLUMN computed_at SET DEFAULT %s", [computed_at]
+    )
     with cursor.cursor.copy(
         f"COPY {qn(table)} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)"
     ) as copy:
         for offset in range(0, frame.height, 200_000):
             copy.write(frame.slice(offset, 200_000).write_csv(include_header=False))
+    cursor.execute(f"ALTER TABLE {qn(table)} ALTER COLUMN computed_at DROP DEFAULT")
     # a customer deleted since the read would fail the foreign key
     cursor.execute(
         f"DELETE FROM {qn(table)} t WHERE NOT EXISTS "  # noqa: S608 - fixed SQL
@@ -887,14 +1149,18 @@ def _sqlite_upsert(cursor: Any, table: str, frame: pl.DataFrame, computed_at: da
         pl.col("was_referred").cast(pl.Int8),
     )
     marks = ", ".join(["%s"] * len(SCORE_COLUMNS))
-    sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608 - fixed SQL
-           f"ON CONFLICT (customer_id) DO UPDATE SET {updates}")
+    sql = (
+        f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608 - fixed SQL
+        f"ON CONFLICT (customer_id) DO UPDATE SET {updates}"
+    )
     for offset in range(0, rows.height, 100_000):
         cursor.executemany(sql, rows.slice(offset, 100_000).iter_rows())
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
     cursor.execute(
         f"DELETE FROM {table} WHERE computed_at <> %s "  # noqa: S608 - fixed SQL
-        "OR customer_id NOT IN (SELECT id FROM customers_customer)", [stamp])
+        "OR customer_id NOT IN (SELECT id FROM customers_customer)",
+        [stamp],
+    )
 
 
 # --- The refresh ------------------------------------------------------------------------------
@@ -942,21 +1208,31 @@ def analytics_refresh(
         if strategy == "sql":
             summary = summary_sql(as_of=as_of, calibration_end=calibration_end)
         else:
-            summary = summary_polars(orders=history.orders, calibration_end=calibration_end, days=days)
+            summary = summary_polars(
+                orders=history.orders, calibration_end=calibration_end, days=days
+            )
         lap("summary")
 
         inputs = btyd_inputs(summary, as_of=as_of)
         fits = fit_models(inputs) if inputs.height else None
-        holdout = (holdout_check(summary, calibration_end=calibration_end, as_of=as_of)
-                   if inputs.height else {})
+        holdout = (
+            holdout_check(summary, calibration_end=calibration_end, as_of=as_of)
+            if inputs.height
+            else {}
+        )
         lap("fit")
 
         if fits is not None:
             end = _end_of(as_of)
             scores = score_customers(
-                inputs, fits, as_of=as_of, horizon_weeks=horizon_weeks,
-                discount_rate=discount_rate, facts=history.customers,
-                categories=categories_held(history), service_cost=history.service_cost,
+                inputs,
+                fits,
+                as_of=as_of,
+                horizon_weeks=horizon_weeks,
+                discount_rate=discount_rate,
+                facts=history.customers,
+                categories=categories_held(history),
+                service_cost=history.service_cost,
                 satisfaction=_extra(SATISFACTION_SOURCES, end, "satisfaction", "mean"),
                 extra_points=_extra(SWITCHING_COST_SOURCES, as_of, "points", "sum"),
             )
@@ -971,21 +1247,31 @@ def analytics_refresh(
         with transaction.atomic():
             write_scores(scores, computed_at=computed_at)
             fit = ModelFit.objects.create(
-                as_of=as_of, horizon_weeks=horizon_weeks, discount_rate=discount_rate,
-                started_at=started, computed_at=computed_at, duration_seconds=0.0,
-                customers=scores.height, purchase_days=int(summary["purchase_days"].sum() or 0),
-                summary_strategy=strategy, holdout=_finite(holdout), stages={},
+                as_of=as_of,
+                horizon_weeks=horizon_weeks,
+                discount_rate=discount_rate,
+                started_at=started,
+                computed_at=computed_at,
+                duration_seconds=0.0,
+                customers=scores.height,
+                purchase_days=int(summary["purchase_days"].sum() or 0),
+                summary_strategy=strategy,
+                holdout=_finite(holdout),
+                stages={},
                 **_fit_fields(fits),
             )
             for kind, payload in built.items():
                 Report.objects.update_or_create(
-                    kind=kind, defaults={"data": _finite(payload), "fit": fit, "computed_at": computed_at}
+                    kind=kind,
+                    defaults={"data": _finite(payload), "fit": fit, "computed_at": computed_at},
                 )
         lap("write")
     fit.stages = stages
     fit.duration_seconds = round(sum(stages.values()), 3)
     ModelFit.objects.filter(pk=fit.pk).update(stages=stages, duration_seconds=fit.duration_seconds)
-    log.info("analytics refresh: %d customers in %.1f s %s", scores.height, fit.duration_seconds, stages)
+    log.info(
+        "analytics refresh: %d customers in %.1f s %s", scores.height, fit.duration_seconds, stages
+    )
     return fit
 
 
@@ -996,8 +1282,11 @@ def _fit_fields(fits: Fits | None) -> dict[str, dict[str, Any]]:
     pareto = fit_json(fits.pareto_nbd, notes)
     if fits.pareto_nbd is not None:
         pareto["comparison"] = _finite(fits.comparison)
-    return {"bgnbd": fit_json(fits.bgnbd, notes), "pareto_nbd": pareto,
-            "gamma_gamma": fit_json(fits.gamma_gamma, "" if fits.gamma_gamma else notes)}
+    return {
+        "bgnbd": fit_json(fits.bgnbd, notes),
+        "pareto_nbd": pareto,
+        "gamma_gamma": fit_json(fits.gamma_gamma, "" if fits.gamma_gamma else notes),
+    }
 
 
 # --- Reports (aggregates the dashboards read) ---------------------------------------------------
@@ -1009,7 +1298,9 @@ def _columns(frame: pl.DataFrame) -> dict[str, list[Any]]:
     return {c: out[c].to_list() for c in out.columns}
 
 
-def build_reports(history: History, days: pl.DataFrame, scores: pl.DataFrame) -> dict[str, dict[str, Any]]:
+def build_reports(
+    history: History, days: pl.DataFrame, scores: pl.DataFrame
+) -> dict[str, dict[str, Any]]:
     """Every report kind's payload, from the history the refresh read and the new scores."""
     if not scores.height:
         return dict.fromkeys(ReportKind.values, {})
@@ -1030,7 +1321,8 @@ def product_names(ids: list[int]) -> pl.DataFrame:
 
     rows = Product.objects.filter(pk__in=ids).values_list("id", "sku", "name", "category")
     return pl.DataFrame(
-        list(rows), orient="row",
+        list(rows),
+        orient="row",
         schema={"product_id": pl.Int64, "sku": pl.String, "name": pl.String, "category": pl.String},
     )
 
@@ -1053,13 +1345,24 @@ def scores_report(scores: pl.DataFrame) -> dict[str, Any]:
         pl.col("switching_cost_band").cast(pl.Enum(SwitchingCostBand.values)),
     )
     by_segment = scores.group_by("segment").agg(
-        pl.len().alias("customers"), pl.col("orders").sum(),
+        pl.len().alias("customers"),
+        pl.col("orders").sum(),
         (pl.col("purchase_days") >= 2).sum().alias("repeaters"),
-        pl.col("revenue", "monetary", "gross_margin", "cost_to_serve", "net_contribution", "clv",
-               "p_alive", "expected_purchases").sum(),
+        pl.col(
+            "revenue",
+            "monetary",
+            "gross_margin",
+            "cost_to_serve",
+            "net_contribution",
+            "clv",
+            "p_alive",
+            "expected_purchases",
+        ).sum(),
     )
     grid = scores.group_by("r_score", "f_score", "segment").agg(
-        pl.len().alias("customers"), pl.col("monetary").sum(), pl.col("clv").sum(),
+        pl.len().alias("customers"),
+        pl.col("monetary").sum(),
+        pl.col("clv").sum(),
     )
     alive_bin = (pl.col("p_alive") * 10).floor().clip(0, 9).cast(pl.Int64).alias("bin")
     p_alive = scores.group_by("segment", alive_bin).agg(pl.len().alias("customers"))
@@ -1068,19 +1371,27 @@ def scores_report(scores: pl.DataFrame) -> dict[str, Any]:
         return _columns(scores.group_by("segment", column).agg(pl.len().alias("customers")))
 
     pareto = [
-        {"segment": "", "customers": scores.height,
-         "profit_share": _share_of_top(scores["net_contribution"]),
-         "revenue_share": _share_of_top(scores["revenue"])}
+        {
+            "segment": "",
+            "customers": scores.height,
+            "profit_share": _share_of_top(scores["net_contribution"]),
+            "revenue_share": _share_of_top(scores["revenue"]),
+        }
     ] + [
-        {"segment": seg, "customers": part.height,
-         "profit_share": _share_of_top(part["net_contribution"]),
-         "revenue_share": _share_of_top(part["revenue"])}
+        {
+            "segment": seg,
+            "customers": part.height,
+            "profit_share": _share_of_top(part["net_contribution"]),
+            "revenue_share": _share_of_top(part["revenue"]),
+        }
         for (seg,), part in scores.group_by("segment")
     ]
     ranked = scores.select(pl.col("net_contribution").sort(descending=True)).with_row_index("i")
-    deciles = ranked.with_columns(
-        (pl.col("i") * 10 // max(scores.height, 1) + 1).alias("decile")
-    ).group_by("decile").agg(pl.len().alias("customers"), pl.col("net_contribution").sum())
+    deciles = (
+        ranked.with_columns((pl.col("i") * 10 // max(scores.height, 1) + 1).alias("decile"))
+        .group_by("decile")
+        .agg(pl.len().alias("customers"), pl.col("net_contribution").sum())
+    )
     return {
         "by_segment": _columns(by_segment),
         "rfm_grid": _columns(grid),
@@ -1100,24 +1411,35 @@ TOP_CUSTOMERS = 25
 
 def _top(scores: pl.DataFrame, column: str) -> pl.DataFrame:
     """The TOP_CUSTOMERS customers by `column`, overall (group "") and within each segment."""
-    keep = scores.select("customer_id", "segment", "clv", "p_alive", "expected_purchases",
-                         "revenue", "net_contribution")
-    parts = [keep.top_k(TOP_CUSTOMERS, by=column).sort(column, descending=True)
-             .with_columns(pl.lit("").alias("group"))]
+    keep = scores.select(
+        "customer_id",
+        "segment",
+        "clv",
+        "p_alive",
+        "expected_purchases",
+        "revenue",
+        "net_contribution",
+    )
+    parts = [
+        keep.top_k(TOP_CUSTOMERS, by=column)
+        .sort(column, descending=True)
+        .with_columns(pl.lit("").alias("group"))
+    ]
     for segment in keep["segment"].unique().sort().to_list():
         part = keep.filter(pl.col("segment") == segment)
-        parts.append(part.top_k(TOP_CUSTOMERS, by=column).sort(column, descending=True)
-                     .with_columns(pl.lit(segment).alias("group")))
+        parts.append(
+            part.top_k(TOP_CUSTOMERS, by=column)
+            .sort(column, descending=True)
+            .with_columns(pl.lit(segment).alias("group"))
+        )
     return pl.concat(parts).select("group", *keep.columns)
-
-
-def _months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
-    return (end.dt.year() - start.dt.year()) * 12 + (end.dt.month() - start.dt.month())
 
 
 def _runs(keys: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal values in a sorted array."""
-    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+    return (
+        np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+    )
 
 
 def _month_index(day: pl.Series) -> np.ndarray:
@@ -1127,8 +1449,11 @@ def _month_index(day: pl.Series) -> np.ndarray:
 def _month_dates(index: np.ndarray) -> pl.Series:
     """Month indexes (year × 12 + month − 1) as the first day of each month."""
     frame = pl.DataFrame({"i": index.astype(np.int64)})
-    return frame.select(pl.date((pl.col("i") // 12).cast(pl.Int32), (pl.col("i") % 12 + 1).cast(pl.Int8), 1)
-                        .alias("month")).to_series()
+    return frame.select(
+        pl.date((pl.col("i") // 12).cast(pl.Int32), (pl.col("i") % 12 + 1).cast(pl.Int8), 1).alias(
+            "month"
+        )
+    ).to_series()
 
 
 def _customer_runs(days: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -1150,8 +1475,13 @@ def cohorts_report(days: pl.DataFrame) -> dict[str, Any]:
     width = int(offset.max()) + 1
     counts = np.bincount((cohort - base) * width + offset)
     cell = np.flatnonzero(counts)
-    frame = pl.DataFrame({"cohort": _month_dates(cell // width + base), "offset": cell % width,
-                          "customers": counts[cell]})
+    frame = pl.DataFrame(
+        {
+            "cohort": _month_dates(cell // width + base),
+            "offset": cell % width,
+            "customers": counts[cell],
+        }
+    )
     return {"cells": _columns(frame)}
 
 
@@ -1175,20 +1505,37 @@ def loyalty_report(days: pl.DataFrame, segments: pl.DataFrame) -> dict[str, Any]
     bins = np.searchsorted(np.array(INTERVAL_BINS), gap, side="left")  # gap <= bound → that bin
     n_bins = len(INTERVAL_BINS) + 1
     counts = np.bincount((seg + 1) * n_bins + bins, minlength=(len(SEGMENT_CODES) + 1) * n_bins)
-    histogram = [(Segment.values[s], b, int(counts[(s + 1) * n_bins + b]))
-                 for s in range(len(SEGMENT_CODES)) for b in range(n_bins) if counts[(s + 1) * n_bins + b]]
-    medians = [("", float(np.median(gap)) if len(gap) else None,
-                float(gap.mean()) if len(gap) else None, len(gap))]
+    histogram = [
+        (Segment.values[s], b, int(counts[(s + 1) * n_bins + b]))
+        for s in range(len(SEGMENT_CODES))
+        for b in range(n_bins)
+        if counts[(s + 1) * n_bins + b]
+    ]
+    medians = [
+        (
+            "",
+            float(np.median(gap)) if len(gap) else None,
+            float(gap.mean()) if len(gap) else None,
+            len(gap),
+        )
+    ]
     for name, code in SEGMENT_CODES.items():
         part = gap[seg == code]
         if len(part):
             medians.append((name, float(np.median(part)), float(part.mean()), len(part)))
     return {
         "bins": list(INTERVAL_BINS),
-        "histogram": {"segment": [h[0] for h in histogram], "bin": [h[1] for h in histogram],
-                      "intervals": [h[2] for h in histogram]},
-        "medians": {"segment": [m[0] for m in medians], "median": [m[1] for m in medians],
-                    "mean": [m[2] for m in medians], "intervals": [m[3] for m in medians]},
+        "histogram": {
+            "segment": [h[0] for h in histogram],
+            "bin": [h[1] for h in histogram],
+            "intervals": [h[2] for h in histogram],
+        },
+        "medians": {
+            "segment": [m[0] for m in medians],
+            "median": [m[1] for m in medians],
+            "mean": [m[2] for m in medians],
+            "intervals": [m[3] for m in medians],
+        },
     }
 
 
@@ -1202,25 +1549,30 @@ def profit_report(
         orders.join(seg, on="customer_id")
         .group_by(pl.col("day").dt.truncate("1mo").alias("month"), "segment")
         .agg(
-            pl.col("total").sum().alias("revenue"), pl.col("cost").sum(),
-            pl.len().alias("orders"), pl.col("customer_id").n_unique().alias("buyers"),
+            pl.col("total").sum().alias("revenue"),
+            pl.col("cost").sum(),
+            pl.len().alias("orders"),
+            pl.col("customer_id").n_unique().alias("buyers"),
         )
         .sort("month", "segment")
     )
     service = (
         service_cost.join(seg, on="customer_id")
-        .group_by("month", "segment", "kind").agg(pl.col("amount").sum())
+        .group_by("month", "segment", "kind")
+        .agg(pl.col("amount").sum())
         .sort("month", "segment", "kind")
     )
     return {"sales": _columns(sales), "service": _columns(service)}
 
 
-def products_report(history: History, days: pl.DataFrame, *, top_pairs: int = 200) -> dict[str, Any]:
+def products_report(
+    history: History, days: pl.DataFrame, *, top_pairs: int = 200
+) -> dict[str, Any]:
     """First products and repeat buying, returns per product and month, and products bought
     together (support, confidence, lift)."""
     lines = history.lines
     first = _first_products(lines, days)
-    returns = _per_month_and_product(lines)
+    returns = _per_month_and_product(lines, history.returns)
     pairs = product_pairs(lines.select("order_id", "product_id"), top=top_pairs)
     ids = set(first["product_id"].to_list()) | set(returns["product_id"].to_list())
     ids |= set(pairs["a"].to_list()) | set(pairs["b"].to_list())
@@ -1242,11 +1594,18 @@ def _first_products(lines: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
     at = index_of(first_customer, lines["customer_id"].to_numpy())
     line_day = (lines["day"] - date(2000, 1, 1)).dt.total_days().to_numpy()
     on_first = (at >= 0) & (line_day == first_day[np.maximum(at, 0)])
-    key = distinct(lines["customer_id"].to_numpy()[on_first] * 2**24
-                   + lines["product_id"].to_numpy()[on_first])
+    key = distinct(
+        lines["customer_id"].to_numpy()[on_first] * 2**24 + lines["product_id"].to_numpy()[on_first]
+    )
     if not len(key):
-        return pl.DataFrame(schema={"month": pl.Date, "product_id": pl.Int64,
-                                    "first_buyers": pl.Int64, "repeaters": pl.Int64})
+        return pl.DataFrame(
+            schema={
+                "month": pl.Date,
+                "product_id": pl.Int64,
+                "first_buyers": pl.Int64,
+                "repeaters": pl.Int64,
+            }
+        )
     who = index_of(first_customer, key >> 24)
     products = distinct(key & (2**24 - 1))
     product = np.searchsorted(products, key & (2**24 - 1))
@@ -1256,35 +1615,45 @@ def _first_products(lines: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
     buyers = np.bincount(cell)
     repeaters = np.bincount(cell, (sizes[who] >= 2).astype(np.float64), minlength=len(buyers))
     used = np.flatnonzero(buyers)
-    return pl.DataFrame({"month": _month_dates(used // len(products) + base),
-                         "product_id": products[used % len(products)], "first_buyers": buyers[used],
-                         "repeaters": repeaters[used].astype(np.int64)})
+    return pl.DataFrame(
+        {
+            "month": _month_dates(used // len(products) + base),
+            "product_id": products[used % len(products)],
+            "first_buyers": buyers[used],
+            "repeaters": repeaters[used].astype(np.int64),
+        }
+    )
 
 
-def _per_month_and_product(lines: pl.DataFrame) -> pl.DataFrame:
-    """Lines, quantity sold and returned, revenue, refunds and returned lines per (month of sale,
+def _per_month_and_product(lines: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame:
+    """Lines and quantity sold, quantity returned, refunds and returns per (month of sale,
     product), summed with one bincount per figure."""
     if not lines.height:
         return pl.DataFrame(schema={"month": pl.Date, "product_id": pl.Int64, "lines": pl.Int64})
-    month = _month_index(lines["day"])
-    products = distinct(lines["product_id"].to_numpy())
-    product = np.searchsorted(products, lines["product_id"].to_numpy())
-    base = month.min()
-    cell = (month - base) * len(products) + product
-    size = int(cell.max()) + 1
-    count = np.bincount(cell, minlength=size)
+    products = distinct(np.r_[lines["product_id"].to_numpy(), returns["product_id"].to_numpy()])
+    sold_month, back_month = _month_index(lines["day"]), _month_index(returns["day"])
+    base = sold_month.min()
+
+    def cells(frame: pl.DataFrame, month: np.ndarray) -> np.ndarray:
+        return (month - base) * len(products) + np.searchsorted(
+            products, frame["product_id"].to_numpy()
+        )
+
+    sold, back = cells(lines, sold_month), cells(returns, back_month)
+    size = int(max(sold.max(), back.max() if len(back) else 0)) + 1
+    count = np.bincount(sold, minlength=size)
     used = np.flatnonzero(count)
-
-    def total(column: str | np.ndarray) -> np.ndarray:
-        weights = lines[column].to_numpy() if isinstance(column, str) else column
-        return np.bincount(cell, weights, minlength=size)[used]
-
-    return pl.DataFrame({
-        "month": _month_dates(used // len(products) + base), "product_id": products[used % len(products)],
-        "lines": count[used], "quantity": total("quantity"), "returned": total("returned"),
-        "revenue": total("line_total"), "refund": total("refund"),
-        "returned_lines": total((lines["returned"].to_numpy() > 0).astype(np.float64)).astype(np.int64),
-    })
+    return pl.DataFrame(
+        {
+            "month": _month_dates(used // len(products) + base),
+            "product_id": products[used % len(products)],
+            "lines": count[used],
+            "quantity": np.bincount(sold, lines["quantity"].to_numpy(), minlength=size)[used],
+            "returned": np.bincount(back, returns["returned"].to_numpy(), minlength=size)[used],
+            "refund": np.bincount(back, returns["refund"].to_numpy(), minlength=size)[used],
+            "returns": np.bincount(back, minlength=size)[used],
+        }
+    )
 
 
 def product_pairs(items: pl.DataFrame, *, top: int = 200, max_basket: int = 30) -> pl.DataFrame:
@@ -1306,8 +1675,13 @@ def product_pairs(items: pl.DataFrame, *, top: int = 200, max_basket: int = 30) 
     pair_keys, together = np.unique(a * 2**24 + b, return_counts=True)
     min_orders = max(2, math.ceil(n_orders * 1e-5))
     frequent = together >= min_orders
-    pairs = pl.DataFrame({"a": pair_keys[frequent] >> 24, "b": pair_keys[frequent] & (2**24 - 1),
-                          "together": together[frequent]})
+    pairs = pl.DataFrame(
+        {
+            "a": pair_keys[frequent] >> 24,
+            "b": pair_keys[frequent] & (2**24 - 1),
+            "together": together[frequent],
+        }
+    )
     single = pl.DataFrame({"product_id": single_ids, "orders": single_counts})
     n = max(n_orders, 1)
     return (
@@ -1335,17 +1709,25 @@ def promotion_report(days: pl.DataFrame) -> dict[str, Any]:
     value = days["v"].to_numpy()
     first_value = value[starts]
     later = np.add.reduceat(value, starts) - first_value
-    cuts = [float(np.quantile(first_value, q / PROMOTION_BANDS, method="lower"))
-            for q in range(1, PROMOTION_BANDS)]
+    cuts = [
+        float(np.quantile(first_value, q / PROMOTION_BANDS, method="lower"))
+        for q in range(1, PROMOTION_BANDS)
+    ]
     band = np.searchsorted(np.array(cuts), first_value, side="left") + 1  # value <= cut → band
-    per_customer = pl.DataFrame({
-        "month": days["day"].gather(starts).dt.truncate("1mo"), "band": band,
-        "promo": days["promo"].gather(starts), "repeated": sizes >= 2, "later_spend": later,
-    })
+    per_customer = pl.DataFrame(
+        {
+            "month": days["day"].gather(starts).dt.truncate("1mo"),
+            "band": band,
+            "promo": days["promo"].gather(starts),
+            "repeated": sizes >= 2,
+            "later_spend": later,
+        }
+    )
     cells = (
         per_customer.group_by("month", "band", "promo")
         .agg(
-            pl.len().alias("buyers"), pl.col("repeated").sum().alias("repeaters"),
+            pl.len().alias("buyers"),
+            pl.col("repeated").sum().alias("repeaters"),
             pl.col("later_spend").sum().alias("spend"),
             (pl.col("later_spend") ** 2).sum().alias("spend_sq"),
         )
@@ -1362,8 +1744,12 @@ def switching_report(history: History, days: pl.DataFrame) -> dict[str, Any]:
     if not before.height:
         return {"reference_date": ref.isoformat(), "bands": {}, "indicators": {}}
     first = before.group_by("customer_id").agg(pl.col("day").min().alias("first_day"))
-    retained = days.filter(pl.col("day") > ref).select("customer_id").unique().with_columns(
-        pl.lit(True).alias("retained"))
+    retained = (
+        days.filter(pl.col("day") > ref)
+        .select("customer_id")
+        .unique()
+        .with_columns(pl.lit(True).alias("retained"))
+    )
     facts = history.customers
     made = (
         facts.filter(pl.col("was_referred") & (pl.col("customer_since") <= ref))
@@ -1381,29 +1767,45 @@ def switching_report(history: History, days: pl.DataFrame) -> dict[str, Any]:
         .with_columns(
             pl.col("referrals_made", "categories_held").fill_null(0),
             pl.col("was_referred", "retained").fill_null(False),
-            (pl.lit(ref) - pl.min_horizontal("first_day", since)).dt.total_days().alias("tenure_days"),
+            (pl.lit(ref) - pl.min_horizontal("first_day", since))
+            .dt.total_days()
+            .alias("tenure_days"),
         )
         .with_columns(switching_points().alias("switching_cost"))
-        .with_columns(_band(pl.col("switching_cost"), SWITCHING_BANDS, SWITCHING_LABELS,
-                            inclusive=True).alias("band"))
+        .with_columns(
+            _band(
+                pl.col("switching_cost"), SWITCHING_BANDS, SWITCHING_LABELS, inclusive=True
+            ).alias("band")
+        )
     )
 
     def retention(key: pl.Expr) -> dict[str, list[Any]]:
-        return _columns(frame.group_by(key.alias("level")).agg(
-            pl.len().alias("customers"), pl.col("retained").sum()).sort("level"))
+        return _columns(
+            frame.group_by(key.alias("level"))
+            .agg(pl.len().alias("customers"), pl.col("retained").sum())
+            .sort("level")
+        )
 
     tenure = _band(pl.col("tenure_days"), (365, 1095), ("<1y", "1-3y", "3y+"))
     cats_level = _band(pl.col("categories_held"), (1, 3), ("0-1", "2-3", "4+"), inclusive=True)
-    referral = (pl.when(pl.col("was_referred") & (pl.col("referrals_made") > 0)).then(pl.lit("both"))
-                .when(pl.col("was_referred")).then(pl.lit("referred"))
-                .when(pl.col("referrals_made") > 0).then(pl.lit("referrer"))
-                .otherwise(pl.lit("none")))
+    referral = (
+        pl.when(pl.col("was_referred") & (pl.col("referrals_made") > 0))
+        .then(pl.lit("both"))
+        .when(pl.col("was_referred"))
+        .then(pl.lit("referred"))
+        .when(pl.col("referrals_made") > 0)
+        .then(pl.lit("referrer"))
+        .otherwise(pl.lit("none"))
+    )
     return {
         "reference_date": ref.isoformat(),
         "bands": retention(pl.col("band")),
         "points": retention(pl.col("switching_cost")),
-        "indicators": {"tenure": retention(tenure), "categories": retention(cats_level),
-                       "referral": retention(referral)},
+        "indicators": {
+            "tenure": retention(tenure),
+            "categories": retention(cats_level),
+            "referral": retention(referral),
+        },
     }
 
 
@@ -1412,8 +1814,13 @@ def switching_report(history: History, days: pl.DataFrame) -> dict[str, Any]:
 
 @transaction.atomic
 def churn_record(
-    *, customer: Any, reason: str, destination: str = ChurnDestination.UNKNOWN, note: str = "",
-    by: Any, recorded_at: datetime | None = None,
+    *,
+    customer: Any,
+    reason: str,
+    destination: str = ChurnDestination.UNKNOWN,
+    note: str = "",
+    by: Any,
+    recorded_at: datetime | None = None,
 ) -> ChurnRecord:
     """Record that a customer left, why and where to; the customer's history gets a row."""
     errors: dict[str, list[str]] = {}
@@ -1426,13 +1833,22 @@ def churn_record(
     if errors:
         raise ValidationError(errors)
     record = ChurnRecord.objects.create(
-        customer=customer, reason=reason, destination=destination, note=note.strip(),
+        customer=customer,
+        reason=reason,
+        destination=destination,
+        note=note.strip(),
         recorded_by=by if getattr(by, "is_authenticated", False) else None,
         recorded_at=recorded_at or timezone.now(),
     )
     record_change(
-        obj=record, action=ChangeAction.CREATE, by=by, customer_id=customer.pk,
-        changes={"reason": [None, reason], "destination": [None, destination],
-                 **({"note": [None, record.note]} if record.note else {})},
+        obj=record,
+        action=ChangeAction.CREATE,
+        by=by,
+        customer_id=customer.pk,
+        changes={
+            "reason": [None, reason],
+            "destination": [None, destination],
+            **({"note": [None, record.note]} if record.note else {}),
+        },
     )
     return record

@@ -18,7 +18,15 @@ def refresh_scores(
     seconds per stage."""
     from rapport.analytics.services import analytics_refresh
 
-    fit = analytics_refresh(horizon_weeks=horizon_weeks, discount_rate=discount_rate,
-                            as_of=date.fromisoformat(as_of) if as_of else None)
-    return {"fit_id": fit.pk, "customers": fit.customers, "as_of": fit.as_of.isoformat(),
-            "seconds": fit.duration_seconds, "stages": fit.stages}
+    fit = analytics_refresh(
+        horizon_weeks=horizon_weeks,
+        discount_rate=discount_rate,
+        as_of=date.fromisoformat(as_of) if as_of else None,
+    )
+    return {
+        "fit_id": fit.pk,
+        "customers": fit.customers,
+        "as_of": fit.as_of.isoformat(),
+        "seconds": fit.duration_seconds,
+        "stages": fit.stages,
+    }

@@ -13,7 +13,7 @@ from rapport.analytics.tests.factories import (  # noqa: F401
 from rapport.api.tests.helpers import API, token_client
 from rapport.core.models import ObjectChange
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("rapport.analytics.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def test_customer_scores(scored_history, make_user):
@@ -52,8 +52,11 @@ def test_record_churn(make_user):
     agent = make_user("agent")
     client = token_client(agent)
     url = f"{API}/analytics/customers/{customer.pk}/churn"
-    response = client.post(url, {"reason": "neglect", "destination": "competitor", "note": "rude"},
-                           content_type="application/json")
+    response = client.post(
+        url,
+        {"reason": "neglect", "destination": "competitor", "note": "rude"},
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["reason"] == "neglect" and body["destination_label"] == "to a competitor"
@@ -61,8 +64,16 @@ def test_record_churn(make_user):
     assert ObjectChange.objects.filter(customer_id=customer.pk, object_id=body["id"]).exists()
     bad = client.post(url, {"reason": "bored"}, content_type="application/json")
     assert bad.status_code == 400 and "reason" in bad.json()["errors"]
-    assert client.post(f"{API}/analytics/customers/999999/churn", {"reason": "other"},
-                       content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            f"{API}/analytics/customers/999999/churn",
+            {"reason": "other"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     analyst = token_client(make_user("analyst"))
-    assert analyst.post(url, {"reason": "other"}, content_type="application/json").status_code == 403
+    assert (
+        analyst.post(url, {"reason": "other"}, content_type="application/json").status_code == 403
+    )
     assert ChurnRecord.objects.count() == 1

@@ -16,7 +16,7 @@ from rapport.analytics.tests.factories import (  # noqa: F401
 )
 from rapport.analytics.views import PAGES
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("rapport.analytics.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def rows(response) -> list[list[str]]:
@@ -55,7 +55,11 @@ def test_segment_table_counts_every_scored_customer(scored_history, analyst_clie
 def test_segment_filter(scored_history, analyst_client):
     segment = CustomerScore.objects.values_list("segment", flat=True).first()
     label = str(Segment(segment).label)
-    got = rows(analyst_client.get(reverse("analytics:segments"), {"segment": segment, "export": "segments"}))
+    got = rows(
+        analyst_client.get(
+            reverse("analytics:segments"), {"segment": segment, "export": "segments"}
+        )
+    )
     assert [r[0] for r in got[1:]] == [label]
     page = analyst_client.get(reverse("analytics:loyalty"), {"segment": segment})
     repeat = page.context["tables"]["repeat"].rows
@@ -73,7 +77,9 @@ def test_profit_period_and_growth(scored_history, analyst_client):
     assert year["data"]["totals"]["revenue"] < everything["data"]["totals"]["revenue"]
     assert everything["data"]["growth"] is None
     scores = CustomerScore.objects.all()
-    assert everything["data"]["totals"]["revenue"] == pytest.approx(float(sum(s.revenue for s in scores)))
+    assert everything["data"]["totals"]["revenue"] == pytest.approx(
+        float(sum(s.revenue for s in scores))
+    )
 
 
 def test_leaky_bucket_counts_churn_reasons(scored_history, analyst_client):
@@ -81,8 +87,9 @@ def test_leaky_bucket_counts_churn_reasons(scored_history, analyst_client):
     reasons = {r["label"]: r["count"] for r in page.context["tables"]["churn_reasons"].rows}
     assert reasons["no timely help"] == 1 and reasons["unreliability"] == 1
     assert sum(reasons.values()) == 2
-    november = analyst_client.get(reverse("analytics:leaky_bucket"),
-                                  {"period_from": "2024-11", "period_to": "2024-11"})
+    november = analyst_client.get(
+        reverse("analytics:leaky_bucket"), {"period_from": "2024-11", "period_to": "2024-11"}
+    )
     assert november.context["churn"]["total"] == 1
     cohorts = page.context["tables"]["cohorts"].rows
     assert cohorts and all(r["m0"] == 1.0 for r in cohorts)

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def history():
     people, items = f.random_history(80, start=date(2022, 1, 1), end=AS_OF, seed=3)
     # returns on a few orders, and one customer who never bought
-    for o in Order.objects.exclude(status="cancelled").order_by("id")[:: 25]:
+    for o in Order.objects.exclude(status="cancelled").order_by("id")[::25]:
         f.refund(o, (o.total / 2).quantize(Decimal("0.01")))
     return people, items, f.customers(1)[0]
 
@@ -49,8 +49,9 @@ def engine_summary(as_of: date) -> pl.DataFrame:
         refund = sum(float(r.refund_amount) for li in o.lines.all() for r in li.returns.all())
         if refund:
             rows.append((o.customer_id, day, -refund))
-    frame = pl.DataFrame(rows, schema={"customer": pl.Int64, "date": pl.Date, "amount": pl.Float64},
-                         orient="row")
+    frame = pl.DataFrame(
+        rows, schema={"customer": pl.Int64, "date": pl.Date, "amount": pl.Float64}, orient="row"
+    )
     return engine.rfm_summary(frame, as_of)
 
 
@@ -62,8 +63,11 @@ def test_refresh_scores_every_buyer(history):
     assert scored == buyers and never.pk not in scored
     assert fit.customers == len(buyers)
     assert set(fit.stages) == {"read", "summary", "fit", "score", "reports", "write"}
-    for name, params in (("bgnbd", ("r", "alpha", "a", "b")), ("gamma_gamma", ("p", "q", "gamma")),
-                         ("pareto_nbd", ("r", "alpha", "s", "beta"))):
+    for name, params in (
+        ("bgnbd", ("r", "alpha", "a", "b")),
+        ("gamma_gamma", ("p", "q", "gamma")),
+        ("pareto_nbd", ("r", "alpha", "s", "beta")),
+    ):
         result = getattr(fit, name)
         assert set(result["params"]) == set(params), name
         assert set(result["standard_errors"]) == set(params)
@@ -103,7 +107,9 @@ def test_both_strategies_give_the_same_summary(history):
 def test_edge_cases(make_product):
     tea = make_product(price="50.00", unit_cost="20.00", category="tea")
     cup = make_product(price="10.00", unit_cost="4.00", category="cups")
-    once, same_day, zero, cancelled, returned, regular = f.customers(6, customer_since=date(2024, 6, 1))
+    once, same_day, zero, cancelled, returned, regular = f.customers(
+        6, customer_since=date(2024, 6, 1)
+    )
     f.order(once, date(2024, 3, 1), [(tea, 1)])
     f.order(same_day, date(2024, 5, 1), [(tea, 1)], hour=9)
     f.order(same_day, date(2024, 5, 1), [(cup, 2)], hour=18)
@@ -151,8 +157,10 @@ def test_local_calendar_days(make_product):
     tea = make_product(price="10.00")
     (c,) = f.customers(1)
     utc = ZoneInfo("UTC")
-    for moment in (datetime(2024, 3, 1, 15, 30, tzinfo=utc),  # 23:30 on 1 March in Shanghai
-                   datetime(2024, 3, 1, 16, 30, tzinfo=utc)):  # 00:30 on 2 March in Shanghai
+    for moment in (
+        datetime(2024, 3, 1, 15, 30, tzinfo=utc),  # 23:30 on 1 March in Shanghai
+        datetime(2024, 3, 1, 16, 30, tzinfo=utc),
+    ):  # 00:30 on 2 March in Shanghai
         o = f.order(c, date(2024, 3, 1), [(tea, 1)])
         Order.objects.filter(pk=o.pk).update(ordered_at=moment)
     for strategy in ("sql", "polars"):
@@ -197,12 +205,19 @@ def test_array_helpers_match_plain_polars():
 
     rng = np.random.default_rng(0)
     n = 3000
-    items = pl.DataFrame({"order_id": rng.integers(1, 600, n), "product_id": rng.integers(1, 15, n)})
+    items = pl.DataFrame(
+        {"order_id": rng.integers(1, 600, n), "product_id": rng.integers(1, 15, n)}
+    )
     got = services.product_pairs(items, top=1000).sort("a", "b")
     baskets = items.unique()
-    pairs = (baskets.join(baskets, on="order_id", suffix="_b").filter(pl.col("product_id") < pl.col("product_id_b"))
-             .group_by(pl.col("product_id").alias("a"), pl.col("product_id_b").alias("b"))
-             .agg(pl.len().alias("together")).filter(pl.col("together") >= 2).sort("a", "b"))
+    pairs = (
+        baskets.join(baskets, on="order_id", suffix="_b")
+        .filter(pl.col("product_id") < pl.col("product_id_b"))
+        .group_by(pl.col("product_id").alias("a"), pl.col("product_id_b").alias("b"))
+        .agg(pl.len().alias("together"))
+        .filter(pl.col("together") >= 2)
+        .sort("a", "b")
+    )
     assert got.select("a", "b", "together").equals(pairs.cast({"together": got["together"].dtype}))
     single = baskets.group_by("product_id").agg(pl.len().alias("n"))
     row = got.row(0, named=True)
@@ -214,3 +229,31 @@ def test_array_helpers_match_plain_polars():
     assert services.index_of(ids, np.array([9, 4, 100, 5])).tolist() == [2, -1, 3, 0]
     assert services.index_of(ids * 10**9, np.array([9, 100]) * 10**9).tolist() == [2, 3]
     assert services.distinct(np.array([3, 1, 3, 2, 1])).tolist() == [1, 2, 3]
+
+
+def test_extension_points(make_product, monkeypatch):
+    """Complaint remedies (a cost to serve) and survey answers (satisfaction) plug in as sources."""
+    tea = make_product(price="50.00", unit_cost="20.00")
+    happy, unhappy = f.customers(2, customer_since=date(2024, 1, 1))
+    for c in (happy, unhappy):
+        for k in range(3):
+            f.order(c, date(2024, 3, 1) + timedelta(days=60 * k), [(tea, 1)])
+
+    def remedies(end):
+        return pl.DataFrame(
+            {"customer_id": [happy.pk], "month": [date(2024, 5, 1)], "amount": [12.5]}
+        )
+
+    def survey(end):
+        return pl.DataFrame({"customer_id": [unhappy.pk], "satisfaction": [2.0]})
+
+    monkeypatch.setitem(services.COST_TO_SERVE_SOURCES, "complaint_remedies", remedies)
+    monkeypatch.setitem(services.SATISFACTION_SOURCES, "surveys", survey)
+    services.analytics_refresh(as_of=AS_OF, holdout_weeks=4)
+    scores = {s.customer_id: s for s in CustomerScore.objects.all()}
+    assert scores[happy.pk].cost_to_serve == Decimal("12.50")
+    assert scores[happy.pk].net_contribution == Decimal("90.00") - Decimal("12.50")
+    assert scores[happy.pk].trust_level == "emotional"
+    assert scores[unhappy.pk].trust_level == "cognitive"  # bought three times, but unhappy
+    service = Report.objects.get(kind=ReportKind.PROFIT).data["service"]
+    assert service["kind"] == ["complaint_remedies"] and service["amount"] == [12.5]

@@ -1,6 +1,6 @@
 """RFM quintiles, named segments, churn bands, trust levels, switching cost; segment filters and
-# ruff: noqa: F811 - fixtures come from factories.py, imported by name
 churn records."""
+# ruff: noqa: F811 - fixtures come from factories.py, imported by name
 
 from datetime import date, timedelta
 
@@ -18,11 +18,13 @@ from rapport.customers.models import Customer
 
 
 def test_quintiles_give_ties_the_same_score():
-    frame = pl.DataFrame({
-        "recency_days": [1, 1, 5, 10, 30, 30, 60, 90, 200, 400],
-        "purchase_days": [1, 1, 1, 1, 1, 1, 2, 2, 3, 9],
-        "monetary_total": [10.0, 20, 30, 40, 50, 60, 70, 80, 90, 100],
-    })
+    frame = pl.DataFrame(
+        {
+            "recency_days": [1, 1, 5, 10, 30, 30, 60, 90, 200, 400],
+            "purchase_days": [1, 1, 1, 1, 1, 1, 2, 2, 3, 9],
+            "monetary_total": [10.0, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+        }
+    )
     out = services.assign_rfm(frame)
     # one plus five times the share of customers strictly worse, rounded down
     assert out["f_score"].to_list() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
@@ -32,40 +34,65 @@ def test_quintiles_give_ties_the_same_score():
     assert single.row(0, named=True)["f_score"] == 1
 
 
-@pytest.mark.parametrize(("r", "f", "m", "segment"), [
-    (5, 5, 1, Segment.CHAMPIONS), (5, 4, 5, Segment.CHAMPIONS), (4, 5, 3, Segment.LOYAL),
-    (3, 4, 3, Segment.LOYAL), (5, 2, 1, Segment.POTENTIAL_LOYALISTS),
-    (3, 3, 2, Segment.POTENTIAL_LOYALISTS), (5, 1, 5, Segment.NEW), (4, 1, 1, Segment.NEW),
-    (2, 3, 4, Segment.AT_RISK), (1, 4, 2, Segment.AT_RISK), (2, 4, 5, Segment.CANT_LOSE),
-    (1, 5, 1, Segment.CANT_LOSE), (3, 1, 1, Segment.HIBERNATING), (2, 2, 3, Segment.HIBERNATING),
-    (1, 1, 5, Segment.LOST), (1, 2, 1, Segment.LOST),
-])
+@pytest.mark.parametrize(
+    ("r", "f", "m", "segment"),
+    [
+        (5, 5, 1, Segment.CHAMPIONS),
+        (5, 4, 5, Segment.CHAMPIONS),
+        (4, 5, 3, Segment.LOYAL),
+        (3, 4, 3, Segment.LOYAL),
+        (5, 2, 1, Segment.POTENTIAL_LOYALISTS),
+        (3, 3, 2, Segment.POTENTIAL_LOYALISTS),
+        (5, 1, 5, Segment.NEW),
+        (4, 1, 1, Segment.NEW),
+        (2, 3, 4, Segment.AT_RISK),
+        (1, 4, 2, Segment.AT_RISK),
+        (2, 4, 5, Segment.CANT_LOSE),
+        (1, 5, 1, Segment.CANT_LOSE),
+        (3, 1, 1, Segment.HIBERNATING),
+        (2, 2, 3, Segment.HIBERNATING),
+        (1, 1, 5, Segment.LOST),
+        (1, 2, 1, Segment.LOST),
+    ],
+)
 def test_segment_rules(r, f, m, segment):
     frame = pl.DataFrame({"r_score": [r], "f_score": [f], "m_score": [m]})
     assert services.assign_segments(frame)["segment"][0] == segment
 
 
 def test_every_cell_of_the_grid_has_a_segment():
-    assert set(SEGMENTS := {s for row in services.SEGMENT_GRID.values() for s in row}) <= set(Segment.values)
+    assert set(SEGMENTS := {s for row in services.SEGMENT_GRID.values() for s in row}) <= set(
+        Segment.values
+    )
     assert set(Segment.values) == SEGMENTS  # every segment is reachable
 
 
 def test_trust_levels_and_switching_cost():
-    frame = pl.DataFrame({
-        "purchase_days": [1, 3, 5, 5, 5],
-        "tenure_days": [400, 100, 800, 800, 800],
-        "recency_days": [300, 10, 30, 400, 30],
-        "revenue": [100.0, 100, 100, 100, 100],
-        "cost_to_serve": [0.0, 0, 0, 0, 50],
-        "satisfaction": [None, None, None, None, None],
-        "categories_held": [1, 2, 4, 1, 0],
-        "referrals_made": [0, 1, 0, 0, 0],
-        "was_referred": [False, True, False, False, False],
-        "extra_points": [None, None, 2.0, None, None],
-    }, schema_overrides={"satisfaction": pl.Float64, "extra_points": pl.Float64})
-    out = frame.with_columns(services.trust_expr().alias("trust"),
-                             services.switching_points().alias("points"))
-    assert out["trust"].to_list() == ["cognitive", "emotional", "behavioural", "emotional", "cognitive"]
+    frame = pl.DataFrame(
+        {
+            "purchase_days": [1, 3, 5, 5, 5],
+            "tenure_days": [400, 100, 800, 800, 800],
+            "recency_days": [300, 10, 30, 400, 30],
+            "revenue": [100.0, 100, 100, 100, 100],
+            "cost_to_serve": [0.0, 0, 0, 0, 50],
+            "satisfaction": [None, None, None, None, None],
+            "categories_held": [1, 2, 4, 1, 0],
+            "referrals_made": [0, 1, 0, 0, 0],
+            "was_referred": [False, True, False, False, False],
+            "extra_points": [None, None, 2.0, None, None],
+        },
+        schema_overrides={"satisfaction": pl.Float64, "extra_points": pl.Float64},
+    )
+    out = frame.with_columns(
+        services.trust_expr().alias("trust"), services.switching_points().alias("points")
+    )
+    assert out["trust"].to_list() == [
+        "cognitive",
+        "emotional",
+        "behavioural",
+        "emotional",
+        "cognitive",
+    ]
     assert out["points"].to_list() == [1, 3, 5, 1, 1]
     unhappy = frame.with_columns(pl.lit(2.0).alias("satisfaction"))
     assert set(unhappy.select(services.trust_expr())["literal"].to_list()) == {"cognitive"}
@@ -73,7 +100,9 @@ def test_trust_levels_and_switching_cost():
 
 def test_churn_bands():
     frame = pl.DataFrame({"churn_risk": [0.0, 0.29, 0.3, 0.69, 0.7, 1.0]})
-    bands = frame.select(services._band(pl.col("churn_risk"), services.CHURN_BANDS, ("low", "medium", "high")))
+    bands = frame.select(
+        services._band(pl.col("churn_risk"), services.CHURN_BANDS, ("low", "medium", "high"))
+    )
     assert bands.to_series().to_list() == ["low", "low", "medium", "medium", "high", "high"]
 
 
@@ -93,7 +122,8 @@ def test_refresh_segments_and_filter(make_product):
     assert last.segment == Segment.CANT_LOSE
     qs = selectors.filter_customers_by_segment(Customer.objects.all(), Segment.NEW)
     assert set(qs.values_list("pk", flat=True)) == {
-        cid for cid, s in scores.items() if s.segment == Segment.NEW}
+        cid for cid, s in scores.items() if s.segment == Segment.NEW
+    }
     assert selectors.filter_customers_by_segment(Customer.objects.all(), "").count() == 10
     assert selectors.filter_customers_by_segment(Customer.objects.all(), "nonsense").count() == 0
     cards = selectors.scores_for([people[0].pk, people[1].pk])
@@ -107,8 +137,13 @@ def test_refresh_segments_and_filter(make_product):
 def test_churn_record_with_history(make_user):
     agent = make_user("agent")
     (customer,) = f.customers(1)
-    record = services.churn_record(customer=customer, reason=ChurnReason.NO_TIMELY_HELP,
-                                   destination=ChurnDestination.COMPETITOR, note=" waited a week ", by=agent)
+    record = services.churn_record(
+        customer=customer,
+        reason=ChurnReason.NO_TIMELY_HELP,
+        destination=ChurnDestination.COMPETITOR,
+        note=" waited a week ",
+        by=agent,
+    )
     assert ChurnRecord.objects.get() == record and record.recorded_by == agent
     assert record.note == "waited a week"
     change = ObjectChange.objects.get(customer_id=customer.pk, object_id=record.pk)

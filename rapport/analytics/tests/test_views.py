@@ -16,7 +16,7 @@ from rapport.analytics.tests.factories import (  # noqa: F401
 )
 from rapport.analytics.views import PAGES
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("rapport.analytics.tests.urls")]
+pytestmark = pytest.mark.django_db
 PAGE_NAMES = [name for name, _ in PAGES]
 
 
@@ -59,10 +59,16 @@ def test_agent_records_why_a_customer_left(make_user, analyst_client):
     url = reverse("analytics:churn_record", args=[customer.pk])
     client = client_for(agent)
     assert client.get(url).status_code == 200
-    response = client.post(url, {"reason": "inconvenience", "destination": "moved_away", "note": "far"})
+    response = client.post(
+        url, {"reason": "inconvenience", "destination": "moved_away", "note": "far"}
+    )
     assert response.status_code == 302 and response["Location"] == customer.get_absolute_url()
     record = ChurnRecord.objects.get()
-    assert (record.reason, record.destination, record.recorded_by) == ("inconvenience", "moved_away", agent)
+    assert (record.reason, record.destination, record.recorded_by) == (
+        "inconvenience",
+        "moved_away",
+        agent,
+    )
     assert client.post(url, {"reason": "bored"}).status_code == 200  # the form shows the error
     assert ChurnRecord.objects.count() == 1
     assert analyst_client.post(url, {"reason": "other"}).status_code == 403
@@ -73,11 +79,13 @@ def test_customer_card(scored_history, make_user):
     request = RequestFactory().get("/")
     request.user = make_user("agent")
     card = selectors.customer_analytics(customer_id=customer.pk)
-    html = render_to_string("analytics/_customer_card.html",
-                            {"analytics": card, "customer": customer}, request=request)
+    html = render_to_string(
+        "analytics/_customer_card.html", {"analytics": card, "customer": customer}, request=request
+    )
     assert str(card["segment_label"]).capitalize() in html and "Customer lifetime value" in html
     assert reverse("analytics:churn_record", args=[customer.pk]) in html
     request.user = make_user("department")
-    html = render_to_string("analytics/_customer_card.html", {"analytics": None, "customer": customer},
-                            request=request)
+    html = render_to_string(
+        "analytics/_customer_card.html", {"analytics": None, "customer": customer}, request=request
+    )
     assert "No score yet" in html and "churn" not in html

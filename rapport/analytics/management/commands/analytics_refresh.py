@@ -15,32 +15,55 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=date.fromisoformat, default=None,
-                            help="Last day of purchases to use (YYYY-MM-DD); default today.")
+        parser.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            default=None,
+            help="Last day of purchases to use (YYYY-MM-DD); default today.",
+        )
         parser.add_argument("--horizon-weeks", type=int, default=52)
-        parser.add_argument("--discount-rate", type=float, default=0.10,
-                            help="Annual discount rate for CLV, e.g. 0.10.")
+        parser.add_argument(
+            "--discount-rate",
+            type=float,
+            default=0.10,
+            help="Annual discount rate for CLV, e.g. 0.10.",
+        )
         parser.add_argument("--holdout-weeks", type=int, default=HOLDOUT_WEEKS)
-        parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
-                            help="Where the per-customer summary is computed (default: measured best).")
-        parser.add_argument("--no-reports", action="store_true", help="Scores only, no dashboard reports.")
-        parser.add_argument("--enqueue", action="store_true",
-                            help="Queue the refresh for the task worker instead of running it here.")
+        parser.add_argument(
+            "--strategy",
+            choices=STRATEGIES,
+            default="auto",
+            help="Where the per-customer summary is computed (default: measured best).",
+        )
+        parser.add_argument(
+            "--no-reports", action="store_true", help="Scores only, no dashboard reports."
+        )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue the refresh for the task worker instead of running it here.",
+        )
 
     def handle(self, *args, **options):
         if options["horizon_weeks"] <= 0 or options["discount_rate"] <= -1:
             raise CommandError("--horizon-weeks must be positive and --discount-rate above -1.")
         if options["enqueue"]:
-            result = refresh_scores.enqueue(horizon_weeks=options["horizon_weeks"],
-                                            discount_rate=options["discount_rate"])
+            result = refresh_scores.enqueue(
+                horizon_weeks=options["horizon_weeks"], discount_rate=options["discount_rate"]
+            )
             self.stdout.write(f"Queued analytics refresh {result.id}.")
             return
         fit = analytics_refresh(
-            as_of=options["as_of"], horizon_weeks=options["horizon_weeks"],
-            discount_rate=options["discount_rate"], strategy=options["strategy"],
-            holdout_weeks=options["holdout_weeks"], reports=not options["no_reports"],
+            as_of=options["as_of"],
+            horizon_weeks=options["horizon_weeks"],
+            discount_rate=options["discount_rate"],
+            strategy=options["strategy"],
+            holdout_weeks=options["holdout_weeks"],
+            reports=not options["no_reports"],
         )
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in fit.stages.items())
-        self.stdout.write(self.style.SUCCESS(
-            f"Scored {fit.customers} customers as of {fit.as_of} in {fit.duration_seconds:.1f} s ({stages})."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scored {fit.customers} customers as of {fit.as_of} in {fit.duration_seconds:.1f} s ({stages})."
+            )
+        )
