@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FAMILY = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗") + ["Novák", "Kováč", "Horváth", "Smith", "Brown"]
+FAMILY = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗") + [
+    "Novák",
+    "Kováč",
+    "Horváth",
+    "Smith",
+    "Brown",
+]
 GIVEN = ["小明", "娜", "伟", "芳", "秀英", "静", "Ján", "Eva", "Peter", "Anna", "John", "Mary"]
 
 
@@ -30,11 +36,16 @@ def write_csv(path: Path, rows: int, seed: int = 2026) -> None:
         out = csv.writer(fh)
         out.writerow(["external_id", "family_name", "given_name", "phone", "email", "tags"])
         for i in range(rows):
-            out.writerow([
-                f"BENCH-{i}", rng.choice(FAMILY), rng.choice(GIVEN),
-                f"13{rng.randint(0, 9)} {rng.randint(0, 9999):04d} {i % 10000:04d}",
-                f"bench{i}@example.com", rng.choice(["", "VIP", "newsletter"]),
-            ])
+            out.writerow(
+                [
+                    f"BENCH-{i}",
+                    rng.choice(FAMILY),
+                    rng.choice(GIVEN),
+                    f"13{rng.randint(0, 9)} {rng.randint(0, 9999):04d} {i % 10000:04d}",
+                    f"bench{i}@example.com",
+                    rng.choice(["", "VIP", "newsletter"]),
+                ]
+            )
 
 
 def child(path: str) -> None:
@@ -63,7 +74,9 @@ def run(backend: str, rows: int, csv_path: Path) -> str:
     else:
         import psycopg
 
-        base = os.environ.get("BENCH_IMPORT_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        base = os.environ.get(
+            "BENCH_IMPORT_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        )
         try:
             with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
                 conn.execute("DROP DATABASE IF EXISTS rapport_bench_import")
@@ -72,8 +85,12 @@ def run(backend: str, rows: int, csv_path: Path) -> str:
             return f"| PostgreSQL | not reachable ({exc.__class__.__name__}) | | |"
         env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/rapport_bench_import"
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(csv_path)], env=env, capture_output=True, text=True,
-        timeout=3600, check=False,
+        [sys.executable, __file__, "--child", str(csv_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
     )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
     if line is None:
@@ -98,11 +115,19 @@ def main() -> None:
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     lines = [run(b, args.rows, csv_path) for b in backends]
     load = os.getloadavg()
-    report = "\n".join([
-        "", f"### Import rate, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "", f"- Machine: {os.cpu_count()} CPUs, load average {load[0]:.1f}; goal ≥ 20,000 validated rows/s.",
-        "", "| backend | file | seconds | validated rows/s |", "|---|---|---:|---:|", *lines, "",
-    ])
+    report = "\n".join(
+        [
+            "",
+            f"### Import rate, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"- Machine: {os.cpu_count()} CPUs, load average {load[0]:.1f}; goal ≥ 20,000 validated rows/s.",
+            "",
+            "| backend | file | seconds | validated rows/s |",
+            "|---|---|---:|---:|",
+            *lines,
+            "",
+        ]
+    )
     print(report)
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
         fh.write(report)

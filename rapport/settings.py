@@ -160,7 +160,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 
-
 def _mailer(url: str) -> dict:
     """EMAIL_URL: smtp://user:password@host:587?tls=1, smtps://…, console:, or file:/path."""
     from urllib.parse import parse_qs, unquote, urlsplit
@@ -184,7 +183,10 @@ def _mailer(url: str) -> dict:
         return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     # The embedded default: mail is written to files under var/sent-mail for the operator to read.
     path = parts.path if parts.scheme == "file" and parts.path else str(VAR_DIR / "sent-mail")
-    return {"BACKEND": "django.core.mail.backends.filebased.EmailBackend", "OPTIONS": {"file_path": path}}
+    return {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": path},
+    }
 
 
 MAILERS = {"default": _mailer(os.environ.get("EMAIL_URL", "file:"))}
@@ -205,7 +207,9 @@ LOGGING = {
 }
 
 # Rapport's own settings.
-RAPPORT_DEFAULT_REGION = os.environ.get("RAPPORT_DEFAULT_REGION", "CN")  # for national phone numbers
+RAPPORT_DEFAULT_REGION = os.environ.get(
+    "RAPPORT_DEFAULT_REGION", "CN"
+)  # for national phone numbers
 RAPPORT_CURRENCY = os.environ.get("RAPPORT_CURRENCY", "CNY")
 RAPPORT_IMPORT_BACKGROUND_ROWS = int(os.environ.get("RAPPORT_IMPORT_BACKGROUND_ROWS", "2000"))
 RAPPORT_PAGE_SIZE = 50

@@ -26,7 +26,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def _denied(request, exc):
-        return api.create_response(request, {"detail": _("You do not have permission to do this.")}, status=403)
+        return api.create_response(
+            request, {"detail": _("You do not have permission to do this.")}, status=403
+        )
 
     @api.exception_handler(ObjectDoesNotExist)
     def _missing(request, exc):

@@ -11,18 +11,29 @@ from rapport.core.models import TimeStampedModel
 
 class Interaction(TimeStampedModel):
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="interactions",
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="interactions",
         db_index=False,  # served by interaction_customer_idx
     )
     organisation = models.ForeignKey(
-        "customers.Organisation", verbose_name=_("organisation"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="interactions",
+        "customers.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=InteractionKind.choices)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("staff member"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="interactions",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
     )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
@@ -31,7 +42,9 @@ class Interaction(TimeStampedModel):
     class Meta:
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="interaction_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="interaction_customer_idx")
+        ]
 
     def __str__(self) -> str:
         return self.subject or self.summary[:60]
@@ -41,14 +54,23 @@ class RememberedDetail(TimeStampedModel):
     """Something the customer mentioned — a preference, a family event, a request."""
 
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
-        related_name="remembered_details", db_index=False,  # served by detail_customer_idx
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="remembered_details",
+        db_index=False,  # served by detail_customer_idx
     )
     interaction = models.ForeignKey(
-        Interaction, verbose_name=_("interaction"), null=True, blank=True, on_delete=models.SET_NULL,
+        Interaction,
+        verbose_name=_("interaction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="details",
     )
-    kind = models.CharField(_("kind"), max_length=15, choices=DetailKind.choices, default=DetailKind.OTHER)
+    kind = models.CharField(
+        _("kind"), max_length=15, choices=DetailKind.choices, default=DetailKind.OTHER
+    )
     text = models.CharField(_("detail"), max_length=500)
     relevant_on = models.DateField(_("relevant on"), null=True, blank=True)
     pinned = models.BooleanField(_("pinned"), default=False)
@@ -60,7 +82,9 @@ class RememberedDetail(TimeStampedModel):
     class Meta:
         verbose_name = _("remembered detail")
         verbose_name_plural = _("remembered details")
-        indexes = [models.Index(fields=["customer", "archived", "-created_at"], name="detail_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "archived", "-created_at"], name="detail_customer_idx")
+        ]
 
     def __str__(self) -> str:
         return self.text

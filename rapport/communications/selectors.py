@@ -21,8 +21,10 @@ def interaction_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
     )
     return [
         TimelineEntry(
-            time=i.occurred_at, kind="interaction",
-            title=_("%(kind)s, %(direction)s") % {"kind": i.get_kind_display(), "direction": i.get_direction_display()},
+            time=i.occurred_at,
+            kind="interaction",
+            title=_("%(kind)s, %(direction)s")
+            % {"kind": i.get_kind_display(), "direction": i.get_direction_display()},
             body=(f"{i.subject}: " if i.subject else "") + i.summary,
             actor=i.staff.get_username() if i.staff else "",
         )

@@ -15,7 +15,9 @@ from rapport.core.services import record_change
 
 def _check_choice(value: str, choices, field: str) -> None:
     if value not in choices.values:
-        raise ValidationError({field: [_("“%(value)s” is not one of the choices.") % {"value": value}]})
+        raise ValidationError(
+            {field: [_("“%(value)s” is not one of the choices.") % {"value": value}]}
+        )
 
 
 @transaction.atomic
@@ -37,9 +39,14 @@ def interaction_log(
     if not (summary or "").strip():
         raise ValidationError({"summary": [_("Write what was said.")]})
     interaction = Interaction.objects.create(
-        customer_id=customer_id, organisation_id=organisation_id, kind=kind, direction=direction,
+        customer_id=customer_id,
+        organisation_id=organisation_id,
+        kind=kind,
+        direction=direction,
         staff=by if getattr(by, "is_authenticated", False) else None,
-        occurred_at=occurred_at or timezone.now(), subject=subject.strip(), summary=summary.strip(),
+        occurred_at=occurred_at or timezone.now(),
+        subject=subject.strip(),
+        summary=summary.strip(),
     )
     for item in details or []:
         spec = {"text": item} if isinstance(item, str) else item
@@ -65,12 +72,21 @@ def detail_add(
     if not text:
         raise ValidationError({"text": [_("Write the detail.")]})
     detail = RememberedDetail.objects.create(
-        customer_id=customer_id, interaction=interaction, kind=kind, text=text[:500],
-        relevant_on=relevant_on, pinned=pinned,
+        customer_id=customer_id,
+        interaction=interaction,
+        kind=kind,
+        text=text[:500],
+        relevant_on=relevant_on,
+        pinned=pinned,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    record_change(obj=detail, action=ChangeAction.CREATE, by=by, customer_id=customer_id,
-                  changes={"remembered_detail": [None, detail.text], "kind": [None, kind]})
+    record_change(
+        obj=detail,
+        action=ChangeAction.CREATE,
+        by=by,
+        customer_id=customer_id,
+        changes={"remembered_detail": [None, detail.text], "kind": [None, kind]},
+    )
     return detail
 
 
@@ -80,6 +96,11 @@ def detail_archive(*, by: Any, detail_id: int) -> RememberedDetail:
     if not detail.archived:
         detail.archived = True
         detail.save(update_fields=["archived", "updated_at"])
-        record_change(obj=detail, action=ChangeAction.UPDATE, by=by, customer_id=detail.customer_id,
-                      changes={"archived": [False, True]})
+        record_change(
+            obj=detail,
+            action=ChangeAction.UPDATE,
+            by=by,
+            customer_id=detail.customer_id,
+            changes={"archived": [False, True]},
+        )
     return detail

@@ -48,7 +48,9 @@ class ObjectChange(models.Model):
         verbose_name = _("change")
         verbose_name_plural = _("changes")
         indexes = [
-            models.Index(fields=["content_type", "object_id", "-time"], name="core_change_object_idx"),
+            models.Index(
+                fields=["content_type", "object_id", "-time"], name="core_change_object_idx"
+            ),
             models.Index(fields=["customer_id", "-time"], name="core_change_customer_idx"),
             models.Index(fields=["-time"], name="core_change_time_idx"),
         ]

@@ -46,7 +46,8 @@ def keyset_page(qs: QuerySet, *, ordering: list[str], cursor: str | None, size: 
         else:
             first, second = keys
             qs = qs.filter(**{f"{first}__{bound}": values[0]}).filter(
-                Q(**{f"{first}__{op}": values[0]}) | Q(**{first: values[0], f"{second}__{op}": values[1]})
+                Q(**{f"{first}__{op}": values[0]})
+                | Q(**{first: values[0], f"{second}__{op}": values[1]})
             )
     rows = list(qs.order_by(*ordering)[: size + 1])
     next_cursor = None

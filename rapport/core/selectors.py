@@ -31,7 +31,9 @@ def change_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
 
     from rapport.core.timeline import covered_models
 
-    covered = ContentType.objects.get_for_models(*covered_models()).values() if covered_models() else []
+    covered = (
+        ContentType.objects.get_for_models(*covered_models()).values() if covered_models() else []
+    )
     rows = (
         ObjectChange.objects.filter(customer_id=customer_id)
         .exclude(action=ChangeAction.CREATE, content_type__in=list(covered))
@@ -40,13 +42,17 @@ def change_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
     )
     return [
         TimelineEntry(
-            time=c.time, kind="change",
-            title=_("%(what)s %(action)s") % {
+            time=c.time,
+            kind="change",
+            title=_("%(what)s %(action)s")
+            % {
                 "what": c.content_type.model_class()._meta.verbose_name.capitalize()
-                if c.content_type.model_class() else c.content_type.model,
+                if c.content_type.model_class()
+                else c.content_type.model,
                 "action": ChangeAction(c.action).label,
             },
-            actor=c.user_name, details={"changes": labelled_changes(c)},
+            actor=c.user_name,
+            details={"changes": labelled_changes(c)},
         )
         for c in rows
     ]

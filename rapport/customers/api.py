@@ -232,9 +232,7 @@ def organisation_update(request: HttpRequest, organisation_id: int, payload: Org
     summary="Delete an organisation",
     tags=["organisations"],
 )
-def organisation_delete(
-    request: HttpRequest, organisation_id: int, params: Query[DeleteParams]
-):
+def organisation_delete(request: HttpRequest, organisation_id: int, params: Query[DeleteParams]):
     require(request, "customers.delete_organisation")
     services.organisation_delete(
         organisation_id=organisation_id, by=request.user, expected_version=params.version

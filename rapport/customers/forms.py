@@ -26,35 +26,55 @@ class CustomerForm(forms.Form):
     family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
     given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
     phones = forms.CharField(
-        label=_("Phone numbers"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Phone numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line, in any format; the first is the main number."),
     )
     emails = forms.CharField(
-        label=_("Email addresses"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Email addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line; the first is the main address."),
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
     birthday = forms.DateField(label=_("Birthday"), required=False, widget=DATE)
-    celebrates_lunar_birthday = forms.BooleanField(label=_("Celebrates the lunar birthday"), required=False)
+    celebrates_lunar_birthday = forms.BooleanField(
+        label=_("Celebrates the lunar birthday"), required=False
+    )
     occupation = forms.CharField(label=_("Occupation"), max_length=120, required=False)
-    income_band = forms.ChoiceField(label=_("Income band"), choices=IncomeBand.choices, required=False)
-    family_situation = forms.CharField(label=_("Family situation"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    hobbies = forms.CharField(label=_("Hobbies"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    personality = forms.CharField(label=_("Personality notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices, required=False)
+    income_band = forms.ChoiceField(
+        label=_("Income band"), choices=IncomeBand.choices, required=False
+    )
+    family_situation = forms.CharField(
+        label=_("Family situation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    hobbies = forms.CharField(
+        label=_("Hobbies"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    personality = forms.CharField(
+        label=_("Personality notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=Language.choices, required=False
+    )
     preferred_channel = forms.ChoiceField(
         label=_("Preferred channel"), choices=[("", "—"), *Channel.choices], required=False
     )
     customer_since = forms.DateField(label=_("Customer since"), required=False, widget=DATE)
     source = forms.ChoiceField(label=_("Source"), choices=CustomerSource.choices, required=False)
     referred_by = forms.CharField(
-        label=_("Referred by"), required=False, max_length=20,
+        label=_("Referred by"),
+        required=False,
+        max_length=20,
         help_text=_("The customer number of the customer who referred them, e.g. C0000042."),
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_referred_by(self) -> int | None:
@@ -69,10 +89,23 @@ class CustomerForm(forms.Form):
         """The cleaned data in the shape the customer services take."""
         d = self.cleaned_data
         kwargs = {
-            name: d[name] for name in (
-                "family_name", "given_name", "gender", "birthday", "celebrates_lunar_birthday",
-                "occupation", "income_band", "family_situation", "hobbies", "personality",
-                "preferred_language", "preferred_channel", "customer_since", "source", "notes",
+            name: d[name]
+            for name in (
+                "family_name",
+                "given_name",
+                "gender",
+                "birthday",
+                "celebrates_lunar_birthday",
+                "occupation",
+                "income_band",
+                "family_situation",
+                "hobbies",
+                "personality",
+                "preferred_language",
+                "preferred_channel",
+                "customer_since",
+                "source",
+                "notes",
             )
         }
         kwargs["referred_by_id"] = d["referred_by"]
@@ -88,13 +121,32 @@ class CustomerForm(forms.Form):
     def initial_for(cls, customer: Customer) -> dict:
         address = next(iter(customer.addresses.all()), None)
         return {
-            **{f: getattr(customer, f) for f in (
-                "family_name", "given_name", "gender", "birthday", "celebrates_lunar_birthday",
-                "occupation", "income_band", "family_situation", "hobbies", "personality",
-                "preferred_language", "preferred_channel", "customer_since", "source", "notes",
-            )},
-            "phones": "\n".join(p.number for p in sorted(customer.phones.all(), key=lambda p: not p.is_primary)),
-            "emails": "\n".join(e.address for e in sorted(customer.emails.all(), key=lambda e: not e.is_primary)),
+            **{
+                f: getattr(customer, f)
+                for f in (
+                    "family_name",
+                    "given_name",
+                    "gender",
+                    "birthday",
+                    "celebrates_lunar_birthday",
+                    "occupation",
+                    "income_band",
+                    "family_situation",
+                    "hobbies",
+                    "personality",
+                    "preferred_language",
+                    "preferred_channel",
+                    "customer_since",
+                    "source",
+                    "notes",
+                )
+            },
+            "phones": "\n".join(
+                p.number for p in sorted(customer.phones.all(), key=lambda p: not p.is_primary)
+            ),
+            "emails": "\n".join(
+                e.address for e in sorted(customer.emails.all(), key=lambda e: not e.is_primary)
+            ),
             "address": address.line1 if address else "",
             "city": address.city if address else "",
             "referred_by": customer.referred_by.number if customer.referred_by_id else "",
@@ -106,7 +158,9 @@ class CustomerForm(forms.Form):
 class ConsentForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     granted = forms.TypedChoiceField(
-        label=_("Consent"), choices=[("1", _("given")), ("0", _("withdrawn"))], coerce=lambda v: v == "1"
+        label=_("Consent"),
+        choices=[("1", _("given")), ("0", _("withdrawn"))],
+        coerce=lambda v: v == "1",
     )
     method = forms.ChoiceField(label=_("How"), choices=ConsentMethod.choices)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -118,10 +172,14 @@ class InteractionForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
     summary = forms.CharField(label=_("What was said"), widget=forms.Textarea(attrs={"rows": 3}))
     detail = forms.CharField(
-        label=_("Something to remember"), max_length=500, required=False,
+        label=_("Something to remember"),
+        max_length=500,
+        required=False,
         help_text=_("A preference, family event or request the customer mentioned."),
     )
-    detail_kind = forms.ChoiceField(label=_("Kind of detail"), choices=DetailKind.choices, required=False)
+    detail_kind = forms.ChoiceField(
+        label=_("Kind of detail"), choices=DetailKind.choices, required=False
+    )
 
 
 class OrganisationForm(forms.Form):
@@ -133,7 +191,9 @@ class OrganisationForm(forms.Form):
     tax_id = forms.CharField(label=_("Tax id"), max_length=40, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

@@ -41,19 +41,25 @@ class Tag(models.Model):
 class Customer(VersionedModel):
     """One person the business deals with; everything they told us lives on or under this row."""
 
-    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    external_id = models.CharField(
+        _("external id"), max_length=100, null=True, blank=True, unique=True
+    )
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
     given_name = models.CharField(_("given name"), max_length=100, blank=True)
     display_name = models.CharField(_("name"), max_length=201, editable=False)
     sort_name = models.CharField(max_length=201, editable=False)  # folded display name, for sorting
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
-    celebrates_lunar_birthday = models.BooleanField(_("celebrates the lunar birthday"), default=False)
+    celebrates_lunar_birthday = models.BooleanField(
+        _("celebrates the lunar birthday"), default=False
+    )
     hobbies = models.TextField(_("hobbies"), blank=True)
     personality = models.TextField(_("personality notes"), blank=True)
     family_situation = models.TextField(_("family situation"), blank=True)
     occupation = models.CharField(_("occupation"), max_length=120, blank=True)
-    income_band = models.CharField(_("income band"), max_length=20, choices=IncomeBand.choices, blank=True)
+    income_band = models.CharField(
+        _("income band"), max_length=20, choices=IncomeBand.choices, blank=True
+    )
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=Language.choices, blank=True
     )
@@ -61,9 +67,15 @@ class Customer(VersionedModel):
         _("preferred channel"), max_length=10, choices=Channel.choices, blank=True
     )
     customer_since = models.DateField(_("customer since"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=20, choices=CustomerSource.choices, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=CustomerSource.choices, blank=True
+    )
     referred_by = models.ForeignKey(
-        "self", verbose_name=_("referred by"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("referred by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="referrals",
     )
     notes = models.TextField(_("notes"), blank=True)
@@ -117,9 +129,13 @@ class Customer(VersionedModel):
 
 
 class CustomerPhone(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="phones", db_index=False
+    )
     number = models.CharField(_("phone"), max_length=20, db_index=False)  # E.164
-    kind = models.CharField(_("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE
+    )
     is_primary = models.BooleanField(_("primary"), default=False)
 
     class Meta:
@@ -135,7 +151,9 @@ class CustomerPhone(models.Model):
 
 
 class CustomerEmail(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="emails", db_index=False
+    )
     address = models.CharField(_("email"), max_length=254)  # lower-cased
     is_primary = models.BooleanField(_("primary"), default=False)
 
@@ -153,7 +171,9 @@ class CustomerEmail(models.Model):
 
 class CustomerAddress(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
-    kind = models.CharField(_("kind"), max_length=10, choices=AddressKind.choices, default=AddressKind.HOME)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=AddressKind.choices, default=AddressKind.HOME
+    )
     line1 = models.CharField(_("address"), max_length=200)
     line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -166,13 +186,17 @@ class CustomerAddress(models.Model):
         verbose_name_plural = _("addresses")
 
     def __str__(self) -> str:
-        return ", ".join(p for p in (self.line1, self.line2, self.city, self.region, self.postal_code) if p)
+        return ", ".join(
+            p for p in (self.line1, self.line2, self.city, self.region, self.postal_code) if p
+        )
 
 
 class MarketingConsent(models.Model):
     """The customer's current yes or no for one channel, and when and how they said it."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consents", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     granted = models.BooleanField(_("granted"))
     changed_at = models.DateTimeField(_("given or withdrawn at"))
@@ -194,7 +218,9 @@ class CustomerSearchTerm(models.Model):
     """Search index: name characters, pairs and word prefixes (see rapport.core.names.search_terms)."""
 
     term = models.CharField(max_length=24)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -209,7 +235,9 @@ class CustomerSearchTerm(models.Model):
 class Organisation(VersionedModel):
     """A business customer; the people involved in buying are its contacts."""
 
-    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    external_id = models.CharField(
+        _("external id"), max_length=100, null=True, blank=True, unique=True
+    )
     name = models.CharField(_("name"), max_length=200)
     sort_name = models.CharField(max_length=200, editable=False)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
@@ -221,7 +249,9 @@ class Organisation(VersionedModel):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="organisations")
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), blank=True, related_name="organisations"
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -242,8 +272,12 @@ class Organisation(VersionedModel):
 class OrganisationContact(TimeStampedModel):
     """A person at an organisation and their part in buying — every rank counts."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts", db_index=False)
-    person = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="organisation_roles")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
+    person = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="organisation_roles"
+    )
     buying_role = models.CharField(_("role in buying"), max_length=20, choices=BuyingRole.choices)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
     is_primary = models.BooleanField(_("main contact"), default=False)
@@ -253,9 +287,13 @@ class OrganisationContact(TimeStampedModel):
         verbose_name = _("contact person")
         verbose_name_plural = _("contact people")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "person"], name="organisation_contact_unique"),
             models.UniqueConstraint(
-                fields=["organisation"], condition=Q(is_primary=True), name="organisation_one_primary"
+                fields=["organisation", "person"], name="organisation_contact_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(is_primary=True),
+                name="organisation_one_primary",
             ),
         ]
 

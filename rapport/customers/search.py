@@ -31,7 +31,9 @@ def search_customer_ids(query: str, *, limit: int = 20, region: str | None = Non
     if "@" in text:
         return list(
             CustomerEmail.objects.filter(address=text.lower())
-            .order_by("-customer_id").values_list("customer_id", flat=True).distinct()[:limit]
+            .order_by("-customer_id")
+            .values_list("customer_id", flat=True)
+            .distinct()[:limit]
         )
     if looks_like_phone(text):
         e164 = try_normalize_phone(text, region)
@@ -39,7 +41,9 @@ def search_customer_ids(query: str, *, limit: int = 20, region: str | None = Non
             return []
         return list(
             CustomerPhone.objects.filter(number=e164)
-            .order_by("-customer_id").values_list("customer_id", flat=True).distinct()[:limit]
+            .order_by("-customer_id")
+            .values_list("customer_id", flat=True)
+            .distinct()[:limit]
         )
     lookups, checks = query_terms(text)
     if not lookups:
@@ -48,10 +52,16 @@ def search_customer_ids(query: str, *, limit: int = 20, region: str | None = Non
     qs = CustomerSearchTerm.objects.filter(term=first)
     for term in rest:
         qs = qs.filter(
-            Exists(CustomerSearchTerm.objects.filter(customer_id=OuterRef("customer_id"), term=term))
+            Exists(
+                CustomerSearchTerm.objects.filter(customer_id=OuterRef("customer_id"), term=term)
+            )
         )
     for fragment in checks:
-        qs = qs.filter(Exists(Customer.objects.filter(pk=OuterRef("customer_id"), sort_name__contains=fragment)))
+        qs = qs.filter(
+            Exists(
+                Customer.objects.filter(pk=OuterRef("customer_id"), sort_name__contains=fragment)
+            )
+        )
     return list(qs.order_by("-customer_id").values_list("customer_id", flat=True)[:limit])
 
 

@@ -35,7 +35,11 @@ def customer_queryset(*, filters: dict[str, Any] | None = None) -> QuerySet[Cust
 
 
 def customer_list(
-    *, filters: dict[str, Any] | None = None, sort: str = "newest", cursor: str | None = None, size: int = 50
+    *,
+    filters: dict[str, Any] | None = None,
+    sort: str = "newest",
+    cursor: str | None = None,
+    size: int = 50,
 ) -> Page:
     qs = customer_queryset(filters=filters).prefetch_related("tags")
     return keyset_page(qs, ordering=SORTS.get(sort, SORTS["newest"]), cursor=cursor, size=size)
@@ -46,7 +50,11 @@ def customer_detail(*, customer_id: int) -> Customer:
     return (
         Customer.objects.select_related("referred_by", "created_by")
         .prefetch_related(
-            "phones", "emails", "addresses", "consents", "tags",
+            "phones",
+            "emails",
+            "addresses",
+            "consents",
+            "tags",
             Prefetch(
                 "organisation_roles",
                 queryset=OrganisationContact.objects.select_related("organisation"),
@@ -61,7 +69,9 @@ def organisation_detail(*, organisation_id: int) -> Organisation:
         "tags",
         Prefetch(
             "contacts",
-            queryset=OrganisationContact.objects.select_related("person").order_by("-is_primary", "id"),
+            queryset=OrganisationContact.objects.select_related("person").order_by(
+                "-is_primary", "id"
+            ),
         ),
     ).get(pk=organisation_id)
 

@@ -35,7 +35,9 @@ from rapport.customers.validation import (
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
     """Profile plus contact details and tags: what the history compares before and after."""
-    data = snapshot(customer, fields=["external_id", "family_name", "given_name", *_profile_fields()])
+    data = snapshot(
+        customer, fields=["external_id", "family_name", "given_name", *_profile_fields()]
+    )
     data["phones"] = sorted(p.number for p in customer.phones.all())
     data["emails"] = sorted(e.address for e in customer.emails.all())
     data["addresses"] = sorted(str(a) for a in customer.addresses.all())
@@ -45,9 +47,20 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
 
 def _profile_fields() -> list[str]:
     return [
-        "gender", "birthday", "celebrates_lunar_birthday", "hobbies", "personality", "family_situation",
-        "occupation", "income_band", "preferred_language", "preferred_channel", "customer_since",
-        "source", "referred_by_id", "notes",
+        "gender",
+        "birthday",
+        "celebrates_lunar_birthday",
+        "hobbies",
+        "personality",
+        "family_situation",
+        "occupation",
+        "income_band",
+        "preferred_language",
+        "preferred_channel",
+        "customer_since",
+        "source",
+        "referred_by_id",
+        "notes",
     ]
 
 
@@ -60,7 +73,9 @@ def index_customer(customer: Customer) -> None:
     """Rewrite the customer's search terms (name characters, pairs and word prefixes)."""
     CustomerSearchTerm.objects.filter(customer=customer).delete()
     terms = search_terms(customer.family_name, customer.given_name)
-    CustomerSearchTerm.objects.bulk_create(CustomerSearchTerm(term=t, customer=customer) for t in terms)
+    CustomerSearchTerm.objects.bulk_create(
+        CustomerSearchTerm(term=t, customer=customer) for t in terms
+    )
 
 
 def _check_referrer(referred_by_id: int | None, customer_id: int | None = None) -> None:
@@ -83,7 +98,9 @@ def _set_contacts(customer: Customer, phones, emails, addresses) -> None:
         customer.primary_email = next((e["address"] for e in emails if e["is_primary"]), "")
     if addresses is not None:
         customer.addresses.all().delete()
-        CustomerAddress.objects.bulk_create(CustomerAddress(customer=customer, **a) for a in addresses)
+        CustomerAddress.objects.bulk_create(
+            CustomerAddress(customer=customer, **a) for a in addresses
+        )
 
 
 def _set_tags(customer: Customer, tags: Iterable[str] | None) -> None:
@@ -124,7 +141,10 @@ def customer_create(
     index_customer(customer)
     after = customer_snapshot(customer)
     record_change(
-        obj=customer, action=ChangeAction.CREATE, by=by, customer_id=customer.pk,
+        obj=customer,
+        action=ChangeAction.CREATE,
+        by=by,
+        customer_id=customer.pk,
         changes={k: [None, v] for k, v in after.items() if v not in (None, "", [], False)},
     )
     return customer
@@ -168,14 +188,18 @@ def customer_update(
     customer.save()
     if {"family_name", "given_name"} & changes.keys():
         index_customer(customer)
-    record_change(obj=customer, action=ChangeAction.UPDATE, by=by, changes=changes, customer_id=customer.pk)
+    record_change(
+        obj=customer, action=ChangeAction.UPDATE, by=by, changes=changes, customer_id=customer.pk
+    )
     return customer
 
 
 def _conflict(obj) -> ConflictError:
     last = (
         ObjectChange.objects.filter(object_id=obj.pk, content_type__model=obj._meta.model_name)
-        .order_by("-time").values_list("user_name", flat=True).first()
+        .order_by("-time")
+        .values_list("user_name", flat=True)
+        .first()
     )
     return ConflictError(current_version=obj.version, changed_by=last or "")
 
@@ -192,7 +216,10 @@ def customer_delete(*, customer_id: int, by: Any, expected_version: int | None =
         raise ValidationError(_("This customer has orders and cannot be deleted."))
     before = customer_snapshot(customer)
     record_change(
-        obj=customer, action=ChangeAction.DELETE, by=by, customer_id=customer.pk,
+        obj=customer,
+        action=ChangeAction.DELETE,
+        by=by,
+        customer_id=customer.pk,
         changes={k: [v, None] for k, v in before.items() if v not in (None, "", [], False)},
     )
     customer.delete()
@@ -200,24 +227,37 @@ def customer_delete(*, customer_id: int, by: Any, expected_version: int | None =
 
 @transaction.atomic
 def consent_set(
-    *, customer: Customer, channel: str, granted: bool, method: str, by: Any, note: str = "", at=None
+    *,
+    customer: Customer,
+    channel: str,
+    granted: bool,
+    method: str,
+    by: Any,
+    note: str = "",
+    at=None,
 ) -> MarketingConsent:
     """Record a customer's yes or no for a channel, with when and how they said it."""
     from django.utils.translation import gettext as _
 
     for value, choices, field in ((channel, Channel, "channel"), (method, ConsentMethod, "method")):
         if value not in choices.values:
-            raise ValidationError({field: [_("“%(value)s” is not one of the choices.") % {"value": value}]})
+            raise ValidationError(
+                {field: [_("“%(value)s” is not one of the choices.") % {"value": value}]}
+            )
     at = at or timezone.now()
     current = MarketingConsent.objects.filter(customer=customer, channel=channel).first()
     before = None if current is None else current.granted
     consent, _ = MarketingConsent.objects.update_or_create(
-        customer=customer, channel=channel,
+        customer=customer,
+        channel=channel,
         defaults={"granted": granted, "changed_at": at, "method": method, "note": note},
     )
     if before != granted:
         record_change(
-            obj=customer, action=ChangeAction.UPDATE, by=by, customer_id=customer.pk,
+            obj=customer,
+            action=ChangeAction.UPDATE,
+            by=by,
+            customer_id=customer.pk,
             changes={f"consent:{channel}": [before, granted], "consent_method": [None, method]},
         )
     return consent
@@ -226,8 +266,17 @@ def consent_set(
 # Organisations -----------------------------------------------------------------------------
 
 ORGANISATION_FIELDS = (
-    "external_id", "name", "industry", "website", "phone", "email", "tax_id", "address", "city",
-    "country", "notes",
+    "external_id",
+    "name",
+    "industry",
+    "website",
+    "phone",
+    "email",
+    "tax_id",
+    "address",
+    "city",
+    "country",
+    "notes",
 )
 
 
@@ -239,7 +288,11 @@ def clean_organisation_fields(data: dict[str, Any], *, partial: bool = False) ->
 
     unknown = set(data) - set(ORGANISATION_FIELDS)
     errors: dict[str, list[str]] = {k: [_("Unknown field.")] for k in sorted(unknown)}
-    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in ORGANISATION_FIELDS}
+    clean = {
+        k: (v.strip() if isinstance(v, str) else v)
+        for k, v in data.items()
+        if k in ORGANISATION_FIELDS
+    }
     if (not partial or "name" in clean) and not clean.get("name"):
         errors["name"] = [_("Enter the organisation's name.")]
     for name, fn in (("phone", normalize_phone), ("email", normalize_email)):
@@ -265,14 +318,18 @@ def clean_organisation_fields(data: dict[str, Any], *, partial: bool = False) ->
 
 
 @transaction.atomic
-def organisation_create(*, by: Any, tags: Iterable[str] | None = None, **fields: Any) -> Organisation:
+def organisation_create(
+    *, by: Any, tags: Iterable[str] | None = None, **fields: Any
+) -> Organisation:
     clean = clean_organisation_fields(fields)
     org = Organisation(**clean, sort_name=fold(clean["name"])[:200])
     org.save()
     if tags is not None:
         org.tags.set([tag_get_or_create(name=t) for t in tags if t.strip()])
     record_change(
-        obj=org, action=ChangeAction.CREATE, by=by,
+        obj=org,
+        action=ChangeAction.CREATE,
+        by=by,
         changes={k: [None, v] for k, v in snapshot(org).items() if v not in (None, "")},
     )
     return org
@@ -299,12 +356,16 @@ def organisation_update(
 
 
 @transaction.atomic
-def organisation_delete(*, organisation_id: int, by: Any, expected_version: int | None = None) -> None:
+def organisation_delete(
+    *, organisation_id: int, by: Any, expected_version: int | None = None
+) -> None:
     org = Organisation.objects.select_for_update().get(pk=organisation_id)
     if expected_version is not None and org.version != expected_version:
         raise _conflict(org)
     record_change(
-        obj=org, action=ChangeAction.DELETE, by=by,
+        obj=org,
+        action=ChangeAction.DELETE,
+        by=by,
         changes={k: [v, None] for k, v in snapshot(org).items() if v not in (None, "")},
     )
     org.delete()
@@ -324,16 +385,29 @@ def contact_add(
     """Link a person to an organisation with their role in buying; recorded on both."""
     clean_buying_role(buying_role)
     if is_primary:
-        OrganisationContact.objects.filter(organisation=organisation, is_primary=True).update(is_primary=False)
+        OrganisationContact.objects.filter(organisation=organisation, is_primary=True).update(
+            is_primary=False
+        )
     contact, created = OrganisationContact.objects.update_or_create(
-        organisation=organisation, person=person,
-        defaults={"buying_role": buying_role, "job_title": job_title, "is_primary": is_primary, "notes": notes},
+        organisation=organisation,
+        person=person,
+        defaults={
+            "buying_role": buying_role,
+            "job_title": job_title,
+            "is_primary": is_primary,
+            "notes": notes,
+        },
     )
     record_change(
-        obj=contact, action=ChangeAction.CREATE if created else ChangeAction.UPDATE, by=by,
+        obj=contact,
+        action=ChangeAction.CREATE if created else ChangeAction.UPDATE,
+        by=by,
         customer_id=person.pk,
-        changes={"organisation": [None, organisation.name], "buying_role": [None, buying_role],
-                 "job_title": [None, job_title]},
+        changes={
+            "organisation": [None, organisation.name],
+            "buying_role": [None, buying_role],
+            "job_title": [None, job_title],
+        },
     )
     return contact
 
@@ -342,7 +416,13 @@ def contact_add(
 def contact_remove(*, contact_id: int, by: Any) -> None:
     contact = OrganisationContact.objects.select_related("organisation").get(pk=contact_id)
     record_change(
-        obj=contact, action=ChangeAction.DELETE, by=by, customer_id=contact.person_id,
-        changes={"organisation": [contact.organisation.name, None], "buying_role": [contact.buying_role, None]},
+        obj=contact,
+        action=ChangeAction.DELETE,
+        by=by,
+        customer_id=contact.person_id,
+        changes={
+            "organisation": [contact.organisation.name, None],
+            "buying_role": [contact.buying_role, None],
+        },
     )
     contact.delete()

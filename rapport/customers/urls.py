@@ -18,5 +18,9 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
     path("organisations/<int:pk>/contacts/", views.contact_add, name="contact_add"),
-    path("organisations/<int:pk>/contacts/<int:contact_pk>/remove/", views.contact_remove, name="contact_remove"),
+    path(
+        "organisations/<int:pk>/contacts/<int:contact_pk>/remove/",
+        views.contact_remove,
+        name="contact_remove",
+    ),
 ]

@@ -22,13 +22,30 @@ from rapport.customers.choices import (
 )
 
 CUSTOMER_FIELDS = (
-    "external_id", "family_name", "given_name", "gender", "birthday", "celebrates_lunar_birthday",
-    "hobbies", "personality", "family_situation", "occupation", "income_band", "preferred_language",
-    "preferred_channel", "customer_since", "source", "referred_by_id", "notes",
+    "external_id",
+    "family_name",
+    "given_name",
+    "gender",
+    "birthday",
+    "celebrates_lunar_birthday",
+    "hobbies",
+    "personality",
+    "family_situation",
+    "occupation",
+    "income_band",
+    "preferred_language",
+    "preferred_channel",
+    "customer_since",
+    "source",
+    "referred_by_id",
+    "notes",
 )
 _CHOICES = {
-    "gender": Gender, "income_band": IncomeBand, "preferred_language": Language,
-    "preferred_channel": Channel, "source": CustomerSource,
+    "gender": Gender,
+    "income_band": IncomeBand,
+    "preferred_language": Language,
+    "preferred_channel": Channel,
+    "source": CustomerSource,
 }
 _MAX_LENGTH = {"family_name": 100, "given_name": 100, "occupation": 120, "external_id": 100}
 
@@ -82,7 +99,9 @@ def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dic
     return clean
 
 
-def clean_phones(items: list[dict[str, Any] | str], region: str | None = None) -> list[dict[str, Any]]:
+def clean_phones(
+    items: list[dict[str, Any] | str], region: str | None = None
+) -> list[dict[str, Any]]:
     """[{number (E.164), kind, is_primary}] with exactly one primary; duplicates dropped."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -131,7 +150,11 @@ def check_lengths(model, data: dict[str, Any]) -> dict[str, list[str]]:
     """Errors for text values longer than the model's column allows."""
     errors: dict[str, list[str]] = {}
     for name, value in data.items():
-        limit = getattr(model._meta.get_field(name), "max_length", None) if name in _field_names(model) else None
+        limit = (
+            getattr(model._meta.get_field(name), "max_length", None)
+            if name in _field_names(model)
+            else None
+        )
         if limit and isinstance(value, str) and len(value) > limit:
             errors[name] = [_("At most %(n)d characters.") % {"n": limit}]
     return errors
@@ -168,7 +191,9 @@ def clean_addresses(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def clean_buying_role(value: str) -> str:
     if value not in BuyingRole.values:
-        raise ValidationError({"buying_role": [_("“%(value)s” is not one of the choices.") % {"value": value}]})
+        raise ValidationError(
+            {"buying_role": [_("“%(value)s” is not one of the choices.") % {"value": value}]}
+        )
     return value
 
 

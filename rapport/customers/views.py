@@ -51,9 +51,16 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         page = selectors.customer_list(filters=filters, sort=sort, cursor=request.GET.get("cursor"))
         customers, next_cursor = page.items, page.next_cursor
     context = {
-        "customers": customers, "next_cursor": next_cursor, "query": query, "filters": filters,
-        "sort": sort, "tags": Tag.objects.all(), "sources": CustomerSource.choices,
-        "genders": Gender.choices, "languages": Language.choices, "segments": Segment.choices,
+        "customers": customers,
+        "next_cursor": next_cursor,
+        "query": query,
+        "filters": filters,
+        "sort": sort,
+        "tags": Tag.objects.all(),
+        "sources": CustomerSource.choices,
+        "genders": Gender.choices,
+        "languages": Language.choices,
+        "segments": Segment.choices,
     }
     template = "customers/_results.html" if request.htmx else "customers/list.html"
     return render(request, template, context)
@@ -66,16 +73,21 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         customer = selectors.customer_detail(customer_id=pk)
     except Customer.DoesNotExist:
         raise Http404 from None
-    return render(request, "customers/detail.html", {
-        "customer": customer,
-        "details": remembered_details(customer_id=pk),
-        "figures": customer_key_figures(customer_id=pk),
-        "timeline": customer_timeline(pk, limit=50),
-        "analytics": customer_analytics(customer_id=pk)
-        if request.user.has_perm("analytics.view_customerscore") else None,
-        "interaction_form": InteractionForm(),
-        "consent_form": ConsentForm(),
-    })
+    return render(
+        request,
+        "customers/detail.html",
+        {
+            "customer": customer,
+            "details": remembered_details(customer_id=pk),
+            "figures": customer_key_figures(customer_id=pk),
+            "timeline": customer_timeline(pk, limit=50),
+            "analytics": customer_analytics(customer_id=pk)
+            if request.user.has_perm("analytics.view_customerscore")
+            else None,
+            "interaction_form": InteractionForm(),
+            "consent_form": ConsentForm(),
+        },
+    )
 
 
 @login_required
@@ -90,34 +102,55 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Customer %(name)s created.") % {"name": customer})
             return redirect(customer)
-    return render(request, "form.html", {"form": form, "title": _("New customer"), "cancel_url": "/customers/"})
+    return render(
+        request,
+        "form.html",
+        {"form": form, "title": _("New customer"), "cancel_url": "/customers/"},
+    )
 
 
 @login_required
 @perm("customers.change_customer")
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(Customer.objects.prefetch_related("phones", "emails", "addresses", "tags"), pk=pk)
+    customer = get_object_or_404(
+        Customer.objects.prefetch_related("phones", "emails", "addresses", "tags"), pk=pk
+    )
     form = CustomerForm(request.POST or None, initial=CustomerForm.initial_for(customer))
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(
-                customer_id=pk, by=request.user, expected_version=form.cleaned_data["version"],
+                customer_id=pk,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
                 **form.service_kwargs(),
             )
         except ConflictError as exc:
             form.add_error(None, exc.message)
-            return render(request, "form.html", {
-                "form": form, "title": _("Edit %(name)s") % {"name": customer},
-                "cancel_url": customer.get_absolute_url(), "conflict": True,
-            }, status=409)
+            return render(
+                request,
+                "form.html",
+                {
+                    "form": form,
+                    "title": _("Edit %(name)s") % {"name": customer},
+                    "cancel_url": customer.get_absolute_url(),
+                    "conflict": True,
+                },
+                status=409,
+            )
         except ValidationError as exc:
             add_service_errors(form, exc, ALIASES)
         else:
             messages.success(request, _("Changes saved."))
             return redirect(customer)
-    return render(request, "form.html", {
-        "form": form, "title": _("Edit %(name)s") % {"name": customer}, "cancel_url": customer.get_absolute_url(),
-    })
+    return render(
+        request,
+        "form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": customer},
+            "cancel_url": customer.get_absolute_url(),
+        },
+    )
 
 
 @login_required
@@ -139,7 +172,11 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @perm("core.view_objectchange")
 def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
-    rows = ObjectChange.objects.filter(customer_id=pk).select_related("content_type").order_by("-time")[:500]
+    rows = (
+        ObjectChange.objects.filter(customer_id=pk)
+        .select_related("content_type")
+        .order_by("-time")[:500]
+    )
     changes = [(c, labelled_changes(c)) for c in rows]
     return render(request, "customers/history.html", {"customer": customer, "changes": changes})
 
@@ -152,11 +189,18 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = InteractionForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        details = [{"text": d["detail"], "kind": d["detail_kind"] or "other"}] if d["detail"] else []
+        details = (
+            [{"text": d["detail"], "kind": d["detail_kind"] or "other"}] if d["detail"] else []
+        )
         try:
             comms.interaction_log(
-                by=request.user, customer_id=pk, kind=d["kind"], direction=d["direction"],
-                subject=d["subject"], summary=d["summary"], details=details,
+                by=request.user,
+                customer_id=pk,
+                kind=d["kind"],
+                direction=d["direction"],
+                subject=d["subject"],
+                summary=d["summary"],
+                details=details,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -197,8 +241,14 @@ def consent_set(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @perm("customers.view_organisation")
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    page = selectors.organisation_list(query=request.GET.get("q", ""), cursor=request.GET.get("cursor"))
-    return render(request, "customers/organisation_list.html", {"page": page, "query": request.GET.get("q", "")})
+    page = selectors.organisation_list(
+        query=request.GET.get("q", ""), cursor=request.GET.get("cursor")
+    )
+    return render(
+        request,
+        "customers/organisation_list.html",
+        {"page": page, "query": request.GET.get("q", "")},
+    )
 
 
 @login_required
@@ -208,7 +258,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         org = selectors.organisation_detail(organisation_id=pk)
     except Organisation.DoesNotExist:
         raise Http404 from None
-    return render(request, "customers/organisation_detail.html", {"org": org, "contact_form": ContactForm()})
+    return render(
+        request, "customers/organisation_detail.html", {"org": org, "contact_form": ContactForm()}
+    )
 
 
 @login_required
@@ -230,13 +282,18 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 @perm("customers.change_organisation")
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_object_or_404(Organisation, pk=pk)
-    initial = {f: getattr(org, f) for f in OrganisationForm.base_fields if f != "version"} | {"version": org.version}
+    initial = {f: getattr(org, f) for f in OrganisationForm.base_fields if f != "version"} | {
+        "version": org.version
+    }
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
             services.organisation_update(
-                organisation_id=pk, by=request.user, expected_version=form.cleaned_data["version"], **data
+                organisation_id=pk,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **data,
             )
         except ConflictError as exc:
             form.add_error(None, exc.message)
@@ -244,8 +301,15 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             return redirect(org)
-    return render(request, "form.html", {"form": form, "title": _("Edit %(name)s") % {"name": org},
-                                         "cancel_url": org.get_absolute_url()})
+    return render(
+        request,
+        "form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": org},
+            "cancel_url": org.get_absolute_url(),
+        },
+    )
 
 
 @login_required

@@ -12,10 +12,14 @@ class ImportJob(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
     file_name = models.CharField(_("file"), max_length=255)
     file_path = models.CharField(max_length=500)
-    mode = models.CharField(_("mode"), max_length=12, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
+    mode = models.CharField(
+        _("mode"), max_length=12, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
     dry_run = models.BooleanField(_("check only"), default=False)
     column_map = models.JSONField(_("column mapping"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("processed"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)

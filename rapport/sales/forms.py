@@ -9,27 +9,45 @@ class ProductForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     category = forms.CharField(label=_("Category"), max_length=100, required=False)
     price = forms.DecimalField(label=_("Price"), max_digits=14, decimal_places=2, min_value=0)
-    unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=14, decimal_places=2, min_value=0)
+    unit_cost = forms.DecimalField(
+        label=_("Unit cost"), max_digits=14, decimal_places=2, min_value=0
+    )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class OrderForm(forms.Form):
     customer = forms.CharField(label=_("Customer number"), max_length=20)
-    ordered_at = forms.DateTimeField(label=_("Ordered at"), required=False,
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    status = forms.ChoiceField(label=_("Status"), choices=OrderStatus.choices, initial=OrderStatus.PAID)
-    channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *SalesChannel.choices], required=False)
+    ordered_at = forms.DateTimeField(
+        label=_("Ordered at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=OrderStatus.choices, initial=OrderStatus.PAID
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", "—"), *SalesChannel.choices], required=False
+    )
     promotion_code = forms.CharField(label=_("Promotion code"), max_length=40, required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class OrderLineForm(forms.Form):
     sku = forms.CharField(label=_("SKU"), max_length=64)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, min_value=0)
-    unit_price = forms.DecimalField(label=_("Unit price"), max_digits=14, decimal_places=2, required=False,
-                                    help_text=_("Leave empty for the list price."))
-    discount = forms.DecimalField(label=_("Discount"), max_digits=14, decimal_places=2, required=False, min_value=0)
+    unit_price = forms.DecimalField(
+        label=_("Unit price"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("Leave empty for the list price."),
+    )
+    discount = forms.DecimalField(
+        label=_("Discount"), max_digits=14, decimal_places=2, required=False, min_value=0
+    )
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=3, min_num=1, validate_min=True)

@@ -34,16 +34,27 @@ class Product(VersionedModel):
 class Order(VersionedModel):
     number = models.CharField(_("order number"), max_length=40, unique=True)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders",
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="orders",
         db_index=False,  # served by order_customer_time_idx
     )
     organisation = models.ForeignKey(
-        "customers.Organisation", verbose_name=_("organisation"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="orders",
+        "customers.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
     ordered_at = models.DateTimeField(_("ordered at"))
-    status = models.CharField(_("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.PAID)
-    channel = models.CharField(_("channel"), max_length=12, choices=SalesChannel.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.PAID
+    )
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=SalesChannel.choices, blank=True
+    )
     promotion_code = models.CharField(_("promotion code"), max_length=40, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
     # Sum of the lines, kept by the services: the analytics read totals without touching lines.
@@ -68,12 +79,16 @@ class Order(VersionedModel):
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     discount = models.DecimalField(_("discount"), **MONEY, default=Decimal("0"))
     line_total = models.DecimalField(_("line total"), **MONEY)
-    unit_cost = models.DecimalField(_("unit cost"), **MONEY, default=Decimal("0"))  # cost at sale time
+    unit_cost = models.DecimalField(
+        _("unit cost"), **MONEY, default=Decimal("0")
+    )  # cost at sale time
 
     class Meta:
         verbose_name = _("order line")
@@ -84,7 +99,9 @@ class OrderLine(models.Model):
 
 
 class Return(TimeStampedModel):
-    order_line = models.ForeignKey(OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="returns")
+    order_line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="returns"
+    )
     returned_at = models.DateTimeField(_("returned at"))
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     refund_amount = models.DecimalField(_("refund"), **MONEY)

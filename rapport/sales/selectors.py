@@ -30,10 +30,14 @@ def customer_key_figures(*, customer_id: int) -> KeyFigures:
     row = (
         Order.objects.filter(customer_id=customer_id)
         .exclude(status=OrderStatus.CANCELLED)
-        .aggregate(total=Sum("total"), n=Count("id"), first=Min("ordered_at"), last=Max("ordered_at"))
+        .aggregate(
+            total=Sum("total"), n=Count("id"), first=Min("ordered_at"), last=Max("ordered_at")
+        )
     )
     return KeyFigures(
-        total_spent=row["total"] or Decimal("0"), orders=row["n"], first_purchase=row["first"],
+        total_spent=row["total"] or Decimal("0"),
+        orders=row["n"],
+        first_purchase=row["first"],
         last_purchase=row["last"],
     )
 
@@ -46,7 +50,9 @@ def order_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
     )
     return [
         TimelineEntry(
-            time=r["ordered_at"], kind="order", title=_("Order %(number)s") % {"number": r["number"]},
+            time=r["ordered_at"],
+            kind="order",
+            title=_("Order %(number)s") % {"number": r["number"]},
             url=reverse("sales:order_detail", args=[r["id"]]),
             details={"total": r["total"], "currency": r["currency"], "status": r["status"]},
         )

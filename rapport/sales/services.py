@@ -36,11 +36,15 @@ def to_decimal(value: Any, field: str, *, minimum: Decimal | None = Decimal("0")
 
 def _check_choice(value: str, choices, field: str) -> None:
     if value not in choices.values:
-        raise ValidationError({field: [_("“%(value)s” is not one of the choices.") % {"value": value}]})
+        raise ValidationError(
+            {field: [_("“%(value)s” is not one of the choices.") % {"value": value}]}
+        )
 
 
 def clean_product_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    errors: dict[str, list[str]] = {k: [_("Unknown field.")] for k in sorted(set(data) - set(PRODUCT_FIELDS))}
+    errors: dict[str, list[str]] = {
+        k: [_("Unknown field.")] for k in sorted(set(data) - set(PRODUCT_FIELDS))
+    }
     clean: dict[str, Any] = {}
     for name in PRODUCT_FIELDS:
         if name not in data:
@@ -56,7 +60,11 @@ def clean_product_fields(data: dict[str, Any], *, partial: bool = False) -> dict
         except ValidationError as exc:
             errors.update(exc.message_dict)
     for required in ("sku", "name", "price"):
-        if (not partial or required in data) and clean.get(required) in (None, "") and required not in errors:
+        if (
+            (not partial or required in data)
+            and clean.get(required) in (None, "")
+            and required not in errors
+        ):
             errors[required] = [_("This field is required.")]
     if errors:
         raise ValidationError(errors)
@@ -69,13 +77,19 @@ def product_create(*, by: Any, **fields: Any) -> Product:
     if Product.objects.filter(sku=clean["sku"]).exists():
         raise ValidationError({"sku": [_("A product with this SKU exists already.")]})
     product = Product.objects.create(**clean)
-    record_change(obj=product, action=ChangeAction.CREATE, by=by,
-                  changes={k: [None, v] for k, v in snapshot(product).items() if v not in (None, "")})
+    record_change(
+        obj=product,
+        action=ChangeAction.CREATE,
+        by=by,
+        changes={k: [None, v] for k, v in snapshot(product).items() if v not in (None, "")},
+    )
     return product
 
 
 @transaction.atomic
-def product_update(*, product_id: int, by: Any, expected_version: int | None, **fields: Any) -> Product:
+def product_update(
+    *, product_id: int, by: Any, expected_version: int | None, **fields: Any
+) -> Product:
     product = Product.objects.select_for_update().get(pk=product_id)
     if expected_version is not None and product.version != expected_version:
         raise ConflictError(current_version=product.version)
@@ -100,14 +114,30 @@ def price_lines(lines: list[dict[str, Any]], products: dict[int, Product]) -> li
             raise ValidationError({"lines": [_("Line %(n)d: no such product.") % {"n": i}]})
         quantity = to_decimal(line.get("quantity", 1), "quantity")
         if quantity <= 0:
-            raise ValidationError({"lines": [_("Line %(n)d: the quantity must be positive.") % {"n": i}]})
-        unit_price = to_decimal(line["unit_price"], "unit_price") if line.get("unit_price") not in (None, "") else product.price
+            raise ValidationError(
+                {"lines": [_("Line %(n)d: the quantity must be positive.") % {"n": i}]}
+            )
+        unit_price = (
+            to_decimal(line["unit_price"], "unit_price")
+            if line.get("unit_price") not in (None, "")
+            else product.price
+        )
         discount = to_decimal(line.get("discount") or 0, "discount")
         total = (quantity * unit_price - discount).quantize(Decimal("0.01"))
         if total < 0:
-            raise ValidationError({"lines": [_("Line %(n)d: the discount exceeds the line amount.") % {"n": i}]})
-        out.append(OrderLine(product=product, quantity=quantity, unit_price=unit_price, discount=discount,
-                             line_total=total, unit_cost=product.unit_cost))
+            raise ValidationError(
+                {"lines": [_("Line %(n)d: the discount exceeds the line amount.") % {"n": i}]}
+            )
+        out.append(
+            OrderLine(
+                product=product,
+                quantity=quantity,
+                unit_price=unit_price,
+                discount=discount,
+                line_total=total,
+                unit_cost=product.unit_cost,
+            )
+        )
     return out
 
 
@@ -132,14 +162,24 @@ def order_create(
     _check_choice(status, OrderStatus, "status")
     if channel:
         _check_choice(channel, SalesChannel, "channel")
-    products = Product.objects.in_bulk({int(li["product_id"]) for li in lines if li.get("product_id")})
+    products = Product.objects.in_bulk(
+        {int(li["product_id"]) for li in lines if li.get("product_id")}
+    )
     order_lines = price_lines(lines, products)
     order = Order(
-        number=number or _next_order_number(), customer_id=customer_id, organisation_id=organisation_id,
-        ordered_at=ordered_at or timezone.now(), status=status, channel=channel,
-        promotion_code=promotion_code.strip(), currency=currency or settings.RAPPORT_CURRENCY, notes=notes,
+        number=number or _next_order_number(),
+        customer_id=customer_id,
+        organisation_id=organisation_id,
+        ordered_at=ordered_at or timezone.now(),
+        status=status,
+        channel=channel,
+        promotion_code=promotion_code.strip(),
+        currency=currency or settings.RAPPORT_CURRENCY,
+        notes=notes,
         total=sum((li.line_total for li in order_lines), Decimal("0")),
-        cost=sum((li.unit_cost * li.quantity for li in order_lines), Decimal("0")).quantize(Decimal("0.01")),
+        cost=sum((li.unit_cost * li.quantity for li in order_lines), Decimal("0")).quantize(
+            Decimal("0.01")
+        ),
     )
     if Order.objects.filter(number=order.number).exists():
         raise ValidationError({"number": [_("An order with this number exists already.")]})
@@ -147,8 +187,13 @@ def order_create(
     for li in order_lines:
         li.order = order
     OrderLine.objects.bulk_create(order_lines)
-    record_change(obj=order, action=ChangeAction.CREATE, by=by, customer_id=customer_id,
-                  changes={"total": [None, str(order.total)], "lines": [None, len(order_lines)]})
+    record_change(
+        obj=order,
+        action=ChangeAction.CREATE,
+        by=by,
+        customer_id=customer_id,
+        changes={"total": [None, str(order.total)], "lines": [None, len(order_lines)]},
+    )
     return order
 
 
@@ -157,17 +202,39 @@ def _next_order_number() -> str:
 
 
 @transaction.atomic
-def return_create(*, by: Any, order_line_id: int, quantity: Any, refund_amount: Any = None,
-                  reason: str = "", returned_at=None) -> Return:
+def return_create(
+    *,
+    by: Any,
+    order_line_id: int,
+    quantity: Any,
+    refund_amount: Any = None,
+    reason: str = "",
+    returned_at=None,
+) -> Return:
     line = OrderLine.objects.select_related("order").select_for_update().get(pk=order_line_id)
     qty = to_decimal(quantity, "quantity")
     already = sum((r.quantity for r in line.returns.all()), Decimal("0"))
     if qty <= 0 or qty + already > line.quantity:
-        raise ValidationError({"quantity": [_("You can return at most %(n)s.") % {"n": line.quantity - already}]})
-    refund = (to_decimal(refund_amount, "refund_amount") if refund_amount not in (None, "")
-              else (line.line_total / line.quantity * qty).quantize(Decimal("0.01")))
-    ret = Return.objects.create(order_line=line, quantity=qty, refund_amount=refund, reason=reason,
-                                returned_at=returned_at or timezone.now())
-    record_change(obj=line.order, action=ChangeAction.UPDATE, by=by, customer_id=line.order.customer_id,
-                  changes={"return": [None, f"{qty} × {line.product_id}"], "refund": [None, str(refund)]})
+        raise ValidationError(
+            {"quantity": [_("You can return at most %(n)s.") % {"n": line.quantity - already}]}
+        )
+    refund = (
+        to_decimal(refund_amount, "refund_amount")
+        if refund_amount not in (None, "")
+        else (line.line_total / line.quantity * qty).quantize(Decimal("0.01"))
+    )
+    ret = Return.objects.create(
+        order_line=line,
+        quantity=qty,
+        refund_amount=refund,
+        reason=reason,
+        returned_at=returned_at or timezone.now(),
+    )
+    record_change(
+        obj=line.order,
+        action=ChangeAction.UPDATE,
+        by=by,
+        customer_id=line.order.customer_id,
+        changes={"return": [None, f"{qty} × {line.product_id}"], "refund": [None, str(refund)]},
+    )
     return ret

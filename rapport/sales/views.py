@@ -61,15 +61,21 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            services.product_update(product_id=pk, by=request.user,
-                                    expected_version=form.cleaned_data["version"], **data)
+            services.product_update(
+                product_id=pk,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **data,
+            )
         except ConflictError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             return redirect(product)
-    return render(request, "form.html", {"form": form, "title": _("Edit %(name)s") % {"name": product}})
+    return render(
+        request, "form.html", {"form": form, "title": _("Edit %(name)s") % {"name": product}}
+    )
 
 
 @login_required
@@ -80,7 +86,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(customer_id=customer)
     if code := request.GET.get("promotion_code"):
         qs = qs.filter(promotion_code=code)
-    page = keyset_page(qs, ordering=["-ordered_at", "-id"], cursor=request.GET.get("cursor"), size=50)
+    page = keyset_page(
+        qs, ordering=["-ordered_at", "-id"], cursor=request.GET.get("cursor"), size=50
+    )
     return render(request, "sales/order_list.html", {"page": page})
 
 
@@ -89,7 +97,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(
         Order.objects.select_related("customer", "organisation").prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("product").prefetch_related("returns"))
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related("product").prefetch_related("returns"),
+            )
         ),
         pk=pk,
     )
@@ -109,15 +120,29 @@ def order_create(request: HttpRequest) -> HttpResponse:
         try:
             missing = skus - products.keys()
             if missing:
-                raise ValidationError({"lines": [_("Unknown SKU: %(skus)s") % {"skus": ", ".join(sorted(missing))}]})
+                raise ValidationError(
+                    {"lines": [_("Unknown SKU: %(skus)s") % {"skus": ", ".join(sorted(missing))}]}
+                )
             if not number.isdigit():
                 raise ValidationError({"customer": [_("No customer has this number.")]})
             order = services.order_create(
-                by=request.user, customer_id=int(number), ordered_at=d["ordered_at"], status=d["status"],
-                channel=d["channel"], promotion_code=d["promotion_code"], notes=d["notes"],
-                lines=[{"product_id": products[ln["sku"].strip()], "quantity": ln["quantity"],
-                        "unit_price": ln.get("unit_price"), "discount": ln.get("discount")}
-                       for ln in lines.cleaned_data if ln],
+                by=request.user,
+                customer_id=int(number),
+                ordered_at=d["ordered_at"],
+                status=d["status"],
+                channel=d["channel"],
+                promotion_code=d["promotion_code"],
+                notes=d["notes"],
+                lines=[
+                    {
+                        "product_id": products[ln["sku"].strip()],
+                        "quantity": ln["quantity"],
+                        "unit_price": ln.get("unit_price"),
+                        "discount": ln.get("discount"),
+                    }
+                    for ln in lines.cleaned_data
+                    if ln
+                ],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -12,4 +12,6 @@ class StaffConfig(AppConfig):
         from rapport.staff.services import roles_sync
 
         # Like Django's own permission rows: after every migrate, the role groups match roles.py.
-        post_migrate.connect(lambda **kw: roles_sync(), dispatch_uid="rapport.staff.roles_sync", weak=False)
+        post_migrate.connect(
+            lambda **kw: roles_sync(), dispatch_uid="rapport.staff.roles_sync", weak=False
+        )

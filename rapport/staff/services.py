@@ -26,12 +26,15 @@ def roles_sync() -> None:
                 wanted.update(perms[c] for c in actions if c in perms)
             elif model == "*":
                 wanted.update(
-                    p for key, p in perms.items()
+                    p
+                    for key, p in perms.items()
                     if key.split(".")[0] in RAPPORT_APPS and p.codename.split("_")[0] in actions
                 )
             else:
                 app, name = model.split(".")
-                wanted.update(perms[f"{app}.{a}_{name}"] for a in actions if f"{app}.{a}_{name}" in perms)
+                wanted.update(
+                    perms[f"{app}.{a}_{name}"] for a in actions if f"{app}.{a}_{name}" in perms
+                )
         group.permissions.set(wanted)
 
 
@@ -48,8 +51,12 @@ def user_create(
     User = get_user_model()
     with transaction.atomic():
         user = User(
-            username=username, email=email, first_name=first_name, last_name=last_name,
-            is_superuser=is_superuser, is_staff=is_superuser,
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            is_superuser=is_superuser,
+            is_staff=is_superuser,
         )
         if password:
             user.set_password(password)
@@ -60,7 +67,9 @@ def user_create(
     return user
 
 
-def token_create(*, user, name: str = "", expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def token_create(
+    *, user, name: str = "", expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     """A new token and its key; the key is not stored and cannot be shown again."""
     key = ApiToken.new_key()
     token = ApiToken.objects.create(

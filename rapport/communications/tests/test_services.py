@@ -10,9 +10,17 @@ pytestmark = pytest.mark.django_db
 
 def test_details_mentioned_in_a_call_are_remembered_pinned_first(make_customer, agent):
     c = make_customer()
-    interaction_log(by=agent, customer_id=c.pk, kind="call", direction="inbound", summary="Order question",
-                    details=[{"text": "Daughter's wedding in May", "kind": "family_event"}])
-    detail_add(by=agent, customer_id=c.pk, text="Allergic to peanuts", kind="preference", pinned=True)
+    interaction_log(
+        by=agent,
+        customer_id=c.pk,
+        kind="call",
+        direction="inbound",
+        summary="Order question",
+        details=[{"text": "Daughter's wedding in May", "kind": "family_event"}],
+    )
+    detail_add(
+        by=agent, customer_id=c.pk, text="Allergic to peanuts", kind="preference", pinned=True
+    )
     texts = [d.text for d in remembered_details(customer_id=c.pk)]
     assert texts == ["Allergic to peanuts", "Daughter's wedding in May"]
 
@@ -27,18 +35,24 @@ def test_archived_details_leave_the_top_of_the_page(make_customer, agent):
 def test_bad_interaction_is_refused(make_customer, agent):
     c = make_customer()
     with pytest.raises(ValidationError):
-        interaction_log(by=agent, customer_id=c.pk, kind="telepathy", direction="inbound", summary="x")
+        interaction_log(
+            by=agent, customer_id=c.pk, kind="telepathy", direction="inbound", summary="x"
+        )
     with pytest.raises(ValidationError):
         interaction_log(by=agent, customer_id=c.pk, kind="call", direction="inbound", summary="  ")
 
 
-def test_timeline_merges_orders_interactions_and_changes_newest_first(make_customer, make_product, agent):
+def test_timeline_merges_orders_interactions_and_changes_newest_first(
+    make_customer, make_product, agent
+):
     from rapport.sales.services import order_create
 
     c = make_customer()
     p = make_product()
     order_create(by=agent, customer_id=c.pk, lines=[{"product_id": p.pk, "quantity": 1}])
-    interaction_log(by=agent, customer_id=c.pk, kind="visit", direction="outbound", summary="Installed it")
+    interaction_log(
+        by=agent, customer_id=c.pk, kind="visit", direction="outbound", summary="Installed it"
+    )
     entries = customer_timeline(c.pk)
     kinds = {e.kind for e in entries}
     assert {"order", "interaction", "change"} <= kinds
@@ -50,7 +64,11 @@ def test_order_creation_shows_once_in_the_timeline(make_customer, make_product, 
     from rapport.sales.services import order_create
 
     c = make_customer()
-    order = order_create(by=agent, customer_id=c.pk, lines=[{"product_id": make_product().pk, "quantity": 1}])
+    order = order_create(
+        by=agent, customer_id=c.pk, lines=[{"product_id": make_product().pk, "quantity": 1}]
+    )
     entries = customer_timeline(c.pk)
-    assert [e.kind for e in entries if order.number in e.title or e.details.get("total") == order.total] == ["order"]
+    assert [
+        e.kind for e in entries if order.number in e.title or e.details.get("total") == order.total
+    ] == ["order"]
     assert not [e for e in entries if e.kind == "change" and "Order" in e.title]

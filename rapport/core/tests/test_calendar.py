@@ -12,5 +12,7 @@ def test_lunar_birthday_moves_with_the_lunar_calendar():
 
 
 def test_gregorian_birthday_and_29_february():
-    assert next_birthday(date(1980, 5, 10), lunar=False, today=date(2026, 5, 11)) == date(2027, 5, 10)
+    assert next_birthday(date(1980, 5, 10), lunar=False, today=date(2026, 5, 11)) == date(
+        2027, 5, 10
+    )
     assert next_birthday(date(2000, 2, 29), lunar=False, today=date(2026, 2, 1)) == date(2026, 3, 1)

@@ -3,7 +3,9 @@ from hypothesis import strategies as st
 
 from rapport.core.names import display_name, fold, query_terms, search_terms
 
-cjk = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=4)
+cjk = st.text(
+    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=4
+)
 latin = st.text(alphabet="abcdefghijklmnopqrstuvwxyzáäčďéíĺľňóôŕšťúýž", min_size=2, max_size=15)
 
 

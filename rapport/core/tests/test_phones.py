@@ -10,7 +10,11 @@ from rapport.core.emails import normalize_email
 from rapport.core.phones import looks_like_phone, normalize_phone
 
 FORMATS = [
-    "138 0013 8000", "13800138000", "+86 138-0013-8000", "0086 138 0013 8000", "(+86) 13800138000",
+    "138 0013 8000",
+    "13800138000",
+    "+86 138-0013-8000",
+    "0086 138 0013 8000",
+    "(+86) 13800138000",
 ]
 
 

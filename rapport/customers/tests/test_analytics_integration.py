@@ -22,8 +22,12 @@ def scored(make_customer, make_product):
         c = make_customer(family_name="Test", given_name=f"N{i}")
         # A spread of histories: frequent recent buyers, one-off buyers, lapsed buyers.
         for k in range(i % 6 + 1):
-            order_create(by=None, customer_id=c.pk, ordered_at=now - timedelta(days=700 - 90 * k - 7 * i),
-                         lines=[{"product_id": product.pk, "quantity": 1 + i % 3}])
+            order_create(
+                by=None,
+                customer_id=c.pk,
+                ordered_at=now - timedelta(days=700 - 90 * k - 7 * i),
+                lines=[{"product_id": product.pk, "quantity": 1 + i % 3}],
+            )
         customers.append(c)
     analytics_refresh()
     return customers
@@ -42,7 +46,9 @@ def test_list_filters_by_segment(scored, manager_client):
     from rapport.analytics.models import CustomerScore
 
     segment = CustomerScore.objects.values_list("segment", flat=True).first()
-    expected = set(CustomerScore.objects.filter(segment=segment).values_list("customer_id", flat=True))
+    expected = set(
+        CustomerScore.objects.filter(segment=segment).values_list("customer_id", flat=True)
+    )
     page = manager_client.get(reverse("customers:list"), {"segment": segment}).content.decode()
     shown = {c.pk for c in Customer.objects.all() if f">{c.number}<" in page}
     assert shown == expected

@@ -39,7 +39,9 @@ def test_create_find_by_phone_and_remember_a_detail(logged_in_page, live_server)
     assert "Asked when the new harvest" in page.locator("#timeline").inner_text()
 
 
-def test_import_with_one_bad_row_shows_the_error_and_writes_nothing(logged_in_page, live_server, tmp_path):
+def test_import_with_one_bad_row_shows_the_error_and_writes_nothing(
+    logged_in_page, live_server, tmp_path
+):
     from rapport.customers.models import Customer
 
     page = logged_in_page

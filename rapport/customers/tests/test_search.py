@@ -9,9 +9,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def people(make_customer):
     return {
-        "wang": make_customer(family_name="王", given_name="小明", phones=["13800138000"], emails=["xm@example.cn"]),
+        "wang": make_customer(
+            family_name="王", given_name="小明", phones=["13800138000"], emails=["xm@example.cn"]
+        ),
         "ouyang": make_customer(family_name="歐陽", given_name="娜娜", phones=["+886 912 345 678"]),
-        "novak": make_customer(family_name="Novák", given_name="Ján", phones=["+421905123456"], emails=["jan@novak.sk"]),
+        "novak": make_customer(
+            family_name="Novák", given_name="Ján", phones=["+421905123456"], emails=["jan@novak.sk"]
+        ),
         "smith": make_customer(family_name="Smith", given_name="Alexandria"),
     }
 
@@ -29,9 +33,22 @@ def test_email_any_case(people):
     assert ids("JAN@Novak.SK") == [people["novak"].pk]
 
 
-@pytest.mark.parametrize("query,who", [("王", "wang"), ("小明", "wang"), ("明", "wang"), ("歐陽", "ouyang"),
-                                       ("陽娜", "ouyang"), ("歐陽娜娜", "ouyang"), ("nov", "novak"), ("jan", "novak"),
-                                       ("Ján Novák", "novak"), ("alexandri", "smith"), ("alexandria smith", "smith")])
+@pytest.mark.parametrize(
+    "query,who",
+    [
+        ("王", "wang"),
+        ("小明", "wang"),
+        ("明", "wang"),
+        ("歐陽", "ouyang"),
+        ("陽娜", "ouyang"),
+        ("歐陽娜娜", "ouyang"),
+        ("nov", "novak"),
+        ("jan", "novak"),
+        ("Ján Novák", "novak"),
+        ("alexandri", "smith"),
+        ("alexandria smith", "smith"),
+    ],
+)
 def test_name_parts(people, query, who):
     assert ids(query) == [people[who].pk]
 

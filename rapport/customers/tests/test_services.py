@@ -18,12 +18,17 @@ pytestmark = pytest.mark.django_db
 
 def test_create_stores_phones_as_e164_and_records_who_created(agent):
     c = customer_create(
-        by=agent, family_name="王", given_name="小明", phones=["138 0013 8000", "+86 139-0013-9000"],
-        emails=["Wang@Example.com"], tags=["VIP"],
+        by=agent,
+        family_name="王",
+        given_name="小明",
+        phones=["138 0013 8000", "+86 139-0013-9000"],
+        emails=["Wang@Example.com"],
+        tags=["VIP"],
     )
     assert c.display_name == "王小明"
     assert sorted(CustomerPhone.objects.filter(customer=c).values_list("number", flat=True)) == [
-        "+8613800138000", "+8613900139000",
+        "+8613800138000",
+        "+8613900139000",
     ]
     assert c.primary_phone == "+8613800138000" and c.primary_email == "wang@example.com"
     change = ObjectChange.objects.get(customer_id=c.pk, action="create")
@@ -44,8 +49,13 @@ def test_create_refuses_bad_input_with_field_errors(agent):
 
 def test_update_records_each_field_before_and_after(agent, manager):
     c = customer_create(by=agent, family_name="Novák", given_name="Ján", occupation="teacher")
-    customer_update(customer_id=c.pk, by=manager, expected_version=c.version, occupation="engineer",
-                    phones=["+421 905 123 456"])
+    customer_update(
+        customer_id=c.pk,
+        by=manager,
+        expected_version=c.version,
+        occupation="engineer",
+        phones=["+421 905 123 456"],
+    )
     change = ObjectChange.objects.filter(customer_id=c.pk, action="update").get()
     assert change.user == manager
     assert change.changes["occupation"] == ["teacher", "engineer"]
@@ -59,7 +69,9 @@ def test_second_editor_gets_a_conflict_not_a_silent_overwrite(agent, manager):
     seen_version = c.version
     customer_update(customer_id=c.pk, by=agent, expected_version=seen_version, occupation="nurse")
     with pytest.raises(ConflictError) as exc:
-        customer_update(customer_id=c.pk, by=manager, expected_version=seen_version, occupation="pilot")
+        customer_update(
+            customer_id=c.pk, by=manager, expected_version=seen_version, occupation="pilot"
+        )
     assert agent.username in exc.value.message
     c.refresh_from_db()
     assert c.occupation == "nurse"
@@ -78,7 +90,11 @@ def test_delete_keeps_the_history(manager, agent):
     pk = c.pk
     customer_delete(customer_id=pk, by=manager)
     assert not Customer.objects.filter(pk=pk).exists()
-    actions = list(ObjectChange.objects.filter(customer_id=pk).order_by("time").values_list("action", flat=True))
+    actions = list(
+        ObjectChange.objects.filter(customer_id=pk)
+        .order_by("time")
+        .values_list("action", flat=True)
+    )
     assert actions == ["create", "delete"]
 
 
@@ -96,7 +112,10 @@ def test_consent_keeps_when_and_how_and_logs_withdrawal(agent):
     consent_set(customer=c, channel="email", granted=False, method="phone", by=agent)
     consent = MarketingConsent.objects.get(customer=c, channel="email")
     assert consent.granted is False and consent.method == "phone"
-    logged = [ch.changes["consent:email"] for ch in ObjectChange.objects.filter(customer_id=c.pk, action="update").order_by("time")]
+    logged = [
+        ch.changes["consent:email"]
+        for ch in ObjectChange.objects.filter(customer_id=c.pk, action="update").order_by("time")
+    ]
     assert logged == [[None, True], [True, False]]
 
 
@@ -104,10 +123,14 @@ def test_organisation_contacts_have_buying_roles(agent):
     org = organisation_create(by=agent, name="Acme s.r.o.", phone="+421 2 5443 1234")
     boss = customer_create(by=agent, family_name="Kováč", given_name="Peter")
     clerk = customer_create(by=agent, family_name="Malá", given_name="Eva")
-    contact_add(organisation=org, person=boss, buying_role="decision_maker", by=agent, is_primary=True)
+    contact_add(
+        organisation=org, person=boss, buying_role="decision_maker", by=agent, is_primary=True
+    )
     contact_add(organisation=org, person=clerk, buying_role="purchaser", by=agent, is_primary=True)
     roles = dict(org.contacts.values_list("person__given_name", "buying_role"))
     assert roles == {"Peter": "decision_maker", "Eva": "purchaser"}
-    assert list(org.contacts.filter(is_primary=True).values_list("person__given_name", flat=True)) == ["Eva"]
+    assert list(
+        org.contacts.filter(is_primary=True).values_list("person__given_name", flat=True)
+    ) == ["Eva"]
     with pytest.raises(ValidationError):
         contact_add(organisation=org, person=boss, buying_role="boss", by=agent)

@@ -23,18 +23,32 @@ def test_role_without_permission_gets_403(make_user, client, make_customer):
 
 
 def test_create_customer_through_the_form(agent_client):
-    response = agent_client.post(reverse("customers:create"), {
-        "family_name": "Novák", "given_name": "Ján", "phones": "0905 123 456", "emails": "jan@novak.sk",
-        "preferred_language": "sk", "tags": "VIP, Bratislava",
-    })
+    response = agent_client.post(
+        reverse("customers:create"),
+        {
+            "family_name": "Novák",
+            "given_name": "Ján",
+            "phones": "0905 123 456",
+            "emails": "jan@novak.sk",
+            "preferred_language": "sk",
+            "tags": "VIP, Bratislava",
+        },
+    )
     assert response.status_code == 200
     assert "not a valid phone number" in response.content.decode()
     # Without a country code the number is read in the default region (CN), where it is invalid.
     assert not Customer.objects.exists()
-    response = agent_client.post(reverse("customers:create"), {
-        "family_name": "Novák", "given_name": "Ján", "phones": "+421 905 123 456", "emails": "jan@novak.sk",
-        "preferred_language": "sk", "tags": "VIP, Bratislava",
-    })
+    response = agent_client.post(
+        reverse("customers:create"),
+        {
+            "family_name": "Novák",
+            "given_name": "Ján",
+            "phones": "+421 905 123 456",
+            "emails": "jan@novak.sk",
+            "preferred_language": "sk",
+            "tags": "VIP, Bratislava",
+        },
+    )
     c = Customer.objects.get()
     assert response.status_code == 302 and response["Location"] == c.get_absolute_url()
     assert c.primary_phone == "+421905123456"
@@ -48,9 +62,15 @@ def test_stale_form_gets_a_conflict(agent_client, make_customer, manager):
     form = agent_client.get(reverse("customers:edit", args=[c.pk]))
     assert form.status_code == 200
     customer_update(customer_id=c.pk, by=manager, expected_version=c.version, occupation="nurse")
-    response = agent_client.post(reverse("customers:edit", args=[c.pk]), {
-        "family_name": "Smith", "given_name": "Anna", "occupation": "pilot", "version": c.version,
-    })
+    response = agent_client.post(
+        reverse("customers:edit", args=[c.pk]),
+        {
+            "family_name": "Smith",
+            "given_name": "Anna",
+            "occupation": "pilot",
+            "version": c.version,
+        },
+    )
     assert response.status_code == 409
     assert "Someone else" in response.content.decode()
     c.refresh_from_db()
@@ -59,10 +79,16 @@ def test_stale_form_gets_a_conflict(agent_client, make_customer, manager):
 
 def test_logged_interaction_detail_stands_at_the_top(agent_client, make_customer):
     c = make_customer()
-    response = agent_client.post(reverse("customers:interaction_create", args=[c.pk]), {
-        "kind": "call", "direction": "inbound", "summary": "Asked about delivery times.",
-        "detail": "Prefers delivery after 6 pm", "detail_kind": "preference",
-    })
+    response = agent_client.post(
+        reverse("customers:interaction_create", args=[c.pk]),
+        {
+            "kind": "call",
+            "direction": "inbound",
+            "summary": "Asked about delivery times.",
+            "detail": "Prefers delivery after 6 pm",
+            "detail_kind": "preference",
+        },
+    )
     assert response.status_code == 302
     assert RememberedDetail.objects.get(customer=c).text == "Prefers delivery after 6 pm"
     page = agent_client.get(c.get_absolute_url()).content.decode()
@@ -82,18 +108,30 @@ def _fill(make_customer, make_product, n):
     p = make_product()
     customers = []
     for i in range(n):
-        c = make_customer(family_name="Test", given_name=f"N{i}", phones=[f"1380013{8000 + i:04d}"],
-                          tags=["A", "B"], emails=[f"n{i}@example.com"])
+        c = make_customer(
+            family_name="Test",
+            given_name=f"N{i}",
+            phones=[f"1380013{8000 + i:04d}"],
+            tags=["A", "B"],
+            emails=[f"n{i}@example.com"],
+        )
         order_create(by=None, customer_id=c.pk, lines=[{"product_id": p.pk, "quantity": 1}])
-        interaction_log(by=None, customer_id=c.pk, kind="call", direction="inbound", summary="hi",
-                        details=["likes tea", "two kids"])
+        interaction_log(
+            by=None,
+            customer_id=c.pk,
+            kind="call",
+            direction="inbound",
+            summary="hi",
+            details=["likes tea", "two kids"],
+        )
         customers.append(c)
     return customers
 
 
 @pytest.mark.parametrize("n", [3, 12])
-def test_list_page_query_count_does_not_grow(agent_client, make_customer, make_product, n,
-                                             django_assert_max_num_queries):
+def test_list_page_query_count_does_not_grow(
+    agent_client, make_customer, make_product, n, django_assert_max_num_queries
+):
     _fill(make_customer, make_product, n)
     with django_assert_max_num_queries(8):
         response = agent_client.get(reverse("customers:list"))
@@ -101,8 +139,9 @@ def test_list_page_query_count_does_not_grow(agent_client, make_customer, make_p
 
 
 @pytest.mark.parametrize("n", [1, 6])
-def test_detail_page_query_count_is_fixed(agent_client, make_customer, make_product, n,
-                                          django_assert_max_num_queries):
+def test_detail_page_query_count_is_fixed(
+    agent_client, make_customer, make_product, n, django_assert_max_num_queries
+):
     customers = _fill(make_customer, make_product, n)
     from rapport.customers.services import contact_add, organisation_create
 

@@ -17,21 +17,32 @@ def test_order_total_and_cost_are_summed_from_the_lines(make_customer, make_prod
     c = make_customer()
     tea = make_product(price="35.50", unit_cost="20.00")
     pot = make_product(price="120.00", unit_cost="70.00")
-    order = order_create(by=agent, customer_id=c.pk, promotion_code="SPRING", lines=[
-        {"product_id": tea.pk, "quantity": "3"},
-        {"product_id": pot.pk, "quantity": 1, "unit_price": "110.00", "discount": "10.00"},
-    ])
+    order = order_create(
+        by=agent,
+        customer_id=c.pk,
+        promotion_code="SPRING",
+        lines=[
+            {"product_id": tea.pk, "quantity": "3"},
+            {"product_id": pot.pk, "quantity": 1, "unit_price": "110.00", "discount": "10.00"},
+        ],
+    )
     assert order.total == Decimal("3") * Decimal("35.50") + Decimal("100.00")
     assert order.cost == Decimal("130.00")
     assert order.lines.count() == 2 and order.promotion_code == "SPRING"
-    assert ObjectChange.objects.filter(customer_id=c.pk, object_id=order.pk, action="create").exists()
+    assert ObjectChange.objects.filter(
+        customer_id=c.pk, object_id=order.pk, action="create"
+    ).exists()
 
 
 def test_bad_lines_are_refused_and_nothing_is_written(make_customer, make_product, agent):
     c = make_customer()
     p = make_product()
-    for lines in ([], [{"product_id": 999999, "quantity": 1}], [{"product_id": p.pk, "quantity": 0}],
-                  [{"product_id": p.pk, "quantity": 1, "discount": "1000"}]):
+    for lines in (
+        [],
+        [{"product_id": 999999, "quantity": 1}],
+        [{"product_id": p.pk, "quantity": 0}],
+        [{"product_id": p.pk, "quantity": 1, "discount": "1000"}],
+    ):
         with pytest.raises(ValidationError):
             order_create(by=agent, customer_id=c.pk, lines=lines)
     assert not Order.objects.exists()
@@ -43,7 +54,9 @@ def test_key_figures(make_customer, make_product, agent):
     assert customer_key_figures(customer_id=c.pk).orders == 0
     order_create(by=agent, customer_id=c.pk, lines=[{"product_id": p.pk, "quantity": 1}])
     order_create(by=agent, customer_id=c.pk, lines=[{"product_id": p.pk, "quantity": 2}])
-    order_create(by=agent, customer_id=c.pk, status="cancelled", lines=[{"product_id": p.pk, "quantity": 5}])
+    order_create(
+        by=agent, customer_id=c.pk, status="cancelled", lines=[{"product_id": p.pk, "quantity": 5}]
+    )
     figures = customer_key_figures(customer_id=c.pk)
     assert figures.orders == 2 and figures.total_spent == Decimal("300.00")
     assert figures.average_order_value == Decimal("150.00")
@@ -79,8 +92,10 @@ def test_line_arithmetic(qty, price, discount):
 
     product = Product(pk=1, sku="X", name="X", price=Decimal("1.00"), unit_cost=Decimal("0.50"))
     try:
-        [line] = price_lines([{"product_id": 1, "quantity": qty, "unit_price": price, "discount": discount}],
-                             {1: product})
+        [line] = price_lines(
+            [{"product_id": 1, "quantity": qty, "unit_price": price, "discount": discount}],
+            {1: product},
+        )
     except ValidationError:
         assert qty * price - discount < 0
         return

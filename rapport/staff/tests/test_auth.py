@@ -42,9 +42,13 @@ def test_password_reset_sends_a_working_link(client, make_user, settings):
     path = link.split("://", 1)[-1].split("/", 1)[1]
     response = client.get("/" + path, follow=True)
     assert response.status_code == 200
-    response = client.post(response.redirect_chain[-1][0], {
-        "new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase",
-    })
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {
+            "new_password1": "a brand new passphrase",
+            "new_password2": "a brand new passphrase",
+        },
+    )
     assert response.status_code == 302
     assert get_user_model().objects.get(username="li").check_password("a brand new passphrase")
 
@@ -54,8 +58,12 @@ def test_roles_are_groups_with_the_listed_permissions(make_user):
     analyst = make_user("analyst")
     agent = make_user("agent")
     manager = make_user("manager")
-    assert analyst.has_perm("customers.view_customer") and not analyst.has_perm("customers.change_customer")
-    assert agent.has_perm("customers.change_customer") and not agent.has_perm("customers.delete_customer")
+    assert analyst.has_perm("customers.view_customer") and not analyst.has_perm(
+        "customers.change_customer"
+    )
+    assert agent.has_perm("customers.change_customer") and not agent.has_perm(
+        "customers.delete_customer"
+    )
     assert manager.has_perm("customers.delete_customer") and manager.has_perm("imports.import_data")
     assert not agent.has_perm("imports.import_data")
 
@@ -73,7 +81,9 @@ def test_tokens_authenticate_until_revoked(make_user):
 def test_language_switch_translates_the_interface(client, make_user):
     client.force_login(make_user("agent"))
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/customers/"})
-    page = client.get(reverse("customers:list"), headers={"accept-language": "zh-hans"}).content.decode()
+    page = client.get(
+        reverse("customers:list"), headers={"accept-language": "zh-hans"}
+    ).content.decode()
     assert '<html lang="zh-hans"' in page
 
 

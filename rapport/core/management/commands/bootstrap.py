@@ -23,7 +23,10 @@ class Command(BaseCommand):
 
             password = secrets.token_urlsafe(12)
             user_create(
-                username="admin", password=password, email="admin@localhost", roles=["administrator"],
+                username="admin",
+                password=password,
+                email="admin@localhost",
+                roles=["administrator"],
                 is_superuser=True,
             )
             password_file.write_text(password + "\n")

@@ -6,7 +6,9 @@ from rapport.staff.services import token_create
 
 
 class Command(BaseCommand):
-    help = "Manage API tokens: `rapport token create USERNAME [--name NAME]`, `list`, `revoke PREFIX`."
+    help = (
+        "Manage API tokens: `rapport token create USERNAME [--name NAME]`, `list`, `revoke PREFIX`."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -29,9 +31,13 @@ class Command(BaseCommand):
         elif action == "list":
             for t in ApiToken.objects.select_related("user").order_by("-created_at"):
                 state = "revoked" if t.revoked else "active"
-                self.stdout.write(f"{t.prefix}…\t{t.user.username}\t{t.name}\t{state}\t{t.last_used_at or '-'}")
+                self.stdout.write(
+                    f"{t.prefix}…\t{t.user.username}\t{t.name}\t{state}\t{t.last_used_at or '-'}"
+                )
         else:
-            n = ApiToken.objects.filter(prefix=options["prefix"], revoked=False).update(revoked=True)
+            n = ApiToken.objects.filter(prefix=options["prefix"], revoked=False).update(
+                revoked=True
+            )
             if not n:
                 raise CommandError("No active token with that prefix.")
             self.stdout.write(f"Revoked {n} token(s).")
