@@ -6,3 +6,4 @@ class ChangeAction(models.TextChoices):
     CREATE = "create", _("created")
     UPDATE = "update", _("updated")
     DELETE = "delete", _("deleted")
+    MERGE = "merge", _("merged")

@@ -90,6 +90,7 @@ class Customer(VersionedModel):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        permissions = [("merge_customer", _("Can merge duplicate customers"))]
         indexes = [
             models.Index(fields=["sort_name", "id"], name="customer_sort_idx"),
             models.Index(fields=["customer_since"], name="customer_since_idx"),
@@ -299,3 +300,42 @@ class OrganisationContact(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_buying_role_display()}, {self.organisation})"
+
+
+class CustomerMerge(models.Model):
+    """A customer record that was merged into another one (a duplicate from another source).
+
+    The merged record's row is gone; this keeps its number, external id and last state, so old
+    links and re-imports from the source it came from still find the surviving customer.
+    """
+
+    merged_id = models.BigIntegerField(_("merged record"), unique=True)
+    into = models.ForeignKey(
+        Customer, verbose_name=_("merged into"), on_delete=models.CASCADE, related_name="merges"
+    )
+    external_id = models.CharField(
+        _("external id"), max_length=100, null=True, blank=True, unique=True
+    )
+    display_name = models.CharField(_("name"), max_length=201, blank=True)
+    last_state = models.JSONField(_("last state"), default=dict)
+    merged_at = models.DateTimeField(_("merged at"))
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("merged customer record")
+        verbose_name_plural = _("merged customer records")
+        indexes = [models.Index(fields=["into"], name="customer_merge_into_idx")]
+
+    def __str__(self) -> str:
+        return f"{CUSTOMER_NUMBER_PREFIX}{self.merged_id:07d}"
+
+    @property
+    def number(self) -> str:
+        return str(self)

@@ -426,3 +426,186 @@ def contact_remove(*, contact_id: int, by: Any) -> None:
         },
     )
     contact.delete()
+
+
+# Merging duplicates ------------------------------------------------------------------------
+
+# Free-text fields: both records' texts are kept (joined), so nothing a customer told us is lost.
+MERGE_TEXT_FIELDS = ("hobbies", "personality", "family_situation", "notes")
+# Fields where one value must win: the surviving record's, unless it is blank or the user picked
+# the other record's value.
+MERGE_CHOICE_FIELDS = (
+    "family_name",
+    "given_name",
+    "gender",
+    "birthday",
+    "celebrates_lunar_birthday",
+    "occupation",
+    "income_band",
+    "preferred_language",
+    "preferred_channel",
+    "source",
+    "referred_by_id",
+)
+
+
+def _blank(value: Any) -> bool:
+    return value in (None, "")
+
+
+def _joined(first: str, second: str) -> str:
+    parts = [p for p in (first.strip(), second.strip()) if p]
+    if len(parts) == 2 and parts[0] == parts[1]:
+        parts = parts[:1]
+    return "\n\n".join(parts)
+
+
+def _merge_relations(survivor: Customer, other: Customer) -> None:
+    """Move everything that hangs off `other` to `survivor`.
+
+    Relations with a uniqueness rule are merged row by row; every other relation to Customer —
+    including those that later apps add (complaints, loyalty…) — is re-pointed in one UPDATE each.
+    """
+    from rapport.analytics.models import CustomerScore
+
+    # Contact details: keep the survivor's, add the other's that it lacks.
+    for model, key in ((CustomerPhone, "number"), (CustomerEmail, "address")):
+        mine = model.objects.filter(customer=survivor)
+        has_primary = mine.filter(is_primary=True).exists()
+        theirs = model.objects.filter(customer=other)
+        theirs.filter(**{f"{key}__in": mine.values_list(key, flat=True)}).delete()
+        theirs.update(customer=survivor, **({"is_primary": False} if has_primary else {}))
+    # Consent per channel: the most recent statement the customer made wins.
+    mine = {c.channel: c for c in survivor.consents.all()}
+    for consent in other.consents.all():
+        current = mine.get(consent.channel)
+        if current is None:
+            consent.customer = survivor
+            consent.save(update_fields=["customer"])
+        elif consent.changed_at > current.changed_at:
+            current.delete()
+            consent.customer = survivor
+            consent.save(update_fields=["customer"])
+        else:
+            consent.delete()
+    # Organisation roles: one per organisation and person.
+    orgs = set(survivor.organisation_roles.values_list("organisation_id", flat=True))
+    OrganisationContact.objects.filter(person=other, organisation_id__in=orgs).delete()
+    # A record cannot refer itself.
+    if survivor.referred_by_id == other.pk:
+        survivor.referred_by_id = None
+    Customer.objects.filter(pk=survivor.pk, referred_by_id=other.pk).update(referred_by_id=None)
+    survivor.tags.add(*other.tags.all())
+    CustomerSearchTerm.objects.filter(customer=other).delete()
+    # Scores are recomputed for the survivor by the next analytics refresh.
+    CustomerScore.objects.filter(customer=other).delete()
+
+    for relation in Customer._meta.related_objects:
+        if (
+            relation.many_to_many
+            or relation.one_to_one
+            or relation.related_model is CustomerSearchTerm
+        ):
+            continue
+        field = relation.field
+        relation.related_model._base_manager.filter(**{field.name: other}).update(
+            **{field.name: survivor}
+        )
+    ObjectChange.objects.filter(customer_id=other.pk).update(customer_id=survivor.pk)
+
+
+@transaction.atomic
+def customer_merge(
+    *,
+    survivor_id: int,
+    other_id: int,
+    by: Any,
+    survivor_version: int | None,
+    other_version: int | None,
+    take_from_other: Iterable[str] = (),
+) -> Customer:
+    """Merge the duplicate `other` into `survivor`; `other`'s row goes, nothing it held is lost.
+
+    Orders, interactions, remembered details, phones, emails, addresses, consents, tags,
+    organisation roles, referrals and the change history move to the survivor. Profile fields
+    keep the survivor's value unless it is blank or the field is in `take_from_other`; free-text
+    notes are joined. A `CustomerMerge` row keeps the old number, external id and last state, so old
+    links and re-imports from the other source find the survivor. Versions are checked like an
+    edit: if either record changed since the user compared them, ConflictError.
+    """
+    from django.utils.translation import gettext as _
+
+    from rapport.customers.models import CustomerMerge
+
+    if survivor_id == other_id:
+        raise ValidationError(_("A customer cannot be merged with itself."))
+    locked = {
+        c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor_id, other_id])
+    }
+    if len(locked) != 2:
+        raise Customer.DoesNotExist
+    survivor, other = locked[survivor_id], locked[other_id]
+    for customer, expected in ((survivor, survivor_version), (other, other_version)):
+        if expected is not None and customer.version != expected:
+            raise _conflict(customer)
+    unknown = set(take_from_other) - set(MERGE_CHOICE_FIELDS)
+    if unknown:
+        raise ValidationError({k: [_("This field cannot be taken over.")] for k in sorted(unknown)})
+
+    before = customer_snapshot(survivor)
+    other_state = customer_snapshot(other)
+    for name in MERGE_CHOICE_FIELDS:
+        mine, theirs = getattr(survivor, name), getattr(other, name)
+        if name in take_from_other or (_blank(mine) and not _blank(theirs)):
+            setattr(survivor, name, theirs)
+    if survivor.referred_by_id == other.pk:
+        survivor.referred_by_id = None
+    for name in MERGE_TEXT_FIELDS:
+        setattr(survivor, name, _joined(getattr(survivor, name), getattr(other, name)))
+    if other.customer_since and (
+        not survivor.customer_since or other.customer_since < survivor.customer_since
+    ):
+        survivor.customer_since = other.customer_since
+    external_id = other.external_id
+    if survivor.external_id is None and external_id:
+        survivor.external_id, external_id = external_id, None
+    # The other row's external id must be free before the survivor (or the merge record) takes it.
+    Customer.objects.filter(pk=other.pk).update(external_id=None)
+
+    _merge_relations(survivor, other)
+    CustomerMerge.objects.create(
+        merged_id=other.pk,
+        into=survivor,
+        external_id=external_id,
+        display_name=other.display_name,
+        last_state=other_state,
+        merged_at=timezone.now(),
+        merged_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    number = other.number
+    record_change(
+        obj=other,
+        action=ChangeAction.MERGE,
+        by=by,
+        customer_id=survivor.pk,
+        changes={
+            "merged_into": [number, survivor.number],
+            **{k: [v, None] for k, v in other_state.items() if v not in (None, "", [], False)},
+        },
+    )
+    other.delete()
+
+    apply_names(survivor)
+    phone = survivor.phones.order_by("-is_primary", "id").values_list("number", flat=True)
+    email = survivor.emails.order_by("-is_primary", "id").values_list("address", flat=True)
+    survivor.primary_phone = next(iter(phone), "")
+    survivor.primary_email = next(iter(email), "")
+    survivor.version += 1
+    survivor.save()
+    index_customer(survivor)
+    changes = diff(before, customer_snapshot(survivor))
+    changes["merged"] = [None, number]
+    record_change(
+        obj=survivor, action=ChangeAction.MERGE, by=by, changes=changes, customer_id=survivor.pk
+    )
+    return survivor

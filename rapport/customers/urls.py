@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.customers import views
+from rapport.customers import views, views_merge
 
 app_name = "customers"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/interactions/", views.interaction_create, name="interaction_create"),
     path("<int:pk>/details/<int:detail_pk>/archive/", views.detail_archive, name="detail_archive"),
     path("<int:pk>/consent/", views.consent_set, name="consent_set"),
+    path("<int:pk>/duplicates/", views_merge.customer_duplicates, name="duplicates"),
+    path("<int:pk>/merge/<int:other_pk>/", views_merge.customer_merge, name="merge"),
+    path("duplicates/", views_merge.duplicate_list, name="duplicate_list"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),

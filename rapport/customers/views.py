@@ -72,6 +72,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         customer = selectors.customer_detail(customer_id=pk)
     except Customer.DoesNotExist:
+        from rapport.customers.views_merge import merged_redirect
+
+        if merge := merged_redirect(pk):  # merged into another record: its page lives there now
+            return redirect(merge.into, permanent=True)
         raise Http404 from None
     return render(
         request,

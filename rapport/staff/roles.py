@@ -18,7 +18,12 @@ ROLE_LABELS = {
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "administrator": {
         "*": ALL,
-        "extra": ("imports.import_data", "imports.export_data", "staff.manage_staff"),
+        "extra": (
+            "imports.import_data",
+            "imports.export_data",
+            "staff.manage_staff",
+            "customers.merge_customer",
+        ),
     },
     "manager": {
         "analytics.customerscore": (VIEW,),
@@ -35,7 +40,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "communications.remembereddetail": ALL,
         "core.objectchange": (VIEW,),
         "imports.importjob": (VIEW, ADD),
-        "extra": ("imports.import_data", "imports.export_data", "analytics.view_report"),
+        "extra": (
+            "imports.import_data",
+            "imports.export_data",
+            "analytics.view_report",
+            "customers.merge_customer",
+        ),
     },
     "agent": {
         "analytics.customerscore": (VIEW,),
