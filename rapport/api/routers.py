@@ -12,9 +12,11 @@ def register_routers(api: NinjaAPI) -> None:
     from rapport.analytics.api import router as analytics
     from rapport.communications.api import router as communications
     from rapport.customers.api import router as customers
+    from rapport.customers.api_merge import router as customer_merging
     from rapport.sales.api import router as sales
 
     api.add_router("/", customers)
+    api.add_router("/", customer_merging)
     api.add_router("/", sales)
     api.add_router("/", communications)
     api.add_router("/", analytics)

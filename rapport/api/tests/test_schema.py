@@ -14,6 +14,8 @@ EXPECTED_PATHS = {
     "/customers/search": {"get"},
     "/customers/{customer_id}": {"get", "patch", "delete"},
     "/customers/{customer_id}/consents": {"post"},
+    "/customers/{customer_id}/duplicates": {"get"},
+    "/customers/{customer_id}/merge": {"post"},
     "/customers/{customer_id}/history": {"get"},
     "/customers/{customer_id}/timeline": {"get"},
     "/customers/{customer_id}/key-figures": {"get"},

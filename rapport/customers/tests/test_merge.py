@@ -279,3 +279,29 @@ def test_duplicate_list_shows_shared_phones(manager_client, pair, make_customer)
     other = make_customer(phones=["13800138000"])
     html = manager_client.get(reverse("customers:duplicate_list")).content.decode()
     assert "+8613800138000" in html and other.number in html and service.number in html
+
+
+def test_api_lists_candidates_and_merges(agent, manager, pair):
+    from rapport.api.tests.helpers import token_client
+
+    sales, service = pair
+    agent_api, manager_api = token_client(agent), token_client(manager)
+    found = agent_api.get(f"/api/v1/customers/{service.pk}/duplicates").json()
+    assert [(c["customer"]["id"], c["reasons"]) for c in found] == [
+        (sales.pk, ["same email", "same name"])
+    ]
+    body = {"other_id": service.pk, "version": sales.version, "other_version": service.version}
+    url = f"/api/v1/customers/{sales.pk}/merge"
+    assert agent_api.post(url, body, content_type="application/json").status_code == 403
+    stale = {**body, "other_version": service.version - 1}
+    assert manager_api.post(url, stale, content_type="application/json").status_code == 409
+    bad = {**body, "take_from_other": ["notes"]}
+    assert manager_api.post(url, bad, content_type="application/json").status_code == 400
+    response = manager_api.post(
+        url, {**body, "take_from_other": ["occupation"]}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    merged = response.json()
+    assert merged["id"] == sales.pk and merged["occupation"] == "engineer"
+    assert merged["remembered_details"][0]["text"] == "Daughter starts university in September"
+    assert manager_api.get(f"/api/v1/customers/{service.pk}").status_code == 404

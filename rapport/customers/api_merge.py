@@ -1,0 +1,71 @@
+"""Duplicate customers over HTTP: candidates for one customer, and merging two records."""
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from rapport.api.permissions import require
+from rapport.customers import services
+from rapport.customers.api import _customer_detail
+from rapport.customers.api_schemas import CustomerDetail, CustomerListItem
+from rapport.customers.duplicates import duplicate_candidates
+from rapport.customers.models import Customer
+
+router = Router(tags=["customers"])
+
+MergeField = Literal[services.MERGE_CHOICE_FIELDS]  # type: ignore[valid-type]
+
+
+class CandidateOut(Schema):
+    customer: CustomerListItem
+    reasons: list[str] = Field(
+        description="Why it may be the same person, in the caller's language."
+    )
+
+
+class MergeIn(Schema):
+    other_id: int = Field(description="The duplicate that is merged in and then removed.")
+    version: int | None = Field(
+        None, description="The kept customer's version you compared; a newer one gives 409."
+    )
+    other_version: int | None = Field(
+        None, description="The duplicate's version you compared; a newer one gives 409."
+    )
+    take_from_other: list[MergeField] = Field(
+        default_factory=list,
+        description="Fields where the duplicate's value wins. Elsewhere the kept customer's value "
+        "wins unless it is blank; free-text notes of both are kept.",
+    )
+
+
+@router.get(
+    "/customers/{int:customer_id}/duplicates",
+    response=list[CandidateOut],
+    summary="Customers who may be the same person (shared phone, email, or name and birthday)",
+)
+def customer_duplicates(request: HttpRequest, customer_id: int):
+    require(request, "customers.view_customer")
+    customer = Customer.objects.prefetch_related("phones", "emails").get(pk=customer_id)
+    return [
+        {"customer": c.customer, "reasons": [str(r) for r in c.reasons]}
+        for c in duplicate_candidates(customer)
+    ]
+
+
+@router.post(
+    "/customers/{int:customer_id}/merge",
+    response=CustomerDetail,
+    summary="Merge a duplicate into this customer (409 if either changed since you compared)",
+)
+def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
+    require(request, "customers.merge_customer")
+    customer = services.customer_merge(
+        survivor_id=customer_id,
+        other_id=payload.other_id,
+        by=request.user,
+        survivor_version=payload.version,
+        other_version=payload.other_version,
+        take_from_other=payload.take_from_other,
+    )
+    return _customer_detail(request, customer.pk)
