@@ -55,7 +55,10 @@ def generate_demo(
         tz=settings.TIME_ZONE,
     )
     with transaction.atomic():
-        return _write(data, by=by)
+        first_new = (Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        counts = _write(data, by=by)
+        counts["duplicates"] = _write_duplicates(seed=seed, by=by, first_new=first_new)
+        return counts
 
 
 def _create(model: type[models.Model], objs: list) -> list:
@@ -354,3 +357,61 @@ def _write_log(
         objs=details, by=actor, customer_ids=[x.customer_id for x in details], note=HISTORY_NOTE
     )
     counts["interactions"], counts["remembered_details"] = len(interactions), len(details)
+
+
+DUPLICATE_SHARE = 0.005  # of the people also entered by another department
+
+
+def _write_duplicates(*, seed: int, by: Any, first_new: int) -> int:
+    """Some people a second time, as another department's system knew them (DOMAIN §1, GM).
+
+    The second record has the same name, one of the phone or email of the first (so the duplicate
+    finder can find it), an external id from the "ERP" and less detail — the records to merge.
+    """
+    new = Customer.objects.filter(pk__gte=first_new).order_by("pk")
+    ids = list(new.values_list("pk", flat=True))
+    count = int(len(ids) * DUPLICATE_SHARE) if len(ids) >= 40 else min(len(ids) // 10, 2)
+    if count == 0:
+        return 0
+    rng = np.random.default_rng(seed + 7)
+    picks = sorted(int(i) for i in rng.choice(ids, size=count, replace=False))
+    originals = Customer.objects.filter(pk__in=picks).prefetch_related("phones", "emails")
+    user = by if getattr(by, "is_authenticated", False) else None
+    twins, contacts = [], []
+    for original, share_phone in zip(originals, rng.random(count) < 0.6, strict=True):
+        twin = Customer(
+            external_id=f"ERP-{original.pk:07d}",
+            family_name=original.family_name,
+            given_name=original.given_name,
+            gender=original.gender,
+            birthday=original.birthday if rng.random() < 0.5 else None,
+            preferred_language=original.preferred_language,
+            customer_since=original.customer_since,
+            source="sales",
+            created_by=user,
+        )
+        apply_names(twin)
+        phones, emails = list(original.phones.all()), list(original.emails.all())
+        if phones and (share_phone or not emails):
+            contacts.append((twin, CustomerPhone(number=phones[0].number, is_primary=True)))
+            twin.primary_phone = phones[0].number
+        elif emails:
+            contacts.append((twin, CustomerEmail(address=emails[0].address, is_primary=True)))
+            twin.primary_email = emails[0].address
+        twins.append(twin)
+    _create(Customer, twins)
+    for twin, contact in contacts:
+        contact.customer = twin
+    _create(CustomerPhone, [c for _, c in contacts if isinstance(c, CustomerPhone)])
+    _create(CustomerEmail, [c for _, c in contacts if isinstance(c, CustomerEmail)])
+    _create(
+        CustomerSearchTerm,
+        [
+            CustomerSearchTerm(term=term, customer=t)
+            for t in twins
+            for term in sorted(search_terms(t.family_name, t.given_name))
+        ],
+    )
+    actor = by if by is not None else HISTORY_NOTE
+    bulk_record_creates(objs=twins, by=actor, customer_ids=[t.pk for t in twins], note=HISTORY_NOTE)
+    return len(twins)

@@ -68,7 +68,8 @@ def fingerprint() -> list:
 
 
 def test_counts(demo):
-    assert demo["customers"] == Customer.objects.count() == N
+    assert demo["customers"] == N
+    assert Customer.objects.count() == N + demo["duplicates"]
     assert demo["orders"] == Order.objects.count() > N
     assert demo["order_lines"] == OrderLine.objects.count() >= demo["orders"]
     assert demo["products"] == Product.objects.count() == 60
@@ -180,10 +181,24 @@ def test_repeat_purchase_behaviour(db):
 
 
 def test_command(db):
+    people = Customer.objects.exclude(external_id__startswith="ERP-")  # not the second records
     call_command("demo", customers=30, seed=1)
-    assert Customer.objects.count() == 30
+    assert people.count() == 30
     with pytest.raises(CommandError):
         call_command("demo", customers=30, seed=1)
     call_command("demo", customers=30, seed=2, force=True)
-    assert Customer.objects.count() == 60
+    assert people.count() == 60
     assert Product.objects.count() == 60  # the catalogue is reused
+
+
+def test_some_people_are_entered_twice_for_the_duplicate_finder(db):
+    from rapport.customers.duplicates import duplicate_candidates
+
+    counts = generate_demo(customers=400, seed=3)
+    twins = Customer.objects.filter(external_id__startswith="ERP-")
+    assert counts["duplicates"] == twins.count() == 2
+    for twin in twins:
+        original = Customer.objects.get(pk=int(twin.external_id.removeprefix("ERP-")))
+        found = [c.customer.pk for c in duplicate_candidates(twin)]
+        assert found[0] == original.pk
+        assert twin.display_name == original.display_name
