@@ -5,7 +5,7 @@ Endpoints translate between JSON and rapport.customers.services / selectors, not
 
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -39,7 +39,7 @@ from rapport.customers.api_schemas import (
     TimelineParams,
 )
 from rapport.customers.models import Customer, Organisation, OrganisationContact, Tag
-from rapport.customers.search import search_customers
+from rapport.customers.search import search_customer_ids
 from rapport.sales.selectors import customer_key_figures
 
 router = Router(tags=["customers"])
@@ -79,11 +79,16 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Q
     response=Listed[CustomerListItem],
     summary="Find customers by number, email, phone (any format) or part of the name",
 )
-def customer_search(request: HttpRequest, params: Query[SearchParams]):
+def customer_search(request: HttpRequest, params: Query[SearchParams]) -> HttpResponse:
     require(request, "customers.view_customer")
-    found = search_customers(params.q, limit=params.limit)
-    prefetch_related_objects(found, "tags")
-    return {"items": found}
+    ids = search_customer_ids(params.q, limit=params.limit)
+    # Plain dicts in CustomerListItem's shape, rendered by the API's JSON renderer without a
+    # pydantic pass over model instances (which cost more than the search itself; the tests check
+    # both give the same JSON).
+    rows = selectors.customer_list_rows(ids)
+    from rapport.api.urls import api  # the API this router is mounted on (imported by then)
+
+    return api.create_response(request, {"items": rows}, status=200)
 
 
 @router.post("/customers", response={201: CustomerDetail}, summary="Add a customer")

@@ -348,6 +348,58 @@ def test_search_by_number_returns_list_items(agent_api, people):
     ]
 
 
+def test_search_items_are_exactly_the_list_item_schema(agent_api, make_customer):
+    """The search endpoint builds its items without the schema; they must be what it would give."""
+    import json
+
+    from django.db.models import prefetch_related_objects
+
+    from rapport.customers.api_schemas import CustomerListItem
+    from rapport.customers.search import search_customers
+
+    today = date.today()
+    tomorrow = today + timedelta(days=1)
+    made = [
+        make_customer(
+            family_name="Wang",
+            given_name="Lan",
+            gender="female",
+            birthday=today.replace(year=today.year - 28),  # birthday today: 28 already
+            preferred_language="zh-hans",
+            customer_since=date(2020, 2, 29),
+            source="referral",
+            phones=["13800138000"],
+            emails=["lan@example.cn"],
+            tags=["VIP", "B2B", "早鸟"],
+        ),
+        make_customer(
+            family_name="Wang",
+            given_name="Bo",
+            birthday=tomorrow.replace(year=tomorrow.year - 40),  # 39 until tomorrow
+        ),
+        make_customer(family_name="Wang", given_name="", tags=["VIP"]),
+    ]
+    customer_update(customer_id=made[2].pk, by=None, expected_version=None, occupation="x")
+    response = agent_api.get(f"{CUSTOMERS}/search", {"q": "wang"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == agent_api.get(CUSTOMERS)["Content-Type"]
+    found = search_customers("wang")
+    prefetch_related_objects(found, "tags")
+    expected = [json.loads(CustomerListItem.from_orm(c).model_dump_json()) for c in found]
+    assert response.json() == {"items": expected}
+    assert [i["id"] for i in expected] == [c.pk for c in reversed(made)]  # newest first
+    assert expected[2]["tags"] == ["B2B", "VIP", "早鸟"] and expected[2]["age"] == 28
+    assert expected[1]["age"] == 39 and expected[0]["version"] == 2
+
+
+def test_search_limit_and_a_query_that_finds_nothing(agent_api, make_customer):
+    for _ in range(3):
+        make_customer(family_name="Novák")
+    assert len(agent_api.get(f"{CUSTOMERS}/search", {"q": "novak", "limit": 2}).json()["items"]) == 2
+    assert agent_api.get(f"{CUSTOMERS}/search", {"q": "nobody"}).json() == {"items": []}
+    assert agent_api.get(f"{CUSTOMERS}/search", {"q": "novak", "limit": 0}).status_code == 400
+
+
 # History and timeline -------------------------------------------------------------------------
 
 
@@ -599,8 +651,8 @@ def test_customer_list_query_count_does_not_grow(
     large, body = count_queries(agent_api, CUSTOMERS)
     assert len(body["items"]) == 30
     assert small == large
-    # token + user permissions (2) + customers + their tags
-    with django_assert_max_num_queries(5):
+    # token + permissions (one query) + customers + their tags
+    with django_assert_max_num_queries(4):
         agent_api.get(CUSTOMERS)
     searched, body = count_queries(agent_api, f"{CUSTOMERS}/search", q="name", limit=200)
     assert len(body["items"]) == 30 and small + 1 == searched  # the search index, then the rows
@@ -637,8 +689,8 @@ def test_customer_detail_query_count_does_not_grow(
     assert len(body["phones"]) == 12 and len(body["remembered_details"]) == 12
     assert len(body["organisations"]) == 12 and body["key_figures"]["orders"] == 12
     assert small == large
-    # token + permissions (2) + customer + 6 prefetched relations + details + key figures
-    with django_assert_max_num_queries(12):
+    # token + permissions (one query) + customer + 6 prefetched relations + details + key figures
+    with django_assert_max_num_queries(11):
         agent_api.get(detail_url(many))
 
 
