@@ -84,3 +84,17 @@ def test_every_api_operation_needs_a_token_and_a_permission(method, url, make_us
     # 403 from the permission check; 400 where the body or query is checked before it (the
     # caller learns nothing about the data either way).
     assert response.status_code in (400, 403), (method, url, response.status_code)
+
+
+def test_forms_and_session_api_calls_need_the_csrf_token(make_user):
+    from rapport.customers.models import Customer
+
+    make_user("manager", username="boss", password="a long passphrase")
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.login(username="boss", password="a long passphrase")
+    form = {"family_name": "Novák", "given_name": "Ján"}
+    assert browser.post("/customers/new/", form).status_code == 403
+    # The API accepts the browser's session only with the CSRF token, like a form.
+    api = browser.post("/api/v1/customers", form, content_type="application/json")
+    assert api.status_code in (401, 403)
+    assert not Customer.objects.exists()
