@@ -315,16 +315,17 @@ def summary(strategy: str, cal: date):  # noqa: ANN201 - a polars frame
     per order streamed out and aggregated in polars ("polars")."""
     import polars as pl
 
-    from rapport.analytics import services
+    from rapport.analytics.services.history import read_orders, read_refunds
+    from rapport.analytics.services.summary import summary_polars, summary_sql
 
     if strategy == "sql":
-        return services.summary_sql(as_of=AS_OF, calibration_end=cal)
+        return summary_sql(as_of=AS_OF, calibration_end=cal)
     orders = (
-        services.read_orders(as_of=AS_OF)
-        .join(services.read_refunds(as_of=AS_OF), on="order_id", how="left")
+        read_orders(as_of=AS_OF)
+        .join(read_refunds(as_of=AS_OF), on="order_id", how="left")
         .with_columns(pl.col("refund").fill_null(0.0))
     )
-    return services.summary_polars(orders=orders, calibration_end=cal)
+    return summary_polars(orders=orders, calibration_end=cal)
 
 
 def run_one(url: str, args: argparse.Namespace) -> dict[str, object]:
@@ -332,6 +333,7 @@ def run_one(url: str, args: argparse.Namespace) -> dict[str, object]:
     from django.db import connection
 
     from rapport.analytics import services
+    from rapport.analytics.services import database
 
     result: dict[str, object] = {"database": connection.vendor, "url": url.rsplit("@", 1)[-1]}
     if args.regenerate or _order_lines(url) == 0:
@@ -348,7 +350,7 @@ def run_one(url: str, args: argparse.Namespace) -> dict[str, object]:
     # The summary alone, per strategy (best of --repeat).
     cal = AS_OF - timedelta(weeks=services.HOLDOUT_WEEKS)
     strategies = {}
-    with services._analytics_session():
+    with database.analytics_session():
         for strategy in args.strategies:
             best = float("inf")
             for _ in range(args.repeat):

@@ -7,6 +7,7 @@ re-aggregate them in polars; only churn records and customer names are read live
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -26,7 +27,7 @@ from rapport.analytics.choices import (
     TrustLevel,
 )
 from rapport.analytics.models import ChurnRecord, CustomerScore, ModelFit, Report
-from rapport.analytics.services import INTERVAL_BINS, SEGMENT_GRID
+from rapport.analytics.services.rules import INTERVAL_BINS, SEGMENT_GRID
 
 SEGMENTS = list(Segment.values)
 CARD_FIELDS = (
@@ -133,8 +134,13 @@ def latest_fit() -> ModelFit | None:
     return ModelFit.objects.order_by("-computed_at").first()
 
 
-def report(kind: str) -> dict[str, Any]:
-    return Report.objects.filter(kind=kind).values_list("data", flat=True).first() or {}
+def report(kind: str, keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A report's data; with `keys`, only those keys (the database extracts them: a large report
+    is not sent and parsed whole for a part of it)."""
+    if not keys:
+        return Report.objects.filter(kind=kind).values_list("data", flat=True).first() or {}
+    row = Report.objects.filter(kind=kind).values_list(*[f"data__{k}" for k in keys]).first()
+    return dict(zip(keys, row, strict=True)) if row else {}
 
 
 def reports(*kinds: str) -> dict[str, dict[str, Any]]:
@@ -325,6 +331,10 @@ def cohorts(filters: Filters) -> dict[str, Any]:
     if not cells.height:
         return {"rows": [], "offsets": []}
     cells = cells.filter((pl.col("cohort") >= filters.start) & (pl.col("cohort") <= filters.end))
+    if filters.segment and "segment" in cells.columns:
+        cells = cells.filter(pl.col("segment") == filters.segment)
+    if "segment" in cells.columns:  # summed over the segments
+        cells = cells.group_by("cohort", "offset").agg(pl.col("customers").sum())
     rows = []
     for (cohort,), part in cells.sort("cohort").group_by("cohort", maintain_order=True):
         values = dict(zip(part["offset"].to_list(), part["customers"].to_list(), strict=True))
@@ -571,7 +581,11 @@ def profit(filters: Filters) -> dict[str, Any]:
         "kinds": kinds,
         "monthly": _monthly(sales, service, filters),
         "pareto": pareto,
-        "deciles": _frame(scores, "deciles").to_dicts(),
+        "deciles": [
+            d
+            for d in _frame(scores, "deciles").to_dicts()
+            if d.get("segment", "") == filters.segment
+        ],
         "top": top_customers(scores, "top_profit", filters.segment),
     }
 
@@ -622,9 +636,18 @@ TABLE_ROWS = 50
 
 
 def products(filters: Filters) -> dict[str, Any]:
-    """First products that lead to repeat buying, return rates per product (both for first
-    purchases / sales in the period) and products bought together (the whole history)."""
-    data = report(ReportKind.PRODUCTS)
+    """First products that lead to repeat buying (first purchases in the period), return and
+    complaint rates per product (sales and complaints in the period) — both for the customers of
+    the selected segment — and products bought together (the whole history, every segment).
+    Complaint rates only when a complaint source was registered at the last refresh."""
+    split = "_by_segment" if filters.segment else ""
+    data = report(
+        ReportKind.PRODUCTS,
+        ("products", "pairs", "orders", "complaint_sources")
+        + tuple(f"{k}{split}" for k in ("first_products", "returns", "complaints")),
+    )
+    if split:  # the cells split by segment (none in a report from before the split)
+        data |= {k: data[f"{k}{split}"] for k in ("first_products", "returns", "complaints")}
     names = {r["product_id"]: r for r in _frame(data, "products").to_dicts()}
 
     def named(r: dict[str, Any], key: str = "product_id") -> dict[str, Any]:
@@ -636,15 +659,17 @@ def products(filters: Filters) -> dict[str, Any]:
             "category": p.get("category", ""),
         }
 
-    period = (pl.col("month") >= filters.start) & (pl.col("month") <= filters.end)
+    def selected(frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of the period and of the selected segment."""
+        frame = frame.filter((pl.col("month") >= filters.start) & (pl.col("month") <= filters.end))
+        if filters.segment and "segment" in frame.columns:
+            frame = frame.filter(pl.col("segment") == filters.segment)
+        return frame
+
     first = _frame(data, "first_products")
     first_rows: list[dict[str, Any]] = []
     if first.height:
-        agg = (
-            first.filter(period)
-            .group_by("product_id")
-            .agg(pl.col("first_buyers", "repeaters").sum())
-        )
+        agg = selected(first).group_by("product_id").agg(pl.col("first_buyers", "repeaters").sum())
         floor = 10 if agg.height and agg["first_buyers"].max() >= 10 else 1
         first_rows = [
             named(r)
@@ -654,28 +679,68 @@ def products(filters: Filters) -> dict[str, Any]:
             .head(TABLE_ROWS)
             .to_dicts()
         ]
-    returns = _frame(data, "returns")
-    return_rows: list[dict[str, Any]] = []
-    if returns.height:
-        agg = (
-            returns.filter(period)
-            .group_by("product_id")
-            .agg(pl.col("lines", "quantity", "returned", "refund", "returns").sum())
+    complaints_known = bool(data.get("complaint_sources"))
+    return {
+        "first": first_rows,
+        "returns": [
+            named(r) for r in _return_and_complaint_rates(data, selected, complaints_known)
+        ],
+        "complaints_known": complaints_known,
+        "pairs": _pair_rows(_frame(data, "pairs"), names),
+        "orders": data.get("orders", 0),
+    }
+
+
+def _return_and_complaint_rates(
+    data: dict[str, Any],
+    selected: Callable[[pl.DataFrame], pl.DataFrame],
+    complaints_known: bool,
+) -> list[dict[str, Any]]:
+    """Per product in the selection: sold, returned, return rate, refunds and — when complaints
+    are known — orders with the product, complaints and complaint rate (complaints / orders);
+    worst first by the higher of the two rates."""
+    sales = _frame(data, "returns")
+    figures = ("lines", "quantity", "returned", "refund", "returns")
+    if "orders" in sales.columns:
+        figures = (*figures, "orders")
+    frame = (
+        selected(sales).group_by("product_id").agg(pl.col(*figures).sum())
+        if sales.height
+        else pl.DataFrame(schema={"product_id": pl.Int64, "quantity": pl.Float64})
+    )
+    frame = frame.with_columns((pl.col("returned") / pl.col("quantity")).alias("return_rate"))
+    worst = pl.col("return_rate")
+    if complaints_known:
+        complaints = _frame(data, "complaints")
+        counted = (
+            selected(complaints).group_by("product_id").agg(pl.col("complaints").sum())
+            if complaints.height
+            else pl.DataFrame(schema={"product_id": pl.Int64, "complaints": pl.Int64})
         )
-        return_rows = [
-            named(r)
-            for r in agg.with_columns(
-                (pl.col("returned") / pl.col("quantity")).alias("return_rate")
+        frame = (
+            frame.join(counted, on="product_id", how="full", coalesce=True)
+            .with_columns(pl.col("complaints").fill_null(0))
+            .with_columns(
+                pl.when(pl.col("orders") > 0)
+                .then(pl.col("complaints") / pl.col("orders"))
+                .alias("complaint_rate")
             )
-            .sort(["return_rate", "quantity"], descending=True)
-            .head(TABLE_ROWS)
-            .to_dicts()
-        ]
-    pairs = _frame(data, "pairs")
-    pair_rows = []
+        )
+        worst = pl.max_horizontal("return_rate", "complaint_rate")
+    return (
+        frame.with_columns(worst.alias("worst"))
+        .sort(["worst", "quantity", "product_id"], descending=[True, True, False], nulls_last=True)
+        .drop("worst")
+        .head(TABLE_ROWS)
+        .to_dicts()
+    )
+
+
+def _pair_rows(pairs: pl.DataFrame, names: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
     for r in pairs.head(TABLE_ROWS).to_dicts():
         a, b = names.get(r["a"], {}), names.get(r["b"], {})
-        pair_rows.append(
+        rows.append(
             {
                 **r,
                 "a_name": a.get("name", ""),
@@ -684,12 +749,7 @@ def products(filters: Filters) -> dict[str, Any]:
                 "b_sku": b.get("sku", ""),
             }
         )
-    return {
-        "first": first_rows,
-        "returns": return_rows,
-        "pairs": pair_rows,
-        "orders": data.get("orders", 0),
-    }
+    return rows
 
 
 # --- Promotions -----------------------------------------------------------------------------

@@ -1,13 +1,11 @@
-"""Analytics pages. Each view checks a permission, reads selectors and lays out tables and charts;
-every table can be downloaded as CSV with `?export=<table name>` and the page's filters."""
+"""Analytics pages. Each page reads selectors and lays out tables and charts; `dashboard` does
+the rest the same way for every page — login, permission, filters, the page before the first
+refresh, and `?export=<table name>` (any table as CSV, with the page's filters)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -17,15 +15,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rapport.analytics import selectors, services
 from rapport.analytics.choices import ChurnDestination, ChurnReason, Segment, TrustLevel
 from rapport.analytics.forms import ChurnRecordForm, DashboardFilterForm
+from rapport.analytics.tables import Column, Table, counts_table, csv_response
 from rapport.core.forms import add_service_errors
-from rapport.core.money import money, number
 
 PAGES = (
     ("index", gettext_lazy("Overview")),
@@ -48,85 +45,58 @@ SEGMENT_COLOURS = {
     "hibernating": "#90a4ae",
     "lost": "#546e7a",
 }
-
-
-# --- Tables and CSV -----------------------------------------------------------------------
-
-
-@dataclass
-class Column:
-    key: str
-    label: Any
-    kind: str = "text"  # text, int, num, money, pct
-
-
-@dataclass
-class Table:
-    name: str
-    title: Any
-    columns: list[Column]
-    rows: list[dict[str, Any]]
-    note: Any = ""
-    display: list[list[str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.display = [[_cell(row.get(c.key), c.kind) for c in self.columns] for row in self.rows]
-
-
-def _cell(value: Any, kind: str) -> str:
-    if value is None or value == "":
-        return "—"
-    if kind == "money":
-        return money(value)
-    if kind == "pct":
-        return f"{number(value * 100, 1)} %"
-    if kind == "pp":  # a difference of two percentages
-        return _("%(n)s points") % {"n": number(value * 100, 1)}
-    if kind == "int":
-        return number(value)
-    if kind == "num":
-        return number(value, 2)
-    if kind == "num3":
-        return number(value, 3)
-    return str(value)
-
-
-def _csv_value(value: Any, kind: str) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return round(value, 6)
-    text = str(value)
-    if kind == "text" and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text  # a spreadsheet would run it as a formula
-    return text
-
-
-def csv_response(table: Table) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([str(c.label) for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_value(row.get(c.key), c.kind) for c in table.columns])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    name = slugify(f"analytics-{table.name}-{date.today().isoformat()}")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+# What the period filter means on pages whose figures describe the customers as they are now.
+AS_SCORED = gettext_lazy(
+    "The period does not apply to this page: its figures describe every customer as scored at "
+    "the end of the observation. The segment filter applies."
+)
 
 
 # --- Page plumbing --------------------------------------------------------------------------
 
 
-def dashboard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login, the `analytics.view_report` permission, and the shared context."""
+@dataclass
+class Page:
+    """What a dashboard page shows: its tables (each downloadable), charts and other context."""
 
-    @login_required
-    @permission_required("analytics.view_report", raise_exception=True)
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return view(request, *args, **kwargs)
+    tables: list[Table]
+    charts: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
 
-    return wrapper
+
+PageBuilder = Callable[[HttpRequest, dict[str, Any]], Page]
+
+
+def dashboard(
+    page: str, *, default_months: int | None = None, scope: Any = ""
+) -> Callable[[PageBuilder], Callable[..., HttpResponse]]:
+    """A dashboard page: login, the `analytics.view_report` permission, the filters (the period
+    defaults to the last `default_months` months), `scope` (which filters apply, when not both
+    to every figure), the page before the first refresh, and the CSV export of its tables. The
+    decorated function builds the page from the request and the shared context."""
+
+    def decorate(build: PageBuilder) -> Callable[..., HttpResponse]:
+        @login_required
+        @permission_required("analytics.view_report", raise_exception=True)
+        @wraps(build)
+        def view(request: HttpRequest) -> HttpResponse:
+            ctx = {**_base(request, page, default_months), "scope": scope}
+            template = f"analytics/{page}.html"
+            if not ctx["fit"]:
+                return render(request, template, {**ctx, "tables": {}, "charts": {}})
+            shown = build(request, ctx)
+            if name := request.GET.get("export"):
+                table = next((t for t in shown.tables if t.name == name), None)
+                if table is None:
+                    raise Http404
+                return csv_response(table)
+            tables = {t.name: t for t in shown.tables}
+            context = {**ctx, **shown.context, "tables": tables, "charts": shown.charts}
+            return render(request, template, context)
+
+        return view
+
+    return decorate
 
 
 def _base(request: HttpRequest, page: str, default_months: int | None = None) -> dict[str, Any]:
@@ -152,22 +122,6 @@ def _base(request: HttpRequest, page: str, default_months: int | None = None) ->
     }
 
 
-def _respond(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    tables: list[Table] = (),
-    charts: dict[str, Any] | None = None,
-) -> HttpResponse:
-    if name := request.GET.get("export"):
-        for table in tables:
-            if table.name == name:
-                return csv_response(table)
-        raise Http404
-    context = {**context, "tables": {t.name: t for t in tables}, "charts": charts or {}}
-    return render(request, template, context)
-
-
 def _pct(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
@@ -176,33 +130,33 @@ def _bar(labels: list[Any], datasets: list[dict[str, Any]], **options: Any) -> d
     return {"type": "bar", "labels": labels, "datasets": datasets, "options": options}
 
 
+def _series(label: Any, data: list[Any], colour: Any) -> dict[str, Any]:
+    return {"label": label, "data": data, "backgroundColor": colour}
+
+
+def _doughnut(labels: list[Any], data: list[Any], colours: Any) -> dict[str, Any]:
+    return {
+        "type": "doughnut",
+        "labels": labels,
+        "datasets": [_series(_("Customers"), data, colours)],
+        "options": {},
+    }
+
+
 # --- Pages ----------------------------------------------------------------------------------
 
 
-@dashboard
-def index(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "index")
-    if not ctx["fit"]:
-        return _respond(request, "analytics/index.html", ctx)
-    data = selectors.segment_summary(ctx["filters"])
-    table = _segments_table(data["rows"])
+@dashboard("index", scope=AS_SCORED)
+def index(request: HttpRequest, ctx: dict[str, Any]) -> Page:
+    rows = selectors.segment_summary(ctx["filters"])["rows"]
     charts = {
-        "segment-customers": {
-            "type": "doughnut",
-            "labels": [r["label"] for r in data["rows"]],
-            "datasets": [
-                {
-                    "label": _("Customers"),
-                    "data": [r["customers"] for r in data["rows"]],
-                    "backgroundColor": [SEGMENT_COLOURS[r["segment"]] for r in data["rows"]],
-                }
-            ],
-            "options": {},
-        }
+        "segment-customers": _doughnut(
+            [r["label"] for r in rows],
+            [r["customers"] for r in rows],
+            [SEGMENT_COLOURS[r["segment"]] for r in rows],
+        )
     }
-    return _respond(
-        request, "analytics/index.html", {**ctx, "overview": selectors.overview()}, [table], charts
-    )
+    return Page([_segments_table(rows)], charts, {"overview": selectors.overview()})
 
 
 def _segments_table(rows: list[dict[str, Any]]) -> Table:
@@ -224,11 +178,8 @@ def _segments_table(rows: list[dict[str, Any]]) -> Table:
     )
 
 
-@dashboard
-def segments(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "segments")
-    if not ctx["fit"]:
-        return _respond(request, "analytics/segments.html", ctx)
+@dashboard("segments", scope=AS_SCORED)
+def segments(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = selectors.segment_summary(ctx["filters"])
     for row in data["grid"]:
         for c in row["cells"]:
@@ -256,45 +207,41 @@ def segments(request: HttpRequest) -> HttpResponse:
         ),
     ]
     rows = data["rows"]
-    colours = [SEGMENT_COLOURS[r["segment"]] for r in rows]
+    labels = [r["label"] for r in rows]
     charts = {
         "segment-customers": _bar(
-            [r["label"] for r in rows],
+            labels,
             [
-                {
-                    "label": _("Customers"),
-                    "data": [r["customers"] for r in rows],
-                    "backgroundColor": colours,
-                }
+                _series(
+                    _("Customers"),
+                    [r["customers"] for r in rows],
+                    [SEGMENT_COLOURS[r["segment"]] for r in rows],
+                )
             ],
         ),
         "segment-value": _bar(
-            [r["label"] for r in rows],
+            labels,
             [
-                {
-                    "label": _("Revenue"),
-                    "data": [r["revenue"] for r in rows],
-                    "backgroundColor": "#90caf9",
-                },
-                {
-                    "label": _("CLV (total)"),
-                    "data": [r["clv"] for r in rows],
-                    "backgroundColor": "#1565c0",
-                },
+                _series(_("Revenue"), [r["revenue"] for r in rows], "#90caf9"),
+                _series(_("CLV (total)"), [r["clv"] for r in rows], "#1565c0"),
             ],
         ),
     }
-    return _respond(request, "analytics/segments.html", {**ctx, "data": data}, tables, charts)
+    return Page(tables, charts, {"data": data})
 
 
 MODEL_NAMES = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD", "gamma_gamma": "Gamma-Gamma"}
 
 
-@dashboard
-def future(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "future")
-    if not ctx["fit"]:
-        return _respond(request, "analytics/future.html", ctx)
+@dashboard(
+    "future",
+    scope=gettext_lazy(
+        "The period does not apply to this page: the models are fitted on the whole history and "
+        "forecast from the end of the observation. The segment filter applies to the "
+        "probability of being active and the top customers."
+    ),
+)
+def future(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = selectors.future(ctx["filters"], ctx["fit"])
     params = [
         {
@@ -307,7 +254,6 @@ def future(request: HttpRequest) -> HttpResponse:
         for m in data["models"]
         for p in m["params"]
     ]
-    top = data["top"]
     tables = [
         Table(
             "parameters",
@@ -332,83 +278,61 @@ def future(request: HttpRequest) -> HttpResponse:
                 Column("expected_purchases", _("Expected purchases"), "num"),
                 Column("revenue", _("Revenue so far"), "money"),
             ],
-            top,
+            data["top"],
         ),
     ]
-    chart = data["holdout_chart"]
-    if chart:
-        holdout_rows = [
-            {
-                "group": g,
-                "customers": n,
-                "actual": a,
-                "bgnbd": b,
-                "pareto_nbd": (chart["pareto_nbd"] or [None] * len(chart["labels"]))[i],
-            }
-            for i, (g, n, a, b) in enumerate(
-                zip(
-                    chart["labels"],
-                    chart["customers"],
-                    chart["actual"],
-                    chart["bgnbd"],
-                    strict=True,
-                )
-            )
-        ]
-        tables.append(
-            Table(
-                "holdout",
-                _("Holdout: repeat purchases per customer"),
-                [
-                    Column("group", _("Purchases in calibration")),
-                    Column("customers", _("Customers"), "int"),
-                    Column("actual", _("Actual"), "num"),
-                    Column("bgnbd", _("BG/NBD"), "num"),
-                    Column("pareto_nbd", _("Pareto/NBD"), "num"),
-                ],
-                holdout_rows,
-            )
-        )
     charts: dict[str, Any] = {
         "p-alive": _bar(
             [f"{i * 10}–{i * 10 + 10} %" for i in range(10)],
-            [
-                {
-                    "label": _("Customers"),
-                    "data": data["p_alive_histogram"],
-                    "backgroundColor": "#1565c0",
-                }
-            ],
+            [_series(_("Customers"), data["p_alive_histogram"], "#1565c0")],
         )
     }
-    if chart:
+    if chart := data["holdout_chart"]:
+        tables.append(_holdout_table(chart))
         datasets = [
-            {"label": _("Actual"), "data": chart["actual"], "backgroundColor": "#455a64"},
-            {"label": "BG/NBD", "data": chart["bgnbd"], "backgroundColor": "#1e88e5"},
+            _series(_("Actual"), chart["actual"], "#455a64"),
+            _series("BG/NBD", chart["bgnbd"], "#1e88e5"),
         ]
         if chart["pareto_nbd"]:
-            datasets.append(
-                {"label": "Pareto/NBD", "data": chart["pareto_nbd"], "backgroundColor": "#fb8c00"}
-            )
+            datasets.append(_series("Pareto/NBD", chart["pareto_nbd"], "#fb8c00"))
         charts["holdout"] = _bar(chart["labels"], datasets)
-    return _respond(
-        request,
-        "analytics/future.html",
-        {**ctx, "data": data, "model_names": MODEL_NAMES},
-        tables,
-        charts,
+    return Page(tables, charts, {"data": data, "model_names": MODEL_NAMES})
+
+
+def _holdout_table(chart: dict[str, Any]) -> Table:
+    pareto = chart["pareto_nbd"] or [None] * len(chart["labels"])
+    rows = [
+        {"group": g, "customers": n, "actual": a, "bgnbd": b, "pareto_nbd": p}
+        for g, n, a, b, p in zip(
+            chart["labels"],
+            chart["customers"],
+            chart["actual"],
+            chart["bgnbd"],
+            pareto,
+            strict=True,
+        )
+    ]
+    return Table(
+        "holdout",
+        _("Holdout: repeat purchases per customer"),
+        [
+            Column("group", _("Purchases in calibration")),
+            Column("customers", _("Customers"), "int"),
+            Column("actual", _("Actual"), "num"),
+            Column("bgnbd", _("BG/NBD"), "num"),
+            Column("pareto_nbd", _("Pareto/NBD"), "num"),
+        ],
+        rows,
     )
 
 
-@dashboard
-def leaky_bucket(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "leaky_bucket", default_months=24)
-    if not ctx["fit"]:
-        return _respond(request, "analytics/leaky_bucket.html", ctx)
+@dashboard("leaky_bucket", default_months=24)
+def leaky_bucket(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     filters = ctx["filters"]
     cohort = selectors.cohorts(filters)
     churn = selectors.churn_reasons(filters)
     risk = selectors.churn_risk(filters)
+    destinations = churn["destinations"]
     cohort_rows = [
         {
             "cohort": r["cohort"],
@@ -421,9 +345,7 @@ def leaky_bucket(request: HttpRequest) -> HttpResponse:
         {
             "label": r["label"],
             "count": r["count"],
-            **{
-                d["value"]: n for d, n in zip(churn["destinations"], r["destinations"], strict=True)
-            },
+            **{d["value"]: n for d, n in zip(destinations, r["destinations"], strict=True)},
         }
         for r in churn["reasons"]
     ]
@@ -444,71 +366,50 @@ def leaky_bucket(request: HttpRequest) -> HttpResponse:
             [
                 Column("label", _("Reason")),
                 Column("count", _("Customers"), "int"),
-                *[Column(d["value"], d["label"], "int") for d in churn["destinations"]],
+                *[Column(d["value"], d["label"], "int") for d in destinations],
             ],
             reason_rows,
         ),
-        Table(
-            "churn_risk",
-            _("Churn risk"),
-            [
-                Column("label", _("Band")),
-                Column("customers", _("Customers"), "int"),
-                Column("share", _("Share"), "pct"),
-            ],
-            risk,
-        ),
+        counts_table("churn_risk", _("Churn risk"), _("Band"), risk),
     ]
     palette = ["#e53935", "#8e24aa", "#3949ab", "#00897b", "#fdd835"]
     charts = {
         "churn-reasons": _bar(
             [r["label"] for r in churn["reasons"]],
             [
-                {
-                    "label": d["label"],
-                    "data": [r["destinations"][i] for r in churn["reasons"]],
-                    "backgroundColor": palette[i % len(palette)],
-                }
-                for i, d in enumerate(churn["destinations"])
+                _series(
+                    d["label"],
+                    [r["destinations"][i] for r in churn["reasons"]],
+                    palette[i % len(palette)],
+                )
+                for i, d in enumerate(destinations)
             ],
             scales={"x": {"stacked": True}, "y": {"stacked": True}},
         ),
-        "churn-destinations": {
-            "type": "doughnut",
-            "labels": [d["label"] for d in churn["destinations"]],
-            "datasets": [
-                {
-                    "label": _("Customers"),
-                    "backgroundColor": palette,
-                    "data": [
-                        sum(r["destinations"][i] for r in churn["reasons"])
-                        for i in range(len(churn["destinations"]))
-                    ],
-                }
-            ],
-            "options": {},
-        },
+        "churn-destinations": _doughnut(
+            [d["label"] for d in destinations],
+            [sum(r["destinations"][i] for r in churn["reasons"]) for i in range(len(destinations))],
+            palette,
+        ),
     }
-    return _respond(
-        request,
-        "analytics/leaky_bucket.html",
-        {
-            **ctx,
-            "cohort": cohort,
-            "churn": churn,
-            "risk": risk,
-            "can_record": request.user.has_perm("analytics.add_churnrecord"),
-        },
-        tables,
-        charts,
-    )
+    context = {
+        "cohort": cohort,
+        "churn": churn,
+        "risk": risk,
+        "can_record": request.user.has_perm("analytics.add_churnrecord"),
+    }
+    return Page(tables, charts, context)
 
 
-@dashboard
-def loyalty(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "loyalty")
-    if not ctx["fit"]:
-        return _respond(request, "analytics/loyalty.html", ctx)
+@dashboard(
+    "loyalty",
+    scope=gettext_lazy(
+        "The period does not apply to this page: repeat buying and trust levels describe every "
+        "customer as scored at the end of the observation, and the days between purchases cover "
+        "the whole history. The segment filter applies."
+    ),
+)
+def loyalty(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = selectors.loyalty(ctx["filters"])
     intervals = [
         {
@@ -551,55 +452,24 @@ def loyalty(request: HttpRequest) -> HttpResponse:
             ],
             data["medians"],
         ),
-        Table(
-            "trust",
-            _("Trust levels"),
-            [
-                Column("label", _("Level")),
-                Column("customers", _("Customers"), "int"),
-                Column("share", _("Share"), "pct"),
-            ],
-            data["trust"],
-        ),
+        counts_table("trust", _("Trust levels"), _("Level"), data["trust"]),
     ]
     charts = {
         "intervals": _bar(
             [r["days"] for r in intervals],
-            [
-                {
-                    "label": _("Intervals"),
-                    "data": [r["intervals"] for r in intervals],
-                    "backgroundColor": "#1565c0",
-                }
-            ],
+            [_series(_("Intervals"), [r["intervals"] for r in intervals], "#1565c0")],
         ),
-        "trust": {
-            "type": "doughnut",
-            "labels": [t["label"] for t in data["trust"]],
-            "datasets": [
-                {
-                    "label": _("Customers"),
-                    "data": [t["customers"] for t in data["trust"]],
-                    "backgroundColor": ["#90caf9", "#42a5f5", "#0d47a1"],
-                }
-            ],
-            "options": {},
-        },
+        "trust": _doughnut(
+            [t["label"] for t in data["trust"]],
+            [t["customers"] for t in data["trust"]],
+            ["#90caf9", "#42a5f5", "#0d47a1"],
+        ),
     }
-    return _respond(
-        request,
-        "analytics/loyalty.html",
-        {**ctx, "data": data, "trust_levels": TrustLevel},
-        tables,
-        charts,
-    )
+    return Page(tables, charts, {"data": data, "trust_levels": TrustLevel})
 
 
-@dashboard
-def profit(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "profit", default_months=12)
-    if not ctx["fit"]:
-        return _respond(request, "analytics/profit.html", ctx)
+@dashboard("profit", default_months=12)
+def profit(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = selectors.profit(ctx["filters"])
     columns = [
         Column("label", _("Segment")),
@@ -678,24 +548,24 @@ def profit(request: HttpRequest) -> HttpResponse:
         },
         "profit-deciles": _bar(
             [str(d["decile"]) for d in deciles],
-            [
-                {
-                    "label": _("Net contribution"),
-                    "data": [d["net_contribution"] for d in deciles],
-                    "backgroundColor": "#1b5e20",
-                }
-            ],
+            [_series(_("Net contribution"), [d["net_contribution"] for d in deciles], "#1b5e20")],
         ),
     }
-    return _respond(request, "analytics/profit.html", {**ctx, "data": data}, tables, charts)
+    return Page(tables, charts, {"data": data})
 
 
-@dashboard
-def products(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "products")
-    if not ctx["fit"]:
-        return _respond(request, "analytics/products.html", ctx)
+@dashboard("products")
+def products(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = selectors.products(ctx["filters"])
+    complaint_columns = (
+        [
+            Column("orders", _("Orders with the product"), "int"),
+            Column("complaints", _("Complaints"), "int"),
+            Column("complaint_rate", _("Complaint rate"), "pct"),
+        ]
+        if data["complaints_known"]
+        else []
+    )
     tables = [
         Table(
             "first_products",
@@ -712,7 +582,9 @@ def products(request: HttpRequest) -> HttpResponse:
         ),
         Table(
             "returns",
-            _("Return rate per product"),
+            _("Return and complaint rates per product")
+            if data["complaints_known"]
+            else _("Return rate per product"),
             [
                 Column("sku", _("SKU")),
                 Column("name", _("Product")),
@@ -720,6 +592,7 @@ def products(request: HttpRequest) -> HttpResponse:
                 Column("returned", _("Returned"), "num"),
                 Column("return_rate", _("Return rate"), "pct"),
                 Column("refund", _("Refunds"), "money"),
+                *complaint_columns,
             ],
             data["returns"],
         ),
@@ -739,38 +612,33 @@ def products(request: HttpRequest) -> HttpResponse:
     ]
     top = data["first"][:15]
     worst = data["returns"][:15]
+    rates = [_series(_("Return rate (%)"), [_pct(r["return_rate"]) for r in worst], "#e53935")]
+    if data["complaints_known"]:
+        rates.append(
+            _series(
+                _("Complaint rate (%)"), [_pct(r.get("complaint_rate")) for r in worst], "#8e24aa"
+            )
+        )
     charts = {
         "first-products": _bar(
             [r["name"] for r in top],
-            [
-                {
-                    "label": _("Repeat rate (%)"),
-                    "data": [_pct(r["repeat_rate"]) for r in top],
-                    "backgroundColor": "#43a047",
-                }
-            ],
+            [_series(_("Repeat rate (%)"), [_pct(r["repeat_rate"]) for r in top], "#43a047")],
             indexAxis="y",
         ),
-        "return-rates": _bar(
-            [r["name"] for r in worst],
-            [
-                {
-                    "label": _("Return rate (%)"),
-                    "data": [_pct(r["return_rate"]) for r in worst],
-                    "backgroundColor": "#e53935",
-                }
-            ],
-            indexAxis="y",
-        ),
+        "return-rates": _bar([r["name"] for r in worst], rates, indexAxis="y"),
     }
-    return _respond(request, "analytics/products.html", {**ctx, "data": data}, tables, charts)
+    return Page(tables, charts, {"data": data})
 
 
-@dashboard
-def promotion(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "promotion")
-    if not ctx["fit"]:
-        return _respond(request, "analytics/promotion.html", ctx)
+@dashboard(
+    "promotion",
+    scope=gettext_lazy(
+        "The segment filter does not apply to this page: a customer's segment today follows from "
+        "whether they bought again, which is the outcome compared here. The period selects the "
+        "month of the first purchase."
+    ),
+)
+def promotion(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = selectors.promotion(ctx["filters"])
     cols = [
         Column("repeat_promo", _("Repeat rate, promotion"), "pct"),
@@ -783,6 +651,7 @@ def promotion(request: HttpRequest) -> HttpResponse:
         Column("spend_ci", _("± 95 %"), "money"),
     ]
     overall = [data["overall"]] if data["overall"] else []
+    bands = data["bands"]
     tables = [
         Table(
             "promotion",
@@ -804,65 +673,68 @@ def promotion(request: HttpRequest) -> HttpResponse:
                 Column("controls", _("Comparison buyers"), "int"),
                 *cols,
             ],
-            data["bands"],
+            bands,
         ),
     ]
-    bands = data["bands"]
     charts = {
         "promotion-bands": _bar(
             [str(b["band"]) for b in bands],
             [
-                {
-                    "label": _("Promotion (%)"),
-                    "data": [_pct(b["repeat_promo"]) for b in bands],
-                    "backgroundColor": "#fb8c00",
-                },
-                {
-                    "label": _("Matched others (%)"),
-                    "data": [_pct(b["repeat_control"]) for b in bands],
-                    "backgroundColor": "#455a64",
-                },
+                _series(_("Promotion (%)"), [_pct(b["repeat_promo"]) for b in bands], "#fb8c00"),
+                _series(
+                    _("Matched others (%)"), [_pct(b["repeat_control"]) for b in bands], "#455a64"
+                ),
             ],
         )
     }
-    return _respond(request, "analytics/promotion.html", {**ctx, "data": data}, tables, charts)
+    return Page(tables, charts, {"data": data})
 
 
-@dashboard
-def switching(request: HttpRequest) -> HttpResponse:
-    ctx = _base(request, "switching")
-    if not ctx["fit"]:
-        return _respond(request, "analytics/switching.html", ctx)
+SWITCHING_INDICATORS = {
+    "tenure": gettext_lazy("Tenure"),
+    "categories": gettext_lazy("Product categories held"),
+    "referral": gettext_lazy("Referral ties"),
+}
+SWITCHING_LEVELS = {
+    "tenure": {
+        "<1y": gettext_lazy("under a year"),
+        "1-3y": gettext_lazy("1 to 3 years"),
+        "3y+": gettext_lazy("3 years or more"),
+    },
+    "categories": {
+        "0-1": gettext_lazy("none or one"),
+        "2-3": gettext_lazy("two or three"),
+        "4+": gettext_lazy("four or more"),
+    },
+    "referral": {
+        "none": gettext_lazy("no referral ties"),
+        "referred": gettext_lazy("came by referral"),
+        "referrer": gettext_lazy("referred others"),
+        "both": gettext_lazy("both"),
+    },
+}
+
+
+@dashboard(
+    "switching",
+    scope=gettext_lazy(
+        "The period does not apply to this page: retention is measured over the year before the "
+        "end of the observation. The segment filter applies to today's switching cost only."
+    ),
+)
+def switching(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = selectors.switching(ctx["filters"])
     retention_cols = [
         Column("customers", _("Customers"), "int"),
         Column("retained", _("Bought again within a year"), "int"),
         Column("retention", _("Retention"), "pct"),
     ]
-    labels = {
-        "tenure": _("Tenure"),
-        "categories": _("Product categories held"),
-        "referral": _("Referral ties"),
-    }
-    levels = {
-        "tenure": {
-            "<1y": _("under a year"),
-            "1-3y": _("1 to 3 years"),
-            "3y+": _("3 years or more"),
-        },
-        "categories": {"0-1": _("none or one"), "2-3": _("two or three"), "4+": _("four or more")},
-        "referral": {
-            "none": _("no referral ties"),
-            "referred": _("came by referral"),
-            "referrer": _("referred others"),
-            "both": _("both"),
-        },
-    }
     for key, rows in data["indicators"].items():
-        order = list(levels.get(key, {}))
+        levels = SWITCHING_LEVELS.get(key, {})
+        order = list(levels)
         rows.sort(key=lambda r, order=order: order.index(r["level"]) if r["level"] in order else 99)
         for r in rows:
-            r["label"] = levels.get(key, {}).get(r["level"], r["level"])
+            r["label"] = levels.get(r["level"], r["level"])
     tables = [
         Table(
             "retention_by_band",
@@ -879,36 +751,23 @@ def switching(request: HttpRequest) -> HttpResponse:
         *[
             Table(
                 f"retention_by_{k}",
-                labels.get(k, k),
+                SWITCHING_INDICATORS.get(k, k),
                 [Column("label", _("Level")), *retention_cols],
                 rows,
             )
             for k, rows in data["indicators"].items()
         ],
-        Table(
-            "switching_now",
-            _("Customers by switching cost today"),
-            [
-                Column("label", _("Band")),
-                Column("customers", _("Customers"), "int"),
-                Column("share", _("Share"), "pct"),
-            ],
-            data["current"],
+        counts_table(
+            "switching_now", _("Customers by switching cost today"), _("Band"), data["current"]
         ),
     ]
     charts = {
         "retention-bands": _bar(
             [b["label"] for b in data["bands"]],
-            [
-                {
-                    "label": _("Retention (%)"),
-                    "data": [_pct(b["retention"]) for b in data["bands"]],
-                    "backgroundColor": "#1565c0",
-                }
-            ],
+            [_series(_("Retention (%)"), [_pct(b["retention"]) for b in data["bands"]], "#1565c0")],
         )
     }
-    return _respond(request, "analytics/switching.html", {**ctx, "data": data}, tables, charts)
+    return Page(tables, charts, {"data": data})
 
 
 # --- Churn records ------------------------------------------------------------------------

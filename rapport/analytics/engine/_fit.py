@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
 
 import numpy as np
 from scipy import optimize
@@ -43,6 +44,90 @@ class FitResult:
             "log_likelihood": self.log_likelihood,
             "standard_errors": dict(self.standard_errors),
         }
+
+    @classmethod
+    def of(
+        cls,
+        names: Sequence[str],
+        theta: np.ndarray,
+        log_likelihood: float,
+        cov: np.ndarray,
+        *,
+        n_customers: float,
+        n_rows: int,
+        solution: tuple[np.ndarray, bool, str, int],
+    ) -> Self:
+        """The result of a fit at natural parameters ``theta`` with covariance ``cov``;
+        ``solution`` is what :func:`minimize_log_params` returned."""
+        _phi, converged, method, iterations = solution
+        return cls(
+            params=dict(zip(names, map(float, theta), strict=True)),
+            log_likelihood=log_likelihood,
+            standard_errors=standard_errors(names, cov),
+            covariance=cov,
+            n_customers=n_customers,
+            n_rows=n_rows,
+            converged=converged,
+            method=method,
+            iterations=iterations,
+        )
+
+
+class PurchaseModelFit(FitResult):
+    """A fitted purchase model (BG/NBD, Pareto/NBD) with its per-customer predictions; each model
+    names its own functions of (params, …)."""
+
+    p_alive_of: ClassVar[Callable[..., np.ndarray]]
+    expected_purchases_of: ClassVar[Callable[..., np.ndarray]]
+
+    def p_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """P(alive) per customer."""
+        return self.p_alive_of(self.params, frequency, recency, T)
+
+    def expected_purchases(self, t: float, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Expected purchases in the next ``t`` weeks per customer."""
+        return self.expected_purchases_of(self.params, t, frequency, recency, T)
+
+
+def params_array(
+    params: dict[str, float] | Sequence[float] | np.ndarray, names: Sequence[str]
+) -> np.ndarray:
+    """Parameters as a float array in the order of ``names`` (from a dict or a sequence)."""
+    if isinstance(params, dict):
+        return np.array([params[k] for k in names], dtype=float)
+    return np.asarray(params, dtype=float)
+
+
+WARM_START_SIZE = 50_000  # customers in the thinned sample a big fit starts from
+
+
+def warm_start_sample(data: Any, rng: np.random.Generator, size: int = WARM_START_SIZE) -> Any:
+    """The customers of ``data`` (rows x, t_x, T with whole-number weights w) thinned binomially to
+    about ``size`` (unbiased), as the same kind of data; None when the data are small or the
+    weights are not whole numbers. Why: a cheap fit on the sample leaves the full one a few steps."""
+    if data.w_total <= 4 * size or np.any(data.w != np.rint(data.w)):
+        return None
+    ws = rng.binomial(data.w.astype(np.int64), size / data.w_total).astype(float)
+    keep = ws > 0
+    return type(data)(data.x[keep], data.t_x[keep], data.T[keep], ws[keep])
+
+
+def minimize_with_warm_start(
+    objective_for: Callable[[Any], Objective],
+    data: Any,
+    sample: Any,
+    starts: Sequence[np.ndarray],
+    *,
+    has_hessian: bool,
+    **options: Any,
+) -> tuple[np.ndarray, bool, str, int]:
+    """:func:`minimize_log_params` on ``data``, starting first from the optimum on ``sample``
+    (when there is one and it converged)."""
+    if sample is not None:
+        phi, ok, _, _ = minimize_log_params(objective_for(sample), starts, has_hessian=has_hessian)
+        if ok:
+            starts = [phi, *starts]
+    return minimize_log_params(objective_for(data), starts, has_hessian=has_hessian, **options)
 
 
 class _Cached:

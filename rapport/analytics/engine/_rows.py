@@ -33,6 +33,46 @@ def check_rfm(
     return x, t_x, t_cal
 
 
+# np.unique on 10^7 int64 keys takes numpy 2's hashing path (seconds); these give the same
+# results from run boundaries (np.diff) — with no sort at all when the keys are already in order
+# (compressed rows, frames sorted by the database), with one sort otherwise.
+
+
+def _in_order(keys: np.ndarray) -> bool:
+    return len(keys) < 2 or bool(np.all(keys[1:] >= keys[:-1]))
+
+
+def _starts(ordered: np.ndarray) -> np.ndarray:
+    """Start positions of the runs of equal values in a sorted array."""
+    return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+
+
+def distinct_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and how often each occurs: ``np.unique(keys, return_counts=True)``."""
+    if not len(keys):
+        return keys[:0], np.zeros(0, dtype=np.int64)
+    ordered = keys if _in_order(keys) else np.sort(keys)
+    starts = _starts(ordered)
+    return ordered[starts], np.diff(np.r_[starts, len(ordered)])
+
+
+def group_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and, for every row, the index of its key (int64):
+    ``np.unique(keys, return_inverse=True)``."""
+    if not len(keys):
+        return keys[:0], np.zeros(0, dtype=np.int64)
+    order = None if _in_order(keys) else np.argsort(keys)
+    ordered = keys if order is None else keys[order]
+    new = np.r_[False, ordered[1:] != ordered[:-1]]  # True where a run starts (after the first)
+    rank = np.cumsum(new, dtype=np.int64)
+    new[0] = True
+    if order is None:
+        return ordered[new], rank
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = rank
+    return ordered[new], inverse
+
+
 _GRID_BITS = 21  # whole-number/whole-day codes below 2**21 need no sort to encode
 _GRID_MAX = 1 << _GRID_BITS
 
@@ -49,8 +89,7 @@ class _Codes:
                 self.codes, self.scale = k.astype(np.int64), scale
                 break
         else:  # dense rank of the exact float (+0.0 folds -0.0 into 0.0)
-            self.values, self.codes = np.unique(col + 0.0, return_inverse=True)
-            self.codes = self.codes.astype(np.int64)
+            self.values, self.codes = group_runs(col + 0.0)
         self.bits = max(int(self.codes.max()).bit_length(), 1) if self.codes.size else 1
 
     def decode(self, codes: np.ndarray) -> np.ndarray:
@@ -102,10 +141,10 @@ def compress(
     if packed is not None:
         key, coded = packed
         if w is None:
-            uniq, counts = np.unique(key, return_counts=True)  # a plain sort, no argsort
+            uniq, counts = distinct_counts(key)
             out_w = counts.astype(float)
         else:
-            uniq, inverse = np.unique(key, return_inverse=True)
+            uniq, inverse = group_runs(key)
             out_w = np.bincount(inverse, weights=w, minlength=len(uniq))
         keep = out_w > 0
         return _unpack(uniq[keep], coded), out_w[keep]
@@ -131,8 +170,8 @@ def factorize(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.ndarr
     """
     packed = _pack(columns)
     if packed is not None:
-        uniq, inverse = np.unique(packed[0], return_inverse=True)
-        return _unpack(uniq, packed[1]), inverse.astype(np.int64)
+        uniq, inverse = group_runs(packed[0])
+        return _unpack(uniq, packed[1]), inverse
     names = [f"c{i}" for i in range(len(columns))]
     frame = pl.DataFrame(dict(zip(names, columns, strict=True))).with_row_index("_i")
     grouped = frame.group_by(names).agg(pl.col("_i"))

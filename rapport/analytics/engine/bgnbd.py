@@ -16,7 +16,7 @@ import numpy as np
 from scipy import special
 
 from . import _fit
-from ._rows import ArrayLike, as_float, check_rfm, compress
+from ._rows import ArrayLike, as_float, check_rfm, compress, group_runs
 
 __all__ = [
     "PARAM_NAMES",
@@ -37,7 +37,7 @@ class _Data:
     def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> None:
         self.x, self.t_x = x, t_x
         self.w_total = float(w.sum())
-        self.ux, inv = np.unique(x, return_inverse=True)
+        self.ux, inv = group_runs(x)  # x arrives sorted from compress
         self.wx = np.bincount(inv, weights=w)  # weight per distinct x, for the x-only terms
         self.T, self.w, self.wxT = T, w, w * x  # all rows: the -(r+x) ln(alpha+T) term
         pos = x > 0
@@ -129,9 +129,7 @@ def log_likelihood(
 
 
 def _theta(params: dict[str, float] | tuple[float, ...] | np.ndarray) -> np.ndarray:
-    if isinstance(params, dict):
-        return np.array([params[k] for k in PARAM_NAMES], dtype=float)
-    return np.asarray(params, dtype=float)
+    return _fit.params_array(params, PARAM_NAMES)
 
 
 def _starts(d: _Data) -> list[np.ndarray]:
@@ -140,29 +138,6 @@ def _starts(d: _Data) -> list[np.ndarray]:
     mean_x = float(d.wx @ d.ux) / d.w_total
     guess = np.log([1.0, max(mean_T / max(mean_x, 0.05), 1e-3), 1.0, 2.0])
     return [guess, np.zeros(4), np.log([0.5, 5.0, 0.5, 2.0])]
-
-
-def _subsample(d: _Data, size: int, rng: np.random.Generator) -> _Data | None:
-    """Thin customers binomially to ~size (unbiased) to get a cheap warm start on big data."""
-    if d.w_total <= 4 * size or np.any(d.w != np.rint(d.w)):
-        return None
-    ws = rng.binomial(d.w.astype(np.int64), size / d.w_total).astype(float)
-    keep = ws > 0
-    return _Data(d.x[keep], d.t_x[keep], d.T[keep], ws[keep])
-
-
-class BGNBDFit(_fit.FitResult):
-    """Fitted BG/NBD model: parameters, log-likelihood, SEs, plus per-customer predictions."""
-
-    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
-        """P(alive) per customer (see module function :func:`p_alive`)."""
-        return p_alive(self.params, frequency, recency, T)
-
-    def expected_purchases(
-        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> np.ndarray:
-        """Expected purchases in the next ``t`` weeks per customer."""
-        return conditional_expected_purchases(self.params, t, frequency, recency, T)
 
 
 def fit(
@@ -182,9 +157,8 @@ def fit(
         [x, t_x, t_cal], None if weights is None else as_float(weights, "weights")
     )
     data = _Data(ux, ut, uT, w)
-    rng = np.random.default_rng(seed)
 
-    def make_objective(dd: _Data) -> _fit.Objective:
+    def objective_for(dd: _Data) -> _fit.Objective:
         sc = 1.0 / dd.w_total  # why: optimise the mean, so tolerances don't depend on n
 
         def objective(phi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -194,28 +168,15 @@ def fit(
 
         return objective
 
-    starts = _starts(data)
-    sub = _subsample(data, 50_000, rng)
-    if sub is not None:  # warm start: the full data then needs only a few Newton steps
-        phi_sub, ok, _, _ = _fit.minimize_log_params(make_objective(sub), starts, has_hessian=True)
-        if ok:
-            starts = [phi_sub, *starts]
-    phi, converged, method, nit = _fit.minimize_log_params(
-        make_objective(data), starts, has_hessian=True, n_rows=len(ux)
+    sample = _fit.warm_start_sample(data, np.random.default_rng(seed))
+    solution = _fit.minimize_with_warm_start(
+        objective_for, data, sample, _starts(data), has_hessian=True, n_rows=len(ux)
     )
-    theta = np.exp(phi)
+    theta = np.exp(solution[0])
     ll, g, H = _fgh(theta, data)
     cov = _fit.covariance_from_hessian(-H)
-    return BGNBDFit(
-        params=dict(zip(PARAM_NAMES, map(float, theta), strict=True)),
-        log_likelihood=ll,
-        standard_errors=_fit.standard_errors(PARAM_NAMES, cov),
-        covariance=cov,
-        n_customers=data.w_total,
-        n_rows=len(ux),
-        converged=converged,
-        method=method,
-        iterations=nit,
+    return BGNBDFit.of(
+        PARAM_NAMES, theta, ll, cov, n_customers=data.w_total, n_rows=len(ux), solution=solution
     )
 
 
@@ -278,3 +239,10 @@ def expected_purchases_new_customer(
         / (a - 1.0)
         * (1.0 - (alpha / (alpha + tt)) ** r * special.hyp2f1(r, b, a + b - 1.0, z))
     )
+
+
+class BGNBDFit(_fit.PurchaseModelFit):
+    """Fitted BG/NBD model: parameters, log-likelihood, SEs, plus per-customer predictions."""
+
+    p_alive_of = staticmethod(p_alive)
+    expected_purchases_of = staticmethod(conditional_expected_purchases)

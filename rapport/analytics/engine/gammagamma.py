@@ -16,7 +16,7 @@ import numpy as np
 from scipy import special
 
 from . import _fit
-from ._rows import ArrayLike, as_float, compress
+from ._rows import ArrayLike, as_float, compress, group_runs
 
 __all__ = [
     "PARAM_NAMES",
@@ -37,7 +37,7 @@ class _Data:
         self.x, self.m, self.w = x[keep], m[keep], w[keep]
         self.xm = self.x * self.m
         self.w_total = float(self.w.sum())
-        self.ux, inv = np.unique(self.x, return_inverse=True)
+        self.ux, inv = group_runs(self.x)  # x arrives sorted from compress
         self.wx = np.bincount(inv, weights=self.w)
         self.s_wx = float(self.w @ self.x)  # sum w x
         self.s_wx_logxm = float(self.w @ (self.x * (np.log(self.m) + np.log(self.x))))
@@ -84,9 +84,7 @@ def _fgh(
 
 
 def _theta(params: dict[str, float] | tuple[float, ...] | np.ndarray) -> np.ndarray:
-    if isinstance(params, dict):
-        return np.array([params[k] for k in PARAM_NAMES], dtype=float)
-    return np.asarray(params, dtype=float)
+    return _fit.params_array(params, PARAM_NAMES)
 
 
 def _inputs(frequency: ArrayLike, monetary: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -144,22 +142,12 @@ def fit(
     # method of moments-ish start: mean spend ~ p gamma / (q - 1)
     mean_m = float(data.w @ data.m) / data.w_total
     starts = [np.log([2.0, 3.0, 2.0 * mean_m / 2.0]), np.zeros(3), np.log([1.0, 1.0, mean_m])]
-    phi, converged, method, nit = _fit.minimize_log_params(
-        objective, starts, has_hessian=True, n_rows=len(data.x)
-    )
-    theta = np.exp(phi)
+    solution = _fit.minimize_log_params(objective, starts, has_hessian=True, n_rows=len(data.x))
+    theta = np.exp(solution[0])
     ll, _, H = _fgh(theta, data)
     cov = _fit.covariance_from_hessian(-H)
-    return GammaGammaFit(
-        params=dict(zip(PARAM_NAMES, map(float, theta), strict=True)),
-        log_likelihood=ll,
-        standard_errors=_fit.standard_errors(PARAM_NAMES, cov),
-        covariance=cov,
-        n_customers=data.w_total,
-        n_rows=len(data.x),
-        converged=converged,
-        method=method,
-        iterations=nit,
+    return GammaGammaFit.of(
+        PARAM_NAMES, theta, ll, cov, n_customers=data.w_total, n_rows=len(data.x), solution=solution
     )
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import special
 
 from . import _fit
-from ._rows import ArrayLike, as_float, check_rfm, compress, factorize
+from ._rows import ArrayLike, as_float, check_rfm, compress, factorize, group_runs
 
 __all__ = [
     "PARAM_NAMES",
@@ -57,7 +57,7 @@ class _Data:
     def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> None:
         self.x, self.t_x, self.T, self.w = x, t_x, T, w
         self.w_total = float(w.sum())
-        self.ux, inv = np.unique(x, return_inverse=True)
+        self.ux, inv = group_runs(x)  # x arrives sorted from compress
         self.wx = np.bincount(inv, weights=w)  # weight per distinct x for the x-only terms
         (self.px, self.ptau), pair = factorize([np.concatenate([x, x]), np.concatenate([t_x, T])])
         self.i1, self.i2 = pair[: len(x)], pair[len(x) :]  # F(x, t_x) and F(x, T) rows
@@ -153,32 +153,7 @@ def log_likelihood(
 
 
 def _theta(params: dict[str, float] | tuple[float, ...] | np.ndarray) -> np.ndarray:
-    if isinstance(params, dict):
-        return np.array([params[k] for k in PARAM_NAMES], dtype=float)
-    return np.asarray(params, dtype=float)
-
-
-def _subsample(d: _Data, size: int, rng: np.random.Generator) -> _Data | None:
-    """Binomially thinned customers (~size) for a cheap warm start on big data."""
-    if d.w_total <= 4 * size or np.any(d.w != np.rint(d.w)):
-        return None
-    ws = rng.binomial(d.w.astype(np.int64), size / d.w_total).astype(float)
-    keep = ws > 0
-    return _Data(d.x[keep], d.t_x[keep], d.T[keep], ws[keep])
-
-
-class ParetoNBDFit(_fit.FitResult):
-    """Fitted Pareto/NBD model: parameters, log-likelihood, SEs, plus per-customer predictions."""
-
-    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
-        """P(alive) per customer (see :func:`p_alive`)."""
-        return p_alive(self.params, frequency, recency, T)
-
-    def expected_purchases(
-        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> np.ndarray:
-        """Expected purchases in the next ``t`` weeks per customer."""
-        return conditional_expected_purchases(self.params, t, frequency, recency, T)
+    return _fit.params_array(params, PARAM_NAMES)
 
 
 def fit(
@@ -199,9 +174,8 @@ def fit(
         [x, t_x, t_cal], None if weights is None else as_float(weights, "weights")
     )
     data = _Data(ux, ut, uT, w)
-    rng = np.random.default_rng(seed)
 
-    def make_objective(dd: _Data) -> _fit.Objective:
+    def objective_for(dd: _Data) -> _fit.Objective:
         sc = 1.0 / dd.w_total  # why: optimise the mean, so tolerances don't depend on n
 
         def objective(phi: np.ndarray) -> tuple[float, np.ndarray, None]:
@@ -221,33 +195,24 @@ def fit(
         np.zeros(4),
         np.log([0.5, 10.0, 0.5, 10.0]),
     ]
-    sub = _subsample(data, 50_000, rng)
-    if sub is not None:  # warm start: the full data then needs only a few iterations
-        phi_sub, ok, _, _ = _fit.minimize_log_params(make_objective(sub), starts, has_hessian=False)
-        if ok:
-            starts = [phi_sub, *starts]
-    phi, converged, method, nit = _fit.minimize_log_params(
-        make_objective(data),
+    sample = _fit.warm_start_sample(data, np.random.default_rng(seed))
+    solution = _fit.minimize_with_warm_start(
+        objective_for,
+        data,
+        sample,
         starts,
         has_hessian=False,
         gtol=1e-10,
         n_rows=len(ux),
         value_only=value_only,
     )
+    phi = solution[0]
     ll = float(_value_grad(phi, data, grad=False)[0])
     h_phi = _fit.numerical_hessian(lambda p: -_value_grad(p, data)[1], phi)
     theta = np.exp(phi)
     cov = _fit.log_to_natural_covariance(_fit.covariance_from_hessian(h_phi), theta)
-    return ParetoNBDFit(
-        params=dict(zip(PARAM_NAMES, map(float, theta), strict=True)),
-        log_likelihood=ll,
-        standard_errors=_fit.standard_errors(PARAM_NAMES, cov),
-        covariance=cov,
-        n_customers=data.w_total,
-        n_rows=len(ux),
-        converged=converged,
-        method=method,
-        iterations=nit,
+    return ParetoNBDFit.of(
+        PARAM_NAMES, theta, ll, cov, n_customers=data.w_total, n_rows=len(ux), solution=solution
     )
 
 
@@ -295,3 +260,10 @@ def conditional_expected_purchases(
     theta = _theta(params)
     d, inverse = _unique_rows(frequency, recency, T)
     return (_rate_factor(theta, float(t), d.x, d.T) * _p_alive_rows(theta, d))[inverse]
+
+
+class ParetoNBDFit(_fit.PurchaseModelFit):
+    """Fitted Pareto/NBD model: parameters, log-likelihood, SEs, plus per-customer predictions."""
+
+    p_alive_of = staticmethod(p_alive)
+    expected_purchases_of = staticmethod(conditional_expected_purchases)

@@ -110,3 +110,34 @@ def test_future_page_shows_the_fit(scored_history, analyst_client):
     assert {p["model"] for p in params} == {"BG/NBD", "Pareto/NBD", "Gamma-Gamma"}
     assert len(page.context["tables"]["top_clv"].rows) == 25
     assert "holdout" in page.context["tables"]
+
+
+def test_every_page_has_the_filters_and_says_where_they_do_not_apply(
+    scored_history, analyst_client
+):
+    both_apply = {"leaky_bucket", "profit", "products"}
+    for name, _ in PAGES:
+        page = analyst_client.get(reverse(f"analytics:{name}"))
+        html = page.content.decode()
+        assert 'name="period_from"' in html and 'name="segment"' in html, name
+        assert 'class="explain"' in html, name
+        if name in both_apply:
+            assert not page.context["scope"], name
+        else:
+            assert page.context["scope"] and 'id="filter-scope"' in html, name
+
+
+def test_segment_filter_on_cohorts_and_profit_deciles(scored_history, analyst_client):
+    segment = CustomerScore.objects.values_list("segment", flat=True).order_by("segment").first()
+    members = CustomerScore.objects.filter(segment=segment).count()
+    everything = {"period_from": "", "period_to": ""}
+    for params, expected in (
+        (everything, CustomerScore.objects.count()),
+        ({**everything, "segment": segment}, members),
+    ):
+        bucket = analyst_client.get(reverse("analytics:leaky_bucket"), params).context
+        assert sum(r["customers"] for r in bucket["cohort"]["rows"]) == expected
+        profit = analyst_client.get(reverse("analytics:profit"), params).context
+        deciles = profit["data"]["deciles"]
+        assert sum(d["customers"] for d in deciles) == expected
+        assert [d["decile"] for d in deciles] == sorted(d["decile"] for d in deciles)

@@ -13,6 +13,10 @@ from django.core.management import call_command
 from rapport.analytics import engine, services
 from rapport.analytics.choices import ReportKind, Segment
 from rapport.analytics.models import CustomerScore, ModelFit, Report
+from rapport.analytics.services.arrays import distinct, index_of
+from rapport.analytics.services.history import read_history
+from rapport.analytics.services.products import product_pairs
+from rapport.analytics.services.summary import btyd_inputs, summary_polars, summary_sql
 from rapport.analytics.tests import factories as f
 from rapport.analytics.tests.factories import analytics_roles, project_test_settings  # noqa: F401
 from rapport.sales.models import Order
@@ -33,9 +37,9 @@ def history():
 
 def summarise(strategy: str, as_of: date) -> pl.DataFrame:
     if strategy == "sql":
-        return services.summary_sql(as_of=as_of, calibration_end=CAL)
-    history = services.read_history(as_of=as_of)
-    return services.summary_polars(orders=history.orders, calibration_end=CAL)
+        return summary_sql(as_of=as_of, calibration_end=CAL)
+    history = read_history(as_of=as_of)
+    return summary_polars(orders=history.orders, calibration_end=CAL)
 
 
 def engine_summary(as_of: date) -> pl.DataFrame:
@@ -87,7 +91,7 @@ def test_sql_summary_equals_engine_summary(history):
     expected = engine_summary(AS_OF).sort("customer")
     for strategy in ("sql", "polars"):
         summary = summarise(strategy, AS_OF)
-        got = services.btyd_inputs(summary, as_of=AS_OF).sort("customer_id")
+        got = btyd_inputs(summary, as_of=AS_OF).sort("customer_id")
         assert got["customer_id"].to_list() == expected["customer"].to_list(), strategy
         for column in ("frequency", "recency", "T", "monetary"):
             diff = (got[column].cast(pl.Float64) - expected[column].cast(pl.Float64)).abs().max()
@@ -208,7 +212,7 @@ def test_array_helpers_match_plain_polars():
     items = pl.DataFrame(
         {"order_id": rng.integers(1, 600, n), "product_id": rng.integers(1, 15, n)}
     )
-    got = services.product_pairs(items, top=1000).sort("a", "b")
+    got = product_pairs(items, top=1000).sort("a", "b")
     baskets = items.unique()
     pairs = (
         baskets.join(baskets, on="order_id", suffix="_b")
@@ -226,9 +230,9 @@ def test_array_helpers_match_plain_polars():
     orders = baskets["order_id"].n_unique()
     assert row["lift"] == pytest.approx(row["together"] * orders / (n_a * n_b))
     ids = np.array([5, 3, 9, 100])
-    assert services.index_of(ids, np.array([9, 4, 100, 5])).tolist() == [2, -1, 3, 0]
-    assert services.index_of(ids * 10**9, np.array([9, 100]) * 10**9).tolist() == [2, 3]
-    assert services.distinct(np.array([3, 1, 3, 2, 1])).tolist() == [1, 2, 3]
+    assert index_of(ids, np.array([9, 4, 100, 5])).tolist() == [2, -1, 3, 0]
+    assert index_of(ids * 10**9, np.array([9, 100]) * 10**9).tolist() == [2, 3]
+    assert distinct(np.array([3, 1, 3, 2, 1])).tolist() == [1, 2, 3]
 
 
 def test_extension_points(make_product, monkeypatch):

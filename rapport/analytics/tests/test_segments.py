@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from rapport.analytics import selectors, services
 from rapport.analytics.choices import ChurnDestination, ChurnReason, Segment
 from rapport.analytics.models import ChurnRecord, CustomerScore
+from rapport.analytics.services import rules
 from rapport.analytics.tests import factories as f
 from rapport.analytics.tests.factories import analytics_roles, project_test_settings  # noqa: F401
 from rapport.core.models import ObjectChange
@@ -25,12 +26,12 @@ def test_quintiles_give_ties_the_same_score():
             "monetary_total": [10.0, 20, 30, 40, 50, 60, 70, 80, 90, 100],
         }
     )
-    out = services.assign_rfm(frame)
+    out = rules.assign_rfm(frame)
     # one plus five times the share of customers strictly worse, rounded down
     assert out["f_score"].to_list() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
     assert out["m_score"].to_list() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
     assert out["r_score"].to_list() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
-    single = services.assign_rfm(frame.head(1))
+    single = rules.assign_rfm(frame.head(1))
     assert single.row(0, named=True)["f_score"] == 1
 
 
@@ -57,11 +58,11 @@ def test_quintiles_give_ties_the_same_score():
 )
 def test_segment_rules(r, f, m, segment):
     frame = pl.DataFrame({"r_score": [r], "f_score": [f], "m_score": [m]})
-    assert services.assign_segments(frame)["segment"][0] == segment
+    assert rules.assign_segments(frame)["segment"][0] == segment
 
 
 def test_every_cell_of_the_grid_has_a_segment():
-    assert set(SEGMENTS := {s for row in services.SEGMENT_GRID.values() for s in row}) <= set(
+    assert set(SEGMENTS := {s for row in rules.SEGMENT_GRID.values() for s in row}) <= set(
         Segment.values
     )
     assert set(Segment.values) == SEGMENTS  # every segment is reachable
@@ -84,7 +85,7 @@ def test_trust_levels_and_switching_cost():
         schema_overrides={"satisfaction": pl.Float64, "extra_points": pl.Float64},
     )
     out = frame.with_columns(
-        services.trust_expr().alias("trust"), services.switching_points().alias("points")
+        rules.trust_expr().alias("trust"), rules.switching_points().alias("points")
     )
     assert out["trust"].to_list() == [
         "cognitive",
@@ -95,13 +96,13 @@ def test_trust_levels_and_switching_cost():
     ]
     assert out["points"].to_list() == [1, 3, 5, 1, 1]
     unhappy = frame.with_columns(pl.lit(2.0).alias("satisfaction"))
-    assert set(unhappy.select(services.trust_expr())["literal"].to_list()) == {"cognitive"}
+    assert set(unhappy.select(rules.trust_expr())["literal"].to_list()) == {"cognitive"}
 
 
 def test_churn_bands():
     frame = pl.DataFrame({"churn_risk": [0.0, 0.29, 0.3, 0.69, 0.7, 1.0]})
     bands = frame.select(
-        services._band(pl.col("churn_risk"), services.CHURN_BANDS, ("low", "medium", "high"))
+        rules.band(pl.col("churn_risk"), rules.CHURN_BANDS, ("low", "medium", "high"))
     )
     assert bands.to_series().to_list() == ["low", "low", "medium", "medium", "high", "high"]
 
