@@ -58,9 +58,10 @@ run: install
 	@$(RAPPORT) migrate --noinput -v 0
 	@$(RAPPORT) collectstatic --noinput -v 0
 	@$(RAPPORT) bootstrap --demo-customers $(DEMO_CUSTOMERS)
-	@echo "Serving Rapport at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server and the task worker)"
+	@echo "Serving Rapport at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server, the task worker and the scheduler)"
 	@$(RAPPORT) db_worker --queue-name '*' & WORKER=$$!; \
-		trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+		$(RAPPORT) crontask --no-heartbeat >/dev/null & SCHEDULER=$$!; \
+		trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 		$(VENV)/bin/gunicorn rapport.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile -
 
 test: install-test browser

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # serves the API docs page's assets locally (no CDN)
     "django_tasks_db",
+    "crontask",  # `rapport crontask`: enqueues the scheduled tasks (cron syntax) for the workers
     "rapport.core",
     "rapport.staff",
     "rapport.customers",
@@ -203,6 +204,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Scheduled tasks: one `rapport crontask` process enqueues them. With several machines, give the
+# schedulers a Redis lock (`pip install redis`) so only one of them enqueues.
+CRONTASK = {"REDIS_URL": os.environ.get("RAPPORT_SCHEDULER_REDIS_URL") or None}
+# When the nightly analytics refresh runs (crontab syntax, server time zone; literal weekdays).
+RAPPORT_ANALYTICS_REFRESH_CRON = os.environ.get("RAPPORT_ANALYTICS_REFRESH_CRON", "30 2 * * *")
 
 LOGGING = {
     "version": 1,

@@ -1,15 +1,19 @@
 """Background analytics: the scheduled refresh of every customer's scores and the reports.
 
-Schedule it by running `rapport analytics_refresh` from cron or a systemd timer (docs/analytics.md),
-or enqueue `refresh_scores` from anywhere; a task worker (`rapport db_worker`) runs it.
+`rapport crontask` (started by `make run`) enqueues `refresh_scores` every night at
+RAPPORT_ANALYTICS_REFRESH_CRON (default 02:30) and a task worker (`rapport db_worker`) runs it.
+It can also be enqueued from anywhere, or run directly with `rapport analytics_refresh`.
 """
 
 from datetime import date
 from typing import Any
 
+from crontask import cron
+from django.conf import settings
 from django.tasks import task
 
 
+@cron(settings.RAPPORT_ANALYTICS_REFRESH_CRON)
 @task
 def refresh_scores(
     horizon_weeks: int = 52, discount_rate: float = 0.10, as_of: str | None = None

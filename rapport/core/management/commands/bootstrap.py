@@ -32,9 +32,14 @@ class Command(BaseCommand):
             password_file.write_text(password + "\n")
             password_file.chmod(0o600)
         if demo_customers and not Customer.objects.exists():
+            from rapport.analytics.services import analytics_refresh
             from rapport.demo.services import generate_demo
 
             self.stdout.write(f"Loading demo data ({demo_customers} customers)…")
             generate_demo(customers=demo_customers, seed=2026)
+            # The first analysis now, so the dashboards and scores are there on first start;
+            # after that the scheduler (`rapport crontask`) refreshes them every night.
+            self.stdout.write("Computing the customer analytics…")
+            analytics_refresh()
         shown = password_file.read_text().strip() if password_file.exists() else "(as you set it)"
         self.stdout.write(self.style.SUCCESS(f"Admin login: admin / {shown}"))
