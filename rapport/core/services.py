@@ -69,17 +69,26 @@ def record_change(
 
 
 def bulk_record_creates(
-    *, objs: list[models.Model], by: Any, customer_ids: list[int | None], note: str = ""
+    *,
+    objs: list[models.Model],
+    by: Any,
+    customer_ids: list[int | None],
+    note: str = "",
+    times: list | None = None,
 ) -> None:
-    """Many create rows in one statement (imports, demo data)."""
+    """Many create rows in one statement (imports, demo data).
+
+    `times` backdates each row (demo data drawn with a history); by default they are all now.
+    """
     if not objs:
         return
     user = by if getattr(by, "is_authenticated", False) else None
     ct = ContentType.objects.get_for_model(objs[0], for_concrete_model=True)
     now = timezone.now()
+    times = times if times is not None else [now] * len(objs)
     rows = [
         ObjectChange(
-            time=now,
+            time=when,
             user=user,
             user_name=(user.get_username() if user else str(by or "")),
             action=ChangeAction.CREATE,
@@ -89,6 +98,6 @@ def bulk_record_creates(
             customer_id=cid,
             changes={"source": [None, note]} if note else {},
         )
-        for obj, cid in zip(objs, customer_ids, strict=True)
+        for obj, cid, when in zip(objs, customer_ids, times, strict=True)
     ]
     ObjectChange.objects.bulk_create(rows, batch_size=2000)

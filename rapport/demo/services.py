@@ -7,6 +7,7 @@ summed from the lines, and a creation row in the history for each record.
 """
 
 from datetime import UTC, datetime
+from datetime import time as dtime
 from decimal import Decimal
 from typing import Any
 
@@ -140,7 +141,19 @@ def _write_customers(data: DemoData, *, user, actor, counts: dict[str, int]) -> 
         for p, t in zip(data.tags["person"], data.tags["tag"], strict=True)
     ]
     counts["customer_tags"] = len(_create(Through, links))
-    bulk_record_creates(objs=objs, by=actor, customer_ids=ids.tolist(), note=HISTORY_NOTE)
+    # Backdated to the day each became a customer, so their timeline reads in order.
+    zone = timezone.get_default_timezone()
+    opened = [
+        datetime.combine(c.customer_since, dtime(9), zone) if c.customer_since else None
+        for c in objs
+    ]
+    bulk_record_creates(
+        objs=objs,
+        by=actor,
+        customer_ids=ids.tolist(),
+        note=HISTORY_NOTE,
+        times=[t or timezone.now() for t in opened],
+    )
     return ids
 
 

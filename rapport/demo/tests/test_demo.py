@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from rapport.communications.models import Interaction, RememberedDetail
 from rapport.core.models import ObjectChange
@@ -202,3 +203,18 @@ def test_some_people_are_entered_twice_for_the_duplicate_finder(db):
         found = [c.customer.pk for c in duplicate_candidates(twin)]
         assert found[0] == original.pk
         assert twin.display_name == original.display_name
+
+
+def test_a_customers_history_starts_the_day_they_became_a_customer(demo):
+    customer = Customer.objects.filter(orders__isnull=False).order_by("customer_since").first()
+    created = ObjectChange.objects.get(
+        customer_id=customer.pk,
+        object_id=customer.pk,
+        action="create",
+        content_type__model="customer",
+    )
+    assert (
+        created.time.astimezone(timezone.get_default_timezone()).date() == customer.customer_since
+    )
+    first_order = customer.orders.order_by("ordered_at").first()
+    assert created.time <= first_order.ordered_at
