@@ -215,6 +215,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The scheduler logs each run of its lock keeper (every 5 s) at INFO.
+    "loggers": {"apscheduler": {"level": "WARNING"}},
 }
 
 # Rapport's own settings.
