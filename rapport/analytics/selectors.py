@@ -229,21 +229,25 @@ def segment_summary(filters: Filters) -> dict[str, Any]:
     return {"rows": rows, "total": total, "grid": grid, "grid_max": max(counts.values(), default=0)}
 
 
-def overview() -> dict[str, Any]:
-    """Headline figures for the dashboard index."""
+def overview(filters: Filters | None = None) -> dict[str, Any]:
+    """Headline figures for the dashboard index (for the selected segment, if any)."""
+    segment = filters.segment if filters else ""
     data = report(ReportKind.SCORES)
     by_segment = _frame(data, "by_segment")
+    churn = _frame(data, "churn_risk")
+    if segment and by_segment.height:
+        by_segment = by_segment.filter(pl.col("segment") == segment)
+        churn = churn.filter(pl.col("segment") == segment) if churn.height else churn
     if not by_segment.height:
         return {}
     sums = by_segment.select(pl.all().exclude("segment").sum()).to_dicts()[0]
     n = sums["customers"]
-    churn = _frame(data, "churn_risk")
     high = (
         int(churn.filter(pl.col("churn_risk_band") == ChurnRiskBand.HIGH)["customers"].sum())
         if churn.height
         else 0
     )
-    pareto = next((p for p in data.get("pareto", []) if p["segment"] == ""), {})
+    pareto = next((p for p in data.get("pareto", []) if p["segment"] == segment), {})
     return {
         "customers": n,
         "revenue": sums["revenue"],

@@ -82,9 +82,7 @@ def dashboard(
         def view(request: HttpRequest) -> HttpResponse:
             ctx = {**_base(request, page, default_months), "scope": scope}
             template = f"analytics/{page}.html"
-            if not ctx["fit"]:
-                return render(request, template, {**ctx, "tables": {}, "charts": {}})
-            shown = build(request, ctx)
+            shown = build(request, ctx) if ctx["fit"] else Page([])
             if name := request.GET.get("export"):
                 table = next((t for t in shown.tables if t.name == name), None)
                 if table is None:
@@ -156,7 +154,7 @@ def index(request: HttpRequest, ctx: dict[str, Any]) -> Page:
             [SEGMENT_COLOURS[r["segment"]] for r in rows],
         )
     }
-    return Page([_segments_table(rows)], charts, {"overview": selectors.overview()})
+    return Page([_segments_table(rows)], charts, {"overview": selectors.overview(ctx["filters"])})
 
 
 def _segments_table(rows: list[dict[str, Any]]) -> Table:

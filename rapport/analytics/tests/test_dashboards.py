@@ -141,3 +141,13 @@ def test_segment_filter_on_cohorts_and_profit_deciles(scored_history, analyst_cl
         deciles = profit["data"]["deciles"]
         assert sum(d["customers"] for d in deciles) == expected
         assert [d["decile"] for d in deciles] == sorted(d["decile"] for d in deciles)
+
+
+def test_overview_headline_follows_the_segment(scored_history, analyst_client):
+    segment = CustomerScore.objects.values_list("segment", flat=True).order_by("-segment").first()
+    everyone = analyst_client.get(reverse("analytics:index")).context["overview"]
+    chosen = analyst_client.get(reverse("analytics:index"), {"segment": segment}).context
+    assert everyone["customers"] == CustomerScore.objects.count()
+    members = CustomerScore.objects.filter(segment=segment)
+    assert chosen["overview"]["customers"] == members.count()
+    assert chosen["overview"]["revenue"] == pytest.approx(float(sum(s.revenue for s in members)))

@@ -51,6 +51,8 @@ def test_anonymous_is_sent_to_login(db):
 def test_before_the_first_refresh(analyst_client):
     page = analyst_client.get(reverse("analytics:segments")).content.decode()
     assert 'id="no-analysis"' in page and "rapport analytics_refresh" in page
+    export = {"export": "segments"}
+    assert analyst_client.get(reverse("analytics:segments"), export).status_code == 404
 
 
 def test_agent_records_why_a_customer_left(make_user, analyst_client):
