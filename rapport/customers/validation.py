@@ -48,21 +48,25 @@ _CHOICES = {
     "source": CustomerSource,
 }
 _MAX_LENGTH = {"family_name": 100, "given_name": 100, "occupation": 120, "external_id": 100}
+# Read once: an import checks these for every row (a TextChoices' .values builds a new list).
+_FIELD_SET = frozenset(CUSTOMER_FIELDS)
+_CHOICE_VALUES = {name: frozenset(choices.values) for name, choices in _CHOICES.items()}
+_PHONE_KINDS = frozenset(PhoneKind.values)
 
 
 def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Validated profile fields; `partial` for updates that name only some of them."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
-    unknown = set(data) - set(CUSTOMER_FIELDS)
+    unknown = data.keys() - _FIELD_SET
     if unknown:
         raise ValidationError({k: [_("Unknown field.")] for k in sorted(unknown)})
     for name, value in data.items():
         if isinstance(value, str):
             value = value.strip()
-        if name in _CHOICES:
+        if name in _CHOICE_VALUES:
             value = value or ""
-            if value and value not in _CHOICES[name].values:
+            if value and value not in _CHOICE_VALUES[name]:
                 errors[name] = [_("“%(value)s” is not one of the choices.") % {"value": value}]
                 continue
         elif name in _MAX_LENGTH and value and len(value) > _MAX_LENGTH[name]:
@@ -109,7 +113,7 @@ def clean_phones(
     for item in items:
         spec = {"number": item} if isinstance(item, str) else dict(item)
         kind = spec.get("kind") or PhoneKind.MOBILE
-        if kind not in PhoneKind.values:
+        if kind not in _PHONE_KINDS:
             problems.append(_("“%(value)s” is not one of the choices.") % {"value": kind})
             continue
         try:

@@ -71,6 +71,8 @@ def insert_rows(
         return []
     if connection.vendor == "postgresql":
         return _copy_rows(model, columns, rows, returning=returning)
+    if connection.vendor == "sqlite":
+        return _sqlite_rows(model, columns, rows, returning=returning)
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     cols = ", ".join(qn(model._meta.get_field(c).column) for c in columns)
@@ -83,7 +85,6 @@ def insert_rows(
             # Identifiers come from model metadata; every value is a parameter.
             sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
             if returning:
-                # SQLite returns the rows in insertion order, as Django's bulk_create relies on.
                 cursor.execute(
                     sql + f" RETURNING {qn(model._meta.pk.column)}", _prepare(model, columns, chunk)
                 )
@@ -91,6 +92,50 @@ def insert_rows(
             else:
                 cursor.execute(sql, _prepare(model, columns, chunk))
     return ids
+
+
+def _sqlite_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool,
+) -> list[int]:
+    """SQLite, on the driver's own connection (Django's cursor rewrites every %s of a long
+    statement into ?, which costs more than the insert): one prepared INSERT run for every row
+    (executemany), or multi-row INSERTs … RETURNING when the new ids are wanted."""
+    qn = connection.ops.quote_name
+    meta = model._meta
+    table = qn(meta.db_table)
+    cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
+    width = len(columns)
+    one = "(" + ", ".join(["?"] * width) + ")"
+    flat = _prepare(model, columns, rows)
+    connection.ensure_connection()
+    raw = connection.connection
+    started = time.monotonic()
+    ids: list[int] = []
+    # Identifiers come from model metadata; every value is a parameter.
+    if returning:
+        per_statement = max(1, _MAX_PARAMS // width)
+        step = per_statement * width
+        for start in range(0, len(flat), step):
+            params = flat[start : start + step]
+            sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * (len(params) // width))} RETURNING {qn(meta.pk.column)}"  # noqa: S608
+            # SQLite returns the rows in insertion order, as Django's bulk_create relies on.
+            ids.extend(r[0] for r in raw.execute(sql, params).fetchall())
+    else:
+        sql = f"INSERT INTO {table} ({cols}) VALUES {one}"  # noqa: S608
+        raw.executemany(sql, [flat[i : i + width] for i in range(0, len(flat), width)])
+    _log(sql, len(rows), started)
+    return ids
+
+
+def _log(sql: str, rows: int, started: float) -> None:
+    if connection.queries_logged:  # count it like any query (tests bound the number of queries)
+        connection.queries_log.append(
+            {"sql": f"{sql[:200]} -- {rows} rows", "time": f"{time.monotonic() - started:.3f}"}
+        )
 
 
 def _copy_rows(
@@ -121,10 +166,7 @@ def _copy_rows(
         with cursor.cursor.copy(sql) as copy:
             for start in range(0, len(flat), width):
                 copy.write_row(flat[start : start + width])
-    if connection.queries_logged:  # count it like any query (tests bound the number of queries)
-        connection.queries_log.append(
-            {"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
-        )
+    _log(sql, len(rows), started)
     return ids
 
 

@@ -4,12 +4,13 @@ Read the file, map its columns, validate every row (nothing touches the data yet
 the valid records in one transaction. See rapport.imports.kinds.base for the steps of a kind.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from rapport.imports import parallel
@@ -73,11 +74,13 @@ def validate_file(
     region: str | None = None,
     progress: Callable[[int], None] | None = None,
     expected_rows: int = 0,
+    after_chunk: Callable[[Validation], None] | None = None,
 ) -> Validation:
     """Read and check every row of the file; nothing is written. Call `.close()` when done.
 
     Files of `expected_rows` >= RAPPORT_IMPORT_PARALLEL_ROWS have their rows checked in worker
-    processes (see rapport.imports.parallel).
+    processes (see rapport.imports.parallel). `after_chunk`, if given, is called after each chunk
+    of rows has been checked and kept, with the importer streaming (see import_file).
     """
     try:
         table = open_table(path, file_name or None)
@@ -87,6 +90,7 @@ def validate_file(
         return result
     plan = map_columns(kind, table.headers, column_map)
     importer = IMPORTERS[kind](plan, region=region)
+    importer.streaming = after_chunk is not None
     result = Validation(importer=importer, plan=plan)
     if plan.problems:
         result.add([RowError(table.header_row, col, msg) for col, msg in plan.problems], fatal=True)
@@ -113,6 +117,8 @@ def validate_file(
                 result.add(problems)
                 bad = {e.row for e in problems}
                 importer.keep(records, [s for s in passed if s.row not in bad])
+            if after_chunk:
+                after_chunk(result)
             if progress:
                 progress(result.total_rows)
     except UnreadableFile as exc:
@@ -128,9 +134,15 @@ def validate_file(
 
 
 def write_validated(
-    validation: Validation, *, by: Any, note: str, progress: Callable[[int], None] | None = None
+    validation: Validation,
+    *,
+    by: Any,
+    note: str,
+    progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> WriteCounts:
-    """Write the valid records in one transaction (all of them, or none if anything fails)."""
+    """Write the valid records in one transaction (all of them, or none if anything fails,
+    `before_commit` included)."""
     assert validation.importer is not None and not validation.fatal
     done = 0
 
@@ -140,5 +152,105 @@ def write_validated(
         if progress:
             progress(done)
 
-    with transaction.atomic():
-        return validation.importer.write(by=by, note=note, progress=advance)
+    with _big_cache(), transaction.atomic():
+        counts = validation.importer.write(by=by, note=note, progress=advance)
+        if before_commit:
+            before_commit()
+        return counts
+
+
+class _NotWritten(Exception):
+    """Rolls the streamed writes back: the file has errors and every row had to be valid."""
+
+
+def streams(kind: str) -> bool:
+    return IMPORTERS[kind].streams
+
+
+def import_file(
+    *,
+    kind: str,
+    path: str | Path,
+    file_name: str = "",
+    column_map: dict[str, str] | None = None,
+    region: str | None = None,
+    all_or_nothing: bool = True,
+    by: Any,
+    note: str,
+    progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[], None] | None = None,
+    expected_rows: int = 0,
+) -> tuple[Validation, WriteCounts | None]:
+    """Check and write the file in one transaction, each chunk of rows written as soon as it has
+    been checked, so that checking (in worker processes) and writing (here) overlap. Kinds whose
+    importer `streams` only (customers).
+
+    Nothing is visible to anyone before the commit, and the commit happens only when the whole
+    file has been checked: with errors and `all_or_nothing`, the writes stop at the first error,
+    the rest of the file is still checked (to list every error) and everything is rolled back.
+    Returns the validation (call `.close()`) and the counts, or None when nothing was written.
+    """
+    counts = WriteCounts()
+    validation: Validation | None = None
+
+    def write_kept(result: Validation) -> None:
+        importer = result.importer
+        assert importer is not None
+        if result.fatal or (all_or_nothing and result.error_count):
+            importer.discard_kept()
+            return
+        done = importer.write(by=by, note=note, progress=lambda n: None)
+        counts.created += done.created
+        counts.updated += done.updated
+        counts.unchanged += done.unchanged
+
+    try:
+        with _big_cache(), transaction.atomic():
+            validation = validate_file(
+                kind=kind,
+                path=path,
+                file_name=file_name,
+                column_map=column_map,
+                region=region,
+                progress=progress,
+                expected_rows=expected_rows,
+                after_chunk=write_kept,
+            )
+            if validation.fatal or (all_or_nothing and validation.error_count):
+                raise _NotWritten
+            if validation.importer is not None:
+                write_kept(validation)  # what the last checks kept, if anything
+            if before_commit:
+                before_commit()
+    except _NotWritten:
+        assert validation is not None
+        if validation.importer is not None:
+            validation.importer.discard_kept()
+        return validation, None
+    except BaseException:
+        if validation is not None:
+            validation.close()
+        raise
+    return validation, counts
+
+
+# SQLite's page cache for the connection while an import writes (KiB): the indexes of the
+# customers, their search terms and the history are updated at random places, and SQLite's
+# default cache (2 MiB) makes each of those a read from the file once the tables outgrow it.
+SQLITE_IMPORT_CACHE_KIB = 131_072
+
+
+@contextmanager
+def _big_cache() -> Iterator[None]:
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")

@@ -607,8 +607,8 @@ def map_columns(
                 (
                     header,
                     _(
-                        "The columns “%(first)s” and “%(second)s” both hold %(field)s: keep one, or map one "
-                        "to another field."
+                        "The columns “%(first)s” and “%(second)s” are both read as the field "
+                        "“%(field)s”: keep one, or map one to another field."
                     )
                     % {"first": taken[target.field], "second": header, "field": target.label},
                 )
@@ -619,7 +619,11 @@ def map_columns(
     for target in TARGETS[kind]:
         if target.required and target.field not in taken:
             plan.problems.append(
-                ("", _("The file has no column for %(field)s.") % {"field": target.label})
+                (
+                    "",
+                    _("The file has no column for the field “%(field)s”.")
+                    % {"field": target.label},
+                )
             )
     return plan
 

@@ -2,9 +2,11 @@
 
 While rows are checked the job row itself is updated. The write runs in one transaction that
 other connections cannot look into (and that holds SQLite's write lock), so during the write the
-count goes to a small file next to the uploads instead.
+count goes to a small file next to the uploads instead; the file's modification time is then the
+job's heartbeat (see rapport.imports.services.import_job_check).
 """
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +28,14 @@ def read(job_id: int) -> int | None:
     try:
         return int(_path(job_id).read_text())
     except (OSError, ValueError):
+        return None
+
+
+def written_at(job_id: int) -> datetime | None:
+    """When the count was last written: the running import's heartbeat during the write."""
+    try:
+        return datetime.fromtimestamp(_path(job_id).stat().st_mtime, tz=UTC)
+    except OSError:
         return None
 
 

@@ -8,6 +8,7 @@ the file is valid (or the user chose to import the valid rows only).
 import logging
 import uuid
 from contextlib import nullcontext
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -23,12 +25,24 @@ from django.utils.translation import ngettext
 from rapport.imports import progress
 from rapport.imports.choices import ImportKind, ImportMode, ImportStatus
 from rapport.imports.exports import export_rows  # noqa: F401  (part of this module's interface)
-from rapport.imports.importers import MAX_ERRORS, Validation, validate_file, write_validated
+from rapport.imports.importers import (
+    MAX_ERRORS,
+    Validation,
+    import_file,
+    streams,
+    validate_file,
+    write_validated,
+)
 from rapport.imports.models import ImportJob
 from rapport.imports.readers import UnreadableFile, estimate_rows, file_format
 
 logger = logging.getLogger(__name__)
 FINISHED = (ImportStatus.INVALID, ImportStatus.DONE, ImportStatus.FAILED)
+RUNNING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+
+class ImportAbandoned(Exception):
+    """The job was declared stopped (no heartbeat for too long) while this process still ran it."""
 
 
 def import_job_create(
@@ -115,6 +129,94 @@ def import_job_repeat(*, job_id: int, by: Any) -> ImportJob:
     )
 
 
+def import_job_retry(*, job_id: int, by: Any) -> ImportJob:
+    """A new waiting job for the file of a job that failed (its worker stopped, say): the same
+    kind, mode, check-only choice and column mapping. Start it with import_job_start."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportStatus.FAILED:
+        raise ValidationError(_("Only a failed import can be run again."))
+    if not Path(job.file_path).is_file():
+        raise ValidationError(_("The uploaded file is no longer available: upload it again."))
+    return ImportJob.objects.create(
+        kind=job.kind,
+        file_name=job.file_name,
+        file_path=job.file_path,
+        mode=job.mode,
+        dry_run=job.dry_run,
+        column_map=job.column_map,
+        total_rows=job.total_rows,
+        language=translation.get_language() or job.language,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+
+
+# Heartbeats ---------------------------------------------------------------------------------
+#
+# A running job shows that its process is alive: while rows are checked the job row's updated_at
+# moves with every chunk; during the write (one transaction that other connections cannot look
+# into) the progress file is rewritten after every batch. A process that dies — killed, out of
+# memory, the machine restarted — leaves its job "validating" or "importing" with a heartbeat that
+# no longer moves; its transaction was rolled back, so nothing of it was written.
+
+
+def stale_after() -> timedelta:
+    """How long a running job may go without a heartbeat before it counts as stopped."""
+    return timedelta(minutes=getattr(settings, "RAPPORT_IMPORT_STALE_MINUTES", 10))
+
+
+def import_job_heartbeat(job: ImportJob) -> datetime:
+    """When the job's process last showed it was alive."""
+    beat = job.updated_at
+    written = progress.written_at(job.pk)
+    return max(beat, written) if written is not None else beat
+
+
+def import_job_is_stale(job: ImportJob, *, now: datetime | None = None) -> bool:
+    return (
+        job.status in RUNNING
+        and (now or timezone.now()) - import_job_heartbeat(job) > stale_after()
+    )
+
+
+def import_job_check(job: ImportJob) -> ImportJob:
+    """The job, marked failed if its process stopped without finishing it (see above). Pages and
+    commands that show a job call this, so a dead job is reported and can be run again."""
+    if not import_job_is_stale(job):
+        return job
+    try:
+        stopped = ImportJob.objects.filter(
+            pk=job.pk, status=job.status, updated_at=job.updated_at
+        ).update(
+            status=ImportStatus.FAILED,
+            message=_(
+                "The import stopped without finishing: the process running it ended. Nothing "
+                "was written. Run it again."
+            ),
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    except DatabaseError:  # SQLite: someone holds the write lock, so the import is writing
+        return job
+    if stopped:
+        progress.clear(job.pk)
+        logger.warning("Import %s had no heartbeat since %s: marked failed", job.pk, job.updated_at)
+    job.refresh_from_db()
+    return job
+
+
+def import_jobs_check(jobs: Any) -> None:
+    """import_job_check for each job of a list (in place)."""
+    now = timezone.now()
+    for job in jobs:
+        if import_job_is_stale(job, now=now):
+            fresh = import_job_check(job)
+            job.status, job.message, job.finished_at = (
+                fresh.status,
+                fresh.message,
+                fresh.finished_at,
+            )
+
+
 def import_job_run(*, job_id: int) -> ImportJob:
     """Validate, then write; the job records its status, progress, counts and errors.
 
@@ -129,6 +231,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
     validation: Validation | None = None
     with translation.override(job.language) if job.language else nullcontext():
         try:
+            if not job.dry_run and streams(job.kind):
+                _run_streaming(job)
+                return job
             validation = validate_file(
                 kind=job.kind,
                 path=job.file_path,
@@ -147,6 +252,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 _finish(job, ImportStatus.DONE, _("Checked only: nothing was written."))
             else:
                 _write(job, validation)
+        except ImportAbandoned:
+            logger.warning("Import %s was declared stopped while it ran: rolled back", job.pk)
+            job.refresh_from_db()
         except Exception as exc:
             logger.exception("Import %s failed", job.pk)
             job.message = _("The import failed and nothing was written: %(reason)s") % {
@@ -158,6 +266,53 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 validation.close()
             progress.clear(job.pk)
     return job
+
+
+def _run_streaming(job: ImportJob) -> None:
+    """Check and write at once (rapport.imports.importers.import_file): rows are written while
+    later rows are still checked, in one transaction that commits only if the file is fine.
+
+    The job row is not touched while the transaction is open (on PostgreSQL that would lock it
+    against the pages that look at it): progress and heartbeat go to the progress file."""
+    progress.report(job.pk, 0)
+
+    def still_ours() -> None:
+        if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATING).exists():
+            raise ImportAbandoned
+
+    validation, counts = import_file(
+        kind=job.kind,
+        path=job.file_path,
+        file_name=job.file_name,
+        column_map=job.column_map,
+        all_or_nothing=job.mode == ImportMode.ALL_OR_NOTHING,
+        by=job.created_by or "command line",
+        note=f"import {job.file_name}",
+        progress=lambda n: progress.report(job.pk, n),
+        before_commit=still_ours,
+        expected_rows=job.total_rows,
+    )
+    try:
+        _record_validation(job, validation)
+        if counts is None:
+            _finish(job, ImportStatus.INVALID)
+            return
+        job.created_count, job.updated_count, job.unchanged_count = (
+            counts.created,
+            counts.updated,
+            counts.unchanged,
+        )
+        _finish(job, ImportStatus.DONE, _skipped_note(job))
+    finally:
+        validation.close()
+
+
+def _skipped_note(job: ImportJob) -> str:
+    if not job.skipped_count:
+        return ""
+    return ngettext("%(n)d row skipped.", "%(n)d rows skipped.", job.skipped_count) % {
+        "n": job.skipped_count
+    }
 
 
 def _save_progress(job: ImportJob, done: int) -> None:
@@ -180,17 +335,25 @@ def _record_validation(job: ImportJob, validation: Validation) -> None:
         )
     if validation.error_count > MAX_ERRORS:
         notes.append(
-            _("Only the first %(shown)d of %(count)d problems are listed.")
+            ngettext(
+                "Only the first %(shown)d of %(count)d problem are listed.",
+                "Only the first %(shown)d of %(count)d problems are listed.",
+                validation.error_count,
+            )
             % {"shown": MAX_ERRORS, "count": validation.error_count}
         )
     job.message = " ".join(notes)
 
 
 def _write(job: ImportJob, validation: Validation) -> None:
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATING).update(
+        status=ImportStatus.IMPORTING, updated_at=timezone.now()
+    )
+    if not claimed:  # declared stopped meanwhile
+        raise ImportAbandoned
     job.status, job.processed_rows = ImportStatus.IMPORTING, 0
     job.save(
         update_fields=[
-            "status",
             "processed_rows",
             "total_rows",
             "errors",
@@ -200,24 +363,27 @@ def _write(job: ImportJob, validation: Validation) -> None:
             "updated_at",
         ]
     )
+    progress.report(job.pk, 0)  # the heartbeat while the transaction is open
+
+    def still_ours() -> None:
+        """Before the commit: if the job was declared stopped meanwhile (and maybe started again),
+        roll back rather than write the file a second time."""
+        if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.IMPORTING).exists():
+            raise ImportAbandoned
+
     counts = write_validated(
         validation,
         by=job.created_by or "command line",
         note=f"import {job.file_name}",
         progress=lambda n: progress.report(job.pk, n),
+        before_commit=still_ours,
     )
     job.created_count, job.updated_count, job.unchanged_count = (
         counts.created,
         counts.updated,
         counts.unchanged,
     )
-    summary = (
-        ngettext("%(n)d row skipped.", "%(n)d rows skipped.", job.skipped_count)
-        % {"n": job.skipped_count}
-        if job.skipped_count
-        else ""
-    )
-    _finish(job, ImportStatus.DONE, summary)
+    _finish(job, ImportStatus.DONE, _skipped_note(job))
 
 
 def _finish(job: ImportJob, status: str, note: str = "") -> None:
@@ -230,8 +396,11 @@ def _finish(job: ImportJob, status: str, note: str = "") -> None:
 
 
 def import_job_progress(job: ImportJob) -> tuple[int, int]:
-    """(rows done, rows in all) for the progress bar, while the job runs in another process."""
-    if job.status == ImportStatus.IMPORTING:
+    """(rows done, rows in all) for the progress bar, while the job runs in another process.
+
+    While a transaction is open (the write; a customer import's check-and-write) the count is in
+    the progress file, else on the job row."""
+    if job.status in RUNNING:
         done = progress.read(job.pk)
         if done is not None:
             return done, job.total_rows

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.import_detail, name="detail"),
     path("<int:pk>/progress/", views.import_progress, name="progress"),
     path("<int:pk>/run/", views.import_run, name="run"),
+    path("<int:pk>/retry/", views.import_retry, name="retry"),
     re_path(
         r"^export/(?P<kind>customers|organisations|products|orders)\.(?P<fmt>csv|xlsx)$",
         views.export,

@@ -34,7 +34,7 @@ def text(value: Any) -> str:
     if isinstance(value, str):
         value = value.strip()
         # Our exports prefix text that a spreadsheet would run as a formula with an apostrophe.
-        return value[1:] if _FORMULA_ESCAPE.match(value) else value
+        return value[1:] if value[:1] == "'" and _FORMULA_ESCAPE.match(value) else value
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():

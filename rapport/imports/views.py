@@ -57,6 +57,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         cursor=request.GET.get("cursor"),
         size=50,
     )
+    services.import_jobs_check(page.items)  # a job whose worker died shows as failed
     return render(request, "imports/list.html", {"form": form, "page": page, "targets": TARGETS})
 
 
@@ -64,7 +65,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @perm("imports.import_data")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
-    return render(request, "imports/detail.html", _job_context(job))
+    return render(request, "imports/detail.html", _job_context(services.import_job_check(job)))
 
 
 @login_required
@@ -73,7 +74,22 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The part of the result page that htmx polls while the job runs; once it has finished, the
     answer carries no polling trigger, so the polling stops."""
     job = get_object_or_404(ImportJob, pk=pk)
-    return render(request, "imports/_job.html", _job_context(job))
+    return render(request, "imports/_job.html", _job_context(services.import_job_check(job)))
+
+
+@login_required
+@perm("imports.import_data")
+@require_POST
+def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run a failed import again (its worker stopped, say): a new job for the same file."""
+    failed = get_object_or_404(ImportJob, pk=pk, status=ImportStatus.FAILED)
+    try:
+        job = services.import_job_retry(job_id=failed.pk, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("imports:detail", pk=pk)
+    services.import_job_start(job_id=job.pk)
+    return redirect("imports:detail", pk=job.pk)
 
 
 @login_required

@@ -11,6 +11,7 @@
 7. `write(…)`: inside one transaction, creates and updates in bulk, with history.
 """
 
+import abc
 import pickle
 import tempfile
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -76,7 +77,7 @@ class Spool:
         self._file.close()
 
 
-class KindImporter:
+class KindImporter(abc.ABC):
     kind: ClassVar[str]
     model: ClassVar[type[models.Model]]
     # field -> the field whose column an error on it should point at, when it has none of its own
@@ -85,6 +86,13 @@ class KindImporter:
     parallel: ClassVar[bool] = True
     # the records wait for the write in the spool (orders keep theirs in memory, grouped)
     spools: ClassVar[bool] = True
+    # the records may be written chunk by chunk while the rest of the file is checked (see
+    # rapport.imports.importers.import_file): resolve() must then not match a record this import
+    # created
+    streams: ClassVar[bool] = False
+    # key field -> the whole sentence for a row that repeats an earlier row's key (translators
+    # get whole sentences, never a field name glued into one); %(row)d and %(value)s
+    duplicate_messages: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, plan: ColumnPlan, *, region: str | None = None) -> None:
         self.plan = plan
@@ -100,6 +108,8 @@ class KindImporter:
         self._seen: dict[str, dict[Hashable, int]] = {}
         self._matched: dict[int, int] = {}  # existing record -> the row that updates it
         self.spool = Spool()
+        self.streaming = False  # set by the pipeline before the first row
+        self._kept: list[tuple[bytes, dict[int, tuple]]] = []
         self.to_create = 0
         self.to_update = 0
 
@@ -141,8 +151,9 @@ class KindImporter:
 
     # The steps -------------------------------------------------------------------------------
 
+    @abc.abstractmethod
     def clean(self, row: int, cells: list[Any]) -> tuple[Any, list[RowError]]:
-        raise NotImplementedError
+        """The row's record and no errors, or None and the row's errors (no database access)."""
 
     def keys(self, record: Any) -> Iterable[tuple[str, Hashable]]:
         """(field, value) pairs that must be unique within the file."""
@@ -155,12 +166,12 @@ class KindImporter:
         for name, value in keys:
             first = self._seen.get(name, {}).get(value)
             if first is not None:
+                message = self.duplicate_messages.get(name) or _(
+                    "The same value as in row %(row)d: “%(value)s”."
+                )
                 errors.append(
                     RowError(
-                        record.row,
-                        self.column(name),
-                        _("Same %(what)s as row %(row)d: “%(value)s”.")
-                        % {"what": self.targets[name].label, "row": first, "value": value},
+                        record.row, self.column(name), message % {"row": first, "value": value}
                     )
                 )
         if not errors:
@@ -199,14 +210,30 @@ class KindImporter:
 
     def keep(self, records: bytes | None, summaries: list[Any]) -> None:
         """Hold the chunk's records (pickled) for the write; `summaries` are the rows that passed."""
-        self.spool.add(records or b"", {s.row: self.decision(s) for s in summaries})
+        decisions = {s.row: self.decision(s) for s in summaries}
+        if self.streaming:
+            if decisions:
+                self._kept.append((records or b"", decisions))
+        else:
+            self.spool.add(records or b"", decisions)
         updates = sum(1 for s in summaries if s.match_id is not None)
         self.to_update += updates
         self.to_create += len(summaries) - updates
 
+    def discard_kept(self) -> None:
+        """Streaming: forget the records kept since the last write (the import will not be written)."""
+        self._kept.clear()
+
+    def _kept_chunks(self) -> Iterator[tuple[list[Any], dict[int, tuple]]]:
+        while self._kept:
+            records, decisions = self._kept.pop(0)
+            yield pickle.loads(records), decisions  # noqa: S301  (pickled by our own workers)
+
     def batches(self) -> Iterator[list[Any]]:
-        """The records that passed every check, with what resolve() decided, a chunk at a time."""
-        for records, decisions in self.spool.chunks():
+        """The records that passed every check, with what resolve() decided, a chunk at a time
+        (streaming: those kept since the last write)."""
+        chunks = self._kept_chunks() if self.streaming else self.spool.chunks()
+        for records, decisions in chunks:
             batch = []
             for record in records:
                 if (decision := decisions.get(record.row)) is not None:
@@ -218,8 +245,10 @@ class KindImporter:
     def finish(self, invalid_rows: set[int]) -> list[RowError]:
         return []
 
+    @abc.abstractmethod
     def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
-        raise NotImplementedError
+        """Write every kept record (inside the caller's transaction), with history; calls
+        `progress(n)` after each batch of n records."""
 
     def close(self) -> None:
         self.spool.close()

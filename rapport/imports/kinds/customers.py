@@ -5,7 +5,7 @@ so results are cached per cell text: lists from one source repeat numbers and co
 """
 
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -13,9 +13,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from rapport.core.emails import normalize_email
 from rapport.core.names import search_terms
-from rapport.core.phones import looks_like_phone, try_normalize_phone
+from rapport.core.phones import looks_like_phone, normalize_phone, try_normalize_phone
 from rapport.core.services import diff, snapshot
 from rapport.customers.choices import (
     Channel,
@@ -37,8 +39,6 @@ from rapport.customers.services import apply_names
 from rapport.customers.validation import (
     clean_addresses,
     clean_customer_fields,
-    clean_emails,
-    clean_phones,
 )
 from rapport.imports.bulk import History, delete_where_in, insert_rows, update_rows
 from rapport.imports.choices import ImportKind
@@ -119,6 +119,26 @@ CREATE_COLUMNS = (
     "version",
 )
 _NUMBER = re.compile(rf"^{CUSTOMER_NUMBER_PREFIX}?0*(\d{{1,18}})$", re.IGNORECASE)
+# A row that matches a customer whom another source knows under a different external id, by what
+# it matched (whole sentences for the translators).
+_OTHER_SOURCE = {
+    "number": gettext_lazy(
+        "This row matches customer %(number)s by customer number, but that customer's external "
+        "id is “%(value)s”."
+    ),
+    "external_id": gettext_lazy(
+        "This row matches customer %(number)s by external id, but that customer's external id "
+        "is “%(value)s”."
+    ),
+    "email": gettext_lazy(
+        "This row matches customer %(number)s by email, but that customer's external id is "
+        "“%(value)s”."
+    ),
+    "phone": gettext_lazy(
+        "This row matches customer %(number)s by phone, but that customer's external id is "
+        "“%(value)s”."
+    ),
+}
 _CACHE_LIMIT = 50_000  # per cache: repeated values are what it is for; memory stays bounded
 
 
@@ -141,6 +161,11 @@ class CustomerRecord:
     terms: frozenset[str] = frozenset()
     match_id: int | None = None
 
+    def __reduce__(self) -> tuple:
+        # Pickled as a plain tuple: twice as fast as a slots dataclass's default, and records
+        # travel from the worker processes and through the spool.
+        return (CustomerRecord, tuple(getattr(self, f) for f in _RECORD_FIELDS))
+
 
 @dataclass(slots=True)
 class CustomerKeys:
@@ -155,6 +180,13 @@ class CustomerKeys:
     has_names: bool
     match_id: int | None = None
     referred_by_id: int | None = None
+
+    def __reduce__(self) -> tuple:
+        return (CustomerKeys, tuple(getattr(self, f) for f in _KEYS_FIELDS))
+
+
+_RECORD_FIELDS = CustomerRecord.__slots__
+_KEYS_FIELDS = CustomerKeys.__slots__
 
 
 def customer_number(pk: int) -> str:
@@ -202,6 +234,7 @@ def customer_refs(refs: Iterable[str], region: str | None = None) -> dict[str, i
 class CustomerImporter(KindImporter):
     kind = ImportKind.CUSTOMERS
     model = Customer
+    streams = True
     error_columns = {
         "family_name": "name",
         "given_name": "name",
@@ -209,26 +242,44 @@ class CustomerImporter(KindImporter):
         "phones": "phone",
         "emails": "email",
     }
+    duplicate_messages = {
+        "number": gettext_lazy("Same customer number as row %(row)d: “%(value)s”."),
+        "external_id": gettext_lazy("Same external id as row %(row)d: “%(value)s”."),
+        "email": gettext_lazy("Same email as row %(row)d: “%(value)s”."),
+        "phone": gettext_lazy("Same phone as row %(row)d: “%(value)s”."),
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._text = [f for f in TEXT_FIELDS if f in self.index]
+        self._text = [(f, self.index[f]) for f in TEXT_FIELDS if f in self.index]
         self._choices = [(f, c) for f, c in CHOICE_FIELDS.items() if f in self.index]
         self._dates = [f for f in DATE_FIELDS if f in self.index]
         self._address = [(col, part) for col, part in ADDRESS_COLUMNS.items() if col in self.index]
-        self._phone_cache: dict[tuple[str, str], tuple | ValidationError] = {}
-        self._email_cache: dict[str, tuple | ValidationError] = {}
-        self._terms_cache: dict[tuple[str, str], frozenset[str]] = {}
+        headers = self.plan.headers
+        self._phone_columns = [
+            (headers[i], i, kind)
+            for name, kind in PHONE_COLUMNS.items()
+            for i in self.multi.get(name, ())
+        ]
+        self._email_columns = [(headers[i], i) for i in self.multi.get("email", ())]
+        self._tags_column = self.index.get("tags")
+        # Per cell text: (E.164 numbers,) or addresses, or the messages that refuse the cell.
+        self._phone_cache: dict[str, tuple[str, ...] | list[str]] = {}
+        self._email_cache: dict[str, tuple[str, ...] | list[str]] = {}
+        self._tags_cache: dict[str, list[str]] = {}
+        self._names_cache: dict[tuple[str, str], tuple[str, str, frozenset[str]]] = {}
         self._db_empty: bool | None = None
         self._tag_ids: dict[str, int] = {}
+        self._created: set[int] = set()  # streaming: customers this import wrote already
 
     # 1. One row --------------------------------------------------------------------------------
 
     def clean(self, row: int, cells: list[Any]) -> tuple[CustomerRecord | None, list[RowError]]:
         errors: list[RowError] = []
         data: dict[str, Any] = {}
-        for name in self._text:
-            if value := self.text(cells, name):
+        size = len(cells)
+        for name, i in self._text:
+            if i < size and (value := text(cells[i])):
                 data[name] = value
         for name, choices in self._choices:
             if value := choice(self.cell(cells, name), choices, name):
@@ -272,63 +323,67 @@ class CustomerImporter(KindImporter):
         address = self._read_address(row, cells, errors)
         if errors:
             return None, errors
+        i = self._tags_column
+        tags_cell = cells[i] if i is not None and i < size else None
+        if tags_cell is None or tags_cell == "":
+            tags = []
+        elif not isinstance(tags_cell, str):
+            tags = tag_names(tags_cell)
+        elif (tags := self._tags_cache.get(tags_cell)) is None:
+            tags = tag_names(tags_cell)
+            _remember(self._tags_cache, tags_cell, tags)
         record = CustomerRecord(
             row=row,
             fields=clean,
             number_id=number_id,
             phones=phones,
             emails=emails,
-            tags=tag_names(self.cell(cells, "tags")),
+            tags=list(tags),
             address=address,
             referrer=self.text(cells, "referred_by"),
             family_name=clean.get("family_name", ""),
             given_name=clean.get("given_name", ""),
         )
         if record.family_name or record.given_name:
-            apply_names(record)  # type: ignore[arg-type]  (it reads and sets the name attributes only)
-            record.terms = self._terms(record.family_name, record.given_name)
+            key = (record.family_name, record.given_name)
+            names = self._names_cache.get(key)
+            if names is None:
+                apply_names(record)  # type: ignore[arg-type]  (it reads and sets the name attributes only)
+                names = (record.display_name, record.sort_name, frozenset(search_terms(*key)))
+                _remember(self._names_cache, key, names)
+            record.display_name, record.sort_name, record.terms = names
         return record, []
 
     def _phones(self, row: int, cells: list[Any], errors: list[RowError]) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
-        for name, kind in PHONE_COLUMNS.items():
-            for header, cell in self.cells_of(cells, name):
-                raw = text(cell)
-                if not raw:
-                    continue
-                result = self._phone_cache.get((raw, kind))
-                if result is None:
-                    try:
-                        items = [{"number": n, "kind": kind} for n in split_list(raw)]
-                        result = tuple(
-                            (p["number"], p["kind"]) for p in clean_phones(items, self.region)
-                        )
-                    except ValidationError as exc:
-                        result = exc
-                    _remember(self._phone_cache, (raw, kind), result)
-                if isinstance(result, ValidationError):
-                    errors.extend(RowError(row, header, m) for m in result.messages)
-                    continue
-                for number, kind_ in result:
-                    if all(number != n for n, _k in out):
-                        out.append((number, kind_))
+        size = len(cells)
+        for header, i, kind in self._phone_columns:
+            if i >= size or not (raw := text(cells[i])):
+                continue
+            result = self._phone_cache.get(raw)
+            if result is None:
+                result = _read_cell(raw, lambda n: normalize_phone(n, self.region))
+                _remember(self._phone_cache, raw, result)
+            if isinstance(result, list):
+                errors.extend(RowError(row, header, m) for m in result)
+                continue
+            for number in result:
+                if all(number != n for n, _k in out):
+                    out.append((number, kind))
         return out
 
     def _emails(self, row: int, cells: list[Any], errors: list[RowError]) -> list[str]:
         out: list[str] = []
-        for header, cell in self.cells_of(cells, "email"):
-            raw = text(cell)
-            if not raw:
+        size = len(cells)
+        for header, i in self._email_columns:
+            if i >= size or not (raw := text(cells[i])):
                 continue
             result = self._email_cache.get(raw)
             if result is None:
-                try:
-                    result = tuple(e["address"] for e in clean_emails(split_list(raw)))
-                except ValidationError as exc:
-                    result = exc
+                result = _read_cell(raw, normalize_email)
                 _remember(self._email_cache, raw, result)
-            if isinstance(result, ValidationError):
-                errors.extend(RowError(row, header, m) for m in result.messages)
+            if isinstance(result, list):
+                errors.extend(RowError(row, header, m) for m in result)
             else:
                 out.extend(e for e in result if e not in out)
         return out
@@ -364,13 +419,6 @@ class CustomerImporter(KindImporter):
             errors.extend(RowError(row, column, m) for m in exc.messages)
             return None
 
-    def _terms(self, family: str, given: str) -> frozenset[str]:
-        terms = self._terms_cache.get((family, given))
-        if terms is None:
-            terms = frozenset(search_terms(family, given))
-            _remember(self._terms_cache, (family, given), terms)
-        return terms
-
     # 2. Against the rest of the file -------------------------------------------------------
 
     def summary(self, record: CustomerRecord) -> CustomerKeys:
@@ -399,7 +447,10 @@ class CustomerImporter(KindImporter):
     def resolve(self, summaries: list[CustomerKeys]) -> list[RowError]:
         if self._db_empty is None:
             self._db_empty = not Customer.objects.exists()
-        numbers = {k.number_id for k in summaries if k.number_id}
+        # Customers this import created (streaming) are not "existing": the file's own rows are
+        # checked against each other by accept(), and a number or reference that names one of
+        # them must be read as it would be before the write.
+        numbers = {k.number_id for k in summaries if k.number_id} - self._created
         by_ext: dict[str, int] = {}
         by_email: dict[str, int] = {}
         by_phone: dict[str, int] = {}
@@ -421,6 +472,8 @@ class CustomerImporter(KindImporter):
             else {}
         )
         refs = customer_refs({k.referrer for k in summaries if k.referrer}, self.region)
+        if self._created:
+            refs = {ref: pk for ref, pk in refs.items() if pk not in self._created}
         errors: list[RowError] = []
         for k in summaries:
             errors.extend(self._match(k, by_ext, by_email, by_phone, ext_of, refs))
@@ -439,14 +492,14 @@ class CustomerImporter(KindImporter):
         ext = r.external_id
         match, how = None, ""
         if r.number_id in ext_of:
-            match, how = r.number_id, _("customer number")
+            match, how = r.number_id, "number"
         # A number from another database (an export imported elsewhere) matches nobody here.
         elif ext and ext in by_ext:
-            match, how = by_ext[ext], _("external id")
+            match, how = by_ext[ext], "external_id"
         elif found := next((by_email[e] for e in r.emails if e in by_email), None):
-            match, how = found, _("email")
+            match, how = found, "email"
         elif found := next((by_phone[p] for p in r.phones if p in by_phone), None):
-            match, how = found, _("phone")
+            match, how = found, "phone"
         if match and ext and by_ext.get(ext, match) != match:
             errors.append(
                 RowError(
@@ -462,11 +515,7 @@ class CustomerImporter(KindImporter):
                 RowError(
                     r.row,
                     self.column("external_id"),
-                    _(
-                        "This row matches customer %(number)s by %(how)s, but that customer's external id is "
-                        "“%(value)s”."
-                    )
-                    % {"number": customer_number(match), "how": how, "value": ext_of[match]},
+                    _OTHER_SOURCE[how] % {"number": customer_number(match), "value": ext_of[match]},
                 )
             )
         if match and not errors:
@@ -543,6 +592,8 @@ class CustomerImporter(KindImporter):
                 )
             )
         ids = insert_rows(Customer, CREATE_COLUMNS, rows, returning=True)
+        if self.streaming:
+            self._created.update(ids)
         phones, emails, terms, tags, addresses = [], [], [], [], []
         for pk, r in zip(ids, records, strict=True):
             phones.extend((pk, n, k, i == 0) for i, (n, k) in enumerate(r.phones))
@@ -691,6 +742,29 @@ def _new_address(
         return None
     shown = str(CustomerAddress(customer_id=pk, **parts))
     return None if shown in existing else (parts, shown)
+
+
+def _read_cell(raw: str, normalize: Callable[[str], str]) -> tuple[str, ...] | list[str]:
+    """The values of a phone or email cell (one or several, split as split_list does), each
+    read by the shared rule (rapport.core.phones.normalize_phone, rapport.core.emails.
+    normalize_email) as clean_phones and clean_emails read them: the distinct values in order,
+    or the messages of those refused."""
+    items = [raw] if _SIMPLE_CELL.fullmatch(raw) else split_list(raw)
+    values: list[str] = []
+    problems: list[str] = []
+    for item in items:
+        try:
+            value = normalize(item)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+            continue
+        if value not in values:
+            values.append(value)
+    return problems if problems else tuple(values)
+
+
+# A cell that split_list would return whole: no list separator, nothing to trim or unescape.
+_SIMPLE_CELL = re.compile(r"[^,，;；、\n'\s](?:[^,，;；、\n]*[^,，;；、\n\s])?")
 
 
 def _remember(cache: dict, key: Any, value: Any) -> None:

@@ -167,11 +167,14 @@ class OrderImporter(KindImporter):
                     RowError(
                         record.row,
                         self.column(name),
-                        _("Row %(row)d of order %(number)s has a different %(what)s: “%(value)s”.")
+                        _(
+                            "Row %(row)d of order %(number)s has another value in the column "
+                            "“%(column)s”: “%(value)s”."
+                        )
                         % {
                             "row": group.header_row(name),
                             "number": record.number,
-                            "what": self.column(name),
+                            "column": self.column(name),
                             "value": _shown(known),
                         },
                     )

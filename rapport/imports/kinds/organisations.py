@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.core.names import fold
 from rapport.core.services import bulk_record_creates
@@ -56,6 +57,10 @@ def _sort_name(name: str) -> str:
 
 class OrganisationImporter(KindImporter):
     kind = ImportKind.ORGANISATIONS
+    duplicate_messages = {
+        "external_id": gettext_lazy("Same external id as row %(row)d: “%(value)s”."),
+        "name": gettext_lazy("Same organisation name as row %(row)d: “%(value)s”."),
+    }
     model = Organisation
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.core.services import bulk_record_creates
 from rapport.imports.bulk import History
@@ -33,6 +34,7 @@ class ProductRecord:
 
 class ProductImporter(KindImporter):
     kind = ImportKind.PRODUCTS
+    duplicate_messages = {"sku": gettext_lazy("Same SKU as row %(row)d: “%(value)s”.")}
     model = Product
 
     def clean(self, row: int, cells: list[Any]) -> tuple[ProductRecord | None, list[RowError]]:

@@ -531,7 +531,11 @@ def test_order_errors_and_incomplete_orders(write_csv, run_import, shop):
         (6, "discount", "The discount exceeds the line amount."),
         (7, "ordered at", "Enter the date of the order."),
         (8, "order number", "Not imported: row 9 of the same order has errors."),
-        (9, "customer", "Row 8 of order SO-6 has a different customer: “CUST-1”."),
+        (
+            9,
+            "customer",
+            "Row 8 of order SO-6 has another value in the column “customer”: “CUST-1”.",
+        ),
     ]
     assert list(Order.objects.values_list("number", flat=True)) == ["SO-7"]
 

@@ -73,7 +73,7 @@ def test_two_columns_for_one_field_is_a_problem():
 
 def test_required_columns():
     plan = map_columns("orders", ["order number", "sku"])
-    assert [p[1] for p in plan.problems] == ["The file has no column for customer."]
+    assert [p[1] for p in plan.problems] == ["The file has no column for the field “customer”."]
     assert map_columns("orders", ["订单号", "客户", "货号", "数量"]).problems == []
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rapport.imports import services
 from rapport.imports.choices import ImportKind, ImportMode, ImportStatus
@@ -81,9 +82,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"{e['row']:>6}  {e['column'] or '-':<{width}}  {e['message']}")
         if job.message:
             self.stdout.write(job.message)
-        counts = _(
-            "%(file)s: %(rows)d rows; created %(created)d, updated %(updated)d, unchanged %(unchanged)d, "
-            "with errors %(skipped)d."
+        counts = ngettext(
+            "%(file)s: %(rows)d row; created %(created)d, updated %(updated)d, unchanged "
+            "%(unchanged)d, with errors %(skipped)d.",
+            "%(file)s: %(rows)d rows; created %(created)d, updated %(updated)d, unchanged "
+            "%(unchanged)d, with errors %(skipped)d.",
+            job.total_rows,
         ) % {
             "file": job.file_name,
             "rows": job.total_rows,
