@@ -96,6 +96,13 @@ class _Cells:
         )
 
 
+def _no_cells(*figures: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={"month": pl.Date, "segment": pl.String, "product_id": pl.Int64}
+        | dict.fromkeys(figures, pl.Int64)
+    )
+
+
 def _positions(cells: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     """The distinct cells (sorted) and a function giving any of them its position among them."""
     if len(cells) and cells.max() <= 4 * len(cells) + 1_000_000:  # dense: a lookup table
@@ -122,15 +129,7 @@ def _first_products(
         + lines["product_id"].to_numpy()[on_first]
     )
     if not len(key):
-        return pl.DataFrame(
-            schema={
-                "month": pl.Date,
-                "segment": pl.String,
-                "product_id": pl.Int64,
-                "first_buyers": pl.Int64,
-                "repeaters": pl.Int64,
-            }
-        )
+        return _no_cells("first_buyers", "repeaters")
     who = index_of(first_customer, key >> PRODUCT_BITS)
     month = month_index(days["day"].gather(starts))[who]
     grid = _Cells(month, distinct(key & _PRODUCT))
@@ -152,15 +151,7 @@ def _sales_and_returns(
     `baskets`: the distinct (order id, product id) keys of the lines."""
     lines, returns, orders = history.lines, history.returns, history.orders
     if not lines.height:
-        return pl.DataFrame(
-            schema={
-                "month": pl.Date,
-                "segment": pl.String,
-                "product_id": pl.Int64,
-                "lines": pl.Int64,
-                "orders": pl.Int64,
-            }
-        )
+        return _no_cells("lines", "orders")
     products = distinct(np.r_[lines["product_id"].to_numpy(), returns["product_id"].to_numpy()])
     sold_month = month_index(lines["day"])
     grid = _Cells(sold_month, products)
