@@ -6,7 +6,7 @@ terms (CJK characters and pairs, word prefixes) — see rapport.core.names.
 
 import re
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from rapport.core.names import query_terms
 from rapport.core.phones import looks_like_phone, try_normalize_phone
@@ -21,15 +21,16 @@ from rapport.customers.models import (
 _NUMBER = re.compile(rf"^{CUSTOMER_NUMBER_PREFIX}0*(\d+)$", re.IGNORECASE)
 
 
-def search_customer_ids(query: str, *, limit: int = 20, region: str | None = None) -> list[int]:
-    """Ids of matching customers, newest first, at most `limit`."""
+def search_ids_query(query: str, *, limit: int = 20, region: str | None = None) -> QuerySet | None:
+    """The ids of matching customers as a query, newest first, at most `limit`; None if nothing
+    can match. A query, so that the caller can read the customers in the same statement."""
     text = (query or "").strip()
     if not text:
-        return []
+        return None
     if m := _NUMBER.match(text):
-        return list(Customer.objects.filter(pk=int(m.group(1))).values_list("pk", flat=True))
+        return Customer.objects.filter(pk=int(m.group(1))).values_list("pk", flat=True)
     if "@" in text:
-        return list(
+        return (
             CustomerEmail.objects.filter(address=text.lower())
             .order_by("-customer_id")
             .values_list("customer_id", flat=True)
@@ -38,8 +39,8 @@ def search_customer_ids(query: str, *, limit: int = 20, region: str | None = Non
     if looks_like_phone(text):
         e164 = try_normalize_phone(text, region)
         if e164 is None:
-            return []
-        return list(
+            return None
+        return (
             CustomerPhone.objects.filter(number=e164)
             .order_by("-customer_id")
             .values_list("customer_id", flat=True)
@@ -47,7 +48,7 @@ def search_customer_ids(query: str, *, limit: int = 20, region: str | None = Non
         )
     lookups, checks = query_terms(text)
     if not lookups:
-        return []
+        return None
     first, *rest = lookups
     qs = CustomerSearchTerm.objects.filter(term=first)
     for term in rest:
@@ -62,7 +63,13 @@ def search_customer_ids(query: str, *, limit: int = 20, region: str | None = Non
                 Customer.objects.filter(pk=OuterRef("customer_id"), sort_name__contains=fragment)
             )
         )
-    return list(qs.order_by("-customer_id").values_list("customer_id", flat=True)[:limit])
+    return qs.order_by("-customer_id").values_list("customer_id", flat=True)[:limit]
+
+
+def search_customer_ids(query: str, *, limit: int = 20, region: str | None = None) -> list[int]:
+    """Ids of matching customers, newest first, at most `limit`."""
+    qs = search_ids_query(query, limit=limit, region=region)
+    return [] if qs is None else list(qs)
 
 
 def search_customers(query: str, *, limit: int = 20, region: str | None = None) -> list[Customer]:
