@@ -58,7 +58,7 @@ class RememberedDetail(TimeStampedModel):
         verbose_name=_("customer"),
         on_delete=models.CASCADE,
         related_name="remembered_details",
-        db_index=False,  # served by detail_customer_idx
+        db_index=False,  # served by detail_customer_pinned_idx
     )
     interaction = models.ForeignKey(
         Interaction,
@@ -83,7 +83,11 @@ class RememberedDetail(TimeStampedModel):
         verbose_name = _("remembered detail")
         verbose_name_plural = _("remembered details")
         indexes = [
-            models.Index(fields=["customer", "archived", "-created_at"], name="detail_customer_idx")
+            # remembered_details(): a customer's active details, pinned first, newest first
+            models.Index(
+                fields=["customer", "archived", "-pinned", "-created_at"],
+                name="detail_customer_pinned_idx",
+            )
         ]
 
     def __str__(self) -> str:

@@ -818,3 +818,31 @@ def test_organisation_update_list_delete(make_user):
     assert token_client(make_user("agent")).delete(url).status_code == 403
     assert client.delete(url).status_code == 204
     assert client.get(url).status_code == 404
+
+
+def test_change_titles_are_whole_sentences(make_customer, agent, make_product):
+    from django.contrib.contenttypes.models import ContentType
+
+    from rapport.core.choices import ChangeAction
+    from rapport.core.selectors import change_title
+    from rapport.sales.models import Product
+
+    def title(model, action, record="R-1"):
+        return change_title(
+            ObjectChange(
+                content_type=ContentType.objects.get_for_model(model),
+                action=action,
+                object_repr=record,
+            )
+        )
+
+    assert title(Customer, ChangeAction.CREATE) == "Customer created"
+    assert title(Customer, ChangeAction.UPDATE) == "Customer details changed"
+    assert title(Customer, ChangeAction.MERGE) == "Customer records merged"
+    assert title(OrganisationContact, ChangeAction.DELETE) == (
+        "Removed as a contact person of an organisation"
+    )
+    from rapport.sales.models import Order
+
+    assert title(Order, ChangeAction.UPDATE, "O-0042") == "Order O-0042 changed"
+    assert title(Product, ChangeAction.UPDATE, "SKU-1 Tea") == "Changed: product SKU-1 Tea"
