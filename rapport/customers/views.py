@@ -20,7 +20,7 @@ from rapport.communications.selectors import remembered_details
 from rapport.core.exceptions import ConflictError
 from rapport.core.forms import add_service_errors
 from rapport.core.models import ObjectChange
-from rapport.core.selectors import labelled_changes
+from rapport.core.selectors import change_title, labelled_changes
 from rapport.core.timeline import customer_timeline
 from rapport.customers import selectors, services
 from rapport.customers.choices import CustomerSource, Gender, Language
@@ -199,7 +199,7 @@ def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("content_type")
         .order_by("-time")[:500]
     )
-    changes = [(c, labelled_changes(c)) for c in rows]
+    changes = [(c, change_title(c), labelled_changes(c)) for c in rows]
     return render(request, "customers/history.html", {"customer": customer, "changes": changes})
 
 

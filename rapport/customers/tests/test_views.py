@@ -160,6 +160,8 @@ def test_history_page_shows_who_changed_what(agent_client, make_customer, agent)
     customer_update(customer_id=c.pk, by=agent, expected_version=c.version, occupation="doctor")
     page = agent_client.get(reverse("customers:history", args=[c.pk])).content.decode()
     assert "nurse" in page and "doctor" in page and agent.username in page
+    # What happened, as whole translatable sentences (not "Customer" + "updated")
+    assert "Customer details changed" in page and "Customer created" in page
 
 
 def test_detail_page_query_count_is_exact(agent_client, make_customer, make_product):
