@@ -550,7 +550,9 @@ def customer_merge(
             raise _conflict(customer)
     unknown = set(take_from_other) - set(MERGE_CHOICE_FIELDS)
     if unknown:
-        raise ValidationError({k: [_("This field cannot be taken from the other record.")] for k in sorted(unknown)})
+        raise ValidationError(
+            {k: [_("This field cannot be taken from the other record.")] for k in sorted(unknown)}
+        )
 
     before = customer_snapshot(survivor)
     other_state = customer_snapshot(other)
