@@ -846,3 +846,29 @@ def test_change_titles_are_whole_sentences(make_customer, agent, make_product):
 
     assert title(Order, ChangeAction.UPDATE, "O-0042") == "Order O-0042 changed"
     assert title(Product, ChangeAction.UPDATE, "SKU-1 Tea") == "Changed: product SKU-1 Tea"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "王小明",
+        "王小",
+        "Wolfeschlegelsteinhausen",
+        "wolfeschlegel",
+        "100%",
+        "a_b",
+        "x@y.cn",
+        "C0000001",
+    ],
+)
+def test_search_api_finds_what_the_search_function_finds(agent_api, make_customer, query):
+    from rapport.customers.search import search_customer_ids
+
+    make_customer(family_name="王", given_name="小明")
+    make_customer(family_name="王", given_name="小红", emails=["x@y.cn"])
+    make_customer(family_name="Wolfeschlegelsteinhausenbergerdorff", given_name="Hubert")
+    make_customer(family_name="Wolfeschlegel", given_name="Anna")
+    items = agent_api.get(f"{CUSTOMERS}/search", {"q": query}).json()["items"]
+    assert [i["id"] for i in items] == search_customer_ids(query)
+    if query not in ("100%", "a_b", "C0000001"):
+        assert items, query
