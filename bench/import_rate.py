@@ -5,6 +5,13 @@ database per backend, and appends the figures to bench/RESULTS.md. Each backend 
 process, since Django's settings are read once per process.
 
     .venv/bin/python bench/import_rate.py [--rows 200000] [--backend sqlite|postgresql|both]
+        [--tag NAME] [--results FILE]
+
+The file has one row per customer with a unique external id, phone and email (a repeated one
+would be an error). Each run records the wall time and the CPU time of the importing process, its
+checking workers and the PostgreSQL server process, so that a run on a busy machine still says
+what the import costs. `--tag` gives the CSV file and the databases their own names (two runs at
+once would otherwise overwrite each other's).
 """
 
 from __future__ import annotations
@@ -96,10 +103,12 @@ def _database_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(backend: str, rows: int, csv_path: Path) -> str:
+def run(backend: str, rows: int, csv_path: Path, tag: str = "") -> str:
     env = dict(os.environ)
+    suffix_ = f"-{tag}" if tag else ""
+    database = f"rapport_bench_import{suffix_.replace('-', '_')}"
     if backend == "sqlite":
-        db = ROOT / "var" / "bench-import.sqlite3"
+        db = ROOT / "var" / f"bench-import{suffix_}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         env["DATABASE_URL"] = f"sqlite:///{db}"
@@ -111,11 +120,11 @@ def run(backend: str, rows: int, csv_path: Path) -> str:
         )
         try:
             with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
-                conn.execute("DROP DATABASE IF EXISTS rapport_bench_import")
-                conn.execute("CREATE DATABASE rapport_bench_import")
+                conn.execute(f"DROP DATABASE IF EXISTS {database}")
+                conn.execute(f"CREATE DATABASE {database}")
         except psycopg.OperationalError as exc:
             return f"| postgresql | not reachable ({exc.__class__.__name__}) | | | | |"
-        env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/rapport_bench_import"
+        env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + database
     proc = subprocess.run(
         [sys.executable, __file__, "--child", str(csv_path)],
         env=env,
@@ -146,17 +155,24 @@ def main() -> None:
     parser.add_argument(
         "--results", default=str(ROOT / "bench" / "RESULTS.md"), help="file the figures go to"
     )
+    parser.add_argument(
+        "--tag",
+        default="",
+        help="name suffix of the CSV file and the databases, so that two runs do not collide",
+    )
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
     (ROOT / "var").mkdir(exist_ok=True)
-    csv_path = ROOT / "var" / "bench-import.csv"
+    if args.tag and not args.tag.replace("_", "").isalnum():
+        parser.error("--tag: letters, digits and _ only")
+    csv_path = ROOT / "var" / f"bench-import{'-' + args.tag if args.tag else ''}.csv"
     write_csv(csv_path, args.rows)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     before = os.getloadavg()
-    lines = [run(b, args.rows, csv_path) for b in backends]
+    lines = [run(b, args.rows, csv_path, args.tag) for b in backends]
     load = os.getloadavg()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     report = "\n".join(

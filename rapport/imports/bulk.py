@@ -6,7 +6,7 @@ these helpers instead (one statement per few thousand rows, values adapted like 
 """
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -35,17 +35,32 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
 def _prepare(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> list[Any]:
-    fields = [model._meta.get_field(c) for c in columns]
-    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f))]
+    """The rows' values, adapted for the database, in one flat list (multi-row VALUES)."""
     params: list[Any] = []
     extend = params.extend
+    for row in _prepared_rows(model, columns, rows):
+        extend(row)
+    return params
+
+
+def _prepared_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Iterable[Sequence[Any]]:
+    """The rows with their values adapted for the database (the rows themselves when no column
+    needs it), for executemany and COPY."""
+    fields = [model._meta.get_field(c) for c in columns]
+    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f))]
     if not adapters:
-        for row in rows:
-            extend(row)
-        return params
+        return rows
+    return _adapted(rows, adapters, len(fields))
+
+
+def _adapted(
+    rows: Iterable[Sequence[Any]], adapters: list[tuple[int, Callable[[Any], Any]]], width: int
+) -> Iterator[list[Any]]:
     # Rows share values (the batch's timestamp, the history note): adapt each distinct object once.
-    last_in: list[Any] = [None] * len(fields)
-    last_out: list[Any] = [None] * len(fields)
+    last_in: list[Any] = [None] * width
+    last_out: list[Any] = [None] * width
     for row in rows:
         row = list(row)
         for i, adapt in adapters:
@@ -55,8 +70,7 @@ def _prepare(
             if value is not last_in[i]:
                 last_in[i], last_out[i] = value, adapt(value)
             row[i] = last_out[i]
-        extend(row)
-    return params
+        yield row
 
 
 def insert_rows(
@@ -110,13 +124,13 @@ def _sqlite_rows(
     cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
     width = len(columns)
     one = "(" + ", ".join(["?"] * width) + ")"
-    flat = _prepare(model, columns, rows)
     connection.ensure_connection()
     raw = connection.connection
     started = time.monotonic()
     ids: list[int] = []
     # Identifiers come from model metadata; every value is a parameter.
     if returning:
+        flat = _prepare(model, columns, rows)
         per_statement = max(1, _MAX_PARAMS // width)
         step = per_statement * width
         for start in range(0, len(flat), step):
@@ -126,7 +140,7 @@ def _sqlite_rows(
             ids.extend(r[0] for r in raw.execute(sql, params).fetchall())
     else:
         sql = f"INSERT INTO {table} ({cols}) VALUES {one}"  # noqa: S608
-        raw.executemany(sql, [flat[i : i + width] for i in range(0, len(flat), width)])
+        raw.executemany(sql, _prepared_rows(model, columns, rows))
     _log(sql, len(rows), started)
     return ids
 
@@ -161,11 +175,10 @@ def _copy_rows(
             rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
         cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
         sql = f"COPY {qn(meta.db_table)} ({cols}) FROM STDIN"
-        flat = _prepare(model, columns, rows)
-        width = len(columns)
         with cursor.cursor.copy(sql) as copy:
-            for start in range(0, len(flat), width):
-                copy.write_row(flat[start : start + width])
+            write_row = copy.write_row
+            for row in _prepared_rows(model, columns, rows):
+                write_row(row)
     _log(sql, len(rows), started)
     return ids
 

@@ -6,10 +6,15 @@ count goes to a small file next to the uploads instead; the file's modification 
 job's heartbeat (see rapport.imports.services.import_job_check).
 """
 
+import logging
+import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 def _path(job_id: int) -> Path:
@@ -17,11 +22,18 @@ def _path(job_id: int) -> Path:
 
 
 def report(job_id: int, done: int) -> None:
+    """Write the count; a problem with the file is logged, never allowed to stop the import."""
     path = _path(job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(str(done))
-    tmp.replace(path)  # atomic: a reader never sees half a number
+    # A temporary file of this writer's own: another process writing the same name (a test
+    # database, another site on the same MEDIA_ROOT) must not take it away from under us.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(str(done))
+        tmp.replace(path)  # atomic: a reader never sees half a number
+    except OSError:
+        logger.warning("Could not write the progress of import %s to %s", job_id, path)
+        tmp.unlink(missing_ok=True)
 
 
 def read(job_id: int) -> int | None:

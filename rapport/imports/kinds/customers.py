@@ -162,7 +162,7 @@ class CustomerRecord:
     match_id: int | None = None
 
     def __reduce__(self) -> tuple:
-        # Pickled as a plain tuple: twice as fast as a slots dataclass's default, and records
+        # Pickled as a plain tuple (cheaper than a slots dataclass's default state): records
         # travel from the worker processes and through the spool.
         return (CustomerRecord, tuple(getattr(self, f) for f in _RECORD_FIELDS))
 
@@ -263,7 +263,7 @@ class CustomerImporter(KindImporter):
         ]
         self._email_columns = [(headers[i], i) for i in self.multi.get("email", ())]
         self._tags_column = self.index.get("tags")
-        # Per cell text: (E.164 numbers,) or addresses, or the messages that refuse the cell.
+        # Per cell text: the E.164 numbers or addresses it holds, or the messages refusing it.
         self._phone_cache: dict[str, tuple[str, ...] | list[str]] = {}
         self._email_cache: dict[str, tuple[str, ...] | list[str]] = {}
         self._tags_cache: dict[str, list[str]] = {}
@@ -595,11 +595,26 @@ class CustomerImporter(KindImporter):
         if self.streaming:
             self._created.update(ids)
         phones, emails, terms, tags, addresses = [], [], [], [], []
+        add_phone, add_email, add_term, add_tag = (
+            phones.append,
+            emails.append,
+            terms.append,
+            tags.append,
+        )
+        tag_ids = self._tag_ids
         for pk, r in zip(ids, records, strict=True):
-            phones.extend((pk, n, k, i == 0) for i, (n, k) in enumerate(r.phones))
-            emails.extend((pk, a, i == 0) for i, a in enumerate(r.emails))
-            terms.extend((t, pk) for t in r.terms)
-            tags.extend((pk, self._tag_ids[t]) for t in r.tags)
+            primary = True  # the first of each is the primary one
+            for number, kind in r.phones:
+                add_phone((pk, number, kind, primary))
+                primary = False
+            primary = True
+            for address in r.emails:
+                add_email((pk, address, primary))
+                primary = False
+            for term in r.terms:
+                add_term((term, pk))
+            for tag in r.tags:
+                add_tag((pk, tag_ids[tag]))
             if r.address:
                 addresses.append(_address_row(pk, r.address))
             history.created(pk, r.display_name or customer_number(pk), pk, note)
