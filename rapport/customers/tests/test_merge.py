@@ -305,3 +305,9 @@ def test_api_lists_candidates_and_merges(agent, manager, pair):
     assert merged["id"] == sales.pk and merged["occupation"] == "engineer"
     assert merged["remembered_details"][0]["text"] == "Daughter starts university in September"
     assert manager_api.get(f"/api/v1/customers/{service.pk}").status_code == 404
+
+
+def test_the_customer_list_links_managers_to_the_duplicates(manager_client, agent_client):
+    link = reverse("customers:duplicate_list")
+    assert link in manager_client.get(reverse("customers:list")).content.decode()
+    assert link not in agent_client.get(reverse("customers:list")).content.decode()
