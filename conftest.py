@@ -7,10 +7,13 @@ from rapport.staff.roles import ROLE_PERMISSIONS
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
+def _english(settings, tmp_path):
     settings.LANGUAGE_CODE = "en"
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+    # Uploads and import progress files per test: parallel test processes (and the SQLite and
+    # PostgreSQL runs) number their import jobs from 1 alike and must not read each other's files.
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

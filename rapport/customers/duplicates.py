@@ -101,3 +101,27 @@ def duplicate_groups(*, by: str, after: str | None = None, size: int = 50) -> tu
     for row in rows:
         groups[getattr(row, key)].append(row.customer)
     return [Group(v, c) for v, c in groups.items()], (shared[-1] if more and shared else "")
+
+
+def merged_into_by_external_id(external_ids: Iterable[str]) -> dict[str, int]:
+    """{external id of a merged-away record: the customer it was merged into}."""
+    from rapport.customers.models import CustomerMerge
+
+    wanted = {e for e in external_ids if e}
+    if not wanted:
+        return {}
+    return dict(
+        CustomerMerge.objects.filter(external_id__in=wanted).values_list("external_id", "into_id")
+    )
+
+
+def merged_into_by_id(ids: Iterable[int]) -> dict[int, int]:
+    """{id (number) of a merged-away record: the customer it was merged into}."""
+    from rapport.customers.models import CustomerMerge
+
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return dict(
+        CustomerMerge.objects.filter(merged_id__in=wanted).values_list("merged_id", "into_id")
+    )

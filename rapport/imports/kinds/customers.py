@@ -27,6 +27,7 @@ from rapport.customers.choices import (
     Language,
     PhoneKind,
 )
+from rapport.customers.duplicates import merged_into_by_external_id, merged_into_by_id
 from rapport.customers.models import (
     CUSTOMER_NUMBER_PREFIX,
     Customer,
@@ -216,8 +217,13 @@ def customer_refs(refs: Iterable[str], region: str | None = None) -> dict[str, i
             Customer.objects.filter(pk__in=set(numbers.values())).values_list("pk", flat=True)
         )
         found.update({ref: pk for ref, pk in numbers.items() if pk in existing})
+        # A number of a record merged into another one names the record it was merged into.
+        merged = merged_into_by_id(pk for ref, pk in numbers.items() if ref not in found)
+        found.update({ref: merged[pk] for ref, pk in numbers.items() if pk in merged})
     if rest := pending - found.keys():
         found.update(Customer.objects.filter(external_id__in=rest).values_list("external_id", "pk"))
+    if rest := pending - found.keys():
+        found.update(merged_into_by_external_id(rest))
     emails = {ref: ref.lower() for ref in pending - found.keys() if "@" in ref}
     by_email = first_customer_by(CustomerEmail, "address", set(emails.values()))
     found.update({ref: by_email[e] for ref, e in emails.items() if e in by_email})
@@ -454,11 +460,17 @@ class CustomerImporter(KindImporter):
         by_ext: dict[str, int] = {}
         by_email: dict[str, int] = {}
         by_phone: dict[str, int] = {}
+        merged_numbers: dict[int, int] = {}
         if not self._db_empty:
             if ext := {k.external_id for k in summaries if k.external_id}:
                 by_ext = dict(
                     Customer.objects.filter(external_id__in=ext).values_list("external_id", "pk")
                 )
+                # The external id of a record merged into another one (a duplicate from another
+                # source) still names that customer.
+                by_ext |= merged_into_by_external_id(ext - by_ext.keys())
+            merged_numbers = merged_into_by_id(numbers)
+            numbers |= set(merged_numbers.values())
             by_email = first_customer_by(
                 CustomerEmail, "address", {e for k in summaries for e in k.emails}
             )
@@ -476,6 +488,8 @@ class CustomerImporter(KindImporter):
             refs = {ref: pk for ref, pk in refs.items() if pk not in self._created}
         errors: list[RowError] = []
         for k in summaries:
+            if k.number_id in merged_numbers:
+                k.number_id = merged_numbers[k.number_id]
             errors.extend(self._match(k, by_ext, by_email, by_phone, ext_of, refs))
         return errors
 
@@ -509,7 +523,13 @@ class CustomerImporter(KindImporter):
                     % {"value": ext, "number": customer_number(by_ext[ext])},
                 )
             )
-        elif match and ext and match != r.number_id and ext_of.get(match) not in (None, ext):
+        elif (
+            match
+            and ext
+            and match != r.number_id
+            and by_ext.get(ext) != match
+            and ext_of.get(match) not in (None, ext)
+        ):
             # Another source's record for someone we know under a different id: a person must decide.
             errors.append(
                 RowError(

@@ -661,3 +661,40 @@ def test_rows_checked_in_worker_processes_give_the_same_result(
         Customer.objects.count() == 30
         and CustomerSearchTerm.objects.filter(term="family1").exists()
     )
+
+
+def test_reimport_after_a_merge_updates_the_kept_customer(write_csv, run_import, manager):
+    from rapport.customers.services import customer_merge
+
+    first = run_import("customers", write_csv([HEADER, *GOOD]))
+    assert first.status == ImportStatus.DONE, first.errors
+    kept, merged = Customer.objects.get(external_id="A1"), Customer.objects.get(external_id="A3")
+    customer_merge(
+        survivor_id=kept.pk,
+        other_id=merged.pk,
+        by=manager,
+        survivor_version=None,
+        other_version=None,
+    )
+    # The source that knew the merged record sends it again, by its external id; another file
+    # names it by its old customer number. Both update the kept customer and create nobody.
+    again = run_import(
+        "customers",
+        write_csv(
+            [
+                ["external_id", "surname", "given name", "occupation"],
+                ["A3", "Smith", "Anna", "midwife"],
+            ]
+        ),
+    )
+    assert again.status == ImportStatus.DONE, again.errors
+    assert (again.created_count, again.updated_count) == (0, 1)
+    kept.refresh_from_db()
+    assert kept.occupation == "midwife"
+    by_number = run_import(
+        "customers", write_csv([["number", "occupation"], [merged.number, "doctor"]])
+    )
+    assert by_number.status == ImportStatus.DONE, by_number.errors
+    assert (by_number.created_count, by_number.updated_count) == (0, 1)
+    kept.refresh_from_db()
+    assert kept.occupation == "doctor" and Customer.objects.count() == 2
