@@ -113,20 +113,7 @@ def import_job_start(*, job_id: int, background: bool | None = None) -> ImportJo
 
 def import_job_repeat(*, job_id: int, by: Any) -> ImportJob:
     """A new job for a checked file, this time writing (the "Import now" after a check)."""
-    job = ImportJob.objects.get(pk=job_id)
-    if not Path(job.file_path).is_file():
-        raise ValidationError(_("The uploaded file is no longer available: upload it again."))
-    return ImportJob.objects.create(
-        kind=job.kind,
-        file_name=job.file_name,
-        file_path=job.file_path,
-        mode=job.mode,
-        dry_run=False,
-        column_map=job.column_map,
-        total_rows=job.total_rows,
-        language=translation.get_language() or job.language,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
-    )
+    return _job_again(ImportJob.objects.get(pk=job_id), by=by, dry_run=False)
 
 
 def import_job_retry(*, job_id: int, by: Any) -> ImportJob:
@@ -135,6 +122,11 @@ def import_job_retry(*, job_id: int, by: Any) -> ImportJob:
     job = ImportJob.objects.get(pk=job_id)
     if job.status != ImportStatus.FAILED:
         raise ValidationError(_("Only a failed import can be run again."))
+    return _job_again(job, by=by, dry_run=job.dry_run)
+
+
+def _job_again(job: ImportJob, *, by: Any, dry_run: bool) -> ImportJob:
+    """A new waiting job for the same file with the same choices (the caller's language)."""
     if not Path(job.file_path).is_file():
         raise ValidationError(_("The uploaded file is no longer available: upload it again."))
     return ImportJob.objects.create(
@@ -142,7 +134,7 @@ def import_job_retry(*, job_id: int, by: Any) -> ImportJob:
         file_name=job.file_name,
         file_path=job.file_path,
         mode=job.mode,
-        dry_run=job.dry_run,
+        dry_run=dry_run,
         column_map=job.column_map,
         total_rows=job.total_rows,
         language=translation.get_language() or job.language,
