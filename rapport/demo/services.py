@@ -58,6 +58,7 @@ def generate_demo(
     with transaction.atomic():
         first_new = (Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
         counts = _write(data, by=by)
+        counts["churn_records"] = _write_churn(seed=seed, by=by, first_new=first_new)
         counts["duplicates"] = _write_duplicates(seed=seed, by=by, first_new=first_new)
         return counts
 
@@ -428,3 +429,69 @@ def _write_duplicates(*, seed: int, by: Any, first_new: int) -> int:
     actor = by if by is not None else HISTORY_NOTE
     bulk_record_creates(objs=twins, by=actor, customer_ids=[t.pk for t in twins], note=HISTORY_NOTE)
     return len(twins)
+
+
+# Why lapsed customers left, as staff would have heard it (DOMAIN §2: the leaky bucket's holes).
+CHURN_SHARE = 0.2  # of the customers without a purchase in the last LAPSED_DAYS
+LAPSED_DAYS = 240
+CHURN_REASONS = {
+    "no_timely_help": 0.22,
+    "inconvenience": 0.17,
+    "unreliability": 0.14,
+    "neglect": 0.2,
+    "unprofessional_staff": 0.1,
+    "other": 0.17,
+}
+CHURN_DESTINATIONS = {"competitor": 0.5, "left_category": 0.15, "moved_away": 0.1, "unknown": 0.25}
+
+
+def _write_churn(*, seed: int, by: Any, first_new: int) -> int:
+    """A churn record for some of the customers who stopped buying, dated after their last order."""
+    from django.db.models import Max
+
+    from rapport.analytics.models import ChurnRecord
+
+    now = timezone.now()
+    lapsed = list(
+        Order.objects.filter(customer_id__gte=first_new)
+        .values("customer_id")
+        .annotate(last=Max("ordered_at"))
+        .filter(last__lt=now - timezone.timedelta(days=LAPSED_DAYS))
+        .order_by("customer_id")
+        .values_list("customer_id", "last")
+    )
+    rng = np.random.default_rng(seed + 11)
+    picked = [
+        row for row, u in zip(lapsed, rng.random(len(lapsed)), strict=True) if u < CHURN_SHARE
+    ]
+    if not picked:
+        return 0
+    reasons = rng.choice(list(CHURN_REASONS), size=len(picked), p=list(CHURN_REASONS.values()))
+    destinations = rng.choice(
+        list(CHURN_DESTINATIONS), size=len(picked), p=list(CHURN_DESTINATIONS.values())
+    )
+    days_after = rng.integers(60, 200, size=len(picked))
+    user = by if getattr(by, "is_authenticated", False) else None
+    records = _create(
+        ChurnRecord,
+        [
+            ChurnRecord(
+                customer_id=customer_id,
+                reason=str(reason),
+                destination=str(destination),
+                recorded_by=user,
+                recorded_at=min(now, last + timezone.timedelta(days=int(after))),
+            )
+            for (customer_id, last), reason, destination, after in zip(
+                picked, reasons, destinations, days_after, strict=True
+            )
+        ],
+    )
+    bulk_record_creates(
+        objs=records,
+        by=by if by is not None else HISTORY_NOTE,
+        customer_ids=[r.customer_id for r in records],
+        note=HISTORY_NOTE,
+        times=[r.recorded_at for r in records],
+    )
+    return len(records)

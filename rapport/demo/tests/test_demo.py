@@ -218,3 +218,19 @@ def test_a_customers_history_starts_the_day_they_became_a_customer(demo):
     )
     first_order = customer.orders.order_by("ordered_at").first()
     assert created.time <= first_order.ordered_at
+
+
+def test_some_lapsed_customers_have_a_recorded_reason_for_leaving(db):
+    from django.db.models import Max
+
+    from rapport.analytics.models import ChurnRecord
+
+    counts = generate_demo(customers=600, seed=5)
+    records = ChurnRecord.objects.select_related("customer")
+    assert counts["churn_records"] == records.count() > 0
+    assert len({r.reason for r in records}) >= 3
+    last = dict(Order.objects.values_list("customer_id").annotate(Max("ordered_at")))
+    for record in records:
+        # Only customers who stopped buying, recorded after their last purchase.
+        assert record.recorded_at > last[record.customer_id]
+    assert ObjectChange.objects.filter(content_type__model="churnrecord").count() == records.count()
