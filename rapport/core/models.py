@@ -38,7 +38,10 @@ class ObjectChange(models.Model):
     )
     user_name = models.CharField(_("user"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # Served by core_change_object_idx (content_type, object_id, -time): no index of its own.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     object_id = models.BigIntegerField(_("object"))
     object_repr = models.CharField(_("record"), max_length=200)
     customer_id = models.BigIntegerField(null=True, blank=True)
