@@ -13,6 +13,27 @@ def remembered_details(*, customer_id: int, limit: int = 20) -> list[RememberedD
     )
 
 
+def interaction_title(kind: str, direction: str) -> str:
+    """A whole sentence for each kind and direction (translators get the full phrase)."""
+    inbound = direction == "inbound"
+    titles = {
+        "call": (_("Call from the customer"), _("Call to the customer")),
+        "visit": (_("Visit by the customer"), _("Visit to the customer")),
+        "email": (_("Email from the customer"), _("Email to the customer")),
+        "letter": (_("Letter from the customer"), _("Letter to the customer")),
+        "chat": (_("Chat started by the customer"), _("Chat started by us")),
+        "social": (
+            _("Social media message from the customer"),
+            _("Social media message to the customer"),
+        ),
+        "event": (_("Event the customer asked about"), _("Event we invited the customer to")),
+    }
+    pair = titles.get(kind)
+    if pair is None:
+        return kind
+    return pair[0] if inbound else pair[1]
+
+
 def interaction_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
     rows = (
         Interaction.objects.filter(customer_id=customer_id)
@@ -23,8 +44,7 @@ def interaction_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
         TimelineEntry(
             time=i.occurred_at,
             kind="interaction",
-            title=_("%(kind)s, %(direction)s")
-            % {"kind": i.get_kind_display(), "direction": i.get_direction_display()},
+            title=interaction_title(i.kind, i.direction),
             body=(f"{i.subject}: " if i.subject else "") + i.summary,
             actor=i.staff.get_username() if i.staff else "",
         )

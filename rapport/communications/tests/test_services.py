@@ -72,3 +72,26 @@ def test_order_creation_shows_once_in_the_timeline(make_customer, make_product, 
         e.kind for e in entries if order.number in e.title or e.details.get("total") == order.total
     ] == ["order"]
     assert not [e for e in entries if e.kind == "change" and "Order" in e.title]
+
+
+def test_every_kind_and_direction_has_a_whole_timeline_title(make_customer, agent):
+    from django.utils import translation
+
+    from rapport.communications.choices import Direction, InteractionKind
+    from rapport.communications.selectors import interaction_timeline, interaction_title
+    from rapport.communications.services import interaction_log
+
+    titles = {
+        (kind, direction): interaction_title(kind, direction)
+        for kind in InteractionKind.values
+        for direction in Direction.values
+    }
+    assert len(set(titles.values())) == len(titles)  # a distinct sentence for each
+    assert titles[("call", "inbound")] == "Call from the customer"
+    customer = make_customer()
+    interaction_log(
+        by=agent, customer_id=customer.pk, kind="visit", direction="outbound", summary="Tea tasting"
+    )
+    with translation.override("zh-hans"):
+        [entry] = interaction_timeline(customer.pk, limit=5)
+        assert entry.title == interaction_title("visit", "outbound") != "Visit to the customer"
