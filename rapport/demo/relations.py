@@ -207,6 +207,7 @@ def draw_log(
     }
     zone = ZoneInfo(tz)
     today = now.astimezone(zone).date()
+    said_before: set[tuple[int, str]] = set()
     for j, i in enumerate(has_detail):
         lang = people.language[person[i]]
         options = phrases.DETAILS[dkind[j]][lang]
@@ -219,6 +220,9 @@ def draw_log(
                 said.year + month_index // 12, month_index % 12 + 1, 1 + int(pick[i]) % 28
             )
             text = text.replace("{month}", phrases.MONTHS[lang][relevant_on.month - 1])
+        if (person[i], text) in said_before:  # a customer says the same thing once
+            continue
+        said_before.add((person[i], text))
         past = relevant_on is not None and relevant_on < today
         details["interaction"].append(int(i))
         details["person"].append(int(person[i]))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from rapport.communications.models import Interaction, RememberedDetail
@@ -367,8 +368,19 @@ def _write_log(
             )
         ],
     )
+    # A detail was noted when the customer mentioned it: date it with its conversation.
+    RememberedDetail.objects.filter(pk__in=[x.pk for x in details]).update(
+        created_at=Subquery(
+            Interaction.objects.filter(pk=OuterRef("interaction_id")).values("occurred_at")[:1]
+        )
+    )
+    when = {x.pk: x.occurred_at for x in interactions}
     bulk_record_creates(
-        objs=details, by=actor, customer_ids=[x.customer_id for x in details], note=HISTORY_NOTE
+        objs=details,
+        by=actor,
+        customer_ids=[x.customer_id for x in details],
+        note=HISTORY_NOTE,
+        times=[when[x.interaction_id] for x in details],
     )
     counts["interactions"], counts["remembered_details"] = len(interactions), len(details)
 

@@ -234,3 +234,11 @@ def test_some_lapsed_customers_have_a_recorded_reason_for_leaving(db):
         # Only customers who stopped buying, recorded after their last purchase.
         assert record.recorded_at > last[record.customer_id]
     assert ObjectChange.objects.filter(content_type__model="churnrecord").count() == records.count()
+
+
+def test_remembered_details_are_dated_with_their_conversation_and_not_repeated(demo):
+    details = list(RememberedDetail.objects.select_related("interaction"))
+    assert details
+    assert all(d.created_at == d.interaction.occurred_at for d in details)
+    said = Counter((d.customer_id, d.text) for d in details)
+    assert max(said.values()) == 1
