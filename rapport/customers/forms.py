@@ -14,6 +14,13 @@ from rapport.customers.choices import (
     Language,
 )
 from rapport.customers.models import Customer
+from rapport.customers.validation import CUSTOMER_FIELDS
+
+# The profile the customer form edits: every customer field but the external id (set by imports
+# and integrations) and the referrer (a customer-number field of its own).
+FORM_PROFILE_FIELDS = tuple(
+    f for f in CUSTOMER_FIELDS if f not in ("external_id", "referred_by_id")
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -88,26 +95,7 @@ class CustomerForm(forms.Form):
     def service_kwargs(self) -> dict:
         """The cleaned data in the shape the customer services take."""
         d = self.cleaned_data
-        kwargs = {
-            name: d[name]
-            for name in (
-                "family_name",
-                "given_name",
-                "gender",
-                "birthday",
-                "celebrates_lunar_birthday",
-                "occupation",
-                "income_band",
-                "family_situation",
-                "hobbies",
-                "personality",
-                "preferred_language",
-                "preferred_channel",
-                "customer_since",
-                "source",
-                "notes",
-            )
-        }
+        kwargs = {name: d[name] for name in FORM_PROFILE_FIELDS}
         kwargs["referred_by_id"] = d["referred_by"]
         kwargs["phones"] = _lines(d["phones"])
         kwargs["emails"] = _lines(d["emails"])
@@ -121,26 +109,7 @@ class CustomerForm(forms.Form):
     def initial_for(cls, customer: Customer) -> dict:
         address = next(iter(customer.addresses.all()), None)
         return {
-            **{
-                f: getattr(customer, f)
-                for f in (
-                    "family_name",
-                    "given_name",
-                    "gender",
-                    "birthday",
-                    "celebrates_lunar_birthday",
-                    "occupation",
-                    "income_band",
-                    "family_situation",
-                    "hobbies",
-                    "personality",
-                    "preferred_language",
-                    "preferred_channel",
-                    "customer_since",
-                    "source",
-                    "notes",
-                )
-            },
+            **{f: getattr(customer, f) for f in FORM_PROFILE_FIELDS},
             "phones": "\n".join(
                 p.number for p in sorted(customer.phones.all(), key=lambda p: not p.is_primary)
             ),

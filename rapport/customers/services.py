@@ -24,6 +24,7 @@ from rapport.customers.models import (
     Tag,
 )
 from rapport.customers.validation import (
+    CUSTOMER_FIELDS,
     check_lengths,
     clean_addresses,
     clean_buying_role,
@@ -35,33 +36,12 @@ from rapport.customers.validation import (
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
     """Profile plus contact details and tags: what the history compares before and after."""
-    data = snapshot(
-        customer, fields=["external_id", "family_name", "given_name", *_profile_fields()]
-    )
+    data = snapshot(customer, fields=CUSTOMER_FIELDS)
     data["phones"] = sorted(p.number for p in customer.phones.all())
     data["emails"] = sorted(e.address for e in customer.emails.all())
     data["addresses"] = sorted(str(a) for a in customer.addresses.all())
     data["tags"] = sorted(t.name for t in customer.tags.all())
     return data
-
-
-def _profile_fields() -> list[str]:
-    return [
-        "gender",
-        "birthday",
-        "celebrates_lunar_birthday",
-        "hobbies",
-        "personality",
-        "family_situation",
-        "occupation",
-        "income_band",
-        "preferred_language",
-        "preferred_channel",
-        "customer_since",
-        "source",
-        "referred_by_id",
-        "notes",
-    ]
 
 
 def apply_names(customer: Customer) -> None:
