@@ -18,6 +18,7 @@ from rapport.analytics.choices import (
     SwitchingCostBand,
     TrustLevel,
 )
+from rapport.core.relations import Erase, Export, Recompute, Repoint, customer_relation
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -52,6 +53,21 @@ class ModelFit(models.Model):
         return f"{self.as_of} ({self.customers} customers)"
 
 
+@customer_relation(
+    "customer",
+    # Derived: the merged-away customer's row goes; the next refresh scores the kept customer.
+    merge=Recompute(),
+    export=Export(
+        "segment",
+        "p_alive",
+        "clv",
+        "churn_risk_band",
+        "trust_level",
+        "computed_at",
+        label=_("customer scores"),
+    ),
+    erase=Erase.delete(),
+)
 class CustomerScore(models.Model):
     """A customer's RFM, forecast, value, churn risk, trust level and switching-cost indicators.
 
@@ -135,6 +151,12 @@ class Report(models.Model):
         return self.kind
 
 
+@customer_relation(
+    "customer",
+    merge=Repoint(),
+    export=Export("reason", "destination", "note", "recorded_at", label=_("reasons for leaving")),
+    erase=Erase.redacting(note=""),
+)
 class ChurnRecord(models.Model):
     """A customer who left: why (a hole in the leaky bucket) and where they went."""
 

@@ -1,25 +1,20 @@
-"""Each business area's router, mounted under /api/v1/."""
+"""Each business area's router, mounted under /api/v1/ (each app registers its own)."""
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as RequestValidationError
 
+from rapport.core.registry import api_routers
+
 
 def register_routers(api: NinjaAPI) -> None:
-    from rapport.analytics.api import router as analytics
-    from rapport.communications.api import router as communications
-    from rapport.customers.api import router as customers
-    from rapport.customers.api_merge import router as customer_merging
-    from rapport.sales.api import router as sales
-
-    api.add_router("/", customers)
-    api.add_router("/", customer_merging)
-    api.add_router("/", sales)
-    api.add_router("/", communications)
-    api.add_router("/", analytics)
+    """Mount every router the apps registered (rapport.core.registry.register_api_router)."""
+    for dotted in api_routers():
+        api.add_router("/", import_string(dotted.replace(":", ".")))
     _request_errors_as_400(api)
 
 

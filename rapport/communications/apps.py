@@ -8,9 +8,56 @@ class CommunicationsConfig(AppConfig):
     verbose_name = _("Communications")
 
     def ready(self) -> None:
+        from rapport.communications import panels
+        from rapport.communications.api import RememberedDetailOut
         from rapport.communications.models import RememberedDetail
         from rapport.communications.selectors import interaction_timeline
-        from rapport.core import timeline
+        from rapport.core import registry, timeline
+        from rapport.core.choices import ChangeAction
 
-        # Details stand at the top of the page with author and date; their "created" rows would repeat them.
+        # Details stand at the top of the page with author and date; their "created" rows would
+        # repeat them.
         timeline.register("interaction", interaction_timeline, covers=(RememberedDetail,))
+        registry.register_customer_panel(
+            registry.CustomerPanel(
+                name="remembered_details",
+                template="communications/_remembered_panel.html",
+                context=panels.remembered_panel,
+                permission="communications.view_remembereddetail",
+                slot="top",
+                order=10,
+            )
+        )
+        registry.register_customer_panel(
+            registry.CustomerPanel(
+                name="log_interaction",
+                template="communications/_interaction_panel.html",
+                context=panels.interaction_panel,
+                permission="communications.add_interaction",
+                slot="main",
+                order=10,
+            )
+        )
+        registry.register_customer_api_section(
+            registry.CustomerApiSection(
+                name="remembered_details",
+                schema=list[RememberedDetailOut],
+                resolve=panels.remembered_section,
+                description="Active details, pinned first, then newest: bring them up when you "
+                "talk. Empty without access to remembered details.",
+                permission="communications.view_remembereddetail",
+                default=[],
+                order=10,
+            )
+        )
+        registry.register_change_titles(
+            "communications",
+            "remembereddetail",
+            {
+                ChangeAction.CREATE: _("Remembered detail added"),
+                ChangeAction.UPDATE: _("Remembered detail changed"),
+                ChangeAction.DELETE: _("Remembered detail deleted"),
+            },
+        )
+        registry.register_urls("communications/", "rapport.communications.urls")
+        registry.register_api_router("rapport.communications.api:router")

@@ -7,8 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.communications.choices import DetailKind, Direction, InteractionKind
 from rapport.core.models import TimeStampedModel
+from rapport.core.relations import Erase, Export, Repoint, customer_relation
 
 
+@customer_relation(
+    "customer",
+    merge=Repoint(),
+    export=Export(
+        "occurred_at", "kind", "direction", "subject", "summary", label=_("interactions")
+    ),
+    erase=Erase.redacting(subject="", summary="—"),
+)
 class Interaction(TimeStampedModel):
     customer = models.ForeignKey(
         "customers.Customer",
@@ -50,6 +59,12 @@ class Interaction(TimeStampedModel):
         return self.subject or self.summary[:60]
 
 
+@customer_relation(
+    "customer",
+    merge=Repoint(),
+    export=Export("created_at", "kind", "text", "relevant_on", label=_("remembered details")),
+    erase=Erase.delete(),
+)
 class RememberedDetail(TimeStampedModel):
     """Something the customer mentioned — a preference, a family event, a request."""
 

@@ -1,4 +1,6 @@
-"""Shared base pieces: timestamps, optimistic versioning and the append-only change log."""
+"""Shared base pieces: timestamps, optimistic versioning, the append-only change log, events."""
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -7,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.choices import ChangeAction
+from rapport.core.relations import Erase, Export, Repoint, customer_relation
 
 
 class TimeStampedModel(models.Model):
@@ -26,6 +29,14 @@ class VersionedModel(TimeStampedModel):
         abstract = True
 
 
+@customer_relation(
+    "customer_id",
+    merge=Repoint(),
+    export=Export(
+        "time", "user_name", "action", "object_repr", "changes", label=_("history of changes")
+    ),
+    erase=Erase.redacting(object_repr="", changes={}),
+)
 class ObjectChange(models.Model):
     """One create, update or delete of business data: who, when, each field before and after.
 
@@ -60,3 +71,44 @@ class ObjectChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class Event(models.Model):
+    """Base of the typed event rows: one per thing that happens to a record (Saleor's OrderEvent).
+
+    A concrete event model adds what the event belongs to (a foreign key, or a plain `customer_id`
+    column that outlives the customer) and `SENTENCES`: for each type, one whole translated sentence
+    with `%(name)s` placeholders filled from `parameters`. Write events with
+    `rapport.core.events.emit`, in the same transaction as the change they describe; notifications
+    run only after it commits.
+    """
+
+    SENTENCES: dict[str, Any] = {}
+
+    time = models.DateTimeField(_("time"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_name = models.CharField(_("user"), max_length=150, blank=True)
+    type = models.CharField(_("what happened"), max_length=40)
+    parameters = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.sentence()
+
+    def display_parameters(self) -> dict[str, Any]:
+        """`parameters` as the sentence shows them (labels instead of codes); override to map."""
+        return dict(self.parameters)
+
+    def sentence(self) -> str:
+        """What happened, as one sentence in the active language."""
+        template = self.SENTENCES.get(self.type)
+        if template is None:
+            return self.type
+        try:
+            return str(template) % self.display_parameters()
+        except (KeyError, TypeError, ValueError):  # an old row without a parameter added later
+            return str(template)

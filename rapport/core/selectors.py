@@ -1,9 +1,10 @@
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from rapport.core.choices import ChangeAction
 from rapport.core.models import ObjectChange
+from rapport.core.registry import change_titles
 from rapport.core.timeline import TimelineEntry
 
 
@@ -28,44 +29,22 @@ def object_changes(*, content_type_id: int, object_id: int, limit: int = 100) ->
     )
 
 
-# The timeline's title of a change: a whole sentence for each kind of record and action, so that
-# a translation can make every word agree (a separate "created" cannot agree with each noun in
-# Slovak, nor go where Chinese puts it). Records not listed get the "Action: kind of record" form.
-_TITLES: dict[tuple[str, str], dict[str, Any]] = {
-    ("customers", "customer"): {
-        ChangeAction.CREATE: _lazy("Customer created"),
-        ChangeAction.UPDATE: _lazy("Customer details changed"),
-        ChangeAction.DELETE: _lazy("Customer deleted"),
-        ChangeAction.MERGE: _lazy("Customer records merged"),
-    },
-    ("customers", "organisationcontact"): {
-        ChangeAction.CREATE: _lazy("Added as a contact person of an organisation"),
-        ChangeAction.UPDATE: _lazy("Role at an organisation changed"),
-        ChangeAction.DELETE: _lazy("Removed as a contact person of an organisation"),
-    },
-    ("communications", "remembereddetail"): {
-        ChangeAction.CREATE: _lazy("Remembered detail added"),
-        ChangeAction.UPDATE: _lazy("Remembered detail changed"),
-        ChangeAction.DELETE: _lazy("Remembered detail deleted"),
-    },
-    ("sales", "order"): {
-        ChangeAction.CREATE: _lazy("Order %(record)s placed"),
-        ChangeAction.UPDATE: _lazy("Order %(record)s changed"),
-        ChangeAction.DELETE: _lazy("Order %(record)s deleted"),
-    },
-}
+# A record whose app registered no titles (rapport.core.registry.register_change_titles) gets the
+# "Action: kind of record" form; registered titles are whole sentences for each kind and action, so
+# that a translation can make every word agree (a separate "created" cannot agree with each noun in
+# Slovak, nor go where Chinese puts it).
 _OTHER_TITLES: dict[str, Any] = {
-    ChangeAction.CREATE: _lazy("Created: %(kind)s %(record)s"),
-    ChangeAction.UPDATE: _lazy("Changed: %(kind)s %(record)s"),
-    ChangeAction.DELETE: _lazy("Deleted: %(kind)s %(record)s"),
-    ChangeAction.MERGE: _lazy("Merged: %(kind)s %(record)s"),
+    ChangeAction.CREATE: gettext_lazy("Created: %(kind)s %(record)s"),
+    ChangeAction.UPDATE: gettext_lazy("Changed: %(kind)s %(record)s"),
+    ChangeAction.DELETE: gettext_lazy("Deleted: %(kind)s %(record)s"),
+    ChangeAction.MERGE: gettext_lazy("Merged: %(kind)s %(record)s"),
 }
 
 
 def change_title(change: ObjectChange) -> str:
     """The change as one translated sentence, e.g. "Customer details changed"."""
     ct = change.content_type
-    sentence = _TITLES.get((ct.app_label, ct.model), {}).get(change.action)
+    sentence = change_titles(ct.app_label, ct.model).get(change.action)
     if sentence is not None:
         return str(sentence) % {"record": change.object_repr}
     model = ct.model_class()
@@ -76,15 +55,19 @@ def change_title(change: ObjectChange) -> str:
 
 def change_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
     from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
 
-    from rapport.core.timeline import covered_models
+    from rapport.core.timeline import covered_changes
 
-    covered = (
-        ContentType.objects.get_for_models(*covered_models()).values() if covered_models() else []
-    )
+    covered = covered_changes()
+    types = ContentType.objects.get_for_models(*{model for model, _action in covered})
+    hidden = Q(pk__in=[])
+    for model, action in covered:
+        rows_of = Q(content_type=types[model])
+        hidden |= rows_of if action == "*" else rows_of & Q(action=action)
     rows = (
         ObjectChange.objects.filter(customer_id=customer_id)
-        .exclude(action=ChangeAction.CREATE, content_type__in=list(covered))
+        .exclude(hidden)
         .select_related("content_type")
         .order_by("-time")[:limit]
     )

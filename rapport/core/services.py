@@ -1,16 +1,18 @@
 """Recording changes: every service that writes business data calls `record_change`."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
+from rapport.core.actors import Actor, actor_name, actor_user
 from rapport.core.choices import ChangeAction
-from rapport.core.models import ObjectChange
+from rapport.core.exceptions import ConflictError
+from rapport.core.models import ObjectChange, VersionedModel
 
 Snapshot = dict[str, Any]
 
@@ -47,18 +49,17 @@ def record_change(
     *,
     obj: models.Model,
     action: ChangeAction,
-    by: Any,
+    by: Actor,
     changes: dict[str, list[Any]],
     customer_id: int | None = None,
 ) -> ObjectChange | None:
     """Append one change row; an update that changed nothing leaves no row."""
     if action == ChangeAction.UPDATE and not changes:
         return None
-    user = by if getattr(by, "is_authenticated", False) else None
     return ObjectChange.objects.create(
         time=timezone.now(),
-        user=user,
-        user_name=(user.get_username() if user else str(by or "")),
+        user=actor_user(by),
+        user_name=actor_name(by)[:150],
         action=action,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=obj.pk,
@@ -71,7 +72,7 @@ def record_change(
 def bulk_record_creates(
     *,
     objs: list[models.Model],
-    by: Any,
+    by: Actor,
     customer_ids: list[int | None],
     note: str = "",
     times: list | None = None,
@@ -82,7 +83,7 @@ def bulk_record_creates(
     """
     if not objs:
         return
-    user = by if getattr(by, "is_authenticated", False) else None
+    user = actor_user(by)
     ct = ContentType.objects.get_for_model(objs[0], for_concrete_model=True)
     now = timezone.now()
     times = times if times is not None else [now] * len(objs)
@@ -90,7 +91,7 @@ def bulk_record_creates(
         ObjectChange(
             time=when,
             user=user,
-            user_name=(user.get_username() if user else str(by or "")),
+            user_name=actor_name(by)[:150],
             action=ChangeAction.CREATE,
             content_type=ct,
             object_id=obj.pk,
@@ -101,3 +102,66 @@ def bulk_record_creates(
         for obj, cid, when in zip(objs, customer_ids, times, strict=True)
     ]
     ObjectChange.objects.bulk_create(rows, batch_size=2000)
+
+
+# Edits with a version --------------------------------------------------------------------------
+
+
+def conflict_for(obj: VersionedModel) -> ConflictError:
+    """The conflict for a stale edit of `obj`: who saved last, when, and what they changed."""
+    ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+    last = (
+        ObjectChange.objects.filter(content_type=ct, object_id=obj.pk)
+        .order_by("-time", "-id")
+        .values("user_name", "time", "changes")
+        .first()
+    )
+    return ConflictError(
+        current_version=obj.version,
+        changed_by=last["user_name"] if last else "",
+        changed_at=last["time"] if last else None,
+        changes=last["changes"] if last else None,
+    )
+
+
+def lock_versioned[V: VersionedModel](model: type[V], pk: int, expected_version: int | None) -> V:
+    """The row, locked for the rest of the transaction; ConflictError if someone saved a newer
+    version than `expected_version` (None: a system write that is never refused)."""
+    obj = model._default_manager.select_for_update().get(pk=pk)
+    if expected_version is not None and obj.version != expected_version:
+        raise conflict_for(obj)
+    return obj
+
+
+def versioned_update[V: VersionedModel](
+    *,
+    model: type[V],
+    pk: int,
+    by: Actor,
+    expected_version: int | None,
+    apply: Callable[[V], None],
+    snapshot_of: Callable[[V], Snapshot] = snapshot,
+    customer_id: Callable[[V], int | None] | None = None,
+) -> tuple[V, dict[str, list[Any]]]:
+    """Lock, check the version, `apply(obj)` the changes, and — if anything changed — bump the
+    version, save and record the change. Returns the object and {field: [before, after]}.
+
+    The one skeleton every edit of a versioned record uses (HackSoft's `model_update`): `apply`
+    sets attributes and may write the record's own child rows; it raises ValidationError to refuse.
+    """
+    with transaction.atomic():
+        obj = lock_versioned(model, pk, expected_version)
+        before = snapshot_of(obj)
+        apply(obj)
+        changes = diff(before, snapshot_of(obj))
+        if changes:
+            obj.version += 1
+            obj.save()
+            record_change(
+                obj=obj,
+                action=ChangeAction.UPDATE,
+                by=by,
+                changes=changes,
+                customer_id=customer_id(obj) if customer_id else None,
+            )
+        return obj, changes

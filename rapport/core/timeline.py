@@ -20,20 +20,24 @@ class TimelineEntry:
 
 Provider = Callable[[int, int], list[TimelineEntry]]
 _providers: dict[str, Provider] = {}
-_covered: set[type] = set()
+_covered: set[tuple[type, str]] = set()
 
 
-def register(kind: str, provider: Provider, *, covers: tuple[type, ...] = ()) -> None:
+def register(
+    kind: str, provider: Provider, *, covers: tuple[type | tuple[type, str], ...] = ()
+) -> None:
     """`provider(customer_id, limit)` returns that customer's newest `limit` entries, newest first.
 
-    `covers`: models whose creation the provider already shows, so the change log's own
-    "created" row for them would only repeat it.
+    `covers`: change-log rows the provider already shows, so the change log's own row would only
+    repeat it: a model (its "create" rows) or (model, action) ("*" for every action).
     """
     _providers[kind] = provider
-    _covered.update(covers)
+    for item in covers:
+        _covered.add(item if isinstance(item, tuple) else (item, "create"))
 
 
-def covered_models() -> set[type]:
+def covered_changes() -> set[tuple[type, str]]:
+    """(model, action) pairs whose change rows other timeline providers show."""
     return set(_covered)
 
 

@@ -11,9 +11,9 @@ from ninja import Query, Router, Status
 
 from rapport.api.pagination import Listed, Paged, PageParams
 from rapport.api.permissions import require
-from rapport.communications.selectors import remembered_details
 from rapport.core.models import ObjectChange
 from rapport.core.pagination import Page, keyset_page
+from rapport.core.registry import customer_api_sections, customer_filters
 from rapport.core.timeline import customer_timeline
 from rapport.customers import selectors, services
 from rapport.customers.api_schemas import (
@@ -22,8 +22,6 @@ from rapport.customers.api_schemas import (
     ConsentOut,
     ContactIn,
     ContactOut,
-    CustomerDetail,
-    CustomerFilters,
     CustomerIn,
     CustomerListItem,
     CustomerPatch,
@@ -37,26 +35,28 @@ from rapport.customers.api_schemas import (
     TagOut,
     TimelineEntryOut,
     TimelineParams,
+    customer_detail_schema,
+    customer_filters_schema,
 )
 from rapport.customers.models import Customer, Organisation, OrganisationContact, Tag
 from rapport.customers.search import search_ids_query
-from rapport.sales.selectors import customer_key_figures
 
 router = Router(tags=["customers"])
+CustomerDetail = customer_detail_schema()
+CustomerFilters = customer_filters_schema()
 
 
 def _customer_detail(request: HttpRequest, customer_id: int) -> Customer:
-    """The customer with what they mentioned and what they bought, as far as the caller may see."""
+    """The customer with the sections other apps add (what they mentioned, what they bought, …),
+    each as far as the caller may see it."""
     customer = selectors.customer_detail(customer_id=customer_id)
     user = request.user
-    customer.active_details = (  # type: ignore[attr-defined]
-        remembered_details(customer_id=customer_id)
-        if user.has_perm("communications.view_remembereddetail")
-        else []
-    )
-    customer.key_figures = (  # type: ignore[attr-defined]
-        customer_key_figures(customer_id=customer_id) if user.has_perm("sales.view_order") else None
-    )
+    customer.sections = {  # type: ignore[attr-defined]
+        s.name: s.resolve(request, customer)
+        if s.permission is None or user.has_perm(s.permission)
+        else s.default
+        for s in customer_api_sections()
+    }
     return customer
 
 
@@ -66,8 +66,9 @@ def _customer_detail(request: HttpRequest, customer_id: int) -> Customer:
 @router.get("/customers", response=Paged[CustomerListItem], summary="Customers, filtered")
 def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Query[PageParams]):
     require(request, "customers.view_customer")
+    denied = {f.name for f in customer_filters()} - {f.name for f in customer_filters(request.user)}
     return selectors.customer_list(
-        filters=filters.model_dump(exclude={"sort"}, exclude_none=True),
+        filters=filters.model_dump(exclude={"sort", *denied}, exclude_none=True),
         sort=filters.sort,
         cursor=page.cursor,
         size=page.limit,

@@ -7,8 +7,8 @@ from ninja import Field, Router, Schema
 
 from rapport.api.permissions import require
 from rapport.customers import services
-from rapport.customers.api import _customer_detail
-from rapport.customers.api_schemas import CustomerDetail, CustomerListItem
+from rapport.customers.api import CustomerDetail, _customer_detail
+from rapport.customers.api_schemas import CustomerListItem
 from rapport.customers.duplicates import duplicate_candidates
 from rapport.customers.models import Customer
 
@@ -39,6 +39,20 @@ class MergeIn(Schema):
     )
 
 
+class MergeReportOut(Schema):
+    id: int = Field(description="The merge record.")
+    merged_number: str = Field(description="The number of the record that was merged in.")
+    moved: dict[str, dict[str, int]] = Field(
+        description="Per table (app_label.model): rows moved to the kept customer, rows set aside "
+        "as duplicates of its own (kept whole in the merge record), derived rows deleted."
+    )
+    summary: str = Field(description="The same, in words, in the caller's language.")
+
+
+class MergedCustomerOut(CustomerDetail):  # type: ignore[misc,valid-type]
+    merge: MergeReportOut
+
+
 @router.get(
     "/customers/{int:customer_id}/duplicates",
     response=list[CandidateOut],
@@ -55,12 +69,12 @@ def customer_duplicates(request: HttpRequest, customer_id: int):
 
 @router.post(
     "/customers/{int:customer_id}/merge",
-    response=CustomerDetail,
+    response=MergedCustomerOut,
     summary="Merge a duplicate into this customer (409 if either changed since you compared)",
 )
 def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
     require(request, "customers.merge_customer")
-    customer = services.customer_merge(
+    result = services.customer_merge(
         survivor_id=customer_id,
         other_id=payload.other_id,
         by=request.user,
@@ -68,4 +82,11 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
         other_version=payload.other_version,
         take_from_other=payload.take_from_other,
     )
-    return _customer_detail(request, customer.pk)
+    customer = _customer_detail(request, result.customer.pk)
+    customer.merge = {  # type: ignore[attr-defined]
+        "id": result.merge.pk,
+        "merged_number": result.merge.number,
+        "moved": result.merge.report,
+        "summary": result.summary(),
+    }
+    return customer

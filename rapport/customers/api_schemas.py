@@ -6,6 +6,7 @@ Fields no service checks (address parts, organisation text lengths) are bounded 
 """
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Literal
 
 from django.db.models import TextChoices
@@ -13,9 +14,9 @@ from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
 from rapport.api.pagination import RequestBody
-from rapport.communications.api import RememberedDetailOut
 from rapport.core.models import ObjectChange
 from rapport.core.phones import format_phone
+from rapport.core.registry import customer_api_sections, customer_filters
 from rapport.customers.choices import (
     AddressKind,
     BuyingRole,
@@ -35,7 +36,6 @@ from rapport.customers.models import (
     Organisation,
     OrganisationContact,
 )
-from rapport.sales.api_schemas import KeyFiguresOut
 
 
 def choice(choices: type[TextChoices], default: Any = "", **kwargs: Any) -> Any:
@@ -120,7 +120,10 @@ class ConsentIn(RequestBody):
     at: datetime | None = Field(None, description="When the customer said it; defaults to now.")
 
 
-class CustomerFilters(Schema):
+class CustomerFilterFields(Schema):
+    """The customer file's own list filters; other apps' filters are added by
+    `customer_filters_schema()`."""
+
     tag: str | None = Field(None, description="Tag name.")
     source: str | None = None
     gender: str | None = None
@@ -129,8 +132,19 @@ class CustomerFilters(Schema):
     organisation: int | None = Field(None, description="Organisation id: its contact people.")
     customer_since_from: date | None = None
     customer_since_to: date | None = None
-    segment: str | None = Field(None, description="RFM segment, e.g. champions, at_risk.")
     sort: Literal["newest", "name"] = "newest"
+
+
+@cache
+def customer_filters_schema() -> type[Schema]:
+    """The list's query parameters: the customer file's own filters and every registered one."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__module__": __name__, "__qualname__": "CustomerFilters"}
+    for f in customer_filters():
+        annotations[f.name] = str | None
+        namespace[f.name] = Field(None, description=f.description or str(f.label))
+    namespace["__annotations__"] = annotations
+    return type("CustomerFilters", (CustomerFilterFields,), namespace)
 
 
 class SearchParams(Schema):
@@ -226,17 +240,14 @@ class CustomerListItem(Schema):
         return [t.name for t in obj.tags.all()]
 
 
-class CustomerDetail(Schema):
-    """The customer file. What they mentioned and what they bought come first."""
-
+class _CustomerHead(Schema):
     id: int
     number: str
     display_name: str
     version: int
-    remembered_details: list[RememberedDetailOut] = Field(
-        description="Active details, pinned first, then newest: bring them up when you talk."
-    )
-    key_figures: KeyFiguresOut | None = Field(description="Null without access to orders.")
+
+
+class _CustomerProfile(Schema):
     family_name: str
     given_name: str
     external_id: str | None
@@ -265,15 +276,6 @@ class CustomerDetail(Schema):
     created_at: datetime
     updated_at: datetime
 
-    # The endpoint attaches the two reads that live in other apps (see customers.api).
-    @staticmethod
-    def resolve_remembered_details(obj: Customer) -> list:
-        return obj.active_details  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_key_figures(obj: Customer) -> Any:
-        return obj.key_figures  # type: ignore[attr-defined]
-
     @staticmethod
     def resolve_tags(obj: Customer) -> list[str]:
         return [t.name for t in obj.tags.all()]
@@ -298,6 +300,41 @@ class CustomerDetail(Schema):
     @staticmethod
     def resolve_created_by(obj: Customer) -> str | None:
         return obj.created_by.get_username() if obj.created_by else None
+
+
+def _section_resolver(name: str) -> Any:
+    def resolve(obj: Customer) -> Any:
+        return obj.sections[name]  # type: ignore[attr-defined]
+
+    return staticmethod(resolve)
+
+
+@cache
+def customer_detail_schema() -> type[Schema]:
+    """The customer file: number and name, then what other apps registered (what the customer
+    mentioned, what they bought, …: rapport.core.registry.register_customer_api_section), then
+    the profile, contact details, consents, tags and organisations."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "__qualname__": "CustomerDetail",
+        "__doc__": customer_detail_schema.__doc__,
+    }
+    for part in (_CustomerHead, None, _CustomerProfile):
+        if part is None:
+            for section in customer_api_sections():
+                annotations[section.name] = section.schema
+                namespace[section.name] = Field(description=section.description)
+                namespace[f"resolve_{section.name}"] = _section_resolver(section.name)
+            continue
+        for name, info in part.model_fields.items():
+            annotations[name] = info.annotation
+            namespace[name] = info
+        for attr, value in vars(part).items():
+            if attr.startswith("resolve_"):
+                namespace[attr] = value
+    namespace["__annotations__"] = annotations
+    return type("CustomerDetail", (Schema,), namespace)
 
 
 class FieldChangeOut(Schema):

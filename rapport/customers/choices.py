@@ -78,3 +78,10 @@ class Language(models.TextChoices):
     ZH_HANS = "zh-hans", _("Simplified Chinese")
     ZH_HANT = "zh-hant", _("Traditional Chinese")
     SK = "sk", _("Slovak")
+
+
+class CustomerEventType(models.TextChoices):
+    MERGED = "merged", _("records merged")
+    MERGED_AWAY = "merged_away", _("merged into another record")
+    CONSENT_GIVEN = "consent_given", _("consent given")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("consent withdrawn")

@@ -3,7 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rapport.communications.choices import DetailKind, Direction, InteractionKind
 from rapport.customers.choices import (
     BuyingRole,
     Channel,
@@ -133,22 +132,6 @@ class ConsentForm(forms.Form):
     )
     method = forms.ChoiceField(label=_("How"), choices=ConsentMethod.choices)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
-
-
-class InteractionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=InteractionKind.choices)
-    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
-    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
-    summary = forms.CharField(label=_("What was said"), widget=forms.Textarea(attrs={"rows": 3}))
-    detail = forms.CharField(
-        label=_("Something to remember"),
-        max_length=500,
-        required=False,
-        help_text=_("A preference, family event or request the customer mentioned."),
-    )
-    detail_kind = forms.ChoiceField(
-        label=_("Kind of detail"), choices=DetailKind.choices, required=False
-    )
 
 
 class OrganisationForm(forms.Form):

@@ -8,12 +8,22 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from rapport.core.models import TimeStampedModel, VersionedModel
+from rapport.core.models import Event, TimeStampedModel, VersionedModel
+from rapport.core.relations import (
+    Custom,
+    DedupeBy,
+    Erase,
+    Export,
+    Recompute,
+    Repoint,
+    customer_relation,
+)
 from rapport.customers.choices import (
     AddressKind,
     BuyingRole,
     Channel,
     ConsentMethod,
+    CustomerEventType,
     CustomerSource,
     Gender,
     IncomeBand,
@@ -38,6 +48,18 @@ class Tag(models.Model):
         return self.name
 
 
+@customer_relation(
+    "referred_by",
+    merge=Custom("rapport.customers.services.merging:merge_referrals"),
+    export=Export.nothing("the customers someone referred are other people's records"),
+    erase=Erase.keep("the people they referred keep the link to the now anonymous record"),
+)
+@customer_relation(
+    "tags",
+    merge=Repoint(),
+    export=Export("name", label=_("tags")),
+    erase=Erase.delete(),
+)
 class Customer(VersionedModel):
     """One person the business deals with; everything they told us lives on or under this row."""
 
@@ -129,6 +151,12 @@ class Customer(VersionedModel):
         return next_birthday(self.birthday, lunar=self.celebrates_lunar_birthday)
 
 
+@customer_relation(
+    "customer",
+    merge=DedupeBy("number"),
+    export=Export("number", "kind", "is_primary", label=_("phone numbers")),
+    erase=Erase.delete(),
+)
 class CustomerPhone(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="phones", db_index=False
@@ -151,6 +179,12 @@ class CustomerPhone(models.Model):
         return self.number
 
 
+@customer_relation(
+    "customer",
+    merge=DedupeBy("address"),
+    export=Export("address", "is_primary", label=_("email addresses")),
+    erase=Erase.delete(),
+)
 class CustomerEmail(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="emails", db_index=False
@@ -170,6 +204,14 @@ class CustomerEmail(models.Model):
         return self.address
 
 
+@customer_relation(
+    "customer",
+    merge=Repoint(),
+    export=Export(
+        "kind", "line1", "line2", "city", "region", "postal_code", "country", label=_("addresses")
+    ),
+    erase=Erase.delete(),
+)
 class CustomerAddress(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField(
@@ -192,6 +234,15 @@ class CustomerAddress(models.Model):
         )
 
 
+@customer_relation(
+    "customer",
+    # The most recent statement the customer made about a channel is the one that holds.
+    merge=DedupeBy("channel", prefer="newest:changed_at"),
+    export=Export(
+        "channel", "granted", "changed_at", "method", "note", label=_("marketing consents")
+    ),
+    erase=Erase.delete(),
+)
 class MarketingConsent(models.Model):
     """The customer's current yes or no for one channel, and when and how they said it."""
 
@@ -215,6 +266,12 @@ class MarketingConsent(models.Model):
         return f"{self.channel}: {self.granted}"
 
 
+@customer_relation(
+    "customer",
+    merge=Recompute("rapport.customers.services.customers:reindex_customer"),
+    export=Export.nothing("search terms are derived from the name, which the profile shows"),
+    erase=Erase.delete(),
+)
 class CustomerSearchTerm(models.Model):
     """Search index: name characters, pairs and word prefixes (see rapport.core.names.search_terms)."""
 
@@ -270,6 +327,12 @@ class Organisation(VersionedModel):
         return reverse("customers:organisation_detail", args=[self.pk])
 
 
+@customer_relation(
+    "person",
+    merge=DedupeBy("organisation"),
+    export=Export("organisation", "buying_role", "job_title", label=_("contact person at")),
+    erase=Erase.delete(),
+)
 class OrganisationContact(TimeStampedModel):
     """A person at an organisation and their part in buying — every rank counts."""
 
@@ -302,6 +365,12 @@ class OrganisationContact(TimeStampedModel):
         return f"{self.person} ({self.get_buying_role_display()}, {self.organisation})"
 
 
+@customer_relation(
+    "into",
+    merge=Repoint(),
+    export=Export("merged_id", "merged_at", label=_("merged customer records")),
+    erase=Erase.redacting(display_name="", external_id=None, last_state={}, archived=[]),
+)
 class CustomerMerge(models.Model):
     """A customer record that was merged into another one (a duplicate from another source).
 
@@ -327,6 +396,12 @@ class CustomerMerge(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # {table label: {"moved": n, "archived": n, "deleted": n, "rebuilt": n}}: what the merge did
+    report = models.JSONField(_("what moved"), default=dict, blank=True)
+    # {model label: [ids]} re-pointed from the merged record, and the rows that gave way to the
+    # kept customer's (serialised whole): enough to undo the merge
+    moved = models.JSONField(default=dict, blank=True)
+    archived = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("merged customer record")
@@ -339,3 +414,52 @@ class CustomerMerge(models.Model):
     @property
     def number(self) -> str:
         return str(self)
+
+
+@customer_relation(
+    "customer_id",
+    merge=Repoint(),
+    export=Export("time", "type", "parameters", label=_("events")),
+    erase=Erase.redacting(parameters={}),
+)
+class CustomerEvent(Event):
+    """Something that happened to a customer's record as a whole: merged, consent given or
+    withdrawn. `customer_id` is a plain column: the events outlive a deletion, like the history."""
+
+    SENTENCES = {
+        CustomerEventType.MERGED: _(
+            "Customer record %(other)s (%(name)s) was merged into this one: %(moved)s."
+        ),
+        CustomerEventType.MERGED_AWAY: _("This record was merged into %(into)s."),
+        CustomerEventType.CONSENT_GIVEN: _("Consent to %(channel)s given (%(method)s)."),
+        CustomerEventType.CONSENT_WITHDRAWN: _("Consent to %(channel)s withdrawn (%(method)s)."),
+    }
+
+    customer_id = models.BigIntegerField(_("customer"))
+    type = models.CharField(_("what happened"), max_length=40, choices=CustomerEventType.choices)
+
+    class Meta:
+        verbose_name = _("customer event")
+        verbose_name_plural = _("customer events")
+        indexes = [models.Index(fields=["customer_id", "-time"], name="customer_event_idx")]
+
+    def display_parameters(self) -> dict[str, object]:
+        params = dict(self.parameters)
+        if "channel" in params:
+            params["channel"] = _label(Channel, params["channel"])
+        if "method" in params:
+            params["method"] = _label(ConsentMethod, params["method"])
+        if "report" in params:  # in the reader's language, not the merger's
+            from rapport.customers.services.merging import describe_report
+
+            params["moved"] = describe_report(params["report"])
+        params.setdefault("moved", "")
+        params.setdefault("name", "")
+        return params
+
+
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value

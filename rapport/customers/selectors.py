@@ -8,9 +8,12 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from rapport.core.pagination import Page, keyset_page
+from rapport.core.registry import customer_filters
+from rapport.core.timeline import TimelineEntry
 from rapport.customers.models import (
     CUSTOMER_NUMBER_PREFIX,
     Customer,
+    CustomerEvent,
     Organisation,
     OrganisationContact,
     Tag,
@@ -20,7 +23,9 @@ SORTS = {"newest": ["-id"], "name": ["sort_name", "id"]}
 
 
 def customer_queryset(*, filters: dict[str, Any] | None = None) -> QuerySet[Customer]:
-    """Customers matching list filters (tag, source, gender, language, organisation, since)."""
+    """Customers matching list filters: the customer file's own (tag, source, gender, language,
+    income band, organisation, customer since) and those other apps registered (the caller drops
+    those the user may not use: rapport.core.registry.customer_filters(user))."""
     filters = filters or {}
     qs = Customer.objects.all()
     if tag := filters.get("tag"):
@@ -34,10 +39,9 @@ def customer_queryset(*, filters: dict[str, Any] | None = None) -> QuerySet[Cust
         qs = qs.filter(customer_since__gte=since)
     if until := filters.get("customer_since_to"):
         qs = qs.filter(customer_since__lte=until)
-    if segment := filters.get("segment"):
-        from rapport.analytics.selectors import filter_customers_by_segment
-
-        qs = filter_customers_by_segment(qs, segment)
+    for registered in customer_filters():
+        if value := filters.get(registered.name):
+            qs = registered.apply(qs, str(value))
     if ids := filters.get("ids"):
         qs = qs.filter(pk__in=ids)
     return qs
@@ -186,3 +190,12 @@ def organisation_list(*, query: str = "", cursor: str | None = None, size: int =
     if query:
         qs = qs.filter(sort_name__startswith=fold(query))
     return keyset_page(qs, ordering=["sort_name", "id"], cursor=cursor, size=size)
+
+
+def event_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
+    """The customer's events (merges, consents) as sentences, newest first."""
+    rows = CustomerEvent.objects.filter(customer_id=customer_id).order_by("-time", "-id")[:limit]
+    return [
+        TimelineEntry(time=e.time, kind="event", title=e.sentence(), actor=e.user_name, details={})
+        for e in rows
+    ]

@@ -7,36 +7,32 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.analytics.choices import Segment
-from rapport.analytics.selectors import customer_analytics
-from rapport.communications import services as comms
-from rapport.communications.models import RememberedDetail
-from rapport.communications.selectors import remembered_details
 from rapport.core.exceptions import ConflictError
 from rapport.core.forms import add_service_errors
 from rapport.core.models import ObjectChange
+from rapport.core.registry import customer_filters
 from rapport.core.selectors import change_title, labelled_changes
 from rapport.core.timeline import customer_timeline
 from rapport.customers import selectors, services
 from rapport.customers.choices import CustomerSource, Gender, Language
-from rapport.customers.forms import (
-    ConsentForm,
-    ContactForm,
-    CustomerForm,
-    InteractionForm,
-    OrganisationForm,
-)
+from rapport.customers.forms import ConsentForm, ContactForm, CustomerForm, OrganisationForm
 from rapport.customers.models import Customer, Organisation, Tag
+from rapport.customers.panels import render_panels
 from rapport.customers.search import search_customers
-from rapport.sales.selectors import customer_key_figures
 
 ALIASES = {"referred_by_id": "referred_by", "addresses": "address"}
-LIST_FILTERS = ("tag", "source", "gender", "preferred_language", "income_band", "segment")
+LIST_FILTERS = ("tag", "source", "gender", "preferred_language", "income_band")
+
+
+def list_filters(request: HttpRequest) -> dict[str, str]:
+    """The list's filters from the query string: the customer file's own, and those other apps
+    registered that the user may use."""
+    names = (*LIST_FILTERS, *(f.name for f in customer_filters(request.user)))
+    return {k: request.GET[k] for k in names if request.GET.get(k)}
 
 
 def perm(codename: str):
@@ -47,7 +43,7 @@ def perm(codename: str):
 @perm("customers.view_customer")
 def customer_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    filters = {k: request.GET[k] for k in LIST_FILTERS if request.GET.get(k)}
+    filters = list_filters(request)
     sort = request.GET.get("sort", "newest")
     if query:
         customers, next_cursor = search_customers(query, limit=50), None
@@ -64,7 +60,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "sources": CustomerSource.choices,
         "genders": Gender.choices,
         "languages": Language.choices,
-        "segments": Segment.choices,
+        "extra_filters": [
+            (f, f.choices() if f.choices else []) for f in customer_filters(request.user)
+        ],
     }
     template = "customers/_results.html" if request.htmx else "customers/list.html"
     return render(request, template, context)
@@ -86,30 +84,18 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "customers/detail.html",
         {
             "customer": customer,
-            "details": remembered_details(customer_id=pk),
-            "figures": customer_key_figures(customer_id=pk),
+            "panels": render_panels(request, customer),
             "timeline": customer_timeline(pk, limit=50),
-            "analytics": customer_analytics(customer_id=pk)
-            if request.user.has_perm("analytics.view_customerscore")
-            else None,
-            "blank_forms": blank_forms(get_language()),
+            "consent_form": blank_consent_form(get_language()),
         },
     )
 
 
 @lru_cache(maxsize=16)
-def blank_forms(language: str) -> dict[str, str]:
-    """The customer page's two empty forms, rendered once per language in each process.
-
-    Nothing in them depends on the customer or the user (the CSRF token and the action URLs stay
-    in the page), and rendering their widgets was a third of the page's CPU time.
-    """
-    return {
-        "interaction": render_to_string(
-            "customers/_interaction_fields.html", {"form": InteractionForm()}
-        ),
-        "consent": ConsentForm().as_div(),
-    }
+def blank_consent_form(language: str) -> str:
+    """The empty consent form, rendered once per language in each process (nothing in it
+    depends on the customer or the user; rendering widgets is a large part of a page's CPU)."""
+    return ConsentForm().as_div()
 
 
 @login_required
@@ -201,46 +187,6 @@ def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
     changes = [(c, change_title(c), labelled_changes(c)) for c in rows]
     return render(request, "customers/history.html", {"customer": customer, "changes": changes})
-
-
-@login_required
-@perm("communications.add_interaction")
-@require_POST
-def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(Customer, pk=pk)
-    form = InteractionForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        details = (
-            [{"text": d["detail"], "kind": d["detail_kind"] or "other"}] if d["detail"] else []
-        )
-        try:
-            comms.interaction_log(
-                by=request.user,
-                customer_id=pk,
-                kind=d["kind"],
-                direction=d["direction"],
-                subject=d["subject"],
-                summary=d["summary"],
-                details=details,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Interaction logged."))
-            return redirect(customer)
-    for error in form.errors.values():
-        messages.error(request, " ".join(error))
-    return redirect(customer)
-
-
-@login_required
-@perm("communications.change_remembereddetail")
-@require_POST
-def detail_archive(request: HttpRequest, pk: int, detail_pk: int) -> HttpResponse:
-    get_object_or_404(RememberedDetail, pk=detail_pk, customer_id=pk)
-    comms.detail_archive(by=request.user, detail_id=detail_pk)
-    return redirect("customers:detail", pk=pk)
 
 
 @login_required

@@ -95,7 +95,7 @@ def customer_merge(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse
             if request.POST.get(f"field_{name}") == "theirs"
         ]
         try:
-            merged = services.customer_merge(
+            result = services.customer_merge(
                 survivor_id=survivor.pk,
                 other_id=other.pk,
                 by=request.user,
@@ -109,12 +109,22 @@ def customer_merge(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("customers:merge", pk=pk, other_pk=other_pk)
+        except Customer.DoesNotExist as exc:  # the other side merged or deleted them meanwhile
+            messages.error(request, str(exc))
+            return redirect("customers:list")
         messages.success(
             request,
-            _("%(other)s was merged into %(name)s. Nothing was lost: its history is here too.")
-            % {"other": other.number, "name": merged.display_name},
+            _(
+                "%(other)s was merged into %(name)s. Nothing was lost: its history is here too "
+                "(%(moved)s)."
+            )
+            % {
+                "other": other.number,
+                "name": result.customer.display_name,
+                "moved": result.summary(),
+            },
         )
-        return redirect(merged)
+        return redirect(result.customer)
     return render(
         request,
         "customers/merge.html",

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from rapport.core.registry import export_kind
 from rapport.customers.models import (
     Customer,
     CustomerAddress,
@@ -25,7 +26,6 @@ from rapport.customers.models import (
     CustomerPhone,
     Organisation,
 )
-from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.customers import customer_number
 from rapport.sales.models import Order, OrderLine, Product
 
@@ -126,55 +126,53 @@ def export_rows(
     """The file's bytes, a piece at a time (for StreamingHttpResponse or writing to disk)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}")
-    columns, rows = _rows(kind, queryset_or_filters)
-    return _csv(columns, rows) if fmt == "csv" else _xlsx(columns, rows)
+    spec = export_kind(kind)
+    source = queryset_or_filters
+    if isinstance(source, QuerySet):
+        qs = source
+    else:
+        filters = {k: v for k, v in (source or {}).items() if v not in (None, "")}
+        qs = spec.queryset(filters)
+    rows = spec.rows(qs)
+    return _csv(spec.columns, rows) if fmt == "csv" else _xlsx(spec.columns, rows)
 
 
 def export_filename(kind: str, fmt: str) -> str:
     return f"{kind}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
 
 
-def export_queryset(kind: str, filters: dict[str, Any] | None = None) -> QuerySet:
-    """What the list page of `kind` shows for these filters (GET parameters)."""
-    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-    if kind == ImportKind.CUSTOMERS:
-        from rapport.customers.search import search_customer_ids
-        from rapport.customers.selectors import customer_queryset
+def customer_queryset(filters: dict[str, Any]) -> QuerySet:
+    """What the customer list shows for these GET parameters (its search box included)."""
+    from rapport.customers.search import search_customer_ids
+    from rapport.customers.selectors import customer_queryset as listed
 
-        if query := filters.pop("q", ""):
-            filters["ids"] = search_customer_ids(query, limit=10_000) or [0]
-        return customer_queryset(filters=filters)
-    if kind == ImportKind.ORGANISATIONS:
-        from rapport.core.names import fold
-
-        qs = Organisation.objects.all()
-        return qs.filter(sort_name__startswith=fold(filters["q"])) if filters.get("q") else qs
-    if kind == ImportKind.PRODUCTS:
-        qs = Product.objects.all()
-        if q := filters.get("q", "").strip():
-            qs = qs.filter(sku__istartswith=q) | qs.filter(name__icontains=q)
-        return qs.filter(category=filters["category"]) if filters.get("category") else qs
-    if kind == ImportKind.ORDERS:
-        qs = Order.objects.all()
-        if filters.get("customer"):
-            qs = qs.filter(customer_id=filters["customer"])
-        if filters.get("promotion_code"):
-            qs = qs.filter(promotion_code=filters["promotion_code"])
-        return qs
-    raise ValueError(f"Unknown kind {kind!r}")
+    filters = dict(filters)
+    if query := filters.pop("q", ""):
+        filters["ids"] = search_customer_ids(query, limit=10_000) or [0]
+    return listed(filters=filters)
 
 
-def _rows(
-    kind: str, source: QuerySet | dict[str, Any] | None
-) -> tuple[tuple[str, ...], Iterator[list]]:
-    qs = source if isinstance(source, QuerySet) else export_queryset(kind, source)
-    if kind == ImportKind.CUSTOMERS:
-        return CUSTOMER_COLUMNS, _customers(qs)
-    if kind == ImportKind.ORGANISATIONS:
-        return ORGANISATION_COLUMNS, _organisations(qs)
-    if kind == ImportKind.PRODUCTS:
-        return PRODUCT_COLUMNS, _products(qs)
-    return ORDER_COLUMNS, _orders(qs)
+def organisation_queryset(filters: dict[str, Any]) -> QuerySet:
+    from rapport.core.names import fold
+
+    qs = Organisation.objects.all()
+    return qs.filter(sort_name__startswith=fold(filters["q"])) if filters.get("q") else qs
+
+
+def product_queryset(filters: dict[str, Any]) -> QuerySet:
+    qs = Product.objects.all()
+    if q := str(filters.get("q", "")).strip():
+        qs = qs.filter(sku__istartswith=q) | qs.filter(name__icontains=q)
+    return qs.filter(category=filters["category"]) if filters.get("category") else qs
+
+
+def order_queryset(filters: dict[str, Any]) -> QuerySet:
+    qs = Order.objects.all()
+    if filters.get("customer"):
+        qs = qs.filter(customer_id=filters["customer"])
+    if filters.get("promotion_code"):
+        qs = qs.filter(promotion_code=filters["promotion_code"])
+    return qs
 
 
 def _chunks(qs: QuerySet, fields: Iterable[str]) -> Iterator[list[dict[str, Any]]]:
@@ -193,7 +191,7 @@ def _grouped(pairs: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
     return out
 
 
-def _customers(qs: QuerySet) -> Iterator[list]:
+def customer_rows(qs: QuerySet) -> Iterator[list]:
     for chunk in _chunks(qs, _CUSTOMER_VALUES):
         ids = [c["pk"] for c in chunk]
         phones = _grouped(
@@ -255,7 +253,7 @@ def _customers(qs: QuerySet) -> Iterator[list]:
             ]
 
 
-def _organisations(qs: QuerySet) -> Iterator[list]:
+def organisation_rows(qs: QuerySet) -> Iterator[list]:
     fields = ("pk", *(c for c in ORGANISATION_COLUMNS if c != "tags"))
     for chunk in _chunks(qs, fields):
         tags = _grouped(
@@ -269,14 +267,14 @@ def _organisations(qs: QuerySet) -> Iterator[list]:
             yield [o[c] for c in ORGANISATION_COLUMNS]
 
 
-def _products(qs: QuerySet) -> Iterator[list]:
+def product_rows(qs: QuerySet) -> Iterator[list]:
     for chunk in _chunks(qs, ("pk", *PRODUCT_COLUMNS)):
         for p in chunk:
             p["active"] = _yes_no(p["active"])
             yield [p[c] for c in PRODUCT_COLUMNS]
 
 
-def _orders(qs: QuerySet) -> Iterator[list]:
+def order_rows(qs: QuerySet) -> Iterator[list]:
     fields = (
         "pk",
         "number",

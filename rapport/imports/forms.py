@@ -3,12 +3,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rapport.imports.choices import ImportKind, ImportMode
+from rapport.core.registry import import_kinds
+from rapport.imports.choices import ImportMode
 from rapport.imports.mapping import parse_overrides
 
 
+def import_kind_choices() -> list[tuple[str, str]]:
+    return [(spec.kind, spec.label) for spec in import_kinds()]
+
+
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=import_kind_choices)
     file = forms.FileField(
         label=_("File"),
         help_text=_(

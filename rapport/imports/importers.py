@@ -11,24 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from rapport.core.registry import import_kind
 from rapport.imports import parallel
-from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import KindImporter, RowError, WriteCounts
-from rapport.imports.kinds.customers import CustomerImporter
-from rapport.imports.kinds.orders import OrderImporter
-from rapport.imports.kinds.organisations import OrganisationImporter
-from rapport.imports.kinds.products import ProductImporter
 from rapport.imports.mapping import ColumnPlan, map_columns
 from rapport.imports.readers import UnreadableFile, open_table
 
-IMPORTERS: dict[str, type[KindImporter]] = {
-    ImportKind.CUSTOMERS: CustomerImporter,
-    ImportKind.ORGANISATIONS: OrganisationImporter,
-    ImportKind.PRODUCTS: ProductImporter,
-    ImportKind.ORDERS: OrderImporter,
-}
 MAX_ERRORS = 10_000  # kept on the job; the count of all of them is kept too
 
 
@@ -89,7 +80,7 @@ def validate_file(
         result.add([RowError(1, "", str(exc))], fatal=True)
         return result
     plan = map_columns(kind, table.headers, column_map)
-    importer = IMPORTERS[kind](plan, region=region)
+    importer = importer_class(kind)(plan, region=region)
     importer.streaming = after_chunk is not None
     result = Validation(importer=importer, plan=plan)
     if plan.problems:
@@ -163,8 +154,13 @@ class _NotWritten(Exception):
     """Rolls the streamed writes back: the file has errors and every row had to be valid."""
 
 
+def importer_class(kind: str) -> type[KindImporter]:
+    """The importer the app that owns `kind` registered (rapport.core.registry)."""
+    return import_string(import_kind(kind).importer.replace(":", "."))
+
+
 def streams(kind: str) -> bool:
-    return IMPORTERS[kind].streams
+    return importer_class(kind).streams
 
 
 def import_file(

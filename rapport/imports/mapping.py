@@ -151,7 +151,7 @@ _SKU = T(
     required=True,
 )
 
-TARGETS: dict[str, tuple[Target, ...]] = {
+BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
     ImportKind.CUSTOMERS: (
         T(
             "number",
@@ -530,10 +530,17 @@ def normalize_header(header: str) -> str:
     return _NOT_WORD.sub("", fold(header or ""))
 
 
+def targets_for(kind: str) -> tuple[Target, ...]:
+    """The columns a file of `kind` may have (registered by the app that owns the kind)."""
+    from rapport.core.registry import import_kind
+
+    return tuple(import_kind(kind).targets())
+
+
 @cache
 def _alias_table(kind: str) -> dict[str, Target]:
     table: dict[str, Target] = {}
-    for target in TARGETS[kind]:
+    for target in targets_for(kind):
         for alias in target.aliases:
             table.setdefault(normalize_header(alias), target)
     return table
@@ -550,7 +557,7 @@ def target_for(kind: str, header: str) -> Target | None:
 
 
 def targets_by_field(kind: str) -> dict[str, Target]:
-    return {t.field: t for t in TARGETS[kind]}
+    return {t.field: t for t in targets_for(kind)}
 
 
 @dataclass
@@ -616,7 +623,7 @@ def map_columns(
             continue
         taken.setdefault(target.field, header)
         plan.columns.append((index, target.field))
-    for target in TARGETS[kind]:
+    for target in targets_for(kind):
         if target.required and target.field not in taken:
             plan.problems.append(
                 (

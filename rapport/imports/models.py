@@ -3,13 +3,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import TimeStampedModel
-from rapport.imports.choices import ImportKind, ImportMode, ImportStatus
+from rapport.core.registry import import_kinds
+from rapport.imports.choices import ImportMode, ImportStatus
+
+
+def import_kind_choices() -> list[tuple[str, str]]:
+    """The kinds the installed apps registered (rapport.core.registry.register_import_kind)."""
+    return [(spec.kind, spec.label) for spec in import_kinds()]
 
 
 class ImportJob(TimeStampedModel):
     """One uploaded file on its way in: validated first, then written all at once (or not at all)."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=import_kind_choices)
     file_name = models.CharField(_("file"), max_length=255)
     file_path = models.CharField(max_length=500)
     mode = models.CharField(

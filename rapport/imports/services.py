@@ -22,8 +22,9 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rapport.core.registry import import_kinds
 from rapport.imports import progress
-from rapport.imports.choices import ImportKind, ImportMode, ImportStatus
+from rapport.imports.choices import ImportMode, ImportStatus
 from rapport.imports.exports import export_rows  # noqa: F401  (part of this module's interface)
 from rapport.imports.importers import (
     MAX_ERRORS,
@@ -61,7 +62,7 @@ def import_job_create(
         raise TypeError("Give either uploaded_file or path.")
     name = uploaded_file.name if uploaded_file is not None else Path(path).name  # type: ignore[arg-type]
     errors: dict[str, list[str]] = {}
-    if kind not in ImportKind.values:
+    if kind not in {spec.kind for spec in import_kinds()}:
         errors["kind"] = [_("“%(value)s” is not one of the choices.") % {"value": kind}]
     if mode not in ImportMode.values:
         errors["mode"] = [_("“%(value)s” is not one of the choices.") % {"value": mode}]

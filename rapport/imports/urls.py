@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from rapport.imports import views
 
@@ -9,9 +9,5 @@ urlpatterns = [
     path("<int:pk>/progress/", views.import_progress, name="progress"),
     path("<int:pk>/run/", views.import_run, name="run"),
     path("<int:pk>/retry/", views.import_retry, name="retry"),
-    re_path(
-        r"^export/(?P<kind>customers|organisations|products|orders)\.(?P<fmt>csv|xlsx)$",
-        views.export,
-        name="export",
-    ),
+    path("export/<slug:kind>.<slug:fmt>", views.export, name="export"),
 ]

@@ -3,26 +3,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from rapport.core.forms import add_service_errors
 from rapport.core.pagination import keyset_page
+from rapport.core.registry import export_kind, import_kinds
 from rapport.imports import services
-from rapport.imports.choices import ImportKind, ImportStatus
+from rapport.imports.choices import ImportStatus
 from rapport.imports.exports import FORMATS, export_filename
 from rapport.imports.forms import ImportForm
-from rapport.imports.mapping import TARGETS
+from rapport.imports.mapping import targets_for
 from rapport.imports.models import ImportJob
 
 RUNNING = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
-VIEW_PERMISSION = {
-    ImportKind.CUSTOMERS: "customers.view_customer",
-    ImportKind.ORGANISATIONS: "customers.view_organisation",
-    ImportKind.PRODUCTS: "sales.view_product",
-    ImportKind.ORDERS: "sales.view_order",
-}
 
 
 def perm(codename: str):
@@ -58,7 +53,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
         size=50,
     )
     services.import_jobs_check(page.items)  # a job whose worker died shows as failed
-    return render(request, "imports/list.html", {"form": form, "page": page, "targets": TARGETS})
+    targets = [(spec.label, targets_for(spec.kind)) for spec in import_kinds()]
+    return render(request, "imports/list.html", {"form": form, "page": page, "targets": targets})
 
 
 @login_required
@@ -109,7 +105,10 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _job_context(job: ImportJob) -> dict:
     done, total = services.import_job_progress(job)
-    labels = {t.field: t.label for t in TARGETS.get(job.kind, ())}
+    try:
+        labels = {t.field: t.label for t in targets_for(job.kind)}
+    except KeyError:  # a kind whose app is no longer installed
+        labels = {}
     return {
         "job": job,
         "running": job.status in RUNNING,
@@ -124,7 +123,13 @@ def _job_context(job: ImportJob) -> dict:
 @perm("imports.export_data")
 def export(request: HttpRequest, kind: str, fmt: str) -> StreamingHttpResponse:
     """The list page's rows (same filters, from the query string) as CSV or Excel."""
-    if not request.user.has_perm(VIEW_PERMISSION[kind]):
+    try:
+        spec = export_kind(kind)
+    except KeyError:
+        raise Http404 from None
+    if fmt not in FORMATS:
+        raise Http404
+    if not request.user.has_perm(spec.view_permission):
         raise PermissionDenied
     filters = {k: v for k, v in request.GET.items() if k not in ("cursor", "sort")}
     response = StreamingHttpResponse(

@@ -32,12 +32,12 @@ def start(
     django.setup()
     from django.utils import translation
 
-    from rapport.imports.importers import IMPORTERS
+    from rapport.imports.importers import importer_class
     from rapport.imports.mapping import map_columns
 
     if language:
         translation.activate(language)
-    _importer = IMPORTERS[kind](map_columns(kind, headers, column_map), region=region)
+    _importer = importer_class(kind)(map_columns(kind, headers, column_map), region=region)
 
 
 def check_in_worker(rows: list[tuple[int, list]]) -> Chunk:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import TimeStampedModel, VersionedModel
+from rapport.core.relations import Erase, Export, Repoint, customer_relation
 from rapport.sales.choices import OrderStatus, SalesChannel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -31,6 +32,14 @@ class Product(VersionedModel):
         return reverse("sales:product_detail", args=[self.pk])
 
 
+@customer_relation(
+    "customer",
+    merge=Repoint(),
+    export=Export(
+        "number", "ordered_at", "status", "channel", "currency", "total", label=_("orders")
+    ),
+    erase=Erase.keep("orders and their amounts stay for the accounts; the customer is anonymised"),
+)
 class Order(VersionedModel):
     number = models.CharField(_("order number"), max_length=40, unique=True)
     customer = models.ForeignKey(

@@ -93,7 +93,7 @@ def test_merge_moves_everything_and_loses_nothing(manager, pair):
         by=manager,
         survivor_version=sales.version,
         other_version=service.version,
-    )
+    ).customer
 
     assert not Customer.objects.filter(pk=service.pk).exists()
     assert merged.pk == sales.pk
@@ -140,7 +140,7 @@ def test_survivor_values_win_unless_the_user_takes_the_other(manager, make_custo
         survivor_version=a.version,
         other_version=b.version,
         take_from_other=["occupation"],
-    )
+    ).customer
     assert merged.occupation == "doctor" and merged.gender == "female"
 
 
@@ -149,7 +149,7 @@ def test_external_id_moves_to_a_survivor_without_one(manager, make_customer):
     b = make_customer(external_id="SHOP-1")
     merged = customer_merge(
         survivor_id=a.pk, other_id=b.pk, by=manager, survivor_version=None, other_version=None
-    )
+    ).customer
     assert merged.external_id == "SHOP-1"
     assert CustomerMerge.objects.get(merged_id=b.pk).external_id is None
 
@@ -195,11 +195,11 @@ def test_referral_between_the_two_records_is_dropped(manager, make_customer):
     a2 = customer_update(customer_id=a.pk, by=manager, expected_version=None, referred_by_id=b.pk)
     merged = customer_merge(
         survivor_id=a2.pk, other_id=b.pk, by=manager, survivor_version=None, other_version=None
-    )
+    ).customer
     assert merged.referred_by_id is None
     merged2 = customer_merge(
         survivor_id=c.pk, other_id=merged.pk, by=manager, survivor_version=None, other_version=None
-    )
+    ).customer
     # A chain of merges keeps every old number pointing at the final record.
     assert set(CustomerMerge.objects.filter(into=merged2).values_list("merged_id", flat=True)) == {
         a.pk,

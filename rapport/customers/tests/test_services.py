@@ -114,9 +114,19 @@ def test_consent_keeps_when_and_how_and_logs_withdrawal(agent):
     assert consent.granted is False and consent.method == "phone"
     logged = [
         ch.changes["consent:email"]
-        for ch in ObjectChange.objects.filter(customer_id=c.pk, action="update").order_by("time")
+        for ch in ObjectChange.objects.filter(
+            customer_id=c.pk, content_type__model="marketingconsent"
+        ).order_by("time")
     ]
     assert logged == [[None, True], [True, False]]
+    # The customer's timeline says it in words, newest first.
+    from rapport.core.timeline import customer_timeline
+
+    events = [e.title for e in customer_timeline(c.pk) if e.kind == "event"]
+    assert events == [
+        "Consent to email withdrawn (by phone).",
+        "Consent to email given (web form).",
+    ]
 
 
 def test_organisation_contacts_have_buying_roles(agent):

@@ -80,7 +80,7 @@ def test_stale_form_gets_a_conflict(agent_client, make_customer, manager):
 def test_logged_interaction_detail_stands_at_the_top(agent_client, make_customer):
     c = make_customer()
     response = agent_client.post(
-        reverse("customers:interaction_create", args=[c.pk]),
+        reverse("communications:interaction_create", args=[c.pk]),
         {
             "kind": "call",
             "direction": "inbound",
@@ -147,7 +147,7 @@ def test_detail_page_query_count_is_fixed(
 
     org = organisation_create(by=None, name="Acme")
     contact_add(organisation=org, person=customers[0], buying_role="user", by=None)
-    with django_assert_max_num_queries(16):  # see test_detail_page_query_count_is_exact
+    with django_assert_max_num_queries(17):  # see test_detail_page_query_count_is_exact
         response = agent_client.get(customers[0].get_absolute_url())
     assert response.status_code == 200
     assert "likes tea" in response.content.decode()
@@ -165,15 +165,15 @@ def test_history_page_shows_who_changed_what(agent_client, make_customer, agent)
 
 
 def test_detail_page_query_count_is_exact(agent_client, make_customer, make_product):
-    """session, user, permissions (one query), customer + 6 relations, details, key figures,
-    changes, orders, interactions, analytics card."""
+    """session, user, permissions (one query), customer + 6 relations, then the panels (details,
+    key figures, analytics card) and the timeline (changes, events, orders, interactions)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     c = _fill(make_customer, make_product, 1)[0]
     with CaptureQueriesContext(connection) as ctx:
         assert agent_client.get(c.get_absolute_url()).status_code == 200
-    assert len(ctx.captured_queries) == 16, "\n".join(q["sql"][:90] for q in ctx.captured_queries)
+    assert len(ctx.captured_queries) == 17, "\n".join(q["sql"][:90] for q in ctx.captured_queries)
     assert sum("auth_permission" in q["sql"] for q in ctx.captured_queries) == 1
 
 
@@ -182,17 +182,21 @@ def test_the_page_forms_rendered_once_are_the_forms(language):
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from rapport.customers.forms import ConsentForm, InteractionForm
-    from rapport.customers.views import blank_forms
+    from rapport.communications.forms import InteractionForm
+    from rapport.communications.views import blank_interaction_form
+    from rapport.customers.forms import ConsentForm
+    from rapport.customers.views import blank_consent_form
 
     with translation.override(language):
-        cached = blank_forms(language)
-        assert cached["interaction"] == render_to_string(
-            "customers/_interaction_fields.html", {"form": InteractionForm()}
+        interaction = blank_interaction_form(language)
+        assert interaction == render_to_string(
+            "communications/_interaction_fields.html", {"form": InteractionForm()}
         )
-        assert cached["consent"] == ConsentForm().as_div()
-        assert blank_forms(language) is cached
-    assert 'name="summary"' in cached["interaction"] and 'name="channel"' in cached["consent"]
+        consent = blank_consent_form(language)
+        assert consent == ConsentForm().as_div()
+        assert blank_interaction_form(language) is interaction
+        assert blank_consent_form(language) is consent
+    assert 'name="summary"' in interaction and 'name="channel"' in consent
 
 
 def test_detail_page_has_both_forms_and_logs_an_interaction(agent_client, make_customer):
@@ -202,7 +206,7 @@ def test_detail_page_has_both_forms_and_logs_an_interaction(agent_client, make_c
         assert f'name="{name}"' in page
     assert 'name="csrfmiddlewaretoken"' in page and 'name="method"' in page
     response = agent_client.post(
-        reverse("customers:interaction_create", args=[c.pk]),
+        reverse("communications:interaction_create", args=[c.pk]),
         {"kind": "call", "direction": "inbound", "summary": "Asked about tea", "detail": "Oolong"},
     )
     assert response.status_code == 302

@@ -24,8 +24,8 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.core.bulk import History, insert_rows
 from rapport.core.services import diff, snapshot
-from rapport.imports.bulk import History, insert_rows
 from rapport.imports.mapping import ColumnPlan, targets_by_field
 from rapport.imports.values import text
 

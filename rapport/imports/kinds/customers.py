@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.bulk import History, delete_where_in, insert_rows, update_rows
 from rapport.core.emails import normalize_email
 from rapport.core.names import search_terms
 from rapport.core.phones import looks_like_phone, normalize_phone, try_normalize_phone
@@ -41,7 +42,6 @@ from rapport.customers.validation import (
     clean_addresses,
     clean_customer_fields,
 )
-from rapport.imports.bulk import History, delete_where_in, insert_rows, update_rows
 from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import (
     KindImporter,

@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.core.bulk import History
 from rapport.core.names import fold
 from rapport.core.services import bulk_record_creates, diff, snapshot
 from rapport.customers.models import Organisation
-from rapport.imports.bulk import History
 from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import (
     KindImporter,

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.bulk import History, insert_rows
 from rapport.core.names import fold
 from rapport.core.services import bulk_record_creates
 from rapport.customers.models import ORGANISATION_NUMBER_PREFIX, Organisation
 from rapport.customers.services import clean_organisation_fields
-from rapport.imports.bulk import History, insert_rows
 from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import (
     KindImporter,

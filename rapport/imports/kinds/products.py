@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.bulk import History
 from rapport.core.services import bulk_record_creates
-from rapport.imports.bulk import History
 from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import (
     KindImporter,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rapport.imports.choices import ImportKind
+from rapport.core.registry import export_kinds
 from rapport.imports.exports import FORMATS
 from rapport.imports.services import export_rows
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "Export customers, organisations, products or order lines to CSV or XLSX (by file extension)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=ImportKind.values)
+        parser.add_argument("kind", choices=[spec.kind for spec in export_kinds()])
         parser.add_argument("file", type=Path)
         parser.add_argument("--tag", help="Customers with this tag.")
         parser.add_argument("--source", help="Customers from this source.")

@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rapport.core.registry import import_kinds
 from rapport.imports import services
-from rapport.imports.choices import ImportKind, ImportMode, ImportStatus
+from rapport.imports.choices import ImportMode, ImportStatus
 from rapport.imports.mapping import parse_overrides
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     help = "Import customers, organisations, products or order lines from a CSV or XLSX file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=ImportKind.values)
+        parser.add_argument("kind", choices=[spec.kind for spec in import_kinds()])
         parser.add_argument("file", type=Path)
         parser.add_argument(
             "--dry-run", action="store_true", help="Check every row, write nothing."

@@ -1,0 +1,304 @@
+"""The seams a business app plugs into, filled from each app's `AppConfig.ready()`.
+
+One pattern for every seam (as NetBox's `netbox/registry.py`): a store per kind of contribution,
+and a `register_…` function that adds to it. The apps that *use* a store (the customer page, the
+customer API, the URL map) read it; they never import the contributing apps. So `customers` shows
+the analytics card without importing `analytics`, and a new app adds a panel, an API section, a list
+filter, a page, a router and a menu entry without editing anybody else's code.
+
+Nothing here touches the database; everything is registered once per process, at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+
+Slot = Literal["top", "summary", "main", "aside"]
+
+
+# Customer page panels --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    """A box on the customer page.
+
+    `context(request, customer)` returns what the template needs, or None to leave the panel out
+    (nothing to show, say). It runs only when the user holds `permission`. `slot` is where it
+    stands: "top" (above the name: what everyone must see first), "summary" (the full width under
+    the name: key figures), "main" (the wide column, above the timeline) or "aside" (the side
+    column); within a slot, lower `order` comes first.
+    """
+
+    name: str
+    template: str
+    context: Callable[[HttpRequest, Any], dict[str, Any] | None]
+    permission: str | None = None
+    slot: Slot = "aside"
+    order: int = 100
+
+
+_panels: dict[str, CustomerPanel] = {}
+
+
+def register_customer_panel(panel: CustomerPanel) -> None:
+    _panels[panel.name] = panel
+
+
+def customer_panels() -> list[CustomerPanel]:
+    return sorted(_panels.values(), key=lambda p: (p.order, p.name))
+
+
+# Sections of the customer API detail -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerApiSection:
+    """A field of `GET /api/v1/customers/{id}` that another app fills.
+
+    `schema` is the field's type (a ninja Schema, or `list[Schema]`); `resolve(request, customer)`
+    returns its value. Callers without `permission` get null (documented in `description`).
+    """
+
+    name: str
+    schema: Any
+    resolve: Callable[[HttpRequest, Any], Any]
+    description: str = ""
+    permission: str | None = None
+    order: int = 100
+    default: Any = None  # the value for callers without the permission
+
+
+_api_sections: dict[str, CustomerApiSection] = {}
+
+
+def register_customer_api_section(section: CustomerApiSection) -> None:
+    _api_sections[section.name] = section
+
+
+def customer_api_sections() -> list[CustomerApiSection]:
+    return sorted(_api_sections.values(), key=lambda s: (s.order, s.name))
+
+
+# Customer-list filters -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    """A filter of the customer list, its export and `GET /api/v1/customers`.
+
+    `apply(queryset, value)` narrows a Customer queryset for a non-empty value (an unknown value
+    matches nobody, it never raises). `choices()` gives the web list's drop-down ([] for a free
+    text box). Users without `permission` see neither the filter nor its effect.
+    """
+
+    name: str
+    label: Any  # "Segment": the drop-down's accessible name
+    any_label: Any  # "All segments": its empty choice
+    apply: Callable[[QuerySet, str], QuerySet]
+    choices: Callable[[], list[tuple[str, Any]]] | None = None
+    permission: str | None = None
+    description: str = ""
+    order: int = 100
+
+
+_filters: dict[str, CustomerFilter] = {}
+
+
+def register_customer_filter(customer_filter: CustomerFilter) -> None:
+    _filters[customer_filter.name] = customer_filter
+
+
+def customer_filters(user: Any = None) -> list[CustomerFilter]:
+    """The registered filters, or those `user` may use."""
+    found = sorted(_filters.values(), key=lambda f: (f.order, f.name))
+    if user is None:
+        return found
+    return [f for f in found if f.permission is None or user.has_perm(f.permission)]
+
+
+def customer_filter(name: str) -> CustomerFilter | None:
+    return _filters.get(name)
+
+
+# Pages, API routers and the menu ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UrlMount:
+    prefix: str  # "complaints/"
+    module: str  # "rapport.complaints.urls" (with app_name set)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url_name: str
+    permission: str | None = None
+    order: int = 100
+
+
+_urls: dict[str, UrlMount] = {}
+_routers: list[str] = []
+_nav: dict[str, NavItem] = {}
+
+
+def register_urls(prefix: str, module: str) -> None:
+    """Mount an app's web pages under /<prefix>."""
+    _urls[prefix] = UrlMount(prefix, module)
+
+
+def url_mounts() -> list[UrlMount]:
+    return list(_urls.values())
+
+
+def register_api_router(dotted: str) -> None:
+    """An app's ninja Router, as "package.module:attribute"; mounted under /api/v1/. Named by
+    string so it is imported after every app has registered its API sections."""
+    if dotted not in _routers:
+        _routers.append(dotted)
+
+
+def api_routers() -> list[str]:
+    return list(_routers)
+
+
+def register_nav(item: NavItem) -> None:
+    _nav[item.url_name] = item
+
+
+def nav_items() -> list[NavItem]:
+    return sorted(_nav.values(), key=lambda n: (n.order, n.url_name))
+
+
+# Titles of change-log rows ---------------------------------------------------------------------
+
+_change_titles: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def register_change_titles(app_label: str, model_name: str, titles: dict[str, Any]) -> None:
+    """Whole translated sentences for a model's change rows, per action ("create", "update",
+    "delete", "merge"); `%(record)s` stands for the record's name."""
+    _change_titles[(app_label, model_name)] = dict(titles)
+
+
+def change_titles(app_label: str, model_name: str) -> dict[str, Any]:
+    return _change_titles.get((app_label, model_name), {})
+
+
+# Import and export kinds -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportKindSpec:
+    """What a file of this kind holds and how it is read, checked and written.
+
+    `importer` is a `rapport.imports.kinds.base.KindImporter` subclass (as "module:Class", loaded
+    when first used), `targets` its columns (`rapport.imports.mapping.Target`s: field, translated
+    label, header aliases in the four languages). `view_permission` is what a user needs to see
+    the records (exports), `permission` what they need to import them.
+    """
+
+    kind: str
+    label: Any
+    importer: str
+    targets: Callable[[], tuple[Any, ...]]
+    view_permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ExportKindSpec:
+    """`columns` are the header row (the importer's field names, so an export imports again);
+    `queryset(filters)` is what the list page shows for these GET parameters; `rows(queryset)`
+    yields one list of cells per row, streaming (values() in id order, a chunk at a time)."""
+
+    kind: str
+    label: Any
+    columns: tuple[str, ...]
+    queryset: Callable[[dict[str, Any]], QuerySet]
+    rows: Callable[[QuerySet], Iterable[list[Any]]]
+    view_permission: str
+    order: int = 100
+
+
+_import_kinds: dict[str, ImportKindSpec] = {}
+_export_kinds: dict[str, ExportKindSpec] = {}
+
+
+def register_import_kind(spec: ImportKindSpec) -> None:
+    _import_kinds[spec.kind] = spec
+
+
+def import_kinds() -> list[ImportKindSpec]:
+    return sorted(_import_kinds.values(), key=lambda k: (k.order, k.kind))
+
+
+def import_kind(kind: str) -> ImportKindSpec:
+    """KeyError for a kind nobody registered."""
+    return _import_kinds[kind]
+
+
+def register_export_kind(spec: ExportKindSpec) -> None:
+    _export_kinds[spec.kind] = spec
+
+
+def export_kinds() -> list[ExportKindSpec]:
+    return sorted(_export_kinds.values(), key=lambda k: (k.order, k.kind))
+
+
+def export_kind(kind: str) -> ExportKindSpec:
+    return _export_kinds[kind]
+
+
+# Roles -----------------------------------------------------------------------------------------
+
+_role_grants: dict[str, list[dict[str, tuple[str, ...]]]] = {}
+
+
+def register_role_permissions(grants: dict[str, dict[str, tuple[str, ...]]]) -> None:
+    """An app's permissions per role, in rapport.staff.roles' shape:
+    {"agent": {"complaints.complaint": ("view", "add"), "extra": ("complaints.approve_remedy",)}}.
+    `roles_sync` adds them to the roles' own (rapport/staff/roles.py)."""
+    for role, spec in grants.items():
+        _role_grants.setdefault(role, []).append(dict(spec))
+
+
+def role_grants(role: str) -> list[dict[str, tuple[str, ...]]]:
+    return list(_role_grants.get(role, []))
+
+
+_STORES: tuple[Any, ...] = (
+    _panels,
+    _api_sections,
+    _filters,
+    _urls,
+    _routers,
+    _nav,
+    _change_titles,
+    _import_kinds,
+    _export_kinds,
+    _role_grants,
+)
+
+
+class restoring:  # noqa: N801  (used as a context manager, like contextlib's)
+    """Registrations made inside the block are undone when it ends (tests add panels, kinds…)."""
+
+    def __enter__(self) -> None:
+        self._saved = [s.copy() for s in _STORES]
+
+    def __exit__(self, *exc: object) -> None:
+        for store, saved in zip(_STORES, self._saved, strict=True):
+            store.clear()
+            if isinstance(store, dict):
+                store.update(saved)
+            else:
+                store.extend(saved)

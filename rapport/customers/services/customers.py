@@ -1,0 +1,246 @@
+"""Writes to the customer file. Web views, the API, the importer and the CLI all call these."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.core.actors import Actor, actor_user
+from rapport.core.choices import ChangeAction
+from rapport.core.events import emit
+from rapport.core.exceptions import ValidationError
+from rapport.core.names import display_name, fold, search_terms
+from rapport.core.services import lock_versioned, record_change, snapshot, versioned_update
+from rapport.customers.choices import Channel, ConsentMethod, CustomerEventType
+from rapport.customers.models import (
+    Customer,
+    CustomerAddress,
+    CustomerEmail,
+    CustomerEvent,
+    CustomerPhone,
+    CustomerSearchTerm,
+    MarketingConsent,
+    Tag,
+)
+from rapport.customers.validation import (
+    CUSTOMER_FIELDS,
+    clean_addresses,
+    clean_customer_fields,
+    clean_emails,
+    clean_phones,
+)
+
+
+def customer_snapshot(customer: Customer) -> dict[str, Any]:
+    """Profile plus contact details and tags: what the history compares before and after."""
+    data = snapshot(customer, fields=CUSTOMER_FIELDS)
+    data["phones"] = sorted(p.number for p in customer.phones.all())
+    data["emails"] = sorted(e.address for e in customer.emails.all())
+    data["addresses"] = sorted(str(a) for a in customer.addresses.all())
+    data["tags"] = sorted(t.name for t in customer.tags.all())
+    return data
+
+
+def apply_names(customer: Customer) -> None:
+    customer.display_name = display_name(customer.family_name, customer.given_name)
+    customer.sort_name = fold(customer.display_name)[:201]
+
+
+def reindex_customer(customer_id: int) -> None:
+    """index_customer for an id (the merge rebuilds the kept customer's terms with it)."""
+    index_customer(Customer.objects.only("pk", "family_name", "given_name").get(pk=customer_id))
+
+
+def index_customer(customer: Customer) -> None:
+    """Rewrite the customer's search terms (name characters, pairs and word prefixes)."""
+    CustomerSearchTerm.objects.filter(customer=customer).delete()
+    terms = search_terms(customer.family_name, customer.given_name)
+    CustomerSearchTerm.objects.bulk_create(
+        CustomerSearchTerm(term=t, customer=customer) for t in terms
+    )
+
+
+def _check_referrer(referred_by_id: int | None, customer_id: int | None = None) -> None:
+    if referred_by_id is None:
+        return
+    if referred_by_id == customer_id or not Customer.objects.filter(pk=referred_by_id).exists():
+        raise ValidationError({"referred_by_id": [_("No such customer.")]})
+
+
+def _set_contacts(customer: Customer, phones, emails, addresses) -> None:
+    if phones is not None:
+        customer.phones.all().delete()
+        CustomerPhone.objects.bulk_create(CustomerPhone(customer=customer, **p) for p in phones)
+        customer.primary_phone = next((p["number"] for p in phones if p["is_primary"]), "")
+    if emails is not None:
+        customer.emails.all().delete()
+        CustomerEmail.objects.bulk_create(CustomerEmail(customer=customer, **e) for e in emails)
+        customer.primary_email = next((e["address"] for e in emails if e["is_primary"]), "")
+    if addresses is not None:
+        customer.addresses.all().delete()
+        CustomerAddress.objects.bulk_create(
+            CustomerAddress(customer=customer, **a) for a in addresses
+        )
+
+
+def _set_tags(customer: Customer, tags: Iterable[str] | None) -> None:
+    if tags is None:
+        return
+    objs = [tag_get_or_create(name=name) for name in {t.strip() for t in tags if t and t.strip()}]
+    customer.tags.set(objs)
+
+
+def tag_get_or_create(*, name: str) -> Tag:
+    tag, _ = Tag.objects.get_or_create(name=name.strip()[:60])
+    return tag
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    by: Actor,
+    phones: list | None = None,
+    emails: list | None = None,
+    addresses: list[dict[str, Any]] | None = None,
+    tags: Iterable[str] | None = None,
+    **fields: Any,
+) -> Customer:
+    """A new customer with contact details and tags; the creation is recorded in the history."""
+    clean = clean_customer_fields(fields)
+    phone_rows = clean_phones(phones or [])
+    email_rows = clean_emails(emails or [])
+    address_rows = clean_addresses(addresses or [])
+    _check_referrer(clean.get("referred_by_id"))
+    clean.setdefault("customer_since", timezone.localdate())
+    customer = Customer(**clean, created_by=actor_user(by))
+    apply_names(customer)
+    customer.save()
+    _set_contacts(customer, phone_rows, email_rows, address_rows)
+    _set_tags(customer, tags)
+    customer.save(update_fields=["primary_phone", "primary_email"])
+    index_customer(customer)
+    after = customer_snapshot(customer)
+    record_change(
+        obj=customer,
+        action=ChangeAction.CREATE,
+        by=by,
+        customer_id=customer.pk,
+        changes={k: [None, v] for k, v in after.items() if v not in (None, "", [], False)},
+    )
+    return customer
+
+
+def customer_update(
+    *,
+    customer_id: int,
+    by: Actor,
+    expected_version: int | None,
+    phones: list | None = None,
+    emails: list | None = None,
+    addresses: list[dict[str, Any]] | None = None,
+    tags: Iterable[str] | None = None,
+    **fields: Any,
+) -> Customer:
+    """Apply changes if nobody saved since `expected_version`; otherwise raise ConflictError.
+
+    `expected_version=None` is for system writes (imports) that must not be refused.
+    """
+    clean = clean_customer_fields(fields, partial=True)
+    phone_rows = clean_phones(phones) if phones is not None else None
+    email_rows = clean_emails(emails) if emails is not None else None
+    address_rows = clean_addresses(addresses) if addresses is not None else None
+    if "referred_by_id" in clean:
+        _check_referrer(clean["referred_by_id"], customer_id)
+
+    def apply(customer: Customer) -> None:
+        for name, value in clean.items():
+            setattr(customer, name, value)
+        apply_names(customer)
+        _set_contacts(customer, phone_rows, email_rows, address_rows)
+        _set_tags(customer, tags)
+
+    with transaction.atomic():
+        customer, changes = versioned_update(
+            model=Customer,
+            pk=customer_id,
+            by=by,
+            expected_version=expected_version,
+            apply=apply,
+            snapshot_of=customer_snapshot,
+            customer_id=lambda c: c.pk,
+        )
+        if {"family_name", "given_name"} & changes.keys():
+            index_customer(customer)
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, customer_id: int, by: Actor, expected_version: int | None = None) -> None:
+    """Delete a customer who has no orders; their history rows stay (they hold the last state)."""
+    customer = lock_versioned(Customer, customer_id, expected_version)
+    if customer.orders.exists():
+        raise ValidationError(_("This customer has orders and cannot be deleted."))
+    before = customer_snapshot(customer)
+    record_change(
+        obj=customer,
+        action=ChangeAction.DELETE,
+        by=by,
+        customer_id=customer.pk,
+        changes={k: [v, None] for k, v in before.items() if v not in (None, "", [], False)},
+    )
+    customer.delete()
+
+
+@transaction.atomic
+def consent_set(
+    *,
+    customer: Customer,
+    channel: str,
+    granted: bool,
+    method: str,
+    by: Actor,
+    note: str = "",
+    at: datetime | None = None,
+) -> MarketingConsent:
+    """Record a customer's yes or no for a channel, with when and how they said it.
+
+    The consent row holds the current answer; the history keeps every statement (a change row
+    on the consent) and the customer's timeline says it in words (an event)."""
+    for value, choices, field in ((channel, Channel, "channel"), (method, ConsentMethod, "method")):
+        if value not in choices.values:
+            raise ValidationError(
+                {field: [_("“%(value)s” is not one of the choices.") % {"value": value}]}
+            )
+    at = at or timezone.now()
+    current = (
+        MarketingConsent.objects.select_for_update()
+        .filter(customer=customer, channel=channel)
+        .first()
+    )
+    before = None if current is None else current.granted
+    consent, created = MarketingConsent.objects.update_or_create(
+        customer=customer,
+        channel=channel,
+        defaults={"granted": granted, "changed_at": at, "method": method, "note": note},
+    )
+    if before != granted:
+        record_change(
+            obj=consent,
+            action=ChangeAction.CREATE if created else ChangeAction.UPDATE,
+            by=by,
+            customer_id=customer.pk,
+            changes={f"consent:{channel}": [before, granted], "consent_method": [None, method]},
+        )
+        emit(
+            CustomerEvent,
+            by=by,
+            type=CustomerEventType.CONSENT_GIVEN
+            if granted
+            else CustomerEventType.CONSENT_WITHDRAWN,
+            customer_id=customer.pk,
+            parameters={"channel": channel, "method": method},
+        )
+    return consent
