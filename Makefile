@@ -56,6 +56,7 @@ run: install
 	@mkdir -p var
 	@$(RAPPORT) build_messages
 	@$(RAPPORT) migrate --noinput -v 0
+	@$(RAPPORT) createcachetable
 	@$(RAPPORT) collectstatic --noinput -v 0
 	@$(RAPPORT) bootstrap --demo-customers $(DEMO_CUSTOMERS)
 	@echo "Serving Rapport at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server, the task worker and the scheduler)"
@@ -92,8 +93,14 @@ lint: install-test
 	$(VENV)/bin/ruff check rapport bench
 	$(VENV)/bin/ruff format --check rapport bench
 
+# The project catalogue (rapport/locale), then one per app that keeps its own (rapport/<app>/locale).
+OWN_CATALOGUES := $(patsubst rapport/%/locale,%,$(wildcard rapport/*/locale))
 messages: install
-	cd rapport && ../$(RAPPORT) makemessages -l zh_Hans -l zh_Hant -l sk --no-obsolete --ignore='analytics/engine/*'
+	cd rapport && ../$(RAPPORT) makemessages -l zh_Hans -l zh_Hant -l sk --no-obsolete \
+		--ignore='analytics/engine/*' --ignore='*/tests/*' $(foreach app,$(filter-out locale,$(OWN_CATALOGUES)),--ignore='$(app)/*')
+	@for app in $(filter-out locale,$(OWN_CATALOGUES)); do \
+		(cd rapport/$$app && ../../$(RAPPORT) makemessages -l zh_Hans -l zh_Hant -l sk --no-obsolete --ignore='tests/*') || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -103,6 +103,54 @@ def make_product(db, make_user):
     return make
 
 
+# Mail ----------------------------------------------------------------------------------------
+
+
+class SmtpSink:
+    """What a real SMTP server (aiosmtpd) received: parsed messages, in order of arrival."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on localhost for the test; Django's mail goes to it. Yields the sink:
+    `smtp_server.messages` are the messages it received (email.message.EmailMessage)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
 # Browser tests ------------------------------------------------------------------------------
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = __import__("pathlib").Path(__file__).parent / "test-artifacts"

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rapport.api",
     "rapport.demo",
     "rapport.analytics",
+    "rapport.portal",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rapport.core.context_processors.navigation",
+                "rapport.portal.context_processors.portal",
             ],
         },
     }
@@ -158,6 +160,23 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
+# Rate limits and other counters shared by every web process: a table in the database by default
+# (`rapport createcachetable`), or Redis with CACHE_URL=redis://host:6379/1.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+        }
+        if os.environ.get("CACHE_URL", "").startswith("redis")
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "rapport_cache",
+        }
+    )
+}
+RAPPORT_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free header set in base.html
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
@@ -226,3 +245,5 @@ RAPPORT_DEFAULT_REGION = os.environ.get(
 RAPPORT_CURRENCY = os.environ.get("RAPPORT_CURRENCY", "CNY")
 RAPPORT_IMPORT_BACKGROUND_ROWS = int(os.environ.get("RAPPORT_IMPORT_BACKGROUND_ROWS", "2000"))
 RAPPORT_PAGE_SIZE = 50
+# The address customers reach Rapport at, for the links in their mail (private links, surveys).
+RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

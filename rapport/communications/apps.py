@@ -11,13 +11,14 @@ class CommunicationsConfig(AppConfig):
         from rapport.communications import panels
         from rapport.communications.api import RememberedDetailOut
         from rapport.communications.models import RememberedDetail
-        from rapport.communications.selectors import interaction_timeline
+        from rapport.communications.selectors import interaction_timeline, message_timeline
         from rapport.core import registry, timeline
         from rapport.core.choices import ChangeAction
 
         # Details stand at the top of the page with author and date; their "created" rows would
         # repeat them.
         timeline.register("interaction", interaction_timeline, covers=(RememberedDetail,))
+        timeline.register("message", message_timeline)
         registry.register_customer_panel(
             registry.CustomerPanel(
                 name="remembered_details",

@@ -23,3 +23,22 @@ class DetailKind(models.TextChoices):
     REQUEST = "request", _("request")
     CONCERN = "concern", _("concern")
     OTHER = "other", _("other")
+
+
+class MessagePurpose(models.TextChoices):
+    """Why a message goes out; it decides whether marketing consent is needed."""
+
+    SERVICE = "service", _("service message")  # about the customer's own order, complaint, safety
+    SURVEY = "survey", _("survey")
+    MARKETING = "marketing", _("marketing")
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    EXPORTED = "exported", _("handed to a provider")
+    SUPPRESSED = "suppressed", _("not sent")
+    FAILED = "failed", _("failed")
+    BOUNCED = "bounced", _("bounced")
+    COMPLAINED = "complained", _("marked as spam")

@@ -5,7 +5,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rapport.communications.choices import DetailKind, Direction, InteractionKind
+from rapport.communications.choices import (
+    DetailKind,
+    Direction,
+    InteractionKind,
+    MessagePurpose,
+    MessageState,
+)
 from rapport.core.models import TimeStampedModel
 from rapport.core.relations import Erase, Export, Repoint, customer_relation
 
@@ -107,3 +113,66 @@ class RememberedDetail(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.text
+
+
+@customer_relation(
+    "customer",
+    merge=Repoint(),
+    export=Export(
+        "created_at",
+        "channel",
+        "purpose",
+        "to_address",
+        "subject",
+        "state",
+        "sent_at",
+        label=_("messages sent"),
+    ),
+    erase=Erase.redacting(to_address="", subject="", body="", html_body=""),
+)
+class OutboundMessage(TimeStampedModel):
+    """One message to one customer on one channel: written (claimed by its idempotency key)
+    before anything is sent, so a retried or doubled job finds it and never sends it twice."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,  # served by message_customer_idx
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=MessagePurpose.choices)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    to_address = models.CharField(_("to"), max_length=254, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    html_body = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=MessageState.choices, default=MessageState.QUEUED
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
+    # What the message is about ("complaints.complaint", 42): the app that sent it shows it there.
+    source_type = models.CharField(max_length=60, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="message_customer_idx"),
+            models.Index(fields=["source_type", "source_id"], name="message_source_idx"),
+            models.Index(fields=["state", "created_at"], name="message_state_idx"),
+            models.Index(fields=["provider_id"], name="message_provider_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or f"{self.channel} {self.pk}"

@@ -50,3 +50,23 @@ def interaction_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
         )
         for i in rows
     ]
+
+
+def message_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
+    """Messages sent (or held back) to the customer, with their state."""
+    from rapport.communications.models import OutboundMessage
+    from rapport.customers.choices import Channel
+
+    labels = dict(Channel.choices)
+    rows = OutboundMessage.objects.filter(customer_id=customer_id).order_by("-created_at")[:limit]
+    return [
+        TimelineEntry(
+            time=m.created_at,
+            kind="message",
+            title=_("Message to the customer (%(channel)s): %(subject)s")
+            % {"channel": labels.get(m.channel, m.channel), "subject": m.subject or "—"},
+            body="" if m.state == "sent" else str(m.get_state_display()),
+            details={"state": m.state, "reason": m.reason},
+        )
+        for m in rows
+    ]

@@ -1,16 +1,27 @@
 """Logging contacts with customers and keeping what they mentioned."""
 
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.communications.choices import DetailKind, Direction, InteractionKind
-from rapport.communications.models import Interaction, RememberedDetail
+from rapport.communications.choices import (
+    DetailKind,
+    Direction,
+    InteractionKind,
+    MessagePurpose,
+    MessageState,
+)
+from rapport.communications.models import Interaction, OutboundMessage, RememberedDetail
+from rapport.core.actors import Actor, actor_user
 from rapport.core.choices import ChangeAction
 from rapport.core.exceptions import ValidationError
 from rapport.core.services import record_change
+
+logger = logging.getLogger(__name__)
 
 
 def _check_choice(value: str, choices, field: str) -> None:
@@ -104,3 +115,108 @@ def detail_archive(*, by: Any, detail_id: int) -> RememberedDetail:
             changes={"archived": [False, True]},
         )
     return detail
+
+
+# Messages to customers -------------------------------------------------------------------------
+
+
+def message_send(
+    *,
+    customer_id: int,
+    channel: str,
+    purpose: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    by: Actor,
+    html_body: str = "",
+    headers: dict[str, str] | None = None,
+    language: str = "",
+    source: tuple[str, int] | None = None,
+) -> OutboundMessage:
+    """Send one message to a customer — the only way anything in Rapport contacts a customer.
+
+    The message row is claimed by `idempotency_key` before anything is sent: a second call with
+    the same key (a retried task, a double click, a second worker) returns the first message and
+    sends nothing. The consent rule (rapport.customers.selectors.contact_permission) decides: a
+    message that may not go is kept as "not sent" with the reason. Delivery runs after the
+    transaction commits (a background task), so a rolled-back step never sends anything.
+    """
+    from rapport.customers.models import Customer
+    from rapport.customers.selectors import contact_permission
+
+    _check_choice(purpose, MessagePurpose, "purpose")
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise ValidationError({"idempotency_key": [_("Give a key of 1 to 200 characters.")]})
+    with transaction.atomic():
+        existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        customer = Customer.objects.get(pk=customer_id)
+        verdict = contact_permission(customer, channel=channel, purpose=purpose)
+        try:
+            with transaction.atomic():  # a racing caller with the same key: one row wins
+                message = OutboundMessage.objects.create(
+                    customer=customer,
+                    channel=channel,
+                    purpose=purpose,
+                    idempotency_key=idempotency_key,
+                    to_address=verdict.address[:254],
+                    language=language,
+                    subject=subject[:300],
+                    body=body,
+                    html_body=html_body,
+                    headers=headers or {},
+                    state=MessageState.QUEUED if verdict.allowed else MessageState.SUPPRESSED,
+                    reason="" if verdict.allowed else verdict.reason[:300],
+                    source_type=source[0] if source else "",
+                    source_id=source[1] if source else None,
+                    created_by=actor_user(by),
+                )
+        except IntegrityError:
+            return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+        if verdict.allowed:
+            from rapport.communications.tasks import deliver_message
+
+            pk = message.pk
+            transaction.on_commit(lambda: deliver_message.enqueue(pk))
+    return message
+
+
+def message_deliver(*, message_id: int) -> OutboundMessage:
+    """Send a queued message once. It is claimed (queued → sending) in one UPDATE: of two workers
+    only one sends; a message found "sending" is never sent again (if the process died while
+    sending, a person checks it rather than the customer getting it twice)."""
+    from rapport.communications.channels import backend_for
+
+    claimed = OutboundMessage.objects.filter(pk=message_id, state=MessageState.QUEUED).update(
+        state=MessageState.SENDING, attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
+    message = OutboundMessage.objects.get(pk=message_id)
+    if not claimed:
+        return message
+    try:
+        delivery = backend_for(message.channel)(message)
+    except Exception as exc:  # the provider refused it or could not be reached
+        logger.warning("Message %s could not be sent: %s", message.pk, exc)
+        message.state, message.reason = MessageState.FAILED, str(exc)[:300]
+        message.save(update_fields=["state", "reason", "updated_at"])
+        return message
+    message.state = MessageState.EXPORTED if delivery.exported else MessageState.SENT
+    message.sent_at = None if delivery.exported else timezone.now()
+    message.provider_id = delivery.provider_id[:200]
+    message.save(update_fields=["state", "sent_at", "provider_id", "updated_at"])
+    return message
+
+
+def message_requeue(*, message_id: int, by: Actor) -> OutboundMessage:
+    """Try a failed message again (a person decided to, e.g. after fixing the mail server)."""
+    with transaction.atomic():
+        updated = OutboundMessage.objects.filter(pk=message_id, state=MessageState.FAILED).update(
+            state=MessageState.QUEUED, reason="", updated_at=timezone.now()
+        )
+        if updated:
+            from rapport.communications.tasks import deliver_message
+
+            transaction.on_commit(lambda: deliver_message.enqueue(message_id))
+    return OutboundMessage.objects.get(pk=message_id)

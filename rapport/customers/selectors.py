@@ -1,5 +1,6 @@
 """Reads of the customer file that are more than a filter."""
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -199,3 +200,55 @@ def event_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
         TimelineEntry(time=e.time, kind="event", title=e.sentence(), actor=e.user_name, details={})
         for e in rows
     ]
+
+
+@dataclass(frozen=True)
+class ContactVerdict:
+    """Whether a customer may be contacted on a channel for a purpose, where, and if not, why."""
+
+    allowed: bool
+    address: str = ""
+    reason: str = ""
+
+
+def contact_permission(customer: Customer, *, channel: str, purpose: str) -> ContactVerdict:
+    """The one rule for contacting a customer (rapport.communications.services.message_send
+    applies it to every message):
+
+    - a service message (about their own order, complaint, survey link they asked for, a safety
+      notice) needs only an address on the channel;
+    - a survey or marketing message also needs the customer's consent on that channel, given and
+      not withdrawn since (MarketingConsent).
+    """
+    from django.utils.translation import gettext as _
+
+    from rapport.customers.choices import Channel
+    from rapport.customers.models import MarketingConsent
+
+    if channel == Channel.EMAIL:
+        address = customer.primary_email
+    elif channel in (Channel.SMS, Channel.PHONE, Channel.WECHAT):
+        address = customer.primary_phone
+    elif channel == Channel.POST:
+        first = customer.addresses.order_by("pk").first()
+        address = str(first) if first else ""
+    else:
+        address = ""
+    if not address:
+        return ContactVerdict(False, reason=_("The customer has no address for this channel."))
+    if purpose == "service":
+        return ContactVerdict(True, address=address)
+    consent = (
+        MarketingConsent.objects.filter(customer=customer, channel=channel)
+        .values_list("granted", flat=True)
+        .first()
+    )
+    if consent is None:
+        return ContactVerdict(
+            False, address=address, reason=_("The customer has not consented to this channel.")
+        )
+    if not consent:
+        return ContactVerdict(
+            False, address=address, reason=_("The customer withdrew consent for this channel.")
+        )
+    return ContactVerdict(True, address=address)

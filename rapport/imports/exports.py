@@ -112,6 +112,7 @@ ORDER_COLUMNS = (
     "currency",
     "promotion_code",
     "sku",
+    "batch",
     "quantity",
     "unit_price",
     "discount",
@@ -294,13 +295,19 @@ def order_rows(qs: QuerySet) -> Iterator[list]:
             for li in OrderLine.objects.filter(order_id__in=[o["pk"] for o in chunk])
             .order_by("order_id", "pk")
             .values_list(
-                "order_id", "product__sku", "quantity", "unit_price", "discount", "line_total"
+                "order_id",
+                "product__sku",
+                "batch",
+                "quantity",
+                "unit_price",
+                "discount",
+                "line_total",
             )
         )
         for o in chunk:
             organisation = o["organisation__external_id"] or o["organisation__name"] or ""
             ordered_at = timezone.localtime(o["ordered_at"]).replace(tzinfo=None)
-            for sku, quantity, unit_price, discount, line_total in lines.get(o["pk"], []):
+            for sku, batch, quantity, unit_price, discount, line_total in lines.get(o["pk"], []):
                 yield [
                     o["number"],
                     customer_number(o["customer_id"]),
@@ -311,6 +318,7 @@ def order_rows(qs: QuerySet) -> Iterator[list]:
                     o["currency"],
                     o["promotion_code"],
                     sku,
+                    batch,
                     quantity.normalize(),
                     unit_price,
                     discount,

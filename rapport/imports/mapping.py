@@ -11,7 +11,7 @@ from functools import cache
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from rapport.core.names import fold
 from rapport.imports.choices import ImportKind
@@ -39,7 +39,7 @@ def T(
 _ADDRESS = (
     T(
         "address",
-        _l("address"),
+        gettext_lazy("address"),
         "street",
         "address line 1",
         "地址",
@@ -49,11 +49,11 @@ _ADDRESS = (
         "adresa",
         "ulica",
     ),
-    T("city", _l("city"), "town", "城市", "市", "mesto", "obec"),
-    T("region", _l("region"), "province", "state", "省", "省份", "地区", "地區", "kraj"),
+    T("city", gettext_lazy("city"), "town", "城市", "市", "mesto", "obec"),
+    T("region", gettext_lazy("region"), "province", "state", "省", "省份", "地区", "地區", "kraj"),
     T(
         "postal_code",
-        _l("postal code"),
+        gettext_lazy("postal code"),
         "postcode",
         "zip",
         "zip code",
@@ -63,7 +63,7 @@ _ADDRESS = (
         "郵政編碼",
         "psč",
     ),
-    T("country", _l("country"), "国家", "國家", "krajina", "štát"),
+    T("country", gettext_lazy("country"), "国家", "國家", "krajina", "štát"),
 )
 _PHONE_ALIASES = (
     "phones",
@@ -109,7 +109,7 @@ _EMAIL_ALIASES = (
 )
 _NOTES = T(
     "notes",
-    _l("notes"),
+    gettext_lazy("notes"),
     "note",
     "remarks",
     "comments",
@@ -119,10 +119,10 @@ _NOTES = T(
     "poznámka",
     "poznámky",
 )
-_TAGS = T("tags", _l("tags"), "tag", "labels", "标签", "標籤", "štítky", "značky")
+_TAGS = T("tags", gettext_lazy("tags"), "tag", "labels", "标签", "標籤", "štítky", "značky")
 _EXTERNAL_ID = T(
     "external_id",
-    _l("external id"),
+    gettext_lazy("external id"),
     "external id",
     "ext id",
     "id",
@@ -136,7 +136,7 @@ _EXTERNAL_ID = T(
 )
 _SKU = T(
     "sku",
-    _l("SKU"),
+    gettext_lazy("SKU"),
     "item code",
     "product code",
     "code",
@@ -155,7 +155,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
     ImportKind.CUSTOMERS: (
         T(
             "number",
-            _l("customer number"),
+            gettext_lazy("customer number"),
             "customer number",
             "customer no",
             "客户编号",
@@ -164,10 +164,18 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "číslo zákazníka",
         ),
         _EXTERNAL_ID,
-        T("name", _l("full name"), "full name", "姓名", "全名", "meno a priezvisko", "celé meno"),
+        T(
+            "name",
+            gettext_lazy("full name"),
+            "full name",
+            "姓名",
+            "全名",
+            "meno a priezvisko",
+            "celé meno",
+        ),
         T(
             "family_name",
-            _l("family name"),
+            gettext_lazy("family name"),
             "family name",
             "last name",
             "lastname",
@@ -178,7 +186,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "given_name",
-            _l("given name"),
+            gettext_lazy("given name"),
             "given name",
             "first name",
             "firstname",
@@ -188,10 +196,10 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "meno",
             "krstné meno",
         ),
-        T("gender", _l("gender"), "sex", "性别", "性別", "pohlavie"),
+        T("gender", gettext_lazy("gender"), "sex", "性别", "性別", "pohlavie"),
         T(
             "birthday",
-            _l("birthday"),
+            gettext_lazy("birthday"),
             "birth date",
             "date of birth",
             "dob",
@@ -204,7 +212,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "celebrates_lunar_birthday",
-            _l("celebrates the lunar birthday"),
+            gettext_lazy("celebrates the lunar birthday"),
             "lunar birthday",
             "农历生日",
             "农历",
@@ -215,7 +223,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "hobbies",
-            _l("hobbies"),
+            gettext_lazy("hobbies"),
             "hobby",
             "interests",
             "爱好",
@@ -228,7 +236,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "personality",
-            _l("personality notes"),
+            gettext_lazy("personality notes"),
             "personality notes",
             "性格",
             "个性",
@@ -238,7 +246,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "family_situation",
-            _l("family situation"),
+            gettext_lazy("family situation"),
             "family situation",
             "family",
             "家庭情况",
@@ -250,7 +258,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "occupation",
-            _l("occupation"),
+            gettext_lazy("occupation"),
             "job",
             "profession",
             "职业",
@@ -259,10 +267,18 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "povolanie",
             "zamestnanie",
         ),
-        T("income_band", _l("income band"), "income band", "income", "收入", "收入水平", "príjem"),
+        T(
+            "income_band",
+            gettext_lazy("income band"),
+            "income band",
+            "income",
+            "收入",
+            "收入水平",
+            "príjem",
+        ),
         T(
             "preferred_language",
-            _l("preferred language"),
+            gettext_lazy("preferred language"),
             "preferred language",
             "language",
             "语言",
@@ -273,7 +289,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "preferred_channel",
-            _l("preferred channel"),
+            gettext_lazy("preferred channel"),
             "preferred channel",
             "channel",
             "首选渠道",
@@ -285,7 +301,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "customer_since",
-            _l("customer since"),
+            gettext_lazy("customer since"),
             "customer since",
             "since",
             "成为客户日期",
@@ -295,10 +311,19 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "zákazníkom od",
             "zákazník od",
         ),
-        T("source", _l("source"), "lead source", "来源", "客户来源", "來源", "客戶來源", "zdroj"),
+        T(
+            "source",
+            gettext_lazy("source"),
+            "lead source",
+            "来源",
+            "客户来源",
+            "來源",
+            "客戶來源",
+            "zdroj",
+        ),
         T(
             "referred_by",
-            _l("referred by"),
+            gettext_lazy("referred by"),
             "referred by",
             "referrer",
             "推荐人",
@@ -309,10 +334,10 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "odporúčateľ",
         ),
         _NOTES,
-        T("phone", _l("phone"), *_PHONE_ALIASES, multi=True),
+        T("phone", gettext_lazy("phone"), *_PHONE_ALIASES, multi=True),
         T(
             "home_phone",
-            _l("home phone"),
+            gettext_lazy("home phone"),
             "home phone",
             "家庭电话",
             "住宅电话",
@@ -322,7 +347,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "work_phone",
-            _l("work phone"),
+            gettext_lazy("work phone"),
             "work phone",
             "office phone",
             "business phone",
@@ -334,7 +359,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "pracovný telefón",
             multi=True,
         ),
-        T("email", _l("email"), *_EMAIL_ALIASES, multi=True),
+        T("email", gettext_lazy("email"), *_EMAIL_ALIASES, multi=True),
         _TAGS,
         *_ADDRESS,
     ),
@@ -342,7 +367,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         _EXTERNAL_ID,
         T(
             "name",
-            _l("name"),
+            gettext_lazy("name"),
             "organisation",
             "organization",
             "company",
@@ -359,13 +384,13 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "firma",
             "názov",
         ),
-        T("industry", _l("industry"), "sector", "行业", "行業", "odvetvie"),
-        T("website", _l("website"), "web", "url", "网站", "網站", "webstránka"),
-        T("phone", _l("phone"), *_PHONE_ALIASES),
-        T("email", _l("email"), *_EMAIL_ALIASES),
+        T("industry", gettext_lazy("industry"), "sector", "行业", "行業", "odvetvie"),
+        T("website", gettext_lazy("website"), "web", "url", "网站", "網站", "webstránka"),
+        T("phone", gettext_lazy("phone"), *_PHONE_ALIASES),
+        T("email", gettext_lazy("email"), *_EMAIL_ALIASES),
         T(
             "tax_id",
-            _l("tax id"),
+            gettext_lazy("tax id"),
             "tax id",
             "vat",
             "vat id",
@@ -376,9 +401,9 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "dič",
             "ič dph",
         ),
-        T("address", _l("address"), "street", "地址", "adresa", "ulica"),
-        T("city", _l("city"), "town", "城市", "市", "mesto", "obec"),
-        T("country", _l("country"), "国家", "國家", "krajina", "štát"),
+        T("address", gettext_lazy("address"), "street", "地址", "adresa", "ulica"),
+        T("city", gettext_lazy("city"), "town", "城市", "市", "mesto", "obec"),
+        T("country", gettext_lazy("country"), "国家", "國家", "krajina", "štát"),
         _NOTES,
         _TAGS,
     ),
@@ -386,7 +411,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         _SKU,
         T(
             "name",
-            _l("name"),
+            gettext_lazy("name"),
             "product",
             "product name",
             "名称",
@@ -398,11 +423,11 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "názov",
             "produkt",
         ),
-        T("category", _l("category"), "类别", "分类", "類別", "分類", "kategória"),
-        T("price", _l("price"), "售价", "价格", "價格", "售價", "cena"),
+        T("category", gettext_lazy("category"), "类别", "分类", "類別", "分類", "kategória"),
+        T("price", gettext_lazy("price"), "售价", "价格", "價格", "售價", "cena"),
         T(
             "unit_cost",
-            _l("unit cost"),
+            gettext_lazy("unit cost"),
             "unit cost",
             "cost",
             "成本",
@@ -411,12 +436,12 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "náklad",
             "nákupná cena",
         ),
-        T("active", _l("active"), "enabled", "在售", "启用", "啟用", "aktívny"),
+        T("active", gettext_lazy("active"), "enabled", "在售", "启用", "啟用", "aktívny"),
     ),
     ImportKind.ORDERS: (
         T(
             "number",
-            _l("order number"),
+            gettext_lazy("order number"),
             "order number",
             "order no",
             "order",
@@ -430,7 +455,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "customer",
-            _l("customer"),
+            gettext_lazy("customer"),
             "customer ref",
             "customer id",
             "customer number",
@@ -448,7 +473,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "organisation",
-            _l("organisation"),
+            gettext_lazy("organisation"),
             "organization",
             "company",
             "公司",
@@ -459,7 +484,7 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
         ),
         T(
             "ordered_at",
-            _l("ordered at"),
+            gettext_lazy("ordered at"),
             "ordered at",
             "order date",
             "date",
@@ -471,11 +496,24 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "dátum",
             "dátum objednávky",
         ),
-        T("sku", _l("SKU"), *_SKU.aliases[1:], required=True),
-        T("quantity", _l("quantity"), "qty", "数量", "數量", "množstvo", "počet"),
+        T("sku", gettext_lazy("SKU"), *_SKU.aliases[1:], required=True),
+        T("quantity", gettext_lazy("quantity"), "qty", "数量", "數量", "množstvo", "počet"),
+        T(
+            "batch",
+            gettext_lazy("batch / lot"),
+            "batch",
+            "lot",
+            "lot number",
+            "batch number",
+            "批次",
+            "批号",
+            "批號",
+            "šarža",
+            "číslo šarže",
+        ),
         T(
             "unit_price",
-            _l("unit price"),
+            gettext_lazy("unit price"),
             "unit price",
             "price",
             "单价",
@@ -485,10 +523,10 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "cena",
             "jednotková cena",
         ),
-        T("discount", _l("discount"), "折扣", "优惠", "優惠", "zľava"),
+        T("discount", gettext_lazy("discount"), "折扣", "优惠", "優惠", "zľava"),
         T(
             "promotion_code",
-            _l("promotion code"),
+            gettext_lazy("promotion code"),
             "promotion code",
             "promo code",
             "coupon",
@@ -499,10 +537,10 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "promo kód",
             "kupón",
         ),
-        T("status", _l("status"), "状态", "狀態", "stav"),
+        T("status", gettext_lazy("status"), "状态", "狀態", "stav"),
         T(
             "channel",
-            _l("channel"),
+            gettext_lazy("channel"),
             "sales channel",
             "渠道",
             "销售渠道",
@@ -510,11 +548,11 @@ BUILTIN_TARGETS: dict[str, tuple[Target, ...]] = {
             "銷售渠道",
             "kanál",
         ),
-        T("currency", _l("currency"), "币种", "货币", "幣別", "貨幣", "mena"),
+        T("currency", gettext_lazy("currency"), "币种", "货币", "幣別", "貨幣", "mena"),
         # Exports carry it; on import it is worked out from quantity, price and discount.
         T(
             "line_total",
-            _l("line total (calculated, not imported)"),
+            gettext_lazy("line total (calculated, not imported)"),
             "line total",
             "小计",
             "小計",

@@ -80,6 +80,7 @@ class OrderLineIn(RequestBody):
     quantity: Decimal = Field(Decimal("1"), lt=AMOUNT_LIMIT)
     unit_price: Decimal | None = Field(None, lt=AMOUNT_LIMIT, description="Defaults to the price.")
     discount: Decimal | None = Field(None, lt=AMOUNT_LIMIT, description="An amount off the line.")
+    batch: str = Field("", max_length=40, description="The production batch or lot, if tracked.")
 
 
 class OrderIn(RequestBody):
@@ -121,6 +122,7 @@ class OrderLineOut(Schema):
     product_id: int
     sku: str
     product_name: str
+    batch: str
     quantity: Decimal
     unit_price: Decimal
     discount: Decimal

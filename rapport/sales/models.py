@@ -89,8 +89,14 @@ class Order(VersionedModel):
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # served by orderline_product_batch_idx
     )
+    # The production batch or lot, where the business tracks it: recalls and complaints name it.
+    batch = models.CharField(_("batch / lot"), max_length=40, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     discount = models.DecimalField(_("discount"), **MONEY, default=Decimal("0"))
@@ -102,6 +108,10 @@ class OrderLine(models.Model):
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
+        indexes = [
+            # Who bought product P (of batch B): complaints, notices and recalls.
+            models.Index(fields=["product", "batch"], name="orderline_product_batch_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_id}"

@@ -128,9 +128,15 @@ def price_lines(lines: list[dict[str, Any]], products: dict[int, Product]) -> li
             raise ValidationError(
                 {"lines": [_("Line %(n)d: the discount exceeds the line amount.") % {"n": i}]}
             )
+        batch = str(line.get("batch") or "").strip()
+        if len(batch) > 40:
+            raise ValidationError(
+                {"lines": [_("Line %(n)d: the batch is longer than 40 characters.") % {"n": i}]}
+            )
         out.append(
             OrderLine(
                 product=product,
+                batch=batch,
                 quantity=quantity,
                 unit_price=unit_price,
                 discount=discount,

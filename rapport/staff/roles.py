@@ -1,4 +1,9 @@
-"""The roles, as data: which permissions each group holds. `roles_sync` makes the groups match."""
+"""The roles, as data: which permissions each group holds. `roles_sync` makes the groups match.
+
+An app that adds models grants its own permissions to these roles from its AppConfig.ready() with
+`rapport.core.registry.register_role_permissions({role: {model: actions, "extra": codenames}})`,
+so this file lists the roles and the permissions on the apps that were here first.
+"""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -104,4 +109,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-RAPPORT_APPS = ("core", "customers", "sales", "communications", "imports", "staff", "analytics")
+
+def rapport_apps() -> set[str]:
+    """The labels of Rapport's own installed apps (the administrator's "*" covers all of them)."""
+    from django.apps import apps
+
+    return {c.label for c in apps.get_app_configs() if c.name.startswith("rapport.")}

@@ -8,27 +8,31 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from rapport.core.registry import role_grants
 from rapport.staff.models import ApiToken, hash_key
-from rapport.staff.roles import RAPPORT_APPS, ROLE_PERMISSIONS
+from rapport.staff.roles import ROLE_PERMISSIONS, rapport_apps
 
 
 def roles_sync() -> None:
-    """Create the role groups and give each exactly the permissions roles.py lists."""
+    """Create the role groups and give each exactly the permissions roles.py lists, plus those the
+    installed apps grant it (rapport.core.registry.register_role_permissions)."""
     perms = {
         f"{p.content_type.app_label}.{p.codename}": p
         for p in Permission.objects.select_related("content_type")
     }
-    for role, spec in ROLE_PERMISSIONS.items():
+    apps_of_ours = rapport_apps()
+    for role, base in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         wanted: set[Permission] = set()
-        for model, actions in spec.items():
+        specs = [base, *role_grants(role)]
+        for model, actions in ((m, a) for spec in specs for m, a in spec.items()):
             if model == "extra":
                 wanted.update(perms[c] for c in actions if c in perms)
             elif model == "*":
                 wanted.update(
                     p
                     for key, p in perms.items()
-                    if key.split(".")[0] in RAPPORT_APPS and p.codename.split("_")[0] in actions
+                    if key.split(".")[0] in apps_of_ours and p.codename.split("_")[0] in actions
                 )
             else:
                 app, name = model.split(".")

@@ -51,6 +51,7 @@ class LineRecord:
     quantity: Decimal
     unit_price: Decimal | None
     discount: Decimal
+    batch: str = ""
     match_id: int | None = None
 
 
@@ -150,6 +151,7 @@ class OrderImporter(KindImporter):
             quantity=amounts["quantity"],
             unit_price=amounts.get("unit_price"),
             discount=amounts["discount"],
+            batch=self.text(cells, "batch"),
         ), []
 
     # 2. Against the rest of the file: the lines of one order agree ---------------------------
@@ -310,6 +312,7 @@ class OrderImporter(KindImporter):
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
                 "discount": line.discount,
+                "batch": line.batch,
             }
             try:
                 priced = price_lines([spec], {product.pk: product})
@@ -480,7 +483,9 @@ def _organisation_refs(refs: set[str]) -> dict[str, int]:
 
 
 def _line_key(lines: list[OrderLine]) -> list[tuple]:
-    return sorted((li.product_id, li.quantity, li.unit_price, li.discount) for li in lines)
+    return sorted(
+        (li.product_id, li.quantity, li.unit_price, li.discount, li.batch) for li in lines
+    )
 
 
 def _set_totals(order: Order, lines: list[OrderLine]) -> None:

@@ -8,12 +8,24 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def locale_dirs() -> list[Path]:
+    """The project's catalogue and those of apps that keep their own (rapport/<app>/locale)."""
+    from django.apps import apps
+
+    dirs = [Path(d) for d in settings.LOCALE_PATHS]
+    for config in apps.get_app_configs():
+        own = Path(config.path) / "locale"
+        if config.name.startswith("rapport.") and own.is_dir() and own not in dirs:
+            dirs.append(own)
+    return dirs
+
+
 class Command(BaseCommand):
     help = "Compile translation catalogues (.po -> .mo)."
 
     def handle(self, *args, **options):
         count = 0
-        for locale_dir in settings.LOCALE_PATHS:
+        for locale_dir in locale_dirs():
             for po_path in Path(locale_dir).glob("*/LC_MESSAGES/*.po"):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:

@@ -1,0 +1,51 @@
+"""How a message leaves on each channel. Email goes through Django's mail (SMTP in production);
+channels without a backend (SMS, post, WeChat) are handed over as a list for a provider or a print
+shop (the message is marked "handed to a provider" and exported by whoever sends them). An app or
+a deployment adds a backend with `register_channel_backend` (an SMS gateway, say)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from rapport.communications.models import OutboundMessage
+
+
+@dataclass(frozen=True)
+class Delivery:
+    provider_id: str = ""
+    exported: bool = False  # handed over for someone else to send
+
+
+Backend = Callable[[OutboundMessage], Delivery]
+_backends: dict[str, Backend] = {}
+
+
+def register_channel_backend(channel: str, backend: Backend) -> None:
+    _backends[channel] = backend
+
+
+def backend_for(channel: str) -> Backend:
+    return _backends.get(channel, _hand_over)
+
+
+def _hand_over(message: OutboundMessage) -> Delivery:
+    return Delivery(exported=True)
+
+
+def send_email(message: OutboundMessage) -> Delivery:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_address],
+        headers={"X-Rapport-Message": message.idempotency_key[:200], **message.headers},
+    )
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    email.send()
+    return Delivery(provider_id=email.extra_headers.get("Message-ID", ""))
+
+
+register_channel_backend("email", send_email)

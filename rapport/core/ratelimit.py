@@ -1,0 +1,31 @@
+"""Counting attempts in a time window, shared by every process through the cache (the database
+cache by default, Redis if CACHE_URL says so)."""
+
+import time
+
+from django.core.cache import cache
+
+
+def allow(key: str, *, limit: int, window: int) -> bool:
+    """Count one attempt for `key`; False once more than `limit` were made in the current
+    `window` seconds (a fixed window: the count starts again when it ends)."""
+    bucket = f"ratelimit:{key}:{int(time.time()) // window}"
+    if cache.add(bucket, 1, timeout=window + 1):
+        return True
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # expired between add and incr
+        cache.add(bucket, 1, timeout=window + 1)
+        return True
+    return count <= limit
+
+
+def client_address(request) -> str:  # noqa: ANN001
+    """The client's address; behind a proxy that the settings trust, the forwarded one."""
+    from django.conf import settings
+
+    if getattr(settings, "RAPPORT_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
