@@ -275,6 +275,41 @@ def role_grants(role: str) -> list[dict[str, tuple[str, ...]]]:
     return list(_role_grants.get(role, []))
 
 
+# Demo data -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What a demo step gets: the seed (the same seed gives the same data), who loads it, the ids
+    of the customers this run created (oldest first), and today."""
+
+    seed: int
+    by: Any
+    customer_ids: list[int]
+    today: Any
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """Part of `rapport demo`: runs after the customers, orders and conversations exist, in the
+    same transaction; returns {what: rows written} for the summary."""
+
+    name: str
+    run: Callable[[DemoContext], dict[str, int]]
+    order: int = 100
+
+
+_demo_steps: dict[str, DemoStep] = {}
+
+
+def register_demo_step(step: DemoStep) -> None:
+    _demo_steps[step.name] = step
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted(_demo_steps.values(), key=lambda d: (d.order, d.name))
+
+
 _STORES: tuple[Any, ...] = (
     _panels,
     _api_sections,
@@ -286,6 +321,7 @@ _STORES: tuple[Any, ...] = (
     _import_kinds,
     _export_kinds,
     _role_grants,
+    _demo_steps,
 )
 
 

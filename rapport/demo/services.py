@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from rapport.communications.models import Interaction, RememberedDetail
 from rapport.core.names import fold, search_terms
+from rapport.core.registry import DemoContext, demo_steps
 from rapport.core.services import bulk_record_creates
 from rapport.customers.models import (
     Customer,
@@ -61,6 +62,19 @@ def generate_demo(
         counts = _write(data, by=by)
         counts["churn_records"] = _write_churn(seed=seed, by=by, first_new=first_new)
         counts["duplicates"] = _write_duplicates(seed=seed, by=by, first_new=first_new)
+        # Then every app's own demo data (complaints, surveys, members…), on these customers.
+        context = DemoContext(
+            seed=seed,
+            by=by if by is not None else HISTORY_NOTE,
+            customer_ids=list(
+                Customer.objects.filter(pk__gte=first_new)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            ),
+            today=timezone.localdate(),
+        )
+        for step in demo_steps():
+            counts.update(step.run(context))
         return counts
 
 
