@@ -323,8 +323,41 @@ def _one_primary(model: type[CustomerPhone] | type[CustomerEmail], customer_id: 
     return str(rows[0])
 
 
-@transaction.atomic
+class _DryRun(Exception):
+    def __init__(self, result: MergeResult) -> None:
+        self.result = result
+
+
 def customer_merge(
+    *,
+    survivor_id: int,
+    other_id: int,
+    by: Actor,
+    survivor_version: int | None,
+    other_version: int | None,
+    take_from_other: Iterable[str] = (),
+    dry_run: bool = False,
+) -> MergeResult:
+    """See `_merge`. With `dry_run`, the merge is carried out and rolled back: the result tells
+    what would move (its records are not saved)."""
+    try:
+        with transaction.atomic():
+            result = _merge(
+                survivor_id=survivor_id,
+                other_id=other_id,
+                by=by,
+                survivor_version=survivor_version,
+                other_version=other_version,
+                take_from_other=take_from_other,
+            )
+            if dry_run:
+                raise _DryRun(result)
+    except _DryRun as rolled_back:
+        return rolled_back.result
+    return result
+
+
+def _merge(
     *,
     survivor_id: int,
     other_id: int,

@@ -226,3 +226,20 @@ def test_merge_is_told_on_the_timeline_in_words(manager, make_customer):
     events = [e.title for e in customer_timeline(a.pk) if e.kind == "event"]
     assert len(events) == 1
     assert events[0].startswith(f"Customer record {b.number} (李娜) was merged into this one")
+
+
+def test_a_dry_run_reports_what_would_move_and_changes_nothing(manager, make_customer):
+    a, b = make_customer(), make_customer()
+    _hub_rows(a, b)
+    result = customer_merge(
+        survivor_id=a.pk,
+        other_id=b.pk,
+        by=manager,
+        survivor_version=None,
+        other_version=None,
+        dry_run=True,
+    )
+    assert result.merge.report["hubtest.surveyanswer"] == {"archived": 1, "moved": 1}
+    assert Customer.objects.filter(pk=b.pk).exists()
+    assert not CustomerMerge.objects.exists()
+    assert LoyaltyAccount.objects.get(customer=b).points == 30
