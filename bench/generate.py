@@ -1,15 +1,15 @@
 """The benchmark data set: N customers and exactly M order lines, loaded fast into one database.
 
 Drawn in chunks of 100,000 customers by the demo's generator (rapport.demo.plan, same realism),
-then written with COPY on PostgreSQL and executemany in one transaction per chunk on SQLite
-(synchronous=OFF, foreign keys off while loading). Ids are given explicitly, sequences are reset
-at the end. A small table `bench_dataset` records what was loaded, so a later run reuses a complete
+then written through the apps' own bulk writers (the ones the page, the API, the importer and the
+demo use: COPY on PostgreSQL, executemany on SQLite), in one transaction per chunk (on SQLite with
+synchronous=OFF and foreign keys off while loading; secondary indexes are dropped during the load
+and built once at the end). Customer ids are given explicitly, sequences are reset at the end. A small table `bench_dataset` records what was loaded, so a later run reuses a complete
 data set of the right size, and the benchmark only ever wipes data it loaded itself.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import time
@@ -18,20 +18,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
-import polars as pl
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from rapport.analytics.models import ChurnRecord
 from rapport.communications.models import Interaction, RememberedDetail
+from rapport.core.actors import SystemActor
 from rapport.core.models import ObjectChange
-from rapport.core.names import display_name, fold, search_terms
 from rapport.customers.models import (
     Customer,
     CustomerAddress,
     CustomerEmail,
+    CustomerEvent,
     CustomerPhone,
     CustomerSearchTerm,
     MarketingConsent,
@@ -40,14 +40,16 @@ from rapport.customers.models import (
     Tag,
 )
 from rapport.demo.people import draw_people
-from rapport.demo.plan import TAGS, DemoData, demo_window, draw_demo
+from rapport.demo.plan import DemoData, demo_window, draw_demo
 from rapport.demo.purchases import Orders, draw_orders
 from rapport.demo.relations import draw_organisations
+from rapport.demo.services import write_demo_data
 from rapport.sales.models import Order, OrderLine, Product, Return
 
+BENCH = SystemActor("bench")
 CHUNK = int(os.environ.get("BENCH_CHUNK", "100000"))  # customers drawn and written at a time
 MARKER = "bench_dataset"
-FORMAT = 1  # bump when the generator changes what it loads
+FORMAT = 2  # bump when the generator changes what it loads (2: through the apps' writers)
 LOADED_MODELS: list[type[models.Model]] = [
     Customer,
     CustomerPhone,
@@ -66,6 +68,8 @@ LOADED_MODELS: list[type[models.Model]] = [
     Interaction,
     RememberedDetail,
     ObjectChange,
+    CustomerEvent,
+    ChurnRecord,
 ]
 
 
@@ -215,84 +219,6 @@ def build_indexes(items: list[list[str]], log: Callable[[str], None]) -> None:
             log(f"built {name} ({time.perf_counter() - t:.0f} s)")
 
 
-# Writing -------------------------------------------------------------------------------------
-
-
-def _column_frame(
-    model: type[models.Model], n: int, columns: dict[str, object], now: int
-) -> pl.DataFrame:
-    """A frame with one column per concrete field: given values, else the field's default."""
-    data: dict[str, pl.Series] = {}
-    for f in model._meta.concrete_fields:
-        if f.attname in columns:
-            value = columns[f.attname]
-        elif f.primary_key:
-            continue  # the database numbers them
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value = np.full(n, now, dtype=np.int64)
-        elif f.has_default() or (f.blank and f.empty_strings_allowed and not f.null):
-            value = [f.get_default()] * n  # "" for blank text fields
-        elif f.null:
-            value = [None] * n
-        else:
-            raise ValueError(f"{model.__name__}.{f.name}: no value and no default")
-        data[f.column] = _typed(f, value, n)
-    return pl.DataFrame(data)
-
-
-def _typed(f: models.Field, value, n: int) -> pl.Series:
-    if isinstance(f, models.DateTimeField):
-        return pl.Series(f.column, value, dtype=pl.Int64)  # Unix seconds until written
-    if isinstance(f, models.DateField):
-        return pl.Series(f.column, value, dtype=pl.Date)
-    if isinstance(f, models.DecimalField):
-        return pl.Series(f.column, value, dtype=pl.Float64)
-    if isinstance(f, models.BooleanField):
-        return pl.Series(f.column, value, dtype=pl.Boolean)
-    if isinstance(f, models.JSONField):
-        return pl.Series(f.column, [json.dumps(v) for v in value], dtype=pl.String)
-    if isinstance(f, (models.IntegerField, models.ForeignKey)):
-        return pl.Series(f.column, value, dtype=pl.Int64)
-    return pl.Series(f.column, value, dtype=pl.String)
-
-
-def _datetimes_as_text(model: type[models.Model], frame: pl.DataFrame, fmt: str) -> pl.DataFrame:
-    cols = [
-        f.column
-        for f in model._meta.concrete_fields
-        if isinstance(f, models.DateTimeField) and f.column in frame.columns
-    ]
-    return frame.with_columns(
-        pl.from_epoch(pl.col(c), time_unit="s").dt.strftime(fmt).alias(c) for c in cols
-    )
-
-
-def write(model: type[models.Model], frame: pl.DataFrame) -> None:
-    if not len(frame):
-        return
-    table, cols = model._meta.db_table, frame.columns
-    if connection.vendor == "postgresql":
-        frame = _datetimes_as_text(model, frame, "%Y-%m-%d %H:%M:%S+00")
-        buf = io.BytesIO()
-        frame.write_csv(buf, include_header=False, float_precision=3)
-        with (
-            connection.cursor() as cur,
-            cur.cursor.copy(
-                f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy,
-        ):
-            copy.write(buf.getvalue())
-    else:  # Django keeps SQLite datetimes as naive UTC text
-        frame = _datetimes_as_text(model, frame, "%Y-%m-%d %H:%M:%S")
-        frame = frame.with_columns(
-            pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date
-        )
-        placeholders = ", ".join("?" * len(cols))
-        cur = connection.connection.cursor()
-        rows = zip(*(frame[c].to_list() for c in cols), strict=True)  # much faster than iter_rows()
-        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})", rows)  # noqa: S608
-
-
 # Exactly M lines -----------------------------------------------------------------------------
 
 
@@ -427,16 +353,12 @@ def load(spec: Spec, log: Callable[[str], None]) -> dict[str, float]:
             marker.get("indexes", [])
         )  # an earlier load of ours may have left some dropped
         with transaction.atomic():
-            _tags()
-            _products(spec, int(time.time()))
             _progress(spec, scale, today, offsets, indexes)
     with transaction.atomic():
         more = secondary_indexes()
         drop_indexes(more)
         indexes += [x for x in more if x not in indexes]
         _progress(spec, scale, today, offsets, indexes)
-    product_ids = np.arange(1, 61)
-    tag_ids = _tags()
     chunks = -(-spec.customers // CHUNK)
     draw_s = write_s = 0.0
     while offsets.customer < spec.customers:
@@ -463,7 +385,7 @@ def load(spec: Spec, log: Callable[[str], None]) -> dict[str, float]:
         )
         t1 = time.perf_counter()
         with _fast_load(), transaction.atomic():
-            _write_chunk(data, offsets, product_ids, tag_ids, int(time.time()))
+            _write_chunk(data, offsets)
             offsets.customer += n
             offsets.organisation += len(data.organisations)
             offsets.order += len(data.orders)
@@ -525,244 +447,12 @@ class _fast_load:
         return False
 
 
-def _tags() -> dict[str, int]:
-    existing = {t.name: t.pk for t in Tag.objects.filter(name__in=TAGS)}
-    for name, color in TAGS.items():
-        if name not in existing:
-            existing[name] = Tag.objects.create(name=name, color=color).pk
-    return existing
-
-
-def _products(spec: Spec, now: int) -> np.ndarray:
-    from rapport.demo.catalogue import build_catalogue
-
-    cat = build_catalogue(np.random.default_rng([spec.seed, 0]))
-    n = len(cat.sku)  # ids 1..n: load() relies on it
-    ids = np.arange(1, n + 1)
-    write(
-        Product,
-        _column_frame(
-            Product,
-            n,
-            {
-                "id": ids,
-                "sku": cat.sku,
-                "name": cat.name,
-                "category": cat.category,
-                "price": cat.price_cents / 100,
-                "unit_cost": cat.cost_cents / 100,
-            },
-            now,
-        ),
-    )
-    return ids
-
-
-def _write_chunk(
-    data: DemoData, off: Offsets, product_ids: np.ndarray, tag_ids: dict[str, int], now: int
-) -> None:
-    p, c = data.people, data.people.customers
-    n = len(p)
-    cid = np.arange(off.customer + 1, off.customer + n + 1)
-    names = [display_name(f, g) for f, g in zip(c["family_name"], c["given_name"], strict=True)]
-    write(
-        Customer,
-        _column_frame(
-            Customer,
-            n,
-            {
-                **c,
-                "id": cid,
-                "display_name": names,
-                "sort_name": [fold(x)[:201] for x in names],
-                "referred_by_id": np.where(p.referrer >= 0, p.referrer + 1, None).tolist(),
-            },
-            now,
-        ),
-    )
-
-    def children(model, table: dict[str, list]) -> None:
-        cols = {k: v for k, v in table.items() if k != "person"}
-        write(
-            model,
-            _column_frame(
-                model,
-                len(table["person"]),
-                {**cols, "customer_id": cid[np.asarray(table["person"], dtype=np.int64)]},
-                now,
-            ),
-        )
-
-    children(CustomerPhone, p.phones)
-    children(CustomerEmail, p.emails)
-    children(CustomerAddress, p.addresses)
-    children(MarketingConsent, p.consents)
-    term_rows = [
-        (t, i)
-        for i, f, g in zip(cid.tolist(), c["family_name"], c["given_name"], strict=True)
-        for t in sorted(search_terms(f, g))
-    ]
-    write(
-        CustomerSearchTerm,
-        pl.DataFrame({"term": [t for t, _ in term_rows], "customer_id": [i for _, i in term_rows]}),
-    )
-    write(
-        Customer.tags.through,
-        pl.DataFrame(
-            {
-                "customer_id": cid[np.asarray(data.tags["person"], dtype=np.int64)],
-                "tag_id": [tag_ids[t] for t in data.tags["tag"]],
-            }
-        ),
-    )
-    customer_ct = ContentType.objects.get_for_model(Customer).pk
-    write(
-        ObjectChange,
-        _column_frame(
-            ObjectChange,
-            n,
-            {
-                "time": np.full(n, now),
-                "user_name": ["bench"] * n,
-                "action": ["create"] * n,
-                "content_type_id": np.full(n, customer_ct),
-                "object_id": cid,
-                "object_repr": [x[:200] for x in names],
-                "customer_id": cid,
-                "changes": [{"source": [None, "bench"]}] * n,
-            },
-            now,
-        ),
-    )
-
-    orgs = data.organisations
-    oid = np.arange(off.organisation + 1, off.organisation + len(orgs) + 1)
-    write(
-        Organisation,
-        _column_frame(
-            Organisation,
-            len(orgs),
-            {
-                **orgs.rows,
-                "id": oid,
-                "sort_name": [fold(x)[:200] for x in orgs.rows["name"]],
-            },
-            now,
-        ),
-    )
-    ct = orgs.contacts
-    write(
-        OrganisationContact,
-        _column_frame(
-            OrganisationContact,
-            len(ct["person"]),
-            {
-                "organisation_id": oid[np.asarray(ct["organisation"], dtype=np.int64)],
-                "person_id": cid[np.asarray(ct["person"], dtype=np.int64)],
-                "buying_role": ct["buying_role"],
-                "job_title": ct["job_title"],
-                "is_primary": ct["is_primary"],
-            },
-            now,
-        ),
-    )
-
-    o = data.orders
-    order_id = np.arange(off.order + 1, off.order + len(o) + 1)
-    write(
-        Order,
-        _column_frame(
-            Order,
-            len(o),
-            {
-                "id": order_id,
-                "number": [f"BN{i:09d}" for i in order_id],
-                "customer_id": cid[o.person],
-                "organisation_id": np.where(
-                    o.organisation >= 0, oid[np.maximum(o.organisation, 0)], None
-                ).tolist(),
-                "ordered_at": o.ordered_at,
-                "status": o.status.tolist(),
-                "channel": o.channel.tolist(),
-                "promotion_code": o.promotion_code.tolist(),
-                "currency": [settings.RAPPORT_CURRENCY] * len(o),
-                "total": o.total / 100,
-                "cost": o.cost / 100,
-            },
-            now,
-        ),
-    )
-    line_id = np.arange(off.line + 1, off.line + len(o.line_order) + 1)
-    write(
-        OrderLine,
-        _column_frame(
-            OrderLine,
-            len(line_id),
-            {
-                "id": line_id,
-                "order_id": order_id[o.line_order],
-                "product_id": product_ids[o.line_product],
-                "quantity": o.line_quantity.astype(float),
-                "unit_price": o.line_unit_price / 100,
-                "discount": o.line_discount / 100,
-                "line_total": o.line_total / 100,
-                "unit_cost": o.line_unit_cost / 100,
-            },
-            now,
-        ),
-    )
-    write(
-        Return,
-        _column_frame(
-            Return,
-            len(o.return_line),
-            {
-                "order_line_id": line_id[o.return_line],
-                "returned_at": o.return_at,
-                "quantity": o.return_quantity.astype(float),
-                "refund_amount": o.return_refund / 100,
-                "reason": o.return_reason,
-            },
-            now,
-        ),
-    )
-
-    it, d = data.log.interactions, data.log.details
-    iid = np.arange(off.interaction + 1, off.interaction + len(it["person"]) + 1)
-    write(
-        Interaction,
-        _column_frame(
-            Interaction,
-            len(iid),
-            {
-                "id": iid,
-                "customer_id": cid[np.asarray(it["person"], dtype=np.int64)],
-                "kind": it["kind"],
-                "direction": it["direction"],
-                "occurred_at": it["occurred_at"],
-                "subject": it["subject"],
-                "summary": it["summary"],
-            },
-            now,
-        ),
-    )
-    write(
-        RememberedDetail,
-        _column_frame(
-            RememberedDetail,
-            len(d["person"]),
-            {
-                "customer_id": cid[np.asarray(d["person"], dtype=np.int64)],
-                "interaction_id": iid[np.asarray(d["interaction"], dtype=np.int64)],
-                "kind": d["kind"],
-                "text": d["text"],
-                "relevant_on": d["relevant_on"],
-                "pinned": d["pinned"],
-                "archived": d["archived"],
-            },
-            now,
-        ),
-    )
+def _write_chunk(data: DemoData, off: Offsets) -> dict[str, int]:
+    """Through the apps' own writers (rapport.demo.services.write_demo_data → customers.bulk,
+    sales.bulk, communications.bulk): the rows the page, the API and the importer would write,
+    history included. Customers get the ids offset + 1, offset + 2, … so that a referrer drawn in
+    an earlier chunk is found by number."""
+    return write_demo_data(data, by=BENCH, first_customer_id=off.customer + 1)
 
 
 def _finish() -> None:

@@ -8,6 +8,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.communications.bulk import (
+    NewDetail,
+    NewInteraction,
+    details_insert,
+    interactions_insert,
+)
 from rapport.communications.choices import (
     DetailKind,
     Direction,
@@ -34,13 +40,13 @@ def _check_choice(value: str, choices, field: str) -> None:
 @transaction.atomic
 def interaction_log(
     *,
-    by: Any,
+    by: Actor,
     customer_id: int,
     kind: str,
     direction: str,
     summary: str,
     subject: str = "",
-    occurred_at=None,
+    occurred_at: Any = None,
     organisation_id: int | None = None,
     details: list[dict[str, Any] | str] | None = None,
 ) -> Interaction:
@@ -49,56 +55,60 @@ def interaction_log(
     _check_choice(direction, Direction, "direction")
     if not (summary or "").strip():
         raise ValidationError({"summary": [_("Write what was said.")]})
-    interaction = Interaction.objects.create(
-        customer_id=customer_id,
-        organisation_id=organisation_id,
-        kind=kind,
-        direction=direction,
-        staff=by if getattr(by, "is_authenticated", False) else None,
-        occurred_at=occurred_at or timezone.now(),
-        subject=subject.strip(),
-        summary=summary.strip(),
-    )
+    remembered = []
     for item in details or []:
-        spec = {"text": item} if isinstance(item, str) else item
+        spec = {"text": item} if isinstance(item, str) else dict(item)
         if (spec.get("text") or "").strip():
-            detail_add(by=by, customer_id=customer_id, interaction=interaction, **spec)
-    return interaction
+            remembered.append(_clean_detail(**spec))
+    (pk,) = interactions_insert(
+        [
+            NewInteraction(
+                customer_id=customer_id,
+                kind=kind,
+                direction=direction,
+                summary=summary.strip(),
+                subject=subject.strip(),
+                occurred_at=occurred_at or timezone.now(),
+                organisation_id=organisation_id,
+                details=remembered,
+            )
+        ],
+        by=by,
+    )
+    return Interaction.objects.get(pk=pk)
+
+
+def _clean_detail(
+    *,
+    text: str,
+    kind: str = DetailKind.OTHER,
+    relevant_on: Any = None,
+    pinned: bool = False,
+) -> NewDetail:
+    _check_choice(kind, DetailKind, "kind")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write the detail.")]})
+    return NewDetail(text=text, kind=kind, relevant_on=relevant_on, pinned=pinned)
 
 
 @transaction.atomic
 def detail_add(
     *,
-    by: Any,
+    by: Actor,
     customer_id: int,
     text: str,
     kind: str = DetailKind.OTHER,
-    relevant_on=None,
+    relevant_on: Any = None,
     pinned: bool = False,
     interaction: Interaction | None = None,
 ) -> RememberedDetail:
     """Remember something the customer mentioned; it stands at the top of their page."""
-    _check_choice(kind, DetailKind, "kind")
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": [_("Write the detail.")]})
-    detail = RememberedDetail.objects.create(
-        customer_id=customer_id,
-        interaction=interaction,
-        kind=kind,
-        text=text[:500],
-        relevant_on=relevant_on,
-        pinned=pinned,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+    detail = _clean_detail(text=text, kind=kind, relevant_on=relevant_on, pinned=pinned)
+    (pk,) = details_insert(
+        [(customer_id, detail, interaction.pk if interaction else None, None)], by=by
     )
-    record_change(
-        obj=detail,
-        action=ChangeAction.CREATE,
-        by=by,
-        customer_id=customer_id,
-        changes={"remembered_detail": [None, detail.text], "kind": [None, kind]},
-    )
-    return detail
+    return RememberedDetail.objects.get(pk=pk)
 
 
 @transaction.atomic

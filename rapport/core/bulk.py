@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from rapport.core.choices import ChangeAction
 from rapport.core.models import ObjectChange
+from rapport.core.services import diff, snapshot
 
 _MAX_PARAMS = 30_000
 
@@ -198,6 +199,13 @@ def update_rows(
         cursor.executemany(sql, [flat[i : i + width] for i in range(0, len(flat), width)])
 
 
+def lock_for_update(model: type[models.Model], ids: Iterable[int]) -> models.QuerySet:
+    """The records, locked in id order (no deadlocks between two writers) where the database
+    can."""
+    qs = model._default_manager.filter(pk__in=list(ids)).order_by("pk")
+    return qs.select_for_update(of=("self",)) if connection.features.has_select_for_update else qs
+
+
 def delete_where_in(model: type[models.Model], column: str, values: Sequence[Any]) -> None:
     for start in range(0, len(values), _MAX_PARAMS):
         model._default_manager.filter(
@@ -221,9 +229,11 @@ class History:
     )
 
     def __init__(self, model: type[models.Model], by: Any) -> None:
-        user = by if getattr(by, "is_authenticated", False) else None
+        from rapport.core.actors import actor_name, actor_user
+
+        user = actor_user(by)
         self.user_id = user.pk if user else None
-        self.user_name = user.get_username() if user else str(by or "")
+        self.user_name = actor_name(by)[:150]
         self.content_type_id = ContentType.objects.get_for_model(model, for_concrete_model=True).pk
         self.rows: list[tuple] = []
         self.now = timezone.now()
@@ -235,16 +245,36 @@ class History:
             self._notes[note] = {"source": [None, note]} if note else {}
         self._add(ChangeAction.CREATE.value, object_id, repr_, customer_id, self._notes[note])
 
+    def add_create(
+        self,
+        object_id: int,
+        repr_: str,
+        customer_id: int | None,
+        changes: dict,
+        *,
+        time: Any = None,
+    ) -> None:
+        """A creation with the values it was created with ({field: [None, value]}); `time`
+        backdates it (demo data drawn with a history)."""
+        self._add(ChangeAction.CREATE.value, object_id, repr_, customer_id, changes, time=time)
+
     def updated(self, object_id: int, repr_: str, customer_id: int | None, changes: dict) -> None:
         if changes:
             self._add(ChangeAction.UPDATE.value, object_id, repr_, customer_id, changes)
 
     def _add(
-        self, action: str, object_id: int, repr_: str, customer_id: int | None, changes: dict
+        self,
+        action: str,
+        object_id: int,
+        repr_: str,
+        customer_id: int | None,
+        changes: dict,
+        *,
+        time: Any = None,
     ) -> None:
         self.rows.append(
             (
-                self.now,
+                time or self.now,
                 self.user_id,
                 self.user_name,
                 action,
@@ -260,3 +290,54 @@ class History:
         insert_rows(ObjectChange, self.COLUMNS, self.rows)
         self.rows = []
         self.now = timezone.now()
+
+
+class FieldUpdates:
+    """Set fields on existing records in bulk, each change recorded (`history`); with `tag_ids`,
+    the records' tags too (added, never removed). Used by the owning apps' writers."""
+
+    def __init__(
+        self, model: type[models.Model], history: History, tag_ids: dict[str, int] | None = None
+    ) -> None:
+        self.model = model
+        self.history = history
+        self.tag_ids = tag_ids
+
+    def apply(self, records: list[Any], prepare: Callable[[Any], None] | None = None) -> int:
+        """Returns how many records changed."""
+        qs = lock_for_update(self.model, [r.match_id for r in records])
+        if self.tag_ids is not None:
+            qs = qs.prefetch_related("tags")
+        current = {obj.pk: obj for obj in qs}
+        now = timezone.now()
+        changed, fields, new_tags = [], set(), []
+        for r in records:
+            obj = current[r.match_id]
+            before = snapshot(obj)
+            for name, value in r.fields.items():
+                setattr(obj, name, value)
+            if prepare:
+                prepare(obj)
+            after = snapshot(obj)
+            if self.tag_ids is not None:
+                before["tags"] = sorted(t.name for t in obj.tags.all())
+                added = [t for t in r.tags if t not in before["tags"]]
+                after["tags"] = sorted(before["tags"] + added)
+                new_tags.extend((obj.pk, self.tag_ids[t]) for t in added)
+            changes = diff(before, after)
+            if not changes:
+                continue
+            obj.version += 1
+            obj.updated_at = now
+            fields.update(k for k in changes if k != "tags")
+            changed.append(obj)
+            self.history.updated(obj.pk, str(obj), None, changes)
+        if changed:
+            names = {self.model._meta.get_field(f).name for f in fields}
+            self.model._default_manager.bulk_update(
+                changed, sorted(names | {"version", "updated_at"}), batch_size=500
+            )
+        if new_tags:
+            through = self.model._meta.get_field("tags").remote_field.through
+            insert_rows(through, (f"{self.model._meta.model_name}_id", "tag_id"), new_tags)
+        return len(changed)

@@ -47,6 +47,7 @@ class CustomersConfig(AppConfig):
                 ChangeAction.DELETE: _("Marketing consent removed"),
             },
         )
+        _register_import_export(registry)
         registry.register_urls("customers/", "rapport.customers.urls")
         registry.register_api_router("rapport.customers.api:router")
         registry.register_api_router("rapport.customers.api_merge:router")
@@ -59,5 +60,56 @@ class CustomersConfig(AppConfig):
                 "customers:organisation_list",
                 "customers.view_organisation",
                 order=20,
+            )
+        )
+
+
+def _register_import_export(registry) -> None:  # noqa: ANN001
+    from rapport.customers import exporting
+    from rapport.customers.importing.columns import CUSTOMER_COLUMNS, ORGANISATION_COLUMNS
+
+    for order, (kind, label, importer, view, columns, export, queryset, rows) in enumerate(
+        (
+            (
+                "customers",
+                _("customers"),
+                "rapport.customers.importing.customers:CustomerImporter",
+                "customers.view_customer",
+                CUSTOMER_COLUMNS,
+                exporting.CUSTOMER_EXPORT,
+                exporting.customer_queryset,
+                exporting.customer_rows,
+            ),
+            (
+                "organisations",
+                _("organisations"),
+                "rapport.customers.importing.organisations:OrganisationImporter",
+                "customers.view_organisation",
+                ORGANISATION_COLUMNS,
+                exporting.ORGANISATION_EXPORT,
+                exporting.organisation_queryset,
+                exporting.organisation_rows,
+            ),
+        )
+    ):
+        registry.register_import_kind(
+            registry.ImportKindSpec(
+                kind=kind,
+                label=label,
+                importer=importer,
+                targets=lambda columns=columns: columns,
+                view_permission=view,
+                order=order,
+            )
+        )
+        registry.register_export_kind(
+            registry.ExportKindSpec(
+                kind=kind,
+                label=label,
+                columns=export,
+                queryset=queryset,
+                rows=rows,
+                view_permission=view,
+                order=order,
             )
         )

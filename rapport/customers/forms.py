@@ -13,6 +13,7 @@ from rapport.customers.choices import (
     Language,
 )
 from rapport.customers.models import Customer
+from rapport.customers.numbers import parse_customer_number
 from rapport.customers.validation import CUSTOMER_FIELDS
 
 # The profile the customer form edits: every customer field but the external id (set by imports
@@ -84,12 +85,13 @@ class CustomerForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_referred_by(self) -> int | None:
-        value = self.cleaned_data["referred_by"].strip().upper().lstrip("C").lstrip("0")
+        value = self.cleaned_data["referred_by"].strip()
         if not value:
             return None
-        if not value.isdigit() or not Customer.objects.filter(pk=int(value)).exists():
+        number = parse_customer_number(value)
+        if number is None or not Customer.objects.filter(pk=number).exists():
             raise forms.ValidationError(_("No customer has this number."))
-        return int(value)
+        return number
 
     def service_kwargs(self) -> dict:
         """The cleaned data in the shape the customer services take."""
@@ -156,8 +158,8 @@ class ContactForm(forms.Form):
     is_primary = forms.BooleanField(label=_("Main contact"), required=False)
 
     def clean_person(self) -> Customer:
-        value = self.cleaned_data["person"].strip().upper().lstrip("C").lstrip("0")
-        customer = Customer.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        number = parse_customer_number(self.cleaned_data["person"])
+        customer = Customer.objects.filter(pk=number).first() if number else None
         if customer is None:
             raise forms.ValidationError(_("No customer has this number."))
         return customer

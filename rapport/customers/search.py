@@ -4,21 +4,17 @@ Every path is an index lookup: phones are stored as E.164, emails lower-cased, a
 terms (CJK characters and pairs, word prefixes) — see rapport.core.names.
 """
 
-import re
-
 from django.db.models import Exists, OuterRef, QuerySet
 
 from rapport.core.names import query_terms
 from rapport.core.phones import looks_like_phone, try_normalize_phone
 from rapport.customers.models import (
-    CUSTOMER_NUMBER_PREFIX,
     Customer,
     CustomerEmail,
     CustomerPhone,
     CustomerSearchTerm,
 )
-
-_NUMBER = re.compile(rf"^{CUSTOMER_NUMBER_PREFIX}0*(\d+)$", re.IGNORECASE)
+from rapport.customers.numbers import parse_customer_number
 
 
 def search_ids_query(query: str, *, limit: int = 20, region: str | None = None) -> QuerySet | None:
@@ -27,8 +23,8 @@ def search_ids_query(query: str, *, limit: int = 20, region: str | None = None) 
     text = (query or "").strip()
     if not text:
         return None
-    if m := _NUMBER.match(text):
-        return Customer.objects.filter(pk=int(m.group(1))).values_list("pk", flat=True)
+    if (number := parse_customer_number(text)) is not None:
+        return Customer.objects.filter(pk=number).values_list("pk", flat=True)
     if "@" in text:
         return (
             CustomerEmail.objects.filter(address=text.lower())

@@ -3,6 +3,7 @@
 Each function returns clean values or raises ValidationError keyed by field, with translated text.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -208,3 +209,12 @@ def _one_primary(items: list[dict[str, Any]]) -> None:
     for i in items:
         i["is_primary"] = i["is_primary"] and not seen
         seen = seen or i["is_primary"]
+
+
+TAG_LENGTH = 60
+
+
+def clean_tags(items: Iterable[Any]) -> list[str]:
+    """Tag names, trimmed to a tag's length, without blanks or repeats, in the order given."""
+    names = (str(t).strip()[:TAG_LENGTH].strip() for t in items if t is not None)
+    return list(dict.fromkeys(n for n in names if n))

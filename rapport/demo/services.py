@@ -1,9 +1,10 @@
 """Demo data: a realistic, multilingual customer base with two years of history, in seconds.
 
-Everything is drawn column-wise first (rapport.demo.plan) and then written with bulk_create in
-batches — never through the per-row services, which would take an hour for 100,000 customers.
-The rows are the ones the services would write: names applied, search terms indexed, totals
-summed from the lines, and a creation row in the history for each record.
+Everything is drawn column-wise first (rapport.demo.plan) and then written through each app's
+bulk writer (rapport.customers.bulk, rapport.sales.bulk, rapport.communications.bulk,
+rapport.analytics.bulk) — the same writers the per-row services and the importer use, so the rows
+are the ones they would write: names applied, search terms indexed, totals summed from the lines,
+a creation row in the history for each record, dated when it happened.
 """
 
 from datetime import UTC, datetime
@@ -13,28 +14,26 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import transaction
 from django.utils import timezone
 
-from rapport.communications.models import Interaction, RememberedDetail
-from rapport.core.names import fold, search_terms
+from rapport.communications.bulk import NewDetail, NewInteraction, interactions_insert
 from rapport.core.registry import DemoContext, demo_steps
-from rapport.core.services import bulk_record_creates
-from rapport.customers.models import (
-    Customer,
-    CustomerAddress,
-    CustomerEmail,
-    CustomerPhone,
-    CustomerSearchTerm,
-    MarketingConsent,
-    Organisation,
-    OrganisationContact,
-    Tag,
+from rapport.customers.bulk import (
+    NewConsent,
+    NewContact,
+    NewCustomer,
+    NewOrganisation,
+    consents_insert,
+    customers_insert,
+    organisation_contacts_insert,
+    organisations_insert,
+    tags_ensure,
 )
-from rapport.customers.services import apply_names
+from rapport.customers.models import Customer
 from rapport.demo.plan import TAGS, DemoData, draw_demo
-from rapport.sales.models import Order, OrderLine, Product, Return
+from rapport.sales.bulk import NewOrder, NewReturn, orders_insert, products_insert
+from rapport.sales.models import Order, OrderLine, Product
 
 BATCH = 2000
 ORDER_PREFIX = "DM"
@@ -59,7 +58,7 @@ def generate_demo(
     )
     with transaction.atomic():
         first_new = (Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-        counts = _write(data, by=by)
+        counts = write_demo_data(data, by=by)
         counts["churn_records"] = _write_churn(seed=seed, by=by, first_new=first_new)
         counts["duplicates"] = _write_duplicates(seed=seed, by=by, first_new=first_new)
         # Then every app's own demo data (complaints, surveys, members…), on these customers.
@@ -78,10 +77,6 @@ def generate_demo(
         return counts
 
 
-def _create(model: type[models.Model], objs: list) -> list:
-    return model.objects.bulk_create(objs, batch_size=BATCH)
-
-
 def _money(cents: Any) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
@@ -90,108 +85,132 @@ def _time(unix: Any) -> datetime:
     return datetime.fromtimestamp(int(unix), UTC)
 
 
-def _write(data: DemoData, *, by: Any) -> dict[str, int]:
-    user = by if getattr(by, "is_authenticated", False) else None
+def write_demo_data(
+    data: DemoData, *, by: Any, first_customer_id: int | None = None
+) -> dict[str, int]:
+    """Write drawn demo data through the apps' writers; returns rows written per kind.
+
+    `first_customer_id`: give the customers the ids first, first + 1, … (the benchmark loader
+    draws a million people in chunks whose referrers point at earlier chunks by number)."""
     actor = by if by is not None else HISTORY_NOTE
     counts: dict[str, int] = {}
-    customer_ids = _write_customers(data, user=user, actor=actor, counts=counts)
+    customer_ids = _write_customers(
+        data, actor=actor, counts=counts, first_customer_id=first_customer_id
+    )
     organisation_ids = _write_organisations(data, customer_ids, actor=actor, counts=counts)
     product_ids = _write_products(data, actor=actor, counts=counts)
     _write_orders(data, customer_ids, organisation_ids, product_ids, actor=actor, counts=counts)
-    _write_log(data, customer_ids, user=user, actor=actor, counts=counts)
+    _write_log(data, customer_ids, actor=actor, counts=counts)
     return counts
 
 
-def _write_customers(data: DemoData, *, user, actor, counts: dict[str, int]) -> np.ndarray:
+def _by_person(table: dict[str, list], n: int) -> list[list[int]]:
+    """Row indexes of a child table (phones, emails…) per person."""
+    rows: list[list[int]] = [[] for _ in range(n)]
+    for j, p in enumerate(table.get("person", [])):
+        rows[int(p)].append(j)
+    return rows
+
+
+def _write_customers(
+    data: DemoData, *, actor: Any, counts: dict[str, int], first_customer_id: int | None = None
+) -> np.ndarray:
+    """Through the customer file's writer, each customer dated the day they became one."""
     people, columns = data.people, data.people.customers
-    objs = []
-    for i in range(len(people)):
-        customer = Customer(
-            **{name: values[i] for name, values in columns.items()}, created_by=user
-        )
-        apply_names(customer)
-        objs.append(customer)
-    ids = np.zeros(len(objs), dtype=np.int64)
-    referrer = people.referrer
-    for lo in range(0, len(objs), BATCH):
-        hi = min(lo + BATCH, len(objs))
-        # A referrer is an earlier customer: in an earlier batch, its id is known already …
-        for i in np.flatnonzero((referrer[lo:hi] >= 0) & (referrer[lo:hi] < lo)) + lo:
-            objs[i].referred_by_id = int(ids[referrer[i]])
-        Customer.objects.bulk_create(objs[lo:hi])
-        ids[lo:hi] = [c.pk for c in objs[lo:hi]]
-        # … in this batch, only now.
-        same = np.flatnonzero(referrer[lo:hi] >= lo) + lo
-        for i in same:
-            objs[i].referred_by_id = int(ids[referrer[i]])
-        Customer.objects.bulk_update([objs[i] for i in same], ["referred_by"])
-
-    def rows(table: dict[str, list], model: type[models.Model]) -> list:
-        fields = [k for k in table if k != "person"]
-        return _create(
-            model,
-            [
-                model(customer_id=int(ids[p]), **{k: table[k][j] for k in fields})
-                for j, p in enumerate(table["person"])
-            ],
-        )
-
-    counts["customers"] = len(objs)
-    counts["phones"] = len(rows(people.phones, CustomerPhone))
-    counts["emails"] = len(rows(people.emails, CustomerEmail))
-    counts["addresses"] = len(rows(people.addresses, CustomerAddress))
-    consents = dict(people.consents, changed_at=[_time(t) for t in people.consents["changed_at"]])
-    counts["consents"] = len(rows(consents, MarketingConsent))
-    terms = [
-        CustomerSearchTerm(term=term, customer_id=c.pk)
-        for c in objs
-        for term in sorted(search_terms(c.family_name, c.given_name))
-    ]
-    counts["search_terms"] = len(_create(CustomerSearchTerm, terms))
-    tags = {t.name: t for t in Tag.objects.filter(name__in=TAGS)}
-    missing = [Tag(name=name, color=color) for name, color in TAGS.items() if name not in tags]
-    tags |= {t.name: t for t in _create(Tag, missing)}
-    Through = Customer.tags.through
-    links = [
-        Through(customer_id=int(ids[p]), tag_id=tags[t].pk)
-        for p, t in zip(data.tags["person"], data.tags["tag"], strict=True)
-    ]
-    counts["customer_tags"] = len(_create(Through, links))
-    # Backdated to the day each became a customer, so their timeline reads in order.
-    zone = timezone.get_default_timezone()
-    opened = [
-        datetime.combine(c.customer_since, dtime(9), zone) if c.customer_since else None
-        for c in objs
-    ]
-    bulk_record_creates(
-        objs=objs,
-        by=actor,
-        customer_ids=ids.tolist(),
-        note=HISTORY_NOTE,
-        times=[t or timezone.now() for t in opened],
+    n = len(people)
+    phones, emails, addresses = (
+        _by_person(t, n) for t in (people.phones, people.emails, people.addresses)
     )
+    tags = _by_person(data.tags, n)
+    zone = timezone.get_default_timezone()
+    referrer = people.referrer
+    address_parts = [k for k in people.addresses if k != "person"]
+    rows = []
+    for i in range(n):
+        fields = {name: values[i] for name, values in columns.items()}
+        since = fields.get("customer_since")
+        ordered_phones = sorted(phones[i], key=lambda j: not people.phones["is_primary"][j])
+        ordered_emails = sorted(emails[i], key=lambda j: not people.emails["is_primary"][j])
+        has_referrer = referrer is not None and referrer[i] >= 0
+        if first_customer_id is not None and has_referrer:
+            # Referrers are earlier people, by their number over all chunks (0-based).
+            fields["referred_by_id"] = int(referrer[i]) + 1
+        rows.append(
+            NewCustomer(
+                pk=None if first_customer_id is None else first_customer_id + i,
+                fields=fields,
+                phones=[
+                    (people.phones["number"][j], people.phones["kind"][j]) for j in ordered_phones
+                ],
+                emails=[people.emails["address"][j] for j in ordered_emails],
+                addresses=[
+                    {k: people.addresses[k][j] for k in address_parts} for j in addresses[i]
+                ],
+                tags=[data.tags["tag"][j] for j in tags[i]],
+                created_at=datetime.combine(since, dtime(9), zone) if since else None,
+                referrer_row=int(referrer[i])
+                if has_referrer and first_customer_id is None
+                else None,
+            )
+        )
+    _ensure_demo_tags()
+    ids = np.array(
+        customers_insert(rows, by=actor, note=HISTORY_NOTE, history_times=True), dtype=np.int64
+    )
+    consents = people.consents
+    consents_insert(
+        [
+            NewConsent(
+                customer_id=int(ids[p]),
+                channel=channel,
+                granted=granted,
+                changed_at=_time(at),
+                method=method,
+            )
+            for p, channel, granted, at, method in zip(
+                consents["person"],
+                consents["channel"],
+                consents["granted"],
+                consents["changed_at"],
+                consents["method"],
+                strict=True,
+            )
+        ],
+        by=actor,
+        note=HISTORY_NOTE,
+    )
+    counts["customers"] = n
+    counts["phones"] = len(people.phones.get("person", []))
+    counts["emails"] = len(people.emails.get("person", []))
+    counts["addresses"] = len(people.addresses.get("person", []))
+    counts["consents"] = len(consents.get("person", []))
+    counts["customer_tags"] = len(data.tags.get("person", []))
+    counts["search_terms"] = sum(len(r.names.terms) for r in rows if r.names is not None)
     return ids
 
 
+def _ensure_demo_tags() -> None:
+    """The demo's tags with their colours."""
+    tags_ensure(TAGS, colours=TAGS)
+
+
 def _write_organisations(
-    data: DemoData, customer_ids: np.ndarray, *, actor, counts: dict[str, int]
+    data: DemoData, customer_ids: np.ndarray, *, actor: Any, counts: dict[str, int]
 ) -> np.ndarray:
     rows, contacts = data.organisations.rows, data.organisations.contacts
-    objs = [
-        Organisation(**{k: v[i] for k, v in rows.items()}, sort_name=fold(rows["name"][i])[:200])
-        for i in range(len(data.organisations))
-    ]
-    _create(Organisation, objs)
-    ids = np.array([o.pk for o in objs], dtype=np.int64)
-    people = {int(p): Customer(pk=int(customer_ids[p])) for p in contacts["person"]}
-    for p, c in people.items():  # str(contact) in the history names both sides: no query per row
-        apply_names_from(c, data, p)
-    links = _create(
-        OrganisationContact,
+    ids = organisations_insert(
         [
-            OrganisationContact(
-                organisation=objs[o],
-                person=people[p],
+            NewOrganisation(fields={k: v[i] for k, v in rows.items()})
+            for i in range(len(data.organisations))
+        ],
+        by=actor,
+        note=HISTORY_NOTE,
+    )
+    links = organisation_contacts_insert(
+        [
+            NewContact(
+                organisation_id=ids[o],
+                person_id=int(customer_ids[p]),
                 buying_role=role,
                 job_title=title,
                 is_primary=primary,
@@ -205,41 +224,33 @@ def _write_organisations(
                 strict=True,
             )
         ],
+        by=actor,
+        note=HISTORY_NOTE,
     )
-    bulk_record_creates(objs=objs, by=actor, customer_ids=[None] * len(objs), note=HISTORY_NOTE)
-    bulk_record_creates(
-        objs=links, by=actor, customer_ids=[c.person_id for c in links], note=HISTORY_NOTE
-    )
-    counts["organisations"], counts["organisation_contacts"] = len(objs), len(links)
-    return ids
+    counts["organisations"], counts["organisation_contacts"] = len(ids), len(links)
+    return np.array(ids, dtype=np.int64)
 
 
-def apply_names_from(customer: Customer, data: DemoData, person: int) -> None:
-    customer.family_name = data.people.customers["family_name"][person]
-    customer.given_name = data.people.customers["given_name"][person]
-    apply_names(customer)
-
-
-def _write_products(data: DemoData, *, actor, counts: dict[str, int]) -> np.ndarray:
+def _write_products(data: DemoData, *, actor: Any, counts: dict[str, int]) -> np.ndarray:
     """The catalogue, reusing products an earlier demo run created."""
     cat = data.catalogue
-    existing = Product.objects.in_bulk(cat.sku, field_name="sku")
+    existing = dict(Product.objects.filter(sku__in=list(cat.sku)).values_list("sku", "pk"))
     new = [
-        Product(
-            sku=sku,
-            name=cat.name[i],
-            category=cat.category[i],
-            price=_money(cat.price_cents[i]),
-            unit_cost=_money(cat.cost_cents[i]),
-        )
+        {
+            "sku": sku,
+            "name": cat.name[i],
+            "category": cat.category[i],
+            "price": _money(cat.price_cents[i]),
+            "unit_cost": _money(cat.cost_cents[i]),
+            "active": True,
+        }
         for i, sku in enumerate(cat.sku)
         if sku not in existing
     ]
-    _create(Product, new)
-    bulk_record_creates(objs=new, by=actor, customer_ids=[None] * len(new), note=HISTORY_NOTE)
-    existing |= {p.sku: p for p in new}
+    ids = products_insert(new, by=actor, note=HISTORY_NOTE)
+    existing |= {row["sku"]: pk for row, pk in zip(new, ids, strict=True)}
     counts["products"] = len(new)
-    return np.array([existing[sku].pk for sku in cat.sku], dtype=np.int64)
+    return np.array([existing[sku] for sku in cat.sku], dtype=np.int64)
 
 
 def _next_order_number() -> int:
@@ -259,36 +270,22 @@ def _write_orders(
     organisation_ids: np.ndarray,
     product_ids: np.ndarray,
     *,
-    actor,
+    actor: Any,
     counts: dict[str, int],
 ) -> None:
+    """Through the deal history's writer, each order recorded on the day it was placed."""
     o = data.orders
     first = _next_order_number()
-    currency = settings.RAPPORT_CURRENCY
-    orders = [
-        Order(
-            number=f"{ORDER_PREFIX}{first + i:08d}",
-            customer_id=int(customer_ids[o.person[i]]),
-            organisation_id=int(organisation_ids[o.organisation[i]])
-            if o.organisation[i] >= 0
-            else None,
-            ordered_at=_time(o.ordered_at[i]),
-            status=str(o.status[i]),
-            channel=str(o.channel[i]),
-            promotion_code=str(o.promotion_code[i]),
-            currency=currency,
-            total=_money(o.total[i]),
-            cost=_money(o.cost[i]),
-        )
-        for i in range(len(o))
-    ]
-    _create(Order, orders)
-    order_ids = [x.pk for x in orders]
-    lines = _create(
-        OrderLine,
-        [
+    lines_of: list[list[int]] = [[] for _ in range(len(o))]
+    for j, order in enumerate(o.line_order):
+        lines_of[int(order)].append(j)
+    returns_of: dict[int, list[int]] = {}
+    for k, line in enumerate(o.return_line):
+        returns_of.setdefault(int(line), []).append(k)
+    orders = []
+    for i in range(len(o)):
+        lines = [
             OrderLine(
-                order_id=order_ids[o.line_order[j]],
                 product_id=int(product_ids[o.line_product[j]]),
                 quantity=Decimal(int(o.line_quantity[j])),
                 unit_price=_money(o.line_unit_price[j]),
@@ -296,107 +293,88 @@ def _write_orders(
                 line_total=_money(o.line_total[j]),
                 unit_cost=_money(o.line_unit_cost[j]),
             )
-            for j in range(len(o.line_order))
-        ],
-    )
-    returns = _create(
-        Return,
-        [
-            Return(
-                order_line_id=lines[line].pk,
-                returned_at=_time(at),
-                quantity=Decimal(int(qty)),
-                refund_amount=_money(refund),
-                reason=reason,
+            for j in lines_of[i]
+        ]
+        returns = [
+            NewReturn(
+                line_index=position,
+                returned_at=_time(o.return_at[k]),
+                quantity=Decimal(int(o.return_quantity[k])),
+                refund_amount=_money(o.return_refund[k]),
+                reason=o.return_reason[k],
             )
-            for line, at, qty, refund, reason in zip(
-                o.return_line,
-                o.return_at,
-                o.return_quantity,
-                o.return_refund,
-                o.return_reason,
-                strict=True,
+            for position, j in enumerate(lines_of[i])
+            for k in returns_of.get(j, ())
+        ]
+        orders.append(
+            NewOrder(
+                number=f"{ORDER_PREFIX}{first + i:08d}",
+                customer_id=int(customer_ids[o.person[i]]),
+                organisation_id=int(organisation_ids[o.organisation[i]])
+                if o.organisation[i] >= 0
+                else None,
+                ordered_at=_time(o.ordered_at[i]),
+                status=str(o.status[i]),
+                channel=str(o.channel[i]),
+                promotion_code=str(o.promotion_code[i]),
+                lines=lines,
+                returns=returns,
             )
-        ],
-    )
-    bulk_record_creates(
-        objs=orders, by=actor, customer_ids=[x.customer_id for x in orders], note=HISTORY_NOTE
-    )
-    counts["orders"], counts["order_lines"], counts["returns"] = (
-        len(orders),
-        len(lines),
-        len(returns),
-    )
+        )
+    orders_insert(orders, by=actor, note=HISTORY_NOTE, history_times=True)
+    counts["orders"] = len(orders)
+    counts["order_lines"] = len(o.line_order)
+    counts["returns"] = len(o.return_line)
 
 
 def _write_log(
-    data: DemoData, customer_ids: np.ndarray, *, user, actor, counts: dict[str, int]
+    data: DemoData, customer_ids: np.ndarray, *, actor: Any, counts: dict[str, int]
 ) -> None:
-    log = data.log.interactions
-    interactions = _create(
-        Interaction,
+    """Through the communication log's writer: each detail dated with its conversation."""
+    log, d = data.log.interactions, data.log.details
+    details_of: dict[int, list[NewDetail]] = {}
+    for i, kind, text, relevant_on, pinned, archived in zip(
+        d["interaction"],
+        d["kind"],
+        d["text"],
+        d["relevant_on"],
+        d["pinned"],
+        d["archived"],
+        strict=True,
+    ):
+        details_of.setdefault(int(i), []).append(
+            NewDetail(
+                text=text, kind=kind, relevant_on=relevant_on, pinned=pinned, archived=archived
+            )
+        )
+    interactions_insert(
         [
-            Interaction(
+            NewInteraction(
                 customer_id=int(customer_ids[p]),
                 kind=kind,
                 direction=direction,
-                staff=user,
                 occurred_at=_time(at),
                 subject=subject,
                 summary=summary,
+                details=details_of.get(i, []),
             )
-            for p, kind, direction, at, subject, summary in zip(
-                log["person"],
-                log["kind"],
-                log["direction"],
-                log["occurred_at"],
-                log["subject"],
-                log["summary"],
-                strict=True,
-            )
-        ],
-    )
-    d = data.log.details
-    details = _create(
-        RememberedDetail,
-        [
-            RememberedDetail(
-                customer_id=int(customer_ids[p]),
-                interaction_id=interactions[i].pk,
-                kind=kind,
-                text=text,
-                relevant_on=relevant_on,
-                pinned=pinned,
-                archived=archived,
-                created_by=user,
-            )
-            for i, p, kind, text, relevant_on, pinned, archived in zip(
-                d["interaction"],
-                d["person"],
-                d["kind"],
-                d["text"],
-                d["relevant_on"],
-                d["pinned"],
-                d["archived"],
-                strict=True,
+            for i, (p, kind, direction, at, subject, summary) in enumerate(
+                zip(
+                    log["person"],
+                    log["kind"],
+                    log["direction"],
+                    log["occurred_at"],
+                    log["subject"],
+                    log["summary"],
+                    strict=True,
+                )
             )
         ],
-    )
-    # A detail was noted when the customer mentioned it: date it with its conversation.
-    RememberedDetail.objects.filter(pk__in=[x.pk for x in details]).update(
-        created_at=Subquery(
-            Interaction.objects.filter(pk=OuterRef("interaction_id")).values("occurred_at")[:1]
-        )
-    )
-    when = {x.pk: x.occurred_at for x in interactions}
-    bulk_record_creates(
-        objs=details,
         by=actor,
-        customer_ids=[x.customer_id for x in details],
         note=HISTORY_NOTE,
-        times=[when[x.interaction_id] for x in details],
+        history_times=True,
     )
-    counts["interactions"], counts["remembered_details"] = len(interactions), len(details)
+    counts["interactions"], counts["remembered_details"] = len(log["person"]), len(d["person"])
 
 
 DUPLICATE_SHARE = 0.005  # of the people also entered by another department
@@ -416,44 +394,27 @@ def _write_duplicates(*, seed: int, by: Any, first_new: int) -> int:
     rng = np.random.default_rng(seed + 7)
     picks = sorted(int(i) for i in rng.choice(ids, size=count, replace=False))
     originals = Customer.objects.filter(pk__in=picks).prefetch_related("phones", "emails")
-    user = by if getattr(by, "is_authenticated", False) else None
-    twins, contacts = [], []
+    twins = []
     for original, share_phone in zip(originals, rng.random(count) < 0.6, strict=True):
-        twin = Customer(
-            external_id=f"ERP-{original.pk:07d}",
-            family_name=original.family_name,
-            given_name=original.given_name,
-            gender=original.gender,
-            birthday=original.birthday if rng.random() < 0.5 else None,
-            preferred_language=original.preferred_language,
-            customer_since=original.customer_since,
-            source="sales",
-            created_by=user,
-        )
-        apply_names(twin)
         phones, emails = list(original.phones.all()), list(original.emails.all())
+        twin = NewCustomer(
+            fields={
+                "external_id": f"ERP-{original.pk:07d}",
+                "family_name": original.family_name,
+                "given_name": original.given_name,
+                "gender": original.gender,
+                "birthday": original.birthday if rng.random() < 0.5 else None,
+                "preferred_language": original.preferred_language,
+                "customer_since": original.customer_since,
+                "source": "sales",
+            }
+        )
         if phones and (share_phone or not emails):
-            contacts.append((twin, CustomerPhone(number=phones[0].number, is_primary=True)))
-            twin.primary_phone = phones[0].number
+            twin.phones = [(phones[0].number, phones[0].kind)]
         elif emails:
-            contacts.append((twin, CustomerEmail(address=emails[0].address, is_primary=True)))
-            twin.primary_email = emails[0].address
+            twin.emails = [emails[0].address]
         twins.append(twin)
-    _create(Customer, twins)
-    for twin, contact in contacts:
-        contact.customer = twin
-    _create(CustomerPhone, [c for _, c in contacts if isinstance(c, CustomerPhone)])
-    _create(CustomerEmail, [c for _, c in contacts if isinstance(c, CustomerEmail)])
-    _create(
-        CustomerSearchTerm,
-        [
-            CustomerSearchTerm(term=term, customer=t)
-            for t in twins
-            for term in sorted(search_terms(t.family_name, t.given_name))
-        ],
-    )
-    actor = by if by is not None else HISTORY_NOTE
-    bulk_record_creates(objs=twins, by=actor, customer_ids=[t.pk for t in twins], note=HISTORY_NOTE)
+    customers_insert(twins, by=by if by is not None else HISTORY_NOTE, note=HISTORY_NOTE)
     return len(twins)
 
 
@@ -475,7 +436,7 @@ def _write_churn(*, seed: int, by: Any, first_new: int) -> int:
     """A churn record for some of the customers who stopped buying, dated after their last order."""
     from django.db.models import Max
 
-    from rapport.analytics.models import ChurnRecord
+    from rapport.analytics.bulk import NewChurnRecord, churn_records_insert
 
     now = timezone.now()
     lapsed = list(
@@ -497,27 +458,20 @@ def _write_churn(*, seed: int, by: Any, first_new: int) -> int:
         list(CHURN_DESTINATIONS), size=len(picked), p=list(CHURN_DESTINATIONS.values())
     )
     days_after = rng.integers(60, 200, size=len(picked))
-    user = by if getattr(by, "is_authenticated", False) else None
-    records = _create(
-        ChurnRecord,
+    records = churn_records_insert(
         [
-            ChurnRecord(
+            NewChurnRecord(
                 customer_id=customer_id,
                 reason=str(reason),
                 destination=str(destination),
-                recorded_by=user,
                 recorded_at=min(now, last + timezone.timedelta(days=int(after))),
             )
             for (customer_id, last), reason, destination, after in zip(
                 picked, reasons, destinations, days_after, strict=True
             )
         ],
-    )
-    bulk_record_creates(
-        objs=records,
         by=by if by is not None else HISTORY_NOTE,
-        customer_ids=[r.customer_id for r in records],
         note=HISTORY_NOTE,
-        times=[r.recorded_at for r in records],
+        history_times=True,
     )
     return len(records)

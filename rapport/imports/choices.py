@@ -2,13 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class ImportKind(models.TextChoices):
-    CUSTOMERS = "customers", _("customers")
-    ORGANISATIONS = "organisations", _("organisations")
-    PRODUCTS = "products", _("products")
-    ORDERS = "orders", _("orders")
-
-
 class ImportStatus(models.TextChoices):
     PENDING = "pending", _("waiting")
     VALIDATING = "validating", _("validating")

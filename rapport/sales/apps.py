@@ -45,6 +45,7 @@ class SalesConfig(AppConfig):
                 ChangeAction.DELETE: _("Order %(record)s deleted"),
             },
         )
+        _register_import_export(registry)
         registry.register_urls("sales/", "rapport.sales.urls")
         registry.register_api_router("rapport.sales.api:router")
         registry.register_nav(
@@ -52,4 +53,56 @@ class SalesConfig(AppConfig):
         )
         registry.register_nav(
             registry.NavItem(_("Products"), "sales:product_list", "sales.view_product", order=40)
+        )
+
+
+def _register_import_export(registry) -> None:  # noqa: ANN001
+    from rapport.sales import exporting
+    from rapport.sales.importing.columns import ORDER_COLUMNS, PRODUCT_COLUMNS
+
+    for order, (kind, label, importer, view, columns, export, queryset, rows) in enumerate(
+        (
+            (
+                "products",
+                _("products"),
+                "rapport.sales.importing.products:ProductImporter",
+                "sales.view_product",
+                PRODUCT_COLUMNS,
+                exporting.PRODUCT_EXPORT,
+                exporting.product_queryset,
+                exporting.product_rows,
+            ),
+            (
+                "orders",
+                _("orders"),
+                "rapport.sales.importing.orders:OrderImporter",
+                "sales.view_order",
+                ORDER_COLUMNS,
+                exporting.ORDER_EXPORT,
+                exporting.order_queryset,
+                exporting.order_rows,
+            ),
+        ),
+        start=10,
+    ):
+        registry.register_import_kind(
+            registry.ImportKindSpec(
+                kind=kind,
+                label=label,
+                importer=importer,
+                targets=lambda columns=columns: columns,
+                view_permission=view,
+                order=order,
+            )
+        )
+        registry.register_export_kind(
+            registry.ExportKindSpec(
+                kind=kind,
+                label=label,
+                columns=export,
+                queryset=queryset,
+                rows=rows,
+                view_permission=view,
+                order=order,
+            )
         )

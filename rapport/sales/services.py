@@ -1,16 +1,18 @@
 """Writes to the deal history: products, orders and returns."""
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.core.actors import Actor
 from rapport.core.choices import ChangeAction
-from rapport.core.exceptions import ConflictError, ValidationError
-from rapport.core.services import diff, record_change, snapshot
+from rapport.core.exceptions import ValidationError
+from rapport.core.services import record_change, versioned_update
+from rapport.sales.bulk import NewOrder, next_order_number, orders_insert, products_insert
 from rapport.sales.choices import OrderStatus, SalesChannel
 from rapport.sales.models import Order, OrderLine, Product, Return
 
@@ -72,36 +74,28 @@ def clean_product_fields(data: dict[str, Any], *, partial: bool = False) -> dict
 
 
 @transaction.atomic
-def product_create(*, by: Any, **fields: Any) -> Product:
+def product_create(*, by: Actor, **fields: Any) -> Product:
+    """A new product, written (and recorded) by the deal history's writer."""
     clean = clean_product_fields(fields)
     if Product.objects.filter(sku=clean["sku"]).exists():
         raise ValidationError({"sku": [_("A product with this SKU exists already.")]})
-    product = Product.objects.create(**clean)
-    record_change(
-        obj=product,
-        action=ChangeAction.CREATE,
-        by=by,
-        changes={k: [None, v] for k, v in snapshot(product).items() if v not in (None, "")},
-    )
-    return product
+    (pk,) = products_insert([clean], by=by)
+    return Product.objects.get(pk=pk)
 
 
-@transaction.atomic
 def product_update(
-    *, product_id: int, by: Any, expected_version: int | None, **fields: Any
+    *, product_id: int, by: Actor, expected_version: int | None, **fields: Any
 ) -> Product:
-    product = Product.objects.select_for_update().get(pk=product_id)
-    if expected_version is not None and product.version != expected_version:
-        raise ConflictError(current_version=product.version)
+    """Change a product unless someone saved since `expected_version` (ConflictError)."""
     clean = clean_product_fields(fields, partial=True)
-    before = snapshot(product)
-    for name, value in clean.items():
-        setattr(product, name, value)
-    changes = diff(before, snapshot(product))
-    if changes:
-        product.version += 1
-        product.save()
-        record_change(obj=product, action=ChangeAction.UPDATE, by=by, changes=changes)
+
+    def apply(product: Product) -> None:
+        for name, value in clean.items():
+            setattr(product, name, value)
+
+    product, _changes = versioned_update(
+        model=Product, pk=product_id, by=by, expected_version=expected_version, apply=apply
+    )
     return product
 
 
@@ -150,10 +144,10 @@ def price_lines(lines: list[dict[str, Any]], products: dict[int, Product]) -> li
 @transaction.atomic
 def order_create(
     *,
-    by: Any,
+    by: Actor,
     customer_id: int,
     lines: list[dict[str, Any]],
-    ordered_at=None,
+    ordered_at: datetime | None = None,
     number: str = "",
     organisation_id: int | None = None,
     status: str = "paid",
@@ -162,7 +156,7 @@ def order_create(
     currency: str = "",
     notes: str = "",
 ) -> Order:
-    """An order with its lines; totals and cost are summed from the lines."""
+    """An order with its lines; totals and cost are summed from the lines (rapport.sales.bulk)."""
     if not lines:
         raise ValidationError({"lines": [_("An order needs at least one line.")]})
     _check_choice(status, OrderStatus, "status")
@@ -171,40 +165,30 @@ def order_create(
     products = Product.objects.in_bulk(
         {int(li["product_id"]) for li in lines if li.get("product_id")}
     )
-    order_lines = price_lines(lines, products)
-    order = Order(
-        number=number or _next_order_number(),
+    new = NewOrder(
+        number=number,
         customer_id=customer_id,
         organisation_id=organisation_id,
         ordered_at=ordered_at or timezone.now(),
         status=status,
         channel=channel,
         promotion_code=promotion_code.strip(),
-        currency=currency or settings.RAPPORT_CURRENCY,
+        currency=currency,
         notes=notes,
-        total=sum((li.line_total for li in order_lines), Decimal("0")),
-        cost=sum((li.unit_cost * li.quantity for li in order_lines), Decimal("0")).quantize(
-            Decimal("0.01")
-        ),
+        lines=price_lines(lines, products),
     )
-    if Order.objects.filter(number=order.number).exists():
+    if number and Order.objects.filter(number=number).exists():
         raise ValidationError({"number": [_("An order with this number exists already.")]})
-    order.save()
-    for li in order_lines:
-        li.order = order
-    OrderLine.objects.bulk_create(order_lines)
-    record_change(
-        obj=order,
-        action=ChangeAction.CREATE,
-        by=by,
-        customer_id=customer_id,
-        changes={"total": [None, str(order.total)], "lines": [None, len(order_lines)]},
-    )
-    return order
-
-
-def _next_order_number() -> str:
-    return timezone.now().strftime("SO%Y%m%d%H%M%S%f")
+    for attempt in range(5):
+        new.number = number or next_order_number()
+        try:
+            with transaction.atomic():  # another order may take the next number at the same time
+                (pk,) = orders_insert([new], by=by)
+            break
+        except IntegrityError:
+            if number or attempt == 4:
+                raise
+    return Order.objects.get(pk=pk)
 
 
 @transaction.atomic

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from rapport.core.exceptions import ConflictError
 from rapport.core.forms import add_service_errors
 from rapport.core.pagination import keyset_page
+from rapport.customers.models import Customer
+from rapport.customers.numbers import parse_customer_number
 from rapport.sales import services
 from rapport.sales.forms import OrderForm, OrderLineFormSet, ProductForm
 from rapport.sales.models import Order, OrderLine, Product
@@ -116,18 +118,18 @@ def order_create(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         skus = {ln["sku"].strip() for ln in lines.cleaned_data if ln}
         products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "id"))
-        number = d["customer"].strip().upper().lstrip("C").lstrip("0")
+        number = parse_customer_number(d["customer"])
         try:
             missing = skus - products.keys()
             if missing:
                 raise ValidationError(
                     {"lines": [_("Unknown SKU: %(skus)s") % {"skus": ", ".join(sorted(missing))}]}
                 )
-            if not number.isdigit():
+            if number is None or not Customer.objects.filter(pk=number).exists():
                 raise ValidationError({"customer": [_("No customer has this number.")]})
             order = services.order_create(
                 by=request.user,
-                customer_id=int(number),
+                customer_id=number,
                 ordered_at=d["ordered_at"],
                 status=d["status"],
                 channel=d["channel"],

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.core.actors import Actor, actor_user
+from rapport.core.actors import Actor
+from rapport.core.bulk import insert_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.events import emit
 from rapport.core.exceptions import ValidationError
-from rapport.core.names import display_name, fold, search_terms
 from rapport.core.services import lock_versioned, record_change, snapshot, versioned_update
+from rapport.customers.bulk import NewCustomer, customer_names, customers_insert
 from rapport.customers.choices import Channel, ConsentMethod, CustomerEventType
 from rapport.customers.models import (
     Customer,
@@ -31,6 +32,7 @@ from rapport.customers.validation import (
     clean_customer_fields,
     clean_emails,
     clean_phones,
+    clean_tags,
 )
 
 
@@ -45,8 +47,9 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
 
 
 def apply_names(customer: Customer) -> None:
-    customer.display_name = display_name(customer.family_name, customer.given_name)
-    customer.sort_name = fold(customer.display_name)[:201]
+    """Set the derived name columns by the one rule (rapport.customers.bulk.customer_names)."""
+    names = customer_names(customer.family_name, customer.given_name)
+    customer.display_name, customer.sort_name = names.display_name, names.sort_name
 
 
 def reindex_customer(customer_id: int) -> None:
@@ -57,10 +60,8 @@ def reindex_customer(customer_id: int) -> None:
 def index_customer(customer: Customer) -> None:
     """Rewrite the customer's search terms (name characters, pairs and word prefixes)."""
     CustomerSearchTerm.objects.filter(customer=customer).delete()
-    terms = search_terms(customer.family_name, customer.given_name)
-    CustomerSearchTerm.objects.bulk_create(
-        CustomerSearchTerm(term=t, customer=customer) for t in terms
-    )
+    terms = customer_names(customer.family_name, customer.given_name).terms
+    insert_rows(CustomerSearchTerm, ("term", "customer_id"), [(t, customer.pk) for t in terms])
 
 
 def _check_referrer(referred_by_id: int | None, customer_id: int | None = None) -> None:
@@ -89,8 +90,7 @@ def _set_contacts(customer: Customer, phones, emails, addresses) -> None:
 def _set_tags(customer: Customer, tags: Iterable[str] | None) -> None:
     if tags is None:
         return
-    objs = [tag_get_or_create(name=name) for name in {t.strip() for t in tags if t and t.strip()}]
-    customer.tags.set(objs)
+    customer.tags.set([tag_get_or_create(name=name) for name in clean_tags(tags)])
 
 
 def tag_get_or_create(*, name: str) -> Tag:
@@ -108,29 +108,32 @@ def customer_create(
     tags: Iterable[str] | None = None,
     **fields: Any,
 ) -> Customer:
-    """A new customer with contact details and tags; the creation is recorded in the history."""
+    """A new customer with contact details and tags; the creation is recorded in the history.
+
+    Validated here, written by the customer aggregate's one writer (rapport.customers.bulk), as
+    the importer and the demo data are."""
     clean = clean_customer_fields(fields)
     phone_rows = clean_phones(phones or [])
     email_rows = clean_emails(emails or [])
     address_rows = clean_addresses(addresses or [])
     _check_referrer(clean.get("referred_by_id"))
-    clean.setdefault("customer_since", timezone.localdate())
-    customer = Customer(**clean, created_by=actor_user(by))
-    apply_names(customer)
-    customer.save()
-    _set_contacts(customer, phone_rows, email_rows, address_rows)
-    _set_tags(customer, tags)
-    customer.save(update_fields=["primary_phone", "primary_email"])
-    index_customer(customer)
-    after = customer_snapshot(customer)
-    record_change(
-        obj=customer,
-        action=ChangeAction.CREATE,
+    (pk,) = customers_insert(
+        [
+            NewCustomer(
+                fields=clean,
+                phones=[(p["number"], p["kind"]) for p in _primary_first(phone_rows)],
+                emails=[e["address"] for e in _primary_first(email_rows)],
+                addresses=address_rows,
+                tags=clean_tags(tags or []),
+            )
+        ],
         by=by,
-        customer_id=customer.pk,
-        changes={k: [None, v] for k, v in after.items() if v not in (None, "", [], False)},
     )
-    return customer
+    return Customer.objects.get(pk=pk)
+
+
+def _primary_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda item: not item["is_primary"])
 
 
 def customer_update(

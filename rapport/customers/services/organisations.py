@@ -10,26 +10,16 @@ from rapport.core.actors import Actor
 from rapport.core.choices import ChangeAction
 from rapport.core.emails import normalize_email
 from rapport.core.exceptions import ValidationError
-from rapport.core.names import fold
 from rapport.core.phones import normalize_phone
 from rapport.core.services import lock_versioned, record_change, snapshot, versioned_update
-from rapport.customers.models import Customer, Organisation, OrganisationContact
-from rapport.customers.services.customers import tag_get_or_create
-from rapport.customers.validation import check_lengths, clean_buying_role
-
-ORGANISATION_FIELDS = (
-    "external_id",
-    "name",
-    "industry",
-    "website",
-    "phone",
-    "email",
-    "tax_id",
-    "address",
-    "city",
-    "country",
-    "notes",
+from rapport.customers.bulk import (
+    ORGANISATION_FIELDS,
+    NewOrganisation,
+    organisation_sort_name,
+    organisations_insert,
 )
+from rapport.customers.models import Customer, Organisation, OrganisationContact
+from rapport.customers.validation import check_lengths, clean_buying_role, clean_tags
 
 
 def clean_organisation_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -68,18 +58,10 @@ def clean_organisation_fields(data: dict[str, Any], *, partial: bool = False) ->
 def organisation_create(
     *, by: Actor, tags: Iterable[str] | None = None, **fields: Any
 ) -> Organisation:
+    """A new organisation, written (and recorded) by the customer file's writer."""
     clean = clean_organisation_fields(fields)
-    org = Organisation(**clean, sort_name=fold(clean["name"])[:200])
-    org.save()
-    if tags is not None:
-        org.tags.set([tag_get_or_create(name=t) for t in tags if t.strip()])
-    record_change(
-        obj=org,
-        action=ChangeAction.CREATE,
-        by=by,
-        changes={k: [None, v] for k, v in snapshot(org).items() if v not in (None, "")},
-    )
-    return org
+    (pk,) = organisations_insert([NewOrganisation(clean, clean_tags(tags or []))], by=by)
+    return Organisation.objects.get(pk=pk)
 
 
 def organisation_update(
@@ -91,7 +73,7 @@ def organisation_update(
     def apply(org: Organisation) -> None:
         for name, value in clean.items():
             setattr(org, name, value)
-        org.sort_name = fold(org.name)[:200]
+        org.sort_name = organisation_sort_name(org.name)
 
     org, _changes = versioned_update(
         model=Organisation,

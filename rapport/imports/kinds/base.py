@@ -20,12 +20,9 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
-from django.utils import timezone
+from django.db import models
 from django.utils.translation import gettext as _
 
-from rapport.core.bulk import History, insert_rows
-from rapport.core.services import diff, snapshot
 from rapport.imports.mapping import ColumnPlan, targets_by_field
 from rapport.imports.values import text
 
@@ -282,75 +279,6 @@ def amount_errors(model: type[models.Model], values: dict[str, Any]) -> dict[str
         if messages:
             errors[name] = messages
     return errors or {name: [_("Enter a number.")] for name in values}
-
-
-def lock_for_update(model: type[models.Model], ids: Iterable[int]) -> models.QuerySet:
-    """The records, locked in id order (no deadlocks between two imports) where the database can."""
-    qs = model._default_manager.filter(pk__in=list(ids)).order_by("pk")
-    return qs.select_for_update(of=("self",)) if connection.features.has_select_for_update else qs
-
-
-class SimpleUpdates:
-    """Updates of organisations and products: set the file's fields, record what changed."""
-
-    def __init__(
-        self, model: type[models.Model], history: History, tag_ids: dict[str, int] | None = None
-    ) -> None:
-        self.model = model
-        self.history = history
-        self.tag_ids = tag_ids
-
-    def apply(self, records: list[Any], prepare: Callable[[Any], None] | None = None) -> int:
-        """Returns how many records changed."""
-        qs = lock_for_update(self.model, [r.match_id for r in records])
-        if self.tag_ids is not None:
-            qs = qs.prefetch_related("tags")
-        current = {obj.pk: obj for obj in qs}
-        now = timezone.now()
-        changed, fields, new_tags = [], set(), []
-        for r in records:
-            obj = current[r.match_id]
-            before = snapshot(obj)
-            for name, value in r.fields.items():
-                setattr(obj, name, value)
-            if prepare:
-                prepare(obj)
-            after = snapshot(obj)
-            if self.tag_ids is not None:
-                before["tags"] = sorted(t.name for t in obj.tags.all())
-                added = [t for t in r.tags if t not in before["tags"]]
-                after["tags"] = sorted(before["tags"] + added)
-                new_tags.extend((obj.pk, self.tag_ids[t]) for t in added)
-            changes = diff(before, after)
-            if not changes:
-                continue
-            obj.version += 1
-            obj.updated_at = now
-            fields.update(k for k in changes if k != "tags")
-            changed.append(obj)
-            self.history.updated(obj.pk, str(obj), None, changes)
-        if changed:
-            names = {self.model._meta.get_field(f).name for f in fields}
-            self.model._default_manager.bulk_update(
-                changed, sorted(names | {"version", "updated_at"}), batch_size=500
-            )
-        if new_tags:
-            through = self.model._meta.get_field("tags").remote_field.through
-            insert_rows(through, (f"{self.model._meta.model_name}_id", "tag_id"), new_tags)
-        return len(changed)
-
-
-def ensure_tags(names: set[str], known: dict[str, int]) -> None:
-    """Fill `known` (tag name -> id) for `names`, creating the tags that do not exist yet."""
-    from rapport.customers.models import Tag
-
-    missing = names - known.keys()
-    if not missing:
-        return
-    known.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
-    if new := missing - known.keys():
-        Tag.objects.bulk_create([Tag(name=n) for n in sorted(new)], ignore_conflicts=True)
-        known.update(Tag.objects.filter(name__in=new).values_list("name", "pk"))
 
 
 def tag_names(cell: Any) -> list[str]:

@@ -8,19 +8,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rapport.core.bulk import History
-from rapport.core.services import bulk_record_creates
-from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import (
     KindImporter,
     Progress,
     RowError,
-    SimpleUpdates,
     WriteCounts,
     amount_errors,
     field_errors,
 )
 from rapport.imports.values import decimal_text, parse_bool
+from rapport.sales.bulk import FieldChanges, products_insert, products_update
 from rapport.sales.models import Product
 from rapport.sales.services import clean_product_fields
 
@@ -33,7 +30,7 @@ class ProductRecord:
 
 
 class ProductImporter(KindImporter):
-    kind = ImportKind.PRODUCTS
+    kind = "products"
     duplicate_messages = {"sku": gettext_lazy("Same SKU as row %(row)d: “%(value)s”.")}
     model = Product
 
@@ -88,20 +85,17 @@ class ProductImporter(KindImporter):
         return errors
 
     def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+        """Creates and updates through the deal history's writer (rapport.sales.bulk)."""
         counts = WriteCounts()
-        history = History(Product, by)
-        updates = SimpleUpdates(Product, history)
         for batch in self.batches():
-            if creates := [Product(**r.fields) for r in batch if r.match_id is None]:
-                Product.objects.bulk_create(creates, batch_size=1000)
-                bulk_record_creates(
-                    objs=creates, by=by, customer_ids=[None] * len(creates), note=note
-                )
+            if creates := [r.fields for r in batch if r.match_id is None]:
+                products_insert(creates, by=by, note=note)
                 counts.created += len(creates)
             if matched := [r for r in batch if r.match_id is not None]:
-                changed = updates.apply(matched)
+                changed = products_update(
+                    [FieldChanges(r.match_id, r.fields) for r in matched], by=by
+                )
                 counts.updated += changed
                 counts.unchanged += len(matched) - changed
-            history.flush()
             progress(len(batch))
         return counts

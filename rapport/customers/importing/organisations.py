@@ -8,19 +8,21 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rapport.core.bulk import History, insert_rows
-from rapport.core.names import fold
-from rapport.core.services import bulk_record_creates
-from rapport.customers.models import ORGANISATION_NUMBER_PREFIX, Organisation
+from rapport.customers.bulk import (
+    NewOrganisation,
+    OrganisationChanges,
+    organisation_sort_name,
+    organisations_insert,
+    organisations_update,
+)
+from rapport.customers.models import Organisation
+from rapport.customers.numbers import organisation_number
 from rapport.customers.services import clean_organisation_fields
-from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import (
     KindImporter,
     Progress,
     RowError,
-    SimpleUpdates,
     WriteCounts,
-    ensure_tags,
     tag_names,
 )
 from rapport.imports.values import country
@@ -47,16 +49,12 @@ class OrganisationRecord:
     match_id: int | None = None
 
 
-def _label(pk: int) -> str:
-    return f"{ORGANISATION_NUMBER_PREFIX}{pk:06d}"
-
-
-def _sort_name(name: str) -> str:
-    return fold(name)[:200]  # as rapport.customers.services.organisation_create
+_label = organisation_number
+_sort_name = organisation_sort_name
 
 
 class OrganisationImporter(KindImporter):
-    kind = ImportKind.ORGANISATIONS
+    kind = "organisations"
     duplicate_messages = {
         "external_id": gettext_lazy("Same external id as row %(row)d: “%(value)s”."),
         "name": gettext_lazy("Same organisation name as row %(row)d: “%(value)s”."),
@@ -145,35 +143,24 @@ class OrganisationImporter(KindImporter):
         return errors
 
     def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+        """Creates and updates through the customer file's writer (rapport.customers.bulk)."""
         counts = WriteCounts()
-        history = History(Organisation, by)
-        updates = SimpleUpdates(Organisation, history, self._tag_ids)
         for batch in self.batches():
-            ensure_tags({t for r in batch for t in r.tags}, self._tag_ids)
-            creates = [r for r in batch if r.match_id is None]
-            if creates:
-                objs = [
-                    Organisation(**r.fields, sort_name=_sort_name(r.fields["name"]))
-                    for r in creates
-                ]
-                Organisation.objects.bulk_create(objs, batch_size=1000)
-                insert_rows(
-                    Organisation.tags.through,
-                    ("organisation_id", "tag_id"),
-                    [
-                        (o.pk, self._tag_ids[t])
-                        for o, r in zip(objs, creates, strict=True)
-                        for t in r.tags
-                    ],
+            if creates := [r for r in batch if r.match_id is None]:
+                organisations_insert(
+                    [NewOrganisation(fields=r.fields, tags=r.tags) for r in creates],
+                    by=by,
+                    note=note,
+                    tag_ids=self._tag_ids,
                 )
-                bulk_record_creates(objs=objs, by=by, customer_ids=[None] * len(objs), note=note)
-                counts.created += len(objs)
+                counts.created += len(creates)
             if matched := [r for r in batch if r.match_id is not None]:
-                changed = updates.apply(
-                    matched, prepare=lambda o: setattr(o, "sort_name", _sort_name(o.name))
+                changed = organisations_update(
+                    [OrganisationChanges(r.match_id, r.fields, r.tags) for r in matched],
+                    by=by,
+                    tag_ids=self._tag_ids,
                 )
                 counts.updated += changed
                 counts.unchanged += len(matched) - changed
-            history.flush()
             progress(len(batch))
         return counts

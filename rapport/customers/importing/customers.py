@@ -7,19 +7,22 @@ so results are cached per cell text: lists from one source repeat numbers and co
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rapport.core.bulk import History, delete_where_in, insert_rows, update_rows
 from rapport.core.emails import normalize_email
-from rapport.core.names import search_terms
 from rapport.core.phones import looks_like_phone, normalize_phone, try_normalize_phone
-from rapport.core.services import diff, snapshot
+from rapport.customers.bulk import (
+    CustomerAdditions,
+    Names,
+    NewCustomer,
+    customer_names,
+    customers_add_to,
+    customers_insert,
+)
 from rapport.customers.choices import (
     Channel,
     CustomerSource,
@@ -29,27 +32,14 @@ from rapport.customers.choices import (
     PhoneKind,
 )
 from rapport.customers.duplicates import merged_into_by_external_id, merged_into_by_id
-from rapport.customers.models import (
-    CUSTOMER_NUMBER_PREFIX,
-    Customer,
-    CustomerAddress,
-    CustomerEmail,
-    CustomerPhone,
-    CustomerSearchTerm,
-)
-from rapport.customers.services import apply_names
-from rapport.customers.validation import (
-    clean_addresses,
-    clean_customer_fields,
-)
-from rapport.imports.choices import ImportKind
+from rapport.customers.models import Customer, CustomerEmail, CustomerPhone
+from rapport.customers.numbers import customer_number, parse_customer_number
+from rapport.customers.validation import clean_addresses, clean_customer_fields
 from rapport.imports.kinds.base import (
     KindImporter,
     Progress,
     RowError,
     WriteCounts,
-    ensure_tags,
-    lock_for_update,
     tag_names,
 )
 from rapport.imports.values import (
@@ -92,34 +82,6 @@ ADDRESS_COLUMNS = {
     "postal_code": "postal_code",
     "country": "country",
 }
-CREATE_COLUMNS = (
-    "external_id",
-    "family_name",
-    "given_name",
-    "display_name",
-    "sort_name",
-    "gender",
-    "birthday",
-    "celebrates_lunar_birthday",
-    "hobbies",
-    "personality",
-    "family_situation",
-    "occupation",
-    "income_band",
-    "preferred_language",
-    "preferred_channel",
-    "customer_since",
-    "source",
-    "referred_by_id",
-    "notes",
-    "primary_phone",
-    "primary_email",
-    "created_by_id",
-    "created_at",
-    "updated_at",
-    "version",
-)
-_NUMBER = re.compile(rf"^{CUSTOMER_NUMBER_PREFIX}?0*(\d{{1,18}})$", re.IGNORECASE)
 # A row that matches a customer whom another source knows under a different external id, by what
 # it matched (whole sentences for the translators).
 _OTHER_SOURCE = {
@@ -157,9 +119,7 @@ class CustomerRecord:
     referrer: str = ""
     family_name: str = ""
     given_name: str = ""
-    display_name: str = ""
-    sort_name: str = ""
-    terms: frozenset[str] = frozenset()
+    names: Names | None = None
     match_id: int | None = None
 
     def __reduce__(self) -> tuple:
@@ -190,10 +150,6 @@ _RECORD_FIELDS = CustomerRecord.__slots__
 _KEYS_FIELDS = CustomerKeys.__slots__
 
 
-def customer_number(pk: int) -> str:
-    return f"{CUSTOMER_NUMBER_PREFIX}{pk:07d}"
-
-
 def first_customer_by(model: type, column: str, values: set[str]) -> dict[str, int]:
     """value -> the oldest customer holding it (phones and emails are not unique)."""
     if not values:
@@ -206,24 +162,36 @@ def first_customer_by(model: type, column: str, values: set[str]) -> dict[str, i
 
 
 def customer_refs(refs: Iterable[str], region: str | None = None) -> dict[str, int]:
-    """Customers named by number (C0000042), external id, email or phone: {ref: customer id}."""
+    """Customers named by number, external id, email or phone: {ref: customer id}.
+
+    In that order, except that a bare number ("42", not "C42") is first tried as another system's
+    id (it may well be one) and only then as a customer number. The number of a record merged into
+    another one names the customer it was merged into; so does its external id."""
     pending = {r for r in refs if r}
     found: dict[str, int] = {}
-    numbers = {
-        ref: int(m.group(1)) for ref in pending if (m := _NUMBER.match(ref)) and ref[:1].isalpha()
-    }
-    if numbers:
+
+    def by_number(texts: set[str], *, prefixed_only: bool) -> None:
+        numbers = {
+            ref: number
+            for ref in texts
+            if (number := parse_customer_number(ref, prefixed_only=prefixed_only)) is not None
+        }
+        if not numbers:
+            return
         existing = set(
             Customer.objects.filter(pk__in=set(numbers.values())).values_list("pk", flat=True)
         )
         found.update({ref: pk for ref, pk in numbers.items() if pk in existing})
-        # A number of a record merged into another one names the record it was merged into.
         merged = merged_into_by_id(pk for ref, pk in numbers.items() if ref not in found)
         found.update({ref: merged[pk] for ref, pk in numbers.items() if pk in merged})
+
+    by_number(pending, prefixed_only=True)
     if rest := pending - found.keys():
         found.update(Customer.objects.filter(external_id__in=rest).values_list("external_id", "pk"))
     if rest := pending - found.keys():
         found.update(merged_into_by_external_id(rest))
+    if rest := pending - found.keys():
+        by_number(rest, prefixed_only=False)
     emails = {ref: ref.lower() for ref in pending - found.keys() if "@" in ref}
     by_email = first_customer_by(CustomerEmail, "address", set(emails.values()))
     found.update({ref: by_email[e] for ref, e in emails.items() if e in by_email})
@@ -238,7 +206,7 @@ def customer_refs(refs: Iterable[str], region: str | None = None) -> dict[str, i
 
 
 class CustomerImporter(KindImporter):
-    kind = ImportKind.CUSTOMERS
+    kind = "customers"
     model = Customer
     streams = True
     error_columns = {
@@ -273,7 +241,7 @@ class CustomerImporter(KindImporter):
         self._phone_cache: dict[str, tuple[str, ...] | list[str]] = {}
         self._email_cache: dict[str, tuple[str, ...] | list[str]] = {}
         self._tags_cache: dict[str, list[str]] = {}
-        self._names_cache: dict[tuple[str, str], tuple[str, str, frozenset[str]]] = {}
+        self._names_cache: dict[tuple[str, str], Names] = {}
         self._db_empty: bool | None = None
         self._tag_ids: dict[str, int] = {}
         self._created: set[int] = set()  # streaming: customers this import wrote already
@@ -318,8 +286,8 @@ class CustomerImporter(KindImporter):
             clean = {}
         number_id = None
         if raw_number := self.text(cells, "number"):
-            if m := _NUMBER.match(raw_number):
-                number_id = int(m.group(1))
+            if (parsed := parse_customer_number(raw_number)) is not None:
+                number_id = parsed
             else:
                 errors.append(
                     RowError(row, self.column("number"), _("No customer has this number."))
@@ -353,11 +321,10 @@ class CustomerImporter(KindImporter):
         if record.family_name or record.given_name:
             key = (record.family_name, record.given_name)
             names = self._names_cache.get(key)
-            if names is None:
-                apply_names(record)  # type: ignore[arg-type]  (it reads and sets the name attributes only)
-                names = (record.display_name, record.sort_name, frozenset(search_terms(*key)))
+            if names is None:  # the writer's own rule, run here (maybe in a worker process)
+                names = customer_names(*key)
                 _remember(self._names_cache, key, names)
-            record.display_name, record.sort_name, record.terms = names
+            record.names = names
         return record, []
 
     def _phones(self, row: int, cells: list[Any], errors: list[RowError]) -> list[tuple[str, str]]:
@@ -557,226 +524,51 @@ class CustomerImporter(KindImporter):
     # 6. Writing ------------------------------------------------------------------------------
 
     def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+        """Creates and updates through the customer aggregate's writer (rapport.customers.bulk)."""
         counts = WriteCounts()
-        history = History(Customer, by)
-        user_id = by.pk if getattr(by, "is_authenticated", False) else None
         for batch in self.batches():
-            ensure_tags({t for r in batch for t in r.tags}, self._tag_ids)
             creates = [r for r in batch if r.match_id is None]
             updates = [r for r in batch if r.match_id is not None]
             if creates:
-                self._create(creates, history, user_id, note)
+                ids = customers_insert(
+                    [
+                        NewCustomer(
+                            fields={"source": CustomerSource.IMPORT.value, **r.fields},
+                            phones=r.phones,
+                            emails=r.emails,
+                            addresses=[r.address] if r.address else [],
+                            tags=r.tags,
+                            names=r.names,
+                        )
+                        for r in creates
+                    ],
+                    by=by,
+                    note=note,
+                    tag_ids=self._tag_ids,
+                )
+                if self.streaming:
+                    self._created.update(ids)
                 counts.created += len(creates)
             if updates:
-                changed = self._update(updates, history)
+                changed = customers_add_to(
+                    [
+                        CustomerAdditions(
+                            customer_id=r.match_id,
+                            fields=r.fields,
+                            phones=r.phones,
+                            emails=r.emails,
+                            tags=r.tags,
+                            address=r.address,
+                        )
+                        for r in updates
+                    ],
+                    by=by,
+                    tag_ids=self._tag_ids,
+                )
                 counts.updated += changed
                 counts.unchanged += len(updates) - changed
-            history.flush()
             progress(len(batch))
         return counts
-
-    def _create(
-        self, records: list[CustomerRecord], history: History, user_id: int | None, note: str
-    ) -> None:
-        now, today = timezone.now(), timezone.localdate()
-        rows = []
-        for r in records:
-            f = r.fields
-            rows.append(
-                (
-                    f.get("external_id"),
-                    r.family_name,
-                    r.given_name,
-                    r.display_name,
-                    r.sort_name,
-                    f.get("gender", ""),
-                    f.get("birthday"),
-                    f.get("celebrates_lunar_birthday", False),
-                    f.get("hobbies", ""),
-                    f.get("personality", ""),
-                    f.get("family_situation", ""),
-                    f.get("occupation", ""),
-                    f.get("income_band", ""),
-                    f.get("preferred_language", ""),
-                    f.get("preferred_channel", ""),
-                    f.get("customer_since") or today,  # as customer_create does
-                    f.get("source") or CustomerSource.IMPORT.value,
-                    f.get("referred_by_id"),
-                    f.get("notes", ""),
-                    r.phones[0][0] if r.phones else "",
-                    r.emails[0] if r.emails else "",
-                    user_id,
-                    now,
-                    now,
-                    1,
-                )
-            )
-        ids = insert_rows(Customer, CREATE_COLUMNS, rows, returning=True)
-        if self.streaming:
-            self._created.update(ids)
-        phones, emails, terms, tags, addresses = [], [], [], [], []
-        add_phone, add_email, add_term, add_tag = (
-            phones.append,
-            emails.append,
-            terms.append,
-            tags.append,
-        )
-        tag_ids = self._tag_ids
-        for pk, r in zip(ids, records, strict=True):
-            primary = True  # the first of each is the primary one
-            for number, kind in r.phones:
-                add_phone((pk, number, kind, primary))
-                primary = False
-            primary = True
-            for address in r.emails:
-                add_email((pk, address, primary))
-                primary = False
-            for term in r.terms:
-                add_term((term, pk))
-            for tag in r.tags:
-                add_tag((pk, tag_ids[tag]))
-            if r.address:
-                addresses.append(_address_row(pk, r.address))
-            history.created(pk, r.display_name or customer_number(pk), pk, note)
-        self._insert_details(phones, emails, tags, addresses)
-        insert_rows(CustomerSearchTerm, ("term", "customer_id"), terms)
-
-    def _insert_details(self, phones: list, emails: list, tags: list, addresses: list) -> None:
-        insert_rows(CustomerPhone, ("customer_id", "number", "kind", "is_primary"), phones)
-        insert_rows(CustomerEmail, ("customer_id", "address", "is_primary"), emails)
-        insert_rows(Customer.tags.through, ("customer_id", "tag_id"), tags)
-        insert_rows(CustomerAddress, _ADDRESS_ROW, addresses)
-
-    def _update(self, records: list[CustomerRecord], history: History) -> int:
-        """Apply the file's non-empty cells to the matched customers; returns how many changed.
-
-        Imports add phone numbers, emails, tags and addresses; they never remove any. Read as
-        values, not model instances: a re-imported file mostly changes nothing, and finding that
-        out must be cheap. The history has customer_snapshot()'s shape: {field: [before, after]}.
-        """
-        ids = [r.match_id for r in records]
-        fields = sorted({n for r in records for n in r.fields} | set(_KEPT))
-        rows = lock_for_update(Customer, ids).values("pk", *fields)
-        current = {row["pk"]: SimpleNamespace(**row) for row in rows}
-        held = _contacts(ids)
-        now = timezone.now()
-        groups: dict[tuple[str, ...], list[tuple]] = {}
-        phones, emails, tags, addresses, renamed, terms = [], [], [], [], [], []
-        changed = 0
-        for r in records:
-            c, (had_phones, had_emails, had_tags, had_addresses) = (
-                current[r.match_id],
-                held[r.match_id],
-            )
-            before = snapshot(c, fields=list(r.fields))
-            for name, value in r.fields.items():
-                setattr(c, name, value)
-            changes = diff(before, snapshot(c, fields=list(r.fields)))
-            columns = [n for n in r.fields if n in changes]
-            if {"family_name", "given_name"} & changes.keys():
-                apply_names(c)  # type: ignore[arg-type]  (reads and sets the name attributes only)
-                columns += ["display_name", "sort_name"]
-                renamed.append(c.pk)
-                terms.extend((t, c.pk) for t in search_terms(c.family_name, c.given_name))
-            new_phones = [(n, k) for n, k in r.phones if n not in had_phones]
-            new_emails = [a for a in r.emails if a not in had_emails]
-            new_tags = [t for t in r.tags if t not in had_tags]
-            address = _new_address(c.pk, r.address, had_addresses)
-            for key, had, new in (
-                ("phones", had_phones, [n for n, _k in new_phones]),
-                ("emails", had_emails, new_emails),
-                ("tags", had_tags, new_tags),
-                ("addresses", had_addresses, [address[1]] if address else []),
-            ):
-                if new:
-                    changes[key] = [sorted(had), sorted(had + new)]
-            if not changes:
-                continue
-            first_phone = not c.primary_phone and bool(new_phones)
-            first_email = not c.primary_email and bool(new_emails)
-            if first_phone:
-                c.primary_phone = new_phones[0][0]
-                columns.append("primary_phone")
-            if first_email:
-                c.primary_email = new_emails[0]
-                columns.append("primary_email")
-            changed += 1
-            c.version += 1
-            key = tuple(columns)
-            groups.setdefault(key, []).append((*(getattr(c, n) for n in key), c.version, now, c.pk))
-            phones.extend(
-                (c.pk, n, k, first_phone and i == 0) for i, (n, k) in enumerate(new_phones)
-            )
-            emails.extend((c.pk, a, first_email and i == 0) for i, a in enumerate(new_emails))
-            tags.extend((c.pk, self._tag_ids[t]) for t in new_tags)
-            if address:
-                addresses.append(_address_row(c.pk, address[0]))
-            history.updated(c.pk, c.display_name or customer_number(c.pk), c.pk, changes)
-        for columns, values in groups.items():
-            update_rows(Customer, (*columns, "version", "updated_at"), values)
-        delete_where_in(CustomerSearchTerm, "customer_id", renamed)
-        insert_rows(CustomerSearchTerm, ("term", "customer_id"), terms)
-        self._insert_details(phones, emails, tags, addresses)
-        return changed
-
-
-# Read for every matched customer: names (display name, search terms), primaries, the version.
-_KEPT = (
-    "family_name",
-    "given_name",
-    "display_name",
-    "sort_name",
-    "primary_phone",
-    "primary_email",
-    "version",
-)
-_ADDRESS_ROW = ("customer_id", "kind", "line1", "line2", "city", "region", "postal_code", "country")
-
-
-def _contacts(ids: list[int]) -> dict[int, tuple[list[str], list[str], list[str], list[str]]]:
-    """The customers' phones, emails, tag names and addresses (as the history shows them)."""
-    held: dict[int, tuple[list[str], list[str], list[str], list[str]]] = {
-        pk: ([], [], [], []) for pk in ids
-    }
-    for pk, number in CustomerPhone.objects.filter(customer_id__in=ids).values_list(
-        "customer_id", "number"
-    ):
-        held[pk][0].append(number)
-    for pk, address in CustomerEmail.objects.filter(customer_id__in=ids).values_list(
-        "customer_id", "address"
-    ):
-        held[pk][1].append(address)
-    through = Customer.tags.through.objects.filter(customer_id__in=ids)
-    for pk, name in through.values_list("customer_id", "tag__name"):
-        held[pk][2].append(name)
-    for address in CustomerAddress.objects.filter(customer_id__in=ids):
-        held[address.customer_id][3].append(str(address))
-    return held
-
-
-def _address_row(pk: int, a: dict[str, str]) -> tuple:
-    # As rapport.customers.validation.clean_addresses made it.
-    kind = str(a["kind"])  # a plain string for the database driver, not the choices member
-    return (
-        pk,
-        kind,
-        a["line1"],
-        a["line2"],
-        a["city"],
-        a["region"],
-        a["postal_code"],
-        a["country"],
-    )
-
-
-def _new_address(
-    pk: int, parts: dict[str, str] | None, existing: list[str]
-) -> tuple[dict, str] | None:
-    """(parts, as the history shows it) when the customer has no such address yet."""
-    if not parts:
-        return None
-    shown = str(CustomerAddress(customer_id=pk, **parts))
-    return None if shown in existing else (parts, shown)
 
 
 def _read_cell(raw: str, normalize: Callable[[str], str]) -> tuple[str, ...] | list[str]:

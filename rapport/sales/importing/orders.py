@@ -8,20 +8,17 @@ that disagree are refused. An order with one bad line is not imported at all, ev
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.core.bulk import History
 from rapport.core.names import fold
-from rapport.core.services import bulk_record_creates, diff, snapshot
+from rapport.customers.importing.customers import customer_refs
 from rapport.customers.models import Organisation
-from rapport.imports.choices import ImportKind
 from rapport.imports.kinds.base import (
     KindImporter,
     Progress,
@@ -29,16 +26,21 @@ from rapport.imports.kinds.base import (
     WriteCounts,
     amount_errors,
     field_errors,
-    lock_for_update,
 )
-from rapport.imports.kinds.customers import customer_refs
 from rapport.imports.values import choice, decimal_text, parse_datetime
+from rapport.sales.bulk import (
+    NewOrder,
+    OrderChanges,
+    line_key,
+    order_totals,
+    orders_insert,
+    orders_update,
+)
 from rapport.sales.choices import OrderStatus, SalesChannel
 from rapport.sales.models import Order, OrderLine, Product, Return
 from rapport.sales.services import price_lines, to_decimal
 
 HEADER_TEXT = ("customer", "organisation", "currency", "promotion_code", "notes")
-HEADER_FIELDS = ("ordered_at", "status", "channel", "currency", "promotion_code", "notes")
 CHUNK_ORDERS = 1000
 
 
@@ -74,7 +76,7 @@ class OrderGroup:
 
 
 class OrderImporter(KindImporter):
-    kind = ImportKind.ORDERS
+    kind = "orders"
     model = Order
     parallel = False  # clean() notes which orders have bad lines
     spools = False
@@ -342,9 +344,8 @@ class OrderImporter(KindImporter):
                 continue
             group.priced.extend(priced)
         if group.priced and not errors:
-            order_totals = Order(total=Decimal("0"))
-            _set_totals(order_totals, group.priced)
-            if field_errors(Order, {"total": order_totals.total, "cost": order_totals.cost}):
+            total, cost = order_totals(group.priced)
+            if field_errors(Order, {"total": total, "cost": cost}):
                 errors.append(
                     RowError(
                         group.first_row, self.column("number"), _("The order amount is too large.")
@@ -352,7 +353,7 @@ class OrderImporter(KindImporter):
                 )
         if order is not None and not errors:
             group.match_id = order.pk
-            if order.pk in with_returns and _line_key(order.lines.all()) != _line_key(group.priced):
+            if order.pk in with_returns and line_key(order.lines.all()) != line_key(group.priced):
                 errors.append(
                     RowError(
                         group.first_row,
@@ -366,105 +367,45 @@ class OrderImporter(KindImporter):
     # 6. Writing ------------------------------------------------------------------------------
 
     def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+        """Creates and updates through the deal history's writer (rapport.sales.bulk)."""
         counts = WriteCounts()
-        history = History(Order, by)
         for start in range(0, len(self.ready), CHUNK_ORDERS):
             chunk = self.ready[start : start + CHUNK_ORDERS]
             if creates := [g for g in chunk if g.match_id is None]:
-                self._create(creates, by, note)
+                orders_insert(
+                    [
+                        NewOrder(
+                            number=g.number,
+                            customer_id=g.customer_id,
+                            organisation_id=g.organisation_id,
+                            ordered_at=g.header["ordered_at"],
+                            status=g.header.get("status", OrderStatus.PAID),
+                            channel=g.header.get("channel", ""),
+                            promotion_code=g.header.get("promotion_code", ""),
+                            currency=g.header.get("currency") or "",
+                            notes=g.header.get("notes", ""),
+                            lines=g.priced,
+                        )
+                        for g in creates
+                    ],
+                    by=by,
+                    note=note,
+                )
                 counts.created += len(creates)
             if updates := [g for g in chunk if g.match_id is not None]:
-                changed = self._update(updates, history)
+                changed = orders_update(
+                    [
+                        OrderChanges(
+                            g.match_id, g.customer_id, g.organisation_id, g.header, g.priced
+                        )
+                        for g in updates
+                    ],
+                    by=by,
+                )
                 counts.updated += changed
                 counts.unchanged += len(updates) - changed
-            history.flush()
             progress(sum(len(g.lines) for g in chunk))
         return counts
-
-    def _create(self, groups: list[OrderGroup], by: Any, note: str) -> None:
-        orders = []
-        for g in groups:
-            h = g.header
-            order = Order(
-                number=g.number,
-                customer_id=g.customer_id,
-                organisation_id=g.organisation_id,
-                ordered_at=h["ordered_at"],
-                status=h.get("status", OrderStatus.PAID),
-                channel=h.get("channel", ""),
-                promotion_code=h.get("promotion_code", ""),
-                currency=h.get("currency") or settings.RAPPORT_CURRENCY,
-                notes=h.get("notes", ""),
-            )
-            _set_totals(order, g.priced)
-            orders.append(order)
-        Order.objects.bulk_create(orders, batch_size=1000)
-        lines = []
-        for order, g in zip(orders, groups, strict=True):
-            for line in g.priced:
-                line.order = order
-                lines.append(line)
-        OrderLine.objects.bulk_create(lines, batch_size=2000)
-        bulk_record_creates(
-            objs=orders, by=by, customer_ids=[o.customer_id for o in orders], note=note
-        )
-
-    def _update(self, groups: list[OrderGroup], history: History) -> int:
-        """Order-level cells from the file; the lines too when they differ (and nothing was returned)."""
-        current = {
-            o.pk: o
-            for o in lock_for_update(Order, [g.match_id for g in groups]).prefetch_related("lines")
-        }
-        now = timezone.now()
-        changed, replace = [], []
-        for g in groups:
-            order = current[g.match_id]
-            fields = ["customer_id", "organisation_id", *HEADER_FIELDS, "total", "cost"]
-            before = snapshot(order, fields=fields)
-            order.customer_id = g.customer_id
-            if g.organisation_id:
-                order.organisation_id = g.organisation_id
-            for name in HEADER_FIELDS:
-                value = g.header.get(name)
-                if value not in (None, "") and not _same(getattr(order, name), value):
-                    setattr(order, name, value)
-            old_lines = list(order.lines.all())
-            lines_differ = _line_key(old_lines) != _line_key(g.priced)
-            if lines_differ:
-                _set_totals(order, g.priced)
-                replace.append((order, g.priced))
-            changes = diff(before, snapshot(order, fields=fields))
-            if lines_differ:
-                changes["lines"] = [len(old_lines), len(g.priced)]
-            if not changes:
-                continue
-            order.version += 1
-            order.updated_at = now
-            changed.append(order)
-            history.updated(order.pk, str(order), order.customer_id, changes)
-        if changed:
-            Order.objects.bulk_update(
-                changed,
-                [
-                    "customer",
-                    "organisation",
-                    *HEADER_FIELDS,
-                    "total",
-                    "cost",
-                    "version",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
-        if replace:
-            OrderLine.objects.filter(order_id__in=[o.pk for o, _lines in replace]).delete()
-            for order, lines in replace:
-                for line in lines:
-                    line.order = order
-            OrderLine.objects.bulk_create(
-                [li for _o, lines in replace for li in lines], batch_size=2000
-            )
-        return len(changed)
 
 
 def _organisation_refs(refs: set[str]) -> dict[str, int]:
@@ -480,27 +421,6 @@ def _organisation_refs(refs: set[str]) -> dict[str, int]:
     ):
         found.setdefault(by_name[sort_name], pk)
     return found
-
-
-def _line_key(lines: list[OrderLine]) -> list[tuple]:
-    return sorted(
-        (li.product_id, li.quantity, li.unit_price, li.discount, li.batch) for li in lines
-    )
-
-
-def _set_totals(order: Order, lines: list[OrderLine]) -> None:
-    # As rapport.sales.services.order_create: the order keeps the sum of its lines.
-    order.total = sum((li.line_total for li in lines), Decimal("0"))
-    order.cost = sum((li.unit_cost * li.quantity for li in lines), Decimal("0")).quantize(
-        Decimal("0.01")
-    )
-
-
-def _same(current: Any, new: Any) -> bool:
-    if isinstance(current, datetime) and isinstance(new, datetime):
-        # Any time zone; spreadsheets keep whole seconds (or less), the database microseconds.
-        return abs(current - new) < timedelta(seconds=1)
-    return current == new
 
 
 def _shown(value: Any) -> str:
