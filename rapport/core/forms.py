@@ -1,5 +1,10 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.text import capfirst
 
 
 def add_service_errors(
@@ -13,3 +18,32 @@ def add_service_errors(
     for field, messages in exc.message_dict.items():
         name = aliases.get(field, field)
         form.add_error(name if name in form.fields else None, messages)
+
+
+def fields_from_columns(
+    model: type[models.Model], columns: Iterable[Any], names: Iterable[str]
+) -> dict[str, forms.Field]:
+    """Form fields for `names`, built from the model's fields and labelled as the app's column
+    specification (its import/export columns: `rapport.imports.mapping.Target`s) labels them, so
+    a field is named the same on the form, in the import's column list and in the export.
+
+    Not required where the model allows blank; long text as a short text area; dates as a date
+    picker; choices as a drop-down."""
+    labels = {c.field: c.label for c in columns}
+    out: dict[str, forms.Field] = {}
+    for name in names:
+        field = model._meta.get_field(name)
+        kwargs: dict[str, Any] = {"label": capfirst(labels.get(name, field.verbose_name))}
+        if isinstance(field, models.TextField):
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2})
+        elif isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            kwargs["widget"] = DATE_INPUT
+        formfield = field.formfield(**kwargs)
+        assert formfield is not None, name
+        if field.blank or isinstance(field, models.BooleanField):
+            formfield.required = False
+        out[name] = formfield
+    return out
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

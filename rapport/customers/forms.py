@@ -3,16 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.forms import fields_from_columns
 from rapport.customers.choices import (
     BuyingRole,
     Channel,
     ConsentMethod,
-    CustomerSource,
-    Gender,
-    IncomeBand,
-    Language,
 )
-from rapport.customers.models import Customer
+from rapport.customers.importing.columns import CUSTOMER_COLUMNS, ORGANISATION_COLUMNS
+from rapport.customers.models import Customer, Organisation
 from rapport.customers.numbers import parse_customer_number
 from rapport.customers.validation import CUSTOMER_FIELDS
 
@@ -22,16 +20,16 @@ FORM_PROFILE_FIELDS = tuple(
     f for f in CUSTOMER_FIELDS if f not in ("external_id", "referred_by_id")
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
 
 
 class CustomerForm(forms.Form):
-    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
-    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
+    """The customer form. Its profile fields are built from the customer columns
+    (rapport.customers.importing.columns: the import's and the export's), with the model's rules,
+    so a field has one name on the form, in the import and in the export."""
+
     phones = forms.CharField(
         label=_("Phone numbers"),
         required=False,
@@ -46,32 +44,6 @@ class CustomerForm(forms.Form):
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
-    birthday = forms.DateField(label=_("Birthday"), required=False, widget=DATE)
-    celebrates_lunar_birthday = forms.BooleanField(
-        label=_("Celebrates the lunar birthday"), required=False
-    )
-    occupation = forms.CharField(label=_("Occupation"), max_length=120, required=False)
-    income_band = forms.ChoiceField(
-        label=_("Income band"), choices=IncomeBand.choices, required=False
-    )
-    family_situation = forms.CharField(
-        label=_("Family situation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    hobbies = forms.CharField(
-        label=_("Hobbies"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    personality = forms.CharField(
-        label=_("Personality notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    preferred_language = forms.ChoiceField(
-        label=_("Preferred language"), choices=Language.choices, required=False
-    )
-    preferred_channel = forms.ChoiceField(
-        label=_("Preferred channel"), choices=[("", "—"), *Channel.choices], required=False
-    )
-    customer_since = forms.DateField(label=_("Customer since"), required=False, widget=DATE)
-    source = forms.ChoiceField(label=_("Source"), choices=CustomerSource.choices, required=False)
     referred_by = forms.CharField(
         label=_("Referred by"),
         required=False,
@@ -79,10 +51,31 @@ class CustomerForm(forms.Form):
         help_text=_("The customer number of the customer who referred them, e.g. C0000042."),
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    field_order = (
+        "family_name",
+        "given_name",
+        "phones",
+        "emails",
+        "address",
+        "city",
+        "gender",
+        "birthday",
+        "celebrates_lunar_birthday",
+        "occupation",
+        "income_band",
+        "family_situation",
+        "hobbies",
+        "personality",
+        "preferred_language",
+        "preferred_channel",
+        "customer_since",
+        "source",
+        "referred_by",
+        "tags",
+        "notes",
+    )
 
     def clean_referred_by(self) -> int | None:
         value = self.cleaned_data["referred_by"].strip()
@@ -125,6 +118,11 @@ class CustomerForm(forms.Form):
         }
 
 
+CustomerForm.base_fields.update(
+    fields_from_columns(Customer, CUSTOMER_COLUMNS, FORM_PROFILE_FIELDS)
+)
+
+
 class ConsentForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     granted = forms.TypedChoiceField(
@@ -137,18 +135,20 @@ class ConsentForm(forms.Form):
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
-    website = forms.URLField(label=_("Website"), required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    email = forms.CharField(label=_("Email"), max_length=254, required=False)
-    tax_id = forms.CharField(label=_("Tax id"), max_length=40, required=False)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    city = forms.CharField(label=_("City"), max_length=100, required=False)
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    """Built from the organisation columns (rapport.customers.importing.columns), like the customer
+    form."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+OrganisationForm.base_fields = {
+    **fields_from_columns(
+        Organisation,
+        ORGANISATION_COLUMNS,
+        ("name", "industry", "website", "phone", "email", "tax_id", "address", "city", "notes"),
+    ),
+    **OrganisationForm.base_fields,
+}
 
 
 class ContactForm(forms.Form):

@@ -1,19 +1,30 @@
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.forms import fields_from_columns
 from rapport.sales.choices import OrderStatus, SalesChannel
+from rapport.sales.importing.columns import PRODUCT_COLUMNS
+from rapport.sales.models import Product
 
 
 class ProductForm(forms.Form):
-    sku = forms.CharField(label=_("SKU"), max_length=64)
-    name = forms.CharField(label=_("Name"), max_length=200)
-    category = forms.CharField(label=_("Category"), max_length=100, required=False)
-    price = forms.DecimalField(label=_("Price"), max_digits=14, decimal_places=2, min_value=0)
-    unit_cost = forms.DecimalField(
-        label=_("Unit cost"), max_digits=14, decimal_places=2, min_value=0
-    )
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    """Built from the product columns (rapport.sales.importing.columns): one name for a field on
+    the form, in the import and in the export."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+ProductForm.base_fields = {
+    **fields_from_columns(
+        Product, PRODUCT_COLUMNS, ("sku", "name", "category", "price", "unit_cost", "active")
+    ),
+    **ProductForm.base_fields,
+}
+for _amount in ("price", "unit_cost"):
+    ProductForm.base_fields[_amount].min_value = 0
+    ProductForm.base_fields[_amount].validators.append(MinValueValidator(0))
+ProductForm.base_fields["active"].initial = True
 
 
 class OrderForm(forms.Form):
@@ -40,13 +51,13 @@ class OrderLineForm(forms.Form):
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, min_value=0)
     unit_price = forms.DecimalField(
         label=_("Unit price"),
-        max_digits=14,
+        max_digits=16,
         decimal_places=2,
         required=False,
         help_text=_("Leave empty for the list price."),
     )
     discount = forms.DecimalField(
-        label=_("Discount"), max_digits=14, decimal_places=2, required=False, min_value=0
+        label=_("Discount"), max_digits=16, decimal_places=2, required=False, min_value=0
     )
 
 

@@ -6,19 +6,18 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.fields import MoneyField
 from rapport.core.models import TimeStampedModel, VersionedModel
 from rapport.core.relations import Erase, Export, Repoint, customer_relation
 from rapport.sales.choices import OrderStatus, SalesChannel
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Product(VersionedModel):
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)
-    price = models.DecimalField(_("price"), **MONEY)
-    unit_cost = models.DecimalField(_("unit cost"), **MONEY, default=Decimal("0"))
+    price = MoneyField(_("price"))
+    unit_cost = MoneyField(_("unit cost"), default=Decimal("0"))
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -67,8 +66,8 @@ class Order(VersionedModel):
     promotion_code = models.CharField(_("promotion code"), max_length=40, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
     # Sum of the lines, kept by the services: the analytics read totals without touching lines.
-    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
-    cost = models.DecimalField(_("cost"), **MONEY, default=Decimal("0"))
+    total = MoneyField(_("total"), default=Decimal("0"))
+    cost = MoneyField(_("cost"), default=Decimal("0"))
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -98,12 +97,10 @@ class OrderLine(models.Model):
     # The production batch or lot, where the business tracks it: recalls and complaints name it.
     batch = models.CharField(_("batch / lot"), max_length=40, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
-    unit_price = models.DecimalField(_("unit price"), **MONEY)
-    discount = models.DecimalField(_("discount"), **MONEY, default=Decimal("0"))
-    line_total = models.DecimalField(_("line total"), **MONEY)
-    unit_cost = models.DecimalField(
-        _("unit cost"), **MONEY, default=Decimal("0")
-    )  # cost at sale time
+    unit_price = MoneyField(_("unit price"))
+    discount = MoneyField(_("discount"), default=Decimal("0"))
+    line_total = MoneyField(_("line total"))
+    unit_cost = MoneyField(_("unit cost"), default=Decimal("0"))  # cost at sale time
 
     class Meta:
         verbose_name = _("order line")
@@ -123,7 +120,7 @@ class Return(TimeStampedModel):
     )
     returned_at = models.DateTimeField(_("returned at"))
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
-    refund_amount = models.DecimalField(_("refund"), **MONEY)
+    refund_amount = MoneyField(_("refund"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
