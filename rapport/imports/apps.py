@@ -9,6 +9,18 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.core import registry
+        from rapport.core.events import subscribe
+        from rapport.imports.choices import ImportEventType
+        from rapport.imports.models import ImportEvent
+        from rapport.imports.notifications import import_finished
+
+        for ending in (
+            ImportEventType.WRITTEN,
+            ImportEventType.REFUSED,
+            ImportEventType.CHECKED,
+            ImportEventType.FAILED,
+        ):
+            subscribe(ImportEvent, ending, import_finished)
 
         # The kinds themselves are registered by the apps that own them.
         registry.register_urls("imports/", "rapport.imports.urls")

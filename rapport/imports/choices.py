@@ -14,3 +14,12 @@ class ImportStatus(models.TextChoices):
 class ImportMode(models.TextChoices):
     ALL_OR_NOTHING = "all", _("import only if every row is valid")
     VALID_ONLY = "valid_only", _("import the valid rows, skip the others")
+
+
+class ImportEventType(models.TextChoices):
+    STARTED = "started", _("started")
+    CHECKED = "checked", _("checked")
+    REFUSED = "refused", _("refused")
+    WRITTEN = "written", _("written")
+    FAILED = "failed", _("failed")
+    STOPPED = "stopped", _("stopped")

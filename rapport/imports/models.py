@@ -2,9 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rapport.core.models import TimeStampedModel
+from rapport.core.models import Event, TimeStampedModel
 from rapport.core.registry import import_kinds
-from rapport.imports.choices import ImportMode, ImportStatus
+from rapport.imports.choices import ImportEventType, ImportMode, ImportStatus
 
 
 def import_kind_choices() -> list[tuple[str, str]]:
@@ -55,3 +55,36 @@ class ImportJob(TimeStampedModel):
     @property
     def progress_percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportEvent(Event):
+    """What happened to an import job, in order: started, checked, written or refused, failed."""
+
+    SENTENCES = {
+        ImportEventType.STARTED: _("The import of %(file)s started (%(rows)s rows)."),
+        ImportEventType.CHECKED: _(
+            "Every row was checked: %(to_create)s to create, %(to_update)s to update, "
+            "%(errors)s problems. Nothing was written."
+        ),
+        ImportEventType.REFUSED: _("Nothing was written: the file has %(errors)s problems."),
+        ImportEventType.WRITTEN: _(
+            "Written: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
+            "%(skipped)s rows skipped."
+        ),
+        ImportEventType.FAILED: _("The import failed and nothing was written: %(reason)s"),
+        ImportEventType.STOPPED: _(
+            "The import stopped without finishing (its process ended); nothing was written."
+        ),
+    }
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(_("what happened"), max_length=40, choices=ImportEventType.choices)
+
+    class Meta:
+        verbose_name = _("import event")
+        verbose_name_plural = _("import events")
+        ordering = ["time", "id"]
+
+    def display_parameters(self) -> dict[str, object]:
+        params = {"file": self.job.file_name if self.job_id else "", **self.parameters}
+        return {k: (f"{v:,}" if isinstance(v, int) else v) for k, v in params.items()}

@@ -22,9 +22,11 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rapport.core.actors import COMMAND_LINE, SCHEDULER
+from rapport.core.events import emit
 from rapport.core.registry import import_kinds
 from rapport.imports import progress
-from rapport.imports.choices import ImportMode, ImportStatus
+from rapport.imports.choices import ImportEventType, ImportMode, ImportStatus
 from rapport.imports.exports import export_rows  # noqa: F401  (part of this module's interface)
 from rapport.imports.importers import (
     MAX_ERRORS,
@@ -34,7 +36,7 @@ from rapport.imports.importers import (
     validate_file,
     write_validated,
 )
-from rapport.imports.models import ImportJob
+from rapport.imports.models import ImportEvent, ImportJob
 from rapport.imports.readers import UnreadableFile, estimate_rows, file_format
 
 logger = logging.getLogger(__name__)
@@ -192,6 +194,7 @@ def import_job_check(job: ImportJob) -> ImportJob:
         return job
     if stopped:
         progress.clear(job.pk)
+        emit(ImportEvent, by=SCHEDULER, type=ImportEventType.STOPPED, job=job)
         logger.warning("Import %s had no heartbeat since %s: marked failed", job.pk, job.updated_at)
     job.refresh_from_db()
     return job
@@ -221,6 +224,13 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.get(pk=job_id)
     if not claimed:
         return job
+    emit(
+        ImportEvent,
+        by=job.created_by or COMMAND_LINE,
+        type=ImportEventType.STARTED,
+        job=job,
+        parameters={"rows": job.total_rows},
+    )
     validation: Validation | None = None
     with translation.override(job.language) if job.language else nullcontext():
         try:
@@ -279,7 +289,7 @@ def _run_streaming(job: ImportJob) -> None:
         file_name=job.file_name,
         column_map=job.column_map,
         all_or_nothing=job.mode == ImportMode.ALL_OR_NOTHING,
-        by=job.created_by or "command line",
+        by=job.created_by or COMMAND_LINE,
         note=f"import {job.file_name}",
         progress=lambda n: progress.report(job.pk, n),
         before_commit=still_ours,
@@ -366,7 +376,7 @@ def _write(job: ImportJob, validation: Validation) -> None:
 
     counts = write_validated(
         validation,
-        by=job.created_by or "command line",
+        by=job.created_by or COMMAND_LINE,
         note=f"import {job.file_name}",
         progress=lambda n: progress.report(job.pk, n),
         before_commit=still_ours,
@@ -386,6 +396,29 @@ def _finish(job: ImportJob, status: str, note: str = "") -> None:
     if status == ImportStatus.DONE:
         job.processed_rows = job.total_rows
     job.save()
+    kind, parameters = _outcome(job)
+    emit(ImportEvent, by=job.created_by or COMMAND_LINE, type=kind, job=job, parameters=parameters)
+
+
+def _outcome(job: ImportJob) -> tuple[str, dict[str, Any]]:
+    """The event that tells how a finished job ended, with its figures."""
+    errors = len(job.errors) if job.errors else job.skipped_count
+    if job.status == ImportStatus.FAILED:
+        return ImportEventType.FAILED, {"reason": job.message}
+    if job.status == ImportStatus.INVALID:
+        return ImportEventType.REFUSED, {"errors": errors}
+    if job.dry_run:
+        return ImportEventType.CHECKED, {
+            "to_create": job.created_count,
+            "to_update": job.updated_count,
+            "errors": errors,
+        }
+    return ImportEventType.WRITTEN, {
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
+        "skipped": job.skipped_count,
+    }
 
 
 def import_job_progress(job: ImportJob) -> tuple[int, int]:

@@ -9,3 +9,11 @@ def run_import(job_id: int) -> str:
     from rapport.imports.services import import_job_run
 
     return import_job_run(job_id=job_id).status
+
+
+@task
+def mail_import_result(event_id: int) -> None:
+    """Mail the person who started a background import how it ended."""
+    from rapport.imports.notifications import mail_result
+
+    mail_result(event_id)

@@ -204,10 +204,35 @@ def test_progress_counts_are_plural_aware(write_csv, manager_client, status, tot
     assert text in " ".join(page.split())
 
 
-def test_detail_title_is_one_sentence_per_kind(write_csv, manager_client):
+def test_detail_title_is_one_sentence_and_names_the_kind(write_csv, manager_client):
     job = _running_job(write_csv, status=ImportStatus.DONE)
     page = manager_client.get(reverse("imports:detail", args=[job.pk])).content.decode()
-    assert f"Customer import: {job.file_name}" in page
+    assert f"Import: {job.file_name}" in page and "Customers ·" in page
+
+
+def test_every_step_is_an_event_and_a_background_import_mails_its_result(
+    write_csv, manager, smtp_server, settings, manager_client, django_capture_on_commit_callbacks
+):
+    from rapport.imports import services
+
+    manager.email = "owner@example.com"
+    manager.save()
+    settings.RAPPORT_IMPORT_BACKGROUND_ROWS = 1  # two rows: big enough to count as background
+    path = write_csv(
+        [["family name", "email"], ["Novák", "jan@example.sk"], ["李", "li@example.cn"]]
+    )
+    job = services.import_job_create(kind="customers", path=path, by=manager, language="sk")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_job_run(job_id=job.pk)
+    sentences = [e.sentence() for e in job.events.all()]
+    assert sentences == [
+        "The import of data.csv started (2 rows).",
+        "Written: 2 created, 0 updated, 0 unchanged, 0 rows skipped.",
+    ]
+    (mail,) = smtp_server.to("owner@example.com")
+    assert "data.csv" in mail["Subject"] and f"/imports/{job.pk}/" in mail.get_content()
+    page = manager_client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert "Written: 2 created" in page
 
 
 def test_duplicate_keys_are_named_in_whole_sentences(write_csv, run_import):
