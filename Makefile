@@ -89,9 +89,13 @@ bench: install-test
 		|| echo "Could not install the comparison libraries: the fit benchmark runs Rapport alone."
 	.venv-bench/bin/python bench/analytics_fit.py
 
+# ruff (style), import-linter (each app imports only the apps below it), mypy with django-stubs
+# (the services, the writers and the shared core).
 lint: install-test
 	$(VENV)/bin/ruff check rapport bench
 	$(VENV)/bin/ruff format --check rapport bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # The project catalogue (rapport/locale), then one per app that keeps its own (rapport/<app>/locale).
 OWN_CATALOGUES := $(patsubst rapport/%/locale,%,$(wildcard rapport/*/locale))

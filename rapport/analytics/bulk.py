@@ -13,6 +13,7 @@ from django.utils import timezone
 from rapport.analytics.models import ChurnRecord
 from rapport.core.actors import Actor, actor_user
 from rapport.core.bulk import History, insert_rows
+from rapport.core.services import ORIGIN
 
 
 @dataclass(slots=True)
@@ -53,7 +54,7 @@ def churn_records_insert(
         if r.note:
             changes["note"] = [None, r.note]
         if note:
-            changes["source"] = [None, note]
+            changes[ORIGIN] = [None, note]
         history.add_create(
             pk,
             f"{r.customer_id}: {r.reason}",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from rapport.communications.models import Interaction, RememberedDetail
 from rapport.core.actors import Actor, actor_user
 from rapport.core.bulk import History, insert_rows
+from rapport.core.services import ORIGIN
 
 DETAIL_LENGTH = 500
 
@@ -144,7 +145,7 @@ def details_insert(
     for pk, (customer_id, d, _interaction, said) in zip(ids, rows, strict=True):
         changes = {"remembered_detail": [None, d.text[:DETAIL_LENGTH]], "kind": [None, d.kind]}
         if note:
-            changes["source"] = [None, note]
+            changes[ORIGIN] = [None, note]
         history.add_create(
             pk, d.text[:200], customer_id, changes, time=(said or now) if history_times else None
         )

@@ -112,7 +112,7 @@ def detail_add(
 
 
 @transaction.atomic
-def detail_archive(*, by: Any, detail_id: int) -> RememberedDetail:
+def detail_archive(*, by: Actor, detail_id: int) -> RememberedDetail:
     detail = RememberedDetail.objects.select_for_update().get(pk=detail_id)
     if not detail.archived:
         detail.archived = True

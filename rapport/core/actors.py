@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -26,15 +26,17 @@ DEMO = SystemActor("demo")
 SCHEDULER = SystemActor("scheduler")
 PORTAL = SystemActor("customer portal")
 
-type Actor = AbstractBaseUser | AnonymousUser | SystemActor | str | None
+# A staff user, or the system on someone's behalf; None for writes nobody in particular made
+# (tests, data migrations). AnonymousUser counts as nobody.
+type Actor = User | AnonymousUser | SystemActor | None
 
 
-def actor_user(by: Actor) -> AbstractBaseUser | None:
+def actor_user(by: Actor | str) -> User | None:
     """The staff user behind `by`, or None for the system."""
     return by if getattr(by, "is_authenticated", False) else None  # type: ignore[return-value]
 
 
-def actor_name(by: Actor) -> str:
+def actor_name(by: Actor | str) -> str:
     """The name the history shows for `by`."""
     user = actor_user(by)
     if user is not None:

@@ -13,11 +13,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
 
+from rapport.core.actors import Actor, actor_name, actor_user
 from rapport.core.choices import ChangeAction
+from rapport.core.fields import concrete_field, many_to_many_field
 from rapport.core.models import ObjectChange
-from rapport.core.services import diff, snapshot
+from rapport.core.services import ORIGIN, diff, snapshot
 
 _MAX_PARAMS = 30_000
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    column = concrete_field(model, name).column
+    assert column is not None, name
+    return str(column)
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
@@ -49,7 +57,7 @@ def _prepared_rows(
 ) -> Iterable[Sequence[Any]]:
     """The rows with their values adapted for the database (the rows themselves when no column
     needs it), for executemany and COPY."""
-    fields = [model._meta.get_field(c) for c in columns]
+    fields = [concrete_field(model, c) for c in columns]
     adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f))]
     if not adapters:
         return rows
@@ -89,8 +97,8 @@ def insert_rows(
     if connection.vendor == "sqlite":
         return _sqlite_rows(model, columns, rows, returning=returning)
     qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    cols = ", ".join(qn(model._meta.get_field(c).column) for c in columns)
+    table = qn(str(model._meta.db_table))
+    cols = ", ".join(qn(_column(model, c)) for c in columns)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     per_statement = max(1, _MAX_PARAMS // len(columns))
     ids: list[int] = []
@@ -101,7 +109,8 @@ def insert_rows(
             sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
             if returning:
                 cursor.execute(
-                    sql + f" RETURNING {qn(model._meta.pk.column)}", _prepare(model, columns, chunk)
+                    sql + f" RETURNING {qn(_column(model, model._meta.pk.attname))}",
+                    _prepare(model, columns, chunk),
                 )
                 ids.extend(r[0] for r in cursor.fetchall())
             else:
@@ -121,8 +130,8 @@ def _sqlite_rows(
     (executemany), or multi-row INSERTs … RETURNING when the new ids are wanted."""
     qn = connection.ops.quote_name
     meta = model._meta
-    table = qn(meta.db_table)
-    cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
+    table = qn(str(meta.db_table))
+    cols = ", ".join(qn(_column(model, c)) for c in columns)
     width = len(columns)
     one = "(" + ", ".join(["?"] * width) + ")"
     connection.ensure_connection()
@@ -136,7 +145,7 @@ def _sqlite_rows(
         step = per_statement * width
         for start in range(0, len(flat), step):
             params = flat[start : start + step]
-            sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * (len(params) // width))} RETURNING {qn(meta.pk.column)}"  # noqa: S608
+            sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * (len(params) // width))} RETURNING {qn(_column(model, meta.pk.attname))}"  # noqa: S608
             # SQLite returns the rows in insertion order, as Django's bulk_create relies on.
             ids.extend(r[0] for r in raw.execute(sql, params).fetchall())
     else:
@@ -174,8 +183,8 @@ def _copy_rows(
             ids = [r[0] for r in cursor.fetchall()]
             columns = [meta.pk.attname, *columns]
             rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
-        cols = ", ".join(qn(meta.get_field(c).column) for c in columns)
-        sql = f"COPY {qn(meta.db_table)} ({cols}) FROM STDIN"
+        cols = ", ".join(qn(_column(model, c)) for c in columns)
+        sql = f"COPY {qn(str(meta.db_table))} ({cols}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
             write_row = copy.write_row
             for row in _prepared_rows(model, columns, rows):
@@ -191,8 +200,8 @@ def update_rows(
     if not rows:
         return
     qn = connection.ops.quote_name
-    sets = ", ".join(f"{qn(model._meta.get_field(c).column)} = %s" for c in columns)
-    sql = f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(model._meta.pk.column)} = %s"  # noqa: S608
+    sets = ", ".join(f"{qn(_column(model, c))} = %s" for c in columns)
+    sql = f"UPDATE {qn(str(model._meta.db_table))} SET {sets} WHERE {qn(_column(model, model._meta.pk.attname))} = %s"  # noqa: S608
     width = len(columns) + 1
     flat = _prepare(model, [*columns, model._meta.pk.attname], rows)
     with connection.cursor() as cursor:
@@ -228,9 +237,7 @@ class History:
         "changes",
     )
 
-    def __init__(self, model: type[models.Model], by: Any) -> None:
-        from rapport.core.actors import actor_name, actor_user
-
+    def __init__(self, model: type[models.Model], by: Actor) -> None:
         user = actor_user(by)
         self.user_id = user.pk if user else None
         self.user_name = actor_name(by)[:150]
@@ -242,7 +249,7 @@ class History:
     def created(self, object_id: int, repr_: str, customer_id: int | None, note: str) -> None:
         """Like rapport.core.services.bulk_record_creates: the note says where the record came from."""
         if note not in self._notes:
-            self._notes[note] = {"source": [None, note]} if note else {}
+            self._notes[note] = {ORIGIN: [None, note]} if note else {}
         self._add(ChangeAction.CREATE.value, object_id, repr_, customer_id, self._notes[note])
 
     def add_create(
@@ -310,7 +317,9 @@ class FieldUpdates:
             qs = qs.prefetch_related("tags")
         current = {obj.pk: obj for obj in qs}
         now = timezone.now()
-        changed, fields, new_tags = [], set(), []
+        changed: list[Any] = []
+        fields: set[str] = set()
+        new_tags: list[tuple[int, int]] = []
         for r in records:
             obj = current[r.match_id]
             before = snapshot(obj)
@@ -333,11 +342,12 @@ class FieldUpdates:
             changed.append(obj)
             self.history.updated(obj.pk, str(obj), None, changes)
         if changed:
-            names = {self.model._meta.get_field(f).name for f in fields}
+            names = {concrete_field(self.model, f).name for f in fields}
             self.model._default_manager.bulk_update(
                 changed, sorted(names | {"version", "updated_at"}), batch_size=500
             )
         if new_tags:
-            through = self.model._meta.get_field("tags").remote_field.through
+            through = many_to_many_field(self.model, "tags").remote_field.through
+            assert through is not None and not isinstance(through, str)
             insert_rows(through, (f"{self.model._meta.model_name}_id", "tag_id"), new_tags)
         return len(changed)

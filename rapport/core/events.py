@@ -32,7 +32,7 @@ def emit[E: Event](
     if type not in model.SENTENCES:
         raise ValueError(f"{model.__name__} has no event type {type!r}")
     user = actor_user(by)
-    event = model.objects.create(
+    event = model._default_manager.create(
         time=fields.pop("time", None) or timezone.now(),
         user=user,
         user_name=actor_name(by)[:150],

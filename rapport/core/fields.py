@@ -17,10 +17,25 @@ class MoneyField(models.DecimalField):
         kwargs.setdefault("decimal_places", MONEY_PLACES)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> tuple[Any, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> Any:
         name, _path, args, kwargs = super().deconstruct()
         if kwargs.get("max_digits") == MONEY_DIGITS:
             del kwargs["max_digits"]
         if kwargs.get("decimal_places") == MONEY_PLACES:
             del kwargs["decimal_places"]
         return name, "rapport.core.fields.MoneyField", args, kwargs
+
+
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The model's own field `name` (not a reverse relation); TypeError if it is one."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a field of the model's own")
+    return field
+
+
+def many_to_many_field(model: type[models.Model], name: str) -> models.ManyToManyField[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.ManyToManyField):
+        raise TypeError(f"{model.__name__}.{name} is not a many-to-many field")
+    return field

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 
+from rapport.core.fields import concrete_field
+
 
 def add_service_errors(
     form: forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None
@@ -32,7 +34,7 @@ def fields_from_columns(
     labels = {c.field: c.label for c in columns}
     out: dict[str, forms.Field] = {}
     for name in names:
-        field = model._meta.get_field(name)
+        field = concrete_field(model, name)
         kwargs: dict[str, Any] = {"label": capfirst(labels.get(name, field.verbose_name))}
         if isinstance(field, models.TextField):
             kwargs["widget"] = forms.Textarea(attrs={"rows": 2})

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 try:  # the library's own steps, so that the fast path cannot drift from it
+    from phonenumbers.phonemetadata import PhoneMetadata as _PhoneMetadata
     from phonenumbers.phonenumberutil import (
         _MAX_INPUT_STRING_LENGTH,
         _MAX_LENGTH_FOR_NSN,
@@ -29,7 +30,6 @@ try:  # the library's own steps, so that the fast path cannot drift from it
         _maybe_strip_national_prefix_carrier_code,
         _test_number_length,
     )
-    from phonenumbers.phonenumberutil import PhoneMetadata as _PhoneMetadata
 
     _FAST = True
 except ImportError:  # pragma: no cover  (another phonenumbers layout: always the slow way)
@@ -120,12 +120,13 @@ def _matches(number: str, desc: tuple[frozenset[int], re.Pattern]) -> bool:
 def _region(code: str) -> _Region | None:
     if code not in SUPPORTED_REGIONS:
         return None
-    regions = COUNTRY_CODE_TO_REGION_CODE.get(
-        _PhoneMetadata.metadata_for_region(code).country_code, ()
-    )
+    metadata = _PhoneMetadata.metadata_for_region(code)
+    if metadata is None or metadata.country_code is None:
+        return None
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(metadata.country_code, ())
     if len(regions) != 1:  # e.g. +1, +7, +44: which region is a matter of the number
         return None
-    return _Region(_PhoneMetadata.metadata_for_region(code))
+    return _Region(metadata)
 
 
 def _fast_e164(text: str, region: str) -> str | None:

@@ -15,6 +15,9 @@ from rapport.core.exceptions import ConflictError
 from rapport.core.models import ObjectChange, VersionedModel
 
 Snapshot = dict[str, Any]
+# The key of a creation's history row that says where the record came from ("import
+# customers.csv", "demo"), apart from the record's own fields (a customer's `source`).
+ORIGIN = "origin"
 
 
 def _plain(value: Any) -> Any:
@@ -97,7 +100,7 @@ def bulk_record_creates(
             object_id=obj.pk,
             object_repr=str(obj)[:200],
             customer_id=cid,
-            changes={"source": [None, note]} if note else {},
+            changes={ORIGIN: [None, note]} if note else {},
         )
         for obj, cid, when in zip(objs, customer_ids, times, strict=True)
     ]

@@ -30,7 +30,7 @@ from rapport.core.bulk import (
     update_rows,
 )
 from rapport.core.names import display_name, fold, search_terms
-from rapport.core.services import diff, snapshot
+from rapport.core.services import ORIGIN, diff, snapshot
 from rapport.customers.models import (
     CUSTOMER_NUMBER_PREFIX,
     Customer,
@@ -208,7 +208,11 @@ def customers_insert(
         position = {pk: i for i, pk in enumerate(ids)}
         for pk_referrer, pk in referrals:
             profiles[position[pk]]["referred_by_id"] = pk_referrer
-    phones, emails, terms, tags, addresses = [], [], [], [], []
+    phones: list[tuple] = []
+    emails: list[tuple] = []
+    terms: list[tuple[str, int]] = []
+    tags: list[tuple[int, int]] = []
+    addresses: list[tuple] = []
     history = History(Customer, by)
     for pk, row, profile in zip(ids, rows, profiles, strict=True):
         for i, (number, kind) in enumerate(row.phones):
@@ -226,7 +230,7 @@ def customers_insert(
             if v not in (None, "", [], False)
         }
         if note:
-            changes["source"] = [None, note]
+            changes[ORIGIN] = [None, note]
         history.add_create(
             pk,
             row.names.display_name or customer_number(pk),
@@ -293,7 +297,12 @@ def customers_add_to(
     now = timezone.now()
     history = History(Customer, by)
     groups: dict[tuple[str, ...], list[tuple]] = {}
-    phones, emails, tags, addresses, renamed, terms = [], [], [], [], [], []
+    phones: list[tuple] = []
+    emails: list[tuple] = []
+    tags: list[tuple[int, int]] = []
+    addresses: list[tuple] = []
+    renamed: list[int] = []
+    terms: list[tuple[str, int]] = []
     changed = 0
     for u in updates:
         c, (had_phones, had_emails, had_tags, had_addresses) = (
@@ -304,11 +313,11 @@ def customers_add_to(
         for name, value in u.fields.items():
             setattr(c, name, value)
         changes = diff(before, snapshot(c, fields=list(u.fields)))  # type: ignore[arg-type]
-        columns = [n for n in u.fields if n in changes]
+        changed_columns = [n for n in u.fields if n in changes]
         if {"family_name", "given_name"} & changes.keys():
             names = customer_names(c.family_name, c.given_name)
             c.display_name, c.sort_name = names.display_name, names.sort_name
-            columns += ["display_name", "sort_name"]
+            changed_columns += ["display_name", "sort_name"]
             renamed.append(c.pk)
             terms.extend((t, c.pk) for t in names.terms)
         new_phones = [(n, k) for n, k in u.phones if n not in had_phones]
@@ -329,14 +338,14 @@ def customers_add_to(
         first_email = not c.primary_email and bool(new_emails)
         if first_phone:
             c.primary_phone = new_phones[0][0]
-            columns.append("primary_phone")
+            changed_columns.append("primary_phone")
         if first_email:
             c.primary_email = new_emails[0]
-            columns.append("primary_email")
+            changed_columns.append("primary_email")
         changed += 1
         c.version += 1
-        key = tuple(columns)
-        groups.setdefault(key, []).append((*(getattr(c, n) for n in key), c.version, now, c.pk))
+        group = tuple(changed_columns)
+        groups.setdefault(group, []).append((*(getattr(c, n) for n in group), c.version, now, c.pk))
         phones.extend(
             (c.pk, n, str(k), first_phone and i == 0) for i, (n, k) in enumerate(new_phones)
         )
@@ -366,15 +375,15 @@ def _contacts(ids: list[int]) -> dict[int, tuple[list[str], list[str], list[str]
         "customer_id", "number"
     ):
         held[pk][0].append(number)
-    for pk, address in CustomerEmail.objects.filter(customer_id__in=ids).values_list(
+    for pk, email in CustomerEmail.objects.filter(customer_id__in=ids).values_list(
         "customer_id", "address"
     ):
-        held[pk][1].append(address)
+        held[pk][1].append(email)
     through = Customer.tags.through.objects.filter(customer_id__in=ids)
     for pk, name in through.values_list("customer_id", "tag__name"):
         held[pk][2].append(name)
-    for address in CustomerAddress.objects.filter(customer_id__in=ids):
-        held[address.customer_id][3].append(str(address))
+    for row in CustomerAddress.objects.filter(customer_id__in=ids):
+        held[row.customer_id][3].append(str(row))
     return held
 
 
@@ -412,7 +421,7 @@ def consents_insert(rows: Sequence[NewConsent], *, by: Actor, note: str = "") ->
             "consent_method": [None, r.method],
         }
         if note:
-            changes["source"] = [None, note]
+            changes[ORIGIN] = [None, note]
         history.add_create(
             pk, f"{r.channel}: {r.granted}", r.customer_id, changes, time=r.changed_at
         )
@@ -512,7 +521,7 @@ def organisations_insert(
         if r.tags:
             changes["tags"] = [None, sorted(set(r.tags))]
         if note:
-            changes["source"] = [None, note]
+            changes[ORIGIN] = [None, note]
         history.add_create(pk, row[1], None, changes)
     history.flush()
     return ids
@@ -597,7 +606,7 @@ def organisation_contacts_insert(
             "job_title": [None, r.job_title],
         }
         if note:
-            changes["source"] = [None, note]
+            changes[ORIGIN] = [None, note]
         history.add_create(pk, names.get(r.organisation_id, ""), r.person_id, changes)
     history.flush()
     return ids

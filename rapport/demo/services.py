@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.communications.bulk import NewDetail, NewInteraction, interactions_insert
+from rapport.core.actors import DEMO, Actor
 from rapport.core.registry import DemoContext, demo_steps
 from rapport.customers.bulk import (
     NewConsent,
@@ -41,7 +42,7 @@ HISTORY_NOTE = "demo"
 
 
 def generate_demo(
-    *, customers: int, seed: int = 2026, years: int = 2, by: Any = None
+    *, customers: int, seed: int = 2026, years: int = 2, by: Actor = None
 ) -> dict[str, int]:
     """Add `customers` demo customers with `years` of orders, contacts and conversations.
 
@@ -64,7 +65,7 @@ def generate_demo(
         # Then every app's own demo data (complaints, surveys, members…), on these customers.
         context = DemoContext(
             seed=seed,
-            by=by if by is not None else HISTORY_NOTE,
+            by=by if by is not None else DEMO,
             customer_ids=list(
                 Customer.objects.filter(pk__gte=first_new)
                 .order_by("pk")
@@ -86,13 +87,13 @@ def _time(unix: Any) -> datetime:
 
 
 def write_demo_data(
-    data: DemoData, *, by: Any, first_customer_id: int | None = None
+    data: DemoData, *, by: Actor, first_customer_id: int | None = None
 ) -> dict[str, int]:
     """Write drawn demo data through the apps' writers; returns rows written per kind.
 
     `first_customer_id`: give the customers the ids first, first + 1, … (the benchmark loader
     draws a million people in chunks whose referrers point at earlier chunks by number)."""
-    actor = by if by is not None else HISTORY_NOTE
+    actor = by if by is not None else DEMO
     counts: dict[str, int] = {}
     customer_ids = _write_customers(
         data, actor=actor, counts=counts, first_customer_id=first_customer_id
@@ -380,7 +381,7 @@ def _write_log(
 DUPLICATE_SHARE = 0.005  # of the people also entered by another department
 
 
-def _write_duplicates(*, seed: int, by: Any, first_new: int) -> int:
+def _write_duplicates(*, seed: int, by: Actor, first_new: int) -> int:
     """Some people a second time, as another department's system knew them (DOMAIN §1, GM).
 
     The second record has the same name, one of the phone or email of the first (so the duplicate
@@ -414,7 +415,7 @@ def _write_duplicates(*, seed: int, by: Any, first_new: int) -> int:
         elif emails:
             twin.emails = [emails[0].address]
         twins.append(twin)
-    customers_insert(twins, by=by if by is not None else HISTORY_NOTE, note=HISTORY_NOTE)
+    customers_insert(twins, by=by if by is not None else DEMO, note=HISTORY_NOTE)
     return len(twins)
 
 
@@ -432,7 +433,7 @@ CHURN_REASONS = {
 CHURN_DESTINATIONS = {"competitor": 0.5, "left_category": 0.15, "moved_away": 0.1, "unknown": 0.25}
 
 
-def _write_churn(*, seed: int, by: Any, first_new: int) -> int:
+def _write_churn(*, seed: int, by: Actor, first_new: int) -> int:
     """A churn record for some of the customers who stopped buying, dated after their last order."""
     from django.db.models import Max
 
@@ -470,7 +471,7 @@ def _write_churn(*, seed: int, by: Any, first_new: int) -> int:
                 picked, reasons, destinations, days_after, strict=True
             )
         ],
-        by=by if by is not None else HISTORY_NOTE,
+        by=by if by is not None else DEMO,
         note=HISTORY_NOTE,
         history_times=True,
     )

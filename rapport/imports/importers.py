@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from rapport.core.actors import Actor
 from rapport.core.registry import import_kind
 from rapport.imports import parallel
 from rapport.imports.kinds.base import KindImporter, RowError, WriteCounts
@@ -127,7 +127,7 @@ def validate_file(
 def write_validated(
     validation: Validation,
     *,
-    by: Any,
+    by: Actor,
     note: str,
     progress: Callable[[int], None] | None = None,
     before_commit: Callable[[], None] | None = None,
@@ -171,7 +171,7 @@ def import_file(
     column_map: dict[str, str] | None = None,
     region: str | None = None,
     all_or_nothing: bool = True,
-    by: Any,
+    by: Actor,
     note: str,
     progress: Callable[[int], None] | None = None,
     before_commit: Callable[[], None] | None = None,

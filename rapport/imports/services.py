@@ -22,7 +22,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from rapport.core.actors import COMMAND_LINE, SCHEDULER
+from rapport.core.actors import COMMAND_LINE, SCHEDULER, Actor, actor_user
 from rapport.core.events import emit
 from rapport.core.registry import import_kinds
 from rapport.imports import progress
@@ -51,7 +51,7 @@ class ImportAbandoned(Exception):
 def import_job_create(
     *,
     kind: str,
-    by: Any,
+    by: Actor,
     uploaded_file: UploadedFile | None = None,
     path: str | Path | None = None,
     mode: str = ImportMode.ALL_OR_NOTHING,
@@ -87,7 +87,7 @@ def import_job_create(
         mode=mode,
         dry_run=dry_run,
         column_map=column_map,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=actor_user(by),
         language=language or translation.get_language() or "",
         total_rows=estimate_rows(stored, name),
     )
@@ -114,12 +114,12 @@ def import_job_start(*, job_id: int, background: bool | None = None) -> ImportJo
     return job
 
 
-def import_job_repeat(*, job_id: int, by: Any) -> ImportJob:
+def import_job_repeat(*, job_id: int, by: Actor) -> ImportJob:
     """A new job for a checked file, this time writing (the "Import now" after a check)."""
     return _job_again(ImportJob.objects.get(pk=job_id), by=by, dry_run=False)
 
 
-def import_job_retry(*, job_id: int, by: Any) -> ImportJob:
+def import_job_retry(*, job_id: int, by: Actor) -> ImportJob:
     """A new waiting job for the file of a job that failed (its worker stopped, say): the same
     kind, mode, check-only choice and column mapping. Start it with import_job_start."""
     job = ImportJob.objects.get(pk=job_id)
@@ -128,7 +128,7 @@ def import_job_retry(*, job_id: int, by: Any) -> ImportJob:
     return _job_again(job, by=by, dry_run=job.dry_run)
 
 
-def _job_again(job: ImportJob, *, by: Any, dry_run: bool) -> ImportJob:
+def _job_again(job: ImportJob, *, by: Actor, dry_run: bool) -> ImportJob:
     """A new waiting job for the same file with the same choices (the caller's language)."""
     if not Path(job.file_path).is_file():
         raise ValidationError(_("The uploaded file is no longer available: upload it again."))
@@ -141,7 +141,7 @@ def _job_again(job: ImportJob, *, by: Any, dry_run: bool) -> ImportJob:
         column_map=job.column_map,
         total_rows=job.total_rows,
         language=translation.get_language() or job.language,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=actor_user(by),
     )
 
 

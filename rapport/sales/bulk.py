@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from rapport.core.actors import Actor
 from rapport.core.bulk import FieldUpdates, History, insert_rows, lock_for_update
-from rapport.core.services import diff, snapshot
+from rapport.core.services import ORIGIN, diff, snapshot
 from rapport.sales.choices import OrderStatus
 from rapport.sales.models import Order, OrderLine, Product, Return
 
@@ -61,7 +61,7 @@ def products_insert(rows: Sequence[dict[str, Any]], *, by: Actor, note: str = ""
             if k in PRODUCT_COLUMNS and v not in ("", None)
         }
         if note:
-            changes["source"] = [None, note]
+            changes[ORIGIN] = [None, note]
         history.add_create(pk, f"{row['sku']} {row['name']}", None, changes)
     history.flush()
     return ids
@@ -230,7 +230,7 @@ def orders_insert(
         if o.organisation_id:
             changes["organisation_id"] = [None, o.organisation_id]
         if note:
-            changes["source"] = [None, note]
+            changes[ORIGIN] = [None, note]
         history.add_create(
             pk, o.number, o.customer_id, changes, time=o.ordered_at if history_times else None
         )

@@ -194,7 +194,7 @@ def order_create(
 @transaction.atomic
 def return_create(
     *,
-    by: Any,
+    by: Actor,
     order_line_id: int,
     quantity: Any,
     refund_amount: Any = None,

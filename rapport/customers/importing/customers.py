@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.actors import Actor
 from rapport.core.emails import normalize_email
 from rapport.core.phones import looks_like_phone, normalize_phone, try_normalize_phone
 from rapport.customers.bulk import (
@@ -523,7 +524,7 @@ class CustomerImporter(KindImporter):
 
     # 6. Writing ------------------------------------------------------------------------------
 
-    def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+    def write(self, *, by: Actor, note: str, progress: Progress) -> WriteCounts:
         """Creates and updates through the customer aggregate's writer (rapport.customers.bulk)."""
         counts = WriteCounts()
         for batch in self.batches():

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.actors import Actor
 from rapport.customers.bulk import (
     NewOrganisation,
     OrganisationChanges,
@@ -142,7 +143,7 @@ class OrganisationImporter(KindImporter):
             r.match_id = match
         return errors
 
-    def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+    def write(self, *, by: Actor, note: str, progress: Progress) -> WriteCounts:
         """Creates and updates through the customer file's writer (rapport.customers.bulk)."""
         counts = WriteCounts()
         for batch in self.batches():

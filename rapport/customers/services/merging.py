@@ -24,6 +24,7 @@ from rapport.core.actors import Actor, actor_user
 from rapport.core.choices import ChangeAction
 from rapport.core.events import emit
 from rapport.core.exceptions import ValidationError
+from rapport.core.fields import concrete_field, many_to_many_field
 from rapport.core.relations import (
     Custom,
     CustomerRelation,
@@ -137,12 +138,12 @@ def describe_report(report: dict[str, dict[str, int]]) -> str:
 
 
 def _rows(relation: CustomerRelation, customer_id: int) -> models.QuerySet:
-    f = relation.model._meta.get_field(relation.field)
-    return relation.model._base_manager.filter(**{f.attname: customer_id}).order_by("pk")
+    column = concrete_field(relation.model, relation.field).attname
+    return relation.model._base_manager.filter(**{column: customer_id}).order_by("pk")
 
 
 def _repoint(relation: CustomerRelation, ctx: MergeContext, qs: models.QuerySet) -> None:
-    column = relation.model._meta.get_field(relation.field).attname
+    column = concrete_field(relation.model, relation.field).attname
     pks = list(qs.values_list("pk", flat=True))
     if pks:
         relation.model._base_manager.filter(pk__in=pks).update(**{column: ctx.survivor_id})
@@ -176,7 +177,7 @@ def _keep_one(relation: CustomerRelation, ctx: MergeContext, prefer: str) -> Non
 
 
 def _dedupe(relation: CustomerRelation, ctx: MergeContext, strategy: DedupeBy) -> None:
-    attnames = [relation.model._meta.get_field(f).attname for f in strategy.fields]
+    attnames = [concrete_field(relation.model, f).attname for f in strategy.fields]
 
     def key(row: models.Model) -> tuple:
         return tuple(getattr(row, a) for a in attnames)
@@ -198,17 +199,26 @@ def _dedupe(relation: CustomerRelation, ctx: MergeContext, strategy: DedupeBy) -
         _repoint(relation, ctx, relation.model._base_manager.filter(pk__in=move))
 
 
-def _many_to_many(relation: CustomerRelation, ctx: MergeContext) -> None:
-    """Memberships of the merged record move to the kept one unless it is already a member."""
-    f = relation.model._meta.get_field(relation.field)
+def _links(relation: CustomerRelation) -> tuple[type[models.Model], str, str]:
+    """A many-to-many relation's link table, its customer column and its other column."""
+    f = many_to_many_field(relation.model, relation.field)
     through = f.remote_field.through
+    assert through is not None and not isinstance(through, str)
     if f.related_model is Customer and relation.model is not Customer:
-        mine_col = f.m2m_reverse_field_name()  # the through table's customer column
+        mine_col = f.m2m_reverse_field_name()  # the link table's customer column
         other_col = f.m2m_field_name()
     else:
         mine_col, other_col = f.m2m_field_name(), f.m2m_reverse_field_name()
-    mine_att = through._meta.get_field(mine_col).attname
-    other_att = through._meta.get_field(other_col).attname
+    return (
+        through,
+        concrete_field(through, mine_col).attname,
+        concrete_field(through, other_col).attname,
+    )
+
+
+def _many_to_many(relation: CustomerRelation, ctx: MergeContext) -> None:
+    """Memberships of the merged record move to the kept one unless it is already a member."""
+    through, mine_att, other_att = _links(relation)
     links = through._base_manager
     held = set(links.filter(**{mine_att: ctx.survivor_id}).values_list(other_att, flat=True))
     theirs = list(links.filter(**{mine_att: ctx.other_id}).values_list("pk", other_att))
@@ -245,17 +255,9 @@ def _apply(relation: CustomerRelation, ctx: MergeContext) -> None:
 
 
 def _left_behind(relation: CustomerRelation, other_id: int) -> int:
-    f = relation.model._meta.get_field(relation.field)
-    if f.many_to_many:
-        through = f.remote_field.through
-        col = (
-            f.m2m_reverse_field_name()
-            if f.related_model is Customer and relation.model is not Customer
-            else f.m2m_field_name()
-        )
-        return through._base_manager.filter(
-            **{through._meta.get_field(col).attname: other_id}
-        ).count()
+    if relation.model._meta.get_field(relation.field).many_to_many:
+        through, mine_att, _other_att = _links(relation)
+        return through._base_manager.filter(**{mine_att: other_id}).count()
     return _rows(relation, other_id).count()
 
 
@@ -310,9 +312,11 @@ def _merge_profile(survivor: Customer, other: Customer, take_from_other: Iterabl
         survivor.customer_since = other.customer_since
 
 
-def _one_primary(model: type[CustomerPhone] | type[CustomerEmail], customer_id: int) -> str:
+def _one_primary(model: type[CustomerPhone | CustomerEmail], customer_id: int) -> str:
     """Exactly one primary phone (email) after rows moved in; returns it ("" if none)."""
-    rows = list(model.objects.filter(customer_id=customer_id).order_by("-is_primary", "pk"))
+    rows: list[CustomerPhone | CustomerEmail] = list(
+        model._default_manager.filter(customer_id=customer_id).order_by("-is_primary", "pk")
+    )
     if not rows:
         return ""
     extra = [r.pk for r in rows[1:] if r.is_primary]

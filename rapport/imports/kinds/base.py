@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from rapport.core.actors import Actor
 from rapport.imports.mapping import ColumnPlan, targets_by_field
 from rapport.imports.values import text
 
@@ -243,7 +244,7 @@ class KindImporter(abc.ABC):
         return []
 
     @abc.abstractmethod
-    def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+    def write(self, *, by: Actor, note: str, progress: Progress) -> WriteCounts:
         """Write every kept record (inside the caller's transaction), with history; calls
         `progress(n)` after each batch of n records."""
 

@@ -85,7 +85,7 @@ def test_valid_file_creates_customers_with_contacts_tags_terms_and_history(
     assert changes.count() == 3
     # The history row holds every field the customer was created with, and where it came from.
     created = changes.get(object_id=jan.pk).changes
-    assert created["source"] == [None, "import data.csv"]
+    assert created["origin"] == [None, "import data.csv"] and created["source"] == [None, "import"]
     assert created["family_name"] == [None, "Novák"] and created["occupation"] == [None, "teacher"]
     assert created["birthday"] == [None, "1980-03-05"]
     assert created["phones"] == [None, ["+421905123456"]]

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.core.actors import Actor
 from rapport.core.names import fold
 from rapport.customers.importing.customers import customer_refs
 from rapport.customers.models import Organisation
@@ -366,7 +367,7 @@ class OrderImporter(KindImporter):
 
     # 6. Writing ------------------------------------------------------------------------------
 
-    def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+    def write(self, *, by: Actor, note: str, progress: Progress) -> WriteCounts:
         """Creates and updates through the deal history's writer (rapport.sales.bulk)."""
         counts = WriteCounts()
         for start in range(0, len(self.ready), CHUNK_ORDERS):

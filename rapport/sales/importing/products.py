@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.actors import Actor
 from rapport.imports.kinds.base import (
     KindImporter,
     Progress,
@@ -84,7 +85,7 @@ class ProductImporter(KindImporter):
                     errors.extend(self.errors_from(r.row, exc))
         return errors
 
-    def write(self, *, by: Any, note: str, progress: Progress) -> WriteCounts:
+    def write(self, *, by: Actor, note: str, progress: Progress) -> WriteCounts:
         """Creates and updates through the deal history's writer (rapport.sales.bulk)."""
         counts = WriteCounts()
         for batch in self.batches():
