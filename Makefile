@@ -65,7 +65,7 @@ run: install
 		trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 		$(VENV)/bin/gunicorn rapport.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile -
 
-test: install-test browser
+test: install-test browser lint
 	@$(RAPPORT) build_messages
 	@echo "== Test suite on SQLite =="
 	@DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -n 2 -q
@@ -90,12 +90,14 @@ bench: install-test
 	.venv-bench/bin/python bench/analytics_fit.py
 
 # ruff (style), import-linter (each app imports only the apps below it), mypy with django-stubs
-# (the services, the writers and the shared core).
+# (the services, the writers and the shared core). `make test` runs them first, so CI does.
 lint: install-test
-	$(VENV)/bin/ruff check rapport bench
-	$(VENV)/bin/ruff format --check rapport bench
-	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy
+	@echo "== Lint: ruff, import-linter, mypy =="
+	@$(VENV)/bin/ruff check rapport bench
+	@$(VENV)/bin/ruff format --check rapport bench
+	@$(VENV)/bin/lint-imports --no-cache > $(VENV)/lint-imports.log || { cat $(VENV)/lint-imports.log; exit 1; }
+	@grep -E "KEPT|BROKEN|Contracts:" $(VENV)/lint-imports.log
+	@$(VENV)/bin/mypy
 
 # The project catalogue (rapport/locale), then one per app that keeps its own (rapport/<app>/locale).
 OWN_CATALOGUES := $(patsubst rapport/%/locale,%,$(wildcard rapport/*/locale))
