@@ -5,7 +5,7 @@ from django.urls import reverse
 from rapport.customers.models import Customer
 from rapport.imports.choices import ImportStatus
 from rapport.imports.models import ImportJob
-from rapport.imports.tests.conftest import csv_bytes
+from rapport.tests.imports.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db
 
