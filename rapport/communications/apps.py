@@ -62,3 +62,11 @@ class CommunicationsConfig(AppConfig):
         )
         registry.register_urls("communications/", "rapport.communications.urls")
         registry.register_api_router("rapport.communications.api:router")
+        registry.register_nav(
+            registry.NavItem(
+                _("Communication log"),
+                "communications:interaction_list",
+                "communications.view_interaction",
+                order=50,
+            )
+        )

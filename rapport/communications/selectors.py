@@ -1,3 +1,4 @@
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from rapport.communications.models import Interaction, RememberedDetail
@@ -70,3 +71,15 @@ def message_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
         )
         for m in rows
     ]
+
+
+def interaction_log(*, kind: str = "", mine_only_for: int | None = None) -> QuerySet:
+    """Every logged contact, newest first, with customer and staff member (for the log page)."""
+    from rapport.communications.models import Interaction
+
+    qs = Interaction.objects.select_related("customer", "staff")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if mine_only_for is not None:
+        qs = qs.filter(staff_id=mine_only_for)
+    return qs

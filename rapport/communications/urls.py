@@ -4,6 +4,7 @@ from rapport.communications import views
 
 app_name = "communications"
 urlpatterns = [
+    path("", views.interaction_list, name="interaction_list"),
     path(
         "customers/<int:customer_pk>/interactions/",
         views.interaction_create,

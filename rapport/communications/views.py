@@ -6,20 +6,43 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.communications import services
+from rapport.communications import selectors, services
+from rapport.communications.choices import InteractionKind
 from rapport.communications.forms import InteractionForm
 from rapport.communications.models import RememberedDetail
 from rapport.core.forms import add_service_errors
+from rapport.core.pagination import keyset_page
 from rapport.customers.models import Customer
 
 
 def perm(codename: str):
     return permission_required(codename, raise_exception=True)
+
+
+@login_required
+@perm("communications.view_interaction")
+def interaction_list(request: HttpRequest) -> HttpResponse:
+    """The communication log: every contact with a customer, newest first."""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in InteractionKind.values else ""
+    mine = request.GET.get("mine") == "1"
+    page = keyset_page(
+        selectors.interaction_log(kind=kind, mine_only_for=request.user.pk if mine else None),
+        ordering=["-occurred_at", "-id"],
+        cursor=request.GET.get("cursor"),
+        size=50,
+    )
+    rows = [(i, selectors.interaction_title(i.kind, i.direction)) for i in page.items]
+    return render(
+        request,
+        "communications/interaction_list.html",
+        {"page": page, "rows": rows, "kind": kind, "kinds": InteractionKind.choices, "mine": mine},
+    )
 
 
 @lru_cache(maxsize=16)

@@ -95,3 +95,26 @@ def test_every_kind_and_direction_has_a_whole_timeline_title(make_customer, agen
     with translation.override("zh-hans"):
         [entry] = interaction_timeline(customer.pk, limit=5)
         assert entry.title == interaction_title("visit", "outbound") != "Visit to the customer"
+
+
+def test_the_communication_log_lists_contacts_newest_first(
+    agent_client, agent, make_customer, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    from rapport.communications.services import interaction_log
+
+    people = [make_customer(family_name=name) for name in ("王", "Novák", "Smith")]
+    for i, person in enumerate(people):
+        interaction_log(
+            by=agent,
+            customer_id=person.pk,
+            kind="call" if i != 1 else "visit",
+            direction="inbound",
+            summary=f"Talked {i}",
+        )
+    with django_assert_max_num_queries(5):
+        page = agent_client.get(reverse("communications:interaction_list")).content.decode()
+    assert page.index("Talked 2") < page.index("Talked 1") < page.index("Talked 0")
+    visits = agent_client.get(reverse("communications:interaction_list"), {"kind": "visit"})
+    assert "Talked 1" in visits.content.decode() and "Talked 0" not in visits.content.decode()
