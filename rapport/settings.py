@@ -245,5 +245,7 @@ RAPPORT_DEFAULT_REGION = os.environ.get(
 RAPPORT_CURRENCY = os.environ.get("RAPPORT_CURRENCY", "CNY")
 RAPPORT_IMPORT_BACKGROUND_ROWS = int(os.environ.get("RAPPORT_IMPORT_BACKGROUND_ROWS", "2000"))
 RAPPORT_PAGE_SIZE = 50
+# How long after a merge a manager may still undo it.
+RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
 # The address customers reach Rapport at, for the links in their mail (private links, surveys).
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

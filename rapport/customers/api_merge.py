@@ -90,3 +90,28 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
         "summary": result.summary(),
     }
     return customer
+
+
+class UndoOut(Schema):
+    restored_id: int = Field(description="The record that was merged away, back with its own id.")
+    kept_id: int
+    kept_changes: list[str] = Field(
+        description="Fields of the kept record changed since the merge: left as they are now."
+    )
+    skipped_rows: int = Field(description="Rows deleted or moved on since the merge.")
+
+
+@router.post(
+    "/customers/merges/{int:merge_id}/undo",
+    response=UndoOut,
+    summary="Undo a merge (within RAPPORT_MERGE_UNDO_DAYS): both records as they were",
+)
+def customer_merge_undo(request: HttpRequest, merge_id: int):
+    require(request, "customers.merge_customer")
+    result = services.customer_merge_undo(merge_id=merge_id, by=request.user)
+    return {
+        "restored_id": result.restored.pk,
+        "kept_id": result.kept.pk,
+        "kept_changes": result.kept_changes,
+        "skipped_rows": result.skipped_rows,
+    }

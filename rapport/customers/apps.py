@@ -47,6 +47,18 @@ class CustomersConfig(AppConfig):
                 ChangeAction.DELETE: _("Marketing consent removed"),
             },
         )
+        from rapport.customers import panels
+
+        registry.register_customer_panel(
+            registry.CustomerPanel(
+                name="merges",
+                template="customers/_merges_panel.html",
+                context=panels.merges_panel,
+                permission="customers.merge_customer",
+                slot="aside",
+                order=90,
+            )
+        )
         _register_import_export(registry)
         registry.register_urls("customers/", "rapport.customers.urls")
         registry.register_api_router("rapport.customers.api:router")

@@ -83,5 +83,6 @@ class Language(models.TextChoices):
 class CustomerEventType(models.TextChoices):
     MERGED = "merged", _("records merged")
     MERGED_AWAY = "merged_away", _("merged into another record")
+    MERGE_UNDONE = "merge_undone", _("merge undone")
     CONSENT_GIVEN = "consent_given", _("consent given")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("consent withdrawn")

@@ -111,7 +111,9 @@ def merged_into_by_external_id(external_ids: Iterable[str]) -> dict[str, int]:
     if not wanted:
         return {}
     return dict(
-        CustomerMerge.objects.filter(external_id__in=wanted).values_list("external_id", "into_id")
+        CustomerMerge.objects.filter(external_id__in=wanted, undone_at=None).values_list(
+            "external_id", "into_id"
+        )
     )
 
 
@@ -123,5 +125,7 @@ def merged_into_by_id(ids: Iterable[int]) -> dict[int, int]:
     if not wanted:
         return {}
     return dict(
-        CustomerMerge.objects.filter(merged_id__in=wanted).values_list("merged_id", "into_id")
+        CustomerMerge.objects.filter(merged_id__in=wanted, undone_at=None).values_list(
+            "merged_id", "into_id"
+        )
     )

@@ -378,13 +378,11 @@ class CustomerMerge(models.Model):
     links and re-imports from the source it came from still find the surviving customer.
     """
 
-    merged_id = models.BigIntegerField(_("merged record"), unique=True)
+    merged_id = models.BigIntegerField(_("merged record"))
     into = models.ForeignKey(
         Customer, verbose_name=_("merged into"), on_delete=models.CASCADE, related_name="merges"
     )
-    external_id = models.CharField(
-        _("external id"), max_length=100, null=True, blank=True, unique=True
-    )
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
     display_name = models.CharField(_("name"), max_length=201, blank=True)
     last_state = models.JSONField(_("last state"), default=dict)
     merged_at = models.DateTimeField(_("merged at"))
@@ -402,11 +400,36 @@ class CustomerMerge(models.Model):
     # kept customer's (serialised whole): enough to undo the merge
     moved = models.JSONField(default=dict, blank=True)
     archived = models.JSONField(default=list, blank=True)
+    # rows changed in place (added-up balances, primary flags) as they were before, the merged
+    # record's own row, and the kept record's fields the merge changed ({field: [before, after]})
+    remembered = models.JSONField(default=list, blank=True)
+    merged_row = models.JSONField(default=dict, blank=True)
+    survivor_changes = models.JSONField(default=dict, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("merged customer record")
         verbose_name_plural = _("merged customer records")
         indexes = [models.Index(fields=["into"], name="customer_merge_into_idx")]
+        # A record is merged away once at a time; an undone merge no longer counts.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merged_id"], condition=Q(undone_at=None), name="customer_merge_once"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(undone_at=None),
+                name="customer_merge_external_id_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{CUSTOMER_NUMBER_PREFIX}{self.merged_id:07d}"
@@ -431,6 +454,7 @@ class CustomerEvent(Event):
             "Customer record %(other)s (%(name)s) was merged into this one: %(moved)s."
         ),
         CustomerEventType.MERGED_AWAY: _("This record was merged into %(into)s."),
+        CustomerEventType.MERGE_UNDONE: _("The merge with %(other)s was undone."),
         CustomerEventType.CONSENT_GIVEN: _("Consent to %(channel)s given (%(method)s)."),
         CustomerEventType.CONSENT_WITHDRAWN: _("Consent to %(channel)s withdrawn (%(method)s)."),
     }

@@ -30,3 +30,18 @@ def render_panels(request: HttpRequest, customer: Customer) -> dict[str, list[Sa
         html = render_to_string(panel.template, {"customer": customer, **context}, request=request)
         out[panel.slot].append(mark_safe(html))  # noqa: S308  (our own templates, autoescaped)
     return out
+
+
+def merges_panel(request: HttpRequest, customer: Customer) -> dict[str, Any] | None:
+    """The records merged into this one that can still be undone (for managers)."""
+    from django.utils import timezone
+
+    from rapport.customers.models import CustomerMerge
+    from rapport.customers.services.merging import undo_period
+
+    merges = list(
+        CustomerMerge.objects.filter(
+            into=customer, undone_at=None, merged_at__gte=timezone.now() - undo_period()
+        ).order_by("-merged_at")
+    )
+    return {"merges": merges} if merges else None

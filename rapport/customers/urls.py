@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/duplicates/", views_merge.customer_duplicates, name="duplicates"),
     path("<int:pk>/merge/<int:other_pk>/", views_merge.customer_merge, name="merge"),
     path("duplicates/", views_merge.duplicate_list, name="duplicate_list"),
+    path("merges/<int:merge_pk>/undo/", views_merge.merge_undo, name="merge_undo"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),

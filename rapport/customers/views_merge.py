@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from rapport.core.exceptions import ConflictError
 from rapport.customers import services
@@ -142,4 +143,29 @@ def _int(value: str | None) -> int | None:
 
 def merged_redirect(pk: int) -> CustomerMerge | None:
     """Where a merged-away customer's number now lives (old links, bookmarks)."""
-    return CustomerMerge.objects.filter(merged_id=pk).select_related("into").first()
+    return CustomerMerge.objects.filter(merged_id=pk, undone_at=None).select_related("into").first()
+
+
+@login_required
+@permission_required(MERGE_PERMISSION, raise_exception=True)
+@require_POST
+def merge_undo(request: HttpRequest, merge_pk: int) -> HttpResponse:
+    """Undo a merge: both records as they were, later changes to the kept one kept and named."""
+    merge = get_object_or_404(CustomerMerge, pk=merge_pk)
+    try:
+        result = services.customer_merge_undo(merge_id=merge.pk, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(merge.into)
+    messages.success(
+        request,
+        _("The merge was undone: %(number)s is a record of its own again.")
+        % {"number": result.restored.number},
+    )
+    if result.kept_changes:
+        messages.warning(
+            request,
+            _("Changed on the kept record since the merge, so left as they are now: %(fields)s.")
+            % {"fields": ", ".join(result.kept_changes)},
+        )
+    return redirect(result.restored)

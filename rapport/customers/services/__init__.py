@@ -19,7 +19,9 @@ from rapport.customers.services.merging import (
     MERGE_CHOICE_FIELDS,
     MERGE_TEXT_FIELDS,
     MergeResult,
+    UndoResult,
     customer_merge,
+    customer_merge_undo,
     describe_report,
 )
 from rapport.customers.services.organisations import (
@@ -37,6 +39,7 @@ __all__ = [
     "MERGE_TEXT_FIELDS",
     "ORGANISATION_FIELDS",
     "MergeResult",
+    "UndoResult",
     "apply_names",
     "clean_organisation_fields",
     "consent_set",
@@ -45,6 +48,7 @@ __all__ = [
     "customer_create",
     "customer_delete",
     "customer_merge",
+    "customer_merge_undo",
     "customer_snapshot",
     "customer_update",
     "describe_report",

@@ -10,11 +10,14 @@ nothing is lost and an undo can put them back.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +48,26 @@ from rapport.customers.models import (
 )
 from rapport.customers.services.customers import apply_names, customer_snapshot
 
+# What a merge may change on the kept record itself (and an undo puts back).
+MERGE_PROFILE_FIELDS = (
+    "family_name",
+    "given_name",
+    "gender",
+    "birthday",
+    "celebrates_lunar_birthday",
+    "occupation",
+    "income_band",
+    "preferred_language",
+    "preferred_channel",
+    "source",
+    "referred_by_id",
+    "hobbies",
+    "personality",
+    "family_situation",
+    "notes",
+    "customer_since",
+    "external_id",
+)
 # Free-text fields: both records' texts are kept (joined), so nothing a customer told us is lost.
 MERGE_TEXT_FIELDS = ("hobbies", "personality", "family_situation", "notes")
 # Fields where one value must win: the surviving record's, unless it is blank or the user picked
@@ -64,6 +87,26 @@ MERGE_CHOICE_FIELDS = (
 )
 
 
+class _Exact(DjangoJSONEncoder):
+    """Times with their microseconds (Django's encoder keeps milliseconds): an undo puts a row
+    back exactly."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def freeze(rows: Iterable[models.Model]) -> list[dict[str, Any]]:
+    """Rows whole, as JSON-safe data (Django's serialisation, exact times)."""
+    return json.loads(json.dumps(serializers.serialize("python", list(rows)), cls=_Exact))
+
+
+def thaw(data: list[dict[str, Any]]) -> Iterator[Any]:
+    """The rows `freeze` kept, ready to save."""
+    return serializers.deserialize("python", data)
+
+
 @dataclass
 class MergeContext:
     """What a merge has done so far; strategies report through it."""
@@ -72,8 +115,9 @@ class MergeContext:
     other_id: int
     by: Actor
     report: dict[str, dict[str, int]] = field(default_factory=dict)
-    moved: dict[str, list[int]] = field(default_factory=dict)
+    moved: dict[str, list[int]] = field(default_factory=dict)  # "app.model:column" -> ids
     archived: list[dict[str, Any]] = field(default_factory=list)
+    remembered: list[dict[str, Any]] = field(default_factory=list)
     rebuild: list[Callable[[int], None]] = field(default_factory=list)
 
     def count(self, model: type[models.Model], what: str, n: int) -> None:
@@ -81,18 +125,28 @@ class MergeContext:
             per = self.report.setdefault(model._meta.label_lower, {})
             per[what] = per.get(what, 0) + n
 
-    def repointed(self, model: type[models.Model], pks: Iterable[int]) -> None:
+    def repointed(
+        self, model: type[models.Model], pks: Iterable[int], column: str = "customer_id"
+    ) -> None:
+        """Rows whose `column` now holds the kept customer instead of the merged one."""
         pks = list(pks)
         if pks:
-            self.moved.setdefault(model._meta.label_lower, []).extend(pks)
+            self.moved.setdefault(f"{model._meta.label_lower}:{column}", []).extend(pks)
             self.count(model, "moved", len(pks))
+
+    def remember(self, rows: Iterable[models.Model]) -> None:
+        """Keep rows as they are before a strategy changes them in place (added-up balances, a
+        primary flag), so that an undo can put them back."""
+        rows = list(rows)
+        if rows:
+            self.remembered.extend(freeze(rows))
 
     def archive(self, rows: list[models.Model]) -> None:
         """Keep the rows whole (as Django's JSON serialiser writes them), then delete them."""
         if not rows:
             return
         model = type(rows[0])
-        self.archived.extend(json.loads(serializers.serialize("json", rows)))
+        self.archived.extend(freeze(rows))
         model._base_manager.filter(pk__in=[r.pk for r in rows]).delete()
         self.count(model, "archived", len(rows))
 
@@ -147,7 +201,7 @@ def _repoint(relation: CustomerRelation, ctx: MergeContext, qs: models.QuerySet)
     pks = list(qs.values_list("pk", flat=True))
     if pks:
         relation.model._base_manager.filter(pk__in=pks).update(**{column: ctx.survivor_id})
-    ctx.repointed(relation.model, pks)
+    ctx.repointed(relation.model, pks, column)
 
 
 def _wins(prefer: str, mine: models.Model, theirs: models.Model) -> bool:
@@ -225,11 +279,10 @@ def _many_to_many(relation: CustomerRelation, ctx: MergeContext) -> None:
     duplicate = [pk for pk, target in theirs if target in held]
     move = [pk for pk, target in theirs if target not in held]
     if duplicate:
-        links.filter(pk__in=duplicate).delete()
-        ctx.count(through, "deleted", len(duplicate))
+        ctx.archive(list(links.filter(pk__in=duplicate)))
     if move:
         links.filter(pk__in=move).update(**{mine_att: ctx.survivor_id})
-        ctx.repointed(through, move)
+        ctx.repointed(through, move, mine_att)
 
 
 def _apply(relation: CustomerRelation, ctx: MergeContext) -> None:
@@ -312,18 +365,22 @@ def _merge_profile(survivor: Customer, other: Customer, take_from_other: Iterabl
         survivor.customer_since = other.customer_since
 
 
-def _one_primary(model: type[CustomerPhone | CustomerEmail], customer_id: int) -> str:
+def _one_primary(
+    model: type[CustomerPhone | CustomerEmail], customer_id: int, ctx: MergeContext
+) -> str:
     """Exactly one primary phone (email) after rows moved in; returns it ("" if none)."""
     rows: list[CustomerPhone | CustomerEmail] = list(
         model._default_manager.filter(customer_id=customer_id).order_by("-is_primary", "pk")
     )
     if not rows:
         return ""
-    extra = [r.pk for r in rows[1:] if r.is_primary]
+    extra = [r for r in rows[1:] if r.is_primary]
     if extra:
-        model.objects.filter(pk__in=extra).update(is_primary=False)
+        ctx.remember(extra)
+        model._default_manager.filter(pk__in=[r.pk for r in extra]).update(is_primary=False)
     if not rows[0].is_primary:
-        model.objects.filter(pk=rows[0].pk).update(is_primary=True)
+        ctx.remember(rows[:1])
+        model._default_manager.filter(pk=rows[0].pk).update(is_primary=True)
     return str(rows[0])
 
 
@@ -398,6 +455,7 @@ def _merge(
 
     before = customer_snapshot(survivor)
     other_state = customer_snapshot(other)
+    other_row = freeze([other])[0]
     _merge_profile(survivor, other, take_from_other)
     external_id = other.external_id
     if survivor.external_id is None and external_id:
@@ -413,18 +471,6 @@ def _merge(
     if left:  # a strategy that did not move everything: nothing of the merge is kept
         raise RuntimeError(f"Merge of {other.pk} into {survivor.pk} left rows behind: {left}")
 
-    merge = CustomerMerge.objects.create(
-        merged_id=other.pk,
-        into=survivor,
-        external_id=external_id,
-        display_name=other.display_name,
-        last_state=other_state,
-        merged_at=timezone.now(),
-        merged_by=actor_user(by),
-        report=ctx.report,
-        moved=ctx.moved,
-        archived=ctx.archived,
-    )
     number = other.number
     record_change(
         obj=other,
@@ -439,13 +485,28 @@ def _merge(
     other.delete()
 
     apply_names(survivor)
-    survivor.primary_phone = _one_primary(CustomerPhone, survivor.pk)
-    survivor.primary_email = _one_primary(CustomerEmail, survivor.pk)
+    survivor.primary_phone = _one_primary(CustomerPhone, survivor.pk, ctx)
+    survivor.primary_email = _one_primary(CustomerEmail, survivor.pk, ctx)
     survivor.version += 1
     survivor.save()
     for rebuild in ctx.rebuild:
         rebuild(survivor.pk)
     changes = diff(before, customer_snapshot(survivor))
+    merge = CustomerMerge.objects.create(
+        merged_id=other_id,
+        into=survivor,
+        external_id=external_id,
+        display_name=other.display_name,
+        last_state=other_state,
+        merged_at=timezone.now(),
+        merged_by=actor_user(by),
+        report=ctx.report,
+        moved=ctx.moved,
+        archived=ctx.archived,
+        remembered=ctx.remembered,
+        merged_row=other_row,
+        survivor_changes={k: v for k, v in changes.items() if k in MERGE_PROFILE_FIELDS},
+    )
     changes["merged"] = [None, number]
     record_change(
         obj=survivor, action=ChangeAction.MERGE, by=by, changes=changes, customer_id=survivor.pk
@@ -463,3 +524,133 @@ def _merge(
         },
     )
     return MergeResult(customer=survivor, merge=merge)
+
+
+# Undoing a merge --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    restored: Customer
+    kept: Customer
+    # what could not be put back as it was: fields of the kept record changed since the merge (the
+    # later value stays), rows deleted or moved on since
+    kept_changes: list[str]
+    skipped_rows: int
+
+
+def undo_period() -> timedelta:
+    return timedelta(days=settings.RAPPORT_MERGE_UNDO_DAYS)
+
+
+@transaction.atomic
+def customer_merge_undo(*, merge_id: int, by: Actor) -> UndoResult:
+    """Put a merge back: the merged-away record returns with its own id, every row that moved
+    returns to it, the rows that gave way come back, and the kept record's fields the merge changed
+    return to what they were — unless someone changed them since the merge: later changes to the
+    kept record are kept and reported. Possible within RAPPORT_MERGE_UNDO_DAYS of the merge."""
+    from django.apps import apps
+
+    merge = (
+        CustomerMerge.objects.select_for_update()
+        .filter(pk=merge_id, undone_at__isnull=True)
+        .first()
+    )
+    if merge is None:
+        raise ValidationError(_("This merge does not exist or was undone already."))
+    if merge.merged_at < timezone.now() - undo_period():
+        raise ValidationError(
+            _("A merge can be undone for %(days)d days; this one is older.")
+            % {"days": settings.RAPPORT_MERGE_UNDO_DAYS}
+        )
+    if not merge.merged_row:
+        raise ValidationError(_("This merge was made before merges could be undone."))
+    kept = Customer.objects.select_for_update().get(pk=merge.into_id)
+    other_id = merge.merged_id
+    if Customer.objects.filter(pk=other_id).exists():
+        raise ValidationError(_("The merged record's number is in use again."))
+    before = customer_snapshot(kept)
+
+    # The kept record's own fields first, so the merged record's external id is free again.
+    kept_changes = []
+    for name, (was, became) in merge.survivor_changes.items():
+        now = _plain_value(getattr(kept, name))
+        if now == became:
+            setattr(kept, name, _field_value(Customer, name, was))
+        else:
+            kept_changes.append(str(concrete_field(Customer, name).verbose_name))
+    kept.save()
+
+    # The merged record's row, as it was.
+    (restored_row,) = thaw([merge.merged_row])
+    restored_row.object.version += 1  # type: ignore[attr-defined]
+    restored_row.save(save_m2m=False)  # its links come back below, with the rows that moved
+
+    # Rows changed in place return to what they were (as the merge left them placed: the rows
+    # that moved go back next).
+    skipped = 0
+    for row in thaw(merge.remembered):
+        if type(row.object)._base_manager.filter(pk=row.object.pk).exists():
+            row.save()
+        else:
+            skipped += 1
+
+    # Rows that moved go back (unless deleted or moved on since).
+    for key, pks in merge.moved.items():
+        label, column = key.split(":")
+        model = apps.get_model(label)
+        back = model._base_manager.filter(pk__in=pks, **{column: kept.pk}).update(
+            **{column: other_id}
+        )
+        skipped += len(pks) - back
+
+    # Rows that gave way come back.
+    for row in thaw(merge.archived):
+        if not type(row.object)._base_manager.filter(pk=row.object.pk).exists():
+            row.save()
+
+    # Derived rows (search terms, scores) for both.
+    for relation in customer_relations():
+        if isinstance(relation.merge, Recompute) and (rebuild := relation.merge.rebuilder()):
+            rebuild(kept.pk)
+            rebuild(other_id)
+    restored = Customer.objects.get(pk=other_id)
+    apply_names(kept)
+    kept.version += 1
+    kept.save()
+
+    merge.undone_at, merge.undone_by = timezone.now(), actor_user(by)
+    merge.save(update_fields=["undone_at", "undone_by"])
+    number = restored.number
+    changes = diff(before, customer_snapshot(kept))
+    changes["merge_undone"] = [number, None]
+    record_change(obj=kept, action=ChangeAction.UPDATE, by=by, changes=changes, customer_id=kept.pk)
+    record_change(
+        obj=restored,
+        action=ChangeAction.CREATE,
+        by=by,
+        customer_id=restored.pk,
+        changes={"merge_undone": [kept.number, number]},
+    )
+    for customer_id, other_number in ((kept.pk, number), (restored.pk, kept.number)):
+        emit(
+            CustomerEvent,
+            by=by,
+            type=CustomerEventType.MERGE_UNDONE,
+            customer_id=customer_id,
+            parameters={"other": other_number, "kept_changes": kept_changes, "skipped": skipped},
+        )
+    return UndoResult(restored=restored, kept=kept, kept_changes=kept_changes, skipped_rows=skipped)
+
+
+def _plain_value(value: Any) -> Any:
+    from types import SimpleNamespace
+
+    from rapport.core.services import snapshot as _snapshot
+
+    return _snapshot(SimpleNamespace(v=value), fields=["v"])["v"]  # type: ignore[arg-type]
+
+
+def _field_value(model: type[models.Model], name: str, plain: Any) -> Any:
+    """A history value ("1980-03-05") back as the field's Python value."""
+    return concrete_field(model, name).to_python(plain)

@@ -10,11 +10,12 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.utils import timezone
 
 from rapport.core import relations
-from rapport.customers.models import Customer, CustomerMerge
+from rapport.customers.models import Customer, CustomerEvent, CustomerMerge
 from rapport.customers.services import customer_merge
 from rapport.customers.tests.hubapp.models import (
     Campaign,
@@ -243,3 +244,180 @@ def test_a_dry_run_reports_what_would_move_and_changes_nothing(manager, make_cus
     assert Customer.objects.filter(pk=b.pk).exists()
     assert not CustomerMerge.objects.exists()
     assert LoyaltyAccount.objects.get(customer=b).points == 30
+
+
+def _table_rows() -> dict[str, list[tuple]]:
+    """Every row of every table a merge touches, as values (for comparing before and after)."""
+    from rapport.communications.models import Interaction, RememberedDetail
+    from rapport.customers.models import (
+        CustomerAddress,
+        CustomerEmail,
+        CustomerPhone,
+        CustomerSearchTerm,
+        MarketingConsent,
+        OrganisationContact,
+    )
+    from rapport.sales.models import Order
+
+    tables = {}
+    for model in (
+        CustomerPhone,
+        CustomerEmail,
+        CustomerAddress,
+        MarketingConsent,
+        CustomerSearchTerm,
+        OrganisationContact,
+        Order,
+        Interaction,
+        RememberedDetail,
+        LoyaltyAccount,
+        MemberCard,
+        SurveyAnswer,
+        PlainNote,
+        Customer.tags.through,
+        Campaign.audience.through,
+    ):
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname != "updated_at"]
+        if model is CustomerSearchTerm:  # derived, rebuilt from the names: the same terms
+            fields.remove("id")
+        tables[model._meta.label] = sorted(
+            model._base_manager.order_by("pk").values_list(*fields), key=repr
+        )
+    customer_fields = [
+        f.attname
+        for f in Customer._meta.concrete_fields
+        if f.attname not in ("version", "updated_at")
+    ]
+    tables["customers.Customer"] = sorted(Customer.objects.values_list(*customer_fields))
+    return tables
+
+
+def test_undo_puts_both_records_and_every_row_back_exactly(manager, make_customer, make_product):
+    from rapport.communications.services import interaction_log
+    from rapport.customers.services import (
+        consent_set,
+        contact_add,
+        customer_merge_undo,
+        organisation_create,
+    )
+    from rapport.sales.services import order_create
+
+    a = make_customer(
+        family_name="张",
+        given_name="伟",
+        phones=["13800138000"],
+        emails=["zw@example.cn"],
+        tags=["VIP"],
+    )
+    b = make_customer(
+        family_name="張",
+        given_name="偉",
+        occupation="teacher",
+        phones=["13800138000", "13900139000"],
+        emails=["zhang.wei@example.cn"],
+        tags=["VIP", "newsletter"],
+        external_id="ERP-1",
+        notes="Prefers tea.",
+    )
+    _hub_rows(a, b)
+    consent_set(customer=a, channel="email", granted=False, method="phone", by=manager)
+    consent_set(customer=b, channel="email", granted=True, method="web_form", by=manager)
+    product = make_product()
+    order_create(by=manager, customer_id=b.pk, lines=[{"product_id": product.pk}])
+    interaction_log(
+        by=manager,
+        customer_id=b.pk,
+        kind="call",
+        direction="inbound",
+        summary="Asked about tea",
+        details=["Daughter starts university"],
+    )
+    org = organisation_create(by=manager, name="Acme")
+    contact_add(organisation=org, person=a, buying_role="user", by=manager)
+    contact_add(organisation=org, person=b, buying_role="purchaser", by=manager)
+    before = _table_rows()
+
+    result = customer_merge(
+        survivor_id=a.pk, other_id=b.pk, by=manager, survivor_version=None, other_version=None
+    )
+    assert not Customer.objects.filter(pk=b.pk).exists()
+    assert _table_rows() != before
+
+    undone = customer_merge_undo(merge_id=result.merge.pk, by=manager)
+    assert undone.restored.pk == b.pk and undone.kept_changes == [] and undone.skipped_rows == 0
+    after = _table_rows()
+    for table, rows in before.items():
+        assert after[table] == rows, table
+    # The old number opens its own record again; a re-import by its external id finds it.
+    from rapport.customers.duplicates import merged_into_by_external_id
+
+    assert merged_into_by_external_id(["ERP-1"]) == {}
+    assert Customer.objects.get(external_id="ERP-1").pk == b.pk
+
+
+def test_undo_keeps_later_changes_to_the_kept_record_and_says_so(manager, make_customer):
+    from rapport.customers.services import customer_merge_undo, customer_update
+
+    a = make_customer(family_name="Novák", occupation="")
+    b = make_customer(family_name="Novák", occupation="teacher", hobbies="chess")
+    result = customer_merge(
+        survivor_id=a.pk, other_id=b.pk, by=manager, survivor_version=None, other_version=None
+    )
+    kept = result.customer
+    assert kept.occupation == "teacher" and kept.hobbies == "chess"
+    customer_update(customer_id=kept.pk, by=manager, expected_version=None, hobbies="go")
+    undone = customer_merge_undo(merge_id=result.merge.pk, by=manager)
+    a.refresh_from_db()
+    assert a.occupation == ""  # the merge's change is put back
+    assert a.hobbies == "go"  # the later change stays …
+    assert undone.kept_changes == ["hobbies"]  # … and is reported
+    with pytest.raises(ValidationError):
+        customer_merge_undo(merge_id=result.merge.pk, by=manager)
+
+
+def test_an_old_merge_cannot_be_undone(manager, make_customer, settings):
+    from rapport.customers.services import customer_merge_undo
+
+    a, b = make_customer(), make_customer()
+    result = customer_merge(
+        survivor_id=a.pk, other_id=b.pk, by=manager, survivor_version=None, other_version=None
+    )
+    CustomerMerge.objects.filter(pk=result.merge.pk).update(
+        merged_at=timezone.now() - timedelta(days=settings.RAPPORT_MERGE_UNDO_DAYS + 1)
+    )
+    with pytest.raises(ValidationError, match="days"):
+        customer_merge_undo(merge_id=result.merge.pk, by=manager)
+
+
+def test_managers_undo_a_merge_from_the_kept_customers_page(manager_client, manager, make_customer):
+    from django.urls import reverse
+
+    a, b = make_customer(), make_customer(family_name="李")
+    result = customer_merge(
+        survivor_id=a.pk, other_id=b.pk, by=manager, survivor_version=None, other_version=None
+    )
+    page = manager_client.get(a.get_absolute_url()).content.decode()
+    assert reverse("customers:merge_undo", args=[result.merge.pk]) in page
+    response = manager_client.post(reverse("customers:merge_undo", args=[result.merge.pk]))
+    assert response.status_code == 302 and response["Location"] == b.get_absolute_url()
+    assert Customer.objects.filter(pk=b.pk).exists()
+    events = [e.sentence() for e in CustomerEvent.objects.filter(customer_id=a.pk)]
+    assert f"The merge with {b.number} was undone." in events
+
+
+def test_agents_cannot_undo_merges(agent_client, manager, make_customer):
+    from django.urls import reverse
+
+    from rapport.api.tests.helpers import API, token_client
+
+    a, b = make_customer(), make_customer()
+    result = customer_merge(
+        survivor_id=a.pk, other_id=b.pk, by=manager, survivor_version=None, other_version=None
+    )
+    assert (
+        agent_client.post(reverse("customers:merge_undo", args=[result.merge.pk])).status_code
+        == 403
+    )
+    assert "Undo merge" not in agent_client.get(a.get_absolute_url()).content.decode()
+    response = token_client(manager).post(f"{API}/customers/merges/{result.merge.pk}/undo")
+    assert response.status_code == 200 and response.json()["restored_id"] == b.pk

@@ -14,5 +14,6 @@ def add_up_points(relation: CustomerRelation, ctx) -> None:
         LoyaltyAccount.objects.filter(pk=theirs.pk).update(customer_id=ctx.survivor_id)
         ctx.repointed(LoyaltyAccount, [theirs.pk])
         return
+    ctx.remember([mine])  # the balance as it was, for an undo
     LoyaltyAccount.objects.filter(pk=mine.pk).update(points=mine.points + theirs.points)
     ctx.archive([theirs])
