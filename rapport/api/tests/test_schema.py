@@ -16,6 +16,7 @@ EXPECTED_PATHS = {
     "/customers/{customer_id}/consents": {"post"},
     "/customers/{customer_id}/duplicates": {"get"},
     "/customers/{customer_id}/merge": {"post"},
+    "/customers/merges/{merge_id}/undo": {"post"},
     "/customers/{customer_id}/history": {"get"},
     "/customers/{customer_id}/timeline": {"get"},
     "/customers/{customer_id}/key-figures": {"get"},

@@ -583,7 +583,7 @@ def customer_merge_undo(*, merge_id: int, by: Actor) -> UndoResult:
 
     # The merged record's row, as it was.
     (restored_row,) = thaw([merge.merged_row])
-    restored_row.object.version += 1  # type: ignore[attr-defined]
+    restored_row.object.version += 1
     restored_row.save(save_m2m=False)  # its links come back below, with the rows that moved
 
     # Rows changed in place return to what they were (as the merge left them placed: the rows
