@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from rapport.analytics import selectors, services
 from rapport.analytics.choices import ChurnDestination, ChurnReason
 from rapport.analytics.models import ChurnRecord
+from rapport.analytics.selectors.segments import segment_summary
 from rapport.api.pagination import RequestBody
 from rapport.api.permissions import require
 
@@ -140,7 +141,7 @@ def build_router() -> Router:
     )
     def segments(request: HttpRequest):
         require(request, "analytics.view_report")
-        data = selectors.segment_summary(selectors.Filters())
+        data = segment_summary(selectors.Filters())
         fit = selectors.latest_fit()
         return {
             "items": data["rows"],
