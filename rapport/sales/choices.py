@@ -15,3 +15,8 @@ class SalesChannel(models.TextChoices):
     PHONE = "phone", _("phone")
     SALES_REP = "sales_rep", _("sales representative")
     OTHER = "other", _("other")
+
+
+# The order statuses that are purchases: what the analytics count as a purchase day, revenue and
+# spend (docs/analytics.md, "Which orders count"). Cancelled orders are not purchases.
+COUNTED_STATUSES: tuple[str, ...] = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.DELIVERED)
