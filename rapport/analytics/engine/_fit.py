@@ -169,6 +169,7 @@ def minimize_log_params(
     gtol: float = 1e-9,
     n_rows: int = 0,
     value_only: Callable[[np.ndarray], float] | None = None,
+    polish: bool = True,
 ) -> tuple[np.ndarray, bool, str, int]:
     """Minimise ``objective`` over log-parameters from each start until one converges.
 
@@ -216,7 +217,7 @@ def minimize_log_params(
             if converged(phi):
                 return phi, True, method, best[3]
     assert best is not None
-    if n_rows <= 50_000 and np.isfinite(best[0]):
+    if polish and n_rows <= 50_000 and np.isfinite(best[0]):
         fun = value_only or cached.f
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
