@@ -225,6 +225,7 @@ def calibration_holdout_summary(
     cal_end, obs_end = _to_date(calibration_end), _to_date(observation_end)
     if obs_end <= cal_end:
         raise ValueError("observation_end must be after calibration_end")
+
     def days_until(end: dt.date) -> pl.DataFrame:
         return daily_transactions(
             transactions,
