@@ -18,5 +18,6 @@ class SalesChannel(models.TextChoices):
 
 
 # The order statuses that are purchases: what the analytics count as a purchase day, revenue and
-# spend (docs/analytics.md, "Which orders count"). Cancelled orders are not purchases.
-COUNTED_STATUSES: tuple[str, ...] = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.DELIVERED)
+# spend (docs/analytics.md, "Which orders count"). A "placed" order is not paid yet and may never
+# be; a cancelled one was not bought.
+COUNTED_STATUSES: tuple[str, ...] = (OrderStatus.PAID, OrderStatus.DELIVERED)

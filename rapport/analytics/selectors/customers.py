@@ -7,7 +7,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from rapport.analytics.choices import ChurnRiskBand, Segment, SwitchingCostBand, TrustLevel
+from rapport.analytics.choices import (
+    ChurnRiskBand,
+    ClvBasis,
+    ScoringModel,
+    Segment,
+    SwitchingCostBand,
+    TrustLevel,
+    ValueBasis,
+)
 from rapport.analytics.models import CustomerScore, ModelFit
 from rapport.analytics.selectors.common import SEGMENTS
 
@@ -20,6 +28,7 @@ CARD_FIELDS = (
     "p_alive",
     "expected_purchases",
     "expected_avg_value",
+    "value_basis",
     "clv",
     "churn_risk",
     "churn_risk_band",
@@ -30,27 +39,37 @@ CARD_FIELDS = (
 
 
 def _card(row: dict[str, Any]) -> dict[str, Any]:
+    band = row["churn_risk_band"]
     return {
         **row,
         "segment_label": str(Segment(row["segment"]).label),
-        "churn_risk_label": str(ChurnRiskBand(row["churn_risk_band"]).label),
+        "churn_risk_label": str(ChurnRiskBand(band).label) if band else "",
         "trust_label": str(TrustLevel(row["trust_level"]).label),
         "switching_cost_label": str(SwitchingCostBand(row["switching_cost_band"]).label),
+        "population_estimate": row["value_basis"] == ValueBasis.POPULATION,
     }
 
 
+FIT_FIELDS = ("horizon_weeks", "as_of", "discount_rate", "scored_by", "clv_basis")
+
+
 def customer_analytics(*, customer_id: int) -> dict[str, Any] | None:
-    """The customer's segment (and label), P(alive), expected purchases, expected average order,
-    CLV, churn risk band, trust level and when they were computed; None before their first
-    purchase or the first refresh. Two queries."""
+    """The customer's segment (and label), P(alive), expected purchases, expected average order
+    (and whether it is the customer's own or the population's), CLV, churn risk band, trust
+    level, when they were computed, and from the latest fit: the horizon, the discount rate,
+    what CLV counts (revenue or margin) and the model that scored (`scored_by`, "" when the
+    history was too short to forecast); None before their first purchase or the first refresh.
+    Two queries."""
     row = CustomerScore.objects.filter(pk=customer_id).values(*CARD_FIELDS).first()
     if row is None:
         return None
-    fit = ModelFit.objects.order_by("-computed_at").values("horizon_weeks", "as_of").first()
+    fit = ModelFit.objects.order_by("-computed_at").values(*FIT_FIELDS).first() or {}
+    scored_by = fit.get("scored_by", "")
     return {
         **_card(row),
-        "horizon_weeks": fit["horizon_weeks"] if fit else None,
-        "as_of": fit["as_of"] if fit else None,
+        **{k: fit.get(k) for k in FIT_FIELDS},
+        "scored_by_label": str(ScoringModel(scored_by).label) if scored_by else "",
+        "clv_is_margin": fit.get("clv_basis") == ClvBasis.MARGIN,
     }
 
 

@@ -40,7 +40,7 @@ def segment_summary(filters: Filters) -> dict[str, Any]:
                 "net_spend": r.get("monetary", 0.0),
                 "clv": r.get("clv", 0.0),
                 "clv_mean": ratio(r.get("clv"), n),
-                "p_alive_mean": ratio(r.get("p_alive"), n),
+                "p_alive_mean": ratio(r.get("p_alive"), r.get("forecast", n)),
                 "repeat_rate": ratio(r.get("repeaters"), n),
                 "expected_purchases": r.get("expected_purchases", 0.0),
                 "net_contribution": r.get("net_contribution", 0.0),

@@ -14,6 +14,8 @@ from rapport.analytics.services.database import end_of, local_day, read_frame
 from rapport.analytics.services.names import counted_statuses, sql_names
 from rapport.analytics.services.sources import COST_TO_SERVE_SOURCES, PRODUCT_COMPLAINT_SOURCES
 
+REFUNDS = "returns"  # the cost-to-serve kind of refunds for returned goods
+
 
 def refunds_by_order_sql() -> str:
     """order_id, refund: the refunds up to an instant (one parameter) per order."""
@@ -148,7 +150,7 @@ def assemble_history(
     cost = returns.select(
         "customer_id",
         local_day("returned_at").dt.truncate("1mo").alias("month"),
-        pl.lit("returns").alias("kind"),
+        pl.lit(REFUNDS).alias("kind"),
         pl.col("refund").alias("amount"),
     )
     extra = [

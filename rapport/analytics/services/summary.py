@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 from django.conf import settings
@@ -171,4 +171,39 @@ def calibration_inputs(
         .alias("monetary"),
         (pl.col("purchase_days") - pl.col("cal_days")).alias("frequency_holdout"),
         pl.lit((as_of - calibration_end).days / week).alias("duration_holdout"),
+    )
+
+
+def validation_inputs(
+    days: pl.DataFrame, *, as_of: date, horizon_weeks: float
+) -> pl.DataFrame | None:
+    """The calibration/holdout frame at the split inside the history that chooses the scoring
+    model (engine.selection.validation_weeks: as long as the horizon, at most half of the
+    history); None when the history is too short for one."""
+    if not days.height:
+        return None
+    week = engine.summary.DAYS_PER_WEEK
+    span = (as_of - days["day"].min()).days / week  # type: ignore[operator]
+    weeks = engine.selection.validation_weeks(span, horizon_weeks)
+    if not weeks:
+        return None
+    inner = as_of - timedelta(days=round(weeks * week))
+    cal = pl.col("day") <= inner
+    return (
+        days.group_by("customer_id", maintain_order=True)
+        .agg(
+            pl.col("day").first().alias("first_day"),
+            pl.col("day").filter(cal).last().alias("last_day"),
+            cal.sum().alias("cal_days"),
+            (~cal).sum().alias("frequency_holdout"),
+        )
+        .filter(pl.col("cal_days") > 0)
+        .select(
+            "customer_id",
+            (pl.col("cal_days") - 1).cast(pl.Int64).alias("frequency"),
+            ((pl.col("last_day") - pl.col("first_day")).dt.total_days() / week).alias("recency"),
+            ((pl.lit(inner) - pl.col("first_day")).dt.total_days() / week).alias("T"),
+            pl.col("frequency_holdout").cast(pl.Int64),
+            pl.lit(round(weeks * week) / week).alias("duration_holdout"),
+        )
     )

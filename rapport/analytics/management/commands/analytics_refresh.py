@@ -4,6 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from rapport.analytics.choices import ClvBasis
 from rapport.analytics.services import HOLDOUT_WEEKS, STRATEGIES, analytics_refresh
 from rapport.analytics.tasks import refresh_scores
 
@@ -36,6 +37,13 @@ class Command(BaseCommand):
             help="Where the per-customer summary is computed (default: measured best).",
         )
         parser.add_argument(
+            "--clv-basis",
+            choices=ClvBasis.values,
+            default=None,
+            help="What lifetime value counts: revenue or gross margin "
+            "(default: RAPPORT_ANALYTICS_CLV_BASIS, revenue).",
+        )
+        parser.add_argument(
             "--no-reports", action="store_true", help="Scores only, no dashboard reports."
         )
         parser.add_argument(
@@ -60,6 +68,7 @@ class Command(BaseCommand):
             strategy=options["strategy"],
             holdout_weeks=options["holdout_weeks"],
             reports=not options["no_reports"],
+            clv_basis=options["clv_basis"],
         )
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in fit.stages.items())
         self.stdout.write(
