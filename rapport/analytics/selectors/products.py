@@ -79,12 +79,12 @@ def _return_and_complaint_rates(
     worst first by the higher of the two rates."""
     sales = report_frame(data, "returns")
     figures = ("lines", "quantity", "returned", "refund", "returns")
-    if "orders" in sales.columns:
+    if "orders" in sales.columns or not sales.height:
         figures = (*figures, "orders")
     frame = (
         selected(sales).group_by("product_id").agg(pl.col(*figures).sum())
         if sales.height
-        else pl.DataFrame(schema={"product_id": pl.Int64, "quantity": pl.Float64})
+        else pl.DataFrame(schema={"product_id": pl.Int64} | dict.fromkeys(figures, pl.Float64))
     )
     frame = frame.with_columns((pl.col("returned") / pl.col("quantity")).alias("return_rate"))
     worst = pl.col("return_rate")

@@ -107,9 +107,22 @@ def test_promotion_page_states_its_method(scored_history, analyst_client):
 def test_future_page_shows_the_fit(scored_history, analyst_client):
     page = analyst_client.get(reverse("analytics:future"))
     params = page.context["tables"]["parameters"].rows
-    assert {p["model"] for p in params} == {"BG/NBD", "Pareto/NBD", "Gamma-Gamma"}
+    assert {p["model"] for p in params} == {
+        "BG/NBD",
+        "modified BG/NBD",
+        "Pareto/NBD",
+        "Gamma-Gamma",
+    }
     assert len(page.context["tables"]["top_clv"].rows) == 25
     assert "holdout" in page.context["tables"]
+    # which model scored the customers, and how it was chosen (item 1)
+    fit = scored_history["fit"]
+    assert fit.scored_by in ("pareto_nbd", "mbgnbd")
+    html = page.content.decode()
+    label = {"pareto_nbd": "Pareto/NBD", "mbgnbd": "modified BG/NBD"}[fit.scored_by]
+    assert 'id="scored-by"' in html and f"<strong>{label}</strong>" in html
+    choice = page.context["tables"]["model_choice"].rows
+    assert {r["model"] for r in choice} == {"Pareto/NBD", "modified BG/NBD"}
 
 
 def test_every_page_has_the_filters_and_says_where_they_do_not_apply(

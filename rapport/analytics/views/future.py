@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rapport.analytics.selectors.future import future as future_data
+from rapport.analytics.selectors.future import model_label
 from rapport.analytics.tables import Column, Table
 from rapport.analytics.views.base import Page, bar, dashboard, series
 
-MODEL_NAMES = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD", "gamma_gamma": "Gamma-Gamma"}
+COLOURS = {"pareto_nbd": "#fb8c00", "mbgnbd": "#43a047", "bgnbd": "#1e88e5"}
 
 
 @dashboard(
@@ -27,7 +28,7 @@ def future(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = future_data(ctx["filters"], ctx["fit"])
     params = [
         {
-            "model": MODEL_NAMES[m["model"]],
+            "model": m["label"],
             "parameter": p["name"],
             "estimate": p["estimate"],
             "se": p["se"],
@@ -55,12 +56,34 @@ def future(request: HttpRequest, ctx: dict[str, Any]) -> Page:
             [
                 Column("name", _("Customer")),
                 Column("segment_label", _("Segment")),
-                Column("clv", _("CLV"), "money"),
-                Column("p_alive", _("P(alive)"), "pct"),
-                Column("expected_purchases", _("Expected purchases"), "num"),
+                Column("clv", _("CLV"), "money", help=CLV_HELP),
+                Column("p_alive", _("Still buying from you"), "pct", help=ALIVE_HELP),
+                Column(
+                    "expected_purchases",
+                    _("Expected purchases"),
+                    "num",
+                    help=gettext_lazy("Days on which the customer is expected to buy."),
+                ),
                 Column("revenue", _("Revenue so far"), "money"),
             ],
             data["top"],
+        ),
+        Table(
+            "model_choice",
+            _("How the forecasting model was chosen"),
+            [
+                Column("model", _("Model")),
+                Column(
+                    "error",
+                    _("Mean error per customer in the held-back weeks"),
+                    "num3",
+                    help=gettext_lazy(
+                        "How many purchases the forecast was off per customer, on average, "
+                        "for weeks the model had not seen. Lower is better."
+                    ),
+                ),
+            ],
+            data["selection_errors"],
         ),
     ]
     charts: dict[str, Any] = {
@@ -71,27 +94,24 @@ def future(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     }
     if chart := data["holdout_chart"]:
         tables.append(_holdout_table(chart))
-        datasets = [
-            series(_("Actual"), chart["actual"], "#455a64"),
-            series("BG/NBD", chart["bgnbd"], "#1e88e5"),
-        ]
-        if chart["pareto_nbd"]:
-            datasets.append(series("Pareto/NBD", chart["pareto_nbd"], "#fb8c00"))
+        datasets = [series(_("Actual"), chart["actual"], "#455a64")]
+        for name, predicted in chart["predicted"].items():
+            datasets.append(series(model_label(name), predicted, COLOURS[name]))
         charts["holdout"] = bar(chart["labels"], datasets)
-    return Page(tables, charts, {"data": data, "model_names": MODEL_NAMES})
+    return Page(tables, charts, {"data": data})
 
 
 def _holdout_table(chart: dict[str, Any]) -> Table:
-    pareto = chart["pareto_nbd"] or [None] * len(chart["labels"])
+    names = list(chart["predicted"])
     rows = [
-        {"group": g, "customers": n, "actual": a, "bgnbd": b, "pareto_nbd": p}
-        for g, n, a, b, p in zip(
-            chart["labels"],
-            chart["customers"],
-            chart["actual"],
-            chart["bgnbd"],
-            pareto,
-            strict=True,
+        {
+            "group": g,
+            "customers": n,
+            "actual": a,
+            **{m: chart["predicted"][m][i] for m in names},
+        }
+        for i, (g, n, a) in enumerate(
+            zip(chart["labels"], chart["customers"], chart["actual"], strict=True)
         )
     ]
     return Table(
@@ -101,8 +121,17 @@ def _holdout_table(chart: dict[str, Any]) -> Table:
             Column("group", _("Purchases in calibration")),
             Column("customers", _("Customers"), "int"),
             Column("actual", _("Actual"), "num"),
-            Column("bgnbd", _("BG/NBD"), "num"),
-            Column("pareto_nbd", _("Pareto/NBD"), "num"),
+            *[Column(m, model_label(m), "num") for m in names],
         ],
         rows,
     )
+
+
+ALIVE_HELP = gettext_lazy(
+    "The chance that this customer still buys from you, judged from when and how often they "
+    "bought (P(alive) in the model)."
+)
+CLV_HELP = gettext_lazy(
+    "Customer lifetime value: what the customer is expected to bring over the horizon, "
+    "discounted to today (see the note under the table)."
+)
