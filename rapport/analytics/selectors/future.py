@@ -123,8 +123,10 @@ def future(filters: Filters, fit: ModelFit) -> dict[str, Any]:
     for r in alive.to_dicts():
         hist[r["bin"]] += r["customers"]
     chosen = fit.selection or {}
-    shown = fit.scored_by if fit.scored_by in holdout else next(
-        (m for m in PURCHASE_MODELS if m in holdout), ""
+    shown = (
+        fit.scored_by
+        if fit.scored_by in holdout
+        else next((m for m in PURCHASE_MODELS if m in holdout), "")
     )
     return {
         "holdout_summary": {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,34 +24,54 @@ from rapport.analytics.selectors.common import (
 COHORT_MONTHS = 24  # columns of the heat map: months since the first purchase
 
 
-def cohorts(filters: Filters) -> dict[str, Any]:
-    """Share of each first-purchase cohort buying again k months later (k = 0 .. 23)."""
+def month_in_progress(as_of: date) -> date | None:
+    """The first day of `as_of`'s month when the observation ends before that month does."""
+    return None if (as_of + timedelta(days=1)).day == 1 else as_of.replace(day=1)
+
+
+def cohorts(filters: Filters, as_of: date) -> dict[str, Any]:
+    """Share of each first-purchase cohort buying again k months later (k = 0 .. 23). A month
+    the observation has covered and in which nobody bought is 0, not blank; months after the
+    observation end are None (not yet observed); the month of the observation end, when it is
+    not over yet, is flagged (its share only counts the days so far)."""
     cells = report_frame(report(ReportKind.COHORTS), "cells")
     if not cells.height:
-        return {"rows": [], "offsets": []}
+        return {"rows": [], "offsets": [], "partial_days": None}
     cells = cells.filter((pl.col("cohort") >= filters.start) & (pl.col("cohort") <= filters.end))
     if filters.segment and "segment" in cells.columns:
         cells = cells.filter(pl.col("segment") == filters.segment)
     if "segment" in cells.columns:  # summed over the segments
         cells = cells.group_by("cohort", "offset").agg(pl.col("customers").sum())
+    last = as_of.year * 12 + as_of.month - 1  # the last month the observation reaches
+    partial = month_in_progress(as_of) is not None
     rows = []
     for (cohort,), part in cells.sort("cohort").group_by("cohort", maintain_order=True):
         values = dict(zip(part["offset"].to_list(), part["customers"].to_list(), strict=True))
         size = values.get(0, 0)
+        start = int(cohort[:4]) * 12 + int(cohort[5:7]) - 1
+        observed = last - start  # the offset of the observation end's month
         rows.append(
             {
                 "cohort": cohort[:7],
                 "customers": size,
                 "shares": [
-                    ratio(values.get(k), size) if values.get(k) is not None else None
+                    ratio(values.get(k, 0), size) if k <= observed else None
                     for k in range(COHORT_MONTHS)
                 ],
+                "partial": observed if partial and 0 <= observed < COHORT_MONTHS else None,
+                "observed": observed,
             }
         )
-    width = min(int(cells["offset"].max() or 0) + 1, COHORT_MONTHS) if cells.height else 0
+    width = min(max((r["observed"] for r in rows), default=-1) + 1, COHORT_MONTHS)
     for r in rows:
         r["shares"] = r["shares"][:width]
-    return {"rows": rows, "offsets": list(range(width))}
+        r["cells"] = [{"share": v, "partial": k == r["partial"]} for k, v in enumerate(r["shares"])]
+    return {
+        "rows": rows,
+        "offsets": list(range(width)),
+        "partial_days": as_of.day if partial else None,
+        "as_of": as_of,
+    }
 
 
 def _aware(day: date) -> datetime:

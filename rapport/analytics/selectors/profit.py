@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -16,6 +17,7 @@ from rapport.analytics.selectors.common import (
     reports,
     top_customers,
 )
+from rapport.analytics.selectors.leaky_bucket import month_in_progress
 
 
 def _period_sums(
@@ -51,7 +53,7 @@ def _growth(now: float, before: float) -> float | None:
     return (now - before) / abs(before) if before else None
 
 
-def profit(filters: Filters) -> dict[str, Any]:
+def profit(filters: Filters, as_of: date | None = None) -> dict[str, Any]:
     """Revenue, gross margin, cost to serve and net contribution per segment in the period, growth
     against the previous period of the same length, monthly series, the top-20 % profit share
     and the top customers."""
@@ -123,7 +125,7 @@ def profit(filters: Filters) -> dict[str, Any]:
         "totals": totals,
         "growth": growth,
         "kinds": kinds,
-        "monthly": _monthly(sales, service, filters),
+        "monthly": _monthly(sales, service, filters, as_of),
         "pareto": pareto,
         "deciles": [
             d
@@ -153,9 +155,19 @@ def _profit_row(seg: str, label: Any, r: dict[str, Any], customers: int) -> dict
     }
 
 
-def _monthly(sales: pl.DataFrame, service: pl.DataFrame, filters: Filters) -> dict[str, list[Any]]:
+def _monthly(
+    sales: pl.DataFrame, service: pl.DataFrame, filters: Filters, as_of: date | None = None
+) -> dict[str, Any]:
+    """Revenue, gross margin and net contribution per month; `partial` names the month of the
+    observation end when it is not over yet (its figures cover only the days so far)."""
     if not sales.height:
-        return {"months": [], "revenue": [], "gross_margin": [], "net_contribution": []}
+        return {
+            "months": [],
+            "revenue": [],
+            "gross_margin": [],
+            "net_contribution": [],
+            "partial": None,
+        }
     seg = (pl.col("segment") == filters.segment) if filters.segment else pl.lit(True)
     period = (pl.col("month") >= filters.start) & (pl.col("month") <= filters.end)
     s = sales.filter(seg & period).group_by("month").agg(pl.col("revenue", "cost").sum())
@@ -166,9 +178,14 @@ def _monthly(sales: pl.DataFrame, service: pl.DataFrame, filters: Filters) -> di
     )
     m = s.join(c, on="month", how="full", coalesce=True).fill_null(0).sort("month")
     margin = m["revenue"] - m["cost"]
+    months = [x[:7] for x in m["month"].to_list()]
+    in_progress = month_in_progress(as_of) if as_of else None
+    partial = in_progress.isoformat()[:7] if in_progress else None
     return {
-        "months": [x[:7] for x in m["month"].to_list()],
+        "months": months,
         "revenue": m["revenue"].to_list(),
         "gross_margin": margin.to_list(),
         "net_contribution": (margin - m["amount"]).to_list(),
+        "partial": partial if partial and partial in months else None,
+        "partial_days": as_of.day if partial and as_of else None,
     }

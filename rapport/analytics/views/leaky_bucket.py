@@ -23,7 +23,7 @@ from rapport.core.forms import add_service_errors
 @dashboard("leaky_bucket", default_months=24)
 def leaky_bucket(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     filters = ctx["filters"]
-    cohort = cohorts(filters)
+    cohort = cohorts(filters, ctx["fit"].as_of)
     churn = churn_reasons(filters)
     risk = churn_risk(filters)
     destinations = churn["destinations"]

@@ -14,7 +14,7 @@ from rapport.analytics.views.base import Page, bar, dashboard, series
 
 @dashboard("profit", default_months=12)
 def profit(request: HttpRequest, ctx: dict[str, Any]) -> Page:
-    data = profit_data(ctx["filters"])
+    data = profit_data(ctx["filters"], ctx["fit"].as_of)
     columns = [
         Column("label", _("Segment")),
         Column("customers", _("Customers"), "int"),
@@ -28,8 +28,15 @@ def profit(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     ]
     totals = {**data["totals"], "label": _("All")}
     monthly = data["monthly"]
+    partial = monthly["partial"]
+    so_far = _("%(month)s (days 1–%(day)s so far)")
     monthly_rows = [
-        {"month": m, "revenue": r, "gross_margin": g, "net_contribution": n}
+        {
+            "month": so_far % {"month": m, "day": monthly["partial_days"]} if m == partial else m,
+            "revenue": r,
+            "gross_margin": g,
+            "net_contribution": n,
+        }
         for m, r, g, n in zip(
             monthly["months"],
             monthly["revenue"],
@@ -72,27 +79,37 @@ def profit(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     ]
     deciles = data["deciles"]
     charts = {
-        "profit-monthly": {
-            "type": "line",
-            "labels": monthly["months"],
-            "options": {},
-            "datasets": [
-                {"label": _("Revenue"), "data": monthly["revenue"], "borderColor": "#90caf9"},
-                {
-                    "label": _("Gross margin"),
-                    "data": monthly["gross_margin"],
-                    "borderColor": "#1e88e5",
-                },
-                {
-                    "label": _("Net contribution"),
-                    "data": monthly["net_contribution"],
-                    "borderColor": "#1b5e20",
-                },
-            ],
-        },
+        "profit-monthly": _monthly_chart(monthly),
         "profit-deciles": bar(
             [str(d["decile"]) for d in deciles],
             [series(_("Net contribution"), [d["net_contribution"] for d in deciles], "#1b5e20")],
         ),
     }
     return Page(tables, charts, {"data": data})
+
+
+def _monthly_chart(monthly: dict[str, Any]) -> dict[str, Any]:
+    """Revenue, gross margin and net contribution by month. A month still in progress is not
+    drawn as a fall: its lines stop before it, and its figures so far are dashed points."""
+    lines = (
+        (_("Revenue"), "revenue", "#90caf9"),
+        (_("Gross margin"), "gross_margin", "#1e88e5"),
+        (_("Net contribution"), "net_contribution", "#1b5e20"),
+    )
+    at = monthly["months"].index(monthly["partial"]) if monthly["partial"] else None
+    datasets = []
+    for label, key, colour in lines:
+        values = list(monthly[key])
+        full = values if at is None else [*values[:at], None, *values[at + 1 :]]
+        datasets.append({"label": label, "data": full, "borderColor": colour})
+        if at is not None:
+            datasets.append(
+                {
+                    "label": _("%(figure)s, month so far") % {"figure": label},
+                    "data": [v if i in (at - 1, at) else None for i, v in enumerate(values)],
+                    "borderColor": colour,
+                    "borderDash": [6, 4],
+                    "pointStyle": "rectRot",
+                }
+            )
+    return {"type": "line", "labels": monthly["months"], "options": {}, "datasets": datasets}
