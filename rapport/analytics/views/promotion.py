@@ -13,6 +13,12 @@ from rapport.analytics.tables import Column, Table
 from rapport.analytics.views.base import Page, bar, dashboard, pct, series
 
 
+CI_HELP = gettext_lazy(
+    "How far the true difference may plausibly lie from the one measured (a 95 % interval). "
+    "A dash means too few buyers to say: no cell has two buyers on each side."
+)
+
+
 @dashboard(
     "promotion",
     scope=gettext_lazy(
@@ -27,11 +33,11 @@ def promotion(request: HttpRequest, ctx: dict[str, Any]) -> Page:
         Column("repeat_promo", _("Repeat rate, promotion"), "pct"),
         Column("repeat_control", _("Repeat rate, matched others"), "pct"),
         Column("repeat_diff", _("Difference"), "pp"),
-        Column("repeat_ci", _("± 95 %"), "pp"),
+        Column("repeat_ci", _("± 95 %"), "pp", help=CI_HELP),
         Column("spend_promo", _("Later spend, promotion"), "money"),
         Column("spend_control", _("Later spend, matched others"), "money"),
         Column("spend_diff", _("Difference"), "money"),
-        Column("spend_ci", _("± 95 %"), "money"),
+        Column("spend_ci", _("± 95 %"), "money", help=CI_HELP),
     ]
     overall = [data["overall"]] if data["overall"] else []
     bands = data["bands"]
