@@ -355,7 +355,7 @@ def _fit_all(cal: pl.DataFrame) -> tuple[dict[str, FitResult | None], FitResult 
     fits: dict[str, FitResult | None] = {}
     for name in PURCHASE_MODELS:
         try:
-            fits[name] = selection.MODELS[name].fit(cal["frequency"], cal["recency"], cal["T"])
+            fits[name] = selection.fit_model(name, cal)
         except (ValueError, FloatingPointError):
             fits[name] = None
     spend = None

@@ -34,6 +34,7 @@ __all__ = [
     "MODELS",
     "Selection",
     "choose",
+    "fit_model",
     "shortfall",
     "usable",
     "validation_weeks",
@@ -101,15 +102,22 @@ class Selection:
         }
 
 
+def fit_model(name: str, frame: pl.DataFrame) -> FitResult:
+    """One purchase model on frame's frequency, recency and T. No slow Nelder-Mead polish of
+    a Pareto/NBD fit that did not converge: such a fit is not used to score anyway (`usable`),
+    and on a flat ridge the polish costs thousands of evaluations."""
+    model = MODELS[name]
+    options = {"polish": False} if model is paretonbd else {}
+    return model.fit(frame["frequency"], frame["recency"], frame["T"], **options)
+
+
 def _validation_fit(name: str, frame: pl.DataFrame) -> FitResult | None:
     """A candidate fitted on the data before the held-back window. Only its predictions are
     used, so a fit that ran along a flat ridge (Pareto/NBD's s and beta growing together when
     the short early history cannot tell drop-out rates apart) still counts: its parameters
     approach the limiting model, whose predictions are finite and stable."""
-    model = MODELS[name]
-    options = {"polish": False} if model is paretonbd else {}
     try:
-        fit = model.fit(frame["frequency"], frame["recency"], frame["T"], **options)
+        fit = fit_model(name, frame)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError):
         return None
     return fit if all(math.isfinite(v) for v in fit.params.values()) else None

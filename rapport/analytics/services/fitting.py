@@ -82,7 +82,7 @@ def _sample(frame: pl.DataFrame, size: int) -> pl.DataFrame:
 
 def _fit_purchase(name: str, frame: pl.DataFrame) -> engine.FitResult | None:
     with suppress(ValueError, FloatingPointError, np.linalg.LinAlgError):
-        return selection.MODELS[name].fit(frame["frequency"], frame["recency"], frame["T"])
+        return selection.fit_model(name, frame)
     return None
 
 

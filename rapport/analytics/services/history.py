@@ -10,6 +10,13 @@ import numpy as np
 import polars as pl
 
 from rapport.analytics.services.arrays import distinct, distinct_counts, index_of
+from rapport.analytics.services.currency import (
+    CurrencyError,
+    conversion_rates,
+    currency_codes,
+    currency_sql,
+    unknown_currency_message,
+)
 from rapport.analytics.services.database import end_of, local_day, read_frame
 from rapport.analytics.services.names import counted_statuses, sql_names
 from rapport.analytics.services.sources import COST_TO_SERVE_SOURCES, PRODUCT_COMPLAINT_SOURCES
@@ -44,6 +51,11 @@ class History:
     products: pl.DataFrame  # product_id, category, category_code (0 = none)
     complaints: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPLAINTS_SCHEMA))
     complaint_sources: tuple[str, ...] = ()  # names of the registered complaint sources
+
+    @property
+    def converted(self) -> int:
+        """Orders converted from another currency."""
+        return int((self.orders["rate"] != 1.0).sum()) if "rate" in self.orders.columns else 0
 
 
 def read_history(*, as_of: date) -> History:
@@ -86,10 +98,12 @@ def read_history(*, as_of: date) -> History:
 
 def read_orders(*, as_of: date) -> pl.DataFrame:
     """The orders that count as purchases (`names.counted_statuses`) up to `as_of`: order_id,
-    customer_id, day (local), total, cost, promo."""
-    n = sql_names()
+    customer_id, day (local), total and cost in the organisation's currency (`currency`), the
+    rate they were converted with, promo. CurrencyError when an order's currency has no rate."""
+    n, codes = sql_names(), currency_codes()
     orders = read_frame(
         [
+            ("code", "int2", currency_sql(f"o.{n.order_currency}", codes)),
             ("order_id", "int8", f"o.{n.order_id}"),
             ("customer_id", "int8", f"o.{n.order_customer}"),
             ("ordered_at", "timestamptz", f"o.{n.ordered_at}"),
@@ -98,9 +112,13 @@ def read_orders(*, as_of: date) -> pl.DataFrame:
             ("promo", "int2", f"CASE WHEN o.{n.promotion_code} <> '' THEN 1 ELSE 0 END"),
         ],
         f"FROM {n.order} o WHERE o.{n.order_status} IN ({n.counted}) AND o.{n.ordered_at} < %s",
-        [*counted_statuses(), end_of(as_of)],
+        [*codes, *counted_statuses(), end_of(as_of)],
     )
-    return orders.with_columns(local_day("ordered_at").alias("day")).drop("ordered_at")
+    orders = orders.with_columns(local_day("ordered_at").alias("day")).drop("ordered_at")
+    if orders.height and (orders["code"] < 0).any():
+        raise CurrencyError(unknown_currency_message(as_of=as_of))
+    rate = pl.Series("rate", conversion_rates(orders, codes))
+    return orders.with_columns(pl.col("total") * rate, pl.col("cost") * rate, rate).drop("code")
 
 
 def read_refunds(*, as_of: date) -> pl.DataFrame:
@@ -144,6 +162,8 @@ def assemble_history(
 
     lines, _at = of_valid_orders(lines)
     returns, at = of_valid_orders(returns)
+    if "rate" in orders.columns:  # refunds are in their order's currency
+        returns = returns.with_columns(pl.col("refund") * orders["rate"].gather(at))
     orders = orders.with_columns(
         pl.Series("refund", np.bincount(at, returns["refund"].to_numpy(), minlength=orders.height))
     )

@@ -27,6 +27,7 @@ class SqlNames:
     order_total: str
     order_cost: str
     promotion_code: str
+    order_currency: str
     line: str
     line_id: str
     line_order: str
@@ -73,6 +74,7 @@ def sql_names() -> SqlNames:
         order_total=_column(Order, "total"),
         order_cost=_column(Order, "cost"),
         promotion_code=_column(Order, "promotion_code"),
+        order_currency=_column(Order, "currency"),
         line=_table(OrderLine),
         line_id=_column(OrderLine, "id"),
         line_order=_column(OrderLine, "order"),

@@ -84,6 +84,8 @@ def analytics_refresh(
     calibration_end = as_of - timedelta(weeks=holdout_weeks)
     with analytics_session():
         history = read_history(as_of=as_of)
+        if history.converted and strategy == "sql":
+            strategy = "polars"  # the database's sums would add the currencies unconverted
         lap("read")
         days = purchase_days(history.orders)
         if strategy == "sql":

@@ -12,7 +12,6 @@ from rapport.analytics.selectors.promotion import promotion as promotion_data
 from rapport.analytics.tables import Column, Table
 from rapport.analytics.views.base import Page, bar, dashboard, pct, series
 
-
 CI_HELP = gettext_lazy(
     "How far the true difference may plausibly lie from the one measured (a 95 % interval). "
     "A dash means too few buyers to say: no cell has two buyers on each side."
