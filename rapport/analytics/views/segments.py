@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.analytics.selectors.segments import overview, segment_summary
 from rapport.analytics.tables import Column, Table
@@ -33,6 +34,21 @@ def index(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     return Page([_segments_table(rows)], charts, {"overview": overview(ctx["filters"])})
 
 
+HELP = {
+    "revenue": gettext_lazy("What the customers have paid so far (paid and delivered orders)."),
+    "net": gettext_lazy(
+        "Revenue less the cost of the goods and the cost of serving them (refunds, remedies)."
+    ),
+    "clv": gettext_lazy(
+        "What the customers are expected to bring over the horizon, discounted to today."
+    ),
+    "alive": gettext_lazy(
+        "The average chance that a customer of the segment still buys from you (P(alive))."
+    ),
+    "repeat": gettext_lazy("The share of customers who bought on two or more different days."),
+}
+
+
 def _segments_table(rows: list[dict[str, Any]]) -> Table:
     return Table(
         "segments",
@@ -41,12 +57,12 @@ def _segments_table(rows: list[dict[str, Any]]) -> Table:
             Column("label", _("Segment")),
             Column("customers", _("Customers"), "int"),
             Column("share", _("Share"), "pct"),
-            Column("revenue", _("Revenue"), "money"),
-            Column("net_contribution", _("Net contribution"), "money"),
-            Column("clv", _("CLV (total)"), "money"),
+            Column("revenue", _("Revenue"), "money", help=HELP["revenue"]),
+            Column("net_contribution", _("Net contribution"), "money", help=HELP["net"]),
+            Column("clv", _("CLV (total)"), "money", help=HELP["clv"]),
             Column("clv_mean", _("CLV per customer"), "money"),
-            Column("p_alive_mean", _("Mean P(alive)"), "pct"),
-            Column("repeat_rate", _("Repeat-purchase rate"), "pct"),
+            Column("p_alive_mean", _("Still buying (average chance)"), "pct", help=HELP["alive"]),
+            Column("repeat_rate", _("Repeat-purchase rate"), "pct", help=HELP["repeat"]),
         ],
         rows,
     )
