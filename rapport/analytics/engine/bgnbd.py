@@ -88,23 +88,27 @@ def _fgh(
         )
 
     # -(r+x) ln(alpha+T) on every row
+    log_aT = np.log(alpha + d.T)
     inv_aT = 1.0 / (alpha + d.T)
-    ll -= r * (d.w @ np.log(alpha + d.T)) + d.wxT @ np.log(alpha + d.T)
+    ll -= r * (d.w @ log_aT) + d.wxT @ log_aT
     s_w_inv = d.w @ inv_aT
     s_wx_inv = d.wxT @ inv_aT
-    g[0] -= d.w @ np.log(alpha + d.T)
+    g[0] -= d.w @ log_aT
     g[1] -= r * s_w_inv + s_wx_inv
     if need_hess:
+        inv_aT2 = inv_aT * inv_aT
         H[0, 1] -= s_w_inv
-        H[1, 1] += r * (d.w @ inv_aT**2) + d.wxT @ inv_aT**2
+        H[1, 1] += r * (d.w @ inv_aT2) + d.wxT @ inv_aT2
 
     # softplus(A) for x > 0 rows (every row when modified),
     # A = ln a - ln(b+x-1+shift) + (r+x)(ln(alpha+T) - ln(alpha+t_x))
     if len(d.xp):
         x, w = d.xp, d.wp
+        every = len(x) == len(d.T)  # the modified model: the same rows as above
         rx = r + x
-        iT, it = 1.0 / (alpha + d.Tp), 1.0 / (alpha + d.tp)
-        D = np.log((alpha + d.Tp) * it)
+        iT = inv_aT if every else 1.0 / (alpha + d.Tp)
+        it = 1.0 / (alpha + d.tp)
+        D = (log_aT if every else np.log(alpha + d.Tp)) + np.log(it)
         ib = 1.0 / (b + x - 1.0 + k)
         A = np.log(a) + np.log(ib) + rx * D
         ll += w @ (np.maximum(A, 0.0) + np.log1p(np.exp(-np.abs(A))))
@@ -113,8 +117,24 @@ def _fgh(
         dA_dalpha = rx * (iT - it)
         g += np.array([ws @ D, ws @ dA_dalpha, ws.sum() / a, -(ws @ ib)])
         if need_hess:
-            G = np.column_stack([D, dA_dalpha, np.full_like(D, 1.0 / a), -ib])
-            outer = (G * (ws * (1.0 - s))[:, None]).T @ G
+            # s(1-s) grad(A) grad(A)^T summed over rows, from the four columns of grad(A)
+            # without stacking them into a rows x 4 array (a quarter of the time at 10^6 rows)
+            v = ws * (1.0 - s)
+            cols = (D, dA_dalpha, None, -ib)  # d A / d a = 1/a on every row
+            vs = [v @ c if c is not None else v.sum() / a for c in cols]
+            outer = np.empty((4, 4))
+            for i in range(4):
+                for j in range(i, 4):
+                    ci, cj = cols[i], cols[j]
+                    if ci is None and cj is None:
+                        value = v.sum() / a**2
+                    elif ci is None:
+                        value = vs[j] / a
+                    elif cj is None:
+                        value = vs[i] / a
+                    else:
+                        value = (v * ci) @ cj
+                    outer[i, j] = outer[j, i] = value
             H[0, 1] += ws @ (iT - it)
             H[1, 1] += ws @ (rx * (it**2 - iT**2))
             H[2, 2] -= ws.sum() / a**2
