@@ -57,7 +57,7 @@ def write_scores(scores: pl.DataFrame, *, computed_at: datetime) -> None:
 
 def _pg_replace(cursor: Any, table: str, frame: pl.DataFrame, computed_at: datetime) -> None:
     """TRUNCATE, COPY, then build the indexes and the foreign key once: 4× faster than an
-    upsert that maintains them row by row (bench/ANALYTICS_REFRESH_DRAFT.md). The one
+    upsert that maintains them row by row (bench/RESULTS.md, "What the measurements decided"). The one
     computed_at comes in as the column's default for the load (not parsed a million times)."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     # Altering foreign keys needs no pending deferred checks in this transaction: run them now.
