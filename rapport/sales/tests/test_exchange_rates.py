@@ -126,9 +126,7 @@ def test_the_api(manager, analyst):
     created = client.post(f"{API}/exchange-rates", body, content_type="application/json")
     assert created.status_code == 201 and created.json()["from_currency"] == "USD"
     rows = {"rates": [body | {"day": "2024-01-03"}, body | {"day": "2024-01-04", "rate": "-1"}]}
-    refused = client.post(
-        f"{API}/exchange-rates/import", rows, content_type="application/json"
-    )
+    refused = client.post(f"{API}/exchange-rates/import", rows, content_type="application/json")
     assert refused.status_code in (400, 422) and ExchangeRate.objects.count() == 1
     rows["rates"][1]["rate"] = "7.3"
     done = client.post(f"{API}/exchange-rates/import", rows, content_type="application/json")
