@@ -96,7 +96,7 @@ def overview(filters: Filters | None = None) -> dict[str, Any]:
         "clv": sums["clv"],
         "expected_purchases": sums["expected_purchases"],
         "repeat_rate": ratio(sums["repeaters"], n),
-        "high_churn_share": ratio(high, n),
+        "high_churn_share": ratio(high, sums.get("forecast", n)),  # None without forecasts
         "net_contribution": sums["net_contribution"],
         "top20_profit_share": pareto.get("profit_share"),
     }
