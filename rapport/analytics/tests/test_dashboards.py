@@ -164,3 +164,27 @@ def test_overview_headline_follows_the_segment(scored_history, analyst_client):
     members = CustomerScore.objects.filter(segment=segment)
     assert chosen["overview"]["customers"] == members.count()
     assert chosen["overview"]["revenue"] == pytest.approx(float(sum(s.revenue for s in members)))
+
+
+def test_figures_are_explained_in_plain_words(scored_history, analyst_client):
+    """Every statistical column carries a one-line explanation; no column is headed with a
+    statistical name such as P(alive) (issue 9, item 9)."""
+    explained = set()
+    for name, _ in PAGES:
+        page = analyst_client.get(reverse(f"analytics:{name}"))
+        for table in page.context["tables"].values():
+            labels = [str(c.label) for c in table.columns]
+            assert not any("P(alive)" in label for label in labels), (name, table.name)
+            explained |= {str(c.label) for c in table.columns if c.help}
+        if any(t.helps for t in page.context["tables"].values()):
+            assert 'class="explain column-help"' in page.content.decode(), name
+    for label in (
+        "Still buying (average chance)",
+        "Still buying from you",
+        "CLV (total)",
+        "Net contribution",
+        "Lift",
+        "Retention",
+        "± 95 %",
+    ):
+        assert label in explained, label

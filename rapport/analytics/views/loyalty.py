@@ -60,7 +60,14 @@ def loyalty(request: HttpRequest, ctx: dict[str, Any]) -> Page:
             [
                 Column("label", _("Segment")),
                 Column("intervals", _("Intervals"), "int"),
-                Column("median", _("Median (days)"), "num"),
+                Column(
+                    "median",
+                    _("Median (days)"),
+                    "num",
+                    help=gettext_lazy(
+                        "Half of the gaps between two purchases of the same customer are shorter."
+                    ),
+                ),
                 Column("mean", _("Mean (days)"), "num"),
             ],
             data["medians"],

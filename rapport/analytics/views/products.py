@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.analytics.selectors.products import products as products_data
 from rapport.analytics.tables import Column, Table
@@ -34,7 +35,15 @@ def products(request: HttpRequest, ctx: dict[str, Any]) -> Page:
                 Column("category", _("Category")),
                 Column("first_buyers", _("First-time buyers"), "int"),
                 Column("repeaters", _("Bought again"), "int"),
-                Column("repeat_rate", _("Repeat rate"), "pct"),
+                Column(
+                    "repeat_rate",
+                    _("Repeat rate"),
+                    "pct",
+                    help=gettext_lazy(
+                        "Of the customers whose first purchase included the product, the share "
+                        "who came back on another day."
+                    ),
+                ),
             ],
             data["first"],
         ),
@@ -48,7 +57,12 @@ def products(request: HttpRequest, ctx: dict[str, Any]) -> Page:
                 Column("name", _("Product")),
                 Column("quantity", _("Sold"), "num"),
                 Column("returned", _("Returned"), "num"),
-                Column("return_rate", _("Return rate"), "pct"),
+                Column(
+                    "return_rate",
+                    _("Return rate"),
+                    "pct",
+                    help=gettext_lazy("The quantity returned as a share of the quantity sold."),
+                ),
                 Column("refund", _("Refunds"), "money"),
                 *complaint_columns,
             ],
@@ -61,9 +75,27 @@ def products(request: HttpRequest, ctx: dict[str, Any]) -> Page:
                 Column("a_name", _("Product A")),
                 Column("b_name", _("Product B")),
                 Column("together", _("Orders with both"), "int"),
-                Column("support", _("Support"), "pct"),
-                Column("confidence", _("Confidence A → B"), "pct"),
-                Column("lift", _("Lift"), "num"),
+                Column(
+                    "support",
+                    _("Support"),
+                    "pct",
+                    help=gettext_lazy("The share of all orders that contain both products."),
+                ),
+                Column(
+                    "confidence",
+                    _("Confidence A → B"),
+                    "pct",
+                    help=gettext_lazy("Of the orders with product A, the share that also hold B."),
+                ),
+                Column(
+                    "lift",
+                    _("Lift"),
+                    "num",
+                    help=gettext_lazy(
+                        "How many times more often the two are bought together than by chance; "
+                        "above 1, suggest one with the other."
+                    ),
+                ),
             ],
             data["pairs"],
         ),

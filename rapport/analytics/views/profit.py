@@ -6,10 +6,18 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.analytics.selectors.profit import profit as profit_data
 from rapport.analytics.tables import Column, Table
 from rapport.analytics.views.base import Page, bar, dashboard, series
+
+MARGIN_HELP = gettext_lazy("The share of revenue left after paying for the goods sold.")
+SERVE_HELP = gettext_lazy(
+    "What keeping the customers cost on top of the goods: refunds today, complaint remedies "
+    "and loyalty rewards once recorded."
+)
+NET_HELP = gettext_lazy("What the customers left you with: gross margin less cost to serve.")
 
 
 @dashboard("profit", default_months=12)
@@ -21,9 +29,9 @@ def profit(request: HttpRequest, ctx: dict[str, Any]) -> Page:
         Column("revenue", _("Revenue"), "money"),
         Column("cost_of_goods", _("Cost of goods"), "money"),
         Column("gross_margin", _("Gross margin"), "money"),
-        Column("margin_rate", _("Margin %"), "pct"),
-        Column("cost_to_serve", _("Cost to serve"), "money"),
-        Column("net_contribution", _("Net contribution"), "money"),
+        Column("margin_rate", _("Margin %"), "pct", help=MARGIN_HELP),
+        Column("cost_to_serve", _("Cost to serve"), "money", help=SERVE_HELP),
+        Column("net_contribution", _("Net contribution"), "money", help=NET_HELP),
         Column("net_per_customer", _("Net contribution per customer"), "money"),
     ]
     totals = {**data["totals"], "label": _("All")}

@@ -51,7 +51,15 @@ def switching(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     retention_cols = [
         Column("customers", _("Customers"), "int"),
         Column("retained", _("Bought again within a year"), "int"),
-        Column("retention", _("Retention"), "pct"),
+        Column(
+            "retention",
+            _("Retention"),
+            "pct",
+            help=gettext_lazy(
+                "The share of these customers who bought again in the year after the indicators "
+                "were measured."
+            ),
+        ),
     ]
     for key, rows in data["indicators"].items():
         levels = SWITCHING_LEVELS.get(key, {})
