@@ -228,6 +228,8 @@ TASKS = {
 CRONTASK = {"REDIS_URL": os.environ.get("RAPPORT_SCHEDULER_REDIS_URL") or None}
 # When the nightly analytics refresh runs (crontab syntax, server time zone; literal weekdays).
 RAPPORT_ANALYTICS_REFRESH_CRON = os.environ.get("RAPPORT_ANALYTICS_REFRESH_CRON", "30 2 * * *")
+# What customer lifetime value counts: "revenue" (the default) or the gross "margin" on it.
+RAPPORT_ANALYTICS_CLV_BASIS = os.environ.get("RAPPORT_ANALYTICS_CLV_BASIS", "revenue")
 
 LOGGING = {
     "version": 1,

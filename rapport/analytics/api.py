@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from rapport.analytics import selectors, services
 from rapport.analytics.choices import ChurnDestination, ChurnReason
 from rapport.analytics.models import ChurnRecord
+from rapport.analytics.selectors.segments import segment_summary
 from rapport.api.pagination import RequestBody
 from rapport.api.permissions import require
 
@@ -28,15 +29,34 @@ class CustomerScoreOut(Schema):
     r_score: int = Field(description="Recency quintile score, 5 = bought most recently.")
     f_score: int = Field(description="Frequency quintile score (purchase days).")
     m_score: int = Field(description="Monetary quintile score (net spend).")
-    p_alive: float = Field(description="Probability that the customer is still active (BG/NBD).")
-    expected_purchases: float = Field(description="Expected purchase days over the horizon.")
-    expected_avg_value: Decimal = Field(
-        description="Expected value of a purchase day (Gamma-Gamma)."
+    p_alive: float | None = Field(
+        description="Chance that the customer still buys from you (P(alive) of the model in "
+        "`scored_by`); null when the history is too short to forecast."
     )
-    clv: Decimal = Field(description="Discounted expected revenue over the horizon.")
-    churn_risk: float = Field(description="1 − P(alive).")
-    churn_risk_band: str
+    expected_purchases: float | None = Field(
+        description="Expected purchase days over the horizon (null: no forecast)."
+    )
+    expected_avg_value: Decimal | None = Field(
+        description="Expected value of a purchase day (Gamma-Gamma); see `value_basis`."
+    )
+    value_basis: str = Field(
+        description="What the expected order rests on: `own` (the customer's repeat "
+        "purchases), `population` (all customers' average: no repeat purchase yet), `none` "
+        "(never paid: 0)."
+    )
+    clv: Decimal | None = Field(
+        description="Discounted expected revenue (or gross margin, see `clv_basis`) over the "
+        "next `horizon_weeks`, at `discount_rate` a year; null when there is no forecast."
+    )
+    churn_risk: float | None = Field(description="1 − P(alive).")
+    churn_risk_band: str = Field(description="low, medium, high, or empty without a forecast.")
     churn_risk_label: str
+    scored_by: str | None = Field(
+        description="The purchase model that scored: pareto_nbd or mbgnbd; empty when the "
+        "history was too short to fit one."
+    )
+    discount_rate: float | None = None
+    clv_basis: str | None = Field(None, description="revenue or margin")
     trust_level: str
     trust_label: str
     switching_cost_band: str
@@ -79,6 +99,11 @@ class FitOut(Schema):
     bgnbd: dict[str, Any]
     pareto_nbd: dict[str, Any]
     gamma_gamma: dict[str, Any]
+    mbgnbd: dict[str, Any]
+    scored_by: str
+    selection: dict[str, Any]
+    clv_basis: str
+    notes: list[dict[str, Any]]
     holdout: dict[str, Any]
 
 
@@ -140,7 +165,7 @@ def build_router() -> Router:
     )
     def segments(request: HttpRequest):
         require(request, "analytics.view_report")
-        data = selectors.segment_summary(selectors.Filters())
+        data = segment_summary(selectors.Filters())
         fit = selectors.latest_fit()
         return {
             "items": data["rows"],

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Segment(models.TextChoices):
@@ -68,3 +69,27 @@ class ReportKind(models.TextChoices):
     PRODUCTS = "products", _("product analysis")
     PROMOTION = "promotion", _("promotion analysis")
     SWITCHING = "switching", _("switching cost and retention")
+
+
+class ClvBasis(models.TextChoices):
+    """What customer lifetime value counts: the revenue customers bring, or the gross margin on
+    it (settings.RAPPORT_ANALYTICS_CLV_BASIS, `analytics_refresh --clv-basis`)."""
+
+    REVENUE = "revenue", _("revenue")
+    MARGIN = "margin", _("gross margin")
+
+
+class ValueBasis(models.TextChoices):
+    """What a customer's expected average order rests on."""
+
+    OWN = "own", _("the customer's own purchases")
+    POPULATION = "population", _("all customers' average (no repeat purchase yet)")
+    NONE = "none", _("nothing: the customer has never paid")
+
+
+class ScoringModel(models.TextChoices):
+    """The purchase models; BG/NBD is fitted for comparison only (engine.selection)."""
+
+    PARETO_NBD = "pareto_nbd", "Pareto/NBD"
+    MBGNBD = "mbgnbd", pgettext_lazy("model name", "modified BG/NBD")
+    BGNBD = "bgnbd", "BG/NBD"

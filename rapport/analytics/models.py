@@ -13,14 +13,15 @@ from rapport.analytics.choices import (
     ChurnDestination,
     ChurnReason,
     ChurnRiskBand,
+    ClvBasis,
     ReportKind,
     Segment,
     SwitchingCostBand,
     TrustLevel,
+    ValueBasis,
 )
+from rapport.core.fields import MoneyField
 from rapport.core.relations import Erase, Export, Recompute, Repoint, customer_relation
-
-MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
 class ModelFit(models.Model):
@@ -37,8 +38,17 @@ class ModelFit(models.Model):
     summary_strategy = models.CharField(_("summary computed by"), max_length=10)
     # {"params": {...}, "standard_errors": {...}, "log_likelihood": x, "converged": b, ...}
     bgnbd = models.JSONField(_("BG/NBD"), default=dict)
+    mbgnbd = models.JSONField(_("modified BG/NBD"), default=dict)
     pareto_nbd = models.JSONField(_("Pareto/NBD"), default=dict)
     gamma_gamma = models.JSONField(_("Gamma-Gamma"), default=dict)
+    # the purchase model that scored the customers ("" when the history was too short for any)
+    # and how it was chosen (engine.selection: validation window, errors per candidate, reason)
+    scored_by = models.CharField(_("scored by"), max_length=12, blank=True, default="")
+    selection = models.JSONField(_("model choice"), default=dict)
+    clv_basis = models.CharField(
+        _("lifetime value counts"), max_length=8, choices=ClvBasis.choices, default=ClvBasis.REVENUE
+    )
+    notes = models.JSONField(_("notes"), default=list)  # [{"code": …, numbers…}]
     # calibration end, holdout weeks, totals and the by-frequency chart for each model
     holdout = models.JSONField(_("calibration/holdout comparison"), default=dict)
     stages = models.JSONField(_("seconds per stage"), default=dict)
@@ -71,7 +81,9 @@ class ModelFit(models.Model):
 class CustomerScore(models.Model):
     """A customer's RFM, forecast, value, churn risk, trust level and switching-cost indicators.
 
-    Only customers with at least one (non-cancelled) purchase have a row.
+    Only customers with at least one purchase (an order of a counted status) have a row. The
+    forecasts (P(alive), expected purchases and order, CLV, churn risk) are empty when the
+    history was too short to fit a purchase model.
     """
 
     customer = models.OneToOneField(
@@ -88,7 +100,7 @@ class CustomerScore(models.Model):
     purchase_days = models.PositiveIntegerField(_("purchase days"))
     # RFM raw values and quintile scores (1 = worst fifth, 5 = best)
     recency_days = models.PositiveIntegerField(_("days since last purchase"))
-    monetary = models.DecimalField(_("net spend"), **MONEY)
+    monetary = MoneyField(_("net spend"))
     r_score = models.PositiveSmallIntegerField(_("R"))
     f_score = models.PositiveSmallIntegerField(_("F"))
     m_score = models.PositiveSmallIntegerField(_("M"))
@@ -97,21 +109,25 @@ class CustomerScore(models.Model):
     frequency = models.PositiveIntegerField(_("repeat purchase days"))
     recency_weeks = models.FloatField(_("first to last purchase (weeks)"))
     age_weeks = models.FloatField(_("first purchase to observation end (weeks)"))
-    avg_repeat_value = models.DecimalField(_("average repeat purchase"), **MONEY)
-    p_alive = models.FloatField(_("P(alive)"))
-    expected_purchases = models.FloatField(_("expected purchases"))
-    expected_avg_value = models.DecimalField(_("expected average order"), **MONEY)
-    clv = models.DecimalField(_("customer lifetime value"), **MONEY)
-    churn_risk = models.FloatField(_("churn risk"))
+    avg_repeat_value = MoneyField(_("average repeat purchase"))
+    p_alive = models.FloatField(_("P(alive)"), null=True)
+    expected_purchases = models.FloatField(_("expected purchases"), null=True)
+    expected_avg_value = MoneyField(_("expected average order"), null=True)
+    # what the expected order rests on: "own" purchases, the "population" mean, "none" (never paid)
+    value_basis = models.CharField(
+        _("expected order from"), max_length=10, choices=ValueBasis.choices, blank=True
+    )
+    clv = MoneyField(_("customer lifetime value"), null=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True)
     churn_risk_band = models.CharField(
-        _("churn risk band"), max_length=6, choices=ChurnRiskBand.choices
+        _("churn risk band"), max_length=6, choices=ChurnRiskBand.choices, blank=True
     )
     trust_level = models.CharField(_("trust level"), max_length=12, choices=TrustLevel.choices)
     # Profit
-    revenue = models.DecimalField(_("revenue"), **MONEY)
-    gross_margin = models.DecimalField(_("gross margin"), **MONEY)
-    cost_to_serve = models.DecimalField(_("cost to serve"), **MONEY)
-    net_contribution = models.DecimalField(_("net contribution"), **MONEY)
+    revenue = MoneyField(_("revenue"))
+    gross_margin = MoneyField(_("gross margin"))
+    cost_to_serve = MoneyField(_("cost to serve"))
+    net_contribution = MoneyField(_("net contribution"))
     # Switching-cost indicators
     tenure_days = models.PositiveIntegerField(_("tenure (days)"))
     categories_held = models.PositiveIntegerField(_("product categories held"))

@@ -20,6 +20,7 @@ class Column:
     key: str
     label: Any
     kind: str = "text"  # text, int, num, money, pct
+    help: Any = ""  # one line in plain words, shown under the table
 
 
 @dataclass
@@ -33,6 +34,11 @@ class Table:
 
     def __post_init__(self) -> None:
         self.display = [[_cell(row.get(c.key), c.kind) for c in self.columns] for row in self.rows]
+
+    @property
+    def helps(self) -> list[Column]:
+        """The columns that carry an explanation."""
+        return [c for c in self.columns if c.help]
 
 
 def _cell(value: Any, kind: str) -> str:

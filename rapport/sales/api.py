@@ -18,6 +18,10 @@ from rapport.core.pagination import keyset_page
 from rapport.customers.models import Customer, Organisation
 from rapport.sales import services
 from rapport.sales.api_schemas import (
+    ExchangeRateFilters,
+    ExchangeRateIn,
+    ExchangeRateOut,
+    ExchangeRatesIn,
     KeyFiguresOut,
     OrderFilters,
     OrderIn,
@@ -30,7 +34,7 @@ from rapport.sales.api_schemas import (
     ReturnIn,
     ReturnOut,
 )
-from rapport.sales.models import Order, OrderLine, Product, Return
+from rapport.sales.models import ExchangeRate, Order, OrderLine, Product, Return
 from rapport.sales.selectors import customer_key_figures
 
 router = Router(tags=["sales"])
@@ -180,3 +184,38 @@ def key_figures(request: HttpRequest, customer_id: int):
     require(request, "customers.view_customer", "sales.view_order")
     Customer.objects.only("pk").get(pk=customer_id)  # a missing customer is a 404, not zeros
     return customer_key_figures(customer_id=customer_id)
+
+
+# Exchange rates -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/exchange-rates", response=Paged[ExchangeRateOut], summary="Exchange rates, newest first"
+)
+def exchange_rate_list(
+    request: HttpRequest, filters: Query[ExchangeRateFilters], page: Query[PageParams]
+):
+    require(request, "sales.view_exchangerate")
+    qs = ExchangeRate.objects.select_related("entered_by")
+    if filters.currency:
+        qs = qs.filter(from_currency=filters.currency.strip().upper())
+    return keyset_page(qs, ordering=["-day", "-id"], cursor=page.cursor, size=page.limit)
+
+
+@router.post(
+    "/exchange-rates", response={201: ExchangeRateOut}, summary="Enter or correct one day's rate"
+)
+def exchange_rate_set(request: HttpRequest, payload: ExchangeRateIn):
+    require(request, "sales.add_exchangerate")
+    return Status(201, services.exchange_rate_set(by=request.user, **payload.model_dump()))
+
+
+@router.post(
+    "/exchange-rates/import",
+    response={201: dict[str, int]},
+    summary="Import rates: every row checked first, all saved or none",
+)
+def exchange_rates_import(request: HttpRequest, payload: ExchangeRatesIn):
+    require(request, "sales.add_exchangerate")
+    rows = [r.model_dump() for r in payload.rates]
+    return Status(201, {"imported": services.exchange_rates_import(by=request.user, rows=rows)})

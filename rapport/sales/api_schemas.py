@@ -173,3 +173,35 @@ class OrderFilters(Schema):
 class ReturnFilters(Schema):
     customer: int | None = Field(None, description="Customer id.")
     order: int | None = Field(None, description="Order id.")
+
+
+# Exchange rates ---------------------------------------------------------------------------------
+
+
+class ExchangeRateIn(RequestBody):
+    day: date
+    from_currency: str = Field(max_length=3, description="Three-letter code, e.g. USD.")
+    to_currency: str = Field(max_length=3, description="Usually the organisation's currency.")
+    rate: Decimal = Field(gt=0, description="1 from_currency = rate to_currency.")
+
+
+class ExchangeRatesIn(RequestBody):
+    rates: list[ExchangeRateIn] = Field(description="Saved all together, or none on any error.")
+
+
+class ExchangeRateOut(Schema):
+    id: int
+    day: date
+    from_currency: str
+    to_currency: str
+    rate: Decimal
+    entered_by: str | None = None
+    entered_at: datetime
+
+    @staticmethod
+    def resolve_entered_by(obj) -> str | None:  # noqa: ANN001 - a model instance
+        return obj.entered_by.get_username() if obj.entered_by else None
+
+
+class ExchangeRateFilters(Schema):
+    currency: str = Field("", description="Only rates from this currency.")

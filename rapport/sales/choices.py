@@ -15,3 +15,9 @@ class SalesChannel(models.TextChoices):
     PHONE = "phone", _("phone")
     SALES_REP = "sales_rep", _("sales representative")
     OTHER = "other", _("other")
+
+
+# The order statuses that are purchases: what the analytics count as a purchase day, revenue and
+# spend (docs/analytics.md, "Which orders count"). A "placed" order is not paid yet and may never
+# be; a cancelled one was not bought.
+COUNTED_STATUSES: tuple[str, ...] = (OrderStatus.PAID, OrderStatus.DELIVERED)

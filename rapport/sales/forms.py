@@ -62,3 +62,17 @@ class OrderLineForm(forms.Form):
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=3, min_num=1, validate_min=True)
+
+
+class ExchangeRateForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    from_currency = forms.CharField(label=_("From currency"), max_length=3)
+    to_currency = forms.CharField(label=_("To currency"), max_length=3)
+    rate = forms.CharField(label=_("Rate (1 from = rate to)"), max_length=30)
+
+
+class ExchangeRatesUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file with the columns day, from, to and rate"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -14,7 +14,7 @@ from rapport.core.exceptions import ValidationError
 from rapport.core.services import record_change, versioned_update
 from rapport.sales.bulk import NewOrder, next_order_number, orders_insert, products_insert
 from rapport.sales.choices import OrderStatus, SalesChannel
-from rapport.sales.models import Order, OrderLine, Product, Return
+from rapport.sales.models import ExchangeRate, Order, OrderLine, Product, Return
 
 PRODUCT_FIELDS = ("sku", "name", "category", "price", "unit_cost", "active")
 
@@ -228,3 +228,146 @@ def return_create(
         changes={"return": [None, f"{qty} × {line.product_id}"], "refund": [None, str(refund)]},
     )
     return ret
+
+
+# --- Exchange rates -------------------------------------------------------------------------------
+# The analytics convert orders in other currencies into settings.RAPPORT_CURRENCY with these.
+
+RATE_COLUMNS = {  # accepted CSV headers (lower case) → field
+    "day": "day",
+    "date": "day",
+    "from": "from_currency",
+    "from_currency": "from_currency",
+    "currency": "from_currency",
+    "to": "to_currency",
+    "to_currency": "to_currency",
+    "rate": "rate",
+}
+RATE_LIMIT = Decimal("1e9")
+
+
+def clean_exchange_rate(data: dict[str, Any]) -> dict[str, Any]:
+    """day (a date or YYYY-MM-DD), from_currency and to_currency (three-letter codes, different),
+    rate (a positive number); errors per field."""
+    import datetime as dt
+    import re
+
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    day = data.get("day")
+    if isinstance(day, dt.date):
+        clean["day"] = day
+    else:
+        try:
+            clean["day"] = dt.date.fromisoformat(str(day or "").strip())
+        except ValueError:
+            errors["day"] = [_("Enter a date as YYYY-MM-DD.")]
+    for field in ("from_currency", "to_currency"):
+        code = str(data.get(field) or "").strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            errors[field] = [_("Enter a three-letter currency code such as USD.")]
+        clean[field] = code
+    if "from_currency" not in errors and clean["from_currency"] == clean.get("to_currency"):
+        errors["to_currency"] = [_("Choose two different currencies.")]
+    try:
+        rate = Decimal(str(data.get("rate") or "").strip().replace(",", "."))
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite() or rate <= 0 or rate >= RATE_LIMIT:
+        errors["rate"] = [_("Enter a positive number, such as 7.1234.")]
+    else:
+        clean["rate"] = rate.quantize(Decimal("1e-10"))
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _rate_write(clean: dict[str, Any], by: Any) -> ExchangeRate:
+    """Insert or replace one day's rate, with a history row of what changed."""
+    key = {k: clean[k] for k in ("day", "from_currency", "to_currency")}
+    rate = ExchangeRate.objects.select_for_update().filter(**key).first()
+    user = by if getattr(by, "is_authenticated", False) else None
+    if rate is None:
+        rate = ExchangeRate.objects.create(**clean, entered_by=user)
+        record_change(
+            obj=rate, action=ChangeAction.CREATE, by=by, changes={"rate": [None, str(rate.rate)]}
+        )
+    elif rate.rate != clean["rate"]:
+        before = str(rate.rate)
+        rate.rate, rate.entered_by = clean["rate"], user
+        rate.save()
+        record_change(
+            obj=rate, action=ChangeAction.UPDATE, by=by, changes={"rate": [before, str(rate.rate)]}
+        )
+    return rate
+
+
+@transaction.atomic
+def exchange_rate_set(
+    *, by: Any, day: Any, from_currency: str, to_currency: str, rate: Any
+) -> ExchangeRate:
+    """Enter (or correct) the rate of one day: 1 from_currency = rate to_currency."""
+    clean = clean_exchange_rate(
+        {"day": day, "from_currency": from_currency, "to_currency": to_currency, "rate": rate}
+    )
+    return _rate_write(clean, by)
+
+
+def read_exchange_rates_csv(content: bytes) -> list[dict[str, str]]:
+    """The rows of a rates CSV (UTF-8, BOM allowed; comma or semicolon) keyed by field, with the
+    headers RATE_COLUMNS accepts (day/date, from/currency, to, rate)."""
+    import csv
+    import io
+
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError({"file": [_("The file is not UTF-8 text.")]}) from None
+    first = text.split("\n", 1)[0]
+    delimiter = next((d for d in ("\t", ";") if d in first), ",")  # the header's separator
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [RATE_COLUMNS.get(h.strip().lower(), "") for h in next(reader, [])]
+    missing = {"day", "from_currency", "to_currency", "rate"} - set(header)
+    if missing:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file needs the columns day, from, to and rate; missing: %(names)s.")
+                    % {"names": ", ".join(sorted(missing))}
+                ]
+            }
+        )
+    return [
+        {f: v for f, v in zip(header, row, strict=False) if f}
+        for row in reader
+        if any(v.strip() for v in row)
+    ]
+
+
+@transaction.atomic
+def exchange_rates_import(*, by: Any, rows: list[dict[str, Any]]) -> int:
+    """Every row checked first; all written, or none when any row is wrong (the errors name
+    the rows, counting the header as line 1). Returns the number of rows."""
+    if not rows:
+        raise ValidationError({"file": [_("The file has no rates.")]})
+    errors: list[str] = []
+    cleaned, seen = [], set()
+    for line, row in enumerate(rows, start=2):
+        try:
+            clean = clean_exchange_rate(row)
+        except ValidationError as exc:
+            for messages in exc.message_dict.values():
+                errors += [
+                    _("Line %(line)d: %(error)s") % {"line": line, "error": m} for m in messages
+                ]
+            continue
+        key = (clean["day"], clean["from_currency"], clean["to_currency"])
+        if key in seen:
+            errors.append(_("Line %(line)d: this rate is in the file twice.") % {"line": line})
+        seen.add(key)
+        cleaned.append(clean)
+    if errors:
+        raise ValidationError({"file": errors})
+    for clean in cleaned:
+        _rate_write(clean, by)
+    return len(cleaned)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/new/", views.order_create, name="order_create"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("exchange-rates/", views.exchange_rates, name="exchange_rates"),
 ]

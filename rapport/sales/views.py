@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,8 +13,14 @@ from rapport.core.pagination import keyset_page
 from rapport.customers.models import Customer
 from rapport.customers.numbers import parse_customer_number
 from rapport.sales import services
-from rapport.sales.forms import OrderForm, OrderLineFormSet, ProductForm
-from rapport.sales.models import Order, OrderLine, Product
+from rapport.sales.forms import (
+    ExchangeRateForm,
+    ExchangeRatesUploadForm,
+    OrderForm,
+    OrderLineFormSet,
+    ProductForm,
+)
+from rapport.sales.models import ExchangeRate, Order, OrderLine, Product
 
 
 def perm(codename: str):
@@ -152,3 +159,58 @@ def order_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Order %(number)s saved.") % {"number": order.number})
             return redirect(order)
     return render(request, "sales/order_form.html", {"form": form, "lines": lines})
+
+
+@login_required
+@perm("sales.view_exchangerate")
+def exchange_rates(request: HttpRequest) -> HttpResponse:
+    """The rate table: the latest rates first, a form to enter one and an upload for a file."""
+    can_add = request.user.has_perm("sales.add_exchangerate")
+    form = ExchangeRateForm(
+        request.POST if request.POST.get("action") == "add" else None,
+        initial={"to_currency": settings.RAPPORT_CURRENCY},
+    )
+    upload = ExchangeRatesUploadForm(
+        request.POST if request.POST.get("action") == "import" else None,
+        request.FILES if request.POST.get("action") == "import" else None,
+    )
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        done = (
+            _rate_form_post(request, form) if form.is_bound else _rate_upload_post(request, upload)
+        )
+        if done:
+            return redirect("sales:exchange_rates")
+    qs = ExchangeRate.objects.select_related("entered_by")
+    if code := request.GET.get("currency", "").strip().upper():
+        qs = qs.filter(from_currency=code)
+    page = keyset_page(qs, ordering=["-day", "-id"], cursor=request.GET.get("cursor"), size=50)
+    context = {"page": page, "form": form, "upload": upload, "can_add": can_add, "code": code}
+    return render(request, "sales/exchange_rates.html", context)
+
+
+def _rate_form_post(request: HttpRequest, form: ExchangeRateForm) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        rate = services.exchange_rate_set(by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    messages.success(request, _("Saved: %(rate)s.") % {"rate": rate})
+    return True
+
+
+def _rate_upload_post(request: HttpRequest, upload: ExchangeRatesUploadForm) -> bool:
+    if not upload.is_valid():
+        return False
+    try:
+        rows = services.read_exchange_rates_csv(upload.cleaned_data["file"].read())
+        count = services.exchange_rates_import(by=request.user, rows=rows)
+    except ValidationError as exc:
+        for message in [m for ms in exc.message_dict.values() for m in ms][:50]:
+            upload.add_error("file", message)
+        return False
+    messages.success(request, _("Imported %(count)d exchange rates.") % {"count": count})
+    return True

@@ -1,4 +1,5 @@
-"""Customer-analytics engine: RFM summaries, BG/NBD, Pareto/NBD, Gamma-Gamma, CLV and validation.
+"""Customer-analytics engine: RFM summaries, BG/NBD, the modified BG/NBD, Pareto/NBD, Gamma-Gamma,
+CLV, validation and the choice of the model that scores the customers.
 
 Pure Python on numpy/scipy/polars — no Django imports — so it runs in scripts, tasks and the CLI.
 Time unit: weeks. Typical use::
@@ -10,12 +11,13 @@ Time unit: weeks. Typical use::
     scores = engine.score(cal, bg, gg, horizon_weeks=52, annual_discount_rate=0.1)
 """
 
-from . import bgnbd, clv, gammagamma, holdout, paretonbd, simulate, summary
+from . import bgnbd, clv, gammagamma, holdout, mbgnbd, paretonbd, selection, simulate, summary
 from ._fit import FitResult
 from .bgnbd import BGNBDFit
 from .clv import customer_lifetime_value, score
 from .gammagamma import GammaGammaFit
 from .holdout import HoldoutComparison, holdout_comparison
+from .mbgnbd import MBGNBDFit
 from .paretonbd import ParetoNBDFit
 from .summary import (
     calibration_holdout_summary,
@@ -29,6 +31,7 @@ __all__ = [
     "FitResult",
     "GammaGammaFit",
     "HoldoutComparison",
+    "MBGNBDFit",
     "ParetoNBDFit",
     "bgnbd",
     "calibration_holdout_summary",
@@ -38,9 +41,11 @@ __all__ = [
     "gammagamma",
     "holdout",
     "holdout_comparison",
+    "mbgnbd",
     "paretonbd",
     "rfm_summary",
     "score",
+    "selection",
     "simulate",
     "summary",
     "transactions_frame",

@@ -126,8 +126,46 @@ def minimize_with_warm_start(
     if sample is not None:
         phi, ok, _, _ = minimize_log_params(objective_for(sample), starts, has_hessian=has_hessian)
         if ok:
+            if has_hessian:  # a few plain Newton steps from the sample's optimum usually finish
+                done = newton_steps(objective_for(data), phi, gtol=options.get("gtol", 1e-9))
+                if done is not None:
+                    return done
             starts = [phi, *starts]
     return minimize_log_params(objective_for(data), starts, has_hessian=has_hessian, **options)
+
+
+def newton_steps(
+    objective: Objective, phi: np.ndarray, *, gtol: float = 1e-9, max_steps: int = 12
+) -> tuple[np.ndarray, bool, str, int] | None:
+    """Newton's method with step halving from a point near the optimum (the optimum of a
+    thinned sample). Why: each evaluation on a million distinct rows costs a quarter of a
+    second, and from there Newton needs three or four where a trust-region solver spends a
+    dozen. None when it does not converge (the caller falls back to the full minimiser)."""
+    tol = max(1e3 * gtol, 1e-6)
+    with np.errstate(all="ignore"):
+        f, g, h = objective(phi)
+        for step in range(max_steps):
+            if not (np.isfinite(f) and np.all(np.isfinite(g))):
+                return None
+            if np.max(np.abs(g)) < tol and np.all(np.abs(phi) < LOG_BOUND - 0.5):
+                return phi, True, "newton", step
+            if h is None or not np.all(np.isfinite(h)):
+                return None
+            try:
+                np.linalg.cholesky(h)
+                direction = -np.linalg.solve(h, g)
+            except np.linalg.LinAlgError:
+                return None
+            for _ in range(30):
+                trial = np.clip(phi + direction, -LOG_BOUND, LOG_BOUND)
+                f_new, g_new, h_new = objective(trial)
+                if np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f):
+                    break
+                direction = direction / 2
+            else:
+                return None
+            phi, f, g, h = trial, f_new, g_new, h_new
+    return None
 
 
 class _Cached:
@@ -169,6 +207,7 @@ def minimize_log_params(
     gtol: float = 1e-9,
     n_rows: int = 0,
     value_only: Callable[[np.ndarray], float] | None = None,
+    polish: bool = True,
 ) -> tuple[np.ndarray, bool, str, int]:
     """Minimise ``objective`` over log-parameters from each start until one converges.
 
@@ -216,7 +255,7 @@ def minimize_log_params(
             if converged(phi):
                 return phi, True, method, best[3]
     assert best is not None
-    if n_rows <= 50_000 and np.isfinite(best[0]):
+    if polish and n_rows <= 50_000 and np.isfinite(best[0]):
         fun = value_only or cached.f
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from . import bgnbd, paretonbd
+from . import bgnbd, mbgnbd, paretonbd
 from ._rows import as_float
 
 __all__ = ["HoldoutComparison", "holdout_comparison"]
@@ -35,7 +35,7 @@ class HoldoutComparison:
 
 def holdout_comparison(
     cal_holdout: pl.DataFrame,
-    transaction_fit: bgnbd.BGNBDFit | paretonbd.ParetoNBDFit,
+    transaction_fit: bgnbd.BGNBDFit | mbgnbd.MBGNBDFit | paretonbd.ParetoNBDFit,
     *,
     max_group: int = 7,
 ) -> HoldoutComparison:

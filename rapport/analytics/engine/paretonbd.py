@@ -163,8 +163,11 @@ def fit(
     weights: ArrayLike | None = None,
     *,
     seed: int = 0,
+    polish: bool = True,
 ) -> ParetoNBDFit:
     """Maximum-likelihood Pareto/NBD fit (L-BFGS-B on log-parameters, identical rows merged).
+    ``polish=False`` skips the slow Nelder-Mead polish of a fit that did not converge (the
+    model choice's validation fits only need its predictions).
 
     Standard errors: numerical Hessian (central differences of the gradient) on the log scale,
     inverted and carried to the natural scale by the delta method.
@@ -205,6 +208,7 @@ def fit(
         gtol=1e-10,
         n_rows=len(ux),
         value_only=value_only,
+        polish=polish,
     )
     phi = solution[0]
     ll = float(_value_grad(phi, data, grad=False)[0])

@@ -9,14 +9,18 @@ Conventions (the ones Fader & Hardie use for CDNOW, and lifetimes' ``summary_dat
 * ``T`` is the time from the first purchase day to the end of the observation (calibration) period;
 * ``monetary`` is the mean value of the repeat purchase days (0 when frequency is 0).
 
-Returns and zero-value orders — the rule this module applies:
+Refunds and zero-value orders — the rule this module applies (the refresh applies the same one to
+the database's orders and returns; docs/analytics.md, "Which orders count"):
 
 * a row with amount >= 0 is an order (zero-value orders are orders: CDNOW's published summary counts
-  eight customers whose only order was worth 0.00); a row with amount < 0 is a return/refund;
-* a (customer, day) is a purchase day iff it has at least one order row;
-* returns are netted into the value of the same day; a day whose returns exceed its orders is worth 0
-  (values never go negative), and return-only days are dropped altogether (they neither count as a
-  purchase nor reduce an earlier day's value, because the return cannot be matched to its order).
+  eight customers whose only order was worth 0.00); a row with amount < 0 is a refund;
+* a (customer, day) is a purchase day iff it has at least one order row; ``paid`` is the sum of the
+  customer's purchase-day values (0: the customer never paid anything);
+* a refund is netted against the customer's latest purchase day on or before the refund's day (the
+  same day, or the purchase it most likely refunds); a day's value never goes below 0; a refund
+  before the customer's first purchase cannot be matched and is ignored;
+* rows after the observation end are not read at all (no refund from the future reduces a past
+  purchase).
 """
 
 from __future__ import annotations
@@ -106,19 +110,50 @@ def daily_transactions(
     customer_col: str = "customer",
     date_col: str = "date",
     amount_col: str | None = "amount",
+    until: DateLike | None = None,
 ) -> pl.DataFrame:
     """Collapse order rows to purchase days: one row per (customer, date) with the netted value,
-    following the module's rule for returns and zero-value orders."""
+    following the module's rule for refunds and zero-value orders (rows after ``until`` are left
+    out)."""
     tx = _normalise(transactions, customer_col, date_col, amount_col)
-    return (
+    if until is not None:
+        tx = tx.filter(pl.col("date") <= _to_date(until))
+    days = (
         tx.group_by("customer", "date")
         .agg(
-            pl.col("amount").sum().alias("value"),
+            pl.col("amount").filter(pl.col("amount") >= 0).sum().alias("bought"),
+            (-pl.col("amount").filter(pl.col("amount") < 0).sum()).alias("refunded"),
             (pl.col("amount") >= 0).any().alias("is_purchase"),
         )
-        .filter(pl.col("is_purchase"))
-        # never negative: a fully returned day is worth 0
-        .select("customer", "date", pl.col("value").clip(lower_bound=0.0))
+        .sort("customer", "date")
+    )
+    purchases = days.filter(pl.col("is_purchase")).select("customer", "date", "bought")
+    refunds = (
+        days.filter(pl.col("refunded") > 0)
+        .select("customer", pl.col("date").alias("refund_date"), "refunded")
+        .sort("refund_date")
+        .join_asof(
+            purchases.select("customer", "date").sort("date"),
+            left_on="refund_date",
+            right_on="date",
+            by="customer",
+            strategy="backward",
+            check_sortedness=False,  # both sides sorted by date above
+        )
+        .filter(pl.col("date").is_not_null())
+        .group_by("customer", "date")
+        .agg(pl.col("refunded").sum())
+    )
+    return (
+        purchases.join(refunds, on=["customer", "date"], how="left")
+        .select(
+            "customer",
+            "date",
+            (pl.col("bought") - pl.col("refunded").fill_null(0.0))
+            .clip(lower_bound=0.0)
+            .alias("value"),
+        )
+        .sort("customer", "date")
     )
 
 
@@ -136,6 +171,7 @@ def _summarise(days: pl.DataFrame, end: dt.date) -> pl.DataFrame:
             ((pl.lit(end) - first).dt.total_days() / DAYS_PER_WEEK).alias("T"),
             repeat_value.alias("_repeat_value"),
             first.alias("first_purchase"),
+            pl.col("value").sum().alias("paid"),
         )
         .with_columns(
             pl.when(pl.col("frequency") > 0)
@@ -143,7 +179,7 @@ def _summarise(days: pl.DataFrame, end: dt.date) -> pl.DataFrame:
             .otherwise(0.0)
             .alias("monetary")
         )
-        .select("customer", "frequency", "recency", "T", "monetary", "first_purchase")
+        .select("customer", "frequency", "recency", "T", "monetary", "first_purchase", "paid")
         .sort("customer")
     )
 
@@ -156,16 +192,20 @@ def rfm_summary(
     date_col: str = "date",
     amount_col: str | None = "amount",
 ) -> pl.DataFrame:
-    """Per-customer ``customer, frequency, recency, T, monetary, first_purchase`` (sorted by customer)
-    for purchases on or before ``observation_end`` (inclusive). Times in weeks.
+    """Per-customer ``customer, frequency, recency, T, monetary, first_purchase, paid`` (sorted by
+    customer) for purchases on or before ``observation_end`` (inclusive). Times in weeks.
 
     Customers whose first purchase is after ``observation_end`` are not in the result.
     """
     end = _to_date(observation_end)
     days = daily_transactions(
-        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        until=end,
     )
-    return _summarise(days.filter(pl.col("date") <= end), end)
+    return _summarise(days, end)
 
 
 def calibration_holdout_summary(
@@ -185,10 +225,18 @@ def calibration_holdout_summary(
     cal_end, obs_end = _to_date(calibration_end), _to_date(observation_end)
     if obs_end <= cal_end:
         raise ValueError("observation_end must be after calibration_end")
-    days = daily_transactions(
-        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
-    )
-    cal = _summarise(days.filter(pl.col("date") <= cal_end), cal_end)
+
+    def days_until(end: dt.date) -> pl.DataFrame:
+        return daily_transactions(
+            transactions,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            until=end,
+        )
+
+    cal = _summarise(days_until(cal_end), cal_end)
+    days = days_until(obs_end)
     hold = (
         days.filter((pl.col("date") > cal_end) & (pl.col("date") <= obs_end))
         .group_by("customer")

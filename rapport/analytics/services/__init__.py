@@ -5,6 +5,7 @@ By concern:
     refresh     `analytics_refresh`, the one entry point that rewrites scores, fits and reports
     database    reading the database into polars (binary COPY on PostgreSQL)
     history     the order history a refresh reads once
+    currency    orders in other currencies converted with the exchange-rate table
     summary     the per-customer purchase summary (SQL or polars) and the models' inputs
     fitting     BG/NBD, Gamma-Gamma, Pareto/NBD and the holdout check
     rules       segments, bands, trust levels, switching-cost points (as data and expressions)
@@ -16,6 +17,7 @@ By concern:
 """
 
 from rapport.analytics.services.churn import churn_record
+from rapport.analytics.services.currency import CurrencyError
 from rapport.analytics.services.fitting import COMPARISON_SAMPLE, HOLDOUT_WEEKS
 from rapport.analytics.services.refresh import STRATEGIES, analytics_refresh
 from rapport.analytics.services.rules import INTERVAL_BINS, SEGMENT_GRID
@@ -33,6 +35,7 @@ from rapport.analytics.services.sources import (
 __all__ = [
     "COMPARISON_SAMPLE",
     "COST_TO_SERVE_SOURCES",
+    "CurrencyError",
     "HOLDOUT_WEEKS",
     "INTERVAL_BINS",
     "PRODUCT_COMPLAINT_SOURCES",

@@ -10,20 +10,34 @@ import numpy as np
 import polars as pl
 
 from rapport.analytics.services.arrays import distinct, distinct_counts, index_of
+from rapport.analytics.services.currency import (
+    CurrencyError,
+    conversion_rates,
+    currency_codes,
+    currency_sql,
+    unknown_currency_message,
+)
 from rapport.analytics.services.database import end_of, local_day, read_frame
+from rapport.analytics.services.names import counted_statuses, sql_names
 from rapport.analytics.services.sources import COST_TO_SERVE_SOURCES, PRODUCT_COMPLAINT_SOURCES
 
-REFUNDS_BY_ORDER = """
-    SELECT l.order_id, SUM(r.refund_amount) AS refund
-    FROM sales_return r JOIN sales_orderline l ON l.id = r.order_line_id
-    WHERE r.returned_at < %s
-    GROUP BY l.order_id
-"""
+REFUNDS = "returns"  # the cost-to-serve kind of refunds for returned goods
+
+
+def refunds_by_order_sql() -> str:
+    """order_id, refund: the refunds up to an instant (one parameter) per order."""
+    n = sql_names()
+    return f"""
+        SELECT l.{n.line_order} AS order_id, SUM(r.{n.refund_amount}) AS refund
+        FROM {n.return_} r JOIN {n.line} l ON l.{n.line_id} = r.{n.return_line}
+        WHERE r.{n.returned_at} < %s
+        GROUP BY l.{n.line_order}
+    """  # noqa: S608 - names from the models' _meta; values are bound parameters
 
 
 @dataclass
 class History:
-    """Everything a refresh reads, once: non-cancelled orders up to the observation end, their
+    """Everything a refresh reads, once: the orders that count up to the observation end, their
     lines, their returns, the cost to serve, customers and products."""
 
     as_of: date
@@ -38,65 +52,78 @@ class History:
     complaints: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPLAINTS_SCHEMA))
     complaint_sources: tuple[str, ...] = ()  # names of the registered complaint sources
 
+    @property
+    def converted(self) -> int:
+        """Orders converted from another currency."""
+        return int((self.orders["rate"] != 1.0).sum()) if "rate" in self.orders.columns else 0
+
 
 def read_history(*, as_of: date) -> History:
     """Read the order history up to `as_of` (inclusive, in the business's time zone). Only the
     columns the analyses use are read: every numeric column costs PostgreSQL a conversion."""
-    end = end_of(as_of)
+    end, n = end_of(as_of), sql_names()
     orders = read_orders(as_of=as_of)
     lines = read_frame(
         [
-            ("order_id", "int8", "l.order_id"),
-            ("product_id", "int8", "l.product_id"),
-            ("quantity", "milli", "l.quantity"),
+            ("order_id", "int8", f"l.{n.line_order}"),
+            ("product_id", "int8", f"l.{n.line_product}"),
+            ("quantity", "milli", f"l.{n.line_quantity}"),
         ],
-        "FROM sales_orderline l",
+        f"FROM {n.line} l",
         [],
     )
     returns = read_frame(
         [
-            ("order_id", "int8", "l.order_id"),
-            ("product_id", "int8", "l.product_id"),
-            ("returned_at", "timestamptz", "r.returned_at"),
-            ("returned", "milli", "r.quantity"),
-            ("refund", "cents", "r.refund_amount"),
+            ("order_id", "int8", f"l.{n.line_order}"),
+            ("product_id", "int8", f"l.{n.line_product}"),
+            ("returned_at", "timestamptz", f"r.{n.returned_at}"),
+            ("returned", "milli", f"r.{n.return_quantity}"),
+            ("refund", "cents", f"r.{n.refund_amount}"),
         ],
-        "FROM sales_return r JOIN sales_orderline l ON l.id = r.order_line_id "
-        "WHERE r.returned_at < %s",
+        f"FROM {n.return_} r JOIN {n.line} l ON l.{n.line_id} = r.{n.return_line} "
+        f"WHERE r.{n.returned_at} < %s",
         [end],
     )
     customers = read_frame(
         [
-            ("customer_id", "int8", "c.id"),
-            ("customer_since", "date", "COALESCE(c.customer_since, '9999-12-31')"),
-            ("referred_by_id", "int8", "COALESCE(c.referred_by_id, 0)"),
+            ("customer_id", "int8", f"c.{n.customer_id}"),
+            ("customer_since", "date", f"COALESCE(c.{n.customer_since}, '9999-12-31')"),
+            ("referred_by_id", "int8", f"COALESCE(c.{n.referred_by}, 0)"),
         ],
-        "FROM customers_customer c",
+        f"FROM {n.customer} c",
         [],
     )
     return assemble_history(as_of, orders, lines, returns, customers, read_products())
 
 
 def read_orders(*, as_of: date) -> pl.DataFrame:
-    """Non-cancelled orders up to `as_of`: order_id, customer_id, day (local), total, cost, promo."""
+    """The orders that count as purchases (`names.counted_statuses`) up to `as_of`: order_id,
+    customer_id, day (local), total and cost in the organisation's currency (`currency`), the
+    rate they were converted with, promo. CurrencyError when an order's currency has no rate."""
+    n, codes = sql_names(), currency_codes()
     orders = read_frame(
         [
-            ("order_id", "int8", "o.id"),
-            ("customer_id", "int8", "o.customer_id"),
-            ("ordered_at", "timestamptz", "o.ordered_at"),
-            ("total", "cents", "o.total"),
-            ("cost", "cents", "o.cost"),
-            ("promo", "int2", "CASE WHEN o.promotion_code <> '' THEN 1 ELSE 0 END"),
+            ("code", "int2", currency_sql(f"o.{n.order_currency}", codes)),
+            ("order_id", "int8", f"o.{n.order_id}"),
+            ("customer_id", "int8", f"o.{n.order_customer}"),
+            ("ordered_at", "timestamptz", f"o.{n.ordered_at}"),
+            ("total", "cents", f"o.{n.order_total}"),
+            ("cost", "cents", f"o.{n.order_cost}"),
+            ("promo", "int2", f"CASE WHEN o.{n.promotion_code} <> '' THEN 1 ELSE 0 END"),
         ],
-        "FROM sales_order o WHERE o.status <> 'cancelled' AND o.ordered_at < %s",
-        [end_of(as_of)],
+        f"FROM {n.order} o WHERE o.{n.order_status} IN ({n.counted}) AND o.{n.ordered_at} < %s",
+        [*codes, *counted_statuses(), end_of(as_of)],
     )
-    return orders.with_columns(local_day("ordered_at").alias("day")).drop("ordered_at")
+    orders = orders.with_columns(local_day("ordered_at").alias("day")).drop("ordered_at")
+    if orders.height and (orders["code"] < 0).any():
+        raise CurrencyError(unknown_currency_message(as_of=as_of))
+    rate = pl.Series("rate", conversion_rates(orders, codes))
+    return orders.with_columns(pl.col("total") * rate, pl.col("cost") * rate, rate).drop("code")
 
 
 def read_refunds(*, as_of: date) -> pl.DataFrame:
     """order_id, refund: refunds up to `as_of` per order (for a summary without the lines)."""
-    rest = f"FROM ({REFUNDS_BY_ORDER}) f"  # noqa: S608 - fixed SQL
+    rest = f"FROM ({refunds_by_order_sql()}) f"
     return read_frame(
         [("order_id", "int8", "f.order_id"), ("refund", "cents", "f.refund")],
         rest,
@@ -135,13 +162,15 @@ def assemble_history(
 
     lines, _at = of_valid_orders(lines)
     returns, at = of_valid_orders(returns)
+    if "rate" in orders.columns:  # refunds are in their order's currency
+        returns = returns.with_columns(pl.col("refund") * orders["rate"].gather(at))
     orders = orders.with_columns(
         pl.Series("refund", np.bincount(at, returns["refund"].to_numpy(), minlength=orders.height))
     )
     cost = returns.select(
         "customer_id",
         local_day("returned_at").dt.truncate("1mo").alias("month"),
-        pl.lit("returns").alias("kind"),
+        pl.lit(REFUNDS).alias("kind"),
         pl.col("refund").alias("amount"),
     )
     extra = [

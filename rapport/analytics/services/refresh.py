@@ -7,9 +7,11 @@ import time
 from datetime import date, timedelta
 
 import polars as pl
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from rapport.analytics.choices import ClvBasis
 from rapport.analytics.models import ModelFit, Report
 from rapport.analytics.services.database import analytics_session, end_of
 from rapport.analytics.services.fitting import (
@@ -32,6 +34,7 @@ from rapport.analytics.services.summary import (
     purchase_days,
     summary_polars,
     summary_sql,
+    validation_inputs,
 )
 from rapport.analytics.services.writing import write_scores
 
@@ -56,6 +59,7 @@ def analytics_refresh(
     strategy: str = "auto",
     holdout_weeks: int = HOLDOUT_WEEKS,
     reports: bool = True,
+    clv_basis: str | None = None,
 ) -> ModelFit:
     """Recompute every customer's score and the dashboards' reports; returns the new ModelFit.
 
@@ -74,9 +78,14 @@ def analytics_refresh(
 
     as_of = as_of or timezone.localdate()
     strategy = _strategy(strategy)
+    clv_basis = clv_basis or settings.RAPPORT_ANALYTICS_CLV_BASIS
+    if clv_basis not in ClvBasis.values:
+        raise ValueError(f"clv_basis must be one of {ClvBasis.values}")
     calibration_end = as_of - timedelta(weeks=holdout_weeks)
     with analytics_session():
         history = read_history(as_of=as_of)
+        if history.converted and strategy == "sql":
+            strategy = "polars"  # the database's sums would add the currencies unconverted
         lap("read")
         days = purchase_days(history.orders)
         if strategy == "sql":
@@ -88,7 +97,8 @@ def analytics_refresh(
         lap("summary")
 
         inputs = btyd_inputs(summary, as_of=as_of)
-        fits = fit_models(inputs) if inputs.height else None
+        validation = validation_inputs(days, as_of=as_of, horizon_weeks=horizon_weeks)
+        fits = fit_models(inputs, validation) if inputs.height else None
         holdout = (
             holdout_check(summary, calibration_end=calibration_end, as_of=as_of)
             if inputs.height
@@ -109,6 +119,7 @@ def analytics_refresh(
                 service_cost=history.service_cost,
                 satisfaction=combined_sources(SATISFACTION_SOURCES, end, "satisfaction", "mean"),
                 extra_points=combined_sources(SWITCHING_COST_SOURCES, as_of, "points", "sum"),
+                clv_basis=clv_basis,
             )
         else:
             scores = pl.DataFrame(schema=dict.fromkeys(SCORE_COLUMNS, pl.Float64))
@@ -130,6 +141,7 @@ def analytics_refresh(
                 customers=scores.height,
                 purchase_days=int(summary["purchase_days"].sum() or 0),
                 summary_strategy=strategy,
+                clv_basis=clv_basis,
                 holdout=finite(holdout),
                 stages={},
                 **fit_fields(fits),

@@ -71,12 +71,13 @@ def scores_report(scores: pl.DataFrame) -> dict[str, Any]:
     """Counts and sums by segment, the RFM grid, distributions, and the top-20 % profit share."""
     scores = scores.with_columns(  # small enums group far faster than strings
         pl.col("segment").cast(pl.Enum(Segment.values)),
-        pl.col("churn_risk_band").cast(pl.Enum(ChurnRiskBand.values)),
+        pl.col("churn_risk_band").cast(pl.Enum(["", *ChurnRiskBand.values])),  # "": no model
         pl.col("trust_level").cast(pl.Enum(TrustLevel.values)),
         pl.col("switching_cost_band").cast(pl.Enum(SwitchingCostBand.values)),
     )
     by_segment = scores.group_by("segment").agg(
         pl.len().alias("customers"),
+        pl.col("p_alive").count().alias("forecast"),  # customers with a forecast
         pl.col("orders").sum(),
         (pl.col("purchase_days") >= 2).sum().alias("repeaters"),
         pl.col(
@@ -96,7 +97,11 @@ def scores_report(scores: pl.DataFrame) -> dict[str, Any]:
         pl.col("clv").sum(),
     )
     alive_bin = (pl.col("p_alive") * 10).floor().clip(0, 9).cast(pl.Int64).alias("bin")
-    p_alive = scores.group_by("segment", alive_bin).agg(pl.len().alias("customers"))
+    p_alive = (
+        scores.filter(pl.col("p_alive").is_not_null())
+        .group_by("segment", alive_bin)
+        .agg(pl.len().alias("customers"))
+    )
 
     def counts(column: str) -> dict[str, list[Any]]:
         return as_columns(scores.group_by("segment", column).agg(pl.len().alias("customers")))

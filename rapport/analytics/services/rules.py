@@ -89,8 +89,10 @@ def band(
 
 
 def trust_expr() -> pl.Expr:
-    """Trust level from purchase days, tenure, recency, refunds and (when known) satisfaction."""
-    dissatisfied = (pl.col("cost_to_serve") > DISSATISFIED_REFUND_SHARE * pl.col("revenue")) | (
+    """Trust level from purchase days, tenure, recency, refunds and (when known) satisfaction.
+    Only refunds for returned goods count as a sign of dissatisfaction: other costs to serve
+    (loyalty rewards, say) are not complaints."""
+    dissatisfied = (pl.col("refunds") > DISSATISFIED_REFUND_SHARE * pl.col("revenue")) | (
         pl.col("satisfaction").fill_null(5.0) < DISSATISFIED_BELOW
     )
     behavioural = (

@@ -8,7 +8,9 @@ from datetime import date
 import polars as pl
 
 from rapport.analytics import engine
+from rapport.analytics.choices import ClvBasis
 from rapport.analytics.services.fitting import Fits
+from rapport.analytics.services.history import REFUNDS
 from rapport.analytics.services.rules import (
     CHURN_BANDS,
     CHURN_LABELS,
@@ -41,6 +43,7 @@ SCORE_COLUMNS = (
     "p_alive",
     "expected_purchases",
     "expected_avg_value",
+    "value_basis",
     "clv",
     "churn_risk",
     "churn_risk_band",
@@ -74,37 +77,92 @@ def _finite_scores(
     horizon_weeks: float,
     discount_rate: float,
 ) -> pl.DataFrame:
-    """Rows where the models give no finite number (parameters at the edge of their range, e.g. a
-    history without heterogeneity) fall back to the customer's own purchase rate × P(alive); the
-    fit's notes say how many."""
+    """Rows where the model gives no finite number (parameters at the edge of their range) fall
+    back to the customer's own purchase rate × P(alive); the fit's notes say how many."""
     rate = pl.when(pl.col("T") > 0).then(pl.col("frequency") / pl.col("T")).otherwise(0.0)
     alive = pl.when(pl.col("p_alive").is_finite()).then(pl.col("p_alive")).otherwise(1.0)
-    value = (
-        pl.when(pl.col("expected_avg_value").is_finite())
-        .then(pl.col("expected_avg_value"))
-        .otherwise(pl.col("mean_value"))
-    )
     naive = rate * horizon_weeks * alive
     discount = (1.0 + discount_rate) ** (-horizon_weeks / 2 / engine.clv.WEEKS_PER_YEAR)
     bad = ~(pl.col("expected_purchases").is_finite() & pl.col("clv").is_finite())
-    out = scored.join(
-        inputs.select("customer_id", "frequency", "T", "mean_value"), on="customer_id"
-    )
+    out = scored.join(inputs.select("customer_id", "frequency", "T"), on="customer_id")
     n_bad = out.select(bad.sum()).item()
     if n_bad:
-        fits.notes.append(
-            f"{n_bad} customers scored with their own purchase rate: the model "
-            "gave no finite forecast for them."
-        )
+        fits.note("own_rate", customers=n_bad)
+    value = pl.col("expected_avg_value")
     return out.with_columns(
         alive.alias("p_alive"),
-        value.alias("expected_avg_value"),
         pl.when(bad)
         .then(naive)
         .otherwise(pl.col("expected_purchases"))
         .alias("expected_purchases"),
-        pl.when(bad).then(naive * value * discount).otherwise(pl.col("clv")).alias("clv"),
+        pl.when(bad)
+        .then(naive * value * pl.col("margin_rate") * discount)
+        .otherwise(pl.col("clv"))
+        .alias("clv"),
     ).select(scored.columns)
+
+
+FORECASTS = ("p_alive", "expected_purchases", "expected_avg_value", "clv")
+
+
+def _margin_rate(inputs: pl.DataFrame, clv_basis: str) -> pl.Expr:
+    """1 for revenue; for margin, the customer's own gross margin share of their purchases
+    (between 0 and 1)."""
+    if clv_basis != ClvBasis.MARGIN:
+        return pl.lit(1.0)
+    share = (pl.col("revenue") - pl.col("cost")) / pl.col("revenue")
+    return pl.when(pl.col("revenue") > 0).then(share.clip(0.0, 1.0)).otherwise(0.0)
+
+
+def forecasts(
+    inputs: pl.DataFrame,
+    fits: Fits,
+    *,
+    horizon_weeks: float,
+    discount_rate: float,
+    clv_basis: str = ClvBasis.REVENUE,
+) -> pl.DataFrame:
+    """customer_id, P(alive), expected purchases, expected order and its basis, CLV — from the
+    model that scores; empty forecasts (null) when no model could be fitted."""
+    margin = inputs.select(
+        pl.col("customer_id"), _margin_rate(inputs, clv_basis).alias("margin_rate")
+    )
+    btyd = inputs.select(
+        "customer_id", "frequency", "recency", "T", "monetary", pl.col("value").alias("paid")
+    )
+    if fits.gamma_gamma is None:  # no spend model: each customer's own mean purchase value
+        btyd = btyd.with_columns(inputs["mean_value"].alias("monetary"))
+    model = fits.scoring
+    if model is None:
+        values, basis = engine.clv.expected_values(
+            btyd, fits.gamma_gamma, btyd["frequency"].to_numpy().astype(float)
+        )
+        return btyd.select("customer_id").with_columns(
+            pl.lit(None, pl.Float64).alias("p_alive"),
+            pl.lit(None, pl.Float64).alias("expected_purchases"),
+            pl.Series("expected_avg_value", values),
+            pl.Series("value_basis", basis, dtype=pl.String),
+            pl.lit(None, pl.Float64).alias("clv"),
+        )
+    scored = engine.score(
+        btyd,
+        model,
+        fits.gamma_gamma,
+        horizon_weeks=horizon_weeks,
+        annual_discount_rate=discount_rate,
+        margin=margin["margin_rate"].to_numpy(),
+    ).select(
+        "customer_id",
+        "p_alive",
+        "expected_purchases",
+        "expected_avg_value",
+        pl.col("value_basis").cast(pl.String),
+        "clv",
+    )
+    scored = scored.join(margin, on="customer_id")
+    return _finite_scores(
+        scored, inputs, fits, horizon_weeks=horizon_weeks, discount_rate=discount_rate
+    ).drop("margin_rate")
 
 
 def score_customers(
@@ -119,22 +177,20 @@ def score_customers(
     service_cost: pl.DataFrame,
     satisfaction: pl.DataFrame,
     extra_points: pl.DataFrame,
+    clv_basis: str = ClvBasis.REVENUE,
 ) -> pl.DataFrame:
     """Every customer's score row (the CustomerScore columns), computed column-wise."""
-    btyd = inputs.select("customer_id", "frequency", "recency", "T", "monetary")
-    if fits.gamma_gamma is None:  # no spend model: each customer's own mean purchase value
-        btyd = btyd.with_columns(inputs["mean_value"].alias("monetary"))
-    scored = engine.score(
-        btyd,
-        fits.bgnbd,
-        fits.gamma_gamma,
+    scored = forecasts(
+        inputs,
+        fits,
         horizon_weeks=horizon_weeks,
-        annual_discount_rate=discount_rate,
-    ).select("customer_id", "p_alive", "expected_purchases", "expected_avg_value", "clv")
-    scored = _finite_scores(
-        scored, inputs, fits, horizon_weeks=horizon_weeks, discount_rate=discount_rate
+        discount_rate=discount_rate,
+        clv_basis=clv_basis,
     )
-    serve = service_cost.group_by("customer_id").agg(pl.col("amount").sum().alias("cost_to_serve"))
+    serve = service_cost.group_by("customer_id").agg(
+        pl.col("amount").sum().alias("cost_to_serve"),
+        pl.col("amount").filter(pl.col("kind") == REFUNDS).sum().alias("refunds"),
+    )
     frame = (
         inputs.join(scored, on="customer_id", how="left")
         .join(facts, on="customer_id", how="left")
@@ -145,7 +201,7 @@ def score_customers(
         .with_columns(
             pl.col("categories_held", "referrals_made").fill_null(0),
             pl.col("was_referred").fill_null(False),
-            pl.col("cost_to_serve").fill_null(0.0),
+            pl.col("cost_to_serve", "refunds").fill_null(0.0),
             (pl.lit(as_of) - pl.col("last_day")).dt.total_days().alias("recency_days"),
             pl.col("value").alias("monetary_total"),
             (pl.lit(as_of) - pl.min_horizontal("first_day", "customer_since"))
@@ -157,11 +213,10 @@ def score_customers(
     )
     frame = assign_segments(assign_rfm(frame))
     frame = frame.with_columns(
-        band(
-            pl.col("churn_risk"),
-            CHURN_BANDS,
-            CHURN_LABELS,
-        ).alias("churn_risk_band"),
+        pl.when(pl.col("churn_risk").is_not_null())
+        .then(band(pl.col("churn_risk"), CHURN_BANDS, CHURN_LABELS))
+        .otherwise(pl.lit(""))
+        .alias("churn_risk_band"),
         trust_expr().alias("trust_level"),
         switching_points().alias("switching_cost"),
         (pl.col("revenue") - pl.col("cost")).alias("gross_margin"),
@@ -170,5 +225,6 @@ def score_customers(
             "switching_cost_band"
         ),
         (pl.col("gross_margin") - pl.col("cost_to_serve")).alias("net_contribution"),
+        pl.col("value_basis").fill_null(""),
     )
     return frame.select(pl.col(SOURCES.get(c, c)).alias(c) for c in SCORE_COLUMNS)

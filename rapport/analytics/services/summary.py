@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 from django.conf import settings
 
 from rapport.analytics import engine
 from rapport.analytics.services.database import end_of, local_day_sql, read_frame
-from rapport.analytics.services.history import REFUNDS_BY_ORDER
+from rapport.analytics.services.history import refunds_by_order_sql
+from rapport.analytics.services.names import counted_statuses, sql_names
 
 SUMMARY_SCHEMA = {
     "customer_id": pl.Int64,
@@ -32,10 +33,11 @@ def summary_sql(*, as_of: date, calibration_end: date) -> pl.DataFrame:
     """Per-customer purchase summary in ONE grouped query: orders → purchase days → customers.
 
     A purchase day's value is its orders' totals less the refunds on those orders, never below 0.
-    Cancelled orders are left out. `cal_*` columns restrict to days on or before calibration_end.
+    Only the orders that count (`names.counted_statuses`). `cal_*` columns restrict to days on or before calibration_end.
     (The refresh's other strategy, `summary_polars`, gives the same frame from streamed rows.)
     """
-    day = local_day_sql("o.ordered_at")
+    n = sql_names()
+    day = local_day_sql(f"o.{n.ordered_at}")
     end, cal = end_of(as_of), calibration_end.isoformat()
     rest = f"""
         FROM (
@@ -43,15 +45,17 @@ def summary_sql(*, as_of: date, calibration_end: date) -> pl.DataFrame:
                    CASE WHEN revenue - refund > 0 THEN revenue - refund ELSE 0 END AS v,
                    ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY d) AS rn
             FROM (
-                SELECT o.customer_id, {day} AS d, COUNT(*) AS n, SUM(o.total) AS revenue,
-                       SUM(o.cost) AS cost, SUM(COALESCE(f.refund, 0)) AS refund
-                FROM sales_order o LEFT JOIN ({REFUNDS_BY_ORDER}) f ON f.order_id = o.id
-                WHERE o.status <> 'cancelled' AND o.ordered_at < %s
+                SELECT o.{n.order_customer} AS customer_id, {day} AS d, COUNT(*) AS n,
+                       SUM(o.{n.order_total}) AS revenue, SUM(o.{n.order_cost}) AS cost,
+                       SUM(COALESCE(f.refund, 0)) AS refund
+                FROM {n.order} o
+                LEFT JOIN ({refunds_by_order_sql()}) f ON f.order_id = o.{n.order_id}
+                WHERE o.{n.order_status} IN ({n.counted}) AND o.{n.ordered_at} < %s
                 GROUP BY 1, 2
             ) days
         ) valued
         GROUP BY customer_id
-    """  # noqa: S608 - fixed SQL; values are bound parameters
+    """  # noqa: S608 - names from the models' _meta; values are bound parameters
     frame = read_frame(
         [
             ("customer_id", "int8", "customer_id"),
@@ -69,7 +73,7 @@ def summary_sql(*, as_of: date, calibration_end: date) -> pl.DataFrame:
             ("cal_value", "cents", "SUM(CASE WHEN d <= %s THEN v ELSE 0 END)"),
         ],
         rest,
-        [cal, cal, cal, settings.TIME_ZONE, end, end],
+        [cal, cal, cal, settings.TIME_ZONE, end, *counted_statuses(), end],
     )
     return _null_cal_last(frame).sort("customer_id")
 
@@ -167,4 +171,39 @@ def calibration_inputs(
         .alias("monetary"),
         (pl.col("purchase_days") - pl.col("cal_days")).alias("frequency_holdout"),
         pl.lit((as_of - calibration_end).days / week).alias("duration_holdout"),
+    )
+
+
+def validation_inputs(
+    days: pl.DataFrame, *, as_of: date, horizon_weeks: float
+) -> pl.DataFrame | None:
+    """The calibration/holdout frame at the split inside the history that chooses the scoring
+    model (engine.selection.validation_weeks: as long as the horizon, at most half of the
+    history); None when the history is too short for one."""
+    if not days.height:
+        return None
+    week = engine.summary.DAYS_PER_WEEK
+    span = (as_of - days["day"].min()).days / week  # type: ignore[operator]
+    weeks = engine.selection.validation_weeks(span, horizon_weeks)
+    if not weeks:
+        return None
+    inner = as_of - timedelta(days=round(weeks * week))
+    cal = pl.col("day") <= inner
+    return (
+        days.group_by("customer_id", maintain_order=True)
+        .agg(
+            pl.col("day").first().alias("first_day"),
+            pl.col("day").filter(cal).last().alias("last_day"),
+            cal.sum().alias("cal_days"),
+            (~cal).sum().alias("frequency_holdout"),
+        )
+        .filter(pl.col("cal_days") > 0)
+        .select(
+            "customer_id",
+            (pl.col("cal_days") - 1).cast(pl.Int64).alias("frequency"),
+            ((pl.col("last_day") - pl.col("first_day")).dt.total_days() / week).alias("recency"),
+            ((pl.lit(inner) - pl.col("first_day")).dt.total_days() / week).alias("T"),
+            pl.col("frequency_holdout").cast(pl.Int64),
+            pl.lit(round(weeks * week) / week).alias("duration_holdout"),
+        )
     )

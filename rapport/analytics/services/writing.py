@@ -11,6 +11,7 @@ from django.db import connection
 from rapport.analytics.models import CustomerScore
 from rapport.analytics.services import scoring
 from rapport.analytics.services.database import is_postgres
+from rapport.analytics.services.names import sql_names
 
 _LOCK_KEY = 4_004_001  # PostgreSQL advisory lock: one refresh writes at a time
 
@@ -56,7 +57,7 @@ def write_scores(scores: pl.DataFrame, *, computed_at: datetime) -> None:
 
 def _pg_replace(cursor: Any, table: str, frame: pl.DataFrame, computed_at: datetime) -> None:
     """TRUNCATE, COPY, then build the indexes and the foreign key once: 4× faster than an
-    upsert that maintains them row by row (bench/ANALYTICS_REFRESH_DRAFT.md). The one
+    upsert that maintains them row by row (bench/RESULTS.md, "What the measurements decided"). The one
     computed_at comes in as the column's default for the load (not parsed a million times)."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     # Altering foreign keys needs no pending deferred checks in this transaction: run them now.
@@ -90,9 +91,10 @@ def _pg_replace(cursor: Any, table: str, frame: pl.DataFrame, computed_at: datet
             copy.write(frame.slice(offset, 200_000).write_csv(include_header=False))
     cursor.execute(f"ALTER TABLE {qn(table)} ALTER COLUMN computed_at DROP DEFAULT")
     # a customer deleted since the read would fail the foreign key
+    n = sql_names()
     cursor.execute(
-        f"DELETE FROM {qn(table)} t WHERE NOT EXISTS "  # noqa: S608 - fixed SQL
-        "(SELECT 1 FROM customers_customer c WHERE c.id = t.customer_id)"
+        f"DELETE FROM {qn(table)} t WHERE NOT EXISTS "  # noqa: S608 - names from _meta
+        f"(SELECT 1 FROM {n.customer} c WHERE c.{n.customer_id} = t.customer_id)"
     )
     for _name, definition in indexes:
         cursor.execute(definition)
@@ -116,8 +118,9 @@ def _sqlite_upsert(cursor: Any, table: str, frame: pl.DataFrame, computed_at: da
     for offset in range(0, rows.height, 100_000):
         cursor.executemany(sql, rows.slice(offset, 100_000).iter_rows())
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
+    n = sql_names()
     cursor.execute(
-        f"DELETE FROM {table} WHERE computed_at <> %s "  # noqa: S608 - fixed SQL
-        "OR customer_id NOT IN (SELECT id FROM customers_customer)",
+        f"DELETE FROM {table} WHERE computed_at <> %s "  # noqa: S608 - names from _meta
+        f"OR customer_id NOT IN (SELECT {n.customer_id} FROM {n.customer})",
         [stamp],
     )

@@ -107,9 +107,22 @@ def test_promotion_page_states_its_method(scored_history, analyst_client):
 def test_future_page_shows_the_fit(scored_history, analyst_client):
     page = analyst_client.get(reverse("analytics:future"))
     params = page.context["tables"]["parameters"].rows
-    assert {p["model"] for p in params} == {"BG/NBD", "Pareto/NBD", "Gamma-Gamma"}
+    assert {p["model"] for p in params} == {
+        "BG/NBD",
+        "modified BG/NBD",
+        "Pareto/NBD",
+        "Gamma-Gamma",
+    }
     assert len(page.context["tables"]["top_clv"].rows) == 25
     assert "holdout" in page.context["tables"]
+    # which model scored the customers, and how it was chosen (item 1)
+    fit = scored_history["fit"]
+    assert fit.scored_by in ("pareto_nbd", "mbgnbd")
+    html = page.content.decode()
+    label = {"pareto_nbd": "Pareto/NBD", "mbgnbd": "modified BG/NBD"}[fit.scored_by]
+    assert 'id="scored-by"' in html and f"<strong>{label}</strong>" in html
+    choice = page.context["tables"]["model_choice"].rows
+    assert {r["model"] for r in choice} == {"Pareto/NBD", "modified BG/NBD"}
 
 
 def test_every_page_has_the_filters_and_says_where_they_do_not_apply(
@@ -151,3 +164,27 @@ def test_overview_headline_follows_the_segment(scored_history, analyst_client):
     members = CustomerScore.objects.filter(segment=segment)
     assert chosen["overview"]["customers"] == members.count()
     assert chosen["overview"]["revenue"] == pytest.approx(float(sum(s.revenue for s in members)))
+
+
+def test_figures_are_explained_in_plain_words(scored_history, analyst_client):
+    """Every statistical column carries a one-line explanation; no column is headed with a
+    statistical name such as P(alive) (issue 9, item 9)."""
+    explained = set()
+    for name, _ in PAGES:
+        page = analyst_client.get(reverse(f"analytics:{name}"))
+        for table in page.context["tables"].values():
+            labels = [str(c.label) for c in table.columns]
+            assert not any("P(alive)" in label for label in labels), (name, table.name)
+            explained |= {str(c.label) for c in table.columns if c.help}
+        if any(t.helps for t in page.context["tables"].values()):
+            assert 'class="explain column-help"' in page.content.decode(), name
+    for label in (
+        "Still buying (average chance)",
+        "Still buying from you",
+        "CLV (total)",
+        "Net contribution",
+        "Lift",
+        "Retention",
+        "± 95 %",
+    ):
+        assert label in explained, label

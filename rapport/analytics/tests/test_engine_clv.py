@@ -85,26 +85,33 @@ def test_score_cdnow(models):
     assert scored.height == 2357
     assert scored.columns[:5] == ["customer", "frequency", "recency", "T", "monetary"]
     x, t_x, T, m = (cal[c].to_numpy() for c in ("frequency", "recency", "T", "monetary"))
+    paid = cal["paid"].to_numpy()
     np.testing.assert_allclose(scored["p_alive"].to_numpy(), bg.p_alive(x, t_x, T), rtol=1e-12)
     np.testing.assert_allclose(
         scored["expected_purchases"].to_numpy(), bg.expected_purchases(52, x, t_x, T), rtol=1e-10
     )
-    np.testing.assert_allclose(
-        scored["expected_avg_value"].to_numpy(), gg.expected_average_value(x, m)
-    )
+    # Gamma-Gamma for customers with repeat spend, its population mean for the others, and
+    # nothing for customers who never paid (issue 9, item 2)
+    population = gg.p * gg.gamma / (gg.q - 1)
+    own = (x > 0) & (m > 0)
+    value = np.where(own, gg.expected_average_value(x, m), population)
+    value[paid == 0] = 0.0
+    assert (paid == 0).sum() == 8 and ((x == 0) & (paid > 0)).sum() > 1000
+    np.testing.assert_allclose(scored["expected_avg_value"].to_numpy(), value)
+    basis = scored["value_basis"].to_numpy()
+    assert set(basis[own]) == {"own"} and set(basis[paid == 0]) == {"none"}
+    assert set(basis[~own & (paid > 0)]) == {"population"}
     np.testing.assert_allclose(
         scored["clv"].to_numpy(),
-        clv.customer_lifetime_value(
-            bg, x, t_x, T, gg.expected_average_value(x, m), horizon_weeks=52
-        ),
+        clv.customer_lifetime_value(bg, x, t_x, T, value, horizon_weeks=52),
         rtol=1e-10,
     )
     assert (scored["clv"] >= 0).all() and (scored["p_alive"] <= 1).all()
     pn_scored = score(cal, pn, gg)
     np.testing.assert_allclose(pn_scored["p_alive"].to_numpy(), pn.p_alive(x, t_x, T), rtol=1e-12)
     # without a spend model the customer's own monetary value is used
-    own = score(cal, bg)
-    np.testing.assert_allclose(own["expected_avg_value"].to_numpy(), m)
+    mine = score(cal.drop("paid"), bg)
+    np.testing.assert_allclose(mine["expected_avg_value"].to_numpy(), m)
 
 
 def test_score_broadcasts_unique_rows_back_in_order():

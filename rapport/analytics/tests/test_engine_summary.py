@@ -40,15 +40,24 @@ def one(frame, customer):
 
 
 def naive_summary(rows, end_day):
-    """Reference implementation, one customer at a time, following the documented rule."""
-    days = defaultdict(lambda: [0.0, False])
+    """Reference implementation, one row at a time, following the documented rule: refunds are
+    netted against the latest purchase day on or before them; nothing after the end is read."""
+    bought, refunds = defaultdict(float), defaultdict(float)
     for c, d, a in rows:
-        days[(c, d)][0] += a
-        days[(c, d)][1] |= a >= 0
+        if d > end_day:
+            continue
+        if a >= 0:
+            bought[(c, d)] += a
+        else:
+            refunds[(c, d)] -= a
+    netted = defaultdict(float)
+    for (c, d), amount in refunds.items():
+        earlier = [pd for (pc, pd) in bought if pc == c and pd <= d]
+        if earlier:
+            netted[(c, max(earlier))] += amount
     per = defaultdict(list)
-    for (c, d), (value, is_purchase) in days.items():
-        if is_purchase and d <= end_day:
-            per[c].append((d, max(value, 0.0)))
+    for (c, d), value in bought.items():
+        per[c].append((d, max(value - netted[(c, d)], 0.0)))
     out = {}
     for c, ds in per.items():
         ds.sort()
@@ -92,6 +101,7 @@ def test_single_purchase_customer():
         "T": 2.0,
         "monetary": 0.0,
         "first_purchase": D0 + dt.timedelta(days=3),
+        "paid": 10.0,
     }
 
 
@@ -121,14 +131,25 @@ def test_returns_rule():
         ("a", 0, 20),
         ("a", 7, 30),
         ("a", 7, -10),  # same-day return: netted -> 20
-        ("a", 10, -15),  # return-only day: not a purchase, not netted elsewhere
+        ("a", 10, -15),  # refund-only day: netted against the purchase of day 7 -> 5
         ("a", 14, 5),
         ("a", 14, -9),  # net -4: still a purchase day (there was an order), value floored at 0
+        ("a", 30, -5),  # after the observation end: not read
     ]
     row = one(summary.rfm_summary(tx(rows), D0 + dt.timedelta(days=21)), "a")
     assert row["frequency"] == 2
     assert row["recency"] == pytest.approx(2.0)
-    assert row["monetary"] == pytest.approx((20 + 0) / 2)
+    assert row["monetary"] == pytest.approx((5 + 0) / 2)
+    assert row["paid"] == pytest.approx(20 + 5 + 0)
+
+
+def test_a_refund_on_a_later_day_is_netted_against_its_purchase():
+    """Two customers with the same net spend get the same monetary value (issue 9, item 5)."""
+    same_day = [("a", 0, 30), ("a", 7, 50), ("a", 7, -10)]
+    later_day = [("b", 0, 30), ("b", 7, 50), ("b", 12, -10)]
+    s = summary.rfm_summary(tx(same_day + later_day), D0 + dt.timedelta(days=21))
+    assert one(s, "a")["monetary"] == one(s, "b")["monetary"] == pytest.approx(40)
+    assert one(s, "a")["paid"] == one(s, "b")["paid"] == pytest.approx(70)
 
 
 def test_return_only_customer_is_not_a_customer():

@@ -111,9 +111,10 @@ def test_both_strategies_give_the_same_summary(history):
 def test_edge_cases(make_product):
     tea = make_product(price="50.00", unit_cost="20.00", category="tea")
     cup = make_product(price="10.00", unit_cost="4.00", category="cups")
-    once, same_day, zero, cancelled, returned, regular = f.customers(
-        6, customer_since=date(2024, 6, 1)
+    once, same_day, zero, cancelled, returned, regular, unpaid = f.customers(
+        7, customer_since=date(2024, 6, 1)
     )
+    f.order(unpaid, date(2024, 4, 2), [(tea, 1)], status="placed")
     f.order(once, date(2024, 3, 1), [(tea, 1)])
     f.order(same_day, date(2024, 5, 1), [(tea, 1)], hour=9)
     f.order(same_day, date(2024, 5, 1), [(cup, 2)], hour=18)
@@ -125,13 +126,21 @@ def test_edge_cases(make_product):
     f.refund(first, Decimal("100.00"), quantity=2)  # the whole first order comes back
     for k in range(8):
         f.order(regular, date(2024, 1, 5) + timedelta(days=40 * k), [(tea, 1), (cup, 1)])
-    services.analytics_refresh(as_of=AS_OF, holdout_weeks=4)
+    fit = services.analytics_refresh(as_of=AS_OF, holdout_weeks=4)
     scores = {s.customer_id: s for s in CustomerScore.objects.all()}
     assert cancelled.pk not in scores  # cancelled orders are not purchases
+    assert unpaid.pk not in scores  # nor are orders placed and not paid (item 5)
+
+    # six customers are far too few to fit a purchase model: no forecast, said why (item 8)
+    assert fit.scored_by == "" and fit.notes[0]["code"] == "too_little_history"
+    assert fit.notes[0]["customers"] == 5 and fit.bgnbd == {"error": "too_little_history"}
+    assert all(
+        s.p_alive is None and s.clv is None and s.churn_risk_band == "" for s in scores.values()
+    )
 
     s = scores[once.pk]
     assert (s.frequency, s.recency_weeks, s.purchase_days, s.orders) == (0, 0.0, 1, 1)
-    assert s.p_alive == 1.0 and s.avg_repeat_value == 0 and s.monetary == Decimal("50.00")
+    assert s.avg_repeat_value == 0 and s.monetary == Decimal("50.00")
     assert s.age_weeks == pytest.approx((AS_OF - date(2024, 3, 1)).days / 7)
     assert s.f_score == 1 and s.categories_held == 1
 
@@ -189,7 +198,7 @@ def test_refresh_without_purchases(db):
     f.customers(3)
     fit = services.analytics_refresh(as_of=AS_OF)
     assert fit.customers == 0 and not CustomerScore.objects.exists()
-    assert fit.bgnbd == {"error": "no purchases"}
+    assert fit.bgnbd == {"error": "no_purchases"} and fit.scored_by == ""
 
 
 def test_task_and_command(history):

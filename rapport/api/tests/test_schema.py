@@ -39,6 +39,8 @@ EXPECTED_PATHS = {
     "/orders/{order_id}": {"get"},
     "/orders/{order_id}/returns": {"post"},
     "/returns": {"get"},
+    "/exchange-rates": {"get", "post"},
+    "/exchange-rates/import": {"post"},
 }
 
 

@@ -4,7 +4,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rapport.analytics.services import HOLDOUT_WEEKS, STRATEGIES, analytics_refresh
+from rapport.analytics.choices import ClvBasis
+from rapport.analytics.services import HOLDOUT_WEEKS, STRATEGIES, CurrencyError, analytics_refresh
 from rapport.analytics.tasks import refresh_scores
 
 
@@ -36,6 +37,13 @@ class Command(BaseCommand):
             help="Where the per-customer summary is computed (default: measured best).",
         )
         parser.add_argument(
+            "--clv-basis",
+            choices=ClvBasis.values,
+            default=None,
+            help="What lifetime value counts: revenue or gross margin "
+            "(default: RAPPORT_ANALYTICS_CLV_BASIS, revenue).",
+        )
+        parser.add_argument(
             "--no-reports", action="store_true", help="Scores only, no dashboard reports."
         )
         parser.add_argument(
@@ -53,17 +61,24 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"Queued analytics refresh {result.id}.")
             return
-        fit = analytics_refresh(
+        try:
+            fit = self._refresh(options)
+        except CurrencyError as exc:
+            raise CommandError(str(exc)) from None
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in fit.stages.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scored {fit.customers} customers as of {fit.as_of} in {fit.duration_seconds:.1f} s ({stages})."
+            )
+        )
+
+    def _refresh(self, options):
+        return analytics_refresh(
             as_of=options["as_of"],
             horizon_weeks=options["horizon_weeks"],
             discount_rate=options["discount_rate"],
             strategy=options["strategy"],
             holdout_weeks=options["holdout_weeks"],
             reports=not options["no_reports"],
-        )
-        stages = ", ".join(f"{k} {v:.1f} s" for k, v in fit.stages.items())
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Scored {fit.customers} customers as of {fit.as_of} in {fit.duration_seconds:.1f} s ({stages})."
-            )
+            clv_basis=options["clv_basis"],
         )
