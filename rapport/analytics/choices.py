@@ -93,3 +93,9 @@ class ScoringModel(models.TextChoices):
     PARETO_NBD = "pareto_nbd", "Pareto/NBD"
     MBGNBD = "mbgnbd", pgettext_lazy("model name", "modified BG/NBD")
     BGNBD = "bgnbd", "BG/NBD"
+
+
+class AnalyticsEventType(models.TextChoices):
+    REQUESTED = "requested", _("refresh asked for")
+    REFRESHED = "refreshed", _("scores recomputed")
+    FAILED = "failed", _("refresh failed")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.analytics.choices import (
+    AnalyticsEventType,
     ChurnDestination,
     ChurnReason,
     ChurnRiskBand,
@@ -21,6 +22,7 @@ from rapport.analytics.choices import (
     ValueBasis,
 )
 from rapport.core.fields import MoneyField
+from rapport.core.models import Event
 from rapport.core.relations import Erase, Export, Recompute, Repoint, customer_relation
 
 
@@ -65,8 +67,9 @@ class ModelFit(models.Model):
 
 @customer_relation(
     "customer",
-    # Derived: the merged-away customer's row goes; the next refresh scores the kept customer.
-    merge=Recompute(),
+    # Derived: the merged-away customer's row goes, and a refresh is queued to score the kept
+    # customer with both histories (the quintiles and models are about everybody).
+    merge=Recompute("rapport.analytics.services.requests:refresh_after_merge"),
     export=Export(
         "segment",
         "p_alive",
@@ -207,3 +210,35 @@ class ChurnRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.reason}"
+
+
+class AnalyticsEvent(Event):
+    """What happened to the analysis: a refresh asked for (after a merge, say), scores
+    recomputed, a refresh that failed — shown on the analytics overview."""
+
+    SENTENCES = {
+        AnalyticsEventType.REQUESTED: _("A refresh of the scores was asked for: %(reason)s."),
+        AnalyticsEventType.REFRESHED: _(
+            "Scores recomputed for %(customers)s customers in %(seconds)s seconds."
+        ),
+        AnalyticsEventType.FAILED: _("The refresh of the scores failed: %(reason)s"),
+    }
+    REASONS = {"merge": _("customer records were merged")}
+
+    type = models.CharField(_("what happened"), max_length=40, choices=AnalyticsEventType.choices)
+    fit = models.ForeignKey(
+        ModelFit, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+
+    class Meta:
+        verbose_name = _("analytics event")
+        verbose_name_plural = _("analytics events")
+        indexes = [models.Index(fields=["-time"], name="analytics_event_time_idx")]
+
+    def display_parameters(self) -> dict[str, object]:
+        params = dict(self.parameters)
+        if "reason" in params and params["reason"] in self.REASONS:
+            params["reason"] = str(self.REASONS[params["reason"]])
+        if isinstance(params.get("customers"), int):
+            params["customers"] = f"{params['customers']:,}"
+        return params

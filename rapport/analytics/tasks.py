@@ -20,13 +20,28 @@ def refresh_scores(
 ) -> dict[str, Any]:
     """Refresh as of `as_of` (YYYY-MM-DD, default today); returns the new ModelFit's id, size and
     seconds per stage."""
+    from rapport.analytics.choices import AnalyticsEventType
+    from rapport.analytics.models import AnalyticsEvent
     from rapport.analytics.services import analytics_refresh
+    from rapport.analytics.services.requests import refresh_started
+    from rapport.core.actors import SCHEDULER
+    from rapport.core.events import emit
 
-    fit = analytics_refresh(
-        horizon_weeks=horizon_weeks,
-        discount_rate=discount_rate,
-        as_of=date.fromisoformat(as_of) if as_of else None,
-    )
+    refresh_started()
+    try:
+        fit = analytics_refresh(
+            horizon_weeks=horizon_weeks,
+            discount_rate=discount_rate,
+            as_of=date.fromisoformat(as_of) if as_of else None,
+        )
+    except Exception as exc:
+        emit(
+            AnalyticsEvent,
+            by=SCHEDULER,
+            type=AnalyticsEventType.FAILED,
+            parameters={"reason": str(exc)[:500]},
+        )
+        raise
     return {
         "fit_id": fit.pk,
         "customers": fit.customers,

@@ -126,3 +126,10 @@ def band_counts(
         }
         for v, label in choices.choices
     ]
+
+
+def recent_events(limit: int = 5) -> list[Any]:
+    """The latest things that happened to the analysis (refreshes asked for, done, failed)."""
+    from rapport.analytics.models import AnalyticsEvent
+
+    return list(AnalyticsEvent.objects.order_by("-time", "-id")[:limit])

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.analytics.choices import ClvBasis
-from rapport.analytics.models import ModelFit, Report
+from rapport.analytics.choices import AnalyticsEventType, ClvBasis
+from rapport.analytics.models import AnalyticsEvent, ModelFit, Report
 from rapport.analytics.services.database import analytics_session, end_of
 from rapport.analytics.services.fitting import (
     HOLDOUT_WEEKS,
@@ -37,6 +37,8 @@ from rapport.analytics.services.summary import (
     validation_inputs,
 )
 from rapport.analytics.services.writing import write_scores
+from rapport.core.actors import SCHEDULER
+from rapport.core.events import emit
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +157,13 @@ def analytics_refresh(
     fit.stages = stages
     fit.duration_seconds = round(sum(stages.values()), 3)
     ModelFit.objects.filter(pk=fit.pk).update(stages=stages, duration_seconds=fit.duration_seconds)
+    emit(
+        AnalyticsEvent,
+        by=SCHEDULER,
+        type=AnalyticsEventType.REFRESHED,
+        fit=fit,
+        parameters={"customers": fit.customers, "seconds": round(fit.duration_seconds, 1)},
+    )
     log.info(
         "analytics refresh: %d customers in %.1f s %s", scores.height, fit.duration_seconds, stages
     )

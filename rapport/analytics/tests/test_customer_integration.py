@@ -58,3 +58,45 @@ def test_department_staff_do_not_see_scores(scored, make_user, client):
     client.force_login(make_user("department"))
     page = client.get(scored[0].get_absolute_url()).content.decode()
     assert 'id="customer-analytics"' not in page
+
+
+def test_a_merge_recomputes_the_kept_customers_scores(
+    manager, manager_client, make_customer, make_product, django_capture_on_commit_callbacks
+):
+    """After a merge the kept record has its scores again (issue 11: it said "No score yet")."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapport.analytics.models import AnalyticsEvent, CustomerScore
+    from rapport.analytics.services import analytics_refresh
+    from rapport.customers.services import customer_merge
+    from rapport.sales.services import order_create
+
+    product = make_product()
+    kept, other = make_customer(family_name="王"), make_customer(family_name="王", given_name="芳")
+    now = timezone.now()
+    for days in (300, 200, 100):
+        order_create(
+            by=manager,
+            customer_id=other.pk,
+            lines=[{"product_id": product.pk}],
+            ordered_at=now - timedelta(days=days),
+        )
+    analytics_refresh()
+    assert not CustomerScore.objects.filter(pk=kept.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_merge(
+            survivor_id=kept.pk,
+            other_id=other.pk,
+            by=manager,
+            survivor_version=None,
+            other_version=None,
+        )
+    score = CustomerScore.objects.get(pk=kept.pk)
+    assert score.orders == 3
+    sentences = [e.sentence() for e in AnalyticsEvent.objects.order_by("time", "id")]
+    assert "A refresh of the scores was asked for: customer records were merged." in sentences
+    assert sentences[-1].startswith("Scores recomputed for")
+    page = manager_client.get("/analytics/").content.decode()
+    assert "Latest refreshes" in page

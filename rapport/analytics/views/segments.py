@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.analytics.selectors.common import recent_events
 from rapport.analytics.selectors.segments import overview, segment_summary
 from rapport.analytics.tables import Column, Table
 from rapport.analytics.views.base import (
@@ -31,7 +32,11 @@ def index(request: HttpRequest, ctx: dict[str, Any]) -> Page:
             [SEGMENT_COLOURS[r["segment"]] for r in rows],
         )
     }
-    return Page([_segments_table(rows)], charts, {"overview": overview(ctx["filters"])})
+    return Page(
+        [_segments_table(rows)],
+        charts,
+        {"overview": overview(ctx["filters"]), "events": recent_events()},
+    )
 
 
 HELP = {
