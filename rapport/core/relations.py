@@ -11,8 +11,9 @@ Every relation to a customer — a foreign key, a one-to-one, a many-to-many, or
     )
     class CustomerPhone(models.Model): ...
 
-The merge (`rapport.customers.merging`), the access export and the erasure read these
-declarations; they never guess. A test fails for any relation to a customer that has none, so a new
+The merge (`rapport.customers.merging`), the access export and the erasure (`rapport.privacy`)
+read these declarations; they never guess. Data that names a person without pointing to their
+record (an uploaded import file) is registered with `register_personal_data_holder`. A test fails for any relation to a customer that has none, so a new
 app cannot forget to say what happens to its rows.
 
 Merge strategies:
@@ -261,3 +262,67 @@ def undeclared(customer_model: type[models.Model]) -> list[str]:
 def declared_for(models_: Iterable[type[models.Model]]) -> list[CustomerRelation]:
     wanted = {m._meta.label_lower for m in models_}
     return [r for r in customer_relations() if r.key[0] in wanted]
+
+
+# Personal data found by value -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """What identifies one person in data that names them without a link to their record (an
+    uploaded import file, an error message quoting a row): the values an access request looks for
+    and an erasure removes. Built by `rapport.privacy` from the customer record."""
+
+    customer_id: int
+    number: str
+    names: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    external_ids: tuple[str, ...] = ()
+    # Further values to purge wherever they are quoted (address lines, notes): never used to decide
+    # that a row names the person, only to redact it.
+    other_values: tuple[str, ...] = ()
+
+    def identifying(self) -> set[str]:
+        """Values that on their own say a row is about this person (folded, see `fold`)."""
+        values = {*self.names, *self.phones, *self.emails, *self.external_ids}
+        return {fold(v) for v in values if v and len(fold(v)) >= 3}
+
+    def all_values(self) -> set[str]:
+        return {v for v in (*self.identifying(), *map(fold, self.other_values)) if len(v) >= 3}
+
+
+def fold(value: Any) -> str:
+    """A value as compared when looking for a person: trimmed, lower-cased, inner spaces single."""
+    return " ".join(str(value).split()).casefold()
+
+
+@dataclass(frozen=True)
+class PersonalDataHolder:
+    """Data about people that no relation points to: found by the person's values.
+
+    `export(person)` lists what is held (a list of {column: value} rows, JSON-safe); `erase(person)`
+    removes it and returns how many items it removed or redacted. Both may be dotted paths
+    ("pkg.module:name"). The access export and the erasure call every holder."""
+
+    name: str
+    label: Any
+    export: Callable[[Person], list[dict[str, Any]]] | str
+    erase: Callable[[Person], int] | str
+
+    def exporter(self) -> Callable[[Person], list[dict[str, Any]]]:
+        return _resolve(self.export)  # type: ignore[no-any-return]
+
+    def eraser(self) -> Callable[[Person], int]:
+        return _resolve(self.erase)  # type: ignore[no-any-return]
+
+
+_holders: dict[str, PersonalDataHolder] = {}
+
+
+def register_personal_data_holder(holder: PersonalDataHolder) -> None:
+    _holders[holder.name] = holder
+
+
+def personal_data_holders() -> list[PersonalDataHolder]:
+    return sorted(_holders.values(), key=lambda h: h.name)

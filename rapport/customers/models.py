@@ -369,7 +369,15 @@ class OrganisationContact(TimeStampedModel):
     "into",
     merge=Repoint(),
     export=Export("merged_id", "merged_at", label=_("merged customer records")),
-    erase=Erase.redacting(display_name="", external_id=None, last_state={}, archived=[]),
+    erase=Erase.redacting(
+        display_name="",
+        external_id=None,
+        last_state={},
+        archived=[],
+        remembered=[],
+        merged_row={},
+        survivor_changes={},
+    ),
 )
 class CustomerMerge(models.Model):
     """A customer record that was merged into another one (a duplicate from another source).

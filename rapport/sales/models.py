@@ -38,7 +38,9 @@ class Product(VersionedModel):
     export=Export(
         "number", "ordered_at", "status", "channel", "currency", "total", label=_("orders")
     ),
-    erase=Erase.keep("orders and their amounts stay for the accounts; the customer is anonymised"),
+    # Orders and their amounts stay for the accounts (the customer row is anonymised); the notes,
+    # free text about the person, go.
+    erase=Erase.redacting(notes=""),
 )
 class Order(VersionedModel):
     number = models.CharField(_("order number"), max_length=40, unique=True)

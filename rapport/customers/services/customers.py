@@ -197,6 +197,52 @@ def customer_delete(*, customer_id: int, by: Actor, expected_version: int | None
     customer.delete()
 
 
+# What an erasure leaves of the customer row: the number, dates and source (no person in them).
+ERASED_FIELDS: dict[str, Any] = {
+    "external_id": None,
+    "family_name": "",
+    "given_name": "",
+    "gender": "",
+    "birthday": None,
+    "celebrates_lunar_birthday": False,
+    "hobbies": "",
+    "personality": "",
+    "family_situation": "",
+    "occupation": "",
+    "income_band": "",
+    "preferred_language": "",
+    "preferred_channel": "",
+    "referred_by": None,
+    "notes": "",
+    "primary_phone": "",
+    "primary_email": "",
+}
+
+
+@transaction.atomic
+def customer_anonymise(*, customer_id: int, by: Actor) -> Customer:
+    """Replace every personal field of the customer row (the erasure in `rapport.privacy` calls
+    this after the rows under the customer were deleted or redacted): the row stays, with its
+    number, so orders keep their customer for the accounts. The history gets one row saying the
+    record was erased — without the values it held."""
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    for name, value in ERASED_FIELDS.items():
+        setattr(customer, name, value)
+    apply_names(customer)
+    customer.version += 1
+    customer.save()
+    customer.tags.clear()
+    CustomerSearchTerm.objects.filter(customer=customer).delete()
+    record_change(
+        obj=customer,
+        action=ChangeAction.UPDATE,
+        by=by,
+        customer_id=customer.pk,
+        changes={"erased": [False, True]},
+    )
+    return customer
+
+
 @transaction.atomic
 def consent_set(
     *,
