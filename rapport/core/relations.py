@@ -311,10 +311,10 @@ class PersonalDataHolder:
     erase: Callable[[Person], int] | str
 
     def exporter(self) -> Callable[[Person], list[dict[str, Any]]]:
-        return _resolve(self.export)  # type: ignore[no-any-return]
+        return _resolve(self.export)
 
     def eraser(self) -> Callable[[Person], int]:
-        return _resolve(self.erase)  # type: ignore[no-any-return]
+        return _resolve(self.erase)
 
 
 _holders: dict[str, PersonalDataHolder] = {}
