@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.demo",
     "rapport.analytics",
     "rapport.portal",
+    "rapport.privacy",
 ]
 
 MIDDLEWARE = [
@@ -251,3 +252,20 @@ RAPPORT_PAGE_SIZE = 50
 RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
 # The address customers reach Rapport at, for the links in their mail (private links, surveys).
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Privacy (README, "Privacy: access, erasure, retention"): how long uploads, finished import jobs
+# and the log of personal-data reads are kept, when the purge runs, and how many customers a day
+# a user without the export permission may read through the API's customer list.
+RAPPORT_RETENTION_IMPORT_FILES_DAYS = int(
+    os.environ.get("RAPPORT_RETENTION_IMPORT_FILES_DAYS", "30")
+)
+RAPPORT_RETENTION_IMPORT_JOBS_DAYS = int(
+    os.environ.get("RAPPORT_RETENTION_IMPORT_JOBS_DAYS", "180")
+)
+RAPPORT_RETENTION_READ_LOG_DAYS = int(os.environ.get("RAPPORT_RETENTION_READ_LOG_DAYS", "365"))
+RAPPORT_PRIVACY_PURGE_CRON = os.environ.get("RAPPORT_PRIVACY_PURGE_CRON", "15 3 * * *")
+RAPPORT_PRIVACY_LIST_DAILY_RECORDS = int(
+    os.environ.get("RAPPORT_PRIVACY_LIST_DAILY_RECORDS", "1000")
+)
+# An import whose worker has not reported for this long is shown as stopped (its process ended).
+RAPPORT_IMPORT_STALE_MINUTES = int(os.environ.get("RAPPORT_IMPORT_STALE_MINUTES", "10"))

@@ -8,11 +8,13 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
+from ninja.errors import HttpError
 
 from rapport.api.pagination import Listed, Paged, PageParams
 from rapport.api.permissions import require
 from rapport.core.models import ObjectChange
 from rapport.core.pagination import Page, keyset_page
+from rapport.core.privacy import ReadLimitExceeded, personal_data_read
 from rapport.core.registry import customer_api_sections, customer_filters
 from rapport.core.timeline import customer_timeline
 from rapport.customers import selectors, services
@@ -67,12 +69,22 @@ def _customer_detail(request: HttpRequest, customer_id: int) -> Customer:
 def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Query[PageParams]):
     require(request, "customers.view_customer")
     denied = {f.name for f in customer_filters()} - {f.name for f in customer_filters(request.user)}
-    return selectors.customer_list(
-        filters=filters.model_dump(exclude={"sort", *denied}, exclude_none=True),
-        sort=filters.sort,
-        cursor=page.cursor,
-        size=page.limit,
+    wanted = filters.model_dump(exclude={"sort", *denied}, exclude_none=True)
+    result = selectors.customer_list(
+        filters=wanted, sort=filters.sort, cursor=page.cursor, size=page.limit
     )
+    # Reading many customers' data page by page is logged, and limited per day for those who may
+    # not export (rapport.privacy): a 403 that says so, before anything is sent.
+    try:
+        personal_data_read(
+            by=request.user,
+            kind="list_page",
+            count=len(result.items),
+            filters={**{k: str(v) for k, v in wanted.items()}, "page": bool(page.cursor)},
+        )
+    except ReadLimitExceeded as exc:
+        raise HttpError(403, str(exc)) from None
+    return result
 
 
 @router.get(

@@ -22,6 +22,17 @@ class ImportsConfig(AppConfig):
         ):
             subscribe(ImportEvent, ending, import_finished)
 
+        # Uploaded files name people: an access request lists their rows, an erasure deletes them.
+        from rapport.core.relations import PersonalDataHolder, register_personal_data_holder
+
+        register_personal_data_holder(
+            PersonalDataHolder(
+                name="import_files",
+                label=_("rows of uploaded import files"),
+                export="rapport.imports.privacy:person_import_rows",
+                erase="rapport.imports.privacy:person_import_erase",
+            )
+        )
         # The kinds themselves are registered by the apps that own them.
         registry.register_urls("imports/", "rapport.imports.urls")
         registry.register_nav(

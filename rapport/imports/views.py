@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from rapport.core.forms import add_service_errors
 from rapport.core.pagination import keyset_page
+from rapport.core.privacy import personal_data_read
 from rapport.core.registry import export_kind, import_kinds
 from rapport.imports import services
 from rapport.imports.choices import ImportStatus
@@ -132,6 +133,11 @@ def export(request: HttpRequest, kind: str, fmt: str) -> StreamingHttpResponse:
     if not request.user.has_perm(spec.view_permission):
         raise PermissionDenied
     filters = {k: v for k, v in request.GET.items() if k not in ("cursor", "sort")}
+    # Every export is logged: who, when, which filter, how many records (rapport.privacy).
+    count = spec.queryset({k: v for k, v in filters.items() if v not in (None, "")}).count()
+    personal_data_read(
+        by=request.user, kind="file_export", count=count, filters={"kind": kind, **filters}
+    )
     response = StreamingHttpResponse(
         services.export_rows(kind=kind, queryset_or_filters=filters, fmt=fmt),
         content_type=FORMATS[fmt],
