@@ -124,6 +124,7 @@ class RememberedDetail(TimeStampedModel):
         "purpose",
         "to_address",
         "subject",
+        "body",
         "state",
         "sent_at",
         label=_("messages sent"),

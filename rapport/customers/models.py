@@ -330,7 +330,9 @@ class Organisation(VersionedModel):
 @customer_relation(
     "person",
     merge=DedupeBy("organisation"),
-    export=Export("organisation", "buying_role", "job_title", label=_("contact person at")),
+    export=Export(
+        "organisation", "buying_role", "job_title", "notes", label=_("contact person at")
+    ),
     erase=Erase.delete(),
 )
 class OrganisationContact(TimeStampedModel):
