@@ -82,13 +82,16 @@ def _erase(relation: CustomerRelation, customer: Customer) -> int:
         return 0
     model = relation.model
     field = model._meta.get_field(relation.field)
-    if field.many_to_many and model is Customer:
-        # the customer's own many-to-many (tags): the links hold nothing but the membership
-        manager = getattr(customer, relation.field)
-        count = manager.count()
+    if field.many_to_many:
+        # a membership (the customer's tags, a campaign's audience): the links hold nothing else,
+        # and "delete" removes the person's links, never the tag or the campaign
+        through = field.remote_field.through  # type: ignore[union-attr]
+        column = field.m2m_field_name() if model is Customer else field.m2m_reverse_field_name()  # type: ignore[attr-defined]
+        links = through._base_manager.filter(**{column: customer.pk})
         if action == "delete":
-            manager.clear()
-        return int(count)
+            deleted, _by_model = links.delete()
+            return int(deleted)
+        return 0
     rows = model._base_manager.filter(**{relation.field: customer.pk})
     if model is Customer:
         rows = rows.exclude(pk=customer.pk)
