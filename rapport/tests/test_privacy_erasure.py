@@ -17,10 +17,10 @@ from rapport.core import relations
 from rapport.customers.models import Customer
 
 UPLOAD = (
-    "external id,surname,given name,phone,email\r\n"
-    "EXT-ZQ-77,Zyxwarth,Quillon,13911112222,quillon.zyx@example.com\r\n"
-    "EXT-OTHER-1,Other,Person,13722223333,other.person@example.com\r\n"
-).encode()
+    b"external id,surname,given name,phone,email\r\n"
+    b"EXT-ZQ-77,Zyxwarth,Quillon,13911112222,quillon.zyx@example.com\r\n"
+    b"EXT-OTHER-1,Other,Person,13722223333,other.person@example.com\r\n"
+)
 
 # Everything the person told the business, each a value no other data holds.
 ERASED = [
