@@ -81,12 +81,12 @@ def _erase(relation: CustomerRelation, customer: Customer) -> int:
     if action == "keep":
         return 0
     model = relation.model
-    field = model._meta.get_field(relation.field)
+    field: Any = model._meta.get_field(relation.field)
     if field.many_to_many:
         # a membership (the customer's tags, a campaign's audience): the links hold nothing else,
         # and "delete" removes the person's links, never the tag or the campaign
-        through = field.remote_field.through  # type: ignore[union-attr]
-        column = field.m2m_field_name() if model is Customer else field.m2m_reverse_field_name()  # type: ignore[attr-defined]
+        through = field.remote_field.through
+        column = field.m2m_field_name() if model is Customer else field.m2m_reverse_field_name()
         links = through._base_manager.filter(**{column: customer.pk})
         if action == "delete":
             deleted, _by_model = links.delete()
