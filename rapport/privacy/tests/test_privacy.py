@@ -1,0 +1,205 @@
+"""The privacy app: pages, API, CLI, the read log and its daily limit, the retention purge."""
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from rapport.api.tests.helpers import API, token_client
+from rapport.core import relations
+from rapport.customers.models import Customer
+from rapport.privacy.choices import ReadKind
+from rapport.privacy.models import Erasure, PersonalDataRead
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_relation_says_what_an_erasure_and_an_export_do():
+    for relation in relations.customer_relations():
+        erase, export = relation.erase, relation.export
+        assert erase.action in ("delete", "redact", "keep"), relation
+        if erase.action == "keep":
+            assert erase.reason, f"{relation}: Erase.keep needs the reason"
+        names = {f.name for f in relation.model._meta.get_fields()}
+        assert set(erase.redact) <= names, relation
+        if not export.exports:
+            assert export.reason, f"{relation}: Export.nothing needs the reason"
+
+
+def test_an_unknown_erase_action_stops_the_erasure(make_customer, monkeypatch, manager):
+    from rapport.privacy import services
+
+    customer = make_customer()
+    (first, *rest) = relations.customer_relations()
+    broken = relations.CustomerRelation(
+        first.model, first.field, first.merge, first.export, relations.Erase("shred")
+    )
+    monkeypatch.setattr(services, "customer_relations", lambda: [broken, *rest])
+    with pytest.raises(ValueError, match="shred"):
+        services.customer_erase(by=manager, customer=customer, reason="asked")
+    assert Customer.objects.get(pk=customer.pk).family_name == "王"
+
+
+def test_manager_erases_from_the_customer_page_with_a_reason(manager_client, make_customer):
+    customer = make_customer(notes="secret-note")
+    page = manager_client.get(customer.get_absolute_url())
+    assert reverse("privacy:erase", args=[customer.pk]) in page.content.decode()
+    url = reverse("privacy:erase", args=[customer.pk])
+    refused = manager_client.post(url, {"reason": "", "confirm": "on"})
+    assert refused.status_code == 200 and not Erasure.objects.exists()
+    unconfirmed = manager_client.post(url, {"reason": "letter of 3 May"})
+    assert unconfirmed.status_code == 200 and not Erasure.objects.exists()
+    done = manager_client.post(url, {"reason": "letter of 3 May", "confirm": "on"})
+    assert done.status_code == 302
+    assert Customer.objects.get(pk=customer.pk).notes == ""
+    after = manager_client.get(customer.get_absolute_url()).content.decode()
+    assert 'id="customer-erased"' in after and "secret-note" not in after
+
+
+def test_agents_may_neither_erase_nor_export(agent_client, make_customer):
+    customer = make_customer()
+    for name in ("privacy:erase", "privacy:export", "privacy:export_json"):
+        assert agent_client.get(reverse(name, args=[customer.pk])).status_code == 403
+    page = agent_client.get(customer.get_absolute_url()).content.decode()
+    assert "privacy-export" not in page
+
+
+def test_the_access_page_is_in_the_persons_language(manager_client, make_customer, manager):
+    customer = make_customer(preferred_language="zh-hans", hobbies="书法")
+    page = manager_client.get(reverse("privacy:export", args=[customer.pk]))
+    text = page.content.decode()
+    assert '<html lang="zh-hans">' in text and "书法" in text
+    assert "档案" in text  # "Profile"
+    read = PersonalDataRead.objects.get()
+    assert (read.user, read.kind, read.customer_id) == (manager, "access_export", customer.pk)
+
+
+def test_the_access_file_is_json(manager_client, make_customer):
+    customer = make_customer(phones=[{"number": "13800138000"}])
+    response = manager_client.get(reverse("privacy:export_json", args=[customer.pk]))
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["customer"] == customer.number and data["profile"]["family_name"] == "王"
+    phones = next(s for s in data["sections"] if s["key"].startswith("customers.customerphone"))
+    assert phones["rows"][0]["number"] == "+8613800138000"
+
+
+def test_api_export_and_erase(manager, agent, make_customer):
+    customer = make_customer(given_name="Lan")
+    api = token_client(manager)
+    export = api.get(f"{API}/privacy/customers/{customer.pk}/export")
+    assert export.status_code == 200 and export.json()["profile"]["given_name"] == "Lan"
+    assert (
+        token_client(agent).get(f"{API}/privacy/customers/{customer.pk}/export").status_code == 403
+    )
+    url = f"{API}/privacy/customers/{customer.pk}/erase"
+    assert api.post(url, {"reason": ""}, content_type="application/json").status_code == 400
+    done = api.post(url, {"reason": "email of 4 May"}, content_type="application/json")
+    assert done.status_code == 200, done.content
+    assert done.json()["number"] == customer.number and done.json()["erased_by"] == manager.username
+    assert Customer.objects.get(pk=customer.pk).given_name == ""
+    reads = api.get(f"{API}/privacy/reads").json()["items"]
+    assert [r["kind"] for r in reads] == ["access_export"]
+
+
+def test_cli_export_html_and_unknown_customer(make_customer, tmp_path):
+    customer = make_customer(preferred_language="sk")
+    out = tmp_path / "access.html"
+    call_command("privacy", "export", str(customer.pk), "--format", "html", "-o", str(out))
+    assert 'lang="sk"' in out.read_text()
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("privacy", "export", "C9999999")
+
+
+def test_list_paging_is_logged_and_limited_without_the_export_permission(
+    agent, manager, make_customer, settings
+):
+    settings.RAPPORT_PRIVACY_LIST_DAILY_RECORDS = 3
+    for n in range(4):
+        make_customer(given_name=f"P{n}")
+    agent_api = token_client(agent)
+    first = agent_api.get(f"{API}/customers?limit=2")
+    assert first.status_code == 200
+    second = agent_api.get(f"{API}/customers?limit=2&cursor={first.json()['next_cursor']}")
+    assert second.status_code == 403 and "3" in second.json()["detail"]
+    # a manager may export: no limit, still logged
+    for _ in range(3):
+        assert token_client(manager).get(f"{API}/customers?limit=2").status_code == 200
+    reads = PersonalDataRead.objects.filter(kind=ReadKind.LIST_PAGE)
+    assert [(r.user, r.count) for r in reads.filter(user=agent)] == [(agent, 2)]
+    assert reads.filter(user=manager).count() == 3
+
+
+def test_export_files_are_logged_and_managers_see_the_log(manager_client, manager, make_customer):
+    make_customer()
+    make_customer(given_name="Wei")
+    response = manager_client.get(reverse("imports:export", args=["customers", "csv"]))
+    b"".join(response.streaming_content)
+    read = PersonalDataRead.objects.get()
+    assert (read.kind, read.count, read.filters["kind"]) == ("file_export", 2, "customers")
+    page = manager_client.get(reverse("privacy:reads"))
+    assert page.status_code == 200 and manager.username in page.content.decode()
+    assert manager_client.get(reverse("privacy:reads") + "?cursor=%00x&kind=zz").status_code == 200
+
+
+def test_reads_page_is_for_managers(agent_client):
+    assert agent_client.get(reverse("privacy:reads")).status_code == 403
+
+
+def test_retention_purge_deletes_old_uploads_jobs_and_reads(manager, settings):
+    from rapport.imports.choices import ImportStatus
+    from rapport.imports.models import ImportJob
+    from rapport.imports.services import import_job_create
+
+    settings.RAPPORT_RETENTION_IMPORT_FILES_DAYS = 30
+    settings.RAPPORT_RETENTION_IMPORT_JOBS_DAYS = 90
+    settings.RAPPORT_RETENTION_READ_LOG_DAYS = 365
+    upload = SimpleUploadedFile("a.csv", b"surname,given name\r\nLi,Na\r\n")
+    old = import_job_create(kind="customers", by=manager, uploaded_file=upload)
+    new = import_job_create(
+        kind="customers",
+        by=manager,
+        uploaded_file=SimpleUploadedFile("b.csv", b"surname\r\nWu\r\n"),
+    )
+    long_ago = timezone.now() - timedelta(days=100)
+    ImportJob.objects.filter(pk=old.pk).update(
+        created_at=long_ago, finished_at=long_ago, status=ImportStatus.DONE
+    )
+    ImportJob.objects.filter(pk=new.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
+    PersonalDataRead.objects.create(
+        kind="file_export", count=1, time=timezone.now() - timedelta(days=400)
+    )
+    PersonalDataRead.objects.create(kind="file_export", count=1)
+    call_command("privacy", "purge")
+    assert not Path(old.file_path).exists() and Path(new.file_path).exists()
+    assert list(ImportJob.objects.values_list("pk", flat=True)) == [new.pk]
+    assert PersonalDataRead.objects.count() == 1
+
+
+def test_the_purge_is_scheduled():
+    from crontask import scheduler
+
+    from rapport.privacy import tasks  # noqa: F401  (registers the schedule)
+
+    assert any("retention_purge" in str(job) for job in scheduler.get_jobs())
+
+
+def test_import_stale_minutes_is_read_from_the_environment(monkeypatch):
+    import importlib
+
+    import rapport.settings
+
+    monkeypatch.setitem(os.environ, "RAPPORT_IMPORT_STALE_MINUTES", "3")
+    try:
+        assert importlib.reload(rapport.settings).RAPPORT_IMPORT_STALE_MINUTES == 3
+    finally:
+        monkeypatch.delitem(os.environ, "RAPPORT_IMPORT_STALE_MINUTES")
+        importlib.reload(rapport.settings)
