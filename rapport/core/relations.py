@@ -32,7 +32,8 @@ For a many-to-many, memberships move unless the kept customer is already a membe
 duplicate link goes; links hold nothing else).
 
 `prefer` is "survivor" (the kept customer's row wins), "other", or "newest:<field>" / "oldest:
-<field>" (the row with the later / earlier value of that field wins; ties keep the survivor's).
+<field>" (the row with the later / earlier value of that field wins; ties keep the survivor's), or
+"newest-past:<field>" (as newest, but a value in the future counts as none: consents).
 """
 
 from __future__ import annotations

@@ -233,11 +233,19 @@ class CustomerListItem(Schema):
     customer_since: date | None
     source: str
     tags: list[str]
+    consents: dict[str, bool] = Field(
+        description="Consent per channel (email, sms, …): true given, false withdrawn; a channel "
+        "never asked is absent. Filter with consent_<channel>=granted|withdrawn|unknown."
+    )
     version: int
 
     @staticmethod
     def resolve_tags(obj: Customer) -> list[str]:
         return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_consents(obj: Customer) -> dict[str, bool]:
+        return {c.channel: c.granted for c in obj.consents.all()}
 
 
 class _CustomerHead(Schema):

@@ -236,8 +236,9 @@ class CustomerAddress(models.Model):
 
 @customer_relation(
     "customer",
-    # The most recent statement the customer made about a channel is the one that holds.
-    merge=DedupeBy("channel", prefer="newest:changed_at"),
+    # The most recent statement the customer made about a channel is the one that holds; one
+    # dated in the future was not made yet (a withdrawal is never overridden by it).
+    merge=DedupeBy("channel", prefer="newest-past:changed_at"),
     export=Export(
         "channel", "granted", "changed_at", "method", "note", label=_("marketing consents")
     ),

@@ -15,6 +15,7 @@ from rapport.customers.models import (
     CUSTOMER_NUMBER_PREFIX,
     Customer,
     CustomerEvent,
+    MarketingConsent,
     Organisation,
     OrganisationContact,
     Tag,
@@ -55,7 +56,7 @@ def customer_list(
     cursor: str | None = None,
     size: int = 50,
 ) -> Page:
-    qs = customer_queryset(filters=filters).prefetch_related("tags")
+    qs = customer_queryset(filters=filters).prefetch_related("tags", "consents")
     return keyset_page(qs, ordering=SORTS.get(sort, SORTS["newest"]), cursor=cursor, size=size)
 
 
@@ -144,10 +145,15 @@ def customer_list_rows(ids: list[int] | QuerySet) -> list[dict[str, Any]]:
                 "customer_since": _date(since),
                 "source": source,
                 "tags": [],
+                "consents": {},
                 "version": r[11],
             }
         if r[12] is not None:
             row["tags"].append(r[12])
+    for pk, channel, granted in MarketingConsent.objects.filter(
+        customer_id__in=list(found)
+    ).values_list("customer_id", "channel", "granted"):
+        found[pk]["consents"][channel] = granted
     if isinstance(ids, list):
         return [found[pk] for pk in ids if pk in found]
     return list(found.values())

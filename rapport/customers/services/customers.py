@@ -1,7 +1,7 @@
 """Writes to the customer file. Web views, the API, the importer and the CLI all call these."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -243,6 +243,26 @@ def customer_anonymise(*, customer_id: int, by: Actor) -> Customer:
     return customer
 
 
+CONSENT_EARLIEST_YEAR = 1900
+
+
+def _check_consent_time(at: datetime) -> None:
+    """A consent or withdrawal is stated now or in the past — never in the future (it would
+    override a later withdrawal) and not before CONSENT_EARLIEST_YEAR (year 1 is a typing slip)."""
+    now = timezone.now()
+    if at.year < CONSENT_EARLIEST_YEAR:
+        raise ValidationError(
+            {
+                "at": [
+                    _("The date of a consent cannot be before %(year)d.")
+                    % {"year": CONSENT_EARLIEST_YEAR}
+                ]
+            }
+        )
+    if at > now + timedelta(minutes=5):
+        raise ValidationError({"at": [_("The date of a consent cannot be in the future.")]})
+
+
 @transaction.atomic
 def consent_set(
     *,
@@ -264,6 +284,7 @@ def consent_set(
                 {field: [_("“%(value)s” is not one of the choices.") % {"value": value}]}
             )
     at = at or timezone.now()
+    _check_consent_time(at)
     current = (
         MarketingConsent.objects.select_for_update()
         .filter(customer=customer, channel=channel)

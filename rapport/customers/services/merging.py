@@ -212,6 +212,14 @@ def _wins(prefer: str, mine: models.Model, theirs: models.Model) -> bool:
         return False
     rule, _sep, name = prefer.partition(":")
     a, b = getattr(mine, name), getattr(theirs, name)
+    if rule == "newest-past":
+        # a value in the future was never stated: it counts as not given (a consent dated 9999
+        # never overrides a withdrawal)
+        now = timezone.now()
+        a, b = (None if v is not None and v > now else v for v in (a, b))
+        if a is None or b is None:
+            return b is None
+        rule = "newest"
     if a is None or b is None or a == b:
         return b is None or a == b
     return a > b if rule == "newest" else a < b
