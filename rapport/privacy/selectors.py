@@ -269,3 +269,35 @@ def read_log_queryset(*, kind: str = "", user: str = "") -> QuerySet[PersonalDat
     if user:
         qs = qs.filter(user_name__icontains=user)
     return qs
+
+
+# Consent as a list filter ------------------------------------------------------------------------
+
+CONSENT_STATES = ("granted", "withdrawn", "unknown")
+
+
+def filter_by_consent(queryset: QuerySet, channel: str, value: str) -> QuerySet:
+    """Customers whose consent on `channel` is given, withdrawn, or was never asked ("unknown");
+    any other value matches nobody."""
+    from django.db.models import Exists, OuterRef
+
+    from rapport.customers.models import MarketingConsent
+
+    on_channel = MarketingConsent.objects.filter(customer=OuterRef("pk"), channel=channel)
+    if value == "granted":
+        return queryset.filter(Exists(on_channel.filter(granted=True)))
+    if value == "withdrawn":
+        return queryset.filter(Exists(on_channel.filter(granted=False)))
+    if value == "unknown":
+        return queryset.filter(~Exists(on_channel))
+    return queryset.none()
+
+
+def consent_filter_choices() -> list[tuple[str, Any]]:
+    from django.utils.translation import gettext_lazy
+
+    return [
+        ("granted", gettext_lazy("consent given")),
+        ("withdrawn", gettext_lazy("consent withdrawn")),
+        ("unknown", gettext_lazy("never asked")),
+    ]

@@ -1,0 +1,89 @@
+"""Consent is obeyed: lists and the API filter on it and show it, impossible dates are refused,
+and a merge never lets a consent dated in the future override a withdrawal."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from rapport.api.tests.helpers import API, token_client
+from rapport.core.exceptions import ValidationError
+from rapport.customers.models import MarketingConsent
+from rapport.customers.services import consent_set, customer_merge
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def three(make_customer, manager):
+    yes, no, never = (make_customer(given_name=n) for n in ("Yes", "No", "Never"))
+    consent_set(customer=yes, channel="email", granted=True, method="web_form", by=manager)
+    consent_set(customer=no, channel="email", granted=False, method="phone", by=manager)
+    return yes, no, never
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [("granted", ["Yes"]), ("withdrawn", ["No"]), ("unknown", ["Never"]), ("bogus", [])],
+)
+def test_the_api_list_filters_on_consent_per_channel(three, manager, value, names):
+    body = token_client(manager).get(f"{API}/customers", {"consent_email": value}).json()
+    assert [i["given_name"] for i in body["items"]] == names
+
+
+def test_the_api_list_and_search_show_consent(three, manager):
+    api = token_client(manager)
+    listed = {i["given_name"]: i["consents"] for i in api.get(f"{API}/customers").json()["items"]}
+    assert listed == {"Yes": {"email": True}, "No": {"email": False}, "Never": {}}
+    found = api.get(f"{API}/customers/search", {"q": "Yes"}).json()["items"]
+    assert found[0]["consents"] == {"email": True}
+
+
+def test_the_web_list_and_export_filter_on_consent(three, manager_client):
+    page = manager_client.get("/customers/", {"consent_email": "granted"}).content.decode()
+    assert "Yes" in page and "Never" not in page
+    response = manager_client.get(
+        reverse("imports:export", args=["customers", "csv"]), {"consent_email": "withdrawn"}
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "No" in text and "Yes" not in text
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, tzinfo=UTC),
+        timezone.now() + timedelta(days=2),
+    ],
+)
+def test_impossible_consent_dates_are_refused(make_customer, manager, at):
+    with pytest.raises(ValidationError) as refused:
+        consent_set(customer=make_customer(), channel="sms", granted=True, method="phone",
+                    by=manager, at=at)  # fmt: skip
+    assert "at" in refused.value.message_dict
+    assert not MarketingConsent.objects.exists()
+
+
+def test_the_api_refuses_a_consent_in_year_one_with_the_field_named(make_customer, manager):
+    customer = make_customer()
+    response = token_client(manager).post(
+        f"{API}/customers/{customer.pk}/consents",
+        {"channel": "sms", "granted": True, "method": "phone", "at": "0001-01-01T00:00:00Z"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "at" in response.json()["errors"]
+
+
+def test_a_merge_never_lets_a_future_consent_override_a_withdrawal(make_customer, manager):
+    withdrew, consented = make_customer(), make_customer()
+    consent_set(customer=withdrew, channel="email", granted=False, method="phone", by=manager)
+    consent_set(customer=consented, channel="email", granted=True, method="web_form", by=manager)
+    # a consent row dated in the future (written before dates were checked)
+    MarketingConsent.objects.filter(customer=consented).update(
+        changed_at=datetime(9999, 12, 31, tzinfo=UTC)
+    )
+    customer_merge(survivor_id=consented.pk, other_id=withdrew.pk, by=manager,
+                   survivor_version=None, other_version=None)  # fmt: skip
+    assert MarketingConsent.objects.get(customer=consented).granted is False
