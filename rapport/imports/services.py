@@ -6,6 +6,7 @@ the file is valid (or the user chose to import the valid rows only).
 """
 
 import logging
+import traceback
 import uuid
 from contextlib import nullcontext
 from datetime import datetime, timedelta
@@ -194,10 +195,25 @@ def import_job_check(job: ImportJob) -> ImportJob:
         return job
     if stopped:
         progress.clear(job.pk)
+        _task_rows_stopped(job.pk)
         emit(ImportEvent, by=SCHEDULER, type=ImportEventType.STOPPED, job=job)
         logger.warning("Import %s had no heartbeat since %s: marked failed", job.pk, job.updated_at)
     job.refresh_from_db()
     return job
+
+
+class ImportProcessEnded(Exception):
+    """The process running an import ended without finishing it (killed, out of memory)."""
+
+
+def _task_rows_stopped(job_id: int) -> None:
+    """The task worker's row of a job whose process died stays "running" for ever (nobody is
+    left to finish it): mark it failed too, so the task list tells the truth."""
+    from django_tasks_db.models import DBTaskResult
+
+    for row in DBTaskResult.objects.running().filter(task_path=f"{__package__}.tasks.run_import"):
+        if (row.args_kwargs or {}).get("args") == [job_id]:
+            row.set_failed(ImportProcessEnded(f"import {job_id}: its process ended"))
 
 
 def import_jobs_check(jobs: Any) -> None:
@@ -259,10 +275,18 @@ def import_job_run(*, job_id: int) -> ImportJob:
             logger.warning("Import %s was declared stopped while it ran: rolled back", job.pk)
             job.refresh_from_db()
         except Exception as exc:
-            logger.exception("Import %s failed", job.pk)
-            job.message = _("The import failed and nothing was written: %(reason)s") % {
-                "reason": exc
-            }
+            # A database message quotes the row it refused (a customer's data): neither the job,
+            # the terminal nor the log gets it — the kind of error and where it happened do.
+            logger.error(
+                "Import %s failed: %s\n%s",
+                job.pk,
+                exc.__class__.__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            job.message = _(
+                "The import failed and nothing was written: %(reason)s. The server log says "
+                "where; the file's rows are not repeated there."
+            ) % {"reason": exc.__class__.__name__}
             _finish(job, ImportStatus.FAILED)
         finally:
             if validation is not None:

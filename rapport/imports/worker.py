@@ -48,6 +48,10 @@ def check_chunk(importer: Any, rows: list[tuple[int, list]], name: str = "") -> 
     """Each row checked by `importer.clean`; a rule that crashes on odd input makes a row error."""
     records, results = [], []
     for row, cells in rows:
+        nul = next((i for i, c in enumerate(cells) if isinstance(c, str) and "\x00" in c), None)
+        if nul is not None:  # a database cannot store it: the row is refused, not the file
+            results.append((row, None, [_nul_error(importer, row, nul)]))
+            continue
         try:
             record, errors = importer.clean(row, cells)
         except Exception as exc:  # must not stop the file
@@ -75,3 +79,17 @@ def check_chunk(importer: Any, rows: list[tuple[int, list]], name: str = "") -> 
     if not importer.spools:
         return b"", results
     return pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL), results
+
+
+def _nul_error(importer: Any, row: int, index: int) -> Any:
+    from django.utils.translation import gettext as _
+
+    from rapport.imports.kinds.base import RowError
+
+    headers = getattr(getattr(importer, "plan", None), "headers", None) or []
+    column = headers[index] if index < len(headers) else str(index + 1)
+    return RowError(
+        row,
+        column,
+        _("This cell holds a NUL character (a zero byte), which cannot be stored: remove it."),
+    )
