@@ -255,7 +255,7 @@ def test_the_access_export_lists_everything_in_the_persons_language(person, tmp_
     assert missing == []  # (phones are stored as +86…)
     assert "+8613911112222" in text
     labels = {s["label"] for s in data["sections"]}
-    assert {"objednávky", "zapamätané podrobnosti"} <= labels or len(labels) >= 10
+    assert {"objednávky", "zapamätané podrobnosti"} <= labels  # in Slovak, her language
     assert any(s["key"] == "import_files" for s in data["sections"])
 
 

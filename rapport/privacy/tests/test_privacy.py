@@ -75,7 +75,7 @@ def test_the_access_page_is_in_the_persons_language(manager_client, make_custome
     page = manager_client.get(reverse("privacy:export", args=[customer.pk]))
     text = page.content.decode()
     assert '<html lang="zh-hans">' in text and "书法" in text
-    assert "档案" in text  # "Profile"
+    assert "关于 " + customer.number + " 保存的数据" in text  # the title, in Chinese
     read = PersonalDataRead.objects.get()
     assert (read.user, read.kind, read.customer_id) == (manager, "access_export", customer.pk)
 
