@@ -21,6 +21,20 @@ class PrivacyConfig(AppConfig):
         from rapport.privacy import panels, signals
 
         signals.connect()
+        from rapport.core.relations import PersonalDataHolder, register_personal_data_holder
+
+        for name, label in (
+            ("sent_mail_files", _("copies of mail sent, kept as files")),
+            ("admin_log", _("the admin site's log of edits")),
+        ):
+            register_personal_data_holder(
+                PersonalDataHolder(
+                    name=name,
+                    label=label,
+                    export=f"rapport.privacy.holders:{name.removesuffix('_files')}_export",
+                    erase=f"rapport.privacy.holders:{name.removesuffix('_files')}_erase",
+                )
+            )
         registry.register_urls("privacy/", "rapport.privacy.urls")
         registry.register_api_router("rapport.privacy.api:router")
         registry.register_nav(

@@ -203,3 +203,48 @@ def test_import_stale_minutes_is_read_from_the_environment(monkeypatch):
     finally:
         monkeypatch.delitem(os.environ, "RAPPORT_IMPORT_STALE_MINUTES")
         importlib.reload(rapport.settings)
+
+
+def test_erasure_deletes_kept_copies_of_mail_and_the_admin_logs_name(
+    make_customer, manager, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from rapport.communications.services import message_send
+    from rapport.privacy.services import customer_erase
+
+    folder = tmp_path / "sent-mail"
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(folder)},
+        }
+    }
+    customer = make_customer(emails=[{"address": "mei.secret@example.com"}])
+    other = make_customer(emails=[{"address": "someone.else@example.com"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        for who, key in ((customer, "a"), (other, "b")):
+            message_send(customer_id=who.pk, channel="email", purpose="service", subject="Hi",
+                         body="Your order", idempotency_key=key, by=manager)  # fmt: skip
+    assert len(list(folder.iterdir())) == 2
+    LogEntry.objects.create(
+        user=manager,
+        content_type=ContentType.objects.get_for_model(Customer),
+        object_id=str(customer.pk),
+        object_repr="王小明 mei.secret",
+        action_flag=CHANGE,
+        change_message="changed",
+    )
+    erasure = customer_erase(by=manager, customer=customer, reason="asked in the shop")
+    left = [p.read_text(errors="replace") for p in folder.iterdir()]
+    assert len(left) == 1 and "someone.else" in left[0]
+    assert LogEntry.objects.get().object_repr == ""
+    assert erasure.report["sent_mail_files"] == 1 and erasure.report["admin_log"] == 1
+
+
+def test_command_line_exports_are_logged(make_customer, tmp_path):
+    make_customer()
+    call_command("export", "customers", str(tmp_path / "all.csv"))
+    read = PersonalDataRead.objects.get()
+    assert (read.kind, read.count, read.user_name) == ("file_export", 1, "command line")

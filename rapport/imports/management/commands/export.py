@@ -39,6 +39,17 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError(f"--filter {item!r}: write NAME=VALUE")
             chosen[name.strip()] = value.strip()
+        from rapport.core.actors import COMMAND_LINE
+        from rapport.core.privacy import personal_data_read
+        from rapport.core.registry import export_kind
+
+        # Every export is logged: who, when, which filter, how many records (rapport.privacy).
+        personal_data_read(
+            by=COMMAND_LINE,
+            kind="file_export",
+            count=export_kind(kind).queryset(chosen).count(),
+            filters={"kind": kind, "via": "command line", **chosen},
+        )
         with file.open("wb") as fh:
             for chunk in export_rows(kind=kind, queryset_or_filters=chosen, fmt=fmt):
                 fh.write(chunk)
