@@ -41,6 +41,9 @@ EXPECTED_PATHS = {
     "/returns": {"get"},
     "/exchange-rates": {"get", "post"},
     "/exchange-rates/import": {"post"},
+    "/privacy/customers/{customer_id}/export": {"get"},
+    "/privacy/customers/{customer_id}/erase": {"post"},
+    "/privacy/reads": {"get"},
 }
 
 
