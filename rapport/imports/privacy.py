@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from rapport.core.relations import Person, fold
-from rapport.imports.models import ImportJob
+from rapport.imports.models import ImportEvent, ImportJob
 from rapport.imports.readers import UnreadableFile, open_table
 
 REDACTED = "—"
@@ -37,7 +37,7 @@ class _Matcher:
         self.phones = {_digits(p) for p in person.phones if len(_digits(p)) >= 8}
 
     def cell(self, text: str) -> bool:
-        if text in self.values:
+        if text in self.values or text in self.names:  # a two-character Chinese name too
             return True
         digits = _digits(text)
         return len(digits) >= 8 and any(p.endswith(digits) for p in self.phones)
@@ -132,6 +132,16 @@ def person_import_erase(person: Person) -> int:
         message = REDACTED if _quotes(job.message, values) else job.message
         if errors != job.errors or message != job.message:
             ImportJob.objects.filter(pk=job.pk).update(errors=errors, message=message)
+            touched += 1
+    # an event's reason may quote what the database refused
+    for event in ImportEvent.objects.exclude(parameters={}).only("pk", "parameters"):
+        if _quotes(event.parameters, values):
+            ImportEvent.objects.filter(pk=event.pk).update(
+                parameters={
+                    k: (REDACTED if isinstance(v, str) and _quotes(v, values) else v)
+                    for k, v in event.parameters.items()
+                }
+            )
             touched += 1
     return touched
 

@@ -77,3 +77,41 @@ def test_a_dead_imports_task_row_is_marked_failed(tmp_path):
     assert job.status == ImportStatus.FAILED
     task_row.refresh_from_db()
     assert task_row.status == "FAILED" and task_row.finished_at is not None
+
+
+def test_erasure_redacts_import_messages_and_events_that_quote_the_person(tmp_path, make_customer):
+    from rapport.imports.choices import ImportEventType
+    from rapport.imports.models import ImportEvent
+    from rapport.privacy.services import customer_erase
+
+    customer = make_customer(
+        family_name="李", given_name="娜", emails=[{"address": "li.na@example.cn"}]
+    )
+    job = services.import_job_create(
+        kind="customers", by=None, path=_csv(tmp_path, "surname\r\nX\r\n")
+    )
+    reason = "Failing row contains (李娜, li.na@example.cn)"
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED,
+        message=reason,
+        errors=[{"row": 2, "column": "email", "message": "li.na@example.cn is taken"}],
+    )
+    ImportEvent.objects.create(job=job, type=ImportEventType.FAILED, parameters={"reason": reason})
+    customer_erase(by=None, customer=customer, reason="asked")
+    job.refresh_from_db()
+    assert "li.na" not in job.message and "li.na" not in str(job.errors)
+    assert job.errors[0]["row"] == 2
+    assert "li.na" not in str(ImportEvent.objects.get().parameters)
+
+
+def test_a_two_character_name_in_an_uploaded_file_is_found(tmp_path, make_customer, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rapport.imports.privacy import person_import_rows
+    from rapport.privacy.selectors import person_of
+
+    customer = make_customer(family_name="李", given_name="娜")
+    upload = SimpleUploadedFile("p.csv", "姓名,电话\r\n李娜,\r\n王芳,\r\n".encode())
+    services.import_job_create(kind="customers", by=None, uploaded_file=upload)
+    rows = person_import_rows(person_of(customer))
+    assert [r["row"] for r in rows] == [2]
