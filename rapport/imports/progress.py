@@ -8,6 +8,7 @@ job's heartbeat (see rapport.imports.services.import_job_check).
 
 import logging
 import os
+import socket
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,3 +54,39 @@ def written_at(job_id: int) -> datetime | None:
 
 def clear(job_id: int) -> None:
     _path(job_id).unlink(missing_ok=True)
+    _owner_path(job_id).unlink(missing_ok=True)
+
+
+# Which process runs the job: on the same machine, a job whose process is gone has stopped at
+# once — no need to wait for its heartbeat to grow old (a killed worker, `kill -9`).
+
+
+def _owner_path(job_id: int) -> Path:
+    return _path(job_id).with_name(f"{job_id}.owner")
+
+
+def claim(job_id: int) -> None:
+    """Note this process (machine and pid) as the one running the job."""
+    try:
+        _owner_path(job_id).parent.mkdir(parents=True, exist_ok=True)
+        _owner_path(job_id).write_text(f"{socket.gethostname()} {os.getpid()}")
+    except OSError:
+        logger.warning("Could not note the process of import %s", job_id)
+
+
+def owner_gone(job_id: int) -> bool:
+    """True when the job's process ran on this machine and no longer exists."""
+    try:
+        host, pid = _owner_path(job_id).read_text().rsplit(" ", 1)
+        number = int(pid)
+    except (OSError, ValueError):
+        return False
+    if host != socket.gethostname() or number == os.getpid():
+        return False
+    try:
+        os.kill(number, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists (another user's process)
+        return False
+    return False

@@ -168,9 +168,11 @@ def import_job_heartbeat(job: ImportJob) -> datetime:
 
 
 def import_job_is_stale(job: ImportJob, *, now: datetime | None = None) -> bool:
-    return (
-        job.status in RUNNING
-        and (now or timezone.now()) - import_job_heartbeat(job) > stale_after()
+    """A running job whose process is gone (on this machine), or whose heartbeat stopped for
+    RAPPORT_IMPORT_STALE_MINUTES (its process ran elsewhere)."""
+    return job.status in RUNNING and (
+        (now or timezone.now()) - import_job_heartbeat(job) > stale_after()
+        or progress.owner_gone(job.pk)
     )
 
 
@@ -240,6 +242,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.get(pk=job_id)
     if not claimed:
         return job
+    progress.claim(job.pk)
     emit(
         ImportEvent,
         by=job.created_by or COMMAND_LINE,

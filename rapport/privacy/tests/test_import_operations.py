@@ -115,3 +115,24 @@ def test_a_two_character_name_in_an_uploaded_file_is_found(tmp_path, make_custom
     services.import_job_create(kind="customers", by=None, uploaded_file=upload)
     rows = person_import_rows(person_of(customer))
     assert [r["row"] for r in rows] == [2]
+
+
+def test_an_import_whose_process_is_gone_is_stopped_at_once(tmp_path):
+    import socket
+    import subprocess
+
+    from rapport.imports import progress
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    job = services.import_job_create(
+        kind="customers", by=None, path=_csv(tmp_path, "surname\r\nLi\r\n")
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.IMPORTING)
+    progress.claim(job.pk)
+    fresh = services.import_job_check(ImportJob.objects.get(pk=job.pk))
+    assert fresh.status == ImportStatus.IMPORTING  # this process runs it: it goes on
+    progress._owner_path(job.pk).write_text(f"{socket.gethostname()} {gone.pid}")
+    stopped = services.import_job_check(ImportJob.objects.get(pk=job.pk))
+    assert stopped.status == ImportStatus.FAILED  # no ten minutes' wait
+    assert not progress._owner_path(job.pk).exists()
