@@ -1,14 +1,5 @@
-from typing import Any
-
 from django.apps import AppConfig
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-
-
-def _apply_consent(channel: str, queryset: Any, value: str) -> Any:
-    from rapport.privacy.selectors import filter_by_consent
-
-    return filter_by_consent(queryset, channel, value)
 
 
 class PrivacyConfig(AppConfig):
@@ -63,24 +54,22 @@ class PrivacyConfig(AppConfig):
             )
         )
         # Consent per channel: a filter of the customer list, its exports and GET /customers.
-        from functools import partial
+        from rapport.privacy.selectors import consent_filter_choices, filter_by_consent_value
 
-        from rapport.customers.choices import Channel
-        from rapport.privacy.selectors import consent_filter_choices
-
-        for order, (channel, label) in enumerate(Channel.choices):
-            registry.register_customer_filter(
-                registry.CustomerFilter(
-                    name=f"consent_{channel}",
-                    label=format_lazy(_("Consent: {channel}"), channel=label),
-                    any_label=format_lazy(_("Consent: {channel} — any"), channel=label),
-                    apply=partial(_apply_consent, channel),
-                    choices=consent_filter_choices,
-                    permission="customers.view_customer",
-                    description=f"Consent to contact by {channel}: granted, withdrawn, unknown.",
-                    order=70 + order,
-                )
+        registry.register_customer_filter(
+            registry.CustomerFilter(
+                name="consent",
+                label=_("Consent"),
+                any_label=_("Any consent"),
+                apply=filter_by_consent_value,
+                choices=consent_filter_choices,
+                permission="customers.view_customer",
+                description="Consent on one channel: `<channel>:granted`, `<channel>:withdrawn` "
+                "or `<channel>:unknown` (never asked), e.g. `email:granted`; channels: "
+                "phone, sms, email, post, wechat, visit.",
+                order=70,
             )
+        )
         registry.register_role_permissions(
             {
                 "administrator": {

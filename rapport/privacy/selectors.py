@@ -293,11 +293,29 @@ def filter_by_consent(queryset: QuerySet, channel: str, value: str) -> QuerySet:
     return queryset.none()
 
 
+def filter_by_consent_value(queryset: QuerySet, value: str) -> QuerySet:
+    """The list filter's value "<channel>:<state>" (email:granted); anything else matches nobody."""
+    from rapport.customers.choices import Channel
+
+    channel, _sep, state = value.partition(":")
+    if channel not in Channel.values:
+        return queryset.none()
+    return filter_by_consent(queryset, channel, state)
+
+
 def consent_filter_choices() -> list[tuple[str, Any]]:
+    from django.utils.text import format_lazy
     from django.utils.translation import gettext_lazy
 
+    from rapport.customers.choices import Channel
+
+    states = (
+        ("granted", gettext_lazy("{channel}: consent given")),
+        ("withdrawn", gettext_lazy("{channel}: consent withdrawn")),
+        ("unknown", gettext_lazy("{channel}: never asked")),
+    )
     return [
-        ("granted", gettext_lazy("consent given")),
-        ("withdrawn", gettext_lazy("consent withdrawn")),
-        ("unknown", gettext_lazy("never asked")),
+        (f"{channel}:{state}", format_lazy(text, channel=label))
+        for channel, label in Channel.choices
+        for state, text in states
     ]

@@ -25,10 +25,17 @@ def three(make_customer, manager):
 
 @pytest.mark.parametrize(
     ("value", "names"),
-    [("granted", ["Yes"]), ("withdrawn", ["No"]), ("unknown", ["Never"]), ("bogus", [])],
+    [
+        ("email:granted", ["Yes"]),
+        ("email:withdrawn", ["No"]),
+        ("email:unknown", ["Never"]),
+        ("sms:unknown", ["Never", "No", "Yes"]),
+        ("email:bogus", []),
+        ("fax:granted", []),
+    ],
 )
 def test_the_api_list_filters_on_consent_per_channel(three, manager, value, names):
-    body = token_client(manager).get(f"{API}/customers", {"consent_email": value}).json()
+    body = token_client(manager).get(f"{API}/customers", {"consent": value, "sort": "name"}).json()
     assert [i["given_name"] for i in body["items"]] == names
 
 
@@ -41,10 +48,10 @@ def test_the_api_list_and_search_show_consent(three, manager):
 
 
 def test_the_web_list_and_export_filter_on_consent(three, manager_client):
-    page = manager_client.get("/customers/", {"consent_email": "granted"}).content.decode()
+    page = manager_client.get("/customers/", {"consent": "email:granted"}).content.decode()
     assert "Yes" in page and "Never" not in page
     response = manager_client.get(
-        reverse("imports:export", args=["customers", "csv"]), {"consent_email": "withdrawn"}
+        reverse("imports:export", args=["customers", "csv"]), {"consent": "email:withdrawn"}
     )
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "No" in text and "Yes" not in text
