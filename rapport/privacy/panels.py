@@ -15,7 +15,7 @@ def privacy_panel(request: HttpRequest, customer: Any) -> dict[str, Any]:
 def erased_panel(request: HttpRequest, customer: Any) -> dict[str, Any] | None:
     from rapport.privacy.selectors import latest_erasure
 
-    if customer.display_name:  # an erased record has no name: others cost no query
+    if customer.display_name != customer.number:  # an erased record is named by its number only
         return None
     erasure = latest_erasure(customer.pk)
     return None if erasure is None else {"erasure": erasure}

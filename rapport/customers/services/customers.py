@@ -229,6 +229,7 @@ def customer_anonymise(*, customer_id: int, by: Actor) -> Customer:
     for name, value in ERASED_FIELDS.items():
         setattr(customer, name, value)
     apply_names(customer)
+    customer.display_name = customer.number  # lists and links show the number, nothing else
     customer.version += 1
     customer.save()
     customer.tags.clear()
