@@ -99,6 +99,12 @@ def customer_search(request: HttpRequest, params: Query[SearchParams]) -> HttpRe
     # the API's JSON renderer writes without a pydantic pass over model instances (which cost more
     # than the search itself; the tests check both give the same JSON).
     rows = [] if ids is None else selectors.customer_list_rows(ids)
+    try:  # logged and limited like the list (the search words are not logged: they name people)
+        personal_data_read(
+            by=request.user, kind="list_page", count=len(rows), filters={"search": True}
+        )
+    except ReadLimitExceeded as exc:
+        raise HttpError(403, str(exc)) from None
     from rapport.api.urls import api  # the API this router is mounted on (imported by then)
 
     return api.create_response(request, {"items": rows}, status=200)

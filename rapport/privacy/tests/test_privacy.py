@@ -133,9 +133,14 @@ def test_list_paging_is_logged_and_limited_without_the_export_permission(
     # a manager may export: no limit, still logged
     for _ in range(3):
         assert token_client(manager).get(f"{API}/customers?limit=2").status_code == 200
+    # the search counts too (its words are not logged)
+    refused = agent_api.get(f"{API}/customers/search", {"q": "王"})
+    assert refused.status_code == 403
+    assert token_client(manager).get(f"{API}/customers/search", {"q": "王"}).status_code == 200
     reads = PersonalDataRead.objects.filter(kind=ReadKind.LIST_PAGE)
-    assert [(r.user, r.count) for r in reads.filter(user=agent)] == [(agent, 2)]
-    assert reads.filter(user=manager).count() == 3
+    assert [(r.count, r.filters) for r in reads.filter(user=agent)] == [(2, {"page": False})]
+    assert reads.filter(user=manager, filters={"search": True}, count=4).exists()
+    assert reads.filter(user=manager).count() == 4
 
 
 def test_export_files_are_logged_and_managers_see_the_log(manager_client, manager, make_customer):
