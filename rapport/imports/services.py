@@ -251,6 +251,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         parameters={"rows": job.total_rows},
     )
     validation: Validation | None = None
+    failure: tuple[str, str] | None = None
     with translation.override(job.language) if job.language else nullcontext():
         try:
             if not job.dry_run and streams(job.kind):
@@ -279,22 +280,20 @@ def import_job_run(*, job_id: int) -> ImportJob:
             job.refresh_from_db()
         except Exception as exc:
             # A database message quotes the row it refused (a customer's data): neither the job,
-            # the terminal nor the log gets it — the kind of error and where it happened do.
-            logger.error(
-                "Import %s failed: %s\n%s",
-                job.pk,
-                exc.__class__.__name__,
-                "".join(traceback.format_tb(exc.__traceback__)),
-            )
-            job.message = _(
-                "The import failed and nothing was written: %(reason)s. The server log says "
-                "where; the file's rows are not repeated there."
-            ) % {"reason": exc.__class__.__name__}
-            _finish(job, ImportStatus.FAILED)
+            # the terminal nor the log gets it — the kind of error and where it happened do (and
+            # only after the handler, so nothing prints the exception with its message).
+            failure = (exc.__class__.__name__, "".join(traceback.format_tb(exc.__traceback__)))
         finally:
             if validation is not None:
                 validation.close()
             progress.clear(job.pk)
+        if failure is not None:
+            logger.error("Import %s failed: %s\n%s", job.pk, *failure)
+            job.message = _(
+                "The import failed and nothing was written: %(reason)s. The server log says "
+                "where; the file's rows are not repeated there."
+            ) % {"reason": failure[0]}
+            _finish(job, ImportStatus.FAILED)
     return job
 
 
