@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.demo",
     "rapport.analytics",
     "rapport.portal",
+    "rapport.recommendations",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,10 @@ CRONTASK = {"REDIS_URL": os.environ.get("RAPPORT_SCHEDULER_REDIS_URL") or None}
 RAPPORT_ANALYTICS_REFRESH_CRON = os.environ.get("RAPPORT_ANALYTICS_REFRESH_CRON", "30 2 * * *")
 # What customer lifetime value counts: "revenue" (the default) or the gross "margin" on it.
 RAPPORT_ANALYTICS_CLV_BASIS = os.environ.get("RAPPORT_ANALYTICS_CLV_BASIS", "revenue")
+# When the nightly recommendations refresh runs (after the analytics refresh).
+RAPPORT_RECOMMENDATIONS_REFRESH_CRON = os.environ.get(
+    "RAPPORT_RECOMMENDATIONS_REFRESH_CRON", "15 3 * * *"
+)
 
 LOGGING = {
     "version": 1,
