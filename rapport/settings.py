@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rapport.analytics",
     "rapport.portal",
     "rapport.recommendations",
+    "rapport.dedupe",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,8 @@ RAPPORT_ANALYTICS_CLV_BASIS = os.environ.get("RAPPORT_ANALYTICS_CLV_BASIS", "rev
 RAPPORT_RECOMMENDATIONS_REFRESH_CRON = os.environ.get(
     "RAPPORT_RECOMMENDATIONS_REFRESH_CRON", "15 3 * * *"
 )
+# When the nightly duplicate search runs over all customers.
+RAPPORT_DEDUPE_SEARCH_CRON = os.environ.get("RAPPORT_DEDUPE_SEARCH_CRON", "0 4 * * *")
 
 LOGGING = {
     "version": 1,

@@ -79,6 +79,17 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _to_traditional():
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def traditional(text: str) -> str:
+    return _to_traditional().convert(text) if _CJK.search(text) else text
+
+
 def _simplified(text: str) -> str:
     return _converter().convert(text) if _CJK.search(text) else text
 
