@@ -110,9 +110,9 @@ class ImplicitALS:
 
     def __init__(
         self,
-        factors: int = 32,
-        regularization: float = 0.05,
-        alpha: float = 20.0,
+        factors: int | None = None,
+        regularization: float = 0.1,
+        alpha: float = 5.0,
         iterations: int = 12,
         seed: int = 7,
     ) -> None:
@@ -127,7 +127,9 @@ class ImplicitALS:
         conf.data = self.alpha * np.log1p(conf.data)  # confidence - 1
         n_users, n_items = conf.shape
         rng = np.random.default_rng(self.seed)
-        f = self.factors
+        # without a given number: about one factor per eight products (4 to 32) — more
+        # factors than the data supports fit noise (measured on the demo shop's 60 products)
+        f = self.factors or int(min(32, max(4, n_items // 8)))
         users = rng.normal(0, 0.01, (n_users, f))
         items = rng.normal(0, 0.01, (n_items, f))
         by_item = conf.T.tocsr()
@@ -139,18 +141,41 @@ class ImplicitALS:
         return self
 
     def _solve(self, conf: sparse.csr_matrix, fixed: np.ndarray) -> np.ndarray:
+        """Every row's least-squares solution, in batches: (YᵀY + λI + Yᵀ(C−I)Y) x = YᵀC·1."""
         f = fixed.shape[1]
         gram = fixed.T @ fixed + self.regularization * np.eye(f)
         out = np.zeros((conf.shape[0], f))
-        for r in range(conf.shape[0]):
-            lo, hi = conf.indptr[r], conf.indptr[r + 1]
-            if lo == hi:
-                continue
-            cols = conf.indices[lo:hi]
-            c = conf.data[lo:hi]
-            y = fixed[cols]
-            a = gram + (y.T * c) @ y
-            out[r] = np.linalg.solve(a, y.T @ (1.0 + c))
+        indptr = conf.indptr
+        counts = np.diff(indptr)
+        budget = max(1, 4_000_000 // (f * f))  # nonzeros per batch: about 32 MB of outer products
+        r = 0
+        n = conf.shape[0]
+        while r < n:
+            end = r + 1
+            while end < n and indptr[end + 1] - indptr[r] <= budget:
+                end += 1
+            lo, hi = indptr[r], indptr[end]
+            rows = np.arange(r, end)
+            if hi > lo:
+                cols = conf.indices[lo:hi]
+                c = conf.data[lo:hi]
+                y = fixed[cols]
+                has = counts[r:end] > 0
+                which = np.repeat(np.arange(end - r), counts[r:end])
+                weights = sparse.csr_matrix(
+                    (c, (which, np.arange(hi - lo))), shape=(end - r, hi - lo)
+                )
+                outer = (weights @ (y[:, :, None] * y[:, None, :]).reshape(hi - lo, f * f))[has]
+                b = (
+                    weights @ y
+                    + sparse.csr_matrix(
+                        (np.ones(hi - lo), (which, np.arange(hi - lo))), shape=(end - r, hi - lo)
+                    )
+                    @ y
+                )[has]
+                a = gram[None, :, :] + outer.reshape(-1, f, f)
+                out[rows[has]] = np.linalg.solve(a, b[:, :, None])[:, :, 0]
+            r = end
         return out
 
     def scores(self, matrix: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
