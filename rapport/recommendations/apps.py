@@ -24,7 +24,7 @@ class RecommendationsConfig(AppConfig):
         registry.register_customer_api_section(
             registry.CustomerApiSection(
                 name="recommendations",
-                schema=list[api_schemas.RecommendationOut],
+                schema=list[api_schemas.RecommendationOut] | None,
                 resolve=panels.customer_section,
                 permission="recommendations.view_recommendation",
                 default=None,
