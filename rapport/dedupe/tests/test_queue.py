@@ -185,3 +185,11 @@ def test_import_rows_are_matched_with_the_same_matcher(people):
     assert matches[1][0]["customer_id"] in (people["jan"].pk, people["jan2"].pk)
     assert "same phone" in matches[1][0]["words"]
     assert matches[2] == []
+
+
+def test_evidence_is_said_in_the_users_language(people, agent_client):
+    duplicates_find(by=COMMAND_LINE)
+    body = agent_client.get(
+        reverse("dedupe:queue"), headers={"accept-language": "zh-hant"}
+    ).content.decode()
+    assert "姓名相同，一個用漢字一個用拼音" in body

@@ -246,3 +246,18 @@ def test_cli_refuses_a_missing_column(tmp_path):
             stderr=err,
         )
     assert "has no column" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "language,text",
+    [
+        ("zh-hans", "有 5 位客户将其与 Kettle 一起购买"),
+        ("sk", "S produktom Kettle to kúpilo 5 zákazníkov"),
+    ],
+)
+def test_reasons_are_said_in_the_agents_language(shop, agent_client, language, text):
+    recommendations_refresh(method="item_to_item")
+    response = agent_client.get(
+        reverse("customers:detail", args=[shop["xm"].pk]), headers={"accept-language": language}
+    )
+    assert text in response.content.decode()
