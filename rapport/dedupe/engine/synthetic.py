@@ -209,10 +209,10 @@ def _duplicate(kind: str, b: Person, cjk: bool, new_id: int, rng: random.Random)
     if kind == "typo":
         if cjk or not b.birthday or len(b.family_name) < 4:
             return None
-        name = list(b.family_name)
-        pos = rng.randrange(1, len(name))
-        name[pos] = "x" if name[pos] != "x" else "y"
-        return replace(blank, family_name="".join(name), birthday=b.birthday, phones=other_phone)
+        letters = list(b.family_name)
+        pos = rng.randrange(1, len(letters))
+        letters[pos] = "x" if letters[pos] != "x" else "y"
+        return replace(blank, family_name="".join(letters), birthday=b.birthday, phones=other_phone)
     if kind == "address":
         return replace(blank, addresses=b.addresses, phones=other_phone) if b.addresses else None
     if kind == "organisation":

@@ -110,7 +110,7 @@ def _split(
 
 
 def choose(
-    frame: dict[str, np.ndarray], k: int = 10, rebuy: str = "history"
+    frame: dict[str, Any], k: int = 10, rebuy: str = "history"
 ) -> tuple[str, dict[str, Any]]:
     """The method with the best nDCG@k on a validation split inside `frame` (the training period:
     its purchases up to the day before which four fifths of them fall, against the rest)."""
@@ -141,14 +141,14 @@ def evaluate_split(
     quantities: np.ndarray | None = None,
     baskets: np.ndarray | None = None,
     rebuy: str = "history",
-    rebuyable_products: set[object] | None = None,
+    rebuyable_products: set[Any] | None = None,
 ) -> dict[str, Any]:
     """The whole evaluation: split, choose the method on the training period, fit it on the whole
     training period, score the test period against the popularity baseline.
 
     `rebuy` says which products a customer may be offered again: "history" (those customers of
     the training period bought more than once), "none", or "listed" (`rebuyable_products`)."""
-    frame = {
+    frame: dict[str, Any] = {
         "customer": np.asarray(customers, dtype=object),
         "product": np.asarray(products, dtype=object),
         "date": np.asarray(dates).astype("datetime64[D]"),
