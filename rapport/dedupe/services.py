@@ -97,7 +97,15 @@ def duplicates_find(*, by: Actor, threshold: float = engine.matching.THRESHOLD) 
     people = load_people()
     matches = engine.find_pairs(people, threshold=threshold, skip=decided_pairs())
     now = timezone.now()
+    from rapport.customers.models import Customer
+
     with transaction.atomic():
+        # customers merged or deleted while the search ran are left out
+        ids = {m.first for m in matches} | {m.second for m in matches}
+        alive = (
+            set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+        )
+        matches = [m for m in matches if m.first in alive and m.second in alive]
         DuplicatePair.objects.all().delete()
         DuplicatePair.objects.bulk_create(
             [
