@@ -102,9 +102,11 @@ def duplicates_find(*, by: Actor, threshold: float = engine.matching.THRESHOLD) 
     with transaction.atomic():
         # customers merged or deleted while the search ran are left out
         ids = {m.first for m in matches} | {m.second for m in matches}
-        alive = (
-            set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+        # (a long list of ids would exceed SQLite's bound parameters: then read all the ids)
+        alive_qs = (
+            Customer.objects.all() if len(ids) > 10_000 else Customer.objects.filter(pk__in=ids)
         )
+        alive = set(alive_qs.values_list("pk", flat=True).iterator()) if ids else set()
         matches = [m for m in matches if m.first in alive and m.second in alive]
         DuplicatePair.objects.all().delete()
         DuplicatePair.objects.bulk_create(
