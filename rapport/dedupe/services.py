@@ -328,4 +328,5 @@ def _existing_for(rows: list[engine.Person]) -> list[engine.Person]:
             .values_list("customer_id", flat=True)
             .distinct()[:20000]
         )
-    return load_people(sorted(ids)) if ids else []
+    # at most 20,000 candidates per chunk of rows (bound parameters stay under SQLite's limit)
+    return load_people(sorted(ids)[:20_000]) if ids else []
