@@ -9,7 +9,18 @@ class DedupeConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.core import registry
+        from rapport.dedupe import panels
 
+        registry.register_customer_panel(
+            registry.CustomerPanel(
+                name="duplicates",
+                template="dedupe/_customer_panel.html",
+                context=panels.customer_panel,
+                permission="dedupe.view_duplicatepair",
+                slot="aside",
+                order=5,
+            )
+        )
         registry.register_urls("duplicates/", "rapport.dedupe.urls")
         registry.register_api_router("rapport.dedupe.api:router")
         registry.register_nav(

@@ -193,3 +193,13 @@ def test_evidence_is_said_in_the_users_language(people, agent_client):
         reverse("dedupe:queue"), headers={"accept-language": "zh-hant"}
     ).content.decode()
     assert "姓名相同，一個用漢字一個用拼音" in body
+
+
+def test_customer_page_shows_the_possible_duplicates(people, agent_client):
+    duplicates_find(by=COMMAND_LINE)
+    body = agent_client.get(reverse("customers:detail", args=[people["zhang"].pk])).content.decode()
+    assert "Possibly the same person" in body
+    assert people["zhang_py"].number in body
+    assert "same email" in body
+    body = agent_client.get(reverse("customers:detail", args=[people["eva"].pk])).content.decode()
+    assert "Possibly the same person" not in body
