@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "rapport.analytics",
     "rapport.portal",
     "rapport.privacy",
+    "rapport.recommendations",
+    "rapport.dedupe",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +233,12 @@ CRONTASK = {"REDIS_URL": os.environ.get("RAPPORT_SCHEDULER_REDIS_URL") or None}
 RAPPORT_ANALYTICS_REFRESH_CRON = os.environ.get("RAPPORT_ANALYTICS_REFRESH_CRON", "30 2 * * *")
 # What customer lifetime value counts: "revenue" (the default) or the gross "margin" on it.
 RAPPORT_ANALYTICS_CLV_BASIS = os.environ.get("RAPPORT_ANALYTICS_CLV_BASIS", "revenue")
+# When the nightly recommendations refresh runs (after the analytics refresh).
+RAPPORT_RECOMMENDATIONS_REFRESH_CRON = os.environ.get(
+    "RAPPORT_RECOMMENDATIONS_REFRESH_CRON", "15 3 * * *"
+)
+# When the nightly duplicate search runs over all customers.
+RAPPORT_DEDUPE_SEARCH_CRON = os.environ.get("RAPPORT_DEDUPE_SEARCH_CRON", "0 4 * * *")
 
 LOGGING = {
     "version": 1,

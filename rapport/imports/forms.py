@@ -29,6 +29,18 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     dry_run = forms.BooleanField(label=_("Only check the file, write nothing"), required=False)
+    probable_matches = forms.ChoiceField(
+        label=_("If a row probably is an existing customer"),
+        choices=[
+            ("ask", _("Show it for a decision (the row is not imported)")),
+            ("match", _("Update that customer")),
+            ("new", _("Create a new customer")),
+            ("skip", _("Leave the row out")),
+        ],
+        initial="ask",
+        required=False,
+        help_text=_("Customers only: a name written differently, a typo, the same birthday…"),
+    )
     column_map = forms.CharField(
         label=_("Column mapping (optional)"),
         required=False,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
@@ -66,6 +67,7 @@ def validate_file(
     progress: Callable[[int], None] | None = None,
     expected_rows: int = 0,
     after_chunk: Callable[[Validation], None] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Validation:
     """Read and check every row of the file; nothing is written. Call `.close()` when done.
 
@@ -80,7 +82,7 @@ def validate_file(
         result.add([RowError(1, "", str(exc))], fatal=True)
         return result
     plan = map_columns(kind, table.headers, column_map)
-    importer = importer_class(kind)(plan, region=region)
+    importer = importer_class(kind)(plan, region=region, options=options)
     importer.streaming = after_chunk is not None
     result = Validation(importer=importer, plan=plan)
     if plan.problems:
@@ -176,6 +178,7 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     before_commit: Callable[[], None] | None = None,
     expected_rows: int = 0,
+    options: dict[str, Any] | None = None,
 ) -> tuple[Validation, WriteCounts | None]:
     """Check and write the file in one transaction, each chunk of rows written as soon as it has
     been checked, so that checking (in worker processes) and writing (here) overlap. Kinds whose
@@ -211,6 +214,7 @@ def import_file(
                 progress=progress,
                 expected_rows=expected_rows,
                 after_chunk=write_kept,
+                options=options,
             )
             if validation.fatal or (all_or_nothing and validation.error_count):
                 raise _NotWritten

@@ -23,6 +23,9 @@ class ImportJob(TimeStampedModel):
     )
     dry_run = models.BooleanField(_("check only"), default=False)
     column_map = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # choices an import kind reads (customers: what to do with a row that probably is an existing
+    # customer, "probable_matches": ask, match, new or skip)
+    options = models.JSONField(_("options"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

@@ -59,6 +59,7 @@ def import_job_create(
     dry_run: bool = False,
     column_map: dict[str, str] | None = None,
     language: str | None = None,
+    options: dict[str, str] | None = None,
 ) -> ImportJob:
     """A pending job for an uploaded file (kept under MEDIA_ROOT/imports) or a file on disk."""
     if (uploaded_file is None) == (path is None):
@@ -88,6 +89,7 @@ def import_job_create(
         mode=mode,
         dry_run=dry_run,
         column_map=column_map,
+        options=options or {},
         created_by=actor_user(by),
         language=language or translation.get_language() or "",
         total_rows=estimate_rows(stored, name),
@@ -140,6 +142,7 @@ def _job_again(job: ImportJob, *, by: Actor, dry_run: bool) -> ImportJob:
         mode=job.mode,
         dry_run=dry_run,
         column_map=job.column_map,
+        options=job.options,
         total_rows=job.total_rows,
         language=translation.get_language() or job.language,
         created_by=actor_user(by),
@@ -262,6 +265,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 path=job.file_path,
                 file_name=job.file_name,
                 column_map=job.column_map,
+                options=job.options,
                 progress=lambda n: _save_progress(job, n),
                 expected_rows=job.total_rows,
             )
@@ -314,6 +318,7 @@ def _run_streaming(job: ImportJob) -> None:
         path=job.file_path,
         file_name=job.file_name,
         column_map=job.column_map,
+        options=job.options,
         all_or_nothing=job.mode == ImportMode.ALL_OR_NOTHING,
         by=job.created_by or COMMAND_LINE,
         note=f"import {job.file_name}",

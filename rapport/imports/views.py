@@ -41,6 +41,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 dry_run=d["dry_run"],
                 column_map=d["column_map"],
                 language=request.LANGUAGE_CODE,
+                options={"probable_matches": d.get("probable_matches") or "ask"},
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -20,6 +20,11 @@ class Product(VersionedModel):
     price = MoneyField(_("price"))
     unit_cost = MoneyField(_("unit cost"), default=Decimal("0"))
     active = models.BooleanField(_("active"), default=True)
+    # Bought again and again (tea, ink, filters): recommendations may offer it to its buyers again;
+    # other products are never recommended to a customer who already has them.
+    consumable = models.BooleanField(
+        _("consumable (bought again)"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("product")

@@ -33,6 +33,7 @@ from rapport.customers.choices import (
     PhoneKind,
 )
 from rapport.customers.duplicates import merged_into_by_external_id, merged_into_by_id
+from rapport.customers.importing.matching import POLICIES, probable_matches
 from rapport.customers.models import Customer, CustomerEmail, CustomerPhone
 from rapport.customers.numbers import customer_number, parse_customer_number
 from rapport.customers.validation import clean_addresses, clean_customer_fields
@@ -142,6 +143,11 @@ class CustomerKeys:
     has_names: bool
     match_id: int | None = None
     referred_by_id: int | None = None
+    # for the duplicate matcher (rapport.customers.importing.matching)
+    family_name: str = ""
+    given_name: str = ""
+    birthday: Any = None
+    skip: bool = False  # a probable match the job says to leave out
 
     def __reduce__(self) -> tuple:
         return (CustomerKeys, tuple(getattr(self, f) for f in _KEYS_FIELDS))
@@ -404,6 +410,9 @@ class CustomerImporter(KindImporter):
             phones=tuple(n for n, _k in record.phones),
             referrer=record.referrer,
             has_names=bool(record.family_name or record.given_name),
+            family_name=record.family_name,
+            given_name=record.given_name,
+            birthday=record.fields.get("birthday"),
         )
 
     def keys(self, k: CustomerKeys) -> Iterable[tuple[str, Hashable]]:
@@ -459,7 +468,63 @@ class CustomerImporter(KindImporter):
             if k.number_id in merged_numbers:
                 k.number_id = merged_numbers[k.number_id]
             errors.extend(self._match(k, by_ext, by_email, by_phone, ext_of, refs))
+        if not self._db_empty:
+            errors.extend(self._probable(summaries, {e.row for e in errors}))
         return errors
+
+    def _probable(self, summaries: list[CustomerKeys], bad: set[int]) -> list[RowError]:
+        """Rows that match nobody exactly but probably are an existing customer (the registered
+        matcher: a name written differently, a typo…), handled by the job's option."""
+        policy = self.options.get("probable_matches") or "ask"
+        if policy not in POLICIES or policy == "new":
+            return []
+        rows = [k for k in summaries if k.match_id is None and k.has_names and k.row not in bad]
+        if not rows:
+            return []
+        found = probable_matches(
+            [
+                {
+                    "family_name": k.family_name,
+                    "given_name": k.given_name,
+                    "birthday": k.birthday,
+                    "phones": list(k.phones),
+                    "emails": list(k.emails),
+                }
+                for k in rows
+            ]
+        )
+        errors: list[RowError] = []
+        for k, matches in zip(rows, found, strict=True):
+            matches = [m for m in matches if m["customer_id"] not in self._created]
+            if not matches:
+                continue
+            best = matches[0]
+            number = customer_number(best["customer_id"])
+            if policy == "skip":
+                k.skip = True
+            elif policy == "match":
+                problems = self.matched_once(k, best["customer_id"], number)
+                if problems:
+                    errors.extend(problems)
+                else:
+                    k.match_id = best["customer_id"]
+            else:
+                errors.append(
+                    RowError(
+                        k.row,
+                        "",
+                        _(
+                            "This row is probably customer %(number)s (%(evidence)s). Decide: "
+                            "put the customer number in the file to update them, or import "
+                            "again choosing what to do with probable matches (match, new or skip)."
+                        )
+                        % {"number": number, "evidence": best.get("words", "")},
+                    )
+                )
+        return errors
+
+    def keep(self, records: bytes | None, summaries: list[Any]) -> None:
+        super().keep(records, [s for s in summaries if not getattr(s, "skip", False)])
 
     def decision(self, k: CustomerKeys) -> tuple:
         return (k.match_id, k.referred_by_id)

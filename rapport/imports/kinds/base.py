@@ -92,8 +92,11 @@ class KindImporter(abc.ABC):
     # get whole sentences, never a field name glued into one); %(row)d and %(value)s
     duplicate_messages: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, plan: ColumnPlan, *, region: str | None = None) -> None:
+    def __init__(
+        self, plan: ColumnPlan, *, region: str | None = None, options: dict[str, Any] | None = None
+    ) -> None:
         self.plan = plan
+        self.options = dict(options or {})  # the job's choices for this kind (ImportJob.options)
         self.region = region or settings.RAPPORT_DEFAULT_REGION
         self.targets = targets = targets_by_field(plan.kind)
         self.index: dict[str, int] = {}

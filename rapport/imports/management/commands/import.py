@@ -37,6 +37,14 @@ class Command(BaseCommand):
             help="Read column HEADER as FIELD (HEADER= leaves it out). Repeatable.",
         )
         parser.add_argument("--user", help="The staff member the history shows as having imported.")
+        parser.add_argument(
+            "--probable-matches",
+            choices=("ask", "match", "new", "skip"),
+            default="ask",
+            help="Customers: a row that probably is an existing customer (a name written "
+            "differently, a typo…) is an error to decide on (ask, the default), updates that "
+            "customer (match), becomes a new customer (new) or is left out (skip).",
+        )
 
     def handle(
         self,
@@ -47,6 +55,7 @@ class Command(BaseCommand):
         valid_only: bool,
         mappings: list[str],
         user: str | None,
+        probable_matches: str = "ask",
         **options,
     ) -> None:
         try:
@@ -67,6 +76,7 @@ class Command(BaseCommand):
                 dry_run=dry_run,
                 column_map=column_map,
                 mode=ImportMode.VALID_ONLY if valid_only else ImportMode.ALL_OR_NOTHING,
+                options={"probable_matches": probable_matches},
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
