@@ -52,13 +52,17 @@ class DuplicatePair(models.Model):
 @customer_relation(
     "first",
     merge=_DECISION_MERGE,
-    export=Export("first_id", "second_id", "decided_at", label=_("not-the-same-person decisions")),
+    export=Export(
+        "first_id", "second_id", "decided_at", "note", label=_("not-the-same-person decisions")
+    ),
     erase=Erase.delete(),
 )
 @customer_relation(
     "second",
     merge=_DECISION_MERGE,
-    export=Export("first_id", "second_id", "decided_at", label=_("not-the-same-person decisions")),
+    export=Export(
+        "first_id", "second_id", "decided_at", "note", label=_("not-the-same-person decisions")
+    ),
     erase=Erase.delete(),
 )
 class NotSamePerson(models.Model):

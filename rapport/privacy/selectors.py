@@ -186,7 +186,12 @@ def _relation_section(relation: CustomerRelation, customer: Customer) -> Section
         qs = model._base_manager.filter(**{relation.field: customer.pk})
         if model is Customer:
             qs = qs.exclude(pk=customer.pk)
-    related = [n for n in fields if n != "pk" and model._meta.get_field(n).is_relation]
+    # A relation named by its column ("first_id") exports the id and needs no join.
+    related = [
+        n
+        for n in fields
+        if n != "pk" and model._meta.get_field(n).is_relation and model._meta.get_field(n).name == n
+    ]
     if related:
         qs = qs.select_related(*related)
     rows = list(qs.order_by("pk"))

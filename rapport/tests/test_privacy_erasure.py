@@ -51,10 +51,44 @@ ERASED = [
     "1987-03-14",
     "CARD-ZQ-1",
     "plain-note-zq",
+    "decision-note-zq",
 ]
 
 # Rows the test cannot make through a service (derived by the analytics refresh).
 NOT_MADE_HERE = {"analytics.CustomerScore.customer"}
+
+
+def _dedupe_rows(customer, other, staff, product):
+    """Derived proposals and a remembered decision of the duplicate finder."""
+    from django.utils import timezone
+
+    from rapport.dedupe.models import DuplicatePair, NotSamePerson
+
+    now = timezone.now()
+    # The person on both sides of a pair (the finder stores the smaller id first).
+    for first, second in [(customer.pk, other.pk), (other.pk, customer.pk)]:
+        DuplicatePair.objects.create(first_id=first, second_id=second, score=3.0, found_at=now)
+        NotSamePerson.objects.create(
+            first_id=first, second_id=second, decided_at=now, decided_by=staff,
+            note="decision-note-zq",
+        )  # fmt: skip
+
+
+def _recommendation_rows(customer, other, staff, product):
+    from django.utils import timezone
+
+    from rapport.recommendations.models import HistoryMark, Recommendation
+
+    Recommendation.objects.create(
+        customer=customer, product=product, rank=1, score=1.0, reason="popular",
+        method="popularity", computed_at=timezone.now(),
+    )  # fmt: skip
+    HistoryMark.objects.create(customer=customer, lines=1)
+
+
+# Each app that relates rows to customers adds a maker here (customer, another customer, staff, a
+# product), so the person has rows in its tables and the erasure test covers them.
+APP_ROWS = [_dedupe_rows, _recommendation_rows]
 
 
 @pytest.fixture
@@ -157,6 +191,9 @@ def person(db, make_user, make_product, settings, django_capture_on_commit_callb
         survey="nps", customer=customer, score=9, answered_at=order.ordered_at
     )
     PlainNote.objects.create(customer_id=customer.pk, note="plain-note-zq")
+    other = customer_create(by=staff, family_name="Another", given_name="Person")
+    for make_rows in APP_ROWS:
+        make_rows(customer, other, staff, product)
     customer.refresh_from_db()
     return {"customer": customer, "order": order, "staff": staff}
 
