@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.demo",
     "rapport.analytics",
     "rapport.portal",
+    "rapport.surveys",
 ]
 
 MIDDLEWARE = [
