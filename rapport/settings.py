@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rapport.analytics",
     "rapport.portal",
     "rapport.surveys",
+    "rapport.service",
 ]
 
 MIDDLEWARE = [
