@@ -108,6 +108,9 @@ class ServiceConfig(AppConfig):
                     "service.serviceinterval": all_,
                     "service.recall": all_,
                     "service.recallnotice": ("view", "change"),
+                    "service.article": all_,
+                    "service.trainingsession": all_,
+                    "service.attendance": all_,
                 },
                 "agent": {
                     "service.servicerequest": ("view", "add", "change"),
@@ -115,6 +118,9 @@ class ServiceConfig(AppConfig):
                     "service.commitment": ("view", "add", "change"),
                     "service.recall": ("view",),
                     "service.recallnotice": ("view",),
+                    "service.article": ("view", "change"),
+                    "service.trainingsession": ("view",),
+                    "service.attendance": ("view", "add", "change"),
                 },
                 "department": {
                     "service.servicerequest": ("view", "change"),
@@ -139,6 +145,11 @@ class ServiceConfig(AppConfig):
                 rows=demo.export_rows,
                 view_permission="service.view_visit",
                 order=85,
+            )
+        )
+        registry.register_nav(
+            registry.NavItem(
+                _("Knowledge"), "service:training", "service.view_trainingsession", order=66
             )
         )
         registry.register_demo_step(registry.DemoStep("service", demo.demo_step, order=70))

@@ -43,3 +43,10 @@ class RecallState(models.TextChoices):
     DRAFT = "draft", _("draft")
     SENT = "sent", _("sent")
     CLOSED = "closed", _("closed")
+
+
+class ArticleKind(models.TextChoices):
+    USE = "use", _("use")
+    CARE = "care", _("care")
+    MAINTENANCE = "maintenance", _("maintenance")
+    FAQ = "faq", _("frequently asked question")

@@ -86,11 +86,8 @@ def demo_step(context: Any) -> dict[str, int]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from rapport.communications.models import OutboundMessage
     from rapport.sales.models import OrderLine
     from rapport.service import services
-    from rapport.service.choices import CommitmentState
-    from rapport.service.models import Commitment
 
     rng = random.Random(context.seed + 29)
     ids = context.customer_ids
@@ -135,9 +132,7 @@ def demo_step(context: Any) -> dict[str, int]:
             if outcome < 0.6:
                 services.commitment_close(by=context.by, commitment_id=commitment.pk, kept=True)
             elif outcome < 0.8:
-                Commitment.objects.filter(pk=commitment.pk).update(
-                    state=CommitmentState.BROKEN, closed_at=now
-                )
+                services.commitment_close(by=context.by, commitment_id=commitment.pk, kept=False)
             promises += 1
     line = OrderLine.objects.filter(order__customer_id__in=ids).order_by("pk").first()
     recalls = 0
@@ -150,9 +145,5 @@ def demo_step(context: Any) -> dict[str, int]:
             ordered_from=(now - timedelta(days=400)).date(),
         )
         services.recall_notify(by=context.by, recall_id=recall.pk)
-        # The demo mails nobody.
-        OutboundMessage.objects.filter(source_type="service.recall", state="queued").update(
-            state="suppressed", reason="demo"
-        )
         recalls = 1
     return {"service_visits": visits, "service_promises": promises, "product_notices": recalls}

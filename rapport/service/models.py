@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.core.fields import MoneyField
 from rapport.core.models import Event, VersionedModel
-from rapport.core.relations import Erase, Export, Repoint, customer_relation
+from rapport.core.relations import DedupeBy, Erase, Export, Repoint, customer_relation
 from rapport.service.choices import (
+    ArticleKind,
     CommitmentState,
     RecallState,
     Remedy,
@@ -80,6 +81,9 @@ class ServiceRequest(VersionedModel):
         related_name="service_requests",
     )
     description = models.TextField(_("what is needed"))
+    articles = models.ManyToManyField(
+        "service.Article", verbose_name=_("articles"), blank=True, related_name="requests"
+    )
     state = models.CharField(
         _("state"), max_length=10, choices=RequestState.choices, default=RequestState.OPEN
     )
@@ -330,3 +334,97 @@ class ServiceEvent(Event):
     class Meta:
         verbose_name = _("service event")
         verbose_name_plural = _("service events")
+
+
+class Article(VersionedModel):
+    """A knowledge-base article about a product (use, care, maintenance, FAQ), in several
+    languages; public ones are on the public knowledge page."""
+
+    product = models.ForeignKey(
+        "sales.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=ArticleKind.choices)
+    public = models.BooleanField(_("public"), default=True)
+    resolved_count = models.PositiveIntegerField(_("times it resolved a question"), default=0)
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+
+    def __str__(self) -> str:
+        first = self.translations.first()
+        return first.title if first else f"#{self.pk}"
+
+
+class ArticleText(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=10)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    # Lower-cased title and body: substring search works for Chinese without word splitting.
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("article text")
+        verbose_name_plural = _("article texts")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "language"], name="article_text_language")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TrainingSession(VersionedModel):
+    """A usage-training session customers are invited to (customer education)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    product = models.ForeignKey(
+        "sales.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("places"), default=20)
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@customer_relation(
+    "customer",
+    merge=DedupeBy("session", prefer="survivor"),
+    export=Export("session_id", "attended", label=_("training sessions")),
+    erase=Erase.delete(),
+)
+class Attendance(models.Model):
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendances"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="training_attendances"
+    )
+    attended = models.BooleanField(_("attended"), default=False)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "customer"], name="attendance_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.customer_id}"

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from rapport.service.choices import ServiceKind
-from rapport.service.selectors import customer_service
+from rapport.service.selectors import customer_commitments, customer_service
 
 
 def customer_panel(request: HttpRequest, customer: Any) -> dict[str, Any]:
@@ -13,4 +13,4 @@ def customer_panel(request: HttpRequest, customer: Any) -> dict[str, Any]:
 
 
 def customer_section(request: HttpRequest, customer: Any) -> list[Any]:
-    return customer_service(customer.pk)["commitments"]
+    return customer_commitments(customer.pk)

@@ -126,27 +126,24 @@ def commitment_queue(*, owner_id: int | None = None, state: str = CommitmentStat
 
 
 def customer_service(customer_id: int) -> dict[str, Any]:
+    """Two queries: the promises (open first) and the latest requests. Visits, maintenance and
+    notices are on the timeline."""
     return {
         "commitments": list(
             Commitment.objects.filter(customer_id=customer_id)
             .select_related("owner")
-            .order_by("state", "-due_at")[:10]
+            .order_by("-state", "-due_at")[:10]
         ),
         "requests": list(
-            ServiceRequest.objects.filter(customer_id=customer_id)
-            .select_related("product")
-            .order_by("-created_at")[:5]
-        ),
-        "visits": list(
-            Visit.objects.filter(customer_id=customer_id)
-            .exclude(state=VisitState.CANCELLED)
-            .select_related("technician", "product")
-            .order_by("-pk")[:5]
-        ),
-        "notices": list(
-            RecallNotice.objects.filter(customer_id=customer_id).select_related("recall")[:5]
+            ServiceRequest.objects.filter(customer_id=customer_id).order_by("-created_at")[:5]
         ),
     }
+
+
+def customer_commitments(customer_id: int) -> list[Commitment]:
+    return list(
+        Commitment.objects.filter(customer_id=customer_id).order_by("-state", "-due_at")[:20]
+    )
 
 
 def service_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
@@ -211,3 +208,25 @@ def recall_counts(recall: Recall) -> dict[str, int]:
         exchange=Count("pk", filter=Q(remedy="exchange")),
         refund=Count("pk", filter=Q(remedy="refund")),
     )
+
+
+def article_search(
+    query: str, *, language: str = "", public_only: bool = True, limit: int = 50
+) -> list[Any]:
+    """Articles whose title or text contains the query (any language; Chinese too: a plain
+    substring match needs no word splitting), the reader's language first."""
+    from rapport.service.models import ArticleText
+
+    qs = ArticleText.objects.select_related("article", "article__product")
+    if public_only:
+        qs = qs.filter(article__public=True)
+    query = (query or "").strip().casefold()
+    if query:
+        qs = qs.filter(search_text__contains=query)
+    rows = list(qs.order_by("-article__resolved_count", "article_id")[: limit * 4])
+    best: dict[int, Any] = {}
+    for row in rows:
+        current = best.get(row.article_id)
+        if current is None or (row.language == language and current.language != language):
+            best[row.article_id] = row
+    return list(best.values())[:limit]

@@ -28,12 +28,16 @@ from rapport.service.choices import (
     VisitState,
 )
 from rapport.service.models import (
+    Article,
+    ArticleText,
+    Attendance,
     Commitment,
     Recall,
     RecallNotice,
     ServiceEvent,
     ServiceInterval,
     ServiceRequest,
+    TrainingSession,
     Visit,
 )
 from rapport.service.schedule import due_dates
@@ -652,3 +656,107 @@ def recall_answer(
         },
     )
     return notice
+
+
+# Knowledge and training ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def article_create(
+    *,
+    by: Actor,
+    kind: str,
+    texts: dict[str, dict[str, str]],
+    product_id: int | None = None,
+    public: bool = True,
+) -> Article:
+    """An article with its title and text per language: {"zh-hans": {"title": …, "body": …}}."""
+    from rapport.service.choices import ArticleKind
+
+    _check_choice(kind, ArticleKind, "kind")
+    rows = {
+        lang.lower(): (str(t.get("title", "")).strip(), str(t.get("body", "")).strip())
+        for lang, t in (texts or {}).items()
+    }
+    rows = {k: v for k, v in rows.items() if v[0] and v[1]}
+    if not rows:
+        raise ValidationError({"texts": [_("Write a title and a text in at least one language.")]})
+    article = Article.objects.create(kind=kind, product_id=product_id, public=bool(public))
+    ArticleText.objects.bulk_create(
+        ArticleText(
+            article=article,
+            language=lang,
+            title=title[:200],
+            body=body,
+            search_text=f"{title}\n{body}".casefold(),
+        )
+        for lang, (title, body) in rows.items()
+    )
+    record_change(obj=article, action=ChangeAction.CREATE, by=by, changes={"kind": [None, kind]})
+    return article
+
+
+@transaction.atomic
+def article_resolved(*, by: Actor, article_id: int, request_id: int | None = None) -> Article:
+    """The article answered a customer's question (on a service request, or "this helped")."""
+    from django.db.models import F
+
+    Article.objects.filter(pk=article_id).update(resolved_count=F("resolved_count") + 1)
+    if request_id:
+        ServiceRequest.objects.get(pk=request_id).articles.add(article_id)
+    return Article.objects.get(pk=article_id)
+
+
+@transaction.atomic
+def training_create(
+    *,
+    by: Actor,
+    title: str,
+    starts_at: datetime,
+    place: str = "",
+    capacity: int = 20,
+    product_id: int | None = None,
+) -> TrainingSession:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": [_("Give the session a title.")]})
+    session = TrainingSession.objects.create(
+        title=title[:200],
+        starts_at=starts_at,
+        place=place.strip(),
+        capacity=capacity,
+        product_id=product_id,
+    )
+    record_change(obj=session, action=ChangeAction.CREATE, by=by, changes={"title": [None, title]})
+    return session
+
+
+@transaction.atomic
+def attendance_set(
+    *, by: Actor, session_id: int, customer_id: int, attended: bool | None = None
+) -> Attendance:
+    """Register a customer for a session (once) and, afterwards, whether they came."""
+    session = TrainingSession.objects.select_for_update().get(pk=session_id)
+    row = Attendance.objects.filter(session=session, customer_id=customer_id).first()
+    if row is None:
+        if session.attendances.count() >= session.capacity:
+            raise ValidationError({"session": [_("The session is full.")]})
+        row = Attendance.objects.create(session=session, customer_id=customer_id)
+        record_change(
+            obj=row,
+            action=ChangeAction.CREATE,
+            by=by,
+            customer_id=customer_id,
+            changes={"session_id": [None, session_id]},
+        )
+    if attended is not None and row.attended != attended:
+        row.attended = attended
+        row.save(update_fields=["attended"])
+        record_change(
+            obj=row,
+            action=ChangeAction.UPDATE,
+            by=by,
+            customer_id=customer_id,
+            changes={"attended": [not attended, attended]},
+        )
+    return row

@@ -24,4 +24,7 @@ urlpatterns = [
     # Public: anyone may read the published notices.
     path("public/notices/", views_public.notices, name="public_notices"),
     path("public/notices/<int:pk>/", views_public.notice, name="public_notice"),
+    path("public/knowledge/", views_public.knowledge, name="public_knowledge"),
+    path("public/knowledge/<int:pk>/", views_public.knowledge_article, name="public_article"),
+    path("training/", views.training, name="training"),
 ]

@@ -321,3 +321,22 @@ def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("service:recall_detail", pk=notice.recall_id)
+
+
+@login_required
+@perm("service.view_trainingsession")
+def training(request: HttpRequest) -> HttpResponse:
+    """Training sessions with how many registered and came; knowledge articles and how often
+    each resolved a question."""
+    from django.db.models import Count, Q
+
+    from rapport.service.models import Article, TrainingSession
+
+    sessions = TrainingSession.objects.annotate(
+        registered=Count("attendances"),
+        came=Count("attendances", filter=Q(attendances__attended=True)),
+    ).order_by("-starts_at")[:100]
+    articles = Article.objects.prefetch_related("translations").order_by("-resolved_count", "pk")[
+        :100
+    ]
+    return render(request, "service/training.html", {"sessions": sessions, "articles": articles})

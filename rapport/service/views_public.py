@@ -87,3 +87,26 @@ def recall_link(request: HttpRequest, link: Any, token: str) -> HttpResponse:
                 return render(request, "service/recall_link.html", context, status=422)
             context["done"] = True
         return render(request, "service/recall_link.html", context)
+
+
+def knowledge(request: HttpRequest) -> HttpResponse:
+    """The public knowledge base: articles on use, care and maintenance, searchable."""
+    from rapport.service.selectors import article_search
+
+    query = request.GET.get("q", "")[:100]
+    rows = article_search(query, language=get_language() or "")
+    return render(request, "service/public_knowledge.html", {"rows": rows, "q": query})
+
+
+def knowledge_article(request: HttpRequest, pk: int) -> HttpResponse:
+    from rapport.service.models import Article
+
+    article = get_object_or_404(Article.objects.filter(public=True), pk=pk)
+    texts = {t.language: t for t in article.translations.all()}
+    language = (get_language() or "").lower()
+    text = texts.get(language) or texts.get("en") or next(iter(texts.values()))
+    return render(
+        request,
+        "service/public_article.html",
+        {"article": article, "text": text, "others": sorted(texts)},
+    )

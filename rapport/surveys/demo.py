@@ -146,7 +146,6 @@ BIAS = {"quality": 0.2, "delivery": -1.2, "staff": 0.8}
 
 
 def demo_step(context: Any) -> dict[str, int]:
-    from rapport.communications.models import OutboundMessage
     from rapport.customers.models import MarketingConsent
     from rapport.surveys import services
     from rapport.surveys.choices import InvitationState, Trigger
@@ -169,10 +168,6 @@ def demo_step(context: Any) -> dict[str, int]:
     answered = 0
     for customer_id in consenting:
         invitation = services.invite(by=context.by, survey=survey, customer_id=customer_id)
-        # The demo does not mail anybody: the invitations are kept, their messages withdrawn.
-        OutboundMessage.objects.filter(
-            source_type="surveys.invitation", source_id=invitation.pk, state="queued"
-        ).update(state="suppressed", reason="demo")
         if invitation.state != InvitationState.SENT or rng.random() < 0.25:
             continue
         answers: dict[int, dict[str, Any]] = {}

@@ -4,12 +4,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from rapport.surveys.selectors import customer_gaps
+from rapport.surveys.models import Answer
+from rapport.surveys.selectors import customer_gaps, gaps_by_attribute
 
 
 def customer_panel(request: HttpRequest, customer: Any) -> dict[str, Any] | None:
     data = customer_gaps(customer.pk)
-    if not data["invitations"] and not data["latest"]:
+    if not data["by_attribute"] and not data["follow_ups"]:
         return None
     return data
 
@@ -25,5 +26,5 @@ def customer_section(request: HttpRequest, customer: Any) -> list[dict[str, Any]
             "gap": r.gap,
             "verdict": r.verdict,
         }
-        for r in customer_gaps(customer.pk)["by_attribute"]
+        for r in gaps_by_attribute(Answer.objects.filter(customer_id=customer.pk))
     ]

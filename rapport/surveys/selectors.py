@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from rapport.core.timeline import TimelineEntry
 from rapport.surveys import scoring
 from rapport.surveys.choices import Attribute, FollowUpState, GapLabel, Measure, QuestionKind
-from rapport.surveys.models import Answer, FollowUp, Invitation, Suggestion, SurveyEvent
+from rapport.surveys.models import Answer, FollowUp, Suggestion, SurveyEvent
 
 FILTERS = ("survey", "attribute", "product", "department", "date_from", "date_to", "customer")
 
@@ -316,21 +316,14 @@ def theme_counts(filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
 
 
 def customer_gaps(customer_id: int) -> dict[str, Any]:
-    qs = Answer.objects.filter(customer_id=customer_id)
-    latest = list(
-        qs.filter(kind=QuestionKind.PAIRED, gap__isnull=False)
-        .select_related("survey")
-        .order_by("-answered_at", "-pk")[:10]
-    )
+    """Two queries: the gaps per attribute, and the open follow-ups."""
     return {
-        "by_attribute": gaps_by_attribute(qs),
-        "latest": latest,
+        "by_attribute": gaps_by_attribute(Answer.objects.filter(customer_id=customer_id)),
         "follow_ups": list(
             FollowUp.objects.filter(customer_id=customer_id, state=FollowUpState.OPEN).order_by(
                 "due_at"
             )[:5]
         ),
-        "invitations": Invitation.objects.filter(customer_id=customer_id).count(),
     }
 
 
