@@ -211,6 +211,7 @@ class Answer(models.Model):
     measure = models.CharField(max_length=10, blank=True)
     attribute = models.CharField(_("attribute"), max_length=40, blank=True)
     answered_at = models.DateTimeField(_("answered at"))
+    month = models.DateField(_("month"))  # first day of answered_at's month (local time)
     value = models.SmallIntegerField(_("value"), null=True, blank=True)  # scale, NPS, one choice
     choices = models.JSONField(_("choices"), default=list, blank=True)  # multiple choice
     text = models.TextField(_("text"), blank=True)
@@ -227,6 +228,7 @@ class Answer(models.Model):
             models.Index(fields=["survey", "answered_at"], name="survey_answer_survey_idx"),
             models.Index(fields=["attribute", "answered_at"], name="survey_answer_attr_idx"),
             models.Index(fields=["product", "answered_at"], name="survey_answer_product_idx"),
+            models.Index(fields=["month"], name="survey_answer_month_idx"),
         ]
 
     def __str__(self) -> str:

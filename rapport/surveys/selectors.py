@@ -9,14 +9,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.timeline import TimelineEntry
 from rapport.surveys import scoring
 from rapport.surveys.choices import Attribute, FollowUpState, GapLabel, Measure, QuestionKind
-from rapport.surveys.models import Answer, FollowUp, Suggestion, SurveyEvent
+from rapport.surveys.models import Answer, FollowUp, Question, Suggestion, SurveyEvent
 
 FILTERS = ("survey", "attribute", "product", "department", "date_from", "date_to", "customer")
 
@@ -154,7 +153,6 @@ def gaps_by_department(qs: QuerySet[Answer]) -> list[GapRow]:
 def gaps_by_month(qs: QuerySet[Answer]) -> list[GapRow]:
     rows = (
         qs.filter(kind=QuestionKind.PAIRED, gap__isnull=False)
-        .annotate(month=TruncMonth("answered_at"))
         .values("month")
         .annotate(**_GAP_AGGREGATES)
         .order_by("month")
@@ -226,7 +224,7 @@ class GridPoint:
     quadrant: str
 
 
-IMPORTANCE_SAMPLE = 20_000  # the newest paired answers used for the correlation
+IMPORTANCE_SAMPLE = 8_000  # the newest paired answers used for the correlation
 
 
 def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
@@ -243,16 +241,21 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
         qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False)
         .order_by("-answered_at")
         .values_list(
-            "response_id", "attribute", "expectation", "experience", "question__scale_max"
+            "response_id", "attribute", "expectation", "experience", "question_id", "answered_at"
         )[:IMPORTANCE_SAMPLE]
     )
     if not paired:
         return "stated", []
+    tops = dict(
+        Question.objects.filter(pk__in={p[4] for p in paired}).values_list("pk", "scale_max")
+    )
+    # The overall answers of the same responses: same filters, no older than the sample.
     overall = dict(
-        Answer.objects.filter(
-            response_id__in={p[0] for p in paired}, measure=Measure.CSAT, value__isnull=False
+        qs.filter(
+            measure=Measure.CSAT, value__isnull=False, answered_at__gte=paired[-1][5]
         ).values_list("response_id", "value")
     )
+    paired = [(r, a, x, e, tops.get(q, 7)) for r, a, x, e, q, _t in paired]
     by_attribute: dict[str, list[tuple[int, int, int, int]]] = {}
     for response_id, attribute, expectation, experience, top in paired:
         by_attribute.setdefault(attribute, []).append((response_id, expectation, experience, top))

@@ -608,6 +608,7 @@ def response_submit(
                     measure=q.measure,
                     attribute=q.attribute,
                     answered_at=now,
+                    month=timezone.localdate(now).replace(day=1),
                     **value,
                 )
                 for q, value in cleaned
