@@ -130,7 +130,9 @@ def visit_schedule(
             state=VisitState.SCHEDULED,
             starts_at__lt=ends_at,
             ends_at__gt=starts_at,
-        ).exclude(pk=visit_id)
+        )
+        if visit_id:
+            clash = clash.exclude(pk=visit_id)
         if clash.exists():
             raise ValidationError(
                 {"technician_id": [_("The technician has another visit at that time.")]}
