@@ -139,6 +139,25 @@ class SurveysConfig(AppConfig):
         )
         registry.register_demo_step(registry.DemoStep("surveys", demo.demo_step, order=60))
         _subscribe_other_apps()
+        _subscribe_consent()
+
+
+def _subscribe_consent() -> None:
+    from rapport.core.events import subscribe
+    from rapport.customers.choices import CustomerEventType
+    from rapport.customers.models import CustomerEvent
+
+    def withdrawn(event) -> None:  # noqa: ANN001
+        from rapport.core.actors import SCHEDULER
+        from rapport.surveys.services import surveys_withdraw_for
+
+        surveys_withdraw_for(
+            by=SCHEDULER,
+            customer_id=event.customer_id,
+            channel=(event.parameters or {}).get("channel", ""),
+        )
+
+    subscribe(CustomerEvent, CustomerEventType.CONSENT_WITHDRAWN, withdrawn)
 
 
 def _subscribe_other_apps() -> None:

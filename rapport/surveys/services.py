@@ -461,6 +461,19 @@ def _withdraw(invitation: Invitation, reason: str, by: Actor) -> None:
     invitation.state, invitation.reason = InvitationState.WITHDRAWN, reason[:300]
 
 
+def surveys_withdraw_for(*, by: Actor, customer_id: int, channel: str) -> int:
+    """A consent withdrawn: every open survey the customer was asked on that channel closes at
+    once (its link revoked). Called after the consent change commits (apps.py subscribes)."""
+    count = 0
+    open_ones = Invitation.objects.filter(
+        customer_id=customer_id, survey__channel=channel, state=InvitationState.SENT
+    ).values_list("pk", flat=True)
+    for pk in open_ones:
+        if not still_open(invitation_id=pk, by=by):
+            count += 1
+    return count
+
+
 def may_still_answer(invitation: Invitation) -> bool:
     """Consent withdrawn since the invitation stops the survey."""
     from rapport.customers.selectors import contact_permission

@@ -219,3 +219,17 @@ def test_questions_are_checked(survey, manager):
         by=manager, survey_id=survey.pk, kind="multiple", text="Which?", options=["a", "b", "c"]
     )
     assert q.options == [{"en": "a"}, {"en": "b"}, {"en": "c"}]
+
+
+def test_withdrawing_consent_closes_every_open_survey_at_once(
+    survey, consenting, invite_and_link, agent, django_capture_on_commit_callbacks
+):
+    c = consenting()
+    invitation, _token = invite_and_link(survey, c)
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_set(customer=c, channel="email", granted=False, method="email", by=agent)
+    invitation.refresh_from_db()
+    assert invitation.state == "withdrawn"
+    from rapport.portal.models import PortalLink
+
+    assert PortalLink.objects.get(pk=invitation.link_id).revoked_at is not None
