@@ -152,4 +152,16 @@ class ServiceConfig(AppConfig):
                 _("Knowledge"), "service:training", "service.view_trainingsession", order=66
             )
         )
+        from rapport.service.importing.intervals import INTERVAL_COLUMNS
+
+        registry.register_import_kind(
+            registry.ImportKindSpec(
+                kind="service_intervals",
+                label=_("maintenance intervals"),
+                importer="rapport.service.importing.intervals:IntervalImporter",
+                targets=lambda: INTERVAL_COLUMNS,
+                view_permission="service.view_serviceinterval",
+                order=86,
+            )
+        )
         registry.register_demo_step(registry.DemoStep("service", demo.demo_step, order=70))

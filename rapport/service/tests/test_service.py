@@ -382,3 +382,23 @@ def test_customer_chooses_a_remedy_by_link_and_a_service_request_follows(
     public = client.get(f"/service/public/notices/{recall.pk}/")
     assert public.status_code == 200 and "Kettle lids" in public.content.decode()
     assert "Kettle lids" in client.get("/service/public/notices/").content.decode()
+
+
+def test_maintenance_intervals_import_from_a_file(make_product, tmp_path, manager):
+    from django.core.management import call_command
+
+    from rapport.service.models import ServiceInterval
+
+    boiler, kettle = make_product(sku="BOIL-1"), make_product(sku="KET-1")
+    services.interval_set(by=manager, product_id=kettle.pk, months=3)
+    path = tmp_path / "intervals.csv"
+    path.write_text("货号,保养周期\nBOIL-1,12\nKET-1,0\n", encoding="utf-8")
+    call_command("import", "service_intervals", str(path))
+    assert dict(ServiceInterval.objects.values_list("product_id", "months")) == {boiler.pk: 12}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,months\nNOPE,6\n", encoding="utf-8")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):  # the row's error: no product has this SKU
+        call_command("import", "service_intervals", str(bad))
+    assert ServiceInterval.objects.count() == 1
