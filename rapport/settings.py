@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "rapport.privacy",
     "rapport.recommendations",
     "rapport.dedupe",
+    "rapport.surveys",
+    "rapport.service",
 ]
 
 MIDDLEWARE = [

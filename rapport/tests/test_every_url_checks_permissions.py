@@ -10,10 +10,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 pytestmark = pytest.mark.django_db
 
 # Pages anyone may open: logging in, resetting a password, the language switch, health check,
-# and the customer portal (its pages check the customer instead: rapport/portal/tests).
+# the customer portal (its pages check the customer instead: rapport/portal/tests), and the pages
+# an app publishes under <app>/public/ (product notices: rapport/service/tests).
 PUBLIC = re.compile(
     r"^/(accounts/(login|logout|password-reset|reset)|i18n/|jsi18n/|healthz|admin/|api/v1/"
-    r"|portal/)"
+    r"|portal/|[a-z_-]+/public/)"
 )
 
 

@@ -1,0 +1,389 @@
+"""Reads: the satisfaction dashboard's figures (computed in the database, a handful of queries
+whatever the number of answers), the customer panel, queues and the timeline."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.core.timeline import TimelineEntry
+from rapport.surveys import scoring
+from rapport.surveys.choices import Attribute, FollowUpState, GapLabel, Measure, QuestionKind
+from rapport.surveys.models import Answer, FollowUp, Question, Suggestion, SurveyEvent
+
+FILTERS = ("survey", "attribute", "product", "department", "date_from", "date_to", "customer")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def answer_queryset(filters: dict[str, Any] | None = None) -> QuerySet[Answer]:
+    """Answers matching the dashboard's filters (survey, attribute, product, department, period
+    from–to by answer day, customer). Unknown values match nothing; they never raise."""
+    filters = filters or {}
+    qs = Answer.objects.all()
+    for name, column in (
+        ("survey", "survey_id"),
+        ("product", "product_id"),
+        ("department", "department_id"),
+        ("customer", "customer_id"),
+    ):
+        if filters.get(name) not in (None, ""):
+            value = _int(filters[name])
+            qs = qs.filter(**{column: value}) if value is not None else qs.none()
+    if attribute := filters.get("attribute"):
+        # Narrows the attribute tables; answers about no attribute (CSAT, NPS, effort) stay.
+        qs = qs.filter(Q(attribute=str(attribute)) | Q(attribute=""))
+    zone = timezone.get_current_timezone()
+    if (start := _day(filters.get("date_from"))) is not None:
+        qs = qs.filter(answered_at__gte=datetime.combine(start, time.min, zone))
+    if (end := _day(filters.get("date_to"))) is not None:
+        qs = qs.filter(answered_at__lt=datetime.combine(end, time.max, zone))
+    return qs
+
+
+def attribute_label(code: str) -> str:
+    labels = dict(Attribute.choices)
+    return str(labels.get(code, code or "—"))
+
+
+@dataclass(frozen=True)
+class GapRow:
+    key: Any
+    label: str
+    n: int
+    expectation: float | None
+    experience: float | None
+    gap: float | None
+    dissatisfied: int
+    satisfied: int
+    delighted: int
+
+    @property
+    def verdict(self) -> str:
+        """The label of the mean gap (rounded to one decimal), in the documents' terms."""
+        if self.gap is None:
+            return ""
+        g = round(self.gap, 1)
+        return (
+            GapLabel.DISSATISFIED if g < 0 else GapLabel.SATISFIED if g == 0 else GapLabel.DELIGHTED
+        ).value
+
+    @property
+    def verdict_label(self) -> str:
+        return str(dict(GapLabel.choices).get(self.verdict, ""))
+
+    def share(self, count: int) -> float:
+        return 100 * count / self.n if self.n else 0.0
+
+
+_GAP_AGGREGATES = {
+    "n": Count("pk"),
+    "expectation": Avg("expectation"),
+    "experience": Avg("experience"),
+    "gap": Avg("gap"),
+    "dissatisfied": Count("pk", filter=Q(label=GapLabel.DISSATISFIED)),
+    "satisfied": Count("pk", filter=Q(label=GapLabel.SATISFIED)),
+    "delighted": Count("pk", filter=Q(label=GapLabel.DELIGHTED)),
+}
+
+
+def _gap_rows(qs: QuerySet[Answer], by: str, labeller: Any) -> list[GapRow]:
+    rows = (
+        qs.filter(kind=QuestionKind.PAIRED, gap__isnull=False)
+        .values(by)
+        .annotate(**_GAP_AGGREGATES)
+        .order_by(by)
+    )
+    return [
+        GapRow(
+            key=r[by],
+            label=labeller(r[by]),
+            n=r["n"],
+            expectation=r["expectation"],
+            experience=r["experience"],
+            gap=r["gap"],
+            dissatisfied=r["dissatisfied"],
+            satisfied=r["satisfied"],
+            delighted=r["delighted"],
+        )
+        for r in rows
+    ]
+
+
+def gaps_by_attribute(qs: QuerySet[Answer]) -> list[GapRow]:
+    return _gap_rows(qs, "attribute", attribute_label)
+
+
+def gaps_by_product(qs: QuerySet[Answer]) -> list[GapRow]:
+    from rapport.sales.models import Product
+
+    rows = _gap_rows(qs, "product_id", lambda pk: "")
+    names = {p.pk: str(p) for p in Product.objects.filter(pk__in=[r.key for r in rows if r.key])}
+    return [GapRow(**{**r.__dict__, "label": names.get(r.key, _("no product"))}) for r in rows]
+
+
+def gaps_by_department(qs: QuerySet[Answer]) -> list[GapRow]:
+    from rapport.staff.models import Department
+
+    rows = _gap_rows(qs, "department_id", lambda pk: "")
+    names = {d.pk: str(d) for d in Department.objects.filter(pk__in=[r.key for r in rows if r.key])}
+    return [GapRow(**{**r.__dict__, "label": names.get(r.key, _("no department"))}) for r in rows]
+
+
+def gaps_by_month(qs: QuerySet[Answer]) -> list[GapRow]:
+    rows = (
+        qs.filter(kind=QuestionKind.PAIRED, gap__isnull=False)
+        .values("month")
+        .annotate(**_GAP_AGGREGATES)
+        .order_by("month")
+    )
+    return [
+        GapRow(
+            key=r["month"],
+            label=r["month"].strftime("%Y-%m") if r["month"] else "—",
+            n=r["n"],
+            expectation=r["expectation"],
+            experience=r["experience"],
+            gap=r["gap"],
+            dissatisfied=r["dissatisfied"],
+            satisfied=r["satisfied"],
+            delighted=r["delighted"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Headline:
+    csat: scoring.Score
+    nps: scoring.Score
+    effort: scoring.Score
+    promoters: int
+    passives: int
+    detractors: int
+
+
+def headline(qs: QuerySet[Answer]) -> Headline:
+    """CSAT, NPS and effort with their sample sizes and 95 % intervals, in one query."""
+    figures = qs.aggregate(
+        csat_n=Count("pk", filter=Q(measure=Measure.CSAT, value__isnull=False)),
+        csat_yes=Count(
+            "pk",
+            filter=Q(measure=Measure.CSAT)
+            & (
+                Q(kind=QuestionKind.SCALE_5, value__gte=4)
+                | Q(kind=QuestionKind.SCALE_7, value__gte=5)
+            ),
+        ),
+        promoters=Count("pk", filter=Q(kind=QuestionKind.NPS, value__gte=9)),
+        passives=Count("pk", filter=Q(kind=QuestionKind.NPS, value__gte=7, value__lte=8)),
+        detractors=Count("pk", filter=Q(kind=QuestionKind.NPS, value__lte=6)),
+        effort_n=Count("pk", filter=Q(measure=Measure.EFFORT, value__isnull=False)),
+        effort_sum=Sum("value", filter=Q(measure=Measure.EFFORT)),
+        effort_sq=Sum(F("value") * F("value"), filter=Q(measure=Measure.EFFORT)),
+    )
+    return Headline(
+        csat=scoring.csat(figures["csat_yes"], figures["csat_n"]),
+        nps=scoring.nps(figures["promoters"], figures["passives"], figures["detractors"]),
+        effort=scoring.mean_interval_from_sums(
+            figures["effort_n"], float(figures["effort_sum"] or 0), float(figures["effort_sq"] or 0)
+        ),
+        promoters=figures["promoters"],
+        passives=figures["passives"],
+        detractors=figures["detractors"],
+    )
+
+
+@dataclass(frozen=True)
+class GridPoint:
+    attribute: str
+    label: str
+    importance: float
+    performance: float
+    n: int
+    quadrant: str
+
+
+IMPORTANCE_SAMPLE = 8_000  # the newest paired answers used for the correlation
+
+
+def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
+    """Which attributes matter most and score worst.
+
+    Performance is the mean experience, as a share of the scale (0–100 %). Importance is
+    *derived*: the correlation (Pearson) of an attribute's experience with the same response's
+    overall-satisfaction (CSAT) answer, over the newest IMPORTANCE_SAMPLE paired answers. When
+    fewer than 5 responses have both, importance is *stated*: the mean expectation as a share of
+    the scale (what customers expect most of, they care most about). Returns which was used
+    ("derived" or "stated") and one point per attribute, with its quadrant split at the means.
+    """
+    paired = list(
+        qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False)
+        .order_by("-answered_at")
+        .values_list(
+            "response_id", "attribute", "expectation", "experience", "question_id", "answered_at"
+        )[:IMPORTANCE_SAMPLE]
+    )
+    if not paired:
+        return "stated", []
+    tops = dict(
+        Question.objects.filter(pk__in={p[4] for p in paired}).values_list("pk", "scale_max")
+    )
+    # The overall answers of the same responses: same filters, no older than the sample.
+    overall = dict(
+        qs.filter(
+            measure=Measure.CSAT, value__isnull=False, answered_at__gte=paired[-1][5]
+        ).values_list("response_id", "value")
+    )
+    paired = [(r, a, x, e, tops.get(q, 7)) for r, a, x, e, q, _t in paired]
+    by_attribute: dict[str, list[tuple[int, int, int, int]]] = {}
+    for response_id, attribute, expectation, experience, top in paired:
+        by_attribute.setdefault(attribute, []).append((response_id, expectation, experience, top))
+    derived = all(sum(1 for r in rows if r[0] in overall) >= 5 for rows in by_attribute.values())
+    points = []
+    for attribute, rows in sorted(by_attribute.items()):
+        performance = 100 * sum((e - 1) / (top - 1) for _r, _x, e, top in rows) / len(rows)
+        if derived:
+            xs = [float(e) for r, _x, e, _t in rows if r in overall]
+            ys = [float(overall[r]) for r, _x, _e, _t in rows if r in overall]
+            importance = 100 * max(0.0, _pearson(xs, ys))
+        else:
+            importance = 100 * sum((x - 1) / (top - 1) for _r, x, _e, top in rows) / len(rows)
+        points.append((attribute, importance, performance, len(rows)))
+    mean_i = sum(p[1] for p in points) / len(points)
+    mean_p = sum(p[2] for p in points) / len(points)
+    quadrants = {
+        (True, False): _("Concentrate here"),
+        (True, True): _("Keep up the good work"),
+        (False, False): _("Low priority"),
+        (False, True): _("Possible overkill"),
+    }
+    return "derived" if derived else "stated", [
+        GridPoint(
+            attribute=a,
+            label=attribute_label(a),
+            importance=i,
+            performance=p,
+            n=n,
+            quadrant=str(quadrants[(i >= mean_i, p >= mean_p)]),
+        )
+        for a, i, p, n in points
+    ]
+
+
+def _pearson(xs: list[float], ys: list[float]) -> float:
+    n = len(xs)
+    if n < 2:
+        return 0.0
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return 0.0
+    return sxy / math.sqrt(sxx * syy)
+
+
+def theme_counts(filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    from rapport.surveys.choices import Theme
+
+    labels = dict(Theme.choices)
+    rows = Suggestion.objects.values("theme").annotate(n=Count("pk")).order_by("-n", "theme")
+    return [
+        {"theme": r["theme"], "label": labels.get(r["theme"], r["theme"]), "n": r["n"]}
+        for r in rows
+    ]
+
+
+# The customer page -------------------------------------------------------------------------
+
+
+def customer_gaps(customer_id: int) -> dict[str, Any]:
+    """Two queries: the gaps per attribute, and the open follow-ups."""
+    return {
+        "by_attribute": gaps_by_attribute(Answer.objects.filter(customer_id=customer_id)),
+        "follow_ups": list(
+            FollowUp.objects.filter(customer_id=customer_id, state=FollowUpState.OPEN).order_by(
+                "due_at"
+            )[:5]
+        ),
+    }
+
+
+def follow_up_queue(*, state: str = FollowUpState.OPEN, user_id: int | None = None) -> QuerySet:
+    qs = FollowUp.objects.select_related("customer", "invitation__survey", "assigned_to")
+    if state:
+        qs = qs.filter(state=state)
+    if user_id is not None:
+        qs = qs.filter(assigned_to_id=user_id)
+    return qs
+
+
+def survey_event_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
+    rows = SurveyEvent.objects.filter(customer_id=customer_id).order_by("-time", "-pk")[:limit]
+    return [
+        TimelineEntry(time=e.time, kind="survey", title=e.sentence(), actor=e.user_name)
+        for e in rows
+    ]
+
+
+def filter_customers_by_gap(queryset: QuerySet, value: str) -> QuerySet:
+    """Customers with at least one paired answer of this label."""
+    if value not in GapLabel.values:
+        return queryset.none()
+    return queryset.filter(
+        pk__in=Answer.objects.filter(kind=QuestionKind.PAIRED, label=value).values("customer_id")
+    )
+
+
+# The analytics source ----------------------------------------------------------------------
+
+LABEL_SCORE = {GapLabel.DISSATISFIED: 2.0, GapLabel.SATISFIED: 4.0, GapLabel.DELIGHTED: 5.0}
+
+
+def satisfaction_source(end: datetime) -> Any:
+    """customer_id, satisfaction: the mean of a customer's answers up to `end` on a 1–5 scale —
+    CSAT answers (a 1–7 answer rescaled) and paired answers by their label (dissatisfied 2,
+    satisfied 4, delighted 5)."""
+    import polars as pl
+
+    qs = Answer.objects.filter(answered_at__lt=end)
+    csat = qs.filter(measure=Measure.CSAT, value__isnull=False).values_list(
+        "customer_id", "kind", "value"
+    )
+    paired = (
+        qs.filter(kind=QuestionKind.PAIRED).exclude(label="").values_list("customer_id", "label")
+    )
+    ids: list[int] = []
+    values: list[float] = []
+    for customer_id, kind, value in csat.iterator(chunk_size=10_000):
+        ids.append(customer_id)
+        values.append(float(value) if kind == QuestionKind.SCALE_5 else 1 + (value - 1) * 4 / 6)
+    for customer_id, label in paired.iterator(chunk_size=10_000):
+        ids.append(customer_id)
+        values.append(LABEL_SCORE[label])
+    frame = pl.DataFrame(
+        {"customer_id": ids, "satisfaction": values},
+        schema={"customer_id": pl.Int64, "satisfaction": pl.Float64},
+    )
+    return frame.group_by("customer_id").agg(pl.col("satisfaction").mean())
