@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page's assets locally (no CDN)
     "django_tasks_db",
     "crontask",  # `rapport crontask`: enqueues the scheduled tasks (cron syntax) for the workers
+    "axes",  # login lock-out after repeated wrong passwords (by account and by address)
     "rapport.core",
     "rapport.staff",
     "rapport.customers",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out login with 429 (keep it last)
 ]
 
 ROOT_URLCONF = "rapport.urls"
@@ -131,7 +134,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Django's ModelBackend, with each request's permission check in one query (rapport/staff/backends.py).
-AUTHENTICATION_BACKENDS = ["rapport.staff.backends.StaffBackend"]
+# The lock-out check comes first (rapport/staff/backends.py, django-axes).
+AUTHENTICATION_BACKENDS = [
+    "rapport.staff.backends.LockoutBackend",
+    "rapport.staff.backends.StaffBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -234,7 +241,9 @@ RAPPORT_ANALYTICS_CLV_BASIS = os.environ.get("RAPPORT_ANALYTICS_CLV_BASIS", "rev
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, 404, 400…) is one line in the log, not a traceback.
+    "filters": {"one_line_refusals": {"()": "rapport.core.logs.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The scheduler logs each run of its lock keeper (every 5 s) at INFO.
     "loggers": {"apscheduler": {"level": "WARNING"}},
@@ -251,3 +260,19 @@ RAPPORT_PAGE_SIZE = 50
 RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
 # The address customers reach Rapport at, for the links in their mail (private links, surveys).
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Throttling (README, "Security and deployment"). Logins: after RAPPORT_LOGIN_FAILURE_LIMIT wrong
+# passwords for one account, or from one address, that account or address is locked out for
+# RAPPORT_LOGIN_LOCKOUT_MINUTES (django-axes; `rapport axes_reset` unlocks at once).
+AXES_FAILURE_LIMIT = int(os.environ.get("RAPPORT_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("RAPPORT_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rapport.staff.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "rapport.core.ratelimit.client_address"
+AXES_VERBOSE = False
+# Password-reset mail: at most this many per hour to one address and from one client address.
+RAPPORT_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("RAPPORT_PASSWORD_RESET_PER_ADDRESS", "3"))
+RAPPORT_PASSWORD_RESET_PER_CLIENT = int(os.environ.get("RAPPORT_PASSWORD_RESET_PER_CLIENT", "10"))
+# API requests per minute per token (and per browser session); 0 turns the limit off.
+RAPPORT_API_REQUESTS_PER_MINUTE = int(os.environ.get("RAPPORT_API_REQUESTS_PER_MINUTE", "600"))

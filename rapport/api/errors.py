@@ -1,10 +1,12 @@
-"""Service errors become JSON with translated messages: 400 validation, 403, 404, 409 conflict."""
+"""Service errors become JSON with translated messages: 400 validation, 403, 404, 409 conflict,
+429 too many requests (with Retry-After)."""
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from rapport.core.exceptions import ConflictError
+from rapport.core.ratelimit import RateLimited
 
 
 def validation_payload(exc: ValidationError) -> dict:
@@ -29,6 +31,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(
             request, {"detail": _("You do not have permission to do this.")}, status=403
         )
+
+    @api.exception_handler(RateLimited)
+    def _throttled(request, exc):
+        response = api.create_response(
+            request,
+            {
+                "detail": _("Too many requests. Try again in %(seconds)s seconds.")
+                % {"seconds": exc.retry_after}
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(ObjectDoesNotExist)
     def _missing(request, exc):

@@ -85,7 +85,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "customer": customer,
             "panels": render_panels(request, customer),
-            "timeline": customer_timeline(pk, limit=50),
+            "timeline": customer_timeline(
+                pk, limit=50, with_changes=request.user.has_perm("core.view_objectchange")
+            ),
             "consent_form": blank_consent_form(get_language()),
         },
     )
