@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.core.exceptions import ConflictError
-from rapport.core.forms import add_service_errors
+from rapport.core.forms import add_service_errors, require_version
 from rapport.core.pagination import keyset_page
 from rapport.customers.models import Customer
 from rapport.customers.numbers import parse_customer_number
@@ -66,7 +66,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=pk)
     initial = {f: getattr(product, f) for f in ProductForm.base_fields}
-    form = ProductForm(request.POST or None, initial=initial)
+    form = require_version(ProductForm(request.POST or None, initial=initial))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
