@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rapport.core.middleware.InvalidInputMiddleware",  # 400/409 naming the field, never a 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # answers a locked-out login with 429 (keep it last)
@@ -246,7 +247,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The scheduler logs each run of its lock keeper (every 5 s) at INFO.
-    "loggers": {"apscheduler": {"level": "WARNING"}},
+    "loggers": {"apscheduler": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Rapport's own settings.
@@ -276,3 +277,10 @@ RAPPORT_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("RAPPORT_PASSWORD_RESET_
 RAPPORT_PASSWORD_RESET_PER_CLIENT = int(os.environ.get("RAPPORT_PASSWORD_RESET_PER_CLIENT", "10"))
 # API requests per minute per token (and per browser session); 0 turns the limit off.
 RAPPORT_API_REQUESTS_PER_MINUTE = int(os.environ.get("RAPPORT_API_REQUESTS_PER_MINUTE", "600"))
+# Bounded customer records (refused beyond these, with a message naming the limit): phones,
+# emails, addresses and tags per customer, and characters in a long text field (notes, hobbies…).
+RAPPORT_CUSTOMER_MAX_PHONES = int(os.environ.get("RAPPORT_CUSTOMER_MAX_PHONES", "20"))
+RAPPORT_CUSTOMER_MAX_EMAILS = int(os.environ.get("RAPPORT_CUSTOMER_MAX_EMAILS", "20"))
+RAPPORT_CUSTOMER_MAX_ADDRESSES = int(os.environ.get("RAPPORT_CUSTOMER_MAX_ADDRESSES", "20"))
+RAPPORT_CUSTOMER_MAX_TAGS = int(os.environ.get("RAPPORT_CUSTOMER_MAX_TAGS", "50"))
+RAPPORT_CUSTOMER_TEXT_LENGTH = int(os.environ.get("RAPPORT_CUSTOMER_TEXT_LENGTH", "5000"))

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.pagination import Listed, Paged, PageParams, RequestBody
 from rapport.api.permissions import require
+from rapport.api.types import Day, Moment
 from rapport.communications import services
 from rapport.communications.choices import DetailKind, Direction, InteractionKind
 from rapport.communications.models import Interaction, RememberedDetail
@@ -30,7 +31,7 @@ router = Router(tags=["communications"])
 class RememberedDetailIn(RequestBody):
     text: str = Field(description="What the customer mentioned (at most 500 characters).")
     kind: str = Field(DetailKind.OTHER.value, json_schema_extra={"enum": DetailKind.values})
-    relevant_on: date | None = Field(None, description="A date the detail is about, if any.")
+    relevant_on: Day | None = Field(None, description="A date the detail is about, if any.")
     pinned: bool = False
 
 
@@ -55,7 +56,7 @@ class InteractionIn(RequestBody):
     direction: str = Field(json_schema_extra={"enum": Direction.values})
     summary: str = Field(description="What was said and asked for.")
     subject: str = Field("", max_length=200)
-    occurred_at: datetime | None = Field(None, description="Defaults to now.")
+    occurred_at: Moment | None = Field(None, description="Defaults to now.")
     organisation_id: int | None = None
     details: list[RememberedDetailIn] = Field(
         default_factory=list, description="Details the customer mentioned, to bring up next time."

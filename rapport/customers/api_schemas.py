@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
 from rapport.api.pagination import RequestBody
+from rapport.api.types import Day, RecordId
 from rapport.core.models import ObjectChange
 from rapport.core.phones import format_phone
 from rapport.core.registry import customer_api_sections, customer_filters
@@ -75,7 +76,7 @@ class CustomerIn(RequestBody):
     given_name: str = ""
     external_id: str | None = Field(None, description="The customer's id in another system.")
     gender: str = choice(Gender)
-    birthday: date | None = None
+    birthday: Day | None = None
     celebrates_lunar_birthday: bool = False
     hobbies: str = ""
     personality: str = ""
@@ -129,9 +130,9 @@ class CustomerFilterFields(Schema):
     gender: str | None = None
     preferred_language: str | None = None
     income_band: str | None = None
-    organisation: int | None = Field(None, description="Organisation id: its contact people.")
-    customer_since_from: date | None = None
-    customer_since_to: date | None = None
+    organisation: RecordId | None = Field(None, description="Organisation id: its contact people.")
+    customer_since_from: Day | None = None
+    customer_since_to: Day | None = None
     sort: Literal["newest", "name"] = "newest"
 
 

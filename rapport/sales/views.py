@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from rapport.core.exceptions import ConflictError
 from rapport.core.forms import add_service_errors, require_version
 from rapport.core.pagination import keyset_page
+from rapport.core.params import id_param
 from rapport.customers.models import Customer
 from rapport.customers.numbers import parse_customer_number
 from rapport.sales import services
@@ -92,7 +93,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     qs = Order.objects.select_related("customer")
     if customer := request.GET.get("customer"):
-        qs = qs.filter(customer_id=customer)
+        qs = qs.filter(customer_id=id_param(customer, "customer"))
     if code := request.GET.get("promotion_code"):
         qs = qs.filter(promotion_code=code)
     page = keyset_page(
