@@ -51,7 +51,8 @@ def _checked_value(model: type[models.Model], key: str, value: Any) -> Any:
             return moment
         if isinstance(value, str) and unstorable_text_error(value):
             raise ValueError
-        field.to_python(value)
+        if isinstance(field, models.Field):
+            field.to_python(value)
     except (ValueError, TypeError, OverflowError, ValidationError):
         raise invalid_cursor() from None
     return value

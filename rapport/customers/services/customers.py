@@ -78,12 +78,10 @@ def _check_external_id(external_id: str | None, customer_id: int | None = None) 
     """Another customer's external id is refused (the column is unique)."""
     if not external_id:
         return
-    other = (
-        Customer.objects.filter(external_id=external_id)
-        .exclude(pk=customer_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    others = Customer.objects.filter(external_id=external_id)
+    if customer_id is not None:
+        others = others.exclude(pk=customer_id)
+    other = others.values_list("pk", flat=True).first()
     if other is not None:
         raise ValidationError(
             {
