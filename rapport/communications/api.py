@@ -15,6 +15,7 @@ from rapport.api.pagination import Listed, Paged, PageParams, RequestBody
 from rapport.api.permissions import require
 from rapport.api.types import Day, Moment
 from rapport.communications import services
+from rapport.communications.bulk import DETAIL_LENGTH
 from rapport.communications.choices import DetailKind, Direction, InteractionKind
 from rapport.communications.models import Interaction, RememberedDetail
 from rapport.communications.selectors import remembered_details
@@ -29,7 +30,11 @@ router = Router(tags=["communications"])
 
 
 class RememberedDetailIn(RequestBody):
-    text: str = Field(description="What the customer mentioned (at most 500 characters).")
+    text: str = Field(
+        min_length=1,
+        max_length=DETAIL_LENGTH,
+        description="What the customer mentioned (at most 500 characters).",
+    )
     kind: str = Field(DetailKind.OTHER.value, json_schema_extra={"enum": DetailKind.values})
     relevant_on: Day | None = Field(None, description="A date the detail is about, if any.")
     pinned: bool = False

@@ -251,3 +251,43 @@ def test_list_fields_are_bounded(api, make_customer, settings):
         assert response.status_code == 400, (field, response.content)
         assert any(k.startswith(field) for k in response.json()["errors"]), response.json()
     assert not Tag.objects.exists()
+
+
+def test_a_remembered_detail_over_500_characters_is_refused_not_cut(api, make_customer):
+    from rapport.communications.models import RememberedDetail
+
+    c = make_customer()
+    response = api.post(
+        f"{API}/customers/{c.pk}/remembered-details",
+        {"text": "x" * 501},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "text" in response.json()["errors"]
+    assert not RememberedDetail.objects.exists()
+    ok = api.post(
+        f"{API}/customers/{c.pk}/remembered-details",
+        {"text": "y" * 500},
+        content_type="application/json",
+    )
+    assert ok.status_code == 201 and ok.json()["text"] == "y" * 500
+
+
+def test_the_detail_service_refuses_too_long_text(manager, make_customer):
+    from django.core.exceptions import ValidationError
+
+    from rapport.communications.services import detail_add
+
+    with pytest.raises(ValidationError) as caught:
+        detail_add(by=manager, customer_id=make_customer().pk, text="z" * 501)
+    assert "500" in caught.value.message_dict["text"][0]
+
+
+def test_a_phone_extension_is_refused_not_dropped(api, make_customer):
+    c = make_customer()
+    response = api.patch(
+        f"{API}/customers/{c.pk}",
+        {"version": c.version, "phones": ["+86 10 6552 9988 ext. 123"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "extension (123)" in " ".join(response.json()["errors"]["phones"])
