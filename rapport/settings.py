@@ -295,6 +295,13 @@ RAPPORT_DEFAULT_REGION = os.environ.get(
 )  # for national phone numbers
 RAPPORT_CURRENCY = os.environ.get("RAPPORT_CURRENCY", "CNY")
 RAPPORT_IMPORT_BACKGROUND_ROWS = int(os.environ.get("RAPPORT_IMPORT_BACKGROUND_ROWS", "2000"))
+# Import limits (README, "Security and deployment"): a file beyond one is refused with a message
+# naming it. Web uploads are always read by the task worker, streamed.
+RAPPORT_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("RAPPORT_IMPORT_MAX_UPLOAD_MB", "50"))
+RAPPORT_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("RAPPORT_IMPORT_MAX_UNPACKED_MB", "500"))
+RAPPORT_IMPORT_MAX_ROWS = int(os.environ.get("RAPPORT_IMPORT_MAX_ROWS", "1000000"))
+RAPPORT_IMPORT_MAX_COLUMNS = int(os.environ.get("RAPPORT_IMPORT_MAX_COLUMNS", "200"))
+RAPPORT_IMPORT_MAX_CELL_LENGTH = int(os.environ.get("RAPPORT_IMPORT_MAX_CELL_LENGTH", "10000"))
 RAPPORT_PAGE_SIZE = 50
 # How long after a merge a manager may still undo it.
 RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
