@@ -72,3 +72,18 @@ def test_the_configured_console_handler_drops_the_traceback_of_refusals():
     handler = logging.getLogger().handlers
     filters = [f for h in handler for f in h.filters]
     assert any(type(f).__name__ == "OneLineRefusals" for f in filters)
+
+
+def test_the_schema_documents_each_operations_errors(client):
+    schema = client.get(f"{API}/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"400", "401", "403", "429"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if method in ("post", "patch", "delete"):
+                assert "409" in codes, (method, path)
+    limit = schema["paths"]["/api/v1/returns"]["get"]["parameters"]
+    order = next(p for p in limit if p["name"] == "order")
+    assert "maximum" in str(order["schema"]) and "9223372036854775807" in str(order["schema"])
