@@ -122,3 +122,14 @@ def test_the_limits_have_documented_defaults():
         "RAPPORT_IMPORT_MAX_CELL_LENGTH",
     ):
         assert getattr(settings, name) > 0 and name in readme, name
+
+
+def test_a_nul_byte_in_a_cell_is_a_row_error_naming_the_column(write_csv, run_import):
+    from rapport.imports.choices import ImportMode
+
+    path = write_csv([["surname", "notes"], ["Lee", "fine"], ["Wang", "bad\x00note"]])
+    job = run_import("customers", path, mode=ImportMode.VALID_ONLY)
+    assert job.status == ImportStatus.DONE
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "notes")]
+    assert "cannot be stored" in job.errors[0]["message"]
+    assert list(Customer.objects.values_list("family_name", flat=True)) == ["Lee"]
