@@ -14,6 +14,9 @@ def _english(settings, tmp_path):
     # Uploads and import progress files per test: parallel test processes (and the SQLite and
     # PostgreSQL runs) number their import jobs from 1 alike and must not read each other's files.
     settings.MEDIA_ROOT = tmp_path / "media"
+    from django.core.cache import cache
+
+    cache.clear()  # rate-limit counters start afresh in each test
 
 
 @pytest.fixture

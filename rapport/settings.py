@@ -2,9 +2,11 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page's assets locally (no CDN)
     "django_tasks_db",
     "crontask",  # `rapport crontask`: enqueues the scheduled tasks (cron syntax) for the workers
+    "axes",  # login lock-out after repeated wrong passwords (by account and by address)
     "rapport.core",
     "rapport.staff",
     "rapport.customers",
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -75,8 +79,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rapport.core.middleware.InvalidInputMiddleware",  # 400/409 naming the field, never a 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out login with 429 (keep it last)
 ]
 
 ROOT_URLCONF = "rapport.urls"
@@ -90,6 +96,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",  # {{ csp_nonce }} for inline scripts
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -136,7 +143,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Django's ModelBackend, with each request's permission check in one query (rapport/staff/backends.py).
-AUTHENTICATION_BACKENDS = ["rapport.staff.backends.StaffBackend"]
+# The lock-out check comes first (rapport/staff/backends.py, django-axes).
+AUTHENTICATION_BACKENDS = [
+    "rapport.staff.backends.LockoutBackend",
+    "rapport.staff.backends.StaffBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -184,10 +195,46 @@ RAPPORT_TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free header set in base.html
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Deployment hardening (README, "Security and deployment"). HTTPS=true — the default when
+# RAPPORT_PUBLIC_URL starts with https:// — turns on secure cookies, the redirect to HTTPS and
+# HSTS; each can be set on its own from the environment.
+HTTPS = env_bool("HTTPS", os.environ.get("RAPPORT_PUBLIC_URL", "").startswith("https://"))
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", "")  # e.g. ^health/$ for a probe
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600 if HTTPS else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", HTTPS)
+# Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (only then: a client
+# could otherwise claim HTTPS itself).
+if env_bool("TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# How long a login lasts (hours), and whether closing the browser ends it.
+SESSION_COOKIE_AGE = int(float(os.environ.get("SESSION_HOURS", "12")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+# Content-Security-Policy (Django's own middleware): scripts only from Rapport itself (an inline
+# script needs the request's nonce), no plug-ins, no framing, forms post only to Rapport.
+# CSP_REPORT_ONLY=true sends it as Content-Security-Policy-Report-Only to try a change first.
+_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],  # style="" attributes and htmx's indicator style
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CSP_REPORT_ONLY = _CSP if env_bool("CSP_REPORT_ONLY") else {}
+SECURE_CSP = {} if env_bool("CSP_REPORT_ONLY") else _CSP
 
 
 def _mailer(url: str) -> dict:
@@ -245,10 +292,12 @@ RAPPORT_DEDUPE_SEARCH_CRON = os.environ.get("RAPPORT_DEDUPE_SEARCH_CRON", "0 4 *
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, 404, 400…) is one line in the log, not a traceback.
+    "filters": {"one_line_refusals": {"()": "rapport.core.logs.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The scheduler logs each run of its lock keeper (every 5 s) at INFO.
-    "loggers": {"apscheduler": {"level": "WARNING"}},
+    "loggers": {"apscheduler": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Rapport's own settings.
@@ -257,6 +306,13 @@ RAPPORT_DEFAULT_REGION = os.environ.get(
 )  # for national phone numbers
 RAPPORT_CURRENCY = os.environ.get("RAPPORT_CURRENCY", "CNY")
 RAPPORT_IMPORT_BACKGROUND_ROWS = int(os.environ.get("RAPPORT_IMPORT_BACKGROUND_ROWS", "2000"))
+# Import limits (README, "Security and deployment"): a file beyond one is refused with a message
+# naming it. Web uploads are always read by the task worker, streamed.
+RAPPORT_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("RAPPORT_IMPORT_MAX_UPLOAD_MB", "50"))
+RAPPORT_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("RAPPORT_IMPORT_MAX_UNPACKED_MB", "500"))
+RAPPORT_IMPORT_MAX_ROWS = int(os.environ.get("RAPPORT_IMPORT_MAX_ROWS", "1000000"))
+RAPPORT_IMPORT_MAX_COLUMNS = int(os.environ.get("RAPPORT_IMPORT_MAX_COLUMNS", "200"))
+RAPPORT_IMPORT_MAX_CELL_LENGTH = int(os.environ.get("RAPPORT_IMPORT_MAX_CELL_LENGTH", "10000"))
 RAPPORT_PAGE_SIZE = 50
 # How long after a merge a manager may still undo it.
 RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
@@ -279,3 +335,25 @@ RAPPORT_PRIVACY_LIST_DAILY_RECORDS = int(
 )
 # An import whose worker has not reported for this long is shown as stopped (its process ended).
 RAPPORT_IMPORT_STALE_MINUTES = int(os.environ.get("RAPPORT_IMPORT_STALE_MINUTES", "10"))
+# Throttling (README, "Security and deployment"). Logins: after RAPPORT_LOGIN_FAILURE_LIMIT wrong
+# passwords for one account, or from one address, that account or address is locked out for
+# RAPPORT_LOGIN_LOCKOUT_MINUTES (django-axes; `rapport axes_reset` unlocks at once).
+AXES_FAILURE_LIMIT = int(os.environ.get("RAPPORT_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("RAPPORT_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rapport.staff.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "rapport.core.ratelimit.client_address"
+AXES_VERBOSE = False
+# Password-reset mail: at most this many per hour to one address and from one client address.
+RAPPORT_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("RAPPORT_PASSWORD_RESET_PER_ADDRESS", "3"))
+RAPPORT_PASSWORD_RESET_PER_CLIENT = int(os.environ.get("RAPPORT_PASSWORD_RESET_PER_CLIENT", "10"))
+# API requests per minute per token (and per browser session); 0 turns the limit off.
+RAPPORT_API_REQUESTS_PER_MINUTE = int(os.environ.get("RAPPORT_API_REQUESTS_PER_MINUTE", "600"))
+# Bounded customer records (refused beyond these, with a message naming the limit): phones,
+# emails, addresses and tags per customer, and characters in a long text field (notes, hobbies…).
+RAPPORT_CUSTOMER_MAX_PHONES = int(os.environ.get("RAPPORT_CUSTOMER_MAX_PHONES", "20"))
+RAPPORT_CUSTOMER_MAX_EMAILS = int(os.environ.get("RAPPORT_CUSTOMER_MAX_EMAILS", "20"))
+RAPPORT_CUSTOMER_MAX_ADDRESSES = int(os.environ.get("RAPPORT_CUSTOMER_MAX_ADDRESSES", "20"))
+RAPPORT_CUSTOMER_MAX_TAGS = int(os.environ.get("RAPPORT_CUSTOMER_MAX_TAGS", "50"))
+RAPPORT_CUSTOMER_TEXT_LENGTH = int(os.environ.get("RAPPORT_CUSTOMER_TEXT_LENGTH", "5000"))

@@ -13,7 +13,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.pagination import Listed, Paged, PageParams, RequestBody
 from rapport.api.permissions import require
+from rapport.api.types import Day, Moment
 from rapport.communications import services
+from rapport.communications.bulk import DETAIL_LENGTH
 from rapport.communications.choices import DetailKind, Direction, InteractionKind
 from rapport.communications.models import Interaction, RememberedDetail
 from rapport.communications.selectors import remembered_details
@@ -28,9 +30,13 @@ router = Router(tags=["communications"])
 
 
 class RememberedDetailIn(RequestBody):
-    text: str = Field(description="What the customer mentioned (at most 500 characters).")
+    text: str = Field(
+        min_length=1,
+        max_length=DETAIL_LENGTH,
+        description="What the customer mentioned (at most 500 characters).",
+    )
     kind: str = Field(DetailKind.OTHER.value, json_schema_extra={"enum": DetailKind.values})
-    relevant_on: date | None = Field(None, description="A date the detail is about, if any.")
+    relevant_on: Day | None = Field(None, description="A date the detail is about, if any.")
     pinned: bool = False
 
 
@@ -55,7 +61,7 @@ class InteractionIn(RequestBody):
     direction: str = Field(json_schema_extra={"enum": Direction.values})
     summary: str = Field(description="What was said and asked for.")
     subject: str = Field("", max_length=200)
-    occurred_at: datetime | None = Field(None, description="Defaults to now.")
+    occurred_at: Moment | None = Field(None, description="Defaults to now.")
     organisation_id: int | None = None
     details: list[RememberedDetailIn] = Field(
         default_factory=list, description="Details the customer mentioned, to bring up next time."

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.communications.bulk import (
+    DETAIL_LENGTH,
     NewDetail,
     NewInteraction,
     details_insert,
@@ -89,6 +90,15 @@ def _clean_detail(
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": [_("Write the detail.")]})
+    if len(text) > DETAIL_LENGTH:  # refused, never cut: the writer would keep only the start
+        raise ValidationError(
+            {
+                "text": [
+                    _("At most %(limit)d characters; this has %(count)d.")
+                    % {"limit": DETAIL_LENGTH, "count": len(text)}
+                ]
+            }
+        )
     return NewDetail(text=text, kind=kind, relevant_on=relevant_on, pinned=pinned)
 
 

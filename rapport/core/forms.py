@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
 
 from rapport.core.fields import concrete_field
 
@@ -20,6 +21,18 @@ def add_service_errors(
     for field, messages in exc.message_dict.items():
         name = aliases.get(field, field)
         form.add_error(name if name in form.fields else None, messages)
+
+
+def require_version(form: forms.Form) -> forms.Form:
+    """An edit form must send back the version it was read at (its hidden `version` field), so
+    the service's conflict check is never skipped: a post without it is refused."""
+    field = form.fields["version"]
+    field.required = True
+    field.error_messages["required"] = gettext_lazy(
+        "This form was sent without the version of the record it edits. Reload the page and "
+        "make your changes again."
+    )
+    return form
 
 
 def fields_from_columns(

@@ -62,6 +62,15 @@ def _slow_e164(text: str, region: str) -> str:
         raise ValidationError(
             _("“%(value)s” is not a valid phone number."), code="invalid", params={"value": text}
         )
+    if number.extension:  # E.164 has no room for it: refused rather than silently dropped
+        raise ValidationError(
+            _(
+                "“%(value)s” has an extension (%(extension)s), which is not stored with a phone "
+                "number. Enter the number without it and write the extension in the notes."
+            ),
+            code="extension",
+            params={"value": text, "extension": number.extension},
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

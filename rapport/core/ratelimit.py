@@ -20,6 +20,19 @@ def allow(key: str, *, limit: int, window: int) -> bool:
     return count <= limit
 
 
+def retry_after(window: int) -> int:
+    """Seconds until the current fixed window of `window` seconds ends (at least 1)."""
+    return max(1, window - int(time.time()) % window)
+
+
+class RateLimited(Exception):  # noqa: N818  (the name says what happened)
+    """Too many requests: answered with 429 and `Retry-After: seconds`."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 def client_address(request) -> str:  # noqa: ANN001
     """The client's address; behind a proxy that the settings trust, the forwarded one."""
     from django.conf import settings

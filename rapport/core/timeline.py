@@ -1,7 +1,7 @@
 """One timeline per customer; each business area plugs in a provider of its own events."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from heapq import merge
 from typing import Any
@@ -41,6 +41,18 @@ def covered_changes() -> set[tuple[type, str]]:
     return set(_covered)
 
 
-def customer_timeline(customer_id: int, *, limit: int = 50) -> list[TimelineEntry]:
+def customer_timeline(
+    customer_id: int, *, limit: int = 50, with_changes: bool = True
+) -> list[TimelineEntry]:
+    """The newest `limit` entries. `with_changes=False` (for those who may not view the history
+    of changes) keeps each entry's title but leaves out the fields' old and new values."""
     streams = [provider(customer_id, limit) for provider in _providers.values()]
-    return list(merge(*streams, key=lambda e: e.time, reverse=True))[:limit]
+    entries = list(merge(*streams, key=lambda e: e.time, reverse=True))[:limit]
+    if with_changes:
+        return entries
+    return [
+        replace(e, details={k: v for k, v in e.details.items() if k != "changes"})
+        if "changes" in e.details
+        else e
+        for e in entries
+    ]

@@ -183,7 +183,8 @@ def customer_history(request: HttpRequest, customer_id: int, page: Query[PagePar
 def customer_timeline_list(request: HttpRequest, customer_id: int, params: Query[TimelineParams]):
     require(request, "customers.view_customer")
     Customer.objects.only("pk").get(pk=customer_id)
-    return {"items": customer_timeline(customer_id, limit=params.limit)}
+    with_changes = request.user.has_perm("core.view_objectchange")
+    return {"items": customer_timeline(customer_id, limit=params.limit, with_changes=with_changes)}
 
 
 @router.get("/tags", response=Listed[TagOut], summary="All tags, by name")

@@ -7,13 +7,15 @@ Fields no service checks (address parts, organisation text lengths) are bounded 
 
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.db.models import TextChoices
 from ninja import Field, Schema
-from pydantic import ValidationInfo, field_validator
+from pydantic import StringConstraints, ValidationInfo, field_validator
 
 from rapport.api.pagination import RequestBody
+from rapport.api.types import Day, RecordId
 from rapport.core.models import ObjectChange
 from rapport.core.phones import format_phone
 from rapport.core.registry import customer_api_sections, customer_filters
@@ -36,6 +38,7 @@ from rapport.customers.models import (
     Organisation,
     OrganisationContact,
 )
+from rapport.customers.validation import TAG_LENGTH
 
 
 def choice(choices: type[TextChoices], default: Any = "", **kwargs: Any) -> Any:
@@ -68,34 +71,49 @@ class AddressIn(RequestBody):
     country: str = Field("", max_length=2, description="ISO 3166 code, e.g. CN, SK.")
 
 
+_TEXT = settings.RAPPORT_CUSTOMER_TEXT_LENGTH
+
+
 class CustomerIn(RequestBody):
     """A new customer. Give a family name or a given name (or both)."""
 
-    family_name: str = ""
-    given_name: str = ""
-    external_id: str | None = Field(None, description="The customer's id in another system.")
+    family_name: str = Field("", max_length=100)
+    given_name: str = Field("", max_length=100)
+    external_id: str | None = Field(
+        None, max_length=100, description="The customer's id in another system."
+    )
     gender: str = choice(Gender)
-    birthday: date | None = None
+    birthday: Day | None = None
     celebrates_lunar_birthday: bool = False
-    hobbies: str = ""
-    personality: str = ""
-    family_situation: str = ""
-    occupation: str = ""
+    hobbies: str = Field("", max_length=_TEXT)
+    personality: str = Field("", max_length=_TEXT)
+    family_situation: str = Field("", max_length=_TEXT)
+    occupation: str = Field("", max_length=120)
     income_band: str = choice(IncomeBand)
     preferred_language: str = choice(Language)
     preferred_channel: str = choice(Channel)
     customer_since: date | None = Field(None, description="Defaults to today on creation.")
     source: str = choice(CustomerSource)
-    referred_by_id: int | None = Field(None, description="The customer who referred this one.")
-    notes: str = ""
+    referred_by_id: RecordId | None = Field(None, description="The customer who referred this one.")
+    notes: str = Field("", max_length=_TEXT)
     phones: list[PhoneIn] = Field(
-        default_factory=list, description='A plain string stands for {"number": string}.'
+        default_factory=list,
+        max_length=settings.RAPPORT_CUSTOMER_MAX_PHONES,
+        description='A plain string stands for {"number": string}.',
     )
     emails: list[EmailIn] = Field(
-        default_factory=list, description='A plain string stands for {"address": string}.'
+        default_factory=list,
+        max_length=settings.RAPPORT_CUSTOMER_MAX_EMAILS,
+        description='A plain string stands for {"address": string}.',
     )
-    addresses: list[AddressIn] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    addresses: list[AddressIn] = Field(
+        default_factory=list, max_length=settings.RAPPORT_CUSTOMER_MAX_ADDRESSES
+    )
+    tags: list[Annotated[str, StringConstraints(max_length=TAG_LENGTH)]] = Field(
+        default_factory=list,
+        max_length=settings.RAPPORT_CUSTOMER_MAX_TAGS,
+        description="Existing tag names; only roles that may add tags create new ones.",
+    )
 
     @field_validator("phones", "emails", mode="before")
     @classmethod
@@ -129,9 +147,9 @@ class CustomerFilterFields(Schema):
     gender: str | None = None
     preferred_language: str | None = None
     income_band: str | None = None
-    organisation: int | None = Field(None, description="Organisation id: its contact people.")
-    customer_since_from: date | None = None
-    customer_since_to: date | None = None
+    organisation: RecordId | None = Field(None, description="Organisation id: its contact people.")
+    customer_since_from: Day | None = None
+    customer_since_to: Day | None = None
     sort: Literal["newest", "name"] = "newest"
 
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from rapport.core.pagination import Page, keyset_page
+from rapport.core.params import date_param, id_param
 from rapport.core.registry import customer_filters
 from rapport.core.timeline import TimelineEntry
 from rapport.customers.models import (
@@ -36,11 +37,12 @@ def customer_queryset(*, filters: dict[str, Any] | None = None) -> QuerySet[Cust
         if value := filters.get(name):
             qs = qs.filter(**{name: value})
     if org := filters.get("organisation"):
+        org = id_param(org, "organisation")
         qs = qs.filter(organisation_roles__organisation_id=org)
     if since := filters.get("customer_since_from"):
-        qs = qs.filter(customer_since__gte=since)
+        qs = qs.filter(customer_since__gte=date_param(since, "customer_since_from"))
     if until := filters.get("customer_since_to"):
-        qs = qs.filter(customer_since__lte=until)
+        qs = qs.filter(customer_since__lte=date_param(until, "customer_since_to"))
     for registered in customer_filters():
         if value := filters.get(registered.name):
             qs = registered.apply(qs, str(value))

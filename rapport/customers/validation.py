@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rapport.core.emails import normalize_email
+from rapport.core.params import unstorable_text_error
 from rapport.core.phones import normalize_phone
 from rapport.customers.choices import (
     BuyingRole,
@@ -62,9 +65,16 @@ def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dic
     unknown = data.keys() - _FIELD_SET
     if unknown:
         raise ValidationError({k: [_("Unknown field.")] for k in sorted(unknown)})
+    text_limit = settings.RAPPORT_CUSTOMER_TEXT_LENGTH
     for name, value in data.items():
         if isinstance(value, str):
             value = value.strip()
+            if problem := unstorable_text_error(value):
+                errors[name] = [problem]
+                continue
+            if name not in _MAX_LENGTH and len(value) > text_limit:
+                errors[name] = [_("At most %(n)d characters.") % {"n": text_limit}]
+                continue
         if name in _CHOICE_VALUES:
             value = value or ""
             if value and value not in _CHOICE_VALUES[name]:
@@ -104,10 +114,28 @@ def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dic
     return clean
 
 
+def check_count(items: Any, field: str, limit: int) -> None:
+    """Refuse more than `limit` items in a list field (RAPPORT_CUSTOMER_MAX_* settings)."""
+    if items is not None and len(items) > limit:
+        raise ValidationError(
+            {
+                field: [
+                    ngettext(
+                        "At most %(limit)d item; %(count)d were sent.",
+                        "At most %(limit)d items; %(count)d were sent.",
+                        limit,
+                    )
+                    % {"limit": limit, "count": len(items)}
+                ]
+            }
+        )
+
+
 def clean_phones(
     items: list[dict[str, Any] | str], region: str | None = None
 ) -> list[dict[str, Any]]:
     """[{number (E.164), kind, is_primary}] with exactly one primary; duplicates dropped."""
+    check_count(items, "phones", settings.RAPPORT_CUSTOMER_MAX_PHONES)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     problems: list[str] = []
@@ -132,6 +160,7 @@ def clean_phones(
 
 
 def clean_emails(items: list[dict[str, Any] | str]) -> list[dict[str, Any]]:
+    check_count(items, "emails", settings.RAPPORT_CUSTOMER_MAX_EMAILS)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     problems: list[str] = []
@@ -174,11 +203,13 @@ def clean_addresses(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from rapport.customers.choices import AddressKind
     from rapport.customers.models import CustomerAddress
 
+    check_count(items, "addresses", settings.RAPPORT_CUSTOMER_MAX_ADDRESSES)
     fields = ("kind", "line1", "line2", "city", "region", "postal_code", "country")
     out: list[dict[str, Any]] = []
     problems: list[str] = []
     for item in items:
         row = {k: (str(item.get(k) or "")).strip() for k in fields}
+        problems.extend(p for v in row.values() if (p := unstorable_text_error(v)))
         row["kind"] = row["kind"] or AddressKind.HOME
         row["country"] = row["country"].upper()
         if not row["line1"]:
@@ -215,6 +246,16 @@ TAG_LENGTH = 60
 
 
 def clean_tags(items: Iterable[Any]) -> list[str]:
-    """Tag names, trimmed to a tag's length, without blanks or repeats, in the order given."""
-    names = (str(t).strip()[:TAG_LENGTH].strip() for t in items if t is not None)
-    return list(dict.fromkeys(n for n in names if n))
+    """Tag names, trimmed, without blanks or repeats, in the order given. More than
+    RAPPORT_CUSTOMER_MAX_TAGS tags, or a name longer than a tag holds, is refused."""
+    names = list(dict.fromkeys(n for n in (str(t).strip() for t in items if t is not None) if n))
+    check_count(names, "tags", settings.RAPPORT_CUSTOMER_MAX_TAGS)
+    problems = [
+        _("“%(name)s…” is longer than %(n)d characters.") % {"name": n[:20], "n": TAG_LENGTH}
+        for n in names
+        if len(n) > TAG_LENGTH
+    ]
+    problems.extend(p for n in names if (p := unstorable_text_error(n)))
+    if problems:
+        raise ValidationError({"tags": problems})
+    return names

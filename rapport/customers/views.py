@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core.exceptions import ConflictError
-from rapport.core.forms import add_service_errors
+from rapport.core.forms import add_service_errors, require_version
 from rapport.core.models import ObjectChange
 from rapport.core.registry import customer_filters
 from rapport.core.selectors import change_title, labelled_changes
@@ -20,7 +20,7 @@ from rapport.core.timeline import customer_timeline
 from rapport.customers import selectors, services
 from rapport.customers.choices import CustomerSource, Gender, Language
 from rapport.customers.forms import ConsentForm, ContactForm, CustomerForm, OrganisationForm
-from rapport.customers.models import Customer, Organisation, Tag
+from rapport.customers.models import Customer, Organisation, OrganisationContact, Tag
 from rapport.customers.panels import render_panels
 from rapport.customers.search import search_customers
 
@@ -85,7 +85,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "customer": customer,
             "panels": render_panels(request, customer),
-            "timeline": customer_timeline(pk, limit=50),
+            "timeline": customer_timeline(
+                pk, limit=50, with_changes=request.user.has_perm("core.view_objectchange")
+            ),
             "consent_form": blank_consent_form(get_language()),
         },
     )
@@ -123,7 +125,9 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(
         Customer.objects.prefetch_related("phones", "emails", "addresses", "tags"), pk=pk
     )
-    form = CustomerForm(request.POST or None, initial=CustomerForm.initial_for(customer))
+    form = require_version(
+        CustomerForm(request.POST or None, initial=CustomerForm.initial_for(customer))
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(
@@ -253,7 +257,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {f: getattr(org, f) for f in OrganisationForm.base_fields if f != "version"} | {
         "version": org.version
     }
-    form = OrganisationForm(request.POST or None, initial=initial)
+    form = require_version(OrganisationForm(request.POST or None, initial=initial))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
@@ -299,5 +303,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 @perm("customers.delete_organisationcontact")
 @require_POST
 def contact_remove(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    # The contact must belong to the organisation the address names.
+    get_object_or_404(OrganisationContact.objects.only("pk"), pk=contact_pk, organisation_id=pk)
     services.contact_remove(contact_id=contact_pk, by=request.user)
     return redirect("customers:organisation_detail", pk=pk)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 CSV_DELIMITERS = (",", ";", "\t")
@@ -46,6 +47,61 @@ def file_format(name: str, head: bytes = b"") -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     return "csv"
+
+
+# Limits (settings.py, README "Importing and exporting"): a file beyond one is refused with a
+# message naming the limit, before more of it is read.
+MB = 1024 * 1024
+
+
+def _too_many_rows(limit: int) -> UnreadableFile:
+    return UnreadableFile(
+        _("The file has more than %(limit)s rows; split it into files of at most that many.")
+        % {"limit": f"{limit:,}"}
+    )
+
+
+def _check_columns(headers: list[str]) -> list[str]:
+    """The headers without trailing blanks; refused beyond RAPPORT_IMPORT_MAX_COLUMNS."""
+    while headers and not headers[-1]:
+        headers.pop()
+    if len(headers) > (limit := settings.RAPPORT_IMPORT_MAX_COLUMNS):
+        raise UnreadableFile(
+            _("The file has %(count)s columns; at most %(limit)s can be imported.")
+            % {"count": f"{len(headers):,}", "limit": f"{limit:,}"}
+        )
+    return headers
+
+
+def _too_long_cell(row: int, length: int, limit: int) -> UnreadableFile:
+    return UnreadableFile(
+        _("Row %(row)d has a cell of %(length)s characters; a cell may hold at most %(limit)s.")
+        % {"row": row, "length": f"{length:,}", "limit": f"{limit:,}"}
+    )
+
+
+def check_xlsx_package(path: str | Path) -> None:
+    """Refuse an Excel file (a zip) that would unpack to more than RAPPORT_IMPORT_MAX_UNPACKED_MB,
+    from the sizes its directory states, before anything in it is unpacked. (Python's zip reader
+    stops at the stated size, so a member cannot unpack to more than it states.)"""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(
+            _("The file could not be read as Excel: %(reason)s") % {"reason": exc}
+        ) from None
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > (limit := settings.RAPPORT_IMPORT_MAX_UNPACKED_MB) * MB or len(members) > 10_000:
+        raise UnreadableFile(
+            _(
+                "Unpacked, this Excel file would take %(size)s MB; at most %(limit)s MB can be "
+                "imported. Save it as CSV, or split it."
+            )
+            % {"size": f"{unpacked / MB:,.0f}", "limit": f"{limit:,}"}
+        )
 
 
 def open_table(path: str | Path, name: str | None = None) -> Table:
@@ -124,6 +180,8 @@ def _count_unquoted(line: str, delimiter: str) -> int:
 
 
 def read_csv(path: str | Path) -> Table:
+    # The csv module's own cap on a field (one for the whole process) is the cell limit.
+    csv.field_size_limit(settings.RAPPORT_IMPORT_MAX_CELL_LENGTH)
     encoding = detect_encoding(path)
     fh = Path(path).open(encoding=encoding, newline="")  # noqa: SIM115  (the row iterator closes it)
     try:
@@ -134,10 +192,16 @@ def read_csv(path: str | Path) -> Table:
         for record in reader:
             header_row += 1
             if any(c.strip() for c in record):
-                headers = [c.strip() for c in record]
+                headers = _check_columns([c.strip() for c in record])
                 break
+    except UnreadableFile:
+        fh.close()
+        raise
     except (csv.Error, UnicodeDecodeError) as exc:
         fh.close()
+        if "field larger than field limit" in str(exc):
+            limit = settings.RAPPORT_IMPORT_MAX_CELL_LENGTH
+            raise _too_long_cell(header_row, limit + 1, limit) from None
         raise UnreadableFile(
             _("The file could not be read as CSV: %(reason)s") % {"reason": exc}
         ) from None
@@ -149,14 +213,21 @@ def read_csv(path: str | Path) -> Table:
 
 def _csv_rows(fh: io.TextIOBase, reader: Any, header_row: int) -> Iterator[Row]:
     # csv.reader counts physical lines; a spreadsheet shows one row per record, so count records.
-    number = header_row
+    number, count = header_row, 0
+    max_rows = settings.RAPPORT_IMPORT_MAX_ROWS
     with fh:
         try:
             for record in reader:
                 number += 1
                 if record and any(record):
+                    count += 1
+                    if count > max_rows:
+                        raise _too_many_rows(max_rows)
                     yield number, record
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                limit = settings.RAPPORT_IMPORT_MAX_CELL_LENGTH
+                raise _too_long_cell(number + 1, limit + 1, limit) from None
             raise UnreadableFile(
                 _("Row %(row)d could not be read as CSV: %(reason)s")
                 % {"row": number, "reason": exc}
@@ -167,8 +238,10 @@ def _csv_rows(fh: io.TextIOBase, reader: Any, header_row: int) -> Iterator[Row]:
 
 
 def read_xlsx(path: str | Path) -> Table:
+    """Streamed (openpyxl's read-only mode), after the package's unpacked size is checked."""
     from openpyxl import load_workbook
 
+    check_xlsx_package(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
@@ -182,7 +255,11 @@ def read_xlsx(path: str | Path) -> Table:
     for cells in rows:
         header_row += 1
         if any(c not in (None, "") for c in cells):
-            headers = ["" if c is None else str(c).strip() for c in cells]
+            try:
+                headers = _check_columns(["" if c is None else str(c).strip() for c in cells])
+            except UnreadableFile:
+                workbook.close()
+                raise
             break
     if headers is None:
         workbook.close()
@@ -193,9 +270,17 @@ def read_xlsx(path: str | Path) -> Table:
 
 
 def _xlsx_rows(workbook: Any, rows: Iterator[tuple], header_row: int) -> Iterator[Row]:
+    max_rows, max_cell = settings.RAPPORT_IMPORT_MAX_ROWS, settings.RAPPORT_IMPORT_MAX_CELL_LENGTH
+    count = 0
     try:
         for number, cells in enumerate(rows, start=header_row + 1):
             if any(c not in (None, "") for c in cells):
+                count += 1
+                if count > max_rows:
+                    raise _too_many_rows(max_rows)
+                for cell in cells:
+                    if isinstance(cell, str) and len(cell) > max_cell:
+                        raise _too_long_cell(number, len(cell), max_cell)
                 yield number, list(cells)
     finally:
         workbook.close()
@@ -224,6 +309,7 @@ def _estimate_xlsx(path: Path) -> int:
     from openpyxl import load_workbook
 
     try:
+        check_xlsx_package(path)
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001  (the run reports why the file is unreadable)
         return 0

@@ -41,6 +41,7 @@ from rapport.imports.models import ImportEvent, ImportJob
 from rapport.imports.readers import UnreadableFile, estimate_rows, file_format
 
 logger = logging.getLogger(__name__)
+MB = 1024 * 1024
 FINISHED = (ImportStatus.INVALID, ImportStatus.DONE, ImportStatus.FAILED)
 RUNNING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 
@@ -79,6 +80,14 @@ def import_job_create(
         errors["file"] = [str(exc)]
     if path is not None and not Path(path).is_file():
         errors["file"] = [_("There is no file “%(path)s”.") % {"path": path}]
+    size = (uploaded_file.size if uploaded_file is not None else None) or 0
+    if not size and path is not None and Path(path).is_file():
+        size = Path(path).stat().st_size
+    if size > (limit := settings.RAPPORT_IMPORT_MAX_UPLOAD_MB) * MB:
+        errors["file"] = [
+            _("The file is %(size)s MB; at most %(limit)s MB can be imported.")
+            % {"size": f"{size / MB:,.1f}", "limit": limit}
+        ]
     if errors:
         raise ValidationError(errors)
     stored = _store(uploaded_file) if uploaded_file is not None else Path(path).resolve()  # type: ignore[arg-type]
@@ -92,7 +101,8 @@ def import_job_create(
         options=options or {},
         created_by=actor_user(by),
         language=language or translation.get_language() or "",
-        total_rows=estimate_rows(stored, name),
+        # A line count for CSV; an Excel file is only opened by the task worker, which counts.
+        total_rows=estimate_rows(stored, name) if file_format(name or stored.name) == "csv" else 0,
     )
 
 

@@ -46,7 +46,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            services.import_job_start(job_id=job.pk)
+            # Never read in the request: the task worker opens the file (issue 10, item 1).
+            services.import_job_start(job_id=job.pk, background=True)
             return redirect("imports:detail", pk=job.pk)
     page = keyset_page(
         ImportJob.objects.select_related("created_by"),
@@ -86,7 +87,7 @@ def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("imports:detail", pk=pk)
-    services.import_job_start(job_id=job.pk)
+    services.import_job_start(job_id=job.pk, background=True)
     return redirect("imports:detail", pk=job.pk)
 
 
@@ -101,7 +102,7 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("imports:detail", pk=pk)
-    services.import_job_start(job_id=job.pk)
+    services.import_job_start(job_id=job.pk, background=True)
     return redirect("imports:detail", pk=job.pk)
 
 

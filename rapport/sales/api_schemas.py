@@ -7,11 +7,13 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from rapport.api.pagination import RequestBody
+from rapport.api.types import Day, Moment, RecordId
 from rapport.sales.choices import OrderStatus, SalesChannel
 from rapport.sales.models import OrderLine
 
 # Columns are 14 digits with 2 decimals: anything larger would fail in the database, not here.
 AMOUNT_LIMIT = Decimal("1000000000000")
+QUANTITY_LIMIT = Decimal("1000000000")  # an order line's quantity: 12 digits, 3 after the point
 CENT = Decimal("0.01")
 
 
@@ -77,7 +79,7 @@ class ProductFilters(Schema):
 
 class OrderLineIn(RequestBody):
     product_id: int
-    quantity: Decimal = Field(Decimal("1"), lt=AMOUNT_LIMIT)
+    quantity: Decimal = Field(Decimal("1"), gt=0, lt=QUANTITY_LIMIT, decimal_places=3)
     unit_price: Decimal | None = Field(None, lt=AMOUNT_LIMIT, description="Defaults to the price.")
     discount: Decimal | None = Field(None, lt=AMOUNT_LIMIT, description="An amount off the line.")
     batch: str = Field("", max_length=40, description="The production batch or lot, if tracked.")
@@ -89,7 +91,7 @@ class OrderIn(RequestBody):
         None, description="The organisation the customer bought for."
     )
     lines: list[OrderLineIn]
-    ordered_at: datetime | None = Field(None, description="Defaults to now.")
+    ordered_at: Moment | None = Field(None, description="Defaults to now.")
     number: str = Field("", max_length=40, description="Generated when left empty.")
     status: OrderStatus = OrderStatus.PAID
     channel: SalesChannel | None = None
@@ -100,12 +102,12 @@ class OrderIn(RequestBody):
 
 class ReturnIn(RequestBody):
     order_line_id: int
-    quantity: Decimal = Field(lt=AMOUNT_LIMIT)
+    quantity: Decimal = Field(gt=0, lt=QUANTITY_LIMIT, decimal_places=3)
     refund_amount: Decimal | None = Field(
         None, lt=AMOUNT_LIMIT, description="Defaults to the line's price for that quantity."
     )
     reason: str = Field("", max_length=200)
-    returned_at: datetime | None = Field(None, description="Defaults to now.")
+    returned_at: Moment | None = Field(None, description="Defaults to now.")
 
 
 class ReturnOut(Schema):
@@ -162,17 +164,17 @@ class OrderOut(Schema):
 
 
 class OrderFilters(Schema):
-    customer: int | None = Field(None, description="Customer id.")
-    organisation: int | None = Field(None, description="Organisation id.")
-    ordered_from: date | None = Field(None, description="First day, inclusive.")
-    ordered_to: date | None = Field(None, description="Last day, inclusive.")
+    customer: RecordId | None = Field(None, description="Customer id.")
+    organisation: RecordId | None = Field(None, description="Organisation id.")
+    ordered_from: Day | None = Field(None, description="First day, inclusive.")
+    ordered_to: Day | None = Field(None, description="Last day, inclusive.")
     promotion_code: str | None = None
     status: OrderStatus | None = None
 
 
 class ReturnFilters(Schema):
-    customer: int | None = Field(None, description="Customer id.")
-    order: int | None = Field(None, description="Order id.")
+    customer: RecordId | None = Field(None, description="Customer id.")
+    order: RecordId | None = Field(None, description="Order id.")
 
 
 # Exchange rates ---------------------------------------------------------------------------------

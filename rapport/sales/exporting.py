@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from rapport.core.params import id_param
 from rapport.customers.numbers import customer_number
 from rapport.imports.exports import chunks, grouped, yes_no
 from rapport.imports.mapping import export_columns
@@ -27,7 +28,7 @@ def product_queryset(filters: dict[str, Any]) -> QuerySet:
 def order_queryset(filters: dict[str, Any]) -> QuerySet:
     qs = Order.objects.all()
     if filters.get("customer"):
-        qs = qs.filter(customer_id=filters["customer"])
+        qs = qs.filter(customer_id=id_param(filters["customer"], "customer"))
     if filters.get("promotion_code"):
         qs = qs.filter(promotion_code=filters["promotion_code"])
     return qs

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from rapport.core.actors import Actor
 from rapport.core.choices import ChangeAction
 from rapport.core.exceptions import ValidationError
+from rapport.core.fields import MONEY_DIGITS, MONEY_PLACES
 from rapport.core.services import record_change, versioned_update
 from rapport.sales.bulk import NewOrder, next_order_number, orders_insert, products_insert
 from rapport.sales.choices import OrderStatus, SalesChannel
@@ -99,6 +100,12 @@ def product_update(
     return product
 
 
+# The largest amounts the columns hold: MoneyField (16 digits, 2 after the point) and the
+# order line's quantity (12 digits, 3 after the point).
+MONEY_LIMIT = Decimal(10) ** (MONEY_DIGITS - MONEY_PLACES)
+QUANTITY_LIMIT = Decimal(10) ** 9
+
+
 def price_lines(lines: list[dict[str, Any]], products: dict[int, Product]) -> list[OrderLine]:
     """Order lines with totals; the product's price and cost apply where the line gives none."""
     out: list[OrderLine] = []
@@ -116,8 +123,28 @@ def price_lines(lines: list[dict[str, Any]], products: dict[int, Product]) -> li
             if line.get("unit_price") not in (None, "")
             else product.price
         )
+        if quantity >= QUANTITY_LIMIT:
+            raise ValidationError(
+                {
+                    "lines": [
+                        _("Line %(n)d: the quantity must be less than %(limit)s.")
+                        % {"n": i, "limit": f"{QUANTITY_LIMIT:,}"}
+                    ]
+                }
+            )
         discount = to_decimal(line.get("discount") or 0, "discount")
         total = (quantity * unit_price - discount).quantize(Decimal("0.01"))
+        if total >= MONEY_LIMIT or quantity * product.unit_cost >= MONEY_LIMIT:
+            raise ValidationError(
+                {
+                    "lines": [
+                        _(
+                            "Line %(n)d: the amount (quantity × price) is larger than Rapport can store."
+                        )
+                        % {"n": i}
+                    ]
+                }
+            )
         if total < 0:
             raise ValidationError(
                 {"lines": [_("Line %(n)d: the discount exceeds the line amount.") % {"n": i}]}
@@ -138,6 +165,11 @@ def price_lines(lines: list[dict[str, Any]], products: dict[int, Product]) -> li
                 unit_cost=product.unit_cost,
             )
         )
+    if (
+        sum((li.line_total for li in out), Decimal("0")) >= MONEY_LIMIT
+        or sum((li.unit_cost * li.quantity for li in out), Decimal("0")) >= MONEY_LIMIT
+    ):
+        raise ValidationError({"lines": [_("The order's total is larger than Rapport can store.")]})
     return out
 
 

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from rapport.core.exceptions import ConflictError
-from rapport.core.forms import add_service_errors
+from rapport.core.forms import add_service_errors, require_version
 from rapport.core.pagination import keyset_page
+from rapport.core.params import id_param
 from rapport.customers.models import Customer
 from rapport.customers.numbers import parse_customer_number
 from rapport.sales import services
@@ -66,7 +67,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=pk)
     initial = {f: getattr(product, f) for f in ProductForm.base_fields}
-    form = ProductForm(request.POST or None, initial=initial)
+    form = require_version(ProductForm(request.POST or None, initial=initial))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
@@ -92,7 +93,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     qs = Order.objects.select_related("customer")
     if customer := request.GET.get("customer"):
-        qs = qs.filter(customer_id=customer)
+        qs = qs.filter(customer_id=id_param(customer, "customer"))
     if code := request.GET.get("promotion_code"):
         qs = qs.filter(promotion_code=code)
     page = keyset_page(

@@ -9,6 +9,7 @@ role or permission change applies to the very next request, in every process.
 
 from functools import cache
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
@@ -62,3 +63,14 @@ class StaffBackend(ModelBackend):
             else:
                 user_obj._perm_cache = permission_set(user_obj)
         return user_obj._perm_cache
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lock-out check before the password is: refuses a login for an account or from
+    an address that failed AXES_FAILURE_LIMIT times (settings.py). A login without a request
+    (`Client.login` in tests, a management command) is not a web login and is not counted."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):  # type: ignore[no-untyped-def]
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

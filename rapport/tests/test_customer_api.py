@@ -10,7 +10,7 @@ from django.test import Client
 from rapport.api.tests.helpers import API, count_queries, token_client
 from rapport.communications.services import detail_add, detail_archive
 from rapport.core.models import ObjectChange
-from rapport.customers.models import Customer, CustomerPhone, OrganisationContact
+from rapport.customers.models import Customer, CustomerPhone, OrganisationContact, Tag
 from rapport.customers.services import customer_update, organisation_create
 from rapport.sales.services import order_create
 
@@ -118,6 +118,7 @@ def test_user_without_any_role_gets_403(make_user):
 
 
 def test_create_read_update_delete(agent_api, manager):
+    Tag.objects.bulk_create([Tag(name="VIP"), Tag(name="Beijing")])  # agents choose, never create
     response = agent_api.post(
         CUSTOMERS,
         {
@@ -667,6 +668,8 @@ def test_customer_detail_query_count_does_not_grow(
     agent_api, agent, make_customer, make_product, django_assert_max_num_queries
 ):
     from rapport.customers.services import contact_add
+
+    Tag.objects.bulk_create([Tag(name=f"tag{i}") for i in range(50)])
 
     def enrich(c: Customer, n: int) -> None:
         customer_update(

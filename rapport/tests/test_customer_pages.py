@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from rapport.communications.models import RememberedDetail
-from rapport.customers.models import Customer
+from rapport.customers.models import Customer, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ def test_role_without_permission_gets_403(make_user, client, make_customer):
 
 
 def test_create_customer_through_the_form(agent_client):
+    Tag.objects.bulk_create([Tag(name="VIP"), Tag(name="Bratislava")])  # agents choose tags
     response = agent_client.post(
         reverse("customers:create"),
         {

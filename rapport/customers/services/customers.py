@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.core.actors import Actor
+from rapport.core.actors import Actor, actor_user
 from rapport.core.bulk import insert_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.events import emit
@@ -26,6 +26,7 @@ from rapport.customers.models import (
     MarketingConsent,
     Tag,
 )
+from rapport.customers.numbers import customer_number
 from rapport.customers.validation import (
     CUSTOMER_FIELDS,
     clean_addresses,
@@ -67,8 +68,47 @@ def index_customer(customer: Customer) -> None:
 def _check_referrer(referred_by_id: int | None, customer_id: int | None = None) -> None:
     if referred_by_id is None:
         return
-    if referred_by_id == customer_id or not Customer.objects.filter(pk=referred_by_id).exists():
+    if referred_by_id == customer_id:
+        raise ValidationError({"referred_by_id": [_("A customer cannot refer themselves.")]})
+    if not Customer.objects.filter(pk=referred_by_id).exists():
         raise ValidationError({"referred_by_id": [_("No such customer.")]})
+
+
+def _check_external_id(external_id: str | None, customer_id: int | None = None) -> None:
+    """Another customer's external id is refused (the column is unique)."""
+    if not external_id:
+        return
+    others = Customer.objects.filter(external_id=external_id)
+    if customer_id is not None:
+        others = others.exclude(pk=customer_id)
+    other = others.values_list("pk", flat=True).first()
+    if other is not None:
+        raise ValidationError(
+            {
+                "external_id": [
+                    _("Customer %(number)s already has this external id.")
+                    % {"number": customer_number(other)}
+                ]
+            }
+        )
+
+
+def check_new_tags(names: list[str], by: Actor) -> None:
+    """Only those who may add tags create new ones; others choose among the existing tags.
+    (The system — an import from the command line, the demo — may.)"""
+    user = actor_user(by)
+    if not names or user is None or user.has_perm("customers.add_tag"):
+        return
+    existing = set(Tag.objects.filter(name__in=names).values_list("name", flat=True))
+    if missing := [n for n in names if n not in existing]:
+        raise ValidationError(
+            {
+                "tags": [
+                    _("You may only choose existing tags; these do not exist: %(names)s.")
+                    % {"names": ", ".join(missing[:10])}
+                ]
+            }
+        )
 
 
 def _set_contacts(customer: Customer, phones, emails, addresses) -> None:
@@ -117,6 +157,9 @@ def customer_create(
     email_rows = clean_emails(emails or [])
     address_rows = clean_addresses(addresses or [])
     _check_referrer(clean.get("referred_by_id"))
+    _check_external_id(clean.get("external_id"))
+    tag_names = clean_tags(tags or [])
+    check_new_tags(tag_names, by)
     (pk,) = customers_insert(
         [
             NewCustomer(
@@ -124,7 +167,7 @@ def customer_create(
                 phones=[(p["number"], p["kind"]) for p in _primary_first(phone_rows)],
                 emails=[e["address"] for e in _primary_first(email_rows)],
                 addresses=address_rows,
-                tags=clean_tags(tags or []),
+                tags=tag_names,
             )
         ],
         by=by,
@@ -157,6 +200,11 @@ def customer_update(
     address_rows = clean_addresses(addresses) if addresses is not None else None
     if "referred_by_id" in clean:
         _check_referrer(clean["referred_by_id"], customer_id)
+    if "external_id" in clean:
+        _check_external_id(clean["external_id"], customer_id)
+    if tags is not None:
+        tags = clean_tags(tags)
+        check_new_tags(tags, by)
 
     def apply(customer: Customer) -> None:
         for name, value in clean.items():

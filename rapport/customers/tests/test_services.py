@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from rapport.core.exceptions import ConflictError
 from rapport.core.models import ObjectChange
-from rapport.customers.models import Customer, CustomerPhone, MarketingConsent
+from rapport.customers.models import Customer, CustomerPhone, MarketingConsent, Tag
 from rapport.customers.services import (
     consent_set,
     contact_add,
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_stores_phones_as_e164_and_records_who_created(agent):
+    Tag.objects.create(name="VIP")  # an agent chooses among the tags, never creates one
     c = customer_create(
         by=agent,
         family_name="王",

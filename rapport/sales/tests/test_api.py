@@ -151,7 +151,7 @@ def test_order_errors(make_user, make_customer, make_product):
         ),
         ({"customer_id": c.pk, "lines": []}, "lines"),
         ({"customer_id": c.pk, "lines": [{"product_id": 999_999}]}, "lines"),
-        ({"customer_id": c.pk, "lines": [{"product_id": p.pk, "quantity": 0}]}, "lines"),
+        ({"customer_id": c.pk, "lines": [{"product_id": p.pk, "quantity": 0}]}, "lines.0.quantity"),
         ({"customer_id": c.pk, "status": "lost", "lines": [{"product_id": p.pk}]}, "status"),
     ]
     for payload, field in cases:
