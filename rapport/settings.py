@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.demo",
     "rapport.analytics",
     "rapport.portal",
+    "rapport.complaints",
 ]
 
 MIDDLEWARE = [
@@ -251,3 +252,16 @@ RAPPORT_PAGE_SIZE = 50
 RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
 # The address customers reach Rapport at, for the links in their mail (private links, surveys).
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Complaints (rapport/complaints): deadline targets in working hours, the remedy amount above which
+# a second, higher approval is needed, when the escalation sweep runs, and the inbound-mail secret.
+RAPPORT_COMPLAINT_TARGETS = {
+    "acknowledge": float(os.environ.get("RAPPORT_COMPLAINT_ACKNOWLEDGE_HOURS", "1")),
+    "decide": float(os.environ.get("RAPPORT_COMPLAINT_DECIDE_HOURS", "8")),
+    "resolve": float(os.environ.get("RAPPORT_COMPLAINT_RESOLVE_HOURS", "56")),
+}
+RAPPORT_COMPLAINT_SECOND_APPROVAL_ABOVE = float(
+    os.environ.get("RAPPORT_COMPLAINT_SECOND_APPROVAL_ABOVE", "5000")
+)
+RAPPORT_COMPLAINT_ESCALATE_CRON = os.environ.get("RAPPORT_COMPLAINT_ESCALATE_CRON", "*/15 * * * *")
+RAPPORT_INBOUND_MAIL_SECRET = os.environ.get("RAPPORT_INBOUND_MAIL_SECRET", "")
