@@ -183,6 +183,7 @@ class Complaint(VersionedModel):
         permissions = [
             ("approve_complaint", _("Can approve complaint remedies")),
             ("view_complaint_report", _("Can see the complaints dashboard")),
+            ("view_all_complaints", _("Can see every department's complaints")),
         ]
         indexes = [
             models.Index(fields=["customer", "-received_at"], name="complaint_customer_idx"),

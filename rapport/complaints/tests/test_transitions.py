@@ -212,7 +212,7 @@ def test_stale_edit_gets_a_conflict(complaint_factory, agent):
         complaint_act(by=agent, complaint_id=complaint.pk, action="accept", expected_version=1)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_approvals_give_one(complaint_factory, make_user, department):
     complaint = complaint_factory()
     complaint.department = department

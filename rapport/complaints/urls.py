@@ -1,0 +1,14 @@
+from django.urls import path
+
+from rapport.complaints import views
+
+app_name = "complaints"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.record, name="record"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/act/", views.act, name="act"),
+]
+urlpatterns.append(path("dashboard/", views.dashboard, name="dashboard"))
