@@ -1,0 +1,110 @@
+"""Deadlines on the working-time clock, pauses while waiting for the customer, the escalation
+(once per breach) and the figures computed from the event rows."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from rapport.complaints import deadlines, metrics
+from rapport.complaints.escalation import escalate
+from rapport.complaints.models import Complaint, ComplaintEvent
+from rapport.complaints.services import complaint_act
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_deadlines_count_working_hours_only(complaint_factory):
+    # Friday 2026-03-06 17:00 in Shanghai: one working hour left that day, then the weekend.
+    friday = datetime(2026, 3, 6, 17, 0, tzinfo=SH)
+    c = complaint_factory(received_at=friday)
+    assert c.decide_due == datetime(2026, 3, 9, 17, 0, tzinfo=SH)  # 1 h Fri + 7 h Mon
+    clock = deadlines.clock_for(None)
+    assert clock.worked(friday, c.resolve_due) == timedelta(hours=56)
+
+
+def test_spring_festival_and_working_weekend(complaint_factory):
+    # Spring Festival 2026: 16–23 February off; Saturdays 14 and 28 February are working days.
+    before = datetime(2026, 2, 13, 17, 0, tzinfo=SH)  # Friday before the holiday
+    c = complaint_factory(received_at=before)
+    assert c.decide_due == datetime(2026, 2, 14, 17, 0, tzinfo=SH)  # 1 h Fri + 7 h Sat
+    # Three working days (24 h) from the Saturday: the holiday week is skipped.
+    clock = deadlines.clock_for(None)
+    assert clock.deadline(before, timedelta(hours=24)) == datetime(2026, 2, 25, 17, 0, tzinfo=SH)
+    saturday = datetime(2026, 2, 28, 9, 0, tzinfo=SH)
+    assert clock.worked(saturday, saturday + timedelta(hours=3)) == timedelta(hours=3)
+
+
+def test_waiting_for_the_customer_pauses_the_clock(complaint_factory, agent):
+    monday = datetime(2026, 3, 9, 9, 0, tzinfo=SH)
+    c = complaint_factory(received_at=monday)
+    due = c.decide_due
+    complaint_act(by=agent, complaint_id=c.pk, action="wait", now=monday + timedelta(hours=2))
+    # The customer answers two working days later (Wednesday 11:00).
+    c = complaint_act(
+        by=agent, complaint_id=c.pk, action="resume", now=datetime(2026, 3, 11, 11, 0, tzinfo=SH)
+    )
+    clock = deadlines.clock_for(None)
+    assert clock.worked(due, c.decide_due) == timedelta(hours=16)
+
+
+def test_overdue_escalated_once_per_breach(complaint_factory, agent, make_user, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from rapport.staff.models import Department
+
+    boss = make_user("manager", email="boss@example.com")
+    Department.objects.filter(code="customer_service").update(manager=boss)
+    old = datetime(2026, 1, 5, 9, 0, tzinfo=SH)
+    c = complaint_factory(received_at=old)
+    waiting = complaint_factory(received_at=old)
+    complaint_act(by=agent, complaint_id=waiting.pk, action="wait")
+    assert escalate() == 1
+    assert escalate() == 0
+    call_command("complaints", "escalate")
+    events = ComplaintEvent.objects.filter(type="escalated")
+    assert list(events.values_list("complaint_id", flat=True)) == [c.pk]
+    # A new deadline (the decision was made; resolving is due) is a new breach.
+    complaint_act(by=agent, complaint_id=c.pk, action="accept")
+    assert escalate() == 1
+    assert Complaint.objects.get(pk=c.pk).escalated_due is not None
+
+
+def test_figures_come_from_the_event_rows(complaint_factory, agent, make_user, department):
+    from rapport.complaints.models import Cause
+
+    dept = make_user("department")
+    department.members.add(dept)
+    monday = datetime(2026, 3, 9, 9, 0, tzinfo=SH)
+    c = complaint_factory(received_at=monday)
+    step = monday
+    for action, data in (
+        ("accept", {}),
+        ("assign", {"department_id": department.pk}),
+        ("record_cause", {"cause_id": Cause.objects.first().pk}),
+        ("propose_remedy", {"kind": "apology"}),
+        ("approve", {}),
+        ("carry_out", {}),
+        ("close", {"summary": "ok"}),
+        ("reopen", {}),
+    ):
+        step += timedelta(minutes=30)
+        who = dept if action in ("record_cause", "propose_remedy", "carry_out") else agent
+        if action == "approve":
+            who = make_user("manager")
+        complaint_act(by=who, complaint_id=c.pk, action=action, now=step, **data)
+    rejected = complaint_factory(received_at=monday)
+    complaint_act(
+        by=agent,
+        complaint_id=rejected.pk,
+        action="reject",
+        reason="no",
+        now=monday + timedelta(hours=2),
+    )
+    f = metrics.figures(Complaint.objects.all())
+    assert f.complaints == 2 and f.resolved == 2
+    assert f.decide_hours == 1.2  # median of 0.5 h and 2 h, rounded
+    assert f.on_time_rate == 100.0
+    assert f.reopen_rate == 50.0
+    assert f.first_contact_rate == 0.0  # one reopened, the other took 2 hours
