@@ -27,6 +27,7 @@ class RecordForm(forms.Form):
     subject_text = forms.CharField(label=_("What it is about"), max_length=200, required=False)
     request = forms.CharField(label=_("What the customer asks for"), max_length=500, required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    mail = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_customer(self) -> int:
         from rapport.customers.numbers import parse_customer_number
@@ -40,6 +41,7 @@ class RecordForm(forms.Form):
         from rapport.sales.models import Order, Product
 
         data = dict(self.cleaned_data)
+        data.pop("mail", None)
         fields: dict[str, Any] = {
             "customer_id": data.pop("customer"),
             **{k: data[k] for k in ("channel", "category", "subtype", "severity", "target")},

@@ -20,7 +20,8 @@ def _texts(kind: str, complaint: Any, extra: dict[str, str]) -> tuple[str, str]:
             _("We received your complaint %(reference)s") % ref,
             _(
                 "Thank you for telling us. We are looking into your complaint and will come back "
-                "to you. Please quote the reference %(reference)s in any reply."
+                "to you. Please quote the reference %(reference)s in any reply. You can follow "
+                "your complaint and add messages here: %(link)s"
             )
             % ref,
         )
@@ -71,7 +72,7 @@ def send(complaint: Any, kind: str, *, by: Actor, key_suffix: str = "", **extra:
         customer_id=complaint.customer_id,
         channel="email",
         purpose="service",
-        subject=f"{subject} [{complaint.reference}]",
+        subject=subject,
         body=body,
         idempotency_key=f"complaint:{complaint.pk}:{kind}:{key_suffix}",
         by=by,

@@ -320,3 +320,40 @@ class Satisfaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.score}"
+
+
+@customer_relation(
+    "customer",
+    merge=Repoint(),
+    export=Export("received_at", "from_address", "subject", label=_("incoming complaint mail")),
+    erase=Erase.delete(),
+)
+class InboundMail(models.Model):
+    """A mail that came in (piped to `rapport mail receive` or posted to the inbound webhook).
+    With a known reference from the complaint's customer it is attached to that complaint; from an
+    unknown sender or without a reference it waits as a draft for an agent to record."""
+
+    received_at = models.DateTimeField(_("received"))
+    from_address = models.CharField(_("from"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    message_id = models.CharField(max_length=300, blank=True, db_index=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="mails"
+    )
+    handled = models.BooleanField(_("handled"), default=False)
+
+    class Meta:
+        verbose_name = _("incoming complaint mail")
+        verbose_name_plural = _("incoming complaint mail")
+        indexes = [models.Index(fields=["handled", "-received_at"], name="complaint_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.subject or self.from_address

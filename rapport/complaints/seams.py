@@ -11,6 +11,24 @@ def register() -> None:
     from rapport.core.choices import ChangeAction
 
     registry.register_urls("complaints/", "rapport.complaints.urls")
+    registry.register_urls("portal/complaints/", "rapport.complaints.portal_urls")
+    from rapport.complaints import portal
+    from rapport.portal.registry import (
+        PortalSection,
+        register_link_handler,
+        register_portal_section,
+    )
+
+    register_link_handler(portal.FOLLOW, portal.follow_link)
+    register_link_handler(portal.SATISFACTION, portal.satisfaction_link)
+    register_portal_section(
+        PortalSection(
+            name="complaints",
+            template="complaints/_portal_section.html",
+            context=portal.portal_section,
+            order=20,
+        )
+    )
     registry.register_api_router("rapport.complaints.api:router")
     registry.register_nav(
         registry.NavItem(_("Complaints"), "complaints:queue", "complaints.view_complaint", order=35)

@@ -190,7 +190,19 @@ def complaint_record(
 
 def complaint_acknowledge(*, complaint: Complaint, by: Actor) -> None:
     """Tell the customer at once that the complaint is being looked into (its first contact)."""
-    message = mails.send(complaint, "acknowledgement", by=by)
+    from datetime import timedelta
+
+    from rapport.portal.services import link_issue, link_url
+
+    _link, raw = link_issue(
+        customer_id=complaint.customer_id,
+        purpose=FOLLOW_PURPOSE,
+        by=by,
+        target=("complaints.complaint", complaint.pk),
+        single_use=False,
+        lifetime=timedelta(days=180),
+    )
+    message = mails.send(complaint, "acknowledgement", by=by, link=link_url(raw))
     now = timezone.now()
     Complaint.objects.filter(pk=complaint.pk).update(acknowledged_at=now)
     complaint.acknowledged_at = now

@@ -12,3 +12,4 @@ urlpatterns = [
     path("<int:pk>/act/", views.act, name="act"),
 ]
 urlpatterns.append(path("dashboard/", views.dashboard, name="dashboard"))
+urlpatterns.append(path("inbox/", views.inbox, name="inbox"))

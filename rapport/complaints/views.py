@@ -153,6 +153,9 @@ def record(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 complaint = services.complaint_record(by=request.user, **form.service_fields())
+                mail = _draft(form.cleaned_data.get("mail"))
+                if mail is not None:
+                    type(mail).objects.filter(pk=mail.pk).update(handled=True, complaint=complaint)
             except ValidationError as exc:
                 add_service_errors(form, exc, {"customer_id": "customer"})
             else:
@@ -166,8 +169,40 @@ def record(request: HttpRequest) -> HttpResponse:
         initial = {}
         if request.GET.get("customer"):
             initial["customer"] = request.GET["customer"]
+        mail = _draft(request.GET.get("mail"))
+        if mail is not None:
+            initial.update(
+                channel="email",
+                description=mail.body or mail.subject,
+                customer=mail.customer_id or "",
+                mail=mail.pk,
+            )
         form = RecordForm(initial=initial)
     return render(request, "complaints/record.html", {"form": form, "suggest": suggestion})
+
+
+def _draft(value: Any) -> Any:
+    from rapport.complaints.models import InboundMail
+
+    try:
+        return InboundMail.objects.filter(pk=int(value), handled=False).first()
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@perm("complaints.add_complaint")
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Incoming mail that opened no complaint: unknown senders, no reference."""
+    from rapport.complaints.models import InboundMail
+
+    page = keyset_page(
+        InboundMail.objects.filter(handled=False),
+        ordering=["-received_at", "-id"],
+        cursor=request.GET.get("cursor"),
+        size=50,
+    )
+    return render(request, "complaints/inbox.html", {"page": page})
 
 
 @login_required
