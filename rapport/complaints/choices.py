@@ -137,3 +137,4 @@ class EventType(models.TextChoices):
     ESCALATED = "escalated", _("escalated")
     MESSAGE = "message", _("message from the customer")
     SATISFACTION = "satisfaction", _("satisfaction answered")
+    NOTICE = "notice", _("notice sent to buyers")

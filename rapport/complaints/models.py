@@ -222,6 +222,7 @@ class ComplaintEvent(Event):
         EventType.SATISFACTION: _(
             "Satisfaction check answered: solved %(solved)s, %(score)s of 5."
         ),
+        EventType.NOTICE: _("Notice “%(subject)s” sent to %(count)s buyers."),
     }
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")

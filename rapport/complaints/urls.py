@@ -13,3 +13,4 @@ urlpatterns = [
 ]
 urlpatterns.append(path("dashboard/", views.dashboard, name="dashboard"))
 urlpatterns.append(path("inbox/", views.inbox, name="inbox"))
+urlpatterns.append(path("notice/", views.notice, name="notice"))

@@ -294,6 +294,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Pareto chart, complaints per 1,000 units, times and rates from the event rows, remedy
     costs, satisfaction and the repurchase rate of complainants."""
     from rapport.complaints import metrics, reports
+    from rapport.complaints.notices import common_problems
 
     by = request.GET.get("by", "cause")
     by = by if by in reports.PARETO_BY else "cause"
@@ -329,5 +330,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "costs": reports.remedy_costs(),
         "satisfaction": reports.satisfaction(),
         "repurchase": [dict(r, label=groups[r["group"]]) for r in reports.repurchase()],
+        "common": common_problems(),
+        "can_notify": request.user.has_perm("complaints.approve_complaint"),
     }
     return render(request, "complaints/dashboard.html", context)
+
+
+@login_required
+@perm("complaints.approve_complaint")
+@require_POST
+def notice(request: HttpRequest) -> HttpResponse:
+    """Send a notice about a common problem to every buyer of the product (or batch)."""
+    from rapport.complaints.notices import notice_send
+
+    try:
+        product_id = int(request.POST.get("product", ""))
+    except ValueError:
+        raise Http404 from None
+    subject = request.POST.get("subject", "").strip()[:200]
+    body = request.POST.get("body", "").strip()
+    if not subject or not body:
+        messages.error(request, _("Write a subject and a text for the notice."))
+    else:
+        n = notice_send(
+            by=request.user,
+            product_id=product_id,
+            batch=request.POST.get("batch", ""),
+            subject=subject,
+            body=body,
+        )
+        messages.success(request, _("Notice sent to %(count)s buyers.") % {"count": n})
+    return redirect("complaints:dashboard")
