@@ -83,6 +83,29 @@ def register() -> None:
 
     register_product_complaints("complaints", reports.product_complaints_source)
     register_cost_to_serve("complaint_remedies", reports.cost_to_serve_source)
+    from rapport.complaints import importing
+
+    registry.register_import_kind(
+        registry.ImportKindSpec(
+            kind="complaints",
+            label=_("complaints"),
+            importer="rapport.complaints.importing:ComplaintImporter",
+            targets=lambda: importing.COLUMNS,
+            view_permission="complaints.view_complaint",
+            order=60,
+        )
+    )
+    registry.register_export_kind(
+        registry.ExportKindSpec(
+            kind="complaints",
+            label=_("complaints"),
+            columns=importing.EXPORT,
+            queryset=importing.export_queryset,
+            rows=importing.export_rows,
+            view_permission="complaints.view_all_complaints",
+            order=60,
+        )
+    )
     registry.register_role_permissions(
         {
             "agent": {
