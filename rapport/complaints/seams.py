@@ -106,6 +106,9 @@ def register() -> None:
             order=60,
         )
     )
+    from rapport.complaints import demo
+
+    registry.register_demo_step(registry.DemoStep("complaints", demo.run, order=40))
     registry.register_role_permissions(
         {
             "agent": {
