@@ -1,10 +1,22 @@
 import pytest
 
 
+def ensure_builtins() -> None:
+    """The built-in departments and causes (a transactional test before this one may have
+    flushed what the migrations wrote)."""
+    from rapport.complaints import builtin
+    from rapport.staff.models import Department
+
+    for code in ("customer_service", "logistics", "quality", "sales"):
+        Department.objects.get_or_create(code=code)
+    builtin.ensure_causes()
+
+
 @pytest.fixture
 def department(db):
     from rapport.staff.models import Department
 
+    ensure_builtins()
     return Department.objects.get(code="quality")
 
 

@@ -38,8 +38,10 @@ def _step(page, action, fill=None):
 def test_eight_steps_in_the_browser(browser, live_server, make_user, make_customer):
     from rapport.communications.models import OutboundMessage
     from rapport.complaints.models import Cause, Complaint
+    from rapport.complaints.tests.conftest import ensure_builtins
     from rapport.staff.models import Department
 
+    ensure_builtins()
     password = "a browser passphrase"
     agent = make_user("agent", username="b-agent", password=password)
     dept_user = make_user("department", username="b-dept", password=password)
