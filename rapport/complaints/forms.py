@@ -10,8 +10,14 @@ class RecordForm(forms.Form):
     """The complaint form (step 1): who, how, against what, what they ask for."""
 
     customer = forms.CharField(
-        label=_("Customer number"), max_length=20, help_text=_("For example C0000042 or 42.")
+        label=_("Customer number"),
+        max_length=20,
+        required=False,
+        help_text=_("For example C0000042 or 42. Leave empty for a new person (below)."),
     )
+    new_name = forms.CharField(label=_("New person: full name"), max_length=200, required=False)
+    new_email = forms.EmailField(label=_("New person: email"), required=False)
+    new_phone = forms.CharField(label=_("New person: phone"), max_length=40, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     subtype = forms.ChoiceField(
@@ -29,19 +35,32 @@ class RecordForm(forms.Form):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
     mail = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def clean_customer(self) -> int:
+    def clean_customer(self) -> int | None:
         from rapport.customers.numbers import parse_customer_number
 
-        pk = parse_customer_number(self.cleaned_data["customer"])
+        raw = self.cleaned_data["customer"]
+        if not raw:
+            return None
+        pk = parse_customer_number(raw)
         if pk is None:
             raise forms.ValidationError(_("Enter a customer number."))
         return pk
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("customer") and not data.get("new_name") and "customer" not in self.errors:
+            self.add_error(
+                "customer", _("Enter a customer number, or the name of a new person below.")
+            )
+        return data
 
     def service_fields(self) -> dict[str, Any]:
         from rapport.sales.models import Order, Product
 
         data = dict(self.cleaned_data)
         data.pop("mail", None)
+        for key in ("new_name", "new_email", "new_phone"):
+            data.pop(key, None)
         fields: dict[str, Any] = {
             "customer_id": data.pop("customer"),
             **{k: data[k] for k in ("channel", "category", "subtype", "severity", "target")},

@@ -358,3 +358,34 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return self.subject or self.from_address
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # never the uploader's file name on disk: a random name in a per-complaint folder
+    import secrets
+
+    return f"complaints/{instance.complaint_id}/{secrets.token_hex(12)}"
+
+
+class Attachment(models.Model):
+    """A photo, scan or letter of a complaint: type- and size-checked, stored under the data
+    folder (MEDIA_ROOT, not served by the web server) and handed out only after a permission
+    check."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    from_customer = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

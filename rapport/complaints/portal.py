@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -101,13 +102,27 @@ def _add_message(complaint: Complaint, text: str) -> None:
 
 
 def _follow_page(request: HttpRequest, complaint: Complaint, post_url: str) -> HttpResponse:
-    form = MessageForm(request.POST or None)
+    form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not allow(f"complaint-msg:ip:{client_address(request)}", limit=20, window=900):
             form.add_error(None, _("Too many messages. Please wait a quarter of an hour."))
         elif form.is_valid():
-            _add_message(complaint, form.cleaned_data["text"])
-            return redirect(post_url)
+            from rapport.complaints.attachments import attachment_add
+
+            try:
+                with transaction.atomic():
+                    if form.cleaned_data.get("photo"):
+                        attachment_add(
+                            by=PORTAL,
+                            complaint=complaint,
+                            upload=form.cleaned_data["photo"],
+                            from_customer=True,
+                        )
+                    _add_message(complaint, form.cleaned_data["text"])
+            except ValidationError as exc:
+                form.add_error("photo", exc.messages)
+            else:
+                return redirect(post_url)
     return render(
         request,
         "complaints/portal_complaint.html",

@@ -14,3 +14,7 @@ urlpatterns = [
 urlpatterns.append(path("dashboard/", views.dashboard, name="dashboard"))
 urlpatterns.append(path("inbox/", views.inbox, name="inbox"))
 urlpatterns.append(path("notice/", views.notice, name="notice"))
+urlpatterns.append(path("<int:pk>/attach/", views.attach, name="attach"))
+urlpatterns.append(
+    path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment")
+)

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -152,7 +153,11 @@ def record(request: HttpRequest) -> HttpResponse:
         form = RecordForm(request.POST)
         if form.is_valid():
             try:
-                complaint = services.complaint_record(by=request.user, **form.service_fields())
+                with transaction.atomic():
+                    fields = form.service_fields()
+                    if fields["customer_id"] is None:
+                        fields["customer_id"] = _new_person(request, form.cleaned_data)
+                    complaint = services.complaint_record(by=request.user, **fields)
                 mail = _draft(form.cleaned_data.get("mail"))
                 if mail is not None:
                     type(mail).objects.filter(pk=mail.pk).update(handled=True, complaint=complaint)
@@ -175,10 +180,30 @@ def record(request: HttpRequest) -> HttpResponse:
                 channel="email",
                 description=mail.body or mail.subject,
                 customer=mail.customer_id or "",
+                new_email="" if mail.customer_id else mail.from_address,
                 mail=mail.pk,
             )
         form = RecordForm(initial=initial)
     return render(request, "complaints/record.html", {"form": form, "suggest": suggestion})
+
+
+def _new_person(request: HttpRequest, data: dict[str, Any]) -> int:
+    """The complainant created on the spot (needs the right to add customers)."""
+    from rapport.customers.services import customer_create
+
+    if not request.user.has_perm("customers.add_customer"):
+        raise ValidationError({"customer": [_("You may not add customers; enter a number.")]})
+    name = data["new_name"].strip()
+    given, _sep, family = name.partition(" ")  # "Anna Nováková": given name first
+    if not family:  # "王小明": one word, kept whole as the family-first name
+        family, given = name, ""
+    return customer_create(
+        by=request.user,
+        family_name=family,
+        given_name=given,
+        emails=[data["new_email"]] if data.get("new_email") else [],
+        phones=[data["new_phone"]] if data.get("new_phone") else [],
+    ).pk
 
 
 def _draft(value: Any) -> Any:
@@ -241,6 +266,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "departments": list(Department.objects.filter(active=True)),
         "causes": list(Cause.objects.filter(active=True)),
         "remedy_kinds": RemedyKind.choices,
+        "attachments": list(complaint.attachments.order_by("pk")),
         "now": timezone.now(),
     }
     return render(request, "complaints/detail.html", context)
@@ -361,3 +387,37 @@ def notice(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Notice sent to %(count)s buyers.") % {"count": n})
     return redirect("complaints:dashboard")
+
+
+@login_required
+@perm("complaints.change_complaint")
+@require_POST
+def attach(request: HttpRequest, pk: int) -> HttpResponse:
+    from rapport.complaints.attachments import attachment_add
+
+    complaint = _get(request, pk)
+    try:
+        attachment_add(by=request.user, complaint=complaint, upload=request.FILES.get("file"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("File attached."))
+    return redirect("complaints:detail", complaint.pk)
+
+
+@login_required
+@perm("complaints.view_complaint")
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """The file, to someone who may see the complaint (never a public URL)."""
+    from django.http import FileResponse
+
+    complaint = _get(request, pk)
+    found = complaint.attachments.filter(pk=attachment_id).first()
+    if found is None:
+        raise Http404
+    return FileResponse(
+        found.file.open("rb"),
+        as_attachment=not found.content_type.startswith("image/"),
+        filename=found.name,
+        content_type=found.content_type,
+    )

@@ -166,3 +166,52 @@ def test_pages_refuse_staff_without_permission(complaint_factory, make_user):
         reverse("complaints:dashboard"),
     ):
         assert c.get(url).status_code == 403
+
+
+def test_a_new_person_is_created_on_the_spot(agent):
+    from rapport.customers.models import Customer
+
+    response = client_for(agent).post(
+        reverse("complaints:record"),
+        {
+            "customer": "",
+            "new_name": "Anna Nováková",
+            "new_email": "anna@example.sk",
+            "channel": "in_person",
+            "category": "service",
+            "severity": "normal",
+            "target": "free_text",
+            "description": "Nobody helped me at the counter.",
+        },
+    )
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    person = Customer.objects.get(pk=complaint.customer_id)
+    assert (person.given_name, person.family_name) == ("Anna", "Nováková")
+    assert person.primary_email == "anna@example.sk"
+
+
+def test_attachments_are_type_checked_and_served_only_with_permission(
+    complaint_factory, agent, make_user, department
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rapport.staff.models import Department
+
+    complaint = complaint_factory()
+    Complaint.objects.filter(pk=complaint.pk).update(department=department)
+    c = client_for(agent)
+    png = SimpleUploadedFile("leak.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")
+    c.post(reverse("complaints:attach", args=[complaint.pk]), {"file": png})
+    fake = SimpleUploadedFile("virus.png", b"MZ\x90\x00 not a picture", "image/png")
+    response = c.post(
+        reverse("complaints:attach", args=[complaint.pk]), {"file": fake}, follow=True
+    )
+    assert "Only photos" in response.content.decode()
+    attachment = complaint.attachments.get()
+    url = reverse("complaints:attachment", args=[complaint.pk, attachment.pk])
+    assert c.get(url).status_code == 200
+    stranger = make_user("department")
+    Department.objects.get(code="sales").members.add(stranger)
+    assert client_for(stranger).get(url).status_code == 404
+    assert Client().get(url).status_code == 302
