@@ -63,3 +63,11 @@ def moved_by_pause(
         return due  # already overdue when the pause began: it stays overdue
     left = clock.worked(paused_at, due)
     return clock.deadline(resumed_at, left)
+
+
+def clock_for_calendar_for_tests() -> WorkClock:
+    """The standard Chinese calendar's clock, without the database (property tests)."""
+    global _fallback
+    if _fallback is None:
+        _fallback = WorkClock(WorkCalendar.standard())
+    return _fallback

@@ -76,3 +76,27 @@ def test_api_refuses_without_permission(make_user, complaint_factory):
     client = token_client(make_user("marketing"))
     assert client.get(f"{API}/complaints").status_code == 403
     assert client.get(f"{API}/complaints/{c.pk}").status_code == 403
+
+
+def test_department_staff_cannot_reach_another_departments_complaint_anywhere(
+    make_user, complaint_factory, department
+):
+    from rapport.staff.models import Department
+
+    theirs = complaint_factory()
+    Complaint.objects.filter(pk=theirs.pk).update(
+        department=Department.objects.get(code="logistics"), state="assigned"
+    )
+    user = make_user("department")
+    department.members.add(user)
+    client = token_client(user)
+    base = f"{API}/complaints/{theirs.pk}"
+    assert client.get(base).status_code == 404
+    assert client.get(f"{base}/events").status_code == 404
+    assert (
+        client.patch(base, {"version": 1, "severity": "high"}, content_type="application/json")
+    ).status_code == 404
+    assert (
+        client.post(f"{base}/actions/record_cause", {}, content_type="application/json")
+    ).status_code == 404
+    assert Complaint.objects.get(pk=theirs.pk).severity == "normal"

@@ -108,3 +108,32 @@ def test_figures_come_from_the_event_rows(complaint_factory, agent, make_user, d
     assert f.on_time_rate == 100.0
     assert f.reopen_rate == 50.0
     assert f.first_contact_rate == 0.0  # one reopened, the other took 2 hours
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1)),
+    hours=st.integers(min_value=1, max_value=200),
+    pause_at=st.integers(min_value=0, max_value=100),
+    pause_for=st.integers(min_value=1, max_value=300),
+)
+def test_a_pause_moves_the_deadline_by_exactly_the_working_time_left(
+    start, hours, pause_at, pause_for
+):
+    clock = deadlines.clock_for_calendar_for_tests()
+    start = start.replace(tzinfo=SH)
+    due = clock.deadline(start, timedelta(hours=hours))
+    assert clock.worked(start, due) == timedelta(hours=hours)
+    paused = start + timedelta(hours=pause_at)
+    resumed = paused + timedelta(hours=pause_for)
+    moved = deadlines.moved_by_pause(due, paused, resumed, clock)
+    if due <= paused:
+        assert moved == due
+    else:
+        assert clock.worked(resumed, moved) == clock.worked(paused, due)
