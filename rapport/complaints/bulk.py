@@ -24,13 +24,14 @@ def complaints_insert(rows: list[dict[str, Any]], *, by: Actor, note: str = "") 
     user, name = actor_user(by), actor_name(by)[:150]
     now = timezone.now()
     objs = []
+    clock = deadlines.clock_for(None)
     for row in rows:
         fields = dict(row)
         fields.setdefault("received_at", now)
         fields.setdefault("state", State.NEW)
         if fields["state"] in CLOSED_STATES:
             fields.setdefault("closed_at", fields["received_at"])
-        for key, value in deadlines.initial(fields["received_at"]).items():
+        for key, value in deadlines.initial(fields["received_at"], clock=clock).items():
             fields.setdefault(key, value)
         if fields["state"] != State.NEW:
             fields["due_at"] = fields.get("resolve_due") or fields["due_at"]

@@ -44,8 +44,10 @@ def clock_for(department: Any) -> WorkClock:
     return _fallback
 
 
-def initial(received_at: datetime, department: Any = None) -> dict[str, datetime]:
-    clock = clock_for(department)
+def initial(
+    received_at: datetime, department: Any = None, clock: WorkClock | None = None
+) -> dict[str, datetime]:
+    clock = clock or clock_for(department)
     t = targets()
     decide = clock.deadline(received_at, t["decide"])
     resolve = clock.deadline(received_at, t["resolve"])

@@ -49,9 +49,9 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def complaint_durations(complaint: Any, events: list[Any]) -> dict[str, Any]:
+def complaint_durations(complaint: Any, events: list[Any], clock: Any = None) -> dict[str, Any]:
     """One complaint's figures from its events (oldest first)."""
-    clock = deadlines.clock_for(complaint.department)
+    clock = clock or deadlines.clock_for(complaint.department)
     start = complaint.received_at
     pauses: list[tuple[datetime, datetime | None]] = []
     out: dict[str, Any] = {"reopened": False, "waited": False}
@@ -87,8 +87,11 @@ def figures(complaints: Any) -> Figures:
     t = deadlines.targets()
     acks, decides, resolves = [], [], []
     on_time = reopened = first_contact = 0
+    clocks: dict[int | None, Any] = {}
     for c in rows:
-        d = complaint_durations(c, by_complaint[c.pk])
+        if c.department_id not in clocks:
+            clocks[c.department_id] = deadlines.clock_for(c.department)
+        d = complaint_durations(c, by_complaint[c.pk], clocks[c.department_id])
         if "acknowledge" in d:
             acks.append(d["acknowledge"])
         if "decide" in d:

@@ -137,3 +137,12 @@ def test_a_pause_moves_the_deadline_by_exactly_the_working_time_left(
         assert moved == due
     else:
         assert clock.worked(resumed, moved) == clock.worked(paused, due)
+
+
+def test_figures_command_prints_the_definitions_results(complaint_factory):
+    import io
+
+    complaint_factory()
+    out = io.StringIO()
+    call_command("complaints", "figures", stdout=out)
+    assert "complaints: 1" in out.getvalue()
