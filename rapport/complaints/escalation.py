@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from rapport.complaints.choices import CLOSED_STATES, EventType
 from rapport.complaints.models import Complaint, ComplaintEvent
-from rapport.core.actors import SCHEDULER, Actor
-from rapport.core.events import emit, on_commit
+from rapport.core.actors import SCHEDULER, Actor, actor_name, actor_user
+from rapport.core.events import notify_on_commit, on_commit
 
 
 def overdue(now=None):  # noqa: ANN001, ANN201
@@ -46,28 +46,36 @@ def escalate(*, by: Actor = SCHEDULER, now=None, batch: int = 1000) -> int:  # n
             )
             if not rows:
                 return done
+            user, name = actor_user(by), actor_name(by)[:150]
+            events = []
+            mails = []
             for c in rows:
                 department = c.department or fallback
                 manager = department.manager if department else None
                 who = manager.get_username() if manager else _("the department")
-                emit(
-                    ComplaintEvent,
-                    by=by,
-                    type=EventType.ESCALATED,
-                    complaint=c,
-                    customer_id=c.customer_id,
-                    parameters={"to": who, "due": c.due_at.isoformat()},
-                )
-                Complaint.objects.filter(pk=c.pk).update(escalated_due=c.due_at)
-                if manager is not None and manager.email:
-                    subject = _("Overdue complaint %(reference)s") % {"reference": c.reference}
-                    address = manager.email
-                    on_commit(
-                        lambda s=subject, a=address, r=c.reference: send_mail(
-                            s,
-                            _("Complaint %(reference)s is overdue.") % {"reference": r},
-                            None,
-                            [a],
-                        )
+                events.append(
+                    ComplaintEvent(
+                        complaint=c,
+                        customer_id=c.customer_id,
+                        time=timezone.now(),
+                        user=user,
+                        user_name=name,
+                        type=EventType.ESCALATED,
+                        parameters={"to": who, "due": c.due_at.isoformat()},
                     )
+                )
+                if manager is not None and manager.email:
+                    mails.append((manager.email, c.reference))
+            # One statement for the whole batch: each row remembers the breach it escalated.
+            ComplaintEvent.objects.bulk_create(events)
+            Complaint.objects.filter(pk__in=[c.pk for c in rows]).update(escalated_due=F("due_at"))
+            for event in events:
+                notify_on_commit(event)
+            for address, reference in mails:
+                subject = _("Overdue complaint %(reference)s") % {"reference": reference}
+                on_commit(
+                    lambda s=subject, a=address, r=reference: send_mail(
+                        s, _("Complaint %(reference)s is overdue.") % {"reference": r}, None, [a]
+                    )
+                )
             done += len(rows)
