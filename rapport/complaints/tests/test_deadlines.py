@@ -146,3 +146,19 @@ def test_figures_command_prints_the_definitions_results(complaint_factory):
     out = io.StringIO()
     call_command("complaints", "figures", stdout=out)
     assert "complaints: 1" in out.getvalue()
+
+
+def test_the_departments_own_clock_slovak_holiday_and_time_zone(complaint_factory, agent):
+    from rapport.complaints.tests.conftest import ensure_builtins
+    from rapport.staff.models import Department
+
+    ensure_builtins()
+    bratislava = ZoneInfo("Europe/Bratislava")
+    Department.objects.filter(code="logistics").update(time_zone="Europe/Bratislava", country="SK")
+    logistics = Department.objects.get(code="logistics")
+    # Monday 5 January 2026, 17:00 in Bratislava; Tuesday 6 January is Epiphany (a holiday).
+    c = complaint_factory(received_at=datetime(2026, 1, 5, 17, 0, tzinfo=bratislava))
+    complaint_act(by=agent, complaint_id=c.pk, action="accept")
+    c = complaint_act(by=agent, complaint_id=c.pk, action="assign", department_id=logistics.pk)
+    # 56 working hours: 1 h on the 5th, none on the 6th, 24 h on the 7th–9th, 31 h after.
+    assert c.resolve_due == datetime(2026, 1, 15, 17, 0, tzinfo=bratislava)
