@@ -116,12 +116,35 @@ def per_thousand_units(limit: int = 20) -> list[dict[str, Any]]:
 
 def remedy_costs() -> list[dict[str, Any]]:
     """Cost of approved and carried-out remedies, per currency and kind."""
-    return list(
+    from rapport.complaints.choices import RemedyKind
+
+    rows = list(
         Remedy.objects.filter(state__in=(Remedy.APPROVED, Remedy.CARRIED_OUT))
         .values("currency", "kind")
         .annotate(total=Sum("amount"), n=Count("id"))
         .order_by("currency", "-total")
     )
+    for r in rows:
+        r["label"] = RemedyKind(r["kind"]).label if r["kind"] in RemedyKind.values else r["kind"]
+    return rows
+
+
+def remedy_costs_by_cause(limit: int = 15) -> list[dict[str, Any]]:
+    """Cost of approved and carried-out remedies per cause and currency, costliest first."""
+    from rapport.complaints.models import Cause
+
+    rows = list(
+        Remedy.objects.filter(state__in=(Remedy.APPROVED, Remedy.CARRIED_OUT))
+        .values("complaint__cause_id", "currency")
+        .annotate(total=Sum("amount"), n=Count("id"))
+        .order_by("-total")[:limit]
+    )
+    causes = {
+        c.pk: c.label for c in Cause.objects.filter(pk__in=[r["complaint__cause_id"] for r in rows])
+    }
+    for r in rows:
+        r["cause"] = causes.get(r["complaint__cause_id"], "—")
+    return rows
 
 
 def satisfaction() -> dict[str, Any]:

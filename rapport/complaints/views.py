@@ -267,6 +267,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "causes": list(Cause.objects.filter(active=True)),
         "remedy_kinds": RemedyKind.choices,
         "attachments": list(complaint.attachments.order_by("pk")),
+        "routed_to": complaint.department_id or services._default_department_id(complaint.category),
         "now": timezone.now(),
     }
     return render(request, "complaints/detail.html", context)
@@ -354,6 +355,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "figures": metrics.all_figures(),
         "per_thousand": reports.per_thousand_units(),
         "costs": reports.remedy_costs(),
+        "cause_costs": reports.remedy_costs_by_cause(),
         "satisfaction": reports.satisfaction(),
         "repurchase": [dict(r, label=groups[r["group"]]) for r in reports.repurchase()],
         "common": common_problems(),

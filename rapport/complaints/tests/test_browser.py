@@ -97,5 +97,6 @@ def test_eight_steps_in_the_browser(browser, live_server, make_user, make_custom
     m.wait_for_function("window.complaintChart !== undefined")
     assert "100.0 %" in m.inner_text("#pareto-table")
     assert cause.label in m.inner_text("#pareto-table")
+    assert cause.label in m.inner_text("#cause-costs")  # the remedy's cost, by cause
     for ctx in (a.context, d.context, m.context, c):
         ctx.close()
