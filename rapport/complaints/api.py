@@ -3,9 +3,10 @@ refused here with 409 and the reason."""
 
 from django.http import HttpRequest
 from ninja import Field as NField
-from ninja import Path, Query, Router, Schema, Status
+from ninja import File, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
-from rapport.api.pagination import Listed, Paged, PageParams
+from rapport.api.pagination import Listed, Paged, PageParams, RequestBody
 from rapport.api.permissions import require
 from rapport.complaints import rules, selectors, services
 from rapport.complaints.api_schemas import (
@@ -164,3 +165,103 @@ def complaint_suggestion(request: HttpRequest, params: Query[SuggestParams]):
         "accuracy": found.get("accuracy"),
         "baseline": found.get("baseline"),
     }
+
+
+# Attachments, reports and notices -----------------------------------------------------------
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    from_customer: bool
+
+
+@router.post(
+    "/complaints/{int:complaint_id}/attachments",
+    response={201: AttachmentOut},
+    summary="Attach a photo, scan or letter (JPEG, PNG, GIF, WebP, PDF; at most 10 MB)",
+)
+def attachment_create(request: HttpRequest, complaint_id: int, file: File[UploadedFile]):
+    require(request, "complaints.change_complaint")
+    from rapport.complaints.attachments import attachment_add
+
+    complaint = selectors.complaint_for(request.user, complaint_id)
+    return Status(201, attachment_add(by=request.user, complaint=complaint, upload=file))
+
+
+class ParetoRow(Schema):
+    label: str
+    count: int
+    share: float
+    cumulative: float
+
+
+class ParetoParams(Schema):
+    by: str = NField(
+        "cause", json_schema_extra={"enum": ["cause", "category", "product", "department"]}
+    )
+
+
+@router.get(
+    "/complaints/pareto",
+    response=Listed[ParetoRow],
+    summary="Complaints by cause, category, product or department, with the cumulative share",
+)
+def complaint_pareto(request: HttpRequest, params: Query[ParetoParams]):
+    require(request, "complaints.view_complaint_report")
+    from rapport.complaints.reports import pareto
+
+    return {"items": pareto(params.by)}
+
+
+class FiguresOut(Schema):
+    complaints: int
+    resolved: int
+    acknowledge_hours: float | None
+    decide_hours: float | None
+    resolve_hours: float | None
+    on_time_rate: float | None
+    reopen_rate: float | None
+    first_contact_rate: float | None
+
+
+@router.get(
+    "/complaints/figures",
+    response=FiguresOut,
+    summary="Handling figures from the event rows (definitions: rapport/complaints/metrics.py)",
+)
+def complaint_figures(request: HttpRequest):
+    require(request, "complaints.view_complaint_report")
+    from rapport.complaints.metrics import all_figures
+
+    return all_figures()
+
+
+class NoticeIn(RequestBody):
+    product_id: int
+    batch: str = ""
+    subject: str = NField(max_length=200)
+    body: str
+
+
+class NoticeOut(Schema):
+    sent_to: int
+
+
+@router.post(
+    "/complaints/notices",
+    response=NoticeOut,
+    summary="Send a notice about a common problem to every buyer of a product (or batch)",
+)
+def complaint_notice(request: HttpRequest, payload: NoticeIn):
+    require(request, "complaints.approve_complaint")
+    from rapport.complaints.notices import notice_send
+
+    if not payload.subject.strip() or not payload.body.strip():
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError({"subject": [_("Write a subject and a text for the notice.")]})
+    return {"sent_to": notice_send(by=request.user, **payload.model_dump())}

@@ -100,3 +100,41 @@ def test_department_staff_cannot_reach_another_departments_complaint_anywhere(
         client.post(f"{base}/actions/record_cause", {}, content_type="application/json")
     ).status_code == 404
     assert Complaint.objects.get(pk=theirs.pk).severity == "normal"
+
+
+def test_reports_attachments_and_notices_over_the_api(
+    make_user, complaint_factory, make_customer, make_product
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rapport.sales.services import order_create
+
+    manager, agent = make_user("manager"), make_user("agent")
+    kettle = make_product()
+    buyer = make_customer(emails=["b@example.com"])
+    order_create(by=agent, customer_id=buyer.pk, lines=[{"product_id": kettle.pk, "batch": "X"}])
+    c = complaint_factory(customer=buyer, product_id=kettle.pk, batch="X")
+    m = token_client(manager)
+    assert m.get(f"{API}/complaints/pareto", {"by": "category"}).json()["items"][0]["count"] == 1
+    assert m.get(f"{API}/complaints/figures").json()["complaints"] == 1
+    png = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"1" * 50, "image/png")
+    uploaded = m.post(f"{API}/complaints/{c.pk}/attachments", {"file": png})
+    assert uploaded.status_code == 201 and uploaded.json()["content_type"] == "image/png"
+    bad = SimpleUploadedFile("p.png", b"not an image", "image/png")
+    assert m.post(f"{API}/complaints/{c.pk}/attachments", {"file": bad}).status_code == 400
+    sent = m.post(
+        f"{API}/complaints/notices",
+        {"product_id": kettle.pk, "batch": "X", "subject": "Recall", "body": "Bring it back."},
+        content_type="application/json",
+    )
+    assert sent.json() == {"sent_to": 1}
+    a = token_client(agent)
+    assert a.get(f"{API}/complaints/figures").status_code == 403
+    assert (
+        a.post(
+            f"{API}/complaints/notices",
+            {"product_id": kettle.pk, "subject": "x", "body": "y"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
