@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rapport.dedupe",
     "rapport.surveys",
     "rapport.service",
+    "rapport.complaints",
 ]
 
 MIDDLEWARE = [
@@ -357,3 +358,15 @@ RAPPORT_CUSTOMER_MAX_EMAILS = int(os.environ.get("RAPPORT_CUSTOMER_MAX_EMAILS", 
 RAPPORT_CUSTOMER_MAX_ADDRESSES = int(os.environ.get("RAPPORT_CUSTOMER_MAX_ADDRESSES", "20"))
 RAPPORT_CUSTOMER_MAX_TAGS = int(os.environ.get("RAPPORT_CUSTOMER_MAX_TAGS", "50"))
 RAPPORT_CUSTOMER_TEXT_LENGTH = int(os.environ.get("RAPPORT_CUSTOMER_TEXT_LENGTH", "5000"))
+# Complaints (rapport/complaints): deadline targets in working hours, the remedy amount above which
+# a second, higher approval is needed, when the escalation sweep runs, and the inbound-mail secret.
+RAPPORT_COMPLAINT_TARGETS = {
+    "acknowledge": float(os.environ.get("RAPPORT_COMPLAINT_ACKNOWLEDGE_HOURS", "1")),
+    "decide": float(os.environ.get("RAPPORT_COMPLAINT_DECIDE_HOURS", "8")),
+    "resolve": float(os.environ.get("RAPPORT_COMPLAINT_RESOLVE_HOURS", "56")),
+}
+RAPPORT_COMPLAINT_SECOND_APPROVAL_ABOVE = float(
+    os.environ.get("RAPPORT_COMPLAINT_SECOND_APPROVAL_ABOVE", "5000")
+)
+RAPPORT_COMPLAINT_ESCALATE_CRON = os.environ.get("RAPPORT_COMPLAINT_ESCALATE_CRON", "*/15 * * * *")
+RAPPORT_INBOUND_MAIL_SECRET = os.environ.get("RAPPORT_INBOUND_MAIL_SECRET", "")

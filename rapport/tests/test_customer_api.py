@@ -698,8 +698,8 @@ def test_customer_detail_query_count_does_not_grow(
     assert len(body["organisations"]) == 12 and body["key_figures"]["orders"] == 12
     assert small == large
     # token + permissions (one query) + customer + 6 prefetched relations + details + key figures
-    # + recommendations + satisfaction gaps (surveys) + promises (service)
-    with django_assert_max_num_queries(14):
+    # + recommendations + satisfaction gaps (surveys) + promises (service) + open complaints
+    with django_assert_max_num_queries(15):
         agent_api.get(detail_url(many))
 
 

@@ -1,0 +1,118 @@
+"""Common problems: when several complaints share a cause, or a product and batch, within a window,
+Rapport flags it; a manager can send a notice to every customer who bought the affected product
+(or batch) — directly, or through an organisation they are a contact of — and the notice is linked
+to the complaints as a step on each."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from rapport.complaints.choices import EventType
+from rapport.complaints.models import Complaint, ComplaintEvent
+from rapport.core.actors import Actor
+from rapport.core.events import emit
+
+WINDOW_DAYS = 30
+THRESHOLD = 3
+
+
+def common_problems(*, days: int = WINDOW_DAYS, threshold: int = THRESHOLD) -> list[dict[str, Any]]:
+    """Groups of at least `threshold` complaints in the last `days` sharing a cause, or a product
+    and batch."""
+    from rapport.complaints.models import Cause
+    from rapport.sales.models import Product
+
+    since = timezone.now() - timedelta(days=days)
+    recent = Complaint.objects.filter(received_at__gte=since)
+    out: list[dict[str, Any]] = []
+    by_product = (
+        recent.filter(product__isnull=False)
+        .values("product_id", "batch")
+        .annotate(n=Count("id"))
+        .filter(n__gte=threshold)
+        .order_by("-n")
+    )
+    products = {
+        p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in by_product])
+    }
+    for r in by_product:
+        out.append(
+            {
+                "kind": "product",
+                "product": products.get(r["product_id"]),
+                "product_id": r["product_id"],
+                "batch": r["batch"],
+                "count": r["n"],
+            }
+        )
+    by_cause = (
+        recent.filter(cause__isnull=False)
+        .values("cause_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=threshold)
+        .order_by("-n")
+    )
+    causes = {c.pk: c for c in Cause.objects.filter(pk__in=[r["cause_id"] for r in by_cause])}
+    for r in by_cause:
+        out.append({"kind": "cause", "cause": causes.get(r["cause_id"]), "count": r["n"]})
+    return out
+
+
+def buyers(product_id: int, batch: str = "") -> list[int]:
+    """Customers who bought the product (of the batch): on their own orders, or as contacts of an
+    organisation whose orders hold it."""
+    from rapport.customers.models import OrganisationContact
+    from rapport.sales.models import OrderLine
+
+    lines = OrderLine.objects.filter(product_id=product_id)
+    if batch:
+        lines = lines.filter(batch=batch)
+    direct = set(lines.values_list("order__customer_id", flat=True).distinct())
+    orgs = set(
+        lines.filter(order__organisation__isnull=False)
+        .values_list("order__organisation_id", flat=True)
+        .distinct()
+    )
+    via = set(
+        OrganisationContact.objects.filter(organisation_id__in=orgs).values_list(
+            "person_id", flat=True
+        )
+    )
+    return sorted(direct | via)
+
+
+def notice_send(*, by: Actor, product_id: int, batch: str, subject: str, body: str) -> int:
+    """Send the notice (a service message: it concerns what they bought) to every buyer once;
+    returns how many were sent or kept as not sendable. Linked to the matching complaints."""
+    from rapport.communications.services import message_send
+
+    digest = hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()[:16]
+    customers = buyers(product_id, batch)
+    for customer_id in customers:
+        message_send(
+            customer_id=customer_id,
+            channel="email",
+            purpose="service",
+            subject=subject,
+            body=body,
+            idempotency_key=f"complaint-notice:{product_id}:{batch}:{digest}:{customer_id}",
+            by=by,
+        )
+    affected = Complaint.objects.filter(product_id=product_id)
+    if batch:
+        affected = affected.filter(batch=batch)
+    for complaint in affected.only("pk", "customer_id"):
+        emit(
+            ComplaintEvent,
+            by=by,
+            type=EventType.NOTICE,
+            complaint=complaint,
+            customer_id=complaint.customer_id,
+            parameters={"subject": subject[:200], "count": len(customers)},
+        )
+    return len(customers)

@@ -1,0 +1,14 @@
+"""The customer portal's complaint pages, mounted under /portal/complaints/ (public: they check
+the signed-in customer or the private link instead of a staff permission)."""
+
+from django.urls import path
+
+from rapport.complaints import inbound, portal
+
+app_name = "complaints_portal"
+
+urlpatterns = [
+    path("new/", portal.portal_file, name="file"),
+    path("inbound-mail/", inbound.webhook, name="inbound_mail"),
+    path("<str:reference>/", portal.portal_detail, name="detail"),
+]

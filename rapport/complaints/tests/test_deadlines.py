@@ -1,0 +1,164 @@
+"""Deadlines on the working-time clock, pauses while waiting for the customer, the escalation
+(once per breach) and the figures computed from the event rows."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from rapport.complaints import deadlines, metrics
+from rapport.complaints.escalation import escalate
+from rapport.complaints.models import Complaint, ComplaintEvent
+from rapport.complaints.services import complaint_act
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_deadlines_count_working_hours_only(complaint_factory):
+    # Friday 2026-03-06 17:00 in Shanghai: one working hour left that day, then the weekend.
+    friday = datetime(2026, 3, 6, 17, 0, tzinfo=SH)
+    c = complaint_factory(received_at=friday)
+    assert c.decide_due == datetime(2026, 3, 9, 17, 0, tzinfo=SH)  # 1 h Fri + 7 h Mon
+    clock = deadlines.clock_for(None)
+    assert clock.worked(friday, c.resolve_due) == timedelta(hours=56)
+
+
+def test_spring_festival_and_working_weekend(complaint_factory):
+    # Spring Festival 2026: 16–23 February off; Saturdays 14 and 28 February are working days.
+    before = datetime(2026, 2, 13, 17, 0, tzinfo=SH)  # Friday before the holiday
+    c = complaint_factory(received_at=before)
+    assert c.decide_due == datetime(2026, 2, 14, 17, 0, tzinfo=SH)  # 1 h Fri + 7 h Sat
+    # Three working days (24 h) from the Saturday: the holiday week is skipped.
+    clock = deadlines.clock_for(None)
+    assert clock.deadline(before, timedelta(hours=24)) == datetime(2026, 2, 25, 17, 0, tzinfo=SH)
+    saturday = datetime(2026, 2, 28, 9, 0, tzinfo=SH)
+    assert clock.worked(saturday, saturday + timedelta(hours=3)) == timedelta(hours=3)
+
+
+def test_waiting_for_the_customer_pauses_the_clock(complaint_factory, agent):
+    monday = datetime(2026, 3, 9, 9, 0, tzinfo=SH)
+    c = complaint_factory(received_at=monday)
+    due = c.decide_due
+    complaint_act(by=agent, complaint_id=c.pk, action="wait", now=monday + timedelta(hours=2))
+    # The customer answers two working days later (Wednesday 11:00).
+    c = complaint_act(
+        by=agent, complaint_id=c.pk, action="resume", now=datetime(2026, 3, 11, 11, 0, tzinfo=SH)
+    )
+    clock = deadlines.clock_for(None)
+    assert clock.worked(due, c.decide_due) == timedelta(hours=16)
+
+
+def test_overdue_escalated_once_per_breach(complaint_factory, agent, make_user, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from rapport.staff.models import Department
+
+    boss = make_user("manager", email="boss@example.com")
+    Department.objects.filter(code="customer_service").update(manager=boss)
+    old = datetime(2026, 1, 5, 9, 0, tzinfo=SH)
+    c = complaint_factory(received_at=old)
+    waiting = complaint_factory(received_at=old)
+    complaint_act(by=agent, complaint_id=waiting.pk, action="wait")
+    assert escalate() == 1
+    assert escalate() == 0
+    call_command("complaints", "escalate")
+    events = ComplaintEvent.objects.filter(type="escalated")
+    assert list(events.values_list("complaint_id", flat=True)) == [c.pk]
+    # A new deadline (the decision was made; resolving is due) is a new breach.
+    complaint_act(by=agent, complaint_id=c.pk, action="accept")
+    assert escalate() == 1
+    assert Complaint.objects.get(pk=c.pk).escalated_due is not None
+
+
+def test_figures_come_from_the_event_rows(complaint_factory, agent, make_user, department):
+    from rapport.complaints.models import Cause
+
+    dept = make_user("department")
+    department.members.add(dept)
+    monday = datetime(2026, 3, 9, 9, 0, tzinfo=SH)
+    c = complaint_factory(received_at=monday)
+    step = monday
+    for action, data in (
+        ("accept", {}),
+        ("assign", {"department_id": department.pk}),
+        ("record_cause", {"cause_id": Cause.objects.first().pk}),
+        ("propose_remedy", {"kind": "apology"}),
+        ("approve", {}),
+        ("carry_out", {}),
+        ("close", {"summary": "ok"}),
+        ("reopen", {}),
+    ):
+        step += timedelta(minutes=30)
+        who = dept if action in ("record_cause", "propose_remedy", "carry_out") else agent
+        if action == "approve":
+            who = make_user("manager")
+        complaint_act(by=who, complaint_id=c.pk, action=action, now=step, **data)
+    rejected = complaint_factory(received_at=monday)
+    complaint_act(
+        by=agent,
+        complaint_id=rejected.pk,
+        action="reject",
+        reason="no",
+        now=monday + timedelta(hours=2),
+    )
+    f = metrics.figures(Complaint.objects.all())
+    assert f.complaints == 2 and f.resolved == 2
+    assert f.decide_hours == 1.2  # median of 0.5 h and 2 h, rounded
+    assert f.on_time_rate == 100.0
+    assert f.reopen_rate == 50.0
+    assert f.first_contact_rate == 0.0  # one reopened, the other took 2 hours
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1)),
+    hours=st.integers(min_value=1, max_value=200),
+    pause_at=st.integers(min_value=0, max_value=100),
+    pause_for=st.integers(min_value=1, max_value=300),
+)
+def test_a_pause_moves_the_deadline_by_exactly_the_working_time_left(
+    start, hours, pause_at, pause_for
+):
+    clock = deadlines.clock_for_calendar_for_tests()
+    start = start.replace(tzinfo=SH)
+    due = clock.deadline(start, timedelta(hours=hours))
+    assert clock.worked(start, due) == timedelta(hours=hours)
+    paused = start + timedelta(hours=pause_at)
+    resumed = paused + timedelta(hours=pause_for)
+    moved = deadlines.moved_by_pause(due, paused, resumed, clock)
+    if due <= paused:
+        assert moved == due
+    else:
+        assert clock.worked(resumed, moved) == clock.worked(paused, due)
+
+
+def test_figures_command_prints_the_definitions_results(complaint_factory):
+    import io
+
+    complaint_factory()
+    out = io.StringIO()
+    call_command("complaints", "figures", stdout=out)
+    assert "complaints: 1" in out.getvalue()
+
+
+def test_the_departments_own_clock_slovak_holiday_and_time_zone(complaint_factory, agent):
+    from rapport.complaints.tests.conftest import ensure_builtins
+    from rapport.staff.models import Department
+
+    ensure_builtins()
+    bratislava = ZoneInfo("Europe/Bratislava")
+    Department.objects.filter(code="logistics").update(time_zone="Europe/Bratislava", country="SK")
+    logistics = Department.objects.get(code="logistics")
+    # Monday 5 January 2026, 17:00 in Bratislava; Tuesday 6 January is Epiphany (a holiday).
+    c = complaint_factory(received_at=datetime(2026, 1, 5, 17, 0, tzinfo=bratislava))
+    complaint_act(by=agent, complaint_id=c.pk, action="accept")
+    c = complaint_act(by=agent, complaint_id=c.pk, action="assign", department_id=logistics.pk)
+    # 56 working hours: 1 h on the 5th, none on the 6th, 24 h on the 7th–9th, 31 h after.
+    assert c.resolve_due == datetime(2026, 1, 15, 17, 0, tzinfo=bratislava)
