@@ -251,3 +251,5 @@ RAPPORT_PAGE_SIZE = 50
 RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
 # The address customers reach Rapport at, for the links in their mail (private links, surveys).
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long the link in a staff invitation works (the person chooses their password with it).
+RAPPORT_INVITATION_DAYS = int(os.environ.get("RAPPORT_INVITATION_DAYS", "7"))

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 # Pages anyone may open: logging in, resetting a password, the language switch, health check,
 # and the customer portal (its pages check the customer instead: rapport/portal/tests).
 PUBLIC = re.compile(
-    r"^/(accounts/(login|logout|password-reset|reset)|i18n/|jsi18n/|healthz|admin/|api/v1/"
+    r"^/(accounts/(login|logout|password-reset|reset|welcome)|i18n/|jsi18n/|healthz|admin/|api/v1/"
     r"|portal/)"
 )
 
