@@ -4,6 +4,15 @@ from datetime import date
 
 from lunardate import LunarDate
 
+# The year a birthday without one is stored with ("--07-21" in Google's and vCard's files): a leap
+# year, as Apple's contacts use, so 29 February fits. Ages are not computed for it, the pages show
+# day and month only, and the lunar birthday is not derived (the year decides it).
+YEAR_UNKNOWN = 1604
+
+
+def year_known(day: date | None) -> bool:
+    return day is not None and day.year != YEAR_UNKNOWN
+
 
 def lunar_of(day: date) -> tuple[int, int, bool]:
     """(lunar month, lunar day, leap month?) of a Gregorian date."""
@@ -18,7 +27,7 @@ def next_birthday(birthday: date, *, lunar: bool, today: date | None = None) -> 
     a birthday in a leap month is celebrated in the ordinary month of that number.
     """
     today = today or date.today()
-    if not lunar:
+    if not lunar or not year_known(birthday):
         for year in (today.year, today.year + 1):
             try:
                 candidate = birthday.replace(year=year)

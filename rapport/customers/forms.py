@@ -93,7 +93,9 @@ class CustomerForm(forms.Form):
         kwargs["referred_by_id"] = d["referred_by"]
         kwargs["phones"] = _lines(d["phones"])
         kwargs["emails"] = _lines(d["emails"])
-        kwargs["addresses"] = [{"line1": d["address"], "city": d["city"]}] if d["address"] else []
+        kwargs["addresses"] = (
+            [{"line1": d["address"], "city": d["city"]}] if d["address"] or d["city"] else []
+        )
         kwargs["tags"] = [t.strip() for t in d["tags"].split(",") if t.strip()]
         if kwargs["customer_since"] is None:
             kwargs.pop("customer_since")

@@ -82,7 +82,9 @@ def _date(value: date | str | None) -> date | None:
 
 def _age(birthday: date | None, today: date) -> int | None:
     """Customer.age, for a row that is not a model instance."""
-    if birthday is None:
+    from rapport.core.calendar import year_known
+
+    if not year_known(birthday):
         return None
     return (
         today.year - birthday.year - int((today.month, today.day) < (birthday.month, birthday.day))

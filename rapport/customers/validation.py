@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from rapport.core.calendar import YEAR_UNKNOWN
 from rapport.core.emails import normalize_email
 from rapport.core.phones import normalize_phone
 from rapport.customers.choices import (
@@ -86,7 +87,9 @@ def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dic
             elif not isinstance(value, date):
                 errors[name] = [_("Enter a valid date.")]
                 continue
-            elif value > date.today() or value.year < 1900:
+            elif value > date.today() or (
+                value.year < 1900 and not (name == "birthday" and value.year == YEAR_UNKNOWN)
+            ):
                 errors[name] = [_("The date must be between 1900 and today.")]
                 continue
         elif name == "external_id":
@@ -170,7 +173,8 @@ def _field_names(model) -> set[str]:
 
 
 def clean_addresses(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Addresses with known fields only, a first line, a known kind and a 2-letter country."""
+    """Addresses with known fields only, a street or a city (a city alone is an address: many
+    files and many people give no more), a known kind and a 2-letter country."""
     from rapport.customers.choices import AddressKind
     from rapport.customers.models import CustomerAddress
 
@@ -181,8 +185,8 @@ def clean_addresses(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row = {k: (str(item.get(k) or "")).strip() for k in fields}
         row["kind"] = row["kind"] or AddressKind.HOME
         row["country"] = row["country"].upper()
-        if not row["line1"]:
-            problems.append(_("An address needs its first line."))
+        if not (row["line1"] or row["city"]):
+            problems.append(_("An address needs a street or a city."))
         if row["kind"] not in AddressKind.values:
             problems.append(_("“%(value)s” is not one of the choices.") % {"value": row["kind"]})
         if row["country"] and (len(row["country"]) != 2 or not row["country"].isalpha()):

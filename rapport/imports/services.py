@@ -36,6 +36,7 @@ from rapport.imports.importers import (
     validate_file,
     write_validated,
 )
+from rapport.imports.mapping import targets_for
 from rapport.imports.models import ImportEvent, ImportJob
 from rapport.imports.readers import UnreadableFile, estimate_rows, file_format
 
@@ -91,6 +92,28 @@ def import_job_create(
         language=language or translation.get_language() or "",
         total_rows=estimate_rows(stored, name),
     )
+
+
+def import_job_map_columns(*, job_id: int, column_map: dict[str, str], by: Actor) -> ImportJob:
+    """Set the column mapping of a job that has not started ({header: field, or "" to leave the
+    column out}); refuses a field the kind does not have."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportStatus.PENDING:
+        raise ValidationError(_("This import has started already."))
+    fields = {t.field for t in targets_for(job.kind)}
+    unknown = sorted({f for f in column_map.values() if f and f not in fields})
+    if unknown:
+        raise ValidationError(
+            {
+                "column_map": [
+                    _("“%(field)s” is not a field you can import here.") % {"field": f}
+                    for f in unknown
+                ]
+            }
+        )
+    job.column_map = dict(column_map)
+    job.save(update_fields=["column_map", "updated_at"])
+    return job
 
 
 def _store(uploaded_file: UploadedFile) -> Path:

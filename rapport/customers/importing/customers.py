@@ -44,6 +44,7 @@ from rapport.imports.kinds.base import (
     tag_names,
 )
 from rapport.imports.values import (
+    AmbiguousDate,
     choice,
     country,
     parse_bool,
@@ -263,6 +264,9 @@ class CustomerImporter(KindImporter):
             cell = self.cell(cells, name)
             try:
                 value = parse_date(cell)
+            except AmbiguousDate as exc:
+                errors.append(RowError(row, self.column(name), str(exc)))
+                continue
             except (ValueError, OverflowError):
                 value = text(cell)  # clean_customer_fields refuses it with its own message
             if value:
@@ -592,7 +596,7 @@ def _read_cell(raw: str, normalize: Callable[[str], str]) -> tuple[str, ...] | l
 
 
 # A cell that split_list would return whole: no list separator, nothing to trim or unescape.
-_SIMPLE_CELL = re.compile(r"[^,，;；、\n'\s](?:[^,，;；、\n]*[^,，;；、\n\s])?")
+_SIMPLE_CELL = re.compile(r"[^,，;；、\n:'\s](?:[^,，;；、\n:]*[^,，;；、\n:\s])?")
 
 
 def _remember(cache: dict, key: Any, value: Any) -> None:
