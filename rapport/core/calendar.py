@@ -14,6 +14,18 @@ def year_known(day: date | None) -> bool:
     return day is not None and day.year != YEAR_UNKNOWN
 
 
+def solar_of_lunar(year: int, month: int, day: int, leap: bool = False) -> date:
+    """The Gregorian date of a Chinese lunar date; ValueError if the lunar calendar has no such
+    day (a 30th in a short month, a leap month that year does not have)."""
+    return LunarDate(year, month, day, leap).to_solar_date()
+
+
+def lunar_date_of(day: date) -> tuple[int, int, int, bool]:
+    """(lunar year, month, day, leap month?) of a Gregorian date."""
+    lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
+    return lunar.year, lunar.month, lunar.day, lunar.is_leap_month
+
+
 def lunar_of(day: date) -> tuple[int, int, bool]:
     """(lunar month, lunar day, leap month?) of a Gregorian date."""
     lunar = LunarDate.from_solar_date(day.year, day.month, day.day)

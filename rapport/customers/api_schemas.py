@@ -132,7 +132,7 @@ class CustomerFilterFields(Schema):
     organisation: int | None = Field(None, description="Organisation id: its contact people.")
     customer_since_from: date | None = None
     customer_since_to: date | None = None
-    sort: Literal["newest", "name"] = "newest"
+    sort: Literal["newest", "added", "name"] = "newest"
 
 
 @cache

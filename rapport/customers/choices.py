@@ -42,6 +42,7 @@ class CustomerSource(models.TextChoices):
 
 class PhoneKind(models.TextChoices):
     MOBILE = "mobile", _("mobile")
+    LANDLINE = "landline", _("landline")
     HOME = "home", _("home")
     WORK = "work", _("work")
     OTHER = "other", _("other")

@@ -116,6 +116,7 @@ class Customer(VersionedModel):
         indexes = [
             models.Index(fields=["sort_name", "id"], name="customer_sort_idx"),
             models.Index(fields=["customer_since"], name="customer_since_idx"),
+            models.Index(fields=["customer_since", "id"], name="customer_since_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,12 @@ from rapport.customers.models import (
     Tag,
 )
 
-SORTS = {"newest": ["-id"], "name": ["sort_name", "id"]}
+# "newest" follows "customer since", the date the list shows; "added" is the order of entry.
+SORTS = {
+    "newest": ["-customer_since", "-id"],
+    "added": ["-id"],
+    "name": ["sort_name", "id"],
+}
 
 
 def customer_queryset(*, filters: dict[str, Any] | None = None) -> QuerySet[Customer]:

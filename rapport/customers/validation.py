@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core.calendar import YEAR_UNKNOWN
 from rapport.core.emails import normalize_email
-from rapport.core.phones import normalize_phone
+from rapport.core.phones import is_landline, normalize_phone
 from rapport.customers.choices import (
     BuyingRole,
     Channel,
@@ -116,8 +116,8 @@ def clean_phones(
     problems: list[str] = []
     for item in items:
         spec = {"number": item} if isinstance(item, str) else dict(item)
-        kind = spec.get("kind") or PhoneKind.MOBILE
-        if kind not in _PHONE_KINDS:
+        kind = spec.get("kind") or ""
+        if kind and kind not in _PHONE_KINDS:
             problems.append(_("“%(value)s” is not one of the choices.") % {"value": kind})
             continue
         try:
@@ -125,6 +125,8 @@ def clean_phones(
         except ValidationError as exc:
             problems.extend(exc.messages)
             continue
+        if not kind or kind == PhoneKind.MOBILE:  # a number not said to be home or work
+            kind = PhoneKind.LANDLINE if is_landline(number) else PhoneKind.MOBILE
         if number not in seen:
             seen.add(number)
             out.append({"number": number, "kind": kind, "is_primary": bool(spec.get("is_primary"))})

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.actors import Actor
 from rapport.core.emails import normalize_email
-from rapport.core.phones import looks_like_phone, normalize_phone, try_normalize_phone
+from rapport.core.phones import is_landline, looks_like_phone, normalize_phone, try_normalize_phone
 from rapport.customers.bulk import (
     CustomerAdditions,
     Names,
@@ -347,7 +347,8 @@ class CustomerImporter(KindImporter):
                 continue
             for number in result:
                 if all(number != n for n, _k in out):
-                    out.append((number, kind))
+                    landline = kind == PhoneKind.MOBILE.value and is_landline(number)
+                    out.append((number, PhoneKind.LANDLINE.value if landline else kind))
         return out
 
     def _emails(self, row: int, cells: list[Any], errors: list[RowError]) -> list[str]:
