@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.choices import ChangeAction
 from rapport.core.models import ObjectChange
-from rapport.core.registry import change_titles
+from rapport.core.registry import change_field, change_titles
 from rapport.core.timeline import TimelineEntry
 
 # Entries of a history row that are not a field of the record: its phones, tags, where it came
@@ -26,6 +26,10 @@ def field_label(model, name: str) -> str:
     """The field's translated verbose name (capitalised), or the label of a derived entry."""
     from django.utils.text import capfirst
 
+    if model is not None and (
+        entry := change_field(model._meta.app_label, model._meta.model_name, name)
+    ):
+        return capfirst(str(entry[0]))
     try:
         return capfirst(str(model._meta.get_field(name.removesuffix("_id")).verbose_name))
     except Exception:  # noqa: BLE001  (FieldDoesNotExist, or no model class)
@@ -48,6 +52,10 @@ def display_value(model, name: str, value: object) -> object:
         return value
     if name == "phones" and isinstance(value, str) and value.startswith("+"):
         return display_phone(value)
+    if model is not None and (
+        entry := change_field(model._meta.app_label, model._meta.model_name, name)
+    ):
+        return entry[1].get(value, value) if isinstance(value, str) else value
     try:
         field = model._meta.get_field(name)
     except Exception:  # noqa: BLE001  (a derived entry, or no model class)
