@@ -253,3 +253,5 @@ RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long the link in a staff invitation works (the person chooses their password with it).
 RAPPORT_INVITATION_DAYS = int(os.environ.get("RAPPORT_INVITATION_DAYS", "7"))
+# Date formats of our own where Django's differ from how people write (Slovak month genitive).
+FORMAT_MODULE_PATH = ["rapport.formats"]
