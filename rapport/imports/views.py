@@ -233,9 +233,16 @@ def export(request: HttpRequest, kind: str, fmt: str) -> StreamingHttpResponse:
         raise Http404
     if not request.user.has_perm(spec.view_permission):
         raise PermissionDenied
-    filters = {k: v for k, v in request.GET.items() if k not in ("cursor", "sort")}
+    choices = ("cursor", "sort", "headers", "values")
+    filters = {k: v for k, v in request.GET.items() if k not in choices}
     response = StreamingHttpResponse(
-        services.export_rows(kind=kind, queryset_or_filters=filters, fmt=fmt),
+        services.export_rows(
+            kind=kind,
+            queryset_or_filters=filters,
+            fmt=fmt,
+            headers="labels" if request.GET.get("headers") == "labels" else "fields",
+            values="labels" if request.GET.get("values") == "labels" else "codes",
+        ),
         content_type=FORMATS[fmt],
     )
     response["Content-Disposition"] = f'attachment; filename="{export_filename(kind, fmt)}"'
