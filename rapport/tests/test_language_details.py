@@ -37,3 +37,18 @@ def test_preferences_read_as_a_sentence(agent_client, make_customer):
     c = make_customer(preferred_channel="wechat", preferred_language="zh-hans")
     html = agent_client.get(reverse("customers:detail", args=[c.pk])).content.decode()
     assert "Prefers WeChat, in Simplified Chinese" in html
+
+
+def test_analytics_filters_that_do_not_apply_are_disabled_with_the_reason(analyst_client):
+    from rapport.analytics import services
+    from rapport.analytics.tests import factories as f
+
+    f.customers(3)
+    services.analytics_refresh(as_of=date(2024, 12, 31))
+    segments = analyst_client.get(reverse("analytics:segments")).content.decode()
+    assert 'id="filter-period" disabled aria-describedby="filter-scope"' in segments
+    assert 'id="filter-segment" disabled' not in segments
+    assert 'id="filter-scope"' in segments
+    promotions = analyst_client.get(reverse("analytics:promotion")).content.decode()
+    assert 'id="filter-segment" disabled' in promotions
+    assert 'id="filter-period" disabled' not in promotions
