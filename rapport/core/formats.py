@@ -20,3 +20,4 @@ ALT_MONTHS = (
     pgettext_lazy("alt. month", "December"),
 )
 LABEL_END_PUNCTUATION = gettext_noop(":?.!")
+LABEL_SUFFIX = gettext_noop(":")  # Chinese labels end with a full-width colon: "姓："

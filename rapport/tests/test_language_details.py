@@ -21,8 +21,12 @@ def test_a_chinese_question_label_gets_no_second_punctuation():
     class Form(forms.Form):
         why = forms.CharField(label="客户为什么离开？")
 
+    class Name(forms.Form):
+        family_name = forms.CharField(label="姓")
+
     with translation.override("zh-hans"):
         assert "离开？</label>" in str(Form()["why"].label_tag())
+        assert "姓：</label>" in str(Name()["family_name"].label_tag())  # full-width colon
 
 
 def test_other_agrees_with_what_it_describes():
