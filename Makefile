@@ -29,15 +29,17 @@ $(VENV)/.python-ok:
 		echo "Rapport needs Python 3.12 or newer (3.13 recommended). Install it (e.g. 'pyenv install 3.13') and run make again." >&2; \
 		exit 1; fi
 	@[ -x $(VENV)/bin/python ] || $(BASE_PYTHON) -m venv $(VENV)
-	@$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	@PYTHONWARNINGS=ignore $(VENV)/bin/python -m pip install --quiet --upgrade pip
 	@touch $@
 
 $(VENV)/.installed: $(VENV)/.python-ok pyproject.toml
-	$(VENV)/bin/python -m pip install --quiet -e .
+	@echo "Installing Rapport and its libraries into $(VENV)…"
+	@# PYTHONWARNINGS: setuptools' notice box about editable installs is not for newcomers.
+	@PYTHONWARNINGS=ignore $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	@PYTHONWARNINGS=ignore $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
 install: $(VENV)/.installed
@@ -58,12 +60,15 @@ run: install
 	@$(RAPPORT) migrate --noinput -v 0
 	@$(RAPPORT) createcachetable
 	@$(RAPPORT) collectstatic --noinput -v 0
-	@$(RAPPORT) bootstrap --demo-customers $(DEMO_CUSTOMERS)
-	@echo "Serving Rapport at http://127.0.0.1:$(PORT) (Ctrl-C stops the web server, the task worker and the scheduler)"
-	@$(RAPPORT) db_worker --queue-name '*' & WORKER=$$!; \
-		$(RAPPORT) crontask --no-heartbeat >/dev/null & SCHEDULER=$$!; \
+	@PYTHONWARNINGS=ignore LOG_LEVEL=WARNING $(RAPPORT) bootstrap --demo-customers $(DEMO_CUSTOMERS)
+	@LOG_LEVEL=WARNING $(RAPPORT) db_worker --queue-name '*' >/dev/null & WORKER=$$!; \
+		LOG_LEVEL=WARNING $(RAPPORT) crontask --no-heartbeat >/dev/null & SCHEDULER=$$!; \
 		trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
-		$(VENV)/bin/gunicorn rapport.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile -
+		echo; \
+		echo "Rapport is running at http://127.0.0.1:$(PORT)"; \
+		echo "Log in as admin, password: $$(cat $${RAPPORT_VAR_DIR:-var}/admin-password.txt 2>/dev/null || echo '(the one you set)')"; \
+		echo "(Ctrl-C stops the web server, the task worker and the scheduler.)"; \
+		$(VENV)/bin/gunicorn rapport.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --log-level warning
 
 test: install-test browser lint
 	@$(RAPPORT) build_messages

@@ -370,3 +370,7 @@ RAPPORT_COMPLAINT_SECOND_APPROVAL_ABOVE = float(
 )
 RAPPORT_COMPLAINT_ESCALATE_CRON = os.environ.get("RAPPORT_COMPLAINT_ESCALATE_CRON", "*/15 * * * *")
 RAPPORT_INBOUND_MAIL_SECRET = os.environ.get("RAPPORT_INBOUND_MAIL_SECRET", "")
+# How long the link in a staff invitation works (the person chooses their password with it).
+RAPPORT_INVITATION_DAYS = int(os.environ.get("RAPPORT_INVITATION_DAYS", "7"))
+# Date formats of our own where Django's differ from how people write (Slovak month genitive).
+FORMAT_MODULE_PATH = ["rapport.formats"]

@@ -46,7 +46,7 @@ class ChurnReason(models.TextChoices):
     UNRELIABILITY = "unreliability", _("unreliability")
     NEGLECT = "neglect", _("neglect or bad attitude")
     UNPROFESSIONAL_STAFF = "unprofessional_staff", _("unprofessional staff")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("reason", "other")
 
 
 class ChurnDestination(models.TextChoices):
@@ -56,7 +56,7 @@ class ChurnDestination(models.TextChoices):
     LEFT_CATEGORY = "left_category", _("stopped buying the category")
     MOVED_AWAY = "moved_away", _("moved away")
     UNKNOWN = "unknown", _("unknown")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("destination", "other")
 
 
 class ReportKind(models.TextChoices):

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InteractionKind(models.TextChoices):
@@ -22,7 +23,7 @@ class DetailKind(models.TextChoices):
     FAMILY_EVENT = "family_event", _("family event")
     REQUEST = "request", _("request")
     CONCERN = "concern", _("concern")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("kind of detail", "other")
 
 
 class MessagePurpose(models.TextChoices):

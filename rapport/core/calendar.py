@@ -4,6 +4,27 @@ from datetime import date
 
 from lunardate import LunarDate
 
+# The year a birthday without one is stored with ("--07-21" in Google's and vCard's files): a leap
+# year, as Apple's contacts use, so 29 February fits. Ages are not computed for it, the pages show
+# day and month only, and the lunar birthday is not derived (the year decides it).
+YEAR_UNKNOWN = 1604
+
+
+def year_known(day: date | None) -> bool:
+    return day is not None and day.year != YEAR_UNKNOWN
+
+
+def solar_of_lunar(year: int, month: int, day: int, leap: bool = False) -> date:
+    """The Gregorian date of a Chinese lunar date; ValueError if the lunar calendar has no such
+    day (a 30th in a short month, a leap month that year does not have)."""
+    return LunarDate(year, month, day, leap).to_solar_date()
+
+
+def lunar_date_of(day: date) -> tuple[int, int, int, bool]:
+    """(lunar year, month, day, leap month?) of a Gregorian date."""
+    lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
+    return lunar.year, lunar.month, lunar.day, lunar.is_leap_month
+
 
 def lunar_of(day: date) -> tuple[int, int, bool]:
     """(lunar month, lunar day, leap month?) of a Gregorian date."""
@@ -18,7 +39,7 @@ def next_birthday(birthday: date, *, lunar: bool, today: date | None = None) -> 
     a birthday in a leap month is celebrated in the ordinary month of that number.
     """
     today = today or date.today()
-    if not lunar:
+    if not lunar or not year_known(birthday):
         for year in (today.year, today.year + 1):
             try:
                 candidate = birthday.replace(year=year)

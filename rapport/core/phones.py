@@ -203,6 +203,33 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def display_phone(e164: str, region: str | None = None) -> str:
+    """As people write it: national form for a number of the shop's region (138 0013 8000,
+    010 1234 5678), international form for the others (+421 905 123 456)."""
+    from django.conf import settings
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = region or settings.RAPPORT_DEFAULT_REGION
+    if phonenumbers.region_code_for_number(number) == home:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@lru_cache(maxsize=65536)
+def is_landline(e164: str) -> bool:
+    """A fixed line (not a mobile, nor a number that may be either, as in North America)."""
+    if e164.startswith("+86"):  # the common case, without a parse: mobiles are 1xx xxxx xxxx
+        return not (len(e164) == 14 and e164[3] == "1")
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE
+
+
 def looks_like_phone(text: str) -> bool:
     digits = sum(c.isdigit() for c in text)
     return digits >= 6 and all(c.isdigit() or c in "+-() ./" for c in text.strip())

@@ -193,6 +193,31 @@ def change_titles(app_label: str, model_name: str) -> dict[str, Any]:
     return _change_titles.get((app_label, model_name), {})
 
 
+# Entries of change-log rows that are not fields of the model (a consent's channel, say): their
+# label (a text, or a function of the key's part after the prefix) and the labels of their values.
+
+_change_fields: dict[tuple[str, str], dict[str, tuple[Any, dict[str, Any]]]] = {}
+
+
+def register_change_fields(
+    app_label: str, model_name: str, fields: dict[str, tuple[Any, dict[str, Any]]]
+) -> None:
+    """{key: (label, {value: value label})} for a model's change rows; a key ending in ":" is a
+    prefix ("consent:" for "consent:wechat"), its label a function of the rest of the key."""
+    _change_fields.setdefault((app_label, model_name), {}).update(fields)
+
+
+def change_field(app_label: str, model_name: str, key: str) -> tuple[Any, dict[str, Any]] | None:
+    fields = _change_fields.get((app_label, model_name), {})
+    if key in fields:
+        return fields[key]
+    prefix, sep, rest = key.partition(":")
+    if sep and (entry := fields.get(prefix + ":")):
+        label, values = entry
+        return (label(rest) if callable(label) else label), values
+    return None
+
+
 # Import and export kinds -----------------------------------------------------------------------
 
 

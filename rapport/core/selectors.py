@@ -4,21 +4,101 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.choices import ChangeAction
 from rapport.core.models import ObjectChange
-from rapport.core.registry import change_titles
+from rapport.core.registry import change_field, change_titles
 from rapport.core.timeline import TimelineEntry
+
+# Entries of a history row that are not a field of the record: its phones, tags, where it came
+# from… (the keys the writers record beside the fields).
+_DERIVED_LABELS: dict[str, Any] = {
+    "phones": gettext_lazy("phone numbers"),
+    "emails": gettext_lazy("email addresses"),
+    "addresses": gettext_lazy("addresses"),
+    "tags": gettext_lazy("tags"),
+    "origin": gettext_lazy("origin"),
+    "merged": gettext_lazy("merged record"),
+    "merge_undone": gettext_lazy("merge undone"),
+    "role": gettext_lazy("role"),
+    "lines": gettext_lazy("lines"),
+}
 
 
 def field_label(model, name: str) -> str:
-    """The field's translated verbose name, or the raw key for derived entries (phones, tags…)."""
+    """The field's translated verbose name (capitalised), or the label of a derived entry."""
+    from django.utils.text import capfirst
+
+    if model is not None and (
+        entry := change_field(model._meta.app_label, model._meta.model_name, name)
+    ):
+        return capfirst(str(entry[0]))
     try:
-        return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
+        return capfirst(str(model._meta.get_field(name.removesuffix("_id")).verbose_name))
     except Exception:  # noqa: BLE001  (FieldDoesNotExist, or no model class)
-        return name.replace("_", " ")
+        label = _DERIVED_LABELS.get(name)
+        return capfirst(str(label)) if label else capfirst(name.replace("_", " "))
+
+
+def display_value(model, name: str, value: object) -> object:
+    """A recorded value as the record's pages show it: a choice by its label, a date in the
+    user's format, phone numbers as people write them; lists item by item."""
+    from datetime import date, datetime
+
+    from django.utils.formats import date_format
+
+    from rapport.core.phones import display_phone
+
+    if isinstance(value, list | tuple):
+        return [display_value(model, name, v) for v in value]
+    if value is None or value == "" or isinstance(value, bool):
+        return value
+    if name == "phones" and isinstance(value, str) and value.startswith("+"):
+        return display_phone(value)
+    if model is not None and (
+        entry := change_field(model._meta.app_label, model._meta.model_name, name)
+    ):
+        return entry[1].get(value, value) if isinstance(value, str) else value
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001  (a derived entry, or no model class)
+        return value
+    if not getattr(field, "concrete", False):  # a relation seen from the other side
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, str) and field.get_internal_type() == "DateField":
+        try:
+            return date_format(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, str) and field.get_internal_type() == "DateTimeField":
+        try:
+            return date_format(datetime.fromisoformat(value), "SHORT_DATETIME_FORMAT")
+        except ValueError:
+            return value
+    return value
 
 
 def labelled_changes(change: ObjectChange) -> list[tuple[str, object, object]]:
+    """(label, before, after) of each changed field, in words: "Gender: female → male"."""
     model = change.content_type.model_class()
-    return [(field_label(model, k), pair[0], pair[1]) for k, pair in change.changes.items()]
+    return [
+        (field_label(model, k), display_value(model, k, pair[0]), display_value(model, k, pair[1]))
+        for k, pair in change.changes.items()
+    ]
+
+
+def conflict_context(exc: Any, model: Any, reload_url: str) -> dict[str, Any]:
+    """What a refused stale edit shows: who saved in between, when, what they changed (in words),
+    and the link that loads their version (a GET, so the browser does not post the form again)."""
+    return {
+        "changed_by": exc.changed_by,
+        "changed_at": exc.changed_at,
+        "changes": [
+            (field_label(model, k), display_value(model, k, v[0]), display_value(model, k, v[1]))
+            for k, v in (exc.changes or {}).items()
+            if isinstance(v, list | tuple) and len(v) == 2
+        ],
+        "reload_url": reload_url,
+    }
 
 
 def object_changes(*, content_type_id: int, object_id: int, limit: int = 100) -> list[ObjectChange]:

@@ -150,7 +150,7 @@ class CustomerFilterFields(Schema):
     organisation: RecordId | None = Field(None, description="Organisation id: its contact people.")
     customer_since_from: Day | None = None
     customer_since_to: Day | None = None
-    sort: Literal["newest", "name"] = "newest"
+    sort: Literal["newest", "added", "name"] = "newest"
 
 
 @cache

@@ -10,6 +10,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from rapport.core import registry, timeline
         from rapport.core.choices import ChangeAction
+        from rapport.customers.choices import ConsentMethod
         from rapport.customers.models import Customer, MarketingConsent
         from rapport.customers.selectors import event_timeline
 
@@ -45,6 +46,14 @@ class CustomersConfig(AppConfig):
                 ChangeAction.CREATE: _("Marketing consent recorded"),
                 ChangeAction.UPDATE: _("Marketing consent changed"),
                 ChangeAction.DELETE: _("Marketing consent removed"),
+            },
+        )
+        registry.register_change_fields(
+            "customers",
+            "marketingconsent",
+            {
+                "consent:": (_consent_label, {}),
+                "consent_method": (_("how consent was given"), dict(ConsentMethod.choices)),
             },
         )
         from rapport.customers import panels
@@ -125,3 +134,10 @@ def _register_import_export(registry) -> None:  # noqa: ANN001
                 order=order,
             )
         )
+
+
+def _consent_label(channel: str) -> str:
+    from rapport.customers.choices import Channel
+
+    label = dict(Channel.choices).get(channel, channel)
+    return _("Consent to marketing by %(channel)s") % {"channel": label}

@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Gender(models.TextChoices):
     UNKNOWN = "", _("not stated")
     FEMALE = "female", _("female")
     MALE = "male", _("male")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("gender", "other")
 
 
 class IncomeBand(models.TextChoices):
@@ -37,14 +38,15 @@ class CustomerSource(models.TextChoices):
     SOCIAL = "social", _("social media")
     SALES = "sales", _("sales team")
     IMPORT = "import", _("import")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("source", "other")
 
 
 class PhoneKind(models.TextChoices):
     MOBILE = "mobile", _("mobile")
+    LANDLINE = "landline", _("landline")
     HOME = "home", _("home")
     WORK = "work", _("work")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("phone", "other")
 
 
 class AddressKind(models.TextChoices):
@@ -69,7 +71,7 @@ class BuyingRole(models.TextChoices):
     PURCHASER = "purchaser", _("purchaser")
     USER = "user", _("user")
     FINANCE = "finance", _("finance")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("buying role", "other")
 
 
 class Language(models.TextChoices):

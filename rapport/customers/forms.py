@@ -1,5 +1,7 @@
 """Web forms: they collect input and hand it to the services, which do the validating."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +53,59 @@ class CustomerForm(forms.Form):
         help_text=_("The customer number of the customer who referred them, e.g. C0000042."),
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
+    # The birthday as a date of the Chinese lunar calendar (instead of the Gregorian birthday).
+    lunar_year = forms.IntegerField(
+        label=_("Lunar year of birth"), min_value=1900, max_value=2099, required=False
+    )
+    lunar_month = forms.IntegerField(
+        label=_("Lunar month"), min_value=1, max_value=12, required=False
+    )
+    lunar_day = forms.IntegerField(label=_("Lunar day"), min_value=1, max_value=30, required=False)
+    lunar_leap = forms.BooleanField(label=_("Leap month"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    # The form's sections: (title, fields).
+    SECTIONS = (
+        (
+            _("Identity"),
+            ("family_name", "given_name", "gender", "birthday", "celebrates_lunar_birthday"),
+        ),
+        (
+            _("Contact"),
+            ("phones", "emails", "address", "city", "preferred_language", "preferred_channel"),
+        ),
+        (
+            _("Family and interests"),
+            ("family_situation", "hobbies", "personality", "occupation", "income_band"),
+        ),
+        (_("Marketing"), ("customer_since", "source", "referred_by", "tags")),
+        (_("Notes"), ("notes",)),
+    )
+
+    def sections(self) -> list[tuple[str, list]]:
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+
+    def clean(self) -> dict:
+        from rapport.core.calendar import solar_of_lunar
+
+        d = super().clean() or {}
+        parts = (d.get("lunar_year"), d.get("lunar_month"), d.get("lunar_day"))
+        lunar_changed = {"lunar_year", "lunar_month", "lunar_day", "lunar_leap"} & set(
+            self.changed_data
+        )
+        if lunar_changed and any(p is not None for p in parts):
+            if any(p is None for p in parts):
+                self.add_error(
+                    "lunar_day", _("Give the lunar year, month and day, or leave all three empty.")
+                )
+                return d
+            try:
+                d["birthday"] = solar_of_lunar(*parts, bool(d.get("lunar_leap")))  # type: ignore[arg-type]
+            except ValueError:
+                self.add_error("lunar_day", _("The lunar calendar has no such day that year."))
+                return d
+            d["celebrates_lunar_birthday"] = True
+        return d
 
     field_order = (
         "family_name",
@@ -93,7 +147,9 @@ class CustomerForm(forms.Form):
         kwargs["referred_by_id"] = d["referred_by"]
         kwargs["phones"] = _lines(d["phones"])
         kwargs["emails"] = _lines(d["emails"])
-        kwargs["addresses"] = [{"line1": d["address"], "city": d["city"]}] if d["address"] else []
+        kwargs["addresses"] = (
+            [{"line1": d["address"], "city": d["city"]}] if d["address"] or d["city"] else []
+        )
         kwargs["tags"] = [t.strip() for t in d["tags"].split(",") if t.strip()]
         if kwargs["customer_since"] is None:
             kwargs.pop("customer_since")
@@ -102,10 +158,19 @@ class CustomerForm(forms.Form):
     @classmethod
     def initial_for(cls, customer: Customer) -> dict:
         address = next(iter(customer.addresses.all()), None)
+        from rapport.core.calendar import lunar_date_of, year_known
+        from rapport.core.phones import display_phone
+
+        lunar: dict[str, Any] = {}
+        if customer.celebrates_lunar_birthday and year_known(customer.birthday):
+            year, month, day, leap = lunar_date_of(customer.birthday)  # type: ignore[arg-type]
+            lunar = {"lunar_year": year, "lunar_month": month, "lunar_day": day, "lunar_leap": leap}
         return {
             **{f: getattr(customer, f) for f in FORM_PROFILE_FIELDS},
+            **lunar,
             "phones": "\n".join(
-                p.number for p in sorted(customer.phones.all(), key=lambda p: not p.is_primary)
+                display_phone(p.number)
+                for p in sorted(customer.phones.all(), key=lambda p: not p.is_primary)
             ),
             "emails": "\n".join(
                 e.address for e in sorted(customer.emails.all(), key=lambda e: not e.is_primary)

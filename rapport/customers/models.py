@@ -116,6 +116,7 @@ class Customer(VersionedModel):
         indexes = [
             models.Index(fields=["sort_name", "id"], name="customer_sort_idx"),
             models.Index(fields=["customer_since"], name="customer_since_idx"),
+            models.Index(fields=["customer_since", "id"], name="customer_since_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -130,7 +131,9 @@ class Customer(VersionedModel):
 
     @property
     def age(self) -> int | None:
-        if not self.birthday:
+        from rapport.core.calendar import year_known
+
+        if not year_known(self.birthday):
             return None
         today = date.today()
         before_birthday = (today.month, today.day) < (self.birthday.month, self.birthday.day)
@@ -138,9 +141,15 @@ class Customer(VersionedModel):
 
     @property
     def lunar_birthday(self) -> tuple[int, int, bool] | None:
-        from rapport.core.calendar import lunar_of
+        from rapport.core.calendar import lunar_of, year_known
 
-        return lunar_of(self.birthday) if self.birthday else None
+        return lunar_of(self.birthday) if year_known(self.birthday) else None
+
+    @property
+    def birthday_year_known(self) -> bool:
+        from rapport.core.calendar import year_known
+
+        return year_known(self.birthday)
 
     @property
     def next_birthday(self) -> date | None:

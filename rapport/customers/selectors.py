@@ -22,7 +22,12 @@ from rapport.customers.models import (
     Tag,
 )
 
-SORTS = {"newest": ["-id"], "name": ["sort_name", "id"]}
+# "newest" follows "customer since", the date the list shows; "added" is the order of entry.
+SORTS = {
+    "newest": ["-customer_since", "-id"],
+    "added": ["-id"],
+    "name": ["sort_name", "id"],
+}
 
 
 def customer_queryset(*, filters: dict[str, Any] | None = None) -> QuerySet[Customer]:
@@ -85,7 +90,9 @@ def _date(value: date | str | None) -> date | None:
 
 def _age(birthday: date | None, today: date) -> int | None:
     """Customer.age, for a row that is not a model instance."""
-    if birthday is None:
+    from rapport.core.calendar import year_known
+
+    if not year_known(birthday):
         return None
     return (
         today.year - birthday.year - int((today.month, today.day) < (birthday.month, birthday.day))

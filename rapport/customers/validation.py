@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rapport.core.calendar import YEAR_UNKNOWN
 from rapport.core.emails import normalize_email
 from rapport.core.params import unstorable_text_error
-from rapport.core.phones import normalize_phone
+from rapport.core.phones import is_landline, normalize_phone
 from rapport.customers.choices import (
     BuyingRole,
     Channel,
@@ -96,7 +97,9 @@ def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dic
             elif not isinstance(value, date):
                 errors[name] = [_("Enter a valid date.")]
                 continue
-            elif value > date.today() or value.year < 1900:
+            elif value > date.today() or (
+                value.year < 1900 and not (name == "birthday" and value.year == YEAR_UNKNOWN)
+            ):
                 errors[name] = [_("The date must be between 1900 and today.")]
                 continue
         elif name == "external_id":
@@ -141,8 +144,8 @@ def clean_phones(
     problems: list[str] = []
     for item in items:
         spec = {"number": item} if isinstance(item, str) else dict(item)
-        kind = spec.get("kind") or PhoneKind.MOBILE
-        if kind not in _PHONE_KINDS:
+        kind = spec.get("kind") or ""
+        if kind and kind not in _PHONE_KINDS:
             problems.append(_("“%(value)s” is not one of the choices.") % {"value": kind})
             continue
         try:
@@ -150,6 +153,8 @@ def clean_phones(
         except ValidationError as exc:
             problems.extend(exc.messages)
             continue
+        if not kind or kind == PhoneKind.MOBILE:  # a number not said to be home or work
+            kind = PhoneKind.LANDLINE if is_landline(number) else PhoneKind.MOBILE
         if number not in seen:
             seen.add(number)
             out.append({"number": number, "kind": kind, "is_primary": bool(spec.get("is_primary"))})
@@ -199,7 +204,8 @@ def _field_names(model) -> set[str]:
 
 
 def clean_addresses(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Addresses with known fields only, a first line, a known kind and a 2-letter country."""
+    """Addresses with known fields only, a street or a city (a city alone is an address: many
+    files and many people give no more), a known kind and a 2-letter country."""
     from rapport.customers.choices import AddressKind
     from rapport.customers.models import CustomerAddress
 
@@ -212,8 +218,8 @@ def clean_addresses(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         problems.extend(p for v in row.values() if (p := unstorable_text_error(v)))
         row["kind"] = row["kind"] or AddressKind.HOME
         row["country"] = row["country"].upper()
-        if not row["line1"]:
-            problems.append(_("An address needs its first line."))
+        if not (row["line1"] or row["city"]):
+            problems.append(_("An address needs a street or a city."))
         if row["kind"] not in AddressKind.values:
             problems.append(_("“%(value)s” is not one of the choices.") % {"value": row["kind"]})
         if row["country"] and (len(row["country"]) != 2 or not row["country"].isalpha()):

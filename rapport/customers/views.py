@@ -15,7 +15,7 @@ from rapport.core.exceptions import ConflictError
 from rapport.core.forms import add_service_errors, require_version
 from rapport.core.models import ObjectChange
 from rapport.core.registry import customer_filters
-from rapport.core.selectors import change_title, labelled_changes
+from rapport.core.selectors import change_title, conflict_context, labelled_changes
 from rapport.core.timeline import customer_timeline
 from rapport.customers import selectors, services
 from rapport.customers.choices import CustomerSource, Gender, Language
@@ -114,7 +114,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             return redirect(customer)
     return render(
         request,
-        "form.html",
+        "customers/customer_form.html",
         {"form": form, "title": _("New customer"), "cancel_url": "/customers/"},
     )
 
@@ -137,15 +137,14 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.service_kwargs(),
             )
         except ConflictError as exc:
-            form.add_error(None, exc.message)
             return render(
                 request,
-                "form.html",
+                "customers/customer_form.html",
                 {
                     "form": form,
                     "title": _("Edit %(name)s") % {"name": customer},
                     "cancel_url": customer.get_absolute_url(),
-                    "conflict": True,
+                    "conflict": conflict_context(exc, Customer, request.path),
                 },
                 status=409,
             )
@@ -156,7 +155,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(customer)
     return render(
         request,
-        "form.html",
+        "customers/customer_form.html",
         {
             "form": form,
             "title": _("Edit %(name)s") % {"name": customer},

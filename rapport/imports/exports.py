@@ -29,13 +29,24 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMERIC = re.compile(r"^[+\-]?[\d\s().;/-]+$")  # phone numbers and amounts stay as they are
+# Phone numbers (also several in a cell: "+86 138…; +86 139…") and amounts stay as they are: no
+# letters, so nothing a spreadsheet could run.
+_NUMERIC = re.compile(r"^[+\-]?[\d\s().,;/+-]+$")
 
 
 def export_rows(
-    *, kind: str, queryset_or_filters: QuerySet | dict[str, Any] | None = None, fmt: str = "csv"
+    *,
+    kind: str,
+    queryset_or_filters: QuerySet | dict[str, Any] | None = None,
+    fmt: str = "csv",
+    headers: str = "fields",
+    values: str = "codes",
 ) -> Iterator[bytes]:
-    """The file's bytes, a piece at a time (for StreamingHttpResponse or writing to disk)."""
+    """The file's bytes, a piece at a time (for StreamingHttpResponse or writing to disk).
+
+    `headers`: "fields" (the importer's field names: the file imports again as it is) or
+    "labels" (the columns' names in the current language). `values`: "codes" (as stored:
+    "female", "upper_middle") or "labels" (as the pages show them, in the current language)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown export format {fmt!r}")
     spec = export_kind(kind)
@@ -50,7 +61,55 @@ def export_rows(
     # before the response starts, instead of a file that stops after its header.
     first = next(rows, _END)
     rows = itertools.chain([first], rows) if first is not _END else iter(())
-    return _csv(spec.columns, rows) if fmt == "csv" else _xlsx(spec.columns, rows)
+    columns = spec.columns
+    if values == "labels":
+        rows = _with_value_labels(kind, columns, rows)
+    if headers == "labels":
+        columns = _header_labels(kind, columns)
+    return _csv(columns, rows) if fmt == "csv" else _xlsx(columns, rows)
+
+
+def _header_labels(kind: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    from django.utils.text import capfirst
+
+    from rapport.imports.mapping import targets_for
+
+    try:
+        labels = {t.field: capfirst(str(t.label)) for t in targets_for(kind)}
+    except KeyError:  # an export without an import of the same kind
+        labels = {}
+    return tuple(labels.get(c, c) for c in columns)
+
+
+def _with_value_labels(kind: str, columns: tuple[str, ...], rows: Iterable[list]) -> Iterator[list]:
+    """Rows with each choice column's codes replaced by their labels, yes/no in words."""
+    from django.utils.module_loading import import_string
+    from django.utils.translation import gettext as _
+
+    from rapport.core.registry import import_kind
+
+    choices: dict[int, dict[str, str]] = {}
+    try:
+        model = import_string(import_kind(kind).importer.replace(":", ".")).model
+    except (KeyError, ImportError, AttributeError):
+        model = None
+    for i, column in enumerate(columns):
+        try:
+            field = model._meta.get_field(column) if model else None
+        except Exception:  # noqa: BLE001  (a column that is not a model field)
+            field = None
+        if field is not None and field.choices:
+            choices[i] = {str(k): str(v) for k, v in field.flatchoices}
+    words = {"yes": _("yes"), "no": _("no")}
+    for row in rows:
+        yield [
+            choices[i].get(v, v)
+            if i in choices and isinstance(v, str)
+            else words.get(v, v)
+            if isinstance(v, str)
+            else v
+            for i, v in enumerate(row)
+        ]
 
 
 _END = object()

@@ -18,9 +18,10 @@ class ImportForm(forms.Form):
         label=_("File"),
         help_text=_(
             "CSV (UTF-8 or GBK, comma, semicolon or tab) or Excel .xlsx; the first row "
-            "holds the column names."
+            "holds the column names. Outlook and Google Contacts exports and vCard address "
+            "books (.vcf) are read as they are."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,.vcf"}),
     )
     mode = forms.ChoiceField(
         label=_("If some rows have errors"),

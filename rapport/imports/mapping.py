@@ -20,6 +20,9 @@ from rapport.core.names import fold
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _TRAILING_NUMBER = re.compile(r"\d+$")
+# A number inside a header names the n-th of several columns: "Phone 2 - Value" (Google
+# Contacts), "E-mail 2 Address" (Outlook).
+_INNER_NUMBER = re.compile(r"(?<=\D)\d+(?=\D)")
 IGNORE = ("", "-", "ignore")
 
 
@@ -55,6 +58,10 @@ ADDRESS = (
         gettext_lazy("address"),
         "street",
         "address line 1",
+        # Outlook's and Google Contacts' exports
+        "home street",
+        "address 1 - street",
+        "street address",
         "地址",
         "住址",
         "通讯地址",
@@ -62,21 +69,56 @@ ADDRESS = (
         "adresa",
         "ulica",
     ),
-    T("city", gettext_lazy("city"), "town", "城市", "市", "mesto", "obec"),
-    T("region", gettext_lazy("region"), "province", "state", "省", "省份", "地区", "地區", "kraj"),
+    T(
+        "city",
+        gettext_lazy("city"),
+        "town",
+        "home city",
+        "address 1 - city",
+        "城市",
+        "市",
+        "mesto",
+        "obec",
+    ),
+    T(
+        "region",
+        gettext_lazy("region"),
+        "province",
+        "state",
+        "home state",
+        "address 1 - region",
+        "省",
+        "省份",
+        "地区",
+        "地區",
+        "kraj",
+    ),
     T(
         "postal_code",
         gettext_lazy("postal code"),
         "postcode",
         "zip",
         "zip code",
+        "home postal code",
+        "address 1 - postal code",
         "邮编",
         "邮政编码",
         "郵遞區號",
         "郵政編碼",
         "psč",
     ),
-    T("country", gettext_lazy("country"), "国家", "國家", "krajina", "štát"),
+    T(
+        "country",
+        gettext_lazy("country"),
+        "country/region",
+        "home country/region",
+        "home country",
+        "address 1 - country",
+        "国家",
+        "國家",
+        "krajina",
+        "štát",
+    ),
 )
 PHONE_ALIASES = (
     "phones",
@@ -87,6 +129,10 @@ PHONE_ALIASES = (
     "cell",
     "cell phone",
     "phone number",
+    "primary phone",
+    "other phone",
+    "car phone",
+    "phone - value",  # Google Contacts: "Phone 1 - Value", "Phone 2 - Value"
     "电话",
     "手机",
     "手机号",
@@ -109,6 +155,8 @@ EMAIL_ALIASES = (
     "emails",
     "e-mail",
     "email address",
+    "e-mail address",  # Outlook: "E-mail Address", "E-mail 2 Address"
+    "e-mail - value",  # Google Contacts: "E-mail 1 - Value"
     "mail",
     "邮箱",
     "电子邮件",
@@ -132,7 +180,18 @@ NOTES = T(
     "poznámka",
     "poznámky",
 )
-TAGS = T("tags", gettext_lazy("tags"), "tag", "labels", "标签", "標籤", "štítky", "značky")
+TAGS = T(
+    "tags",
+    gettext_lazy("tags"),
+    "tag",
+    "labels",
+    "categories",
+    "group membership",
+    "标签",
+    "標籤",
+    "štítky",
+    "značky",
+)
 EXTERNAL_ID = T(
     "external_id",
     gettext_lazy("external id"),
@@ -181,9 +240,11 @@ def target_for(kind: str, header: str) -> Target | None:
     key = normalize_header(header)
     if target := table.get(key):
         return target
-    stem = _TRAILING_NUMBER.sub("", key)
-    target = table.get(stem) if stem != key else None
-    return target if target and target.multi else None
+    for stem in (_TRAILING_NUMBER.sub("", key), _INNER_NUMBER.sub("", key, count=1)):
+        target = table.get(stem) if stem != key else None
+        if target and target.multi:
+            return target
+    return None
 
 
 def targets_by_field(kind: str) -> dict[str, Target]:

@@ -1,4 +1,5 @@
-"""Reading spreadsheets: CSV in any encoding our users' tools write, and XLSX.
+"""Reading spreadsheets: CSV in any encoding our users' tools write, XLSX, and vCard address books
+(.vcf, versions 2.1, 3 and 4: one row per card, in the customer file's columns).
 
 A `Table` is the header row and an iterator of (row number as the user sees it, cells). Cells are
 strings from CSV, and str/int/float/datetime/None from XLSX; rapport.imports.values reads them.
@@ -34,10 +35,12 @@ class Table:
 
 
 def file_format(name: str, head: bytes = b"") -> str:
-    """'xlsx' or 'csv', from the file name, else from the first bytes."""
+    """'xlsx', 'vcf' or 'csv', from the file name, else from the first bytes."""
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
+    if suffix in (".vcf", ".vcard") or head.lstrip(b"\xef\xbb\xbf").upper().startswith(b"BEGIN:VC"):
+        return "vcf"
     if suffix in (".csv", ".txt", ".tsv"):
         return "csv"
     if suffix == ".xls":
@@ -108,9 +111,12 @@ def open_table(path: str | Path, name: str | None = None) -> Table:
     """The file's table; raises UnreadableFile with a translated reason."""
     path = Path(path)
     with path.open("rb") as fh:
-        head = fh.read(8)
-    if file_format(name or path.name, head) == "xlsx":
+        head = fh.read(16)
+    kind = file_format(name or path.name, head)
+    if kind == "xlsx":
         return read_xlsx(path)
+    if kind == "vcf":
+        return read_vcf(path)
     return read_csv(path)
 
 
@@ -292,10 +298,13 @@ def estimate_rows(path: str | Path, name: str | None = None) -> int:
     path = Path(path)
     try:
         with path.open("rb") as fh:
-            head = fh.read(8)
-            if file_format(name or path.name, head) == "xlsx":
+            head = fh.read(16)
+            kind = file_format(name or path.name, head)
+            if kind == "xlsx":
                 return _estimate_xlsx(path)
             fh.seek(0)
+            if kind == "vcf":
+                return sum(chunk.upper().count(b"BEGIN:VCARD") for chunk in fh)
             lines, last = 0, b""
             while chunk := fh.read(1 << 20):
                 lines += chunk.count(b"\n")
@@ -318,3 +327,133 @@ def _estimate_xlsx(path: Path) -> int:
     finally:
         workbook.close()
     return max(stated - 1, 0) if stated else count_rows(path)
+
+
+# vCard --------------------------------------------------------------------------------------
+
+VCF_HEADERS = [
+    "family_name",
+    "given_name",
+    "name",
+    "phone",
+    "home_phone",
+    "work_phone",
+    "email",
+    "birthday",
+    "address",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "occupation",
+    "tags",
+    "notes",
+]
+MULTI_SEPARATOR = " ::: "  # as Google Contacts writes several values in one cell
+
+
+def read_vcf(path: str | Path) -> Table:
+    """One row per card; several phones or emails in one cell, separated as Google does."""
+    import vobject
+
+    encoding = detect_encoding(path)
+    text = Path(path).read_text(encoding=encoding)
+    try:
+        cards = list(vobject.readComponents(text, ignoreUnreadable=True))
+    except Exception as exc:  # noqa: BLE001  (vobject raises its own and the parser's errors)
+        raise UnreadableFile(
+            _("The file could not be read as vCard: %(reason)s") % {"reason": exc}
+        ) from None
+    rows = [
+        (number, _card_cells(card))
+        for number, card in enumerate(cards, start=1)
+        if card.name.upper() == "VCARD"
+    ]
+    return Table(headers=list(VCF_HEADERS), rows=iter(rows), header_row=0)
+
+
+def _card_cells(card: Any) -> list[str]:
+    cells: dict[str, list[str]] = {h: [] for h in VCF_HEADERS}
+
+    def value(line: Any) -> str:
+        v = line.value
+        return (", ".join(str(x) for x in v) if isinstance(v, list) else str(v)).strip()
+
+    def types(line: Any) -> set[str]:
+        found: set[str] = set()
+        for t in line.params.get("TYPE", []):
+            found.update(p.strip().lower() for p in t.split(","))
+        # vCard 2.1 writes the types as bare parameters: TEL;CELL:…
+        found.update(k.lower() for k in line.params if k.upper() != "TYPE")
+        return found
+
+    for line in card.getChildren():
+        name = line.name.upper()
+        if name == "N":
+            n = line.value
+            cells["family_name"].append(str(getattr(n, "family", "") or "").strip())
+            cells["given_name"].append(
+                " ".join(
+                    str(p).strip()
+                    for p in (getattr(n, "given", ""), getattr(n, "additional", ""))
+                    if str(p or "").strip()
+                )
+            )
+        elif name == "FN":
+            cells["name"].append(value(line))
+        elif name == "TEL":
+            number = value(line).removeprefix("tel:")
+            kinds = types(line)
+            column = (
+                "phone"
+                if kinds & {"cell", "mobile", "iphone"}
+                else "home_phone"
+                if "home" in kinds
+                else "work_phone"
+                if "work" in kinds
+                else "phone"
+            )
+            if "fax" not in kinds or kinds & {"cell", "voice"}:
+                cells[column].append(number)
+        elif name == "EMAIL":
+            cells["email"].append(value(line))
+        elif name == "BDAY":
+            cells["birthday"].append(value(line).split("T")[0])
+        elif name == "ADR" and not cells["address"] + cells["city"]:
+            a = line.value
+            street = str(getattr(a, "street", "") or "").strip()
+            box = str(getattr(a, "box", "") or "").strip()
+            extended = str(getattr(a, "extended", "") or "").strip()
+            cells["address"].append(", ".join(p for p in (street, extended, box) if p))
+            for part, attr in (
+                ("city", "city"),
+                ("region", "region"),
+                ("postal_code", "code"),
+                ("country", "country"),
+            ):
+                cells[part].append(str(getattr(a, attr, "") or "").strip())
+        elif name == "TITLE" or (name == "ROLE" and not cells["occupation"]):
+            cells["occupation"].append(value(line))
+        elif name == "CATEGORIES":
+            cells["tags"].extend(str(v).strip() for v in line.value)
+        elif name == "NOTE":
+            cells["notes"].append(value(line))
+    out: list[str] = []
+    for header in VCF_HEADERS:
+        values = [v for v in cells[header] if v]
+        if header in _VCF_SEPARATORS:
+            out.append(_VCF_SEPARATORS[header].join(dict.fromkeys(values)))
+        else:
+            out.append(values[0] if values else "")
+    return out
+
+
+# Columns that may hold several values, and how they are joined in the cell.
+_VCF_SEPARATORS = {
+    "phone": MULTI_SEPARATOR,
+    "home_phone": MULTI_SEPARATOR,
+    "work_phone": MULTI_SEPARATOR,
+    "email": MULTI_SEPARATOR,
+    "tags": ", ",
+    "notes": "\n",
+}

@@ -37,6 +37,7 @@ from rapport.imports.importers import (
     validate_file,
     write_validated,
 )
+from rapport.imports.mapping import targets_for
 from rapport.imports.models import ImportEvent, ImportJob
 from rapport.imports.readers import UnreadableFile, estimate_rows, file_format
 
@@ -104,6 +105,28 @@ def import_job_create(
         # A line count for CSV; an Excel file is only opened by the task worker, which counts.
         total_rows=estimate_rows(stored, name) if file_format(name or stored.name) == "csv" else 0,
     )
+
+
+def import_job_map_columns(*, job_id: int, column_map: dict[str, str], by: Actor) -> ImportJob:
+    """Set the column mapping of a job that has not started ({header: field, or "" to leave the
+    column out}); refuses a field the kind does not have."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportStatus.PENDING:
+        raise ValidationError(_("This import has started already."))
+    fields = {t.field for t in targets_for(job.kind)}
+    unknown = sorted({f for f in column_map.values() if f and f not in fields})
+    if unknown:
+        raise ValidationError(
+            {
+                "column_map": [
+                    _("“%(field)s” is not a field you can import here.") % {"field": f}
+                    for f in unknown
+                ]
+            }
+        )
+    job.column_map = dict(column_map)
+    job.save(update_fields=["column_map", "updated_at"])
+    return job
 
 
 def _store(uploaded_file: UploadedFile) -> Path:

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import TextChoices
 from django.utils import timezone, translation
 
+from rapport.core.calendar import YEAR_UNKNOWN
 from rapport.core.names import fold
 
 # Spreadsheet programs store dates as days since 1899-12-30; this range is 1900-01-01..9999-12-31.
@@ -21,7 +22,12 @@ _DMY = re.compile(r"^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})(?:\s+(.+))?$")  # 05.03
 _CJK_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]?(?:\s*(.+))?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:[.,]\d+)?)?$")
-_LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
+# Google Contacts writes several values in one cell as "a ::: b".
+_LIST_SEPARATORS = re.compile(r"(?:\s*:::\s*|[,，;；、\n])+")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")  # 5/14/1985 (Outlook), 14/5/1985
+_NO_YEAR = re.compile(r"^--(\d{2})-?(\d{2})$")  # --07-21 (Google), --0721 (vCard)
+_EMPTY_DATES = {"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00"}  # Outlook's "no date"
+
 _FORMULA_ESCAPE = re.compile(r"^'[=+\-@]")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d{1,2}$")
 _NUMBER_NOISE = re.compile(r"[\s\u00a0\u202f¥￥€$]")
@@ -55,12 +61,46 @@ def parse_date(value: Any) -> date | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_serial(value).date()
     raw = text(value)
-    if not raw:
+    if not raw or raw in _EMPTY_DATES:
         return None
+    if m := _NO_YEAR.match(raw):
+        return date(YEAR_UNKNOWN, int(m.group(1)), int(m.group(2)))
+    if m := _SLASHED.match(raw):
+        return _slashed(int(m.group(1)), int(m.group(2)), m.group(3), raw)
     if raw.isdigit() and len(raw) == 5:  # a serial date saved as text (45123); 4 digits is a year
         return _from_serial(int(raw)).date()
     day, _rest = _split_date(raw)
     return day
+
+
+class AmbiguousDate(ValueError):
+    """A date that reads two ways (5/6/1985: 6 May or 5 June); the message names both and the
+    forms that are never ambiguous."""
+
+
+def _slashed(first: int, second: int, year_text: str, raw: str) -> date:
+    """Month/day/year (Outlook's US form) or day/month/year, whichever the numbers allow."""
+    year = int(year_text)
+    if len(year_text) == 2:  # 85 -> 1985, 07 -> 2007: a birthday or a recent date
+        year += 2000 if year <= timezone.localdate().year % 100 else 1900
+    if first > 12 >= second:
+        return date(year, second, first)
+    if second > 12 >= first or first == second:
+        return date(year, first, second)
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    raise AmbiguousDate(
+        _(
+            "“%(value)s” could be %(one)s or %(other)s: write the date as year-month-day "
+            "(1985-05-14), day.month.year (14.5.1985) or with the month in words."
+        )
+        % {
+            "value": raw,
+            "one": date_format(date(year, first, second)),
+            "other": date_format(date(year, second, first)),
+        }
+    )
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -178,6 +218,9 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "女性": "female",
         "女士": "female",
         "zena": "female",
+        # Outlook writes "Unspecified" in every row without a gender: it means empty.
+        "unspecified": "",
+        "unknown": "",
         "其他": "other",
         "ine": "other",
     },

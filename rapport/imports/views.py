@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core.forms import add_service_errors
@@ -46,6 +47,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            if not d["column_map"] and _unrecognised(job):
+                # Some columns were not recognised: let the user choose them before the import.
+                request.session[MAPPING_KEY] = [*request.session.get(MAPPING_KEY, []), job.pk]
+                return redirect("imports:mapping", pk=job.pk)
             # Never read in the request: the task worker opens the file (issue 10, item 1).
             services.import_job_start(job_id=job.pk, background=True)
             return redirect("imports:detail", pk=job.pk)
@@ -64,6 +69,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @perm("imports.import_data")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
+    if job.status == ImportStatus.PENDING and pk in request.session.get(MAPPING_KEY, []):
+        return redirect("imports:mapping", pk=pk)
     return render(request, "imports/detail.html", _job_context(services.import_job_check(job)))
 
 
@@ -106,6 +113,100 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:detail", pk=job.pk)
 
 
+MAPPING_KEY = "imports_awaiting_mapping"  # the session's uploaded jobs waiting for their mapping
+PREVIEW_ROWS = 3
+
+
+def _unrecognised(job: ImportJob) -> bool:
+    from rapport.imports.mapping import map_columns
+    from rapport.imports.readers import UnreadableFile, open_table
+
+    try:
+        headers = open_table(job.file_path, job.file_name).headers
+    except UnreadableFile:
+        return False  # the run reports why
+    return bool(map_columns(job.kind, headers, job.column_map).unknown)
+
+
+@login_required
+@perm("imports.import_data")
+def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    """Before an uploaded file is imported: each column's field, chosen from the translated field
+    names, next to the first rows of the file."""
+    from itertools import islice
+
+    from django.utils.text import capfirst
+
+    from rapport.imports.mapping import map_columns
+    from rapport.imports.readers import UnreadableFile, open_table
+    from rapport.imports.values import text
+
+    job = get_object_or_404(ImportJob, pk=pk, status=ImportStatus.PENDING)
+    try:
+        table = open_table(job.file_path, job.file_name)
+        preview = [cells for _row, cells in islice(table.rows, PREVIEW_ROWS)]
+    except UnreadableFile as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:list")
+    plan = map_columns(job.kind, table.headers, job.column_map)
+    chosen = dict(plan.columns)
+    choices = [("", _("— do not import —"))] + [
+        (t.field, capfirst(str(t.label))) for t in targets_for(job.kind)
+    ]
+    columns = [
+        {
+            "index": i,
+            "header": header,
+            "field": request.POST.get(f"column-{i}", chosen.get(i, "")),
+            "values": [text(cells[i]) if i < len(cells) else "" for cells in preview],
+        }
+        for i, header in enumerate(table.headers)
+        if header
+    ]
+    if request.method == "POST":
+        column_map = {c["header"]: c["field"] for c in columns}
+        try:
+            services.import_job_map_columns(job_id=job.pk, column_map=column_map, by=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            waiting = [j for j in request.session.get(MAPPING_KEY, []) if j != job.pk]
+            request.session[MAPPING_KEY] = waiting
+            services.import_job_start(job_id=job.pk, background=True)
+            return redirect("imports:detail", pk=job.pk)
+    return render(
+        request,
+        "imports/mapping.html",
+        {"job": job, "columns": columns, "choices": choices, "preview_rows": len(preview)},
+    )
+
+
+def _error_groups(errors: list[dict]) -> list[dict]:
+    """The same message in the same column once, with the rows it concerns ("2–40, 45")."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for e in errors:
+        groups.setdefault((e.get("column") or "", e.get("message") or ""), []).append(e["row"])
+    return [
+        {"column": column, "message": message, "rows": _row_ranges(rows), "count": len(rows)}
+        for (column, message), rows in groups.items()
+    ]
+
+
+def _row_ranges(rows: list[int]) -> str:
+    numbers = sorted(set(rows))
+    parts: list[str] = []
+    start = prev = numbers[0] if numbers else 0
+    for n in numbers[1:] + [None]:  # type: ignore[list-item]
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts) if numbers else "—"
+
+
 def _job_context(job: ImportJob) -> dict:
     done, total = services.import_job_progress(job)
     try:
@@ -119,6 +220,7 @@ def _job_context(job: ImportJob) -> dict:
         "total": total,
         "percent": min(100, int(100 * done / total)) if total else 0,
         "columns": [(header, labels.get(name, "")) for header, name in job.columns],
+        "error_groups": _error_groups(job.errors or []),
     }
 
 
@@ -134,14 +236,21 @@ def export(request: HttpRequest, kind: str, fmt: str) -> StreamingHttpResponse:
         raise Http404
     if not request.user.has_perm(spec.view_permission):
         raise PermissionDenied
-    filters = {k: v for k, v in request.GET.items() if k not in ("cursor", "sort")}
+    choices = ("cursor", "sort", "headers", "values")
+    filters = {k: v for k, v in request.GET.items() if k not in choices}
     # Every export is logged: who, when, which filter, how many records (rapport.privacy).
     count = spec.queryset({k: v for k, v in filters.items() if v not in (None, "")}).count()
     personal_data_read(
         by=request.user, kind="file_export", count=count, filters={"kind": kind, **filters}
     )
     response = StreamingHttpResponse(
-        services.export_rows(kind=kind, queryset_or_filters=filters, fmt=fmt),
+        services.export_rows(
+            kind=kind,
+            queryset_or_filters=filters,
+            fmt=fmt,
+            headers="labels" if request.GET.get("headers") == "labels" else "fields",
+            values="labels" if request.GET.get("values") == "labels" else "codes",
+        ),
         content_type=FORMATS[fmt],
     )
     response["Content-Disposition"] = f'attachment; filename="{export_filename(kind, fmt)}"'

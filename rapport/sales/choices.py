@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrderStatus(models.TextChoices):
@@ -14,7 +15,7 @@ class SalesChannel(models.TextChoices):
     ONLINE = "online", _("online")
     PHONE = "phone", _("phone")
     SALES_REP = "sales_rep", _("sales representative")
-    OTHER = "other", _("other")
+    OTHER = "other", pgettext_lazy("sales channel", "other")
 
 
 # The order statuses that are purchases: what the analytics count as a purchase day, revenue and

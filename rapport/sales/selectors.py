@@ -52,7 +52,12 @@ def order_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
         TimelineEntry(
             time=r["ordered_at"],
             kind="order",
-            title=_("Order %(number)s") % {"number": r["number"]},
+            title=(
+                _("Order %(number)s (cancelled)")
+                if r["status"] == OrderStatus.CANCELLED
+                else _("Order %(number)s")
+            )
+            % {"number": r["number"]},
             url=reverse("sales:order_detail", args=[r["id"]]),
             details={"total": r["total"], "currency": r["currency"], "status": r["status"]},
         )

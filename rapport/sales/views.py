@@ -126,7 +126,12 @@ def order_create(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         skus = {ln["sku"].strip() for ln in lines.cleaned_data if ln}
         products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "id"))
-        number = parse_customer_number(d["customer"])
+        # A product typed by its whole name (not chosen from the suggestions) is found too.
+        for name in skus - products.keys():
+            named = list(Product.objects.filter(name__iexact=name).values_list("id", flat=True)[:2])
+            if len(named) == 1:
+                products[name] = named[0]
+        number = _customer_typed(d["customer"])
         try:
             missing = skus - products.keys()
             if missing:
@@ -134,7 +139,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                     {"lines": [_("Unknown SKU: %(skus)s") % {"skus": ", ".join(sorted(missing))}]}
                 )
             if number is None or not Customer.objects.filter(pk=number).exists():
-                raise ValidationError({"customer": [_("No customer has this number.")]})
+                raise ValidationError({"customer": [_("Choose a customer from the suggestions.")]})
             order = services.order_create(
                 by=request.user,
                 customer_id=number,
@@ -159,7 +164,54 @@ def order_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Order %(number)s saved.") % {"number": order.number})
             return redirect(order)
-    return render(request, "sales/order_form.html", {"form": form, "lines": lines})
+    number = parse_customer_number(form["customer"].value() or "")
+    chosen = Customer.objects.filter(pk=number).first() if number else None
+    return render(
+        request, "sales/order_form.html", {"form": form, "lines": lines, "chosen": chosen}
+    )
+
+
+def _customer_typed(typed: str) -> int | None:
+    """The customer's id from a number ("C0000042", "42"), or from a name, phone or email that
+    finds exactly one customer."""
+    from rapport.customers.search import search_customer_ids
+
+    if (number := parse_customer_number(typed)) is not None:
+        return number
+    found = search_customer_ids(typed, limit=2)
+    return found[0] if len(found) == 1 else None
+
+
+def _typed(request: HttpRequest) -> str:
+    """What was typed into the field that asks (htmx sends the field under its own name)."""
+    return next((v.strip() for v in request.GET.values() if v.strip()), "")[:100]
+
+
+@login_required
+@perm("sales.add_order")
+def order_customer_options(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the order form's customer field: by name, number, phone or email."""
+    from rapport.customers.search import search_customers
+
+    q = _typed(request)
+    found = search_customers(q, limit=10) if len(q) >= 1 else []
+    options = [(c.number, f"{c.display_name} · {c.number}") for c in found]
+    return render(request, "sales/_options.html", {"options": options})
+
+
+@login_required
+@perm("sales.add_order")
+def order_product_options(request: HttpRequest) -> HttpResponse:
+    """Suggestions for an order line's product: by code (SKU) or any part of the name."""
+    q = _typed(request)
+    found = (
+        Product.objects.filter(active=True).filter(sku__istartswith=q)
+        | Product.objects.filter(active=True, name__icontains=q)
+        if q
+        else Product.objects.none()
+    )
+    options = [(p.sku, f"{p.name} · {p.sku}") for p in found.order_by("sku")[:10]]
+    return render(request, "sales/_options.html", {"options": options})
 
 
 @login_required

@@ -9,7 +9,13 @@ class StaffConfig(AppConfig):
     verbose_name = _("Staff")
 
     def ready(self) -> None:
+        from rapport.core import registry
         from rapport.staff.services import roles_sync
+
+        registry.register_urls("staff/", "rapport.staff.team_urls")
+        registry.register_nav(
+            registry.NavItem(_("Staff"), "staff:list", "staff.manage_staff", order=95)
+        )
 
         # Like Django's own permission rows: after every migrate, the role groups match roles.py.
         post_migrate.connect(

@@ -1,13 +1,170 @@
-"""Staff log-in pages around Django's: the lock-out answer and a throttled password reset."""
+"""Staff pages: the administrator's staff management (who works in Rapport, in which role;
+invitations, password links, deactivation; every write goes through rapport.staff.services), and
+the log-in pages around Django's: the lock-out answer and a throttled password reset."""
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from rapport.core.forms import add_service_errors
 from rapport.core.ratelimit import allow, client_address
+from rapport.staff import services
+from rapport.staff.forms import InviteForm, StaffForm
+from rapport.staff.roles import ROLE_LABELS
+from rapport.staff.tokens import invitation_token
+
+manage = permission_required("staff.manage_staff", raise_exception=True)
+
+
+def _users():
+    from django.contrib.auth.models import Group
+
+    return get_user_model().objects.prefetch_related(
+        Prefetch("groups", queryset=Group.objects.order_by("name"))
+    )
+
+
+def _decorate(user):  # noqa: ANN001, ANN202
+    user.role_labels = [str(ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all()]
+    user.invitation_pending = services.invitation_pending(user)
+    return user
+
+
+@login_required
+@manage
+def staff_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "active")
+    users = _users().order_by("-is_active", "last_name", "first_name", "username")
+    if show == "active":
+        users = users.filter(is_active=True)
+    elif show == "inactive":
+        users = users.filter(is_active=False)
+    return render(
+        request,
+        "staff/staff_list.html",
+        {"users": [_decorate(u) for u in users], "show": show},
+    )
+
+
+@login_required
+@manage
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.staff_invite(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The invitation has been sent to %(email)s.") % {"email": user.email},
+            )
+            return redirect("staff:detail", pk=user.pk)
+    return render(request, "staff/staff_invite.html", {"form": form})
+
+
+@login_required
+@manage
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _decorate(get_object_or_404(_users(), pk=pk))
+    groups = [g.name for g in user.groups.all()]
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "role": groups[0] if len(groups) == 1 else None,
+    }
+    form = StaffForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_update(by=request.user, user_id=pk, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("staff:detail", pk=pk)
+    return render(request, "staff/staff_detail.html", {"member": user, "form": form})
+
+
+def _action(request: HttpRequest, pk: int, run, done: str) -> HttpResponse:  # noqa: ANN001
+    try:
+        run()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("staff:detail", pk=pk)
+
+
+@login_required
+@manage
+@require_POST
+def staff_password_link(request: HttpRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(get_user_model(), pk=pk)
+    return _action(
+        request,
+        pk,
+        lambda: services.staff_send_password_reset(
+            by=request.user, user_id=pk, language=translation.get_language()
+        ),
+        _("A link to choose a password has been sent to %(email)s.") % {"email": user.email},
+    )
+
+
+@login_required
+@manage
+@require_POST
+def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda: services.staff_set_active(by=request.user, user_id=pk, active=False),
+        _("The account is deactivated: it can no longer log in or use API tokens."),
+    )
+
+
+@login_required
+@manage
+@require_POST
+def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda: services.staff_set_active(by=request.user, user_id=pk, active=True),
+        _("The account is active again."),
+    )
+
+
+class WelcomeView(auth_views.PasswordResetConfirmView):
+    """The invitation link: the new staff member chooses a password and is logged in."""
+
+    token_generator = invitation_token
+    template_name = "staff/welcome.html"
+    post_reset_login = True
+    success_url = reverse_lazy("home")
+
+    def get_user(self, uidb64):  # noqa: ANN001, ANN201
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form):  # noqa: ANN001, ANN201
+        response = super().form_valid(form)
+        messages.success(self.request, _("Welcome to Rapport. Your password is set."))
+        return response
+
 
 HOUR = 3600
 

@@ -562,20 +562,28 @@ def walk(client: Client, url: str, **params) -> list[dict]:
             return items
 
 
-@pytest.mark.parametrize("sort", ["newest", "name"])
+@pytest.mark.parametrize("sort", ["newest", "added", "name"])
 def test_cursor_paging_has_no_gaps_or_duplicates(agent_api, make_customer, sort):
     # Only three distinct names among 25 people: pages break inside runs of equal names, which
     # the id (the cursor's second key) must order.
     families = ["Zhang", "Lee", "Ng"]
-    created = [make_customer(family_name=families[i % 3], given_name="Ann") for i in range(25)]
+    # Customers since one of three days: "newest" follows that date, then the id.
+    days = [date(2024, 1, 1), date(2025, 6, 1), date(2023, 3, 1)]
+    created = [
+        make_customer(family_name=families[i % 3], given_name="Ann", customer_since=days[i % 3])
+        for i in range(25)
+    ]
     first = agent_api.get(CUSTOMERS, {"limit": 10, "sort": sort}).json()
     assert len(first["items"]) == 10 and first["next_cursor"]
     items = walk(agent_api, CUSTOMERS, limit=10, sort=sort)
     ids = [i["id"] for i in items]
     assert len(ids) == 25 and len(set(ids)) == 25
     assert set(ids) == {c.pk for c in created}
-    if sort == "newest":
+    if sort == "added":
         assert ids == sorted(ids, reverse=True)
+    elif sort == "newest":
+        since = {c.pk: (c.customer_since, c.pk) for c in Customer.objects.all()}
+        assert ids == sorted(ids, key=since.__getitem__, reverse=True)
     else:
         by_name = {c.pk: (c.sort_name, c.pk) for c in Customer.objects.all()}
         assert ids == sorted(ids, key=by_name.__getitem__)

@@ -73,7 +73,11 @@ def test_stale_form_gets_a_conflict(agent_client, make_customer, manager):
         },
     )
     assert response.status_code == 409
-    assert "Someone else" in response.content.decode()
+    html = response.content.decode()
+    # Who saved in between, what they changed, and a link that loads their version.
+    assert f"{manager.username} saved this record" in html
+    assert "Occupation" in html and "nurse" in html
+    assert f'href="{reverse("customers:edit", args=[c.pk])}"' in html
     c.refresh_from_db()
     assert c.occupation == "nurse"
 

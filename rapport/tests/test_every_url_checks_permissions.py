@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 # the customer portal (its pages check the customer instead: rapport/portal/tests), and the pages
 # an app publishes under <app>/public/ (product notices: rapport/service/tests).
 PUBLIC = re.compile(
-    r"^/(accounts/(login|logout|password-reset|reset)|i18n/|jsi18n/|healthz|admin/|api/v1/"
+    r"^/(accounts/(login|logout|password-reset|reset|welcome)|i18n/|jsi18n/|healthz|admin/|api/v1/"
     r"|portal/|[a-z_-]+/public/)"
 )
 

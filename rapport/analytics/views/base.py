@@ -65,19 +65,29 @@ PageBuilder = Callable[[HttpRequest, dict[str, Any]], Page]
 
 
 def dashboard(
-    page: str, *, default_months: int | None = None, scope: Any = ""
+    page: str,
+    *,
+    default_months: int | None = None,
+    scope: Any = "",
+    not_applying: tuple[str, ...] = (),
 ) -> Callable[[PageBuilder], Callable[..., HttpResponse]]:
     """A dashboard page: login, the `analytics.view_report` permission, the filters (the period
     defaults to the last `default_months` months), `scope` (which filters apply, when not both
-    to every figure), the page before the first refresh, and the CSV export of its tables. The
-    decorated function builds the page from the request and the shared context."""
+    to every figure; `not_applying` names the filters, "period" or "segment", that the page
+    shows disabled with `scope` as the reason), the page before the first refresh, and the CSV
+    export of its tables. The decorated function builds the page from the request and the shared
+    context."""
 
     def decorate(build: PageBuilder) -> Callable[..., HttpResponse]:
         @login_required
         @permission_required("analytics.view_report", raise_exception=True)
         @wraps(build)
         def view(request: HttpRequest) -> HttpResponse:
-            ctx = {**base_context(request, page, default_months), "scope": scope}
+            ctx = {
+                **base_context(request, page, default_months),
+                "scope": scope,
+                "not_applying": not_applying,
+            }
             template = f"analytics/{page}.html"
             shown = build(request, ctx) if ctx["fit"] else Page([])
             if name := request.GET.get("export"):

@@ -23,6 +23,7 @@ COLOURS = {"pareto_nbd": "#fb8c00", "mbgnbd": "#43a047", "bgnbd": "#1e88e5"}
         "forecast from the end of the observation. The segment filter applies to the "
         "probability of being active and the top customers."
     ),
+    not_applying=("period",),
 )
 def future(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = future_data(ctx["filters"], ctx["fit"])

@@ -21,6 +21,7 @@ from rapport.analytics.views.base import Page, bar, dashboard, doughnut, series
         "customer as scored at the end of the observation, and the days between purchases cover "
         "the whole history. The segment filter applies."
     ),
+    not_applying=("period",),
 )
 def loyalty(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = loyalty_data(ctx["filters"])

@@ -26,6 +26,7 @@ CI_HELP = gettext_lazy(
         "whether they bought again, which is the outcome compared here. The period selects the "
         "month of the first purchase."
     ),
+    not_applying=("segment",),
 )
 def promotion(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = promotion_data(ctx["filters"])

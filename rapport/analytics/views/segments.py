@@ -22,7 +22,7 @@ from rapport.analytics.views.base import (
 )
 
 
-@dashboard("index", scope=AS_SCORED)
+@dashboard("index", scope=AS_SCORED, not_applying=("period",))
 def index(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     rows = segment_summary(ctx["filters"])["rows"]
     charts = {
@@ -73,7 +73,7 @@ def _segments_table(rows: list[dict[str, Any]]) -> Table:
     )
 
 
-@dashboard("segments", scope=AS_SCORED)
+@dashboard("segments", scope=AS_SCORED, not_applying=("period",))
 def segments(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = segment_summary(ctx["filters"])
     for row in data["grid"]:

@@ -45,6 +45,7 @@ SWITCHING_LEVELS = {
         "The period does not apply to this page: retention is measured over the year before the "
         "end of the observation. The segment filter applies to today's switching cost only."
     ),
+    not_applying=("period",),
 )
 def switching(request: HttpRequest, ctx: dict[str, Any]) -> Page:
     data = switching_data(ctx["filters"])

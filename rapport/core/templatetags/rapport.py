@@ -1,7 +1,7 @@
 from django import template
 
 from rapport.core import money as _money
-from rapport.core.phones import format_phone
+from rapport.core.phones import display_phone
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def number(value, digits=0):
 
 @register.filter
 def phone(value):
-    return format_phone(value) if value else ""
+    return display_phone(value) if value else ""
 
 
 @register.simple_tag(takes_context=True)

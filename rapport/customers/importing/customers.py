@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.actors import Actor
 from rapport.core.emails import normalize_email
-from rapport.core.phones import looks_like_phone, normalize_phone, try_normalize_phone
+from rapport.core.phones import is_landline, looks_like_phone, normalize_phone, try_normalize_phone
 from rapport.customers.bulk import (
     CustomerAdditions,
     Names,
@@ -45,6 +45,7 @@ from rapport.imports.kinds.base import (
     tag_names,
 )
 from rapport.imports.values import (
+    AmbiguousDate,
     choice,
     country,
     parse_bool,
@@ -269,6 +270,9 @@ class CustomerImporter(KindImporter):
             cell = self.cell(cells, name)
             try:
                 value = parse_date(cell)
+            except AmbiguousDate as exc:
+                errors.append(RowError(row, self.column(name), str(exc)))
+                continue
             except (ValueError, OverflowError):
                 value = text(cell)  # clean_customer_fields refuses it with its own message
             if value:
@@ -349,7 +353,8 @@ class CustomerImporter(KindImporter):
                 continue
             for number in result:
                 if all(number != n for n, _k in out):
-                    out.append((number, kind))
+                    landline = kind == PhoneKind.MOBILE.value and is_landline(number)
+                    out.append((number, PhoneKind.LANDLINE.value if landline else kind))
         return out
 
     def _emails(self, row: int, cells: list[Any], errors: list[RowError]) -> list[str]:
@@ -657,7 +662,7 @@ def _read_cell(raw: str, normalize: Callable[[str], str]) -> tuple[str, ...] | l
 
 
 # A cell that split_list would return whole: no list separator, nothing to trim or unescape.
-_SIMPLE_CELL = re.compile(r"[^,，;；、\n'\s](?:[^,，;；、\n]*[^,，;；、\n\s])?")
+_SIMPLE_CELL = re.compile(r"[^,，;；、\n:'\s](?:[^,，;；、\n:]*[^,，;；、\n:\s])?")
 
 
 def _remember(cache: dict, key: Any, value: Any) -> None:

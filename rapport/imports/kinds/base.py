@@ -286,7 +286,12 @@ def amount_errors(model: type[models.Model], values: dict[str, Any]) -> dict[str
 
 
 def tag_names(cell: Any) -> list[str]:
-    """Tags from one cell, trimmed to the tag name's length as rapport.customers does."""
+    """Tags from one cell, trimmed to the tag name's length as rapport.customers does. Google
+    Contacts' own labels ("* myContacts", "* starred") are not tags of the shop's."""
     from rapport.imports.values import split_list
 
-    return list(dict.fromkeys(t[:60].strip() for t in split_list(cell) if t[:60].strip()))
+    return list(
+        dict.fromkeys(
+            t[:60].strip() for t in split_list(cell) if t[:60].strip() and not t.startswith("* ")
+        )
+    )

@@ -210,4 +210,20 @@ def test_export_streams_the_filtered_list(analyst_client, make_customer):
 
 def test_list_pages_link_to_the_export(analyst_client):
     page = analyst_client.get(reverse("customers:list"), {"tag": "VIP"}).content.decode()
-    assert "/imports/export/customers.csv?tag=VIP" in page
+    assert 'action="/imports/export/customers.csv"' in page
+    assert '<input type="hidden" name="tag" value="VIP">' in page
+
+
+def test_export_headers_in_the_users_language_and_values_as_words(analyst_client, make_customer):
+    make_customer(
+        gender="female", income_band="upper_middle", phones=["13800138000", "13900139000"]
+    )
+    url = reverse("imports:export", kwargs={"kind": "customers", "fmt": "csv"})
+    codes = b"".join(analyst_client.get(url).streaming_content).decode("utf-8-sig")
+    header, row = codes.strip().splitlines()
+    assert header.startswith("number,") and "upper_middle" in row
+    assert "'+86" not in row  # two phones in one cell: no apostrophe in front
+    analyst_client.cookies["django_language"] = "zh-hans"
+    words = analyst_client.get(url, {"headers": "labels", "values": "labels"})
+    header, row = b"".join(words.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert header.startswith("客户编号") and "中高" in row and "upper_middle" not in row

@@ -1,0 +1,55 @@
+"""Import results a person can read, and columns chosen from a drop-down with a preview."""
+
+import pytest
+from django.urls import reverse
+
+from rapport.customers.models import Customer
+from rapport.imports.choices import ImportStatus
+from rapport.imports.models import ImportJob
+from rapport.tests.imports.test_views import upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unrecognised_columns_are_chosen_from_translated_fields_with_a_preview(manager_client):
+    rows = [["Příjmení", "Handy", "Firma"], ["Novák", "+421 905 123 456", "Acme"]]
+    response = upload(manager_client, rows=rows)
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("imports:mapping", args=[job.pk])
+    assert job.status == ImportStatus.PENDING and not Customer.objects.exists()
+    # The job waits: its page leads back to the mapping.
+    assert manager_client.get(reverse("imports:detail", args=[job.pk]))["Location"] == (
+        reverse("imports:mapping", args=[job.pk])
+    )
+    page = manager_client.get(reverse("imports:mapping", args=[job.pk])).content.decode()
+    assert "+421 905 123 456" in page  # the preview of the first rows
+    assert ">Family name<" in page and ">Phone<" in page and "do not import" in page
+    response = manager_client.post(
+        reverse("imports:mapping", args=[job.pk]),
+        {"column-0": "family_name", "column-1": "phone", "column-2": ""},
+    )
+    assert response["Location"] == reverse("imports:detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    novak = Customer.objects.get()
+    assert novak.family_name == "Novák" and novak.phones.get().number == "+421905123456"
+    result = manager_client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert "Firma" in result and "not imported" in result
+
+
+def test_a_file_whose_columns_are_all_known_imports_at_once(manager_client):
+    response = upload(manager_client)
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("imports:detail", args=[job.pk])
+
+
+def test_the_same_error_on_many_rows_is_shown_once_with_the_rows(manager_client):
+    rows = [["family name", "given name", "birthday"]]
+    rows += [[f"Novák{n}", "Ján", "not a date"] for n in range(40)]
+    rows += [["Kováč", "Eva", "1985-05-14"], ["Horák", "Jozef", "not a date"]]
+    upload(manager_client, rows=rows)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.INVALID and len(job.errors) == 41
+    html = manager_client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert html.count("Enter a valid date.") == 1
+    assert "2–41, 43" in html and "41 rows" in html
