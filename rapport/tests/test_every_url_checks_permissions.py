@@ -10,10 +10,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 pytestmark = pytest.mark.django_db
 
 # Pages anyone may open: logging in, resetting a password, the language switch, health check,
-# and the customer portal (its pages check the customer instead: rapport/portal/tests).
+# the customer portal (its pages check the customer instead: rapport/portal/tests), and the
+# pages customers open from a message under /public/ (a signed token is their key: an unsubscribe
+# link, an RSVP, a newsletter archive; each app tests them).
 PUBLIC = re.compile(
     r"^/(accounts/(login|logout|password-reset|reset)|i18n/|jsi18n/|healthz|admin/|api/v1/"
-    r"|portal/)"
+    r"|portal/|public/)"
 )
 
 
