@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "rapport.demo",
     "rapport.analytics",
     "rapport.portal",
+    "rapport.outreach",
+    "rapport.loyalty",
 ]
 
 MIDDLEWARE = [
