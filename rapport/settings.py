@@ -253,3 +253,12 @@ RAPPORT_PAGE_SIZE = 50
 RAPPORT_MERGE_UNDO_DAYS = int(os.environ.get("RAPPORT_MERGE_UNDO_DAYS", "30"))
 # The address customers reach Rapport at, for the links in their mail (private links, surveys).
 RAPPORT_PUBLIC_URL = os.environ.get("RAPPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Keeping in touch (rapport.outreach): messages per second per sending worker and channel (empty:
+# as fast as the mail server takes them), and the secret a provider's bounce webhook must send.
+RAPPORT_OUTREACH_THROTTLE = {
+    k: float(v)
+    for k, v in (
+        p.split("=") for p in os.environ.get("RAPPORT_OUTREACH_THROTTLE", "").split(",") if "=" in p
+    )
+}
+RAPPORT_OUTREACH_WEBHOOK_SECRET = os.environ.get("RAPPORT_OUTREACH_WEBHOOK_SECRET", "")

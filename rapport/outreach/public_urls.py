@@ -1,4 +1,11 @@
 """Pages a customer opens from a message, without signing in (the link's token is the key)."""
 
+from django.urls import path
+
+from rapport.outreach import public_views
+
 app_name = "outreach_public"
-urlpatterns: list = []
+urlpatterns = [
+    path("u/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
+    path("webhook/", public_views.webhook, name="webhook"),
+]
