@@ -13,6 +13,9 @@ def register() -> None:
     registry.register_nav(
         registry.NavItem(_("Moments"), "outreach:moments", "outreach.view_campaign", order=40)
     )
+    registry.register_nav(
+        registry.NavItem(_("Campaigns"), "outreach:campaigns", "outreach.view_campaign", order=41)
+    )
     registry.register_customer_panel(
         registry.CustomerPanel(
             name="outreach_moments",

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.core.registry import customer_filters
 from rapport.customers.selectors import customer_queryset
@@ -42,4 +43,202 @@ def moments(request: HttpRequest) -> HttpResponse:
                 for f in customer_filters(request.user)
             ],
         },
+    )
+
+
+# Campaigns -------------------------------------------------------------------------------------
+
+
+@login_required
+@perm("outreach.view_campaign")
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    from django.db.models import Count
+
+    from rapport.outreach.models import Campaign
+    from rapport.outreach.services import redemption_rates
+
+    campaigns = list(
+        Campaign.objects.select_related("coupon")
+        .annotate(n=Count("deliveries"))
+        .order_by("-pk")[:200]
+    )
+    rates = {r["pk"]: r for r in redemption_rates()}
+    for c in campaigns:
+        c.rate = rates.get(c.pk)
+    return render(request, "outreach/campaign_list.html", {"campaigns": campaigns})
+
+
+@login_required
+@perm("outreach.add_campaign")
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    from django.shortcuts import redirect
+
+    from rapport.core.exceptions import ValidationError
+    from rapport.core.forms import add_service_errors
+    from rapport.outreach import services
+    from rapport.outreach.forms import CampaignForm
+
+    filters = [f for f in customer_filters(request.user) if f.name not in ("tag",)]
+    form = CampaignForm(request.POST or None, filters=filters)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.campaign_create(
+                by=request.user,
+                name=data["name"],
+                kind=data["kind"],
+                channel=data["channel"],
+                schedule=data["schedule"],
+                days=data["days"] or 0,
+                send_at=data["send_at"],
+                coupon_id=data["coupon"].pk if data["coupon"] else None,
+                audience=form.audience(),
+                messages=form.messages(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("outreach:campaign", campaign.pk)
+    return render(request, "form.html", {"form": form, "title": _("New campaign")})
+
+
+@login_required
+@perm("outreach.view_campaign")
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from rapport.outreach import services
+    from rapport.outreach.models import Campaign
+
+    campaign = get_object_or_404(Campaign.objects.select_related("coupon"), pk=pk)
+    languages = [m.language for m in campaign.messages.all()]
+    language = request.GET.get("language") or (languages[0] if languages else "en")
+    previews = services.preview(campaign, language) if languages else []
+    runs = list(campaign.runs.order_by("-pk")[:10])
+    return render(
+        request,
+        "outreach/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "languages": languages,
+            "language": language,
+            "previews": previews,
+            "audience_size": services.audience_queryset(campaign).count(),
+            "runs": [(r, services.run_progress(r)) for r in runs],
+        },
+    )
+
+
+@login_required
+@perm("outreach.view_campaign")
+def campaign_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from rapport.outreach import services
+    from rapport.outreach.models import Campaign
+
+    campaign = get_object_or_404(Campaign, pk=pk)
+    runs = list(campaign.runs.order_by("-pk")[:10])
+    return render(
+        request,
+        "outreach/_progress.html",
+        {"campaign": campaign, "runs": [(r, services.run_progress(r)) for r in runs]},
+    )
+
+
+@login_required
+@perm("outreach.send_campaign")
+def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+
+    from rapport.core.exceptions import ValidationError
+    from rapport.outreach import services
+    from rapport.outreach.choices import Schedule
+    from rapport.outreach.models import Campaign
+
+    if request.method != "POST":
+        return redirect("outreach:campaign", pk)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "test":
+            services.test_send(
+                by=request.user,
+                campaign=campaign,
+                language=request.POST.get("language", "en"),
+                to=request.user.email,
+            )
+            messages.success(
+                request, _("A test message went to %(email)s.") % {"email": request.user.email}
+            )
+        elif action == "activate":
+            services.campaign_set_state(by=request.user, campaign_id=pk, state="active")
+            if campaign.schedule == Schedule.ONCE and campaign.send_at is None:
+                services.campaign_start(by=request.user, campaign_id=pk)
+                messages.success(request, _("The campaign is being sent."))
+            else:
+                messages.success(request, _("The campaign is active: it runs when it is due."))
+        elif action == "pause":
+            services.campaign_set_state(by=request.user, campaign_id=pk, state="paused")
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    return redirect("outreach:campaign", pk)
+
+
+@login_required
+@perm("outreach.view_coupon")
+def coupon_list(request: HttpRequest) -> HttpResponse:
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from rapport.core.exceptions import ValidationError
+    from rapport.core.forms import add_service_errors
+    from rapport.outreach import services
+    from rapport.outreach.forms import CouponForm, RedeemForm
+    from rapport.outreach.models import Coupon
+
+    form = (
+        CouponForm(request.POST or None) if request.POST.get("form") == "coupon" else CouponForm()
+    )
+    redeem = (
+        RedeemForm(request.POST or None) if request.POST.get("form") == "redeem" else RedeemForm()
+    )
+    if request.method == "POST":
+        if request.POST.get("form") == "coupon" and request.user.has_perm("outreach.add_coupon"):
+            if form.is_valid():
+                try:
+                    services.coupon_create(by=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    return redirect("outreach:coupons")
+        elif request.POST.get("form") == "redeem" and request.user.has_perm(
+            "outreach.add_couponredemption"
+        ):
+            if redeem.is_valid():
+                from rapport.sales.models import Order
+
+                order = Order.objects.filter(
+                    number=redeem.cleaned_data["order_number"].strip()
+                ).first()
+                try:
+                    services.coupon_redeem(
+                        by=request.user,
+                        code=redeem.cleaned_data["code"],
+                        order_id=order.pk if order else 0,
+                    )
+                except ValidationError as exc:
+                    add_service_errors(redeem, exc, {"order_id": "order_number"})
+                else:
+                    messages.success(request, _("The coupon is redeemed on the order."))
+                    return redirect("outreach:coupons")
+        else:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+    coupons = Coupon.objects.select_related("product").order_by("-pk")[:200]
+    return render(
+        request, "outreach/coupon_list.html", {"coupons": coupons, "form": form, "redeem": redeem}
     )
