@@ -5,7 +5,6 @@ a deployment adds a backend with `register_channel_backend` (an SMS gateway, say
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from email.utils import make_msgid
 
 from django.conf import settings

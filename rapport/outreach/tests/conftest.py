@@ -61,3 +61,55 @@ def campaign(manager):
         return campaign_create(by=manager, **kw)
 
     return make
+
+
+@pytest.fixture(params=["database-immediate", "redis"])
+def queue(request, settings):
+    """The delivery tests run on both task backends. On Redis, `queue.drain()` runs two worker
+    threads (each with its own database connection) until the queue is empty."""
+    import threading
+    import uuid
+
+    from django.db import connection
+
+    class Queue:
+        name = request.param
+
+        def drain(self):
+            if self.name != "redis":
+                return 0
+            from django.tasks import task_backends
+
+            backend = task_backends["default"]
+            ran = []
+
+            def work():
+                try:
+                    ran.append(backend.work(queues=["default"], burst=True, timeout=0.5))
+                finally:
+                    connection.close()
+
+            threads = [threading.Thread(target=work) for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return sum(ran)
+
+    if request.param == "redis":
+        prefix = f"rapport-test-{uuid.uuid4().hex}"
+        settings.TASKS = {
+            "default": {
+                "BACKEND": "rapport.core.redis_tasks.RedisBackend",
+                "QUEUES": ["default"],
+                "OPTIONS": {"URL": "redis://127.0.0.1:6379/15", "PREFIX": prefix},
+            }
+        }
+        yield Queue()
+        import redis
+
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    else:
+        yield Queue()

@@ -16,12 +16,13 @@ def addresses(sink):
 
 @pytest.mark.django_db(transaction=True)
 def test_only_consenting_customers_get_the_campaign_in_their_language(
-    audience, campaign, manager, smtp_server
+    audience, campaign, manager, smtp_server, queue
 ):
     audience(5)
     c = campaign()
     run = services.campaign_start(by=manager, campaign_id=c.pk)
     assert run.total == 5
+    queue.drain()
     assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
     zh = smtp_server.to("c0@example.com")[0]
     assert zh["Subject"] == "Giv0 Fam0，您好"
@@ -33,6 +34,7 @@ def test_only_consenting_customers_get_the_campaign_in_their_language(
     assert services.run_progress(run)["done"] == 5
     # Started again (a double click, a retried task): nobody gets a second message.
     services.campaign_start(by=manager, campaign_id=c.pk)
+    queue.drain()
     assert len(smtp_server.messages) == 5
 
 
@@ -68,7 +70,7 @@ def test_a_customer_who_withdrew_on_a_channel_gets_nothing_on_it(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_task_killed_half_way_and_run_again_sends_each_message_once(
-    audience, campaign, manager, smtp_server
+    audience, campaign, manager, smtp_server, queue
 ):
     audience(5)
     c = campaign()
@@ -90,18 +92,20 @@ def test_a_task_killed_half_way_and_run_again_sends_each_message_once(
             services.send_chunk(run_id=run.pk, first_id=lo, last_id=hi)
     finally:
         services.before_each_message = None
+    queue.drain()
     assert len(smtp_server.messages) == 3
     # A message written but whose delivery link was lost (killed between the two writes).
     half = CampaignDelivery.objects.filter(message__isnull=False).first()
     CampaignDelivery.objects.filter(pk=half.pk).update(message=None)
     services.send_chunk(run_id=run.pk, first_id=lo, last_id=hi)
+    queue.drain()
     assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
     assert OutboundMessage.objects.filter(state="sent").count() == 5
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_on_one_campaign_send_each_message_once(
-    audience, campaign, manager, smtp_server, settings
+    audience, campaign, manager, smtp_server, queue
 ):
     from unittest import mock
 
@@ -127,6 +131,7 @@ def test_two_workers_racing_on_one_campaign_send_each_message_once(
         t.start()
     for t in threads:
         t.join()
+    queue.drain()
     assert errors == []
     assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
     assert OutboundMessage.objects.filter(state="sent").count() == 5
