@@ -262,3 +262,9 @@ RAPPORT_OUTREACH_THROTTLE = {
     )
 }
 RAPPORT_OUTREACH_WEBHOOK_SECRET = os.environ.get("RAPPORT_OUTREACH_WEBHOOK_SECRET", "")
+# Membership and loyalty (rapport.loyalty): points per unit of money spent (PointsRule overrides
+# it per product or category), how long earned points stay valid (0: for ever), and the points
+# both the referrer and the referred customer get when the referred customer's first order is paid.
+RAPPORT_LOYALTY_POINTS_PER_UNIT = float(os.environ.get("RAPPORT_LOYALTY_POINTS_PER_UNIT", "1"))
+RAPPORT_LOYALTY_POINTS_VALID_DAYS = int(os.environ.get("RAPPORT_LOYALTY_POINTS_VALID_DAYS", "730"))
+RAPPORT_LOYALTY_REFERRAL_POINTS = int(os.environ.get("RAPPORT_LOYALTY_REFERRAL_POINTS", "200"))
