@@ -12,8 +12,8 @@ from rapport.api.pagination import RequestBody
 from rapport.api.permissions import require
 from rapport.customers.selectors import customer_queryset
 from rapport.outreach import services
-from rapport.outreach.choices import CampaignChannel, CampaignKind, Schedule
-from rapport.outreach.models import Campaign, Coupon
+from rapport.outreach.choices import CampaignChannel, CampaignKind, EventKind, Schedule
+from rapport.outreach.models import Campaign, CompanyEvent, Coupon
 from rapport.outreach.moments import moments_between, window
 
 router = Router(tags=["outreach"])
@@ -81,6 +81,9 @@ class CampaignIn(RequestBody):
     days: int = 0
     send_at: datetime | None = None
     coupon_id: int | None = None
+    event_id: int | None = Field(
+        None, description="Invite the recipients to this event (RSVP link)."
+    )
     messages: list[CampaignText]
 
 
@@ -264,3 +267,63 @@ def coupon_redeem(request: HttpRequest, payload: RedeemIn):
     return Status(
         201, services.coupon_redeem(by=request.user, code=payload.code, order_id=payload.order_id)
     )
+
+
+# Events ----------------------------------------------------------------------------------------
+
+
+class EventIn(RequestBody):
+    name: str
+    kind: str = Field(json_schema_extra={"enum": EventKind.values})
+    starts_at: datetime
+    place: str = ""
+    description: str = ""
+
+
+class EventOut(Schema):
+    id: int
+    name: str
+    kind: str
+    starts_at: datetime
+    place: str
+    invited: int = 0
+    coming: int = 0
+    came: int = 0
+
+
+class AttendanceIn(RequestBody):
+    customer_ids: list[int]
+
+
+@router.get("/outreach/events", response=list[EventOut], summary="Company events and their answers")
+def event_list(request: HttpRequest):
+    from django.db.models import Count, Q
+
+    require(request, "outreach.view_companyevent")
+    return list(
+        CompanyEvent.objects.annotate(
+            invited=Count("invitations"),
+            coming=Count("invitations", filter=Q(invitations__rsvp="yes")),
+            came=Count("invitations", filter=Q(invitations__attended=True)),
+        ).order_by("-starts_at")[:500]
+    )
+
+
+@router.post("/outreach/events", response={201: EventOut}, summary="Create an event")
+def event_create(request: HttpRequest, payload: EventIn):
+    require(request, "outreach.add_companyevent")
+    return Status(201, services.event_create(by=request.user, **payload.model_dump()))
+
+
+@router.post(
+    "/outreach/events/{int:event_id}/attendance",
+    response=EventOut,
+    summary="Record who came (invited or not)",
+)
+def event_attendance(request: HttpRequest, event_id: int, payload: AttendanceIn):
+    require(request, "outreach.change_invitation")
+    event = get_object_or_404(CompanyEvent, pk=event_id)
+    services.attendance_record(
+        by=request.user, event_id=event.pk, customer_ids=payload.customer_ids
+    )
+    return next(e for e in event_list(request) if e.pk == event.pk)

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rapport.customers.choices import Language
-from rapport.outreach.choices import CampaignChannel, CampaignKind, Schedule
-from rapport.outreach.models import Coupon
+from rapport.outreach.choices import CampaignChannel, CampaignKind, EventKind, Schedule
+from rapport.outreach.models import CompanyEvent, Coupon
 
 LANGUAGE_FIELDS = (("en", "en"), ("zh-hans", "zh_hans"), ("zh-hant", "zh_hant"), ("sk", "sk"))
 
@@ -21,6 +21,11 @@ class CampaignForm(forms.Form):
     )
     coupon = forms.ModelChoiceField(
         label=_("Coupon"), queryset=Coupon.objects.order_by("code"), required=False
+    )
+    event = forms.ModelChoiceField(
+        label=_("Invites to event"),
+        queryset=CompanyEvent.objects.order_by("-starts_at"),
+        required=False,
     )
     tag = forms.CharField(label=_("Audience: tag"), required=False)
     preferred_language = forms.ChoiceField(
@@ -51,7 +56,7 @@ class CampaignForm(forms.Form):
                 help_text=_(
                     "Merge fields: {{ name }}, {{ given_name }}, {{ coupon_code }}, "
                     "{{ coupon_value }}, {{ next_birthday }}, {{ next_moment }}, {{ detail }}, "
-                    "{{ referral_link }}, {{ unsubscribe_url }}."
+                    "{{ event_name }}, {{ event_time }}, {{ rsvp_url }}, {{ unsubscribe_url }}."
                 ),
             )
 
@@ -103,3 +108,15 @@ class CouponForm(forms.Form):
 class RedeemForm(forms.Form):
     code = forms.CharField(label=_("Coupon code"), max_length=40)
     order_number = forms.CharField(label=_("Order number"), max_length=40)
+
+
+class EventForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -77,6 +77,15 @@ class Campaign(TimeStampedModel):
     state = models.CharField(
         _("state"), max_length=10, choices=CampaignState.choices, default=CampaignState.DRAFT
     )
+    # A campaign that invites to an event: each recipient gets an invitation and an RSVP link.
+    event = models.ForeignKey(
+        "CompanyEvent",
+        verbose_name=_("invites to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

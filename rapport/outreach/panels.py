@@ -44,3 +44,14 @@ def consent_choices() -> list[tuple[str, Any]]:
     from rapport.customers.choices import Channel
 
     return [(c.value, c.label) for c in (Channel.EMAIL, Channel.SMS, Channel.POST)]
+
+
+def outreach_timeline(customer_id: int, limit: int) -> list:
+    from rapport.core.timeline import TimelineEntry
+    from rapport.outreach.models import OutreachEvent
+
+    rows = OutreachEvent.objects.filter(customer_id=customer_id).order_by("-time", "-id")[:limit]
+    return [
+        TimelineEntry(time=e.time, kind="outreach", title=e.sentence(), actor=e.user_name)
+        for e in rows
+    ]

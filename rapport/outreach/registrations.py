@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def register() -> None:
-    from rapport.core import registry
+    from rapport.core import registry, timeline
     from rapport.outreach import panels
 
     registry.register_urls("outreach/", "rapport.outreach.urls")
@@ -16,6 +16,10 @@ def register() -> None:
     registry.register_nav(
         registry.NavItem(_("Campaigns"), "outreach:campaigns", "outreach.view_campaign", order=41)
     )
+    registry.register_nav(
+        registry.NavItem(_("Events"), "outreach:events", "outreach.view_companyevent", order=43)
+    )
+    timeline.register("outreach", panels.outreach_timeline)
     registry.register_customer_panel(
         registry.CustomerPanel(
             name="outreach_moments",

@@ -41,8 +41,10 @@ from rapport.outreach.models import (
     CampaignDelivery,
     CampaignMessage,
     CampaignRun,
+    CompanyEvent,
     Coupon,
     CouponRedemption,
+    Invitation,
     OutreachEvent,
     Unsubscribe,
 )
@@ -99,6 +101,7 @@ def campaign_create(
     days: int = 0,
     send_at: Any = None,
     coupon_id: int | None = None,
+    event_id: int | None = None,
 ) -> Campaign:
     errors: dict[str, list[str]] = {}
     if not name.strip():
@@ -114,6 +117,8 @@ def campaign_create(
         errors["days"] = [_("Give a number of days from 0 to 3660.")]
     if coupon_id is not None and not Coupon.objects.filter(pk=coupon_id).exists():
         errors["coupon_id"] = [_("There is no such coupon.")]
+    if event_id is not None and not CompanyEvent.objects.filter(pk=event_id).exists():
+        errors["event_id"] = [_("There is no such event.")]
     if errors:
         raise ValidationError(errors)
     texts = _clean_messages(messages)
@@ -127,6 +132,7 @@ def campaign_create(
             days=days,
             send_at=send_at,
             coupon_id=coupon_id,
+            event_id=event_id,
             created_by=actor_user(by),
         )
         CampaignMessage.objects.bulk_create(CampaignMessage(campaign=campaign, **t) for t in texts)
@@ -184,16 +190,11 @@ MERGE_FIELDS = (
     "next_birthday",
     "next_moment",
     "detail",
-    "referral_link",
+    "event_name",
+    "event_time",
+    "rsvp_url",
     "unsubscribe_url",
 )
-
-# Fields other apps fill ("referral_link" from loyalty): name -> fn(customer) -> str.
-_field_providers: dict[str, Callable[[Any], str]] = {}
-
-
-def register_merge_field(name: str, provider: Callable[[Any], str]) -> None:
-    _field_providers[name] = provider
 
 
 def text_for(campaign: Campaign, language: str) -> CampaignMessage:
@@ -205,7 +206,9 @@ def text_for(campaign: Campaign, language: str) -> CampaignMessage:
     raise ValidationError({"messages": [_("The campaign has no text.")]})
 
 
-def merge_values(campaign: Campaign, customer: Any, *, unsubscribe_url: str = "") -> dict[str, str]:
+def merge_values(
+    campaign: Campaign, customer: Any, *, unsubscribe_url: str = "", rsvp_url: str = ""
+) -> dict[str, str]:
     from django.utils import formats, translation
 
     from rapport.communications.models import RememberedDetail
@@ -225,7 +228,9 @@ def merge_values(campaign: Campaign, customer: Any, *, unsubscribe_url: str = ""
         "next_birthday": "",
         "next_moment": "",
         "detail": "",
-        "referral_link": "",
+        "event_name": campaign.event.name if campaign.event_id else "",
+        "event_time": "",
+        "rsvp_url": rsvp_url,
     }
     with translation.override(customer.preferred_language or translation.get_language()):
         if customer.birthday:
@@ -249,11 +254,6 @@ def merge_values(campaign: Campaign, customer: Any, *, unsubscribe_url: str = ""
         .first()
     )
     values["detail"] = detail or ""
-    for name, provider in _field_providers.items():
-        try:
-            values[name] = provider(customer)
-        except Exception:  # a provider's failure leaves the field empty, never stops a campaign
-            logger.exception("Merge field %s failed", name)
     return values
 
 
@@ -268,11 +268,11 @@ def render(text: str, values: dict[str, str]) -> str:
 
 
 def render_for(
-    campaign: Campaign, customer: Any, *, unsubscribe_url: str = ""
+    campaign: Campaign, customer: Any, *, unsubscribe_url: str = "", rsvp_url: str = ""
 ) -> tuple[str, str, str]:
     """(language, subject, body) of the campaign for one customer."""
     text = text_for(campaign, customer.preferred_language or "en")
-    values = merge_values(campaign, customer, unsubscribe_url=unsubscribe_url)
+    values = merge_values(campaign, customer, unsubscribe_url=unsubscribe_url, rsvp_url=rsvp_url)
     body = render(text.body, values)
     if unsubscribe_url and unsubscribe_url not in body:
         body += "\n\n-- \n" + _unsubscribe_line(text.language) + "\n" + unsubscribe_url
@@ -412,7 +412,7 @@ def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
     from rapport.communications.services import message_send
     from rapport.communications.tasks import deliver_message
 
-    run = CampaignRun.objects.select_related("campaign__coupon").get(pk=run_id)
+    run = CampaignRun.objects.select_related("campaign__coupon", "campaign__event").get(pk=run_id)
     campaign = run.campaign
     pause = _throttle_pause(campaign.channel)
     purpose = "marketing"
@@ -430,7 +430,13 @@ def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
         if before_each_message is not None:
             before_each_message(delivery)
         url = unsubscribe_url(delivery.pk)
-        language, subject, body = render_for(campaign, delivery.customer, unsubscribe_url=url)
+        rsvp = ""
+        if campaign.event_id:
+            invitation = invite(event_id=campaign.event_id, customer_id=delivery.customer_id)
+            rsvp = rsvp_url(invitation.pk)
+        language, subject, body = render_for(
+            campaign, delivery.customer, unsubscribe_url=url, rsvp_url=rsvp
+        )
         headers = {}
         if delivery.channel == CampaignChannel.EMAIL:
             headers = {
@@ -771,3 +777,120 @@ def redemption_rates() -> list[dict[str, Any]]:
         .values("pk", "name", "sent", "redeemed_n")
     )
     return [{**r, "rate": (r["redeemed_n"] / r["sent"]) if r["sent"] else 0.0} for r in rows]
+
+
+# Events ----------------------------------------------------------------------------------------
+
+
+def event_create(
+    *, by: Actor, name: str, kind: str, starts_at: Any, place: str = "", description: str = ""
+) -> CompanyEvent:
+    from rapport.outreach.choices import EventKind
+
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("Give the event a name.")]
+    if kind not in EventKind.values:
+        errors["kind"] = [_("“%(value)s” is not one of the choices.") % {"value": kind}]
+    if starts_at is None:
+        errors["starts_at"] = [_("Say when the event starts.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        event = CompanyEvent.objects.create(
+            name=name.strip()[:150],
+            kind=kind,
+            starts_at=starts_at,
+            place=place,
+            description=description,
+        )
+        record_change(
+            obj=event, action=ChangeAction.CREATE, by=by, changes={"name": [None, event.name]}
+        )
+    return event
+
+
+def invite(*, event_id: int, customer_id: int, by: Actor | None = None) -> Invitation:
+    """The customer's invitation to the event (made once; on their timeline)."""
+    found = Invitation.objects.filter(event_id=event_id, customer_id=customer_id).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(event_id=event_id, customer_id=customer_id)
+            emit(
+                OutreachEvent,
+                by=by or SystemActor("campaign"),
+                type=OutreachEventType.INVITED,
+                parameters={"event": invitation.event.name},
+                customer_id=customer_id,
+            )
+    except IntegrityError:
+        return Invitation.objects.get(event_id=event_id, customer_id=customer_id)
+    return invitation
+
+
+def rsvp_token(invitation_id: int) -> str:
+    return signing.dumps(invitation_id, salt="outreach.rsvp", compress=True)
+
+
+def rsvp_url(invitation_id: int) -> str:
+    return settings.RAPPORT_PUBLIC_URL + reverse(
+        "outreach_public:rsvp", args=[rsvp_token(invitation_id)]
+    )
+
+
+def rsvp_resolve(token: str) -> Invitation:
+    try:
+        invitation_id = signing.loads(token, salt="outreach.rsvp")
+    except signing.BadSignature as exc:
+        raise LinkInvalid("unknown") from exc
+    invitation = (
+        Invitation.objects.select_related("event", "customer").filter(pk=invitation_id).first()
+    )
+    if invitation is None:
+        raise LinkInvalid("unknown")
+    return invitation
+
+
+def rsvp_answer(token: str, answer: str) -> Invitation:
+    """The customer's answer through their link; the link works once (a second answer is
+    refused: the customer calls to change it)."""
+    from rapport.outreach.choices import Rsvp
+
+    if answer not in (Rsvp.YES, Rsvp.NO):
+        raise ValidationError({"answer": [_("Answer yes or no.")]})
+    invitation = rsvp_resolve(token)
+    with transaction.atomic():
+        if not Invitation.objects.filter(pk=invitation.pk, rsvp=Rsvp.PENDING).update(
+            rsvp=answer, responded_at=timezone.now()
+        ):
+            raise LinkInvalid("used")
+        emit(
+            OutreachEvent,
+            by=SystemActor("RSVP link"),
+            type=OutreachEventType.RSVP,
+            parameters={"event": invitation.event.name, "answer": str(Rsvp(answer).label)},
+            customer_id=invitation.customer_id,
+        )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def attendance_record(*, by: Actor, event_id: int, customer_ids: Iterable[int]) -> int:
+    """Mark who came (invited or walked in): on each customer's timeline."""
+    event = CompanyEvent.objects.get(pk=event_id)
+    n = 0
+    with transaction.atomic():
+        for customer_id in customer_ids:
+            invitation = invite(event_id=event_id, customer_id=customer_id, by=by)
+            if Invitation.objects.filter(pk=invitation.pk, attended=False).update(attended=True):
+                emit(
+                    OutreachEvent,
+                    by=by,
+                    type=OutreachEventType.ATTENDED,
+                    parameters={"event": event.name},
+                    customer_id=customer_id,
+                )
+                n += 1
+    return n

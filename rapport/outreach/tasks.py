@@ -1,5 +1,6 @@
 """Background work of keeping in touch: sending a campaign's messages, chunk by chunk."""
 
+from crontask import cron
 from django.tasks import task
 
 
@@ -11,6 +12,7 @@ def send_chunk(run_id: int, first_id: int, last_id: int) -> int:
     return send(run_id=run_id, first_id=first_id, last_id=last_id)
 
 
+@cron("5 * * * *")
 @task
 def run_due() -> int:
     """Start the campaigns that are due (the scheduler runs this every hour)."""

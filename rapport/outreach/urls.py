@@ -11,4 +11,6 @@ urlpatterns = [
     path("campaigns/<int:pk>/progress/", views.campaign_progress, name="campaign_progress"),
     path("campaigns/<int:pk>/send/", views.campaign_send, name="campaign_send"),
     path("coupons/", views.coupon_list, name="coupons"),
+    path("events/", views.event_list, name="events"),
+    path("events/<int:pk>/", views.event_detail, name="event"),
 ]

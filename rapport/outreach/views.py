@@ -92,6 +92,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 days=data["days"] or 0,
                 send_at=data["send_at"],
                 coupon_id=data["coupon"].pk if data["coupon"] else None,
+                event_id=data["event"].pk if data["event"] else None,
                 audience=form.audience(),
                 messages=form.messages(),
             )
@@ -241,4 +242,67 @@ def coupon_list(request: HttpRequest) -> HttpResponse:
     coupons = Coupon.objects.select_related("product").order_by("-pk")[:200]
     return render(
         request, "outreach/coupon_list.html", {"coupons": coupons, "form": form, "redeem": redeem}
+    )
+
+
+# Events ----------------------------------------------------------------------------------------
+
+
+@login_required
+@perm("outreach.view_companyevent")
+def event_list(request: HttpRequest) -> HttpResponse:
+    from django.db.models import Count, Q
+    from django.shortcuts import redirect
+
+    from rapport.core.exceptions import ValidationError
+    from rapport.core.forms import add_service_errors
+    from rapport.outreach import services
+    from rapport.outreach.forms import EventForm
+    from rapport.outreach.models import CompanyEvent
+
+    form = EventForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("outreach.add_companyevent"):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                event = services.event_create(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("outreach:event", event.pk)
+    events = CompanyEvent.objects.annotate(
+        invited=Count("invitations"),
+        coming=Count("invitations", filter=Q(invitations__rsvp="yes")),
+        came=Count("invitations", filter=Q(invitations__attended=True)),
+    ).order_by("-starts_at")[:200]
+    return render(request, "outreach/event_list.html", {"events": events, "form": form})
+
+
+@login_required
+@perm("outreach.view_companyevent")
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+
+    from rapport.outreach import services
+    from rapport.outreach.models import CompanyEvent
+
+    event = get_object_or_404(CompanyEvent, pk=pk)
+    if request.method == "POST":
+        if not request.user.has_perm("outreach.change_invitation"):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        ids = [int(v) for v in request.POST.getlist("attended") if v.isdigit()]
+        n = services.attendance_record(by=request.user, event_id=event.pk, customer_ids=ids)
+        messages.success(request, _("Attendance recorded for %(n)s customers.") % {"n": n})
+        return redirect("outreach:event", event.pk)
+    invitations = event.invitations.select_related("customer").order_by("customer__sort_name")[
+        :1000
+    ]
+    return render(
+        request, "outreach/event_detail.html", {"event": event, "invitations": invitations}
     )
