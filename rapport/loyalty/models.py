@@ -60,7 +60,7 @@ class PointsRule(models.Model):
 )
 class LoyaltyAccount(models.Model):
     customer = models.OneToOneField(
-        "customers.Customer", on_delete=models.CASCADE, related_name="loyalty_account"
+        "customers.Customer", on_delete=models.CASCADE, related_name="membership"
     )
     tier = models.ForeignKey(
         Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -14,17 +14,23 @@ from rapport.loyalty.models import LoyaltyAccount, LoyaltyEvent, PointsEntry, Re
 
 
 def customer_card(customer_id: int) -> dict[str, Any]:
+    """Four queries: the account and tier, the balance, the newest entries, the referrals."""
     account = LoyaltyAccount.objects.select_related("tier").filter(customer_id=customer_id).first()
-    entries = list(PointsEntry.objects.filter(customer_id=customer_id).order_by("-at", "-pk")[:6])
     total = PointsEntry.objects.filter(customer_id=customer_id).aggregate(s=Sum("points"))["s"] or 0
-    referrer = Referral.objects.select_related("referrer").filter(referred_id=customer_id).first()
+    entries = list(PointsEntry.objects.filter(customer_id=customer_id).order_by("-at", "-pk")[:6])
+    links = list(
+        Referral.objects.select_related("referrer").filter(
+            Q(referred_id=customer_id) | Q(referrer_id=customer_id)
+        )
+    )
+    referrer = next((r.referrer for r in links if r.referred_id == customer_id), None)
     return {
         "account": account,
         "tier": account.tier if account else None,
         "balance": total,
         "entries": entries,
-        "referred_by": referrer.referrer if referrer else None,
-        "referrals": Referral.objects.filter(referrer_id=customer_id).count(),
+        "referred_by": referrer,
+        "referrals": sum(1 for r in links if r.referrer_id == customer_id),
     }
 
 
@@ -63,7 +69,7 @@ def filter_by_tier(queryset: QuerySet, value: str) -> QuerySet:
     tier = Tier.objects.filter(name=value).first()
     if tier is None:
         return queryset.none()
-    return queryset.filter(loyalty_account__tier=tier)
+    return queryset.filter(membership__tier=tier)
 
 
 def tier_choices() -> list[tuple[str, Any]]:

@@ -267,10 +267,72 @@ def models_count():
 
 
 def customer_moments(customer: Any, start: date, end: date) -> list[Moment]:
-    """One customer's moments (their card on the customer page), holidays of their country."""
-    from rapport.customers.models import Customer
+    """One customer's moments (their card on the customer page): birthday, anniversary and the
+    holidays of their countries from the customer already loaded (its addresses prefetched),
+    and one query for their invitations."""
+    from rapport.outreach.models import Invitation
 
-    moments, _total = moments_between(Customer.objects.filter(pk=customer.pk), start, end)
-    for m in moments:
-        m.customers = 0
-    return moments
+    found: list[Moment] = []
+    if customer.birthday:
+        is_lunar = customer.celebrates_lunar_birthday
+        for d in lunar.birthdays_between(customer.birthday, is_lunar, start, end):
+            age = d.year - customer.birthday.year
+            found.append(
+                Moment(
+                    day=d,
+                    kind=MomentKind.LUNAR_BIRTHDAY if is_lunar else MomentKind.BIRTHDAY,
+                    title=_("Birthday (%(age)s)") % {"age": age},
+                    action=_birthday_action(age, ""),
+                    customer_id=customer.pk,
+                    customer_name=customer.display_name,
+                )
+            )
+    if since := customer.customer_since:
+        for d in days(start, end):
+            if (d.month, d.day) == (since.month, since.day) and d > since:
+                years = d.year - since.year
+                found.append(
+                    Moment(
+                        day=d,
+                        kind=MomentKind.ANNIVERSARY,
+                        title=_("Customer for %(years)s years") % {"years": years},
+                        action=SuggestedAction.GIFT if years % 5 == 0 else SuggestedAction.CARD,
+                        customer_id=customer.pk,
+                        customer_name=customer.display_name,
+                    )
+                )
+    countries = {a.country for a in customer.addresses.all() if a.country}
+    for country in sorted(countries):
+        for year in range(start.year, end.year + 1):
+            for d, name in country_holidays(country, year):
+                if start <= d <= end:
+                    found.append(
+                        Moment(
+                            day=d,
+                            kind=MomentKind.HOLIDAY,
+                            title=name,
+                            action=SuggestedAction.CARD,
+                            country=country,
+                        )
+                    )
+    if "CN" not in countries and customer.preferred_language in ("zh-hans", "zh-hant"):
+        for d, name in lunar_festivals(start, end):
+            found.append(
+                Moment(day=d, kind=MomentKind.HOLIDAY, title=name, action=SuggestedAction.CARD)
+            )
+    invitations = Invitation.objects.filter(
+        customer_id=customer.pk, event__starts_at__date__gte=start, event__starts_at__date__lte=end
+    ).values_list("event__name", "event__starts_at", "rsvp")
+    for name, starts_at, rsvp in invitations:
+        found.append(
+            Moment(
+                day=starts_at.date(),
+                kind=MomentKind.EVENT,
+                title=name,
+                action=SuggestedAction.CALL if rsvp == "pending" else SuggestedAction.CARD,
+                customer_id=customer.pk,
+                customer_name=customer.display_name,
+            )
+        )
+    found.sort(key=lambda m: (m.day, m.kind))
+    return found
