@@ -48,6 +48,9 @@ def register() -> None:
     register_switching_cost("loyalty", selectors.switching_cost)
     register_cost_to_serve("loyalty_rewards", selectors.reward_costs)
     view = ("view",)
+    from rapport.loyalty import demo
+
+    registry.register_demo_step(registry.DemoStep("loyalty", demo.run, order=50))
     registry.register_role_permissions(
         {
             "agent": {

@@ -64,6 +64,9 @@ def register() -> None:
             order=62,
         )
     )
+    from rapport.outreach import demo
+
+    registry.register_demo_step(registry.DemoStep("outreach", demo.run, order=60))
     registry.register_role_permissions(
         {
             "agent": {
