@@ -67,6 +67,19 @@ def register() -> None:
     from rapport.outreach import demo
 
     registry.register_demo_step(registry.DemoStep("outreach", demo.run, order=60))
+    from rapport.outreach import exporting
+
+    registry.register_export_kind(
+        registry.ExportKindSpec(
+            kind="campaign_messages",
+            label=_("campaign messages for a provider (SMS, letters)"),
+            columns=exporting.COLUMNS,
+            queryset=exporting.queryset,
+            rows=exporting.rows,
+            view_permission="outreach.view_campaign",
+            order=80,
+        )
+    )
     registry.register_role_permissions(
         {
             "agent": {

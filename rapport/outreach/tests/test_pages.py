@@ -76,3 +76,23 @@ def test_the_api_defines_previews_and_sends(audience, make_user, smtp_server):
     sent = api.post(f"/api/v1/outreach/campaigns/{pk}/send").json()
     assert sent["runs"][0]["done"] == 2
     assert len(smtp_server.messages) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_campaigns_are_handed_over_as_a_list(
+    make_customer, make_user, client, campaign, manager
+):
+    from rapport.customers.services import consent_set
+
+    c = make_customer(phones=[{"number": "+421905123456"}], preferred_language="sk")
+    consent_set(customer=c, channel="sms", granted=True, method="web_form", by=manager)
+    camp = campaign(channel="sms")
+    from rapport.outreach import services
+
+    services.campaign_start(by=manager, campaign_id=camp.pk)
+    client.force_login(make_user("marketing"))
+    page = client.get(f"/outreach/campaigns/{camp.pk}/").content.decode()
+    assert 'id="provider-list"' in page
+    response = client.get(f"/imports/export/campaign_messages.csv?campaign={camp.pk}")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "+421905123456" in text and "Dobrý deň" in text
