@@ -351,22 +351,20 @@ def campaign_start(
         audience = audience_queryset(campaign)
         if customer_ids is not None:
             audience = audience.filter(pk__in=list(customer_ids))
-        ids = audience.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=5000)
-        batch: list[CampaignDelivery] = []
-        for customer_id in ids:
-            batch.append(
+        if occurrences is None:
+            _insert_from_select(audience, campaign, run, occurrence)
+        else:
+            batch = [
                 CampaignDelivery(
                     campaign=campaign,
                     run=run,
-                    occurrence=(occurrences or {}).get(customer_id, occurrence),
+                    occurrence=occurrences.get(customer_id, occurrence),
                     customer_id=customer_id,
                     channel=campaign.channel,
                 )
-            )
-            if len(batch) >= 5000:
-                CampaignDelivery.objects.bulk_create(batch, ignore_conflicts=True)
-                batch = []
-        CampaignDelivery.objects.bulk_create(batch, ignore_conflicts=True)
+                for customer_id in audience.order_by("pk").values_list("pk", flat=True)
+            ]
+            CampaignDelivery.objects.bulk_create(batch, batch_size=5000, ignore_conflicts=True)
         run.total = CampaignDelivery.objects.filter(run=run).count()
         run.save(update_fields=["total"])
         if campaign.schedule == Schedule.ONCE:
@@ -384,6 +382,24 @@ def campaign_start(
         else:
             transaction.on_commit(lambda: run_finish(run_id=run_id))
     return run
+
+
+def _insert_from_select(
+    audience: Any, campaign: Campaign, run: CampaignRun, occurrence: str
+) -> None:
+    """One INSERT … SELECT in the database: the audience never passes through Python, so memory
+    does not grow with it; a second start adds nobody twice (ON CONFLICT DO NOTHING)."""
+    from django.db import connection
+
+    select, params = audience.order_by().values_list("pk").query.sql_with_params()
+    table = CampaignDelivery._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (campaign_id, run_id, occurrence, customer_id, channel) "  # noqa: S608
+        f"SELECT %s, %s, %s, audience.pk, %s FROM ({select}) AS audience WHERE 1 = 1 "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, run.pk, occurrence, campaign.channel, *params])
 
 
 def enqueue_chunks(run_id: int, chunks: list[tuple[int, int]]) -> None:
