@@ -74,9 +74,11 @@ def birthday_q(start: date, end: date) -> Q:
     gregorian = Q()
     lunar_dates: set[date] = set()
     for d in days(start, end):
-        gregorian |= Q(birthday__month=d.month, birthday__day=d.day)
+        # "-MM-DD" on the ISO text of the date: no per-row date function (on SQLite that is a
+        # Python function called for every customer).
+        gregorian |= Q(birthday__endswith=f"-{d.month:02d}-{d.day:02d}")
         if d.month == 3 and d.day == 1 and not _leap(d.year):
-            gregorian |= Q(birthday__month=2, birthday__day=29)
+            gregorian |= Q(birthday__endswith="-02-29")
         lunar_dates.update(lunar.lunar_birth_dates_celebrated_on(d))
     q = Q(celebrates_lunar_birthday=False) & gregorian
     if lunar_dates:
@@ -89,7 +91,7 @@ def birthday_q(start: date, end: date) -> Q:
 def anniversary_q(start: date, end: date) -> Q:
     q = Q()
     for d in days(start, end):
-        q |= Q(customer_since__month=d.month, customer_since__day=d.day, customer_since__lt=d)
+        q |= Q(customer_since__endswith=f"-{d.month:02d}-{d.day:02d}", customer_since__lt=d)
     return q
 
 
