@@ -115,10 +115,12 @@ def main() -> None:
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]
 
-    print(f"| {connection.vendor} | {total:,} customers | audience queued {queued:,} in {bulk_s:.2f} s "
-          f"= {queued / bulk_s:,.0f} msg/s, peak Python memory {peak / 1e6:.1f} MB | naive loop "
-          f"{naive_n / naive_s:,.0f} msg/s (ratio {queued / bulk_s / (naive_n / naive_s):.0f}×) | "
-          f"moments this week p95 {p95 * 1000:.0f} ms (median {statistics.median(times) * 1000:.0f} ms) |")
+    print(
+        f"| {connection.vendor} | {total:,} customers | audience queued {queued:,} in {bulk_s:.2f} s "
+        f"= {queued / bulk_s:,.0f} msg/s, peak Python memory {peak / 1e6:.1f} MB | naive loop "
+        f"{naive_n / naive_s:,.0f} msg/s (ratio {queued / bulk_s / (naive_n / naive_s):.0f}×) | "
+        f"moments this week p95 {p95 * 1000:.0f} ms (median {statistics.median(times) * 1000:.0f} ms) |"
+    )
 
 
 if __name__ == "__main__":

@@ -55,3 +55,17 @@ def outreach_timeline(customer_id: int, limit: int) -> list:
         TimelineEntry(time=e.time, kind="outreach", title=e.sentence(), actor=e.user_name)
         for e in rows
     ]
+
+
+def filter_by_churn_risk(queryset: QuerySet, value: str) -> QuerySet:
+    from rapport.analytics.choices import ChurnRiskBand
+
+    if value not in ChurnRiskBand.values:
+        return queryset.none()
+    return queryset.filter(score__churn_risk_band=value)
+
+
+def churn_risk_choices() -> list[tuple[str, Any]]:
+    from rapport.analytics.choices import ChurnRiskBand
+
+    return list(ChurnRiskBand.choices)

@@ -54,6 +54,18 @@ def register() -> None:
     )
     registry.register_customer_filter(
         registry.CustomerFilter(
+            name="churn_risk",
+            label=_("Churn risk"),
+            any_label=_("Any churn risk"),
+            apply=panels.filter_by_churn_risk,
+            choices=panels.churn_risk_choices,
+            permission="analytics.view_customerscore",
+            description="Churn-risk band of the latest analytics refresh: low, medium, high.",
+            order=63,
+        )
+    )
+    registry.register_customer_filter(
+        registry.CustomerFilter(
             name="consent",
             label=_("Consented to"),
             any_label=_("Any consent"),

@@ -87,3 +87,21 @@ def test_the_page_filters_and_counts_queries(
     text = page.content.decode()
     assert "Ged Tag" in text and "One Other" not in text
     assert client.get("/outreach/moments/?view=month").status_code == 200
+
+
+def test_the_audience_filters_city_product_consent_and_churn_risk(
+    make_customer, make_product, manager
+):
+    from rapport.customers.selectors import customer_queryset
+    from rapport.customers.services import consent_set
+    from rapport.sales.services import order_create
+
+    a = make_customer(addresses=[{"line1": "Hlavná 1", "city": "Košice", "country": "SK"}])
+    b = make_customer(addresses=[{"line1": "Main 2", "city": "Praha", "country": "CZ"}])
+    tea = make_product(sku="TEA-1")
+    order_create(by=manager, customer_id=b.pk, lines=[{"product_id": tea.pk, "quantity": 1}])
+    consent_set(customer=a, channel="sms", granted=True, method="web_form", by=manager)
+    assert list(customer_queryset(filters={"city": "košice"})) == [a]
+    assert list(customer_queryset(filters={"bought_product": "TEA-1"})) == [b]
+    assert list(customer_queryset(filters={"consent": "sms"})) == [a]
+    assert list(customer_queryset(filters={"churn_risk": "nonsense"})) == []
