@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "rapport.surveys",
     "rapport.service",
     "rapport.complaints",
+    "rapport.outreach",
+    "rapport.loyalty",
 ]
 
 MIDDLEWARE = [
@@ -374,3 +376,18 @@ RAPPORT_INBOUND_MAIL_SECRET = os.environ.get("RAPPORT_INBOUND_MAIL_SECRET", "")
 RAPPORT_INVITATION_DAYS = int(os.environ.get("RAPPORT_INVITATION_DAYS", "7"))
 # Date formats of our own where Django's differ from how people write (Slovak month genitive).
 FORMAT_MODULE_PATH = ["rapport.formats"]
+# Keeping in touch (rapport.outreach): messages per second per sending worker and channel (empty:
+# as fast as the mail server takes them), and the secret a provider's bounce webhook must send.
+RAPPORT_OUTREACH_THROTTLE = {
+    k: float(v)
+    for k, v in (
+        p.split("=") for p in os.environ.get("RAPPORT_OUTREACH_THROTTLE", "").split(",") if "=" in p
+    )
+}
+RAPPORT_OUTREACH_WEBHOOK_SECRET = os.environ.get("RAPPORT_OUTREACH_WEBHOOK_SECRET", "")
+# Membership and loyalty (rapport.loyalty): points per unit of money spent (PointsRule overrides
+# it per product or category), how long earned points stay valid (0: for ever), and the points
+# both the referrer and the referred customer get when the referred customer's first order is paid.
+RAPPORT_LOYALTY_POINTS_PER_UNIT = float(os.environ.get("RAPPORT_LOYALTY_POINTS_PER_UNIT", "1"))
+RAPPORT_LOYALTY_POINTS_VALID_DAYS = int(os.environ.get("RAPPORT_LOYALTY_POINTS_VALID_DAYS", "730"))
+RAPPORT_LOYALTY_REFERRAL_POINTS = int(os.environ.get("RAPPORT_LOYALTY_REFERRAL_POINTS", "200"))

@@ -5,6 +5,7 @@ a deployment adds a backend with `register_channel_backend` (an SMS gateway, say
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -35,17 +36,23 @@ def _hand_over(message: OutboundMessage) -> Delivery:
 
 
 def send_email(message: OutboundMessage) -> Delivery:
+    # Our own Message-ID, kept as the provider id: a bounce or complaint report names it.
+    message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
-        headers={"X-Rapport-Message": message.idempotency_key[:200], **message.headers},
+        headers={
+            "X-Rapport-Message": message.idempotency_key[:200],
+            "Message-ID": message_id,
+            **message.headers,
+        },
     )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
     email.send()
-    return Delivery(provider_id=email.extra_headers.get("Message-ID", ""))
+    return Delivery(provider_id=message_id)
 
 
 register_channel_backend("email", send_email)

@@ -240,3 +240,28 @@ def message_requeue(*, message_id: int, by: Actor) -> OutboundMessage:
 
             transaction.on_commit(lambda: deliver_message.enqueue(message_id))
     return OutboundMessage.objects.get(pk=message_id)
+
+
+def message_feedback(
+    *, provider_id: str = "", message_id: int | None = None, state: str, reason: str = ""
+) -> OutboundMessage | None:
+    """A provider reported what became of a sent message: bounced or marked as spam (an inbound
+    webhook, or django-anymail's tracking). Found by its provider id (or its own id); None when
+    no message matches. The last word wins; a complaint is never turned back into a bounce."""
+    if state not in (MessageState.BOUNCED, MessageState.COMPLAINED):
+        raise ValidationError({"state": [_("Give “bounced” or “complained”.")]})
+    with transaction.atomic():
+        found = OutboundMessage.objects.select_for_update()
+        if message_id is not None:
+            message = found.filter(pk=message_id).first()
+        elif provider_id:
+            message = found.filter(provider_id=provider_id).first()
+        else:
+            message = None
+        if message is None:
+            return None
+        if message.state == MessageState.COMPLAINED:
+            return message
+        message.state, message.reason = state, reason[:300]
+        message.save(update_fields=["state", "reason", "updated_at"])
+    return message

@@ -707,7 +707,8 @@ def test_customer_detail_query_count_does_not_grow(
     assert small == large
     # token + permissions (one query) + customer + 6 prefetched relations + details + key figures
     # + recommendations + satisfaction gaps (surveys) + promises (service) + open complaints
-    with django_assert_max_num_queries(15):
+    # + loyalty (account, balance, entries, referrals)
+    with django_assert_max_num_queries(19):
         agent_api.get(detail_url(many))
 
 

@@ -153,7 +153,7 @@ def test_detail_page_query_count_is_fixed(
     org = organisation_create(by=None, name="Acme")
     contact_add(organisation=org, person=customers[0], buying_role="user", by=None)
     agent_client.get(customers[0].get_absolute_url())  # steady state: per-process caches filled
-    with django_assert_max_num_queries(28):  # see test_detail_page_query_count_is_exact
+    with django_assert_max_num_queries(35):  # see test_detail_page_query_count_is_exact
         response = agent_client.get(customers[0].get_absolute_url())
     assert response.status_code == 200
     assert "likes tea" in response.content.decode()
@@ -173,8 +173,9 @@ def test_history_page_shows_who_changed_what(agent_client, make_customer, agent)
 def test_detail_page_query_count_is_exact(agent_client, make_customer, make_product):
     """session, user, permissions (one query), customer + 6 relations, then the panels (details,
     key figures, analytics card, recommendations, possible duplicates, satisfaction: gaps and
-    follow-ups, service: promises and requests, complaints) and the timeline (changes, events,
-    orders, interactions, messages, survey events, service events, complaint events)."""
+    follow-ups, service: promises and requests, complaints, loyalty: account, balance, entries,
+    referrals, moments: invitations) and the timeline (changes, events, orders, interactions,
+    messages, survey, service, complaint, outreach and loyalty events)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -182,7 +183,7 @@ def test_detail_page_query_count_is_exact(agent_client, make_customer, make_prod
     agent_client.get(c.get_absolute_url())  # steady state: per-process caches filled
     with CaptureQueriesContext(connection) as ctx:
         assert agent_client.get(c.get_absolute_url()).status_code == 200
-    assert len(ctx.captured_queries) == 28, "\n".join(q["sql"][:90] for q in ctx.captured_queries)
+    assert len(ctx.captured_queries) == 35, "\n".join(q["sql"][:90] for q in ctx.captured_queries)
     assert sum("auth_permission" in q["sql"] for q in ctx.captured_queries) == 1
 
 

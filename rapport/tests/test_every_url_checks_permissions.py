@@ -11,10 +11,12 @@ pytestmark = pytest.mark.django_db
 
 # Pages anyone may open: logging in, resetting a password, the language switch, health check,
 # the customer portal (its pages check the customer instead: rapport/portal/tests), and the pages
-# an app publishes under <app>/public/ (product notices: rapport/service/tests).
+# customers open without an account: an app's <app>/public/ pages (product notices:
+# rapport/service/tests) and the pages under /public/ opened from a message (a signed token is their
+# key: an unsubscribe link, an RSVP, a newsletter archive; each app tests them).
 PUBLIC = re.compile(
     r"^/(accounts/(login|logout|password-reset|reset|welcome)|i18n/|jsi18n/|healthz|admin/|api/v1/"
-    r"|portal/|[a-z_-]+/public/)"
+    r"|portal/|public/|[a-z_-]+/public/)"
 )
 
 

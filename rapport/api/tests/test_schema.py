@@ -52,6 +52,21 @@ EXPECTED_PATHS = {
     "/privacy/customers/{customer_id}/export": {"get"},
     "/privacy/customers/{customer_id}/erase": {"post"},
     "/privacy/reads": {"get"},
+    "/outreach/moments": {"get"},
+    "/outreach/campaigns": {"get", "post"},
+    "/outreach/campaigns/{campaign_id}": {"get"},
+    "/outreach/campaigns/{campaign_id}/preview": {"get"},
+    "/outreach/campaigns/{campaign_id}/send": {"post"},
+    "/outreach/coupons": {"get", "post"},
+    "/outreach/coupons/redeem": {"post"},
+    "/outreach/events": {"get", "post"},
+    "/outreach/events/{event_id}/attendance": {"post"},
+    "/loyalty/tiers": {"get", "post"},
+    "/loyalty/customers/{customer_id}": {"get"},
+    "/loyalty/customers/{customer_id}/spend": {"post"},
+    "/loyalty/customers/{customer_id}/adjust": {"post"},
+    "/loyalty/customers/{customer_id}/referral": {"post"},
+    "/loyalty/leaderboard": {"get"},
 }
 
 

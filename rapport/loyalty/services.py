@@ -1,0 +1,452 @@
+"""Every write of membership and loyalty. The ledger is append-only: earn, spend, expire and
+adjust entries, each with who and why; a balance is their sum."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.core.actors import Actor, SystemActor, actor_name, actor_user
+from rapport.core.choices import ChangeAction
+from rapport.core.events import emit
+from rapport.core.exceptions import ValidationError
+from rapport.core.services import record_change
+from rapport.loyalty.choices import EntryKind, LoyaltyEventType
+from rapport.loyalty.models import (
+    LoyaltyAccount,
+    LoyaltyEvent,
+    PointsEntry,
+    PointsRule,
+    Referral,
+    Tier,
+    TierChange,
+)
+
+LOYALTY = SystemActor("loyalty")
+PAID = ("paid", "delivered")
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def balance(customer_id: int) -> int:
+    return PointsEntry.objects.filter(customer_id=customer_id).aggregate(s=Sum("points"))["s"] or 0
+
+
+def account_ensure(customer_id: int) -> LoyaltyAccount:
+    """The customer's membership account (made on first use, with a personal referral code)."""
+    found = LoyaltyAccount.objects.filter(customer_id=customer_id).first()
+    if found is not None:
+        return found
+    for _attempt in range(5):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        try:
+            with transaction.atomic():
+                return LoyaltyAccount.objects.create(customer_id=customer_id, referral_code=code)
+        except IntegrityError:
+            found = LoyaltyAccount.objects.filter(customer_id=customer_id).first()
+            if found is not None:
+                return found
+    raise RuntimeError("could not make a unique referral code")
+
+
+def _entry(
+    *, customer_id: int, kind: str, points: int, reason: str, by: Actor, **extra: Any
+) -> PointsEntry:
+    entry = PointsEntry.objects.create(
+        customer_id=customer_id,
+        kind=kind,
+        points=points,
+        reason=reason[:200],
+        user=actor_user(by),
+        user_name=actor_name(by)[:150],
+        **extra,
+    )
+    record_change(
+        obj=entry,
+        action=ChangeAction.CREATE,
+        by=by,
+        changes={"kind": [None, kind], "points": [None, points], "reason": [None, reason[:200]]},
+        customer_id=customer_id,
+    )
+    return entry
+
+
+def _lock(customer_id: int) -> LoyaltyAccount:
+    """Serialise writers of one customer's balance: an UPDATE takes the row lock (PostgreSQL) or
+    the write lock (SQLite) before the balance is read."""
+    account = account_ensure(customer_id)
+    LoyaltyAccount.objects.filter(pk=account.pk).update(lock_version=F("lock_version") + 1)
+    return account
+
+
+# Earning ---------------------------------------------------------------------------------------
+
+
+def _rules() -> tuple[dict[int, Decimal], dict[str, Decimal]]:
+    products, categories = {}, {}
+    for r in PointsRule.objects.all():
+        if r.product_id:
+            products[r.product_id] = r.points_per_unit
+        elif r.category:
+            categories[r.category] = r.points_per_unit
+    return products, categories
+
+
+def points_for_order(
+    order: Any, rules: tuple[dict[int, Decimal], dict[str, Decimal]] | None = None
+) -> int:
+    products, categories = rules or _rules()
+    default = Decimal(str(settings.RAPPORT_LOYALTY_POINTS_PER_UNIT))
+    total = Decimal(0)
+    for line in order.lines.select_related("product"):
+        rate = products.get(line.product_id, categories.get(line.product.category, default))
+        total += line.line_total * rate
+    return int(total.quantize(Decimal(1), rounding=ROUND_DOWN))
+
+
+def points_earn_for_order(*, order_id: int, by: Actor = LOYALTY) -> PointsEntry | None:
+    """Points for a paid order, once (a second call finds the first entry)."""
+    from rapport.sales.models import Order
+
+    order = Order.objects.filter(pk=order_id, status__in=PAID).first()
+    if order is None:
+        return None
+    key = f"earn:order:{order.pk}"
+    existing = PointsEntry.objects.filter(once_key=key).first()
+    if existing is not None:
+        return existing
+    points = points_for_order(order)
+    if points <= 0:
+        return None
+    days = settings.RAPPORT_LOYALTY_POINTS_VALID_DAYS
+    try:
+        with transaction.atomic():
+            _lock(order.customer_id)
+            entry = _entry(
+                customer_id=order.customer_id,
+                kind=EntryKind.EARN,
+                points=points,
+                reason=_("Order %(number)s") % {"number": order.number},
+                by=by,
+                order=order,
+                once_key=key,
+                expires_on=timezone.localdate(order.ordered_at) + timedelta(days=days)
+                if days
+                else None,
+            )
+    except IntegrityError:
+        return PointsEntry.objects.filter(once_key=key).first()
+    return entry
+
+
+def points_sync(*, by: Actor = LOYALTY, since_days: int = 30) -> int:
+    """Earn the points of paid orders of the last `since_days` days that have none yet, reward
+    referrals that are due, expire what is due and re-evaluate tiers of the customers touched
+    (the scheduler runs it; `rapport loyalty sync`)."""
+    from rapport.sales.models import Order
+
+    since = timezone.now() - timedelta(days=since_days)
+    earned = PointsEntry.objects.filter(kind=EntryKind.EARN, order__isnull=False).values("order_id")
+    orders = (
+        Order.objects.filter(status__in=PAID, ordered_at__gte=since)
+        .exclude(pk__in=earned)
+        .values_list("pk", "customer_id")
+    )
+    touched = set()
+    n = 0
+    for order_id, customer_id in orders.iterator(chunk_size=2000):
+        if points_earn_for_order(order_id=order_id, by=by):
+            n += 1
+            touched.add(customer_id)
+    touched |= referrals_reward_due(by=by)
+    touched |= points_expire(by=by)
+    for customer_id in touched:
+        tier_evaluate(customer_id=customer_id, by=by)
+    return n
+
+
+# Spending, adjusting, expiring -----------------------------------------------------------------
+
+
+def points_spend(*, customer_id: int, points: int, reason: str, by: Actor) -> PointsEntry:
+    """Spend points on a reward. Two spends at once never overdraw: the second waits for the
+    first and sees its entry."""
+    if points <= 0:
+        raise ValidationError({"points": [_("Give a positive number of points.")]})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say what the points were spent on.")]})
+    with transaction.atomic():
+        _lock(customer_id)
+        available = balance(customer_id)
+        if points > available:
+            raise ValidationError(
+                {
+                    "points": [
+                        _("Only %(available)s points are available.") % {"available": available}
+                    ]
+                }
+            )
+        return _entry(
+            customer_id=customer_id, kind=EntryKind.SPEND, points=-points, reason=reason, by=by
+        )
+
+
+def points_adjust(*, customer_id: int, points: int, reason: str, by: Actor) -> PointsEntry:
+    """A correction by a person (goodwill, a mistake undone); the balance may not go below 0."""
+    if points == 0:
+        raise ValidationError({"points": [_("Give a number of points other than 0.")]})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the points are adjusted.")]})
+    with transaction.atomic():
+        _lock(customer_id)
+        if balance(customer_id) + points < 0:
+            raise ValidationError({"points": [_("The balance cannot go below 0.")]})
+        return _entry(
+            customer_id=customer_id, kind=EntryKind.ADJUST, points=points, reason=reason, by=by
+        )
+
+
+def points_expire(*, by: Actor = LOYALTY, today: date | None = None) -> set[int]:
+    """Expire earned points whose time is up. Spending uses the oldest points first, so of an
+    earn entry that expires, what is left is the balance minus the points earned after it that
+    are still valid (never more than the entry, never below 0)."""
+    today = today or timezone.localdate()
+    due = PointsEntry.objects.filter(kind=EntryKind.EARN, expires_on__lte=today)
+    expired_keys = set(
+        PointsEntry.objects.filter(
+            kind=EntryKind.EXPIRE, once_key__startswith="expire:"
+        ).values_list("once_key", flat=True)
+    )
+    touched = set()
+    for entry in due.order_by("expires_on", "pk"):
+        key = f"expire:{entry.pk}"
+        if key in expired_keys:
+            continue
+        with transaction.atomic():
+            _lock(entry.customer_id)
+            later_valid = (
+                PointsEntry.objects.filter(
+                    customer_id=entry.customer_id,
+                    kind__in=(EntryKind.EARN, EntryKind.ADJUST),
+                    points__gt=0,
+                )
+                .filter(Q(expires_on__gt=today) | Q(expires_on__isnull=True))
+                .filter(pk__gt=entry.pk)
+                .aggregate(s=Sum("points"))["s"]
+                or 0
+            )
+            left = max(0, min(entry.points, balance(entry.customer_id) - later_valid))
+            try:
+                with transaction.atomic():
+                    _entry(
+                        customer_id=entry.customer_id,
+                        kind=EntryKind.EXPIRE,
+                        points=-left,
+                        reason=_("Points of %(date)s expired")
+                        % {"date": entry.at.date().isoformat()},
+                        by=by,
+                        once_key=key,
+                    )
+            except IntegrityError:
+                continue
+        touched.add(entry.customer_id)
+    return touched
+
+
+# Tiers -----------------------------------------------------------------------------------------
+
+
+def tier_create(*, by: Actor, name: str, rank: int, **fields: Any) -> Tier:
+    if not name.strip():
+        raise ValidationError({"name": [_("Give the tier a name.")]})
+    if Tier.objects.filter(Q(name=name.strip()) | Q(rank=rank)).exists():
+        raise ValidationError({"name": [_("A tier with this name or rank exists already.")]})
+    with transaction.atomic():
+        tier = Tier.objects.create(name=name.strip(), rank=rank, **fields)
+        record_change(
+            obj=tier, action=ChangeAction.CREATE, by=by, changes={"name": [None, tier.name]}
+        )
+    return tier
+
+
+def tier_for(customer_id: int, today: date | None = None) -> Tier | None:
+    """The best tier whose rule the customer meets: spend (paid orders) or points earned within
+    the tier's rolling window."""
+    from rapport.sales.models import Order
+
+    today = today or timezone.localdate()
+    best = None
+    for tier in Tier.objects.order_by("rank"):
+        start = today - timedelta(days=tier.window_days)
+        spend = Order.objects.filter(
+            customer_id=customer_id, status__in=PAID, ordered_at__date__gt=start
+        ).aggregate(s=Sum("total"))["s"] or Decimal(0)
+        earned = (
+            PointsEntry.objects.filter(
+                customer_id=customer_id, kind=EntryKind.EARN, at__date__gt=start
+            ).aggregate(s=Sum("points"))["s"]
+            or 0
+        )
+        meets_spend = tier.min_spend > 0 and spend >= tier.min_spend
+        meets_points = tier.min_points > 0 and earned >= tier.min_points
+        if (tier.min_spend == 0 and tier.min_points == 0) or meets_spend or meets_points:
+            best = tier
+    return best
+
+
+def tier_evaluate(
+    *, customer_id: int, by: Actor = LOYALTY, today: date | None = None
+) -> Tier | None:
+    """Put the customer in the tier their spend or points earn; a change is recorded, shown on
+    the timeline and announced to the customer in their language."""
+    new = tier_for(customer_id, today)
+    with transaction.atomic():
+        account = _lock(customer_id)
+        account.refresh_from_db()
+        if account.tier_id == (new.pk if new else None):
+            return new
+        before = account.tier.name if account.tier else ""
+        LoyaltyAccount.objects.filter(pk=account.pk).update(tier=new)
+        change = TierChange.objects.create(
+            customer_id=customer_id, from_tier=before, to_tier=new.name if new else ""
+        )
+        emit(
+            LoyaltyEvent,
+            by=by,
+            type=LoyaltyEventType.TIER_CHANGED,
+            parameters={"from": before or "—", "to": new.name if new else "—"},
+            customer_id=customer_id,
+        )
+        if new is not None:
+            _announce(customer_id, new, change.pk)
+    return new
+
+
+def _announce(customer_id: int, tier: Tier, change_id: int) -> None:
+    from django.utils import translation
+
+    from rapport.communications.services import message_send
+    from rapport.customers.models import Customer
+
+    customer = Customer.objects.get(pk=customer_id)
+    channel = (
+        customer.preferred_channel if customer.preferred_channel in ("email", "sms") else "email"
+    )
+    with translation.override(customer.preferred_language or settings.LANGUAGE_CODE):
+        subject = _("Welcome to %(tier)s") % {"tier": tier.name}
+        lines = [
+            _("Dear %(name)s, you are now a %(tier)s member.")
+            % {"name": customer.display_name, "tier": tier.name}
+        ]
+        if tier.discount_percent:
+            lines.append(
+                _("Your discount: %(percent)s%%.") % {"percent": tier.discount_percent.normalize()}
+            )
+        if tier.free_items:
+            lines.append(_("Free items: %(items)s") % {"items": tier.free_items})
+        if tier.free_services:
+            lines.append(_("Free services: %(services)s") % {"services": tier.free_services})
+        language = translation.get_language()
+    message_send(
+        customer_id=customer_id,
+        channel=channel,
+        purpose="service",
+        subject=subject,
+        body="\n\n".join(lines),
+        idempotency_key=f"loyalty:tier:{change_id}",
+        by=LOYALTY,
+        language=language,
+        source=("loyalty.tierchange", change_id),
+    )
+
+
+# Referrals -------------------------------------------------------------------------------------
+
+
+def referral_link(customer_id: int) -> str:
+    return f"{settings.RAPPORT_PUBLIC_URL}/?ref={account_ensure(customer_id).referral_code}"
+
+
+def referral_record(*, referred_id: int, code: str, by: Actor) -> Referral:
+    """Link a new customer to the customer whose code they came with. Refused: an unknown code,
+    referring oneself, a loop (the referrer was brought by the referred, at any depth), and a
+    second referrer for the same person."""
+    account = LoyaltyAccount.objects.filter(referral_code=code.strip().upper()).first()
+    if account is None:
+        raise ValidationError({"code": [_("There is no such referral code.")]})
+    referrer_id = account.customer_id
+    if referrer_id == referred_id:
+        raise ValidationError({"code": [_("A customer cannot refer themselves.")]})
+    seen, current = set(), referrer_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = (
+            Referral.objects.filter(referred_id=current)
+            .values_list("referrer_id", flat=True)
+            .first()
+        )
+        if current == referred_id:
+            raise ValidationError({"code": [_("This referral would make a loop.")]})
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                referrer_id=referrer_id, referred_id=referred_id, code=account.referral_code
+            )
+            emit(
+                LoyaltyEvent,
+                by=by,
+                type=LoyaltyEventType.REFERRED,
+                parameters={"referrer": account.customer.number},
+                customer_id=referred_id,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"code": [_("This customer was already referred by someone.")]}
+        ) from exc
+    return referral
+
+
+def referrals_reward_due(*, by: Actor = LOYALTY) -> set[int]:
+    """Reward both sides of each referral whose referred customer has a paid order, once."""
+    from rapport.sales.models import Order
+
+    points = settings.RAPPORT_LOYALTY_REFERRAL_POINTS
+    touched: set[int] = set()
+    due = Referral.objects.filter(rewarded_at__isnull=True).filter(
+        referred_id__in=Order.objects.filter(status__in=PAID).values("customer_id")
+    )
+    for referral in due:
+        with transaction.atomic():
+            if not Referral.objects.filter(pk=referral.pk, rewarded_at__isnull=True).update(
+                rewarded_at=timezone.now()
+            ):
+                continue
+            for side, customer_id in (
+                ("referrer", referral.referrer_id),
+                ("referred", referral.referred_id),
+            ):
+                _lock(customer_id)
+                _entry(
+                    customer_id=customer_id,
+                    kind=EntryKind.EARN,
+                    points=points,
+                    reason=_("Referral reward"),
+                    by=by,
+                    once_key=f"referral:{referral.pk}:{side}",
+                )
+                touched.add(customer_id)
+            emit(
+                LoyaltyEvent,
+                by=by,
+                type=LoyaltyEventType.REFERRAL_REWARDED,
+                parameters={"points": points},
+                customer_id=referral.referrer_id,
+            )
+    return touched

@@ -1,0 +1,242 @@
+"""Points ledger, tiers and referrals."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rapport.core.exceptions import ValidationError
+from rapport.loyalty import selectors, services
+from rapport.loyalty.models import LoyaltyAccount, PointsEntry, TierChange
+
+
+@pytest.fixture
+def order_for(make_product, manager):
+    from rapport.sales.services import order_create
+
+    product = make_product(price="100.00")
+
+    def make(customer, *, price="100.00", status="paid", days_ago=0):
+        return order_create(
+            by=manager,
+            customer_id=customer.pk,
+            lines=[{"product_id": product.pk, "quantity": 1, "unit_price": price}],
+            status=status,
+            ordered_at=timezone.now() - timedelta(days=days_ago),
+        )
+
+    return make
+
+
+@pytest.fixture
+def tiers(manager):
+    services.tier_create(by=manager, name="Member", rank=1)
+    services.tier_create(
+        by=manager, name="Silver", rank=2, min_spend=Decimal("500"), discount_percent=Decimal("5")
+    )
+    services.tier_create(
+        by=manager,
+        name="Gold",
+        rank=3,
+        min_spend=Decimal("2000"),
+        min_points=1500,
+        discount_percent=Decimal("10"),
+    )
+    services.tier_create(
+        by=manager, name="VIP", rank=4, min_spend=Decimal("10000"), free_services="Free delivery"
+    )
+
+
+@pytest.mark.django_db
+def test_points_are_earned_once_per_paid_order(make_customer, order_for, manager):
+    c = make_customer()
+    paid = order_for(c, price="123.90")
+    order_for(c, status="cancelled")
+    assert services.points_sync(by=manager) == 1
+    assert services.points_sync(by=manager) == 0
+    assert services.balance(c.pk) == 123
+    (entry,) = PointsEntry.objects.all()
+    assert entry.order_id == paid.pk and entry.kind == "earn" and entry.expires_on
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(["adjust", "spend", "expire", "negative"]),
+            st.integers(min_value=1, max_value=500),
+        ),
+        max_size=12,
+    )
+)
+@pytest.mark.django_db
+def test_the_balance_is_the_sum_of_the_ledger_and_never_negative(ops, make_customer, manager):
+    c = (
+        make_customer()
+        if not hasattr(test_the_balance_is_the_sum_of_the_ledger_and_never_negative, "c")
+        else None
+    )
+    customer_id = c.pk if c else test_the_balance_is_the_sum_of_the_ledger_and_never_negative.c
+    test_the_balance_is_the_sum_of_the_ledger_and_never_negative.c = customer_id
+    PointsEntry.objects.filter(customer_id=customer_id).delete()
+    today = timezone.localdate()
+    for op, n in ops:
+        try:
+            if op == "adjust":
+                services.points_adjust(
+                    customer_id=customer_id, points=n, reason="goodwill", by=manager
+                )
+            elif op == "negative":
+                services.points_adjust(
+                    customer_id=customer_id, points=-n, reason="mistake", by=manager
+                )
+            elif op == "spend":
+                services.points_spend(customer_id=customer_id, points=n, reason="gift", by=manager)
+            else:  # an earn that expires today
+                PointsEntry.objects.create(
+                    customer_id=customer_id, kind="earn", points=n, reason="old", expires_on=today
+                )
+                services.points_expire(by=manager, today=today)
+        except ValidationError:
+            pass
+        entries = list(
+            PointsEntry.objects.filter(customer_id=customer_id).values_list("points", flat=True)
+        )
+        assert services.balance(customer_id) == sum(entries) >= 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_spends_never_overdraw(make_customer, manager):
+    c = make_customer()
+    services.points_adjust(customer_id=c.pk, points=100, reason="welcome", by=manager)
+    barrier = threading.Barrier(3)
+    results = []
+
+    def spend():
+        try:
+            barrier.wait()
+            services.points_spend(customer_id=c.pk, points=60, reason="voucher", by=manager)
+            results.append("ok")
+        except ValidationError:
+            results.append("refused")
+        except Exception as exc:  # SQLite may answer "database is locked" to a waiter
+            results.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=spend) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1
+    assert services.balance(c.pk) == 40
+
+
+@pytest.mark.django_db
+def test_tiers_follow_spend_in_the_window_and_changes_are_announced(
+    make_customer, order_for, tiers, manager, django_capture_on_commit_callbacks
+):
+    from rapport.communications.models import OutboundMessage
+
+    c = make_customer(emails=[{"address": "gold@example.com"}], preferred_language="zh-hans")
+    order_for(c, price="2500.00")
+    order_for(c, price="9000.00", days_ago=400)  # outside the window
+    with django_capture_on_commit_callbacks(execute=True):
+        services.points_sync(by=manager)
+    assert LoyaltyAccount.objects.get(customer=c).tier.name == "Gold"
+    assert TierChange.objects.get(customer=c).to_tier == "Gold"
+    message = OutboundMessage.objects.get(customer=c, source_type="loyalty.tierchange")
+    assert "Gold" in message.subject and message.language == "zh-hans"
+    assert message.subject.startswith("欢迎")
+
+
+@pytest.mark.django_db
+def test_referrals_refuse_self_loops_and_a_second_referrer_and_reward_once(
+    make_customer, order_for, manager
+):
+    a, b, c, d = (make_customer(given_name=n) for n in "ABCD")
+    code_a = services.account_ensure(a.pk).referral_code
+    code_b = services.account_ensure(b.pk).referral_code
+    code_c = services.account_ensure(c.pk).referral_code
+    with pytest.raises(ValidationError, match="themselves"):
+        services.referral_record(referred_id=a.pk, code=code_a, by=manager)
+    services.referral_record(referred_id=b.pk, code=code_a, by=manager)
+    services.referral_record(referred_id=c.pk, code=code_b, by=manager)
+    with pytest.raises(ValidationError, match="loop"):
+        services.referral_record(referred_id=a.pk, code=code_c, by=manager)
+    code_e = services.account_ensure(make_customer(given_name="E").pk).referral_code
+    with pytest.raises(ValidationError, match="already"):
+        services.referral_record(referred_id=b.pk, code=code_e, by=manager)
+    services.referral_record(referred_id=d.pk, code=code_a.lower(), by=manager)
+    order_for(b)
+    services.points_sync(by=manager)
+    services.points_sync(by=manager)
+    reward = 200
+    assert services.balance(a.pk) == reward
+    assert services.balance(b.pk) == reward + 100  # the reward and the order's points
+    assert services.balance(c.pk) == 0  # C has not ordered yet
+    tree = selectors.referral_tree(a.pk)
+    assert [n["customer"].pk for n in tree] == [b.pk, d.pk]
+    assert [n["customer"].pk for n in tree[0]["children"]] == [c.pk]
+    (leader, second) = selectors.leaderboard()
+    assert (leader["referrer_id"], leader["referred"], leader["rewarded"]) == (a.pk, 2, 1)
+    frame = selectors.switching_cost(timezone.localdate())
+    assert dict(zip(frame["customer_id"], frame["points"], strict=True))[a.pk] >= 10
+
+
+@pytest.mark.django_db
+def test_a_merge_keeps_one_account_and_both_ledgers(make_customer, manager):
+    from rapport.customers.services import customer_merge
+
+    keep, other = make_customer(given_name="Keep"), make_customer(given_name="Other")
+    services.points_adjust(customer_id=keep.pk, points=10, reason="a", by=manager)
+    services.points_adjust(customer_id=other.pk, points=5, reason="b", by=manager)
+    code = LoyaltyAccount.objects.get(customer=keep).referral_code
+    customer_merge(
+        survivor_id=keep.pk,
+        other_id=other.pk,
+        by=manager,
+        survivor_version=None,
+        other_version=None,
+    )
+    assert services.balance(keep.pk) == 15
+    assert LoyaltyAccount.objects.get().referral_code == code
+
+
+@pytest.mark.django_db
+def test_pages_and_api(make_customer, make_user, client, tiers, django_assert_max_num_queries):
+    from rapport.api.tests.helpers import token_client
+
+    c = make_customer()
+    manager = make_user("manager")
+    client.force_login(manager)
+    services.points_adjust(customer_id=c.pk, points=300, reason="welcome", by=manager)
+    response = client.post(
+        f"/loyalty/customers/{c.pk}/points/", {"points": "120", "reason": "Mug", "action": "spend"}
+    )
+    assert response.status_code == 302
+    page = client.get(c.get_absolute_url()).content.decode()
+    assert 'id="loyalty-balance">180 points' in page and "Member" in page
+    with django_assert_max_num_queries(15):
+        assert client.get("/loyalty/").status_code == 200
+    api = token_client(manager)
+    body = api.get(f"/api/v1/loyalty/customers/{c.pk}").json()
+    assert body["balance"] == 180 and body["tier"] == "Member"
+    assert (
+        api.post(
+            f"/api/v1/loyalty/customers/{c.pk}/spend",
+            {"points": 500, "reason": "TV"},
+            content_type="application/json",
+        ).status_code
+        == 400
+    )
+    detail = api.get(f"/api/v1/customers/{c.pk}").json()
+    assert detail["loyalty"]["balance"] == 180

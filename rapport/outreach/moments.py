@@ -1,0 +1,340 @@
+"""The calendar of moments: birthdays (Gregorian or lunar), customer anniversaries, public and
+lunar holidays of the customer's country, and company events they are invited to.
+
+Birthdays are found in the database, not customer by customer: for each day of the window the
+Gregorian (month, day) and, for people who keep the lunar birthday, the list of birth dates whose
+lunar birthday falls on that day (`lunar.lunar_birth_dates_celebrated_on`) become one query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from rapport.outreach import lunar
+from rapport.outreach.choices import MomentKind, SuggestedAction
+
+# Festivals kept by Chinese-speaking customers wherever they live (lunar month, day).
+LUNAR_FESTIVALS: tuple[tuple[int, int, str], ...] = (
+    (1, 1, "spring_festival"),
+    (1, 15, "lantern_festival"),
+    (5, 5, "dragon_boat_festival"),
+    (8, 15, "mid_autumn_festival"),
+    (9, 9, "double_ninth_festival"),
+)
+
+
+def festival_name(key: str) -> str:
+    return {
+        "spring_festival": _("Spring Festival"),
+        "lantern_festival": _("Lantern Festival"),
+        "dragon_boat_festival": _("Dragon Boat Festival"),
+        "mid_autumn_festival": _("Mid-Autumn Festival"),
+        "double_ninth_festival": _("Double Ninth Festival"),
+    }[key]
+
+
+@dataclass
+class Moment:
+    day: date
+    kind: str
+    title: str
+    action: str
+    customer_id: int | None = None
+    customer_name: str = ""
+    customers: int = 0  # a holiday: how many customers of the list it concerns
+    country: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind_label(self) -> str:
+        return str(MomentKind(self.kind).label)
+
+    @property
+    def action_label(self) -> str:
+        return str(SuggestedAction(self.action).label)
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def window(view: str, today: date) -> tuple[date, date]:
+    """ "week": today and the 6 days after; "month": today and the 29 days after."""
+    return today, today + timedelta(days=6 if view == "week" else 29)
+
+
+def birthday_q(start: date, end: date) -> Q:
+    """Customers whose birthday (lunar where they keep it) is celebrated from start to end."""
+    gregorian = Q()
+    lunar_dates: set[date] = set()
+    for d in days(start, end):
+        # "-MM-DD" on the ISO text of the date: no per-row date function (on SQLite that is a
+        # Python function called for every customer).
+        gregorian |= Q(birthday__endswith=f"-{d.month:02d}-{d.day:02d}")
+        if d.month == 3 and d.day == 1 and not _leap(d.year):
+            gregorian |= Q(birthday__endswith="-02-29")
+        lunar_dates.update(lunar.lunar_birth_dates_celebrated_on(d))
+    q = Q(celebrates_lunar_birthday=False) & gregorian
+    if lunar_dates:
+        q |= Q(celebrates_lunar_birthday=True, birthday__in=sorted(lunar_dates))
+    # Births outside the lunar calendar's range fall back to the Gregorian date.
+    q |= Q(celebrates_lunar_birthday=True, birthday__lt=lunar.FIRST_SOLAR) & gregorian
+    return q
+
+
+def anniversary_q(start: date, end: date) -> Q:
+    q = Q()
+    for d in days(start, end):
+        q |= Q(customer_since__endswith=f"-{d.month:02d}-{d.day:02d}", customer_since__lt=d)
+    return q
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+@lru_cache(maxsize=256)
+def country_holidays(country: str, year: int) -> tuple[tuple[date, str], ...]:
+    """Public holidays of a country in a year, named in the active language where `holidays`
+    has it (else English)."""
+    import holidays
+    from django.utils.translation import get_language
+
+    language = {"zh-hans": "zh_CN", "zh-hant": "zh_TW", "sk": "sk"}.get(
+        get_language() or "", "en_US"
+    )
+    try:
+        found = holidays.country_holidays(country, years=year, language=language)
+    except (NotImplementedError, KeyError, AttributeError):
+        return ()
+    return tuple(sorted(found.items()))
+
+
+def lunar_festivals(start: date, end: date) -> list[tuple[date, str]]:
+    found = []
+    for d in days(start, end):
+        here = lunar.lunar_of(d)
+        if here and not here[2]:
+            for month, day, key in LUNAR_FESTIVALS:
+                if (here[0], here[1]) == (month, day):
+                    found.append((d, festival_name(key)))
+    return found
+
+
+def _birthday_action(age: int | None, segment: str) -> str:
+    if age is not None and age % 10 == 0:
+        return SuggestedAction.CALL
+    if segment in ("champions", "loyal"):
+        return SuggestedAction.GIFT
+    if segment in ("at_risk", "cant_lose", "hibernating", "about_to_sleep"):
+        return SuggestedAction.COUPON
+    return SuggestedAction.CARD
+
+
+def _segments(ids: list[int]) -> dict[int, str]:
+    from rapport.analytics.models import CustomerScore
+
+    return dict(
+        CustomerScore.objects.filter(customer_id__in=ids).values_list("customer_id", "segment")
+    )
+
+
+def moments_between(
+    customers: QuerySet, start: date, end: date, *, limit: int = 500
+) -> tuple[list[Moment], int]:
+    """The moments from start to end of the customers in the queryset (at most `limit` personal
+    moments, soonest first) and how many personal moments there are in all."""
+    from rapport.customers.models import CustomerAddress
+    from rapport.outreach.models import Invitation
+
+    found: list[Moment] = []
+    people = list(
+        customers.filter(birthday_q(start, end) | anniversary_q(start, end))
+        .order_by()
+        .values("id", "display_name", "birthday", "celebrates_lunar_birthday", "customer_since")[
+            : limit * 2
+        ]
+    )
+    segments = _segments([p["id"] for p in people])
+    for p in people:
+        seg = segments.get(p["id"], "")
+        if p["birthday"]:
+            is_lunar = p["celebrates_lunar_birthday"]
+            for d in lunar.birthdays_between(p["birthday"], is_lunar, start, end):
+                age = d.year - p["birthday"].year
+                found.append(
+                    Moment(
+                        day=d,
+                        kind=MomentKind.LUNAR_BIRTHDAY if is_lunar else MomentKind.BIRTHDAY,
+                        title=_("Birthday (%(age)s)") % {"age": age},
+                        action=_birthday_action(age, seg),
+                        customer_id=p["id"],
+                        customer_name=p["display_name"],
+                    )
+                )
+        if since := p["customer_since"]:
+            for d in days(start, end):
+                if (d.month, d.day) == (since.month, since.day) and d > since:
+                    years = d.year - since.year
+                    found.append(
+                        Moment(
+                            day=d,
+                            kind=MomentKind.ANNIVERSARY,
+                            title=_("Customer for %(years)s years") % {"years": years},
+                            action=SuggestedAction.GIFT if years % 5 == 0 else SuggestedAction.CARD,
+                            customer_id=p["id"],
+                            customer_name=p["display_name"],
+                        )
+                    )
+    invitations = (
+        Invitation.objects.filter(
+            customer__in=customers.order_by().values("pk"),
+            event__starts_at__date__gte=start,
+            event__starts_at__date__lte=end,
+        )
+        .select_related("event")
+        .values("customer_id", "customer__display_name", "event__name", "event__starts_at", "rsvp")[
+            :limit
+        ]
+    )
+    for inv in invitations:
+        found.append(
+            Moment(
+                day=inv["event__starts_at"].date(),
+                kind=MomentKind.EVENT,
+                title=inv["event__name"],
+                action=SuggestedAction.CALL if inv["rsvp"] == "pending" else SuggestedAction.CARD,
+                customer_id=inv["customer_id"],
+                customer_name=inv["customer__display_name"],
+            )
+        )
+    found.sort(key=lambda m: (m.day, m.customer_name))
+    total = len(found)
+    found = found[:limit]
+    # Holidays: one line per holiday and country, with how many customers of the list live there.
+    counts = dict(
+        CustomerAddress.objects.filter(customer__in=customers.order_by().values("pk"))
+        .exclude(country="")
+        .values_list("country")
+        .annotate(n=models_count())
+        .values_list("country", "n")
+    )
+    holidays_found: list[Moment] = []
+    for country, n in sorted(counts.items()):
+        for year in range(start.year, end.year + 1):
+            for d, name in country_holidays(country, year):
+                if start <= d <= end:
+                    holidays_found.append(
+                        Moment(
+                            day=d,
+                            kind=MomentKind.HOLIDAY,
+                            title=name,
+                            action=SuggestedAction.CARD,
+                            customers=n,
+                            country=country,
+                        )
+                    )
+    chinese = customers.filter(preferred_language__in=("zh-hans", "zh-hant")).exclude(
+        addresses__country="CN"
+    )
+    festivals = lunar_festivals(start, end)
+    if festivals:
+        n = chinese.order_by().values("pk").distinct().count()
+        if n:
+            for d, name in festivals:
+                holidays_found.append(
+                    Moment(
+                        day=d,
+                        kind=MomentKind.HOLIDAY,
+                        title=name,
+                        action=SuggestedAction.CARD,
+                        customers=n,
+                        country="",
+                    )
+                )
+    holidays_found.sort(key=lambda m: (m.day, m.country))
+    return holidays_found + found, total
+
+
+def models_count():
+    from django.db.models import Count
+
+    return Count("customer", distinct=True)
+
+
+def customer_moments(customer: Any, start: date, end: date) -> list[Moment]:
+    """One customer's moments (their card on the customer page): birthday, anniversary and the
+    holidays of their countries from the customer already loaded (its addresses prefetched),
+    and one query for their invitations."""
+    from rapport.outreach.models import Invitation
+
+    found: list[Moment] = []
+    if customer.birthday:
+        is_lunar = customer.celebrates_lunar_birthday
+        for d in lunar.birthdays_between(customer.birthday, is_lunar, start, end):
+            age = d.year - customer.birthday.year
+            found.append(
+                Moment(
+                    day=d,
+                    kind=MomentKind.LUNAR_BIRTHDAY if is_lunar else MomentKind.BIRTHDAY,
+                    title=_("Birthday (%(age)s)") % {"age": age},
+                    action=_birthday_action(age, ""),
+                    customer_id=customer.pk,
+                    customer_name=customer.display_name,
+                )
+            )
+    if since := customer.customer_since:
+        for d in days(start, end):
+            if (d.month, d.day) == (since.month, since.day) and d > since:
+                years = d.year - since.year
+                found.append(
+                    Moment(
+                        day=d,
+                        kind=MomentKind.ANNIVERSARY,
+                        title=_("Customer for %(years)s years") % {"years": years},
+                        action=SuggestedAction.GIFT if years % 5 == 0 else SuggestedAction.CARD,
+                        customer_id=customer.pk,
+                        customer_name=customer.display_name,
+                    )
+                )
+    countries = {a.country for a in customer.addresses.all() if a.country}
+    for country in sorted(countries):
+        for year in range(start.year, end.year + 1):
+            for d, name in country_holidays(country, year):
+                if start <= d <= end:
+                    found.append(
+                        Moment(
+                            day=d,
+                            kind=MomentKind.HOLIDAY,
+                            title=name,
+                            action=SuggestedAction.CARD,
+                            country=country,
+                        )
+                    )
+    if "CN" not in countries and customer.preferred_language in ("zh-hans", "zh-hant"):
+        for d, name in lunar_festivals(start, end):
+            found.append(
+                Moment(day=d, kind=MomentKind.HOLIDAY, title=name, action=SuggestedAction.CARD)
+            )
+    invitations = Invitation.objects.filter(
+        customer_id=customer.pk, event__starts_at__date__gte=start, event__starts_at__date__lte=end
+    ).values_list("event__name", "event__starts_at", "rsvp")
+    for name, starts_at, rsvp in invitations:
+        found.append(
+            Moment(
+                day=starts_at.date(),
+                kind=MomentKind.EVENT,
+                title=name,
+                action=SuggestedAction.CALL if rsvp == "pending" else SuggestedAction.CARD,
+                customer_id=customer.pk,
+                customer_name=customer.display_name,
+            )
+        )
+    found.sort(key=lambda m: (m.day, m.kind))
+    return found

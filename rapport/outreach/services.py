@@ -1,0 +1,912 @@
+"""Every write of keeping in touch: campaigns and their sending, unsubscribing, coupons, events.
+
+Every message to a customer goes through rapport.communications.services.message_send (the one
+function that applies the consent rule); a campaign's message is claimed there by an idempotency
+key made of the campaign, the occurrence, the customer and the channel, so a retried, restarted or
+doubled sending task never sends anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Min, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.core.actors import Actor, SystemActor, actor_user
+from rapport.core.choices import ChangeAction
+from rapport.core.events import emit
+from rapport.core.exceptions import ValidationError
+from rapport.core.services import record_change
+from rapport.outreach.choices import (
+    CampaignChannel,
+    CampaignKind,
+    CampaignState,
+    OutreachEventType,
+    Schedule,
+)
+from rapport.outreach.models import (
+    Campaign,
+    CampaignDelivery,
+    CampaignMessage,
+    CampaignRun,
+    CompanyEvent,
+    Coupon,
+    CouponRedemption,
+    Invitation,
+    OutreachEvent,
+    Unsubscribe,
+)
+
+logger = logging.getLogger(__name__)
+UNSUBSCRIBE_LINK = SystemActor("unsubscribe link")
+LANGUAGES = ("en", "zh-hans", "zh-hant", "sk")
+MERGE_FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+CHUNK = 500
+# Test hook: called before each message of a sending task (a test stops the task half-way).
+before_each_message: Callable[[CampaignDelivery], None] | None = None
+
+
+# Campaigns ------------------------------------------------------------------------------------
+
+
+def _clean_messages(messages: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    clean, seen = [], set()
+    for m in messages:
+        language = (m.get("language") or "").lower()
+        if language not in LANGUAGES:
+            raise ValidationError(
+                {"messages": [_("“%(value)s” is not one of the languages.") % {"value": language}]}
+            )
+        if language in seen:
+            raise ValidationError({"messages": [_("Give one text per language.")]})
+        seen.add(language)
+        if not (m.get("subject") or "").strip() or not (m.get("body") or "").strip():
+            raise ValidationError({"messages": [_("Each text needs a subject and a body.")]})
+        unknown = set(MERGE_FIELD.findall(m["subject"] + m["body"])) - set(MERGE_FIELDS)
+        if unknown:
+            raise ValidationError(
+                {
+                    "messages": [
+                        _("Unknown merge field: %(name)s.") % {"name": ", ".join(sorted(unknown))}
+                    ]
+                }
+            )
+        clean.append({"language": language, "subject": m["subject"].strip(), "body": m["body"]})
+    if not clean:
+        raise ValidationError({"messages": [_("Write the message in at least one language.")]})
+    return clean
+
+
+def campaign_create(
+    *,
+    by: Actor,
+    name: str,
+    messages: Iterable[dict[str, str]],
+    channel: str = CampaignChannel.EMAIL,
+    kind: str = CampaignKind.CAMPAIGN,
+    audience: dict[str, Any] | None = None,
+    schedule: str = Schedule.ONCE,
+    days: int = 0,
+    send_at: Any = None,
+    coupon_id: int | None = None,
+    event_id: int | None = None,
+) -> Campaign:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("Give the campaign a name.")]
+    for value, choices, field in (
+        (channel, CampaignChannel, "channel"),
+        (kind, CampaignKind, "kind"),
+        (schedule, Schedule, "schedule"),
+    ):
+        if value not in choices.values:
+            errors[field] = [_("“%(value)s” is not one of the choices.") % {"value": value}]
+    if days < 0 or days > 3660:
+        errors["days"] = [_("Give a number of days from 0 to 3660.")]
+    if coupon_id is not None and not Coupon.objects.filter(pk=coupon_id).exists():
+        errors["coupon_id"] = [_("There is no such coupon.")]
+    if event_id is not None and not CompanyEvent.objects.filter(pk=event_id).exists():
+        errors["event_id"] = [_("There is no such event.")]
+    if errors:
+        raise ValidationError(errors)
+    texts = _clean_messages(messages)
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            name=name.strip()[:150],
+            kind=kind,
+            channel=channel,
+            audience={k: v for k, v in (audience or {}).items() if v not in ("", None)},
+            schedule=schedule,
+            days=days,
+            send_at=send_at,
+            coupon_id=coupon_id,
+            event_id=event_id,
+            created_by=actor_user(by),
+        )
+        CampaignMessage.objects.bulk_create(CampaignMessage(campaign=campaign, **t) for t in texts)
+        record_change(
+            obj=campaign,
+            action=ChangeAction.CREATE,
+            by=by,
+            changes={
+                "name": [None, campaign.name],
+                "channel": [None, channel],
+                "schedule": [None, schedule],
+            },
+        )
+    return campaign
+
+
+def campaign_set_state(*, by: Actor, campaign_id: int, state: str) -> Campaign:
+    if state not in (CampaignState.ACTIVE, CampaignState.PAUSED, CampaignState.DRAFT):
+        raise ValidationError(
+            {"state": [_("“%(value)s” is not one of the choices.") % {"value": state}]}
+        )
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        before = campaign.state
+        campaign.state = state
+        campaign.save(update_fields=["state", "updated_at"])
+        record_change(
+            obj=campaign, action=ChangeAction.UPDATE, by=by, changes={"state": [before, state]}
+        )
+    return campaign
+
+
+# Audience and rendering -----------------------------------------------------------------------
+
+
+def audience_queryset(campaign: Campaign):
+    """The customers the campaign's filters select who consented to its channel (message_send
+    checks the consent again for each message)."""
+    from rapport.customers.models import MarketingConsent
+    from rapport.customers.selectors import customer_queryset
+
+    consented = MarketingConsent.objects.filter(channel=campaign.channel, granted=True).values(
+        "customer_id"
+    )
+    return customer_queryset(filters=dict(campaign.audience)).filter(pk__in=consented)
+
+
+MERGE_FIELDS = (
+    "name",
+    "given_name",
+    "family_name",
+    "customer_number",
+    "coupon_code",
+    "coupon_value",
+    "next_birthday",
+    "next_moment",
+    "detail",
+    "event_name",
+    "event_time",
+    "rsvp_url",
+    "unsubscribe_url",
+)
+
+
+def text_for(campaign: Campaign, language: str) -> CampaignMessage:
+    """The campaign's text in `language`, else English, else the first one written."""
+    texts = {m.language: m for m in campaign.messages.all()}
+    for choice in (language, "en", *sorted(texts)):
+        if choice in texts:
+            return texts[choice]
+    raise ValidationError({"messages": [_("The campaign has no text.")]})
+
+
+def merge_values(
+    campaign: Campaign, customer: Any, *, unsubscribe_url: str = "", rsvp_url: str = ""
+) -> dict[str, str]:
+    from django.utils import formats, translation
+
+    from rapport.communications.models import RememberedDetail
+    from rapport.outreach import lunar
+    from rapport.outreach.moments import customer_moments
+
+    today = timezone.localdate()
+    coupon = campaign.coupon
+    values = {
+        "name": customer.display_name,
+        "given_name": customer.given_name,
+        "family_name": customer.family_name,
+        "customer_number": customer.number,
+        "coupon_code": coupon.code if coupon else "",
+        "coupon_value": _coupon_value(coupon) if coupon else "",
+        "unsubscribe_url": unsubscribe_url,
+        "next_birthday": "",
+        "next_moment": "",
+        "detail": "",
+        "event_name": campaign.event.name if campaign.event_id else "",
+        "event_time": "",
+        "rsvp_url": rsvp_url,
+    }
+    with translation.override(customer.preferred_language or translation.get_language()):
+        if customer.birthday:
+            nb = lunar.next_birthday(
+                customer.birthday, lunar=customer.celebrates_lunar_birthday, today=today
+            )
+            values["next_birthday"] = formats.date_format(nb, "SHORT_DATE_FORMAT") if nb else ""
+        found = [
+            m
+            for m in customer_moments(customer, today, today + timedelta(days=60))
+            if m.customer_id
+        ]
+        if found:
+            values["next_moment"] = (
+                f"{found[0].title} ({formats.date_format(found[0].day, 'SHORT_DATE_FORMAT')})"
+            )
+    detail = (
+        RememberedDetail.objects.filter(customer_id=customer.pk, archived=False)
+        .order_by("-pinned", "-created_at")
+        .values_list("text", flat=True)
+        .first()
+    )
+    values["detail"] = detail or ""
+    return values
+
+
+def _coupon_value(coupon: Coupon) -> str:
+    if coupon.percent:
+        return f"{coupon.percent.normalize()}%"
+    return f"{coupon.amount} {settings.RAPPORT_CURRENCY}" if coupon.amount else ""
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    return MERGE_FIELD.sub(lambda m: values.get(m.group(1), ""), text)
+
+
+def render_for(
+    campaign: Campaign, customer: Any, *, unsubscribe_url: str = "", rsvp_url: str = ""
+) -> tuple[str, str, str]:
+    """(language, subject, body) of the campaign for one customer."""
+    text = text_for(campaign, customer.preferred_language or "en")
+    values = merge_values(campaign, customer, unsubscribe_url=unsubscribe_url, rsvp_url=rsvp_url)
+    body = render(text.body, values)
+    if unsubscribe_url and unsubscribe_url not in body:
+        body += "\n\n-- \n" + _unsubscribe_line(text.language) + "\n" + unsubscribe_url
+    return text.language, render(text.subject, values), body
+
+
+def _unsubscribe_line(language: str) -> str:
+    from django.utils import translation
+
+    with translation.override(language):
+        return _("To receive no more messages like this one, open:")
+
+
+def preview(campaign: Campaign, language: str, *, limit: int = 3) -> list[dict[str, Any]]:
+    """The campaign as real customers of its audience who read `language` would get it."""
+    from rapport.customers.models import Customer
+
+    audience = audience_queryset(campaign)
+    people = list(audience.filter(preferred_language=language).order_by("pk")[:limit])
+    if not people:
+        people = list(audience.order_by("pk")[:limit]) or list(Customer.objects.order_by("pk")[:1])
+    shown = []
+    for customer in people:
+        text = text_for(campaign, language)
+        values = merge_values(campaign, customer, unsubscribe_url=_("(unsubscribe link)"))
+        shown.append(
+            {
+                "customer": customer,
+                "language": text.language,
+                "subject": render(text.subject, values),
+                "body": render(text.body, values),
+            }
+        )
+    return shown
+
+
+def test_send(*, by: Actor, campaign: Campaign, language: str, to: str) -> None:
+    """Send the campaign, as the first customer of the audience would get it, to a staff member
+    (their own address, not a customer: no consent involved)."""
+    from django.core.mail import send_mail
+
+    if not to:
+        raise ValidationError({"to": [_("Your account has no email address.")]})
+    shown = preview(campaign, language, limit=1)
+    if not shown:
+        raise ValidationError({"to": [_("There is nobody to preview the campaign with.")]})
+    send_mail("[TEST] " + shown[0]["subject"], shown[0]["body"], settings.DEFAULT_FROM_EMAIL, [to])
+
+
+# Sending ---------------------------------------------------------------------------------------
+
+
+def unsubscribe_token(delivery_id: int) -> str:
+    return signing.dumps(delivery_id, salt="outreach.unsubscribe", compress=True)
+
+
+def unsubscribe_url(delivery_id: int) -> str:
+    return settings.RAPPORT_PUBLIC_URL + reverse(
+        "outreach_public:unsubscribe", args=[unsubscribe_token(delivery_id)]
+    )
+
+
+def campaign_start(
+    *,
+    by: Actor,
+    campaign_id: int,
+    occurrence: str = "once",
+    customer_ids: Iterable[int] | None = None,
+    occurrences: dict[int, str] | None = None,
+) -> CampaignRun:
+    """Write one delivery row per customer of the audience (in bulk, in id order; a second start
+    of the same occurrence adds nobody twice) and queue the sending tasks, one per chunk."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    with transaction.atomic():
+        run, _created = CampaignRun.objects.get_or_create(campaign=campaign, occurrence=occurrence)
+        audience = audience_queryset(campaign)
+        if customer_ids is not None:
+            audience = audience.filter(pk__in=list(customer_ids))
+        if occurrences is None:
+            _insert_from_select(audience, campaign, run, occurrence)
+        else:
+            batch = [
+                CampaignDelivery(
+                    campaign=campaign,
+                    run=run,
+                    occurrence=occurrences.get(customer_id, occurrence),
+                    customer_id=customer_id,
+                    channel=campaign.channel,
+                )
+                for customer_id in audience.order_by("pk").values_list("pk", flat=True)
+            ]
+            CampaignDelivery.objects.bulk_create(batch, batch_size=5000, ignore_conflicts=True)
+        run.total = CampaignDelivery.objects.filter(run=run).count()
+        run.save(update_fields=["total"])
+        if campaign.schedule == Schedule.ONCE:
+            Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.SENDING)
+        bounds = CampaignDelivery.objects.filter(run=run, message__isnull=True).aggregate(
+            lo=Min("pk"), hi=Max("pk")
+        )
+        run_id = run.pk
+        if bounds["lo"] is not None:
+            chunks = [
+                (lo, min(lo + CHUNK - 1, bounds["hi"]))
+                for lo in range(bounds["lo"], bounds["hi"] + 1, CHUNK)
+            ]
+            transaction.on_commit(lambda: enqueue_chunks(run_id, chunks))
+        else:
+            transaction.on_commit(lambda: run_finish(run_id=run_id))
+    return run
+
+
+def _insert_from_select(
+    audience: Any, campaign: Campaign, run: CampaignRun, occurrence: str
+) -> None:
+    """One INSERT … SELECT in the database: the audience never passes through Python, so memory
+    does not grow with it; a second start adds nobody twice (ON CONFLICT DO NOTHING)."""
+    from django.db import connection
+
+    select, params = audience.order_by().values_list("pk").query.sql_with_params()
+    table = CampaignDelivery._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (campaign_id, run_id, occurrence, customer_id, channel) "  # noqa: S608
+        f"SELECT %s, %s, %s, audience.pk, %s FROM ({select}) AS audience WHERE 1 = 1 "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, run.pk, occurrence, campaign.channel, *params])
+
+
+def enqueue_chunks(run_id: int, chunks: list[tuple[int, int]]) -> None:
+    """One sending task per chunk of deliveries: the workers share them out."""
+    from rapport.outreach.tasks import send_chunk
+
+    for lo, hi in chunks:
+        send_chunk.enqueue(run_id, lo, hi)
+
+
+def _throttle_pause(channel: str) -> float:
+    rate = (
+        settings.RAPPORT_OUTREACH_THROTTLE.get(channel)
+        if settings.RAPPORT_OUTREACH_THROTTLE
+        else None
+    )
+    return 1.0 / rate if rate else 0.0
+
+
+def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
+    """Send the messages of the run's deliveries with ids first_id..last_id that have none yet
+    (or whose message is still waiting to be handed to a worker). Safe to run twice at once or
+    again after a crash: each message is claimed by its key in message_send, and delivered by
+    message_deliver only by the worker that claims it queued → sending."""
+    from rapport.communications.choices import MessageState
+    from rapport.communications.services import message_send
+    from rapport.communications.tasks import deliver_message
+
+    run = CampaignRun.objects.select_related("campaign__coupon", "campaign__event").get(pk=run_id)
+    campaign = run.campaign
+    pause = _throttle_pause(campaign.channel)
+    purpose = "marketing"
+    sent = 0
+    deliveries = (
+        CampaignDelivery.objects.filter(run_id=run_id, pk__gte=first_id, pk__lte=last_id)
+        .filter(Q(message__isnull=True) | Q(message__state=MessageState.QUEUED))
+        .select_related("customer", "message")
+        .order_by("pk")
+    )
+    for delivery in deliveries:
+        if delivery.message is not None:  # written, but its delivery task may have been lost
+            deliver_message.enqueue(delivery.message_id)
+            continue
+        if before_each_message is not None:
+            before_each_message(delivery)
+        url = unsubscribe_url(delivery.pk)
+        rsvp = ""
+        if campaign.event_id:
+            invitation = invite(event_id=campaign.event_id, customer_id=delivery.customer_id)
+            rsvp = rsvp_url(invitation.pk)
+        language, subject, body = render_for(
+            campaign, delivery.customer, unsubscribe_url=url, rsvp_url=rsvp
+        )
+        headers = {}
+        if delivery.channel == CampaignChannel.EMAIL:
+            headers = {
+                "List-Unsubscribe": f"<{url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+        message = message_send(
+            customer_id=delivery.customer_id,
+            channel=delivery.channel,
+            purpose=purpose,
+            subject=subject,
+            body=body,
+            idempotency_key=delivery.idempotency_key,
+            by=SystemActor("campaign"),
+            headers=headers,
+            language=language,
+            source=("outreach.campaign", campaign.pk),
+        )
+        CampaignDelivery.objects.filter(pk=delivery.pk, message__isnull=True).update(
+            message=message
+        )
+        sent += 1
+        if pause:
+            time.sleep(pause)
+    if not CampaignDelivery.objects.filter(run_id=run_id, message__isnull=True).exists():
+        run_finish(run_id=run_id)
+    return sent
+
+
+def run_finish(*, run_id: int) -> None:
+    with transaction.atomic():
+        updated = CampaignRun.objects.filter(pk=run_id, finished_at__isnull=True).update(
+            finished_at=timezone.now()
+        )
+        if not updated:
+            return
+        run = CampaignRun.objects.select_related("campaign").get(pk=run_id)
+        if run.campaign.schedule == Schedule.ONCE:
+            Campaign.objects.filter(pk=run.campaign_id).update(state=CampaignState.SENT)
+        emit(
+            OutreachEvent,
+            by=SystemActor("campaign"),
+            type=OutreachEventType.CAMPAIGN_SENT,
+            parameters={"campaign": run.campaign.name, "count": run.total},
+            campaign=run.campaign,
+        )
+
+
+def run_progress(run: CampaignRun) -> dict[str, int]:
+    from django.db.models import Count
+
+    from rapport.communications.choices import MessageState
+
+    counts = dict(
+        CampaignDelivery.objects.filter(run=run)
+        .values_list("message__state")
+        .annotate(n=Count("pk"))
+        .values_list("message__state", "n")
+    )
+    waiting = counts.pop(None, 0)
+    done = sum(n for s, n in counts.items() if s != MessageState.QUEUED)
+    return {
+        "total": run.total,
+        "done": done,
+        "waiting": waiting + counts.get(MessageState.QUEUED, 0),
+        **{str(k): v for k, v in counts.items()},
+    }
+
+
+def occurrences_due(campaign: Campaign, today: date) -> dict[int, str]:
+    """Customer id -> occurrence for a triggered campaign on `today`."""
+    from rapport.outreach.moments import birthday_q
+    from rapport.sales.models import Order
+
+    audience = audience_queryset(campaign)
+    if campaign.schedule == Schedule.BEFORE_BIRTHDAY:
+        day = today + timedelta(days=campaign.days)
+        ids = audience.filter(birthday_q(day, day)).values_list("pk", flat=True)
+        return {pk: f"birthday:{day.isoformat()}" for pk in ids}
+    paid = Order.objects.exclude(status="cancelled")
+    if campaign.schedule == Schedule.AFTER_FIRST_PURCHASE:
+        day = today - timedelta(days=campaign.days)
+        firsts = (
+            paid.filter(customer__in=audience.values("pk"))
+            .values("customer_id")
+            .annotate(first=Min("ordered_at__date"))
+            .filter(first=day)
+            .values_list("customer_id", flat=True)
+        )
+        return dict.fromkeys(firsts, "first-purchase")
+    if campaign.schedule == Schedule.NO_PURCHASE:
+        day = today - timedelta(days=campaign.days)
+        lasts = (
+            paid.filter(customer__in=audience.values("pk"))
+            .values("customer_id")
+            .annotate(last=Max("ordered_at__date"))
+            .filter(last=day)
+            .values_list("customer_id", flat=True)
+        )
+        return {pk: f"quiet-since:{day.isoformat()}" for pk in lasts}
+    return {}
+
+
+def run_due(*, by: Actor, today: date | None = None) -> list[CampaignRun]:
+    """Start what is due: one-off campaigns whose time has come, and today's occurrences of the
+    triggered ones (`rapport campaigns run-due`, and the scheduler every hour)."""
+    today = today or timezone.localdate()
+    started = []
+    now = timezone.now()
+    once = Campaign.objects.filter(state=CampaignState.ACTIVE, schedule=Schedule.ONCE).filter(
+        Q(send_at__isnull=True) | Q(send_at__lte=now)
+    )
+    for campaign in once:
+        started.append(campaign_start(by=by, campaign_id=campaign.pk))
+    for campaign in Campaign.objects.filter(state=CampaignState.ACTIVE).exclude(
+        schedule=Schedule.ONCE
+    ):
+        due = occurrences_due(campaign, today)
+        if due:
+            started.append(
+                campaign_start(
+                    by=by,
+                    campaign_id=campaign.pk,
+                    occurrence=today.isoformat(),
+                    customer_ids=due.keys(),
+                    occurrences=due,
+                )
+            )
+    return started
+
+
+# Unsubscribing ----------------------------------------------------------------------------------
+
+
+class LinkInvalid(Exception):
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state  # "unknown" or "used"
+
+
+def unsubscribe_resolve(token: str) -> CampaignDelivery:
+    try:
+        delivery_id = signing.loads(token, salt="outreach.unsubscribe")
+    except signing.BadSignature as exc:
+        raise LinkInvalid("unknown") from exc
+    delivery = (
+        CampaignDelivery.objects.select_related("customer", "campaign")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        raise LinkInvalid("unknown")
+    if Unsubscribe.objects.filter(delivery=delivery).exists():
+        raise LinkInvalid("used")
+    return delivery
+
+
+def unsubscribe_use(token: str) -> CampaignDelivery:
+    """Withdraw the consent of the customer the message went to, on its channel. Works once per
+    message; the token names only that message, so it cannot unsubscribe anybody else."""
+    from rapport.customers.choices import ConsentMethod
+    from rapport.customers.services import consent_set
+
+    delivery = unsubscribe_resolve(token)
+    try:
+        with transaction.atomic():
+            Unsubscribe.objects.create(
+                delivery=delivery, customer_id=delivery.customer_id, channel=delivery.channel
+            )
+            consent_set(
+                customer=delivery.customer,
+                channel=delivery.channel,
+                granted=False,
+                method=ConsentMethod.EMAIL
+                if delivery.channel == "email"
+                else ConsentMethod.WEB_FORM,
+                by=UNSUBSCRIBE_LINK,
+                note=_("One-click unsubscribe link of the campaign “%(name)s”.")
+                % {"name": delivery.campaign.name},
+            )
+            emit(
+                OutreachEvent,
+                by=UNSUBSCRIBE_LINK,
+                type=OutreachEventType.UNSUBSCRIBED,
+                parameters={"channel": delivery.channel},
+                customer_id=delivery.customer_id,
+                campaign=delivery.campaign,
+            )
+    except IntegrityError as exc:
+        raise LinkInvalid("used") from exc
+    return delivery
+
+
+def feedback(*, provider_id: str, kind: str, reason: str = "") -> bool:
+    """A provider's bounce or complaint (the webhook): recorded on the message; a complaint also
+    withdraws the customer's consent on that channel."""
+    from rapport.communications.services import message_feedback
+    from rapport.customers.choices import ConsentMethod
+    from rapport.customers.services import consent_set
+
+    state = {"bounce": "bounced", "complaint": "complained"}.get(kind)
+    if state is None:
+        raise ValidationError({"event": [_("Give “bounce” or “complaint”.")]})
+    message = message_feedback(provider_id=provider_id, state=state, reason=reason)
+    if message is None:
+        return False
+    if state == "complained":
+        with transaction.atomic():
+            consent_set(
+                customer=message.customer,
+                channel=message.channel,
+                granted=False,
+                method=ConsentMethod.EMAIL,
+                by=SystemActor("mail provider"),
+                note=_("Marked a campaign message as spam."),
+            )
+    return True
+
+
+# Coupons ----------------------------------------------------------------------------------------
+
+
+def coupon_create(
+    *,
+    by: Actor,
+    code: str,
+    name: str,
+    amount: Decimal | None = None,
+    percent: Decimal | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    product_id: int | None = None,
+    max_redemptions: int | None = None,
+    once_per_customer: bool = True,
+    is_trial: bool = False,
+) -> Coupon:
+    code = code.strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not re.fullmatch(r"[A-Z0-9-]{3,40}", code):
+        errors["code"] = [_("Use 3 to 40 letters, digits or dashes.")]
+    elif Coupon.objects.filter(code=code).exists():
+        errors["code"] = [_("This code exists already.")]
+    if (amount is None) == (percent is None) and not is_trial:
+        errors["amount"] = [_("Give either an amount or a percentage.")]
+    if percent is not None and not Decimal(0) < Decimal(percent) <= Decimal(100):
+        errors["percent"] = [_("Give a percentage from 0 to 100.")]
+    if valid_from and valid_until and valid_until < valid_from:
+        errors["valid_until"] = [_("The end is before the start.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        coupon = Coupon.objects.create(
+            code=code,
+            name=name.strip()[:120] or code,
+            amount=amount,
+            percent=percent,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            product_id=product_id,
+            max_redemptions=max_redemptions,
+            once_per_customer=once_per_customer,
+            is_trial=is_trial,
+        )
+        record_change(obj=coupon, action=ChangeAction.CREATE, by=by, changes={"code": [None, code]})
+    return coupon
+
+
+def coupon_redeem(*, by: Actor, code: str, order_id: int) -> CouponRedemption:
+    """Redeem a code on an order (its customer's). Two redemptions at once of a single-use code:
+    one succeeds, the other gets a field error (the limit is a conditional UPDATE, the once-per-
+    customer rule a unique key)."""
+    from rapport.sales.models import Order, OrderLine
+
+    clean = code.strip().upper()
+    coupon = Coupon.objects.filter(code=clean).first()
+    if coupon is None:
+        raise ValidationError({"code": [_("There is no such coupon.")]})
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise ValidationError({"order_id": [_("There is no such order.")]})
+    day = timezone.localdate(order.ordered_at)
+    if (coupon.valid_from and day < coupon.valid_from) or (
+        coupon.valid_until and day > coupon.valid_until
+    ):
+        raise ValidationError({"code": [_("The coupon is not valid on the order's date.")]})
+    if (
+        coupon.product_id
+        and not OrderLine.objects.filter(order=order, product_id=coupon.product_id).exists()
+    ):
+        raise ValidationError(
+            {"code": [_("The coupon is only for a product this order does not hold.")]}
+        )
+    campaign_id = (
+        CampaignDelivery.objects.filter(customer_id=order.customer_id, campaign__coupon=coupon)
+        .order_by("-pk")
+        .values_list("campaign_id", flat=True)
+        .first()
+    )
+    try:
+        with transaction.atomic():
+            limit = Q(pk=coupon.pk)
+            if coupon.max_redemptions is not None:
+                limit &= Q(redeemed__lt=coupon.max_redemptions)
+            if not Coupon.objects.filter(limit).update(redeemed=F("redeemed") + 1):
+                raise ValidationError({"code": [_("The coupon has been used up.")]})
+            redemption = CouponRedemption.objects.create(
+                coupon=coupon,
+                customer_id=order.customer_id,
+                order=order,
+                campaign_id=campaign_id,
+                once_key=f"{coupon.pk}:{order.customer_id}" if coupon.once_per_customer else None,
+            )
+            emit(
+                OutreachEvent,
+                by=by,
+                type=OutreachEventType.COUPON_REDEEMED,
+                parameters={"code": coupon.code, "order": order.number},
+                customer_id=order.customer_id,
+                campaign_id=campaign_id,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"code": [_("This coupon was already used by this customer or on this order.")]}
+        ) from exc
+    return redemption
+
+
+def redemption_rates() -> list[dict[str, Any]]:
+    """Per campaign with a coupon: messages sent, coupons redeemed, the rate."""
+    from django.db.models import Count
+
+    rows = (
+        Campaign.objects.filter(coupon__isnull=False)
+        .annotate(
+            sent=Count("deliveries", filter=Q(deliveries__message__state="sent"), distinct=True),
+            redeemed_n=Count("redemptions", distinct=True),
+        )
+        .values("pk", "name", "sent", "redeemed_n")
+    )
+    return [{**r, "rate": (r["redeemed_n"] / r["sent"]) if r["sent"] else 0.0} for r in rows]
+
+
+# Events ----------------------------------------------------------------------------------------
+
+
+def event_create(
+    *, by: Actor, name: str, kind: str, starts_at: Any, place: str = "", description: str = ""
+) -> CompanyEvent:
+    from rapport.outreach.choices import EventKind
+
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("Give the event a name.")]
+    if kind not in EventKind.values:
+        errors["kind"] = [_("“%(value)s” is not one of the choices.") % {"value": kind}]
+    if starts_at is None:
+        errors["starts_at"] = [_("Say when the event starts.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        event = CompanyEvent.objects.create(
+            name=name.strip()[:150],
+            kind=kind,
+            starts_at=starts_at,
+            place=place,
+            description=description,
+        )
+        record_change(
+            obj=event, action=ChangeAction.CREATE, by=by, changes={"name": [None, event.name]}
+        )
+    return event
+
+
+def invite(*, event_id: int, customer_id: int, by: Actor | None = None) -> Invitation:
+    """The customer's invitation to the event (made once; on their timeline)."""
+    found = Invitation.objects.filter(event_id=event_id, customer_id=customer_id).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(event_id=event_id, customer_id=customer_id)
+            emit(
+                OutreachEvent,
+                by=by or SystemActor("campaign"),
+                type=OutreachEventType.INVITED,
+                parameters={"event": invitation.event.name},
+                customer_id=customer_id,
+            )
+    except IntegrityError:
+        return Invitation.objects.get(event_id=event_id, customer_id=customer_id)
+    return invitation
+
+
+def rsvp_token(invitation_id: int) -> str:
+    return signing.dumps(invitation_id, salt="outreach.rsvp", compress=True)
+
+
+def rsvp_url(invitation_id: int) -> str:
+    return settings.RAPPORT_PUBLIC_URL + reverse(
+        "outreach_public:rsvp", args=[rsvp_token(invitation_id)]
+    )
+
+
+def rsvp_resolve(token: str) -> Invitation:
+    try:
+        invitation_id = signing.loads(token, salt="outreach.rsvp")
+    except signing.BadSignature as exc:
+        raise LinkInvalid("unknown") from exc
+    invitation = (
+        Invitation.objects.select_related("event", "customer").filter(pk=invitation_id).first()
+    )
+    if invitation is None:
+        raise LinkInvalid("unknown")
+    return invitation
+
+
+def rsvp_answer(token: str, answer: str) -> Invitation:
+    """The customer's answer through their link; the link works once (a second answer is
+    refused: the customer calls to change it)."""
+    from rapport.outreach.choices import Rsvp
+
+    if answer not in (Rsvp.YES, Rsvp.NO):
+        raise ValidationError({"answer": [_("Answer yes or no.")]})
+    invitation = rsvp_resolve(token)
+    with transaction.atomic():
+        if not Invitation.objects.filter(pk=invitation.pk, rsvp=Rsvp.PENDING).update(
+            rsvp=answer, responded_at=timezone.now()
+        ):
+            raise LinkInvalid("used")
+        emit(
+            OutreachEvent,
+            by=SystemActor("RSVP link"),
+            type=OutreachEventType.RSVP,
+            parameters={"event": invitation.event.name, "answer": str(Rsvp(answer).label)},
+            customer_id=invitation.customer_id,
+        )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def attendance_record(*, by: Actor, event_id: int, customer_ids: Iterable[int]) -> int:
+    """Mark who came (invited or walked in): on each customer's timeline."""
+    event = CompanyEvent.objects.get(pk=event_id)
+    n = 0
+    with transaction.atomic():
+        for customer_id in customer_ids:
+            invitation = invite(event_id=event_id, customer_id=customer_id, by=by)
+            if Invitation.objects.filter(pk=invitation.pk, attended=False).update(attended=True):
+                emit(
+                    OutreachEvent,
+                    by=by,
+                    type=OutreachEventType.ATTENDED,
+                    parameters={"event": event.name},
+                    customer_id=customer_id,
+                )
+                n += 1
+    return n

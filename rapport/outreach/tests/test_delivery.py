@@ -1,0 +1,195 @@
+"""Campaign messages reach exactly the consenting customers, exactly once, on a real SMTP server."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from rapport.communications.models import OutboundMessage
+from rapport.outreach import services
+from rapport.outreach.models import CampaignDelivery, Unsubscribe
+
+
+def addresses(sink):
+    return sorted(m["X-Envelope-To"] for m in sink.messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_consenting_customers_get_the_campaign_in_their_language(
+    audience, campaign, manager, smtp_server, queue
+):
+    audience(5)
+    c = campaign()
+    run = services.campaign_start(by=manager, campaign_id=c.pk)
+    assert run.total == 5
+    queue.drain()
+    assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
+    zh = smtp_server.to("c0@example.com")[0]
+    assert zh["Subject"] == "Giv0 Fam0，您好"
+    assert "优惠码" in zh.get_content()
+    assert zh["List-Unsubscribe"].startswith("<http") and zh["List-Unsubscribe-Post"]
+    assert "Dobrý deň" in smtp_server.to("c1@example.com")[0]["Subject"]
+    c.refresh_from_db()
+    assert c.state == "sent"
+    assert services.run_progress(run)["done"] == 5
+    # Started again (a double click, a retried task): nobody gets a second message.
+    services.campaign_start(by=manager, campaign_id=c.pk)
+    queue.drain()
+    assert len(smtp_server.messages) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("channel", ["email", "sms", "post"])
+def test_a_customer_who_withdrew_on_a_channel_gets_nothing_on_it(
+    channel, make_customer, manager, campaign, smtp_server
+):
+    from rapport.customers.services import consent_set
+
+    c = make_customer(
+        emails=[{"address": "w@example.com"}],
+        phones=[{"number": "+421905123456"}],
+        addresses=[{"line1": "Hlavná 1", "city": "Košice", "country": "SK"}],
+    )
+    consent_set(customer=c, channel=channel, granted=True, method="web_form", by=manager)
+    camp = campaign(channel=channel)
+    # The consent is withdrawn after the audience was written, before the messages go out.
+    real_send_chunk = services.send_chunk
+
+    def withdraw_then_send(**kw):
+        consent_set(customer=c, channel=channel, granted=False, method="phone", by=manager)
+        return real_send_chunk(**kw)
+
+    from unittest import mock
+
+    with mock.patch("rapport.outreach.services.send_chunk", withdraw_then_send):
+        services.campaign_start(by=manager, campaign_id=camp.pk)
+    message = OutboundMessage.objects.get(customer=c)
+    assert message.state == "suppressed"
+    assert smtp_server.messages == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_killed_half_way_and_run_again_sends_each_message_once(
+    audience, campaign, manager, smtp_server, queue
+):
+    audience(5)
+    c = campaign()
+    calls = {"n": 0}
+
+    def die_on_the_fourth(delivery):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise SystemExit("worker killed")
+
+    from unittest import mock
+
+    with mock.patch("rapport.outreach.services.enqueue_chunks"):  # the worker picks it up
+        run = services.campaign_start(by=manager, campaign_id=c.pk)
+    lo, hi = run.deliveries.order_by("pk").first().pk, run.deliveries.order_by("pk").last().pk
+    services.before_each_message = die_on_the_fourth
+    try:
+        with pytest.raises(SystemExit):
+            services.send_chunk(run_id=run.pk, first_id=lo, last_id=hi)
+    finally:
+        services.before_each_message = None
+    queue.drain()
+    assert len(smtp_server.messages) == 3
+    # A message written but whose delivery link was lost (killed between the two writes).
+    half = CampaignDelivery.objects.filter(message__isnull=False).first()
+    CampaignDelivery.objects.filter(pk=half.pk).update(message=None)
+    services.send_chunk(run_id=run.pk, first_id=lo, last_id=hi)
+    queue.drain()
+    assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
+    assert OutboundMessage.objects.filter(state="sent").count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_on_one_campaign_send_each_message_once(
+    audience, campaign, manager, smtp_server, queue
+):
+    from unittest import mock
+
+    audience(5)
+    c = campaign()
+    with mock.patch("rapport.outreach.services.enqueue_chunks"):  # nobody sends at start
+        run = services.campaign_start(by=manager, campaign_id=c.pk)
+    lo, hi = run.deliveries.order_by("pk").first().pk, run.deliveries.order_by("pk").last().pk
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait()
+            services.send_chunk(run_id=run.pk, first_id=lo, last_id=hi)
+        except Exception as exc:  # pragma: no cover - shown by the assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queue.drain()
+    assert errors == []
+    assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
+    assert OutboundMessage.objects.filter(state="sent").count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_click_unsubscribe_works_once_without_login_for_that_customer_only(
+    audience, campaign, manager, client, smtp_server
+):
+    from rapport.customers.models import MarketingConsent
+
+    people = audience(2)
+    c = campaign()
+    services.campaign_start(by=manager, campaign_id=c.pk)
+    mine = CampaignDelivery.objects.get(customer=people[0])
+    url = smtp_server.to("c0@example.com")[0]["List-Unsubscribe"].strip("<>")
+    path = url.split("8000", 1)[-1] if "8000" in url else url
+    assert client.get(path).status_code == 200  # no login; showing the page changes nothing
+    assert MarketingConsent.objects.get(customer=people[0], channel="email").granted
+    # The mail client's one-click POST (RFC 8058).
+    assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert not MarketingConsent.objects.get(customer=people[0], channel="email").granted
+    assert MarketingConsent.objects.get(customer=people[1], channel="email").granted
+    assert Unsubscribe.objects.get().delivery == mine
+    # Once: the second use says so and changes nothing.
+    assert client.post(path).status_code == 410
+    # A forged token (another delivery's id without our signature) is refused.
+    other = CampaignDelivery.objects.get(customer=people[1])
+    forged = path.replace(services.unsubscribe_token(mine.pk), f"{other.pk}:abc")
+    assert client.post(forged).status_code == 410
+    assert MarketingConsent.objects.get(customer=people[1], channel="email").granted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bounce_and_complaint_webhook(audience, campaign, manager, client, settings, smtp_server):
+    from rapport.customers.models import MarketingConsent
+
+    settings.RAPPORT_OUTREACH_WEBHOOK_SECRET = "s3cret"
+    people = audience(2)
+    services.campaign_start(by=manager, campaign_id=campaign().pk)
+    first, second = (OutboundMessage.objects.get(customer=p) for p in people)
+    assert first.provider_id
+    hook = "/public/outreach/webhook/"
+    assert client.post(hook, {}, content_type="application/json").status_code == 403
+    headers = {"HTTP_X_RAPPORT_SECRET": "s3cret"}
+    r = client.post(
+        hook,
+        {"provider_id": first.provider_id, "event": "bounce"},
+        content_type="application/json",
+        **headers,
+    )
+    assert r.json() == {"recorded": True}
+    r = client.post(
+        hook,
+        {"provider_id": second.provider_id, "event": "complaint"},
+        content_type="application/json",
+        **headers,
+    )
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.state, second.state) == ("bounced", "complained")
+    assert not MarketingConsent.objects.get(customer=people[1], channel="email").granted

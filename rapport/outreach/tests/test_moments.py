@@ -1,0 +1,107 @@
+"""The calendar of moments: who has a birthday, anniversary, holiday or event this week."""
+
+from datetime import date
+
+import pytest
+from lunardate import LunarDate
+
+from rapport.customers.models import Customer
+from rapport.outreach.choices import MomentKind
+from rapport.outreach.moments import moments_between, window
+
+pytestmark = pytest.mark.django_db
+
+
+def personal(found):
+    return {(m.customer_name, m.kind, m.day) for m in found if m.customer_id}
+
+
+def test_this_week_across_the_year_boundary(make_customer):
+    make_customer(family_name="Novak", given_name="Jan", birthday=date(1980, 1, 2))
+    make_customer(family_name="Kral", given_name="Eva", birthday=date(1980, 1, 20))
+    # Lunar 12/5 of 1975; lunar 2025's 12/5 falls on 23 Jan 2026 — not this week.
+    born_12th = LunarDate(1975, 12, 5).to_solar_date()
+    make_customer(
+        family_name="李", given_name="娜", birthday=born_12th, celebrates_lunar_birthday=True
+    )
+    # Lunar 11/12 of 1988; lunar 2025's 11/12 is 31 Dec 2025.
+    born_11th = LunarDate(1988, 11, 12).to_solar_date()
+    make_customer(
+        family_name="张", given_name="伟", birthday=born_11th, celebrates_lunar_birthday=True
+    )
+    start, end = window("week", date(2025, 12, 29))
+    found, total = moments_between(Customer.objects.all(), start, end)
+    assert personal(found) == {
+        ("Jan Novak", MomentKind.BIRTHDAY, date(2026, 1, 2)),
+        ("张伟", MomentKind.LUNAR_BIRTHDAY, LunarDate(2025, 11, 12).to_solar_date()),
+    }
+    assert total == 2
+
+
+def test_spring_festival_week(make_customer):
+    make_customer(
+        family_name="王",
+        given_name="芳",
+        addresses=[{"line1": "长安街 1 号", "city": "北京", "country": "CN"}],
+        birthday=date(1990, 1, 27),  # born on Spring Festival 1990
+        celebrates_lunar_birthday=True,
+    )
+    make_customer(
+        family_name="陈",
+        given_name="静",
+        preferred_language="zh-hans",
+        addresses=[{"line1": "Hlavná 1", "city": "Bratislava", "country": "SK"}],
+    )
+    start, end = window("week", date(2026, 2, 14))
+    found, _total = moments_between(Customer.objects.all(), start, end)
+    assert ("王芳", MomentKind.LUNAR_BIRTHDAY, date(2026, 2, 17)) in personal(found)
+    holidays = [(m.day, m.country, m.customers) for m in found if m.kind == MomentKind.HOLIDAY]
+    assert (date(2026, 2, 17), "CN", 1) in holidays  # China's public holiday
+    assert (date(2026, 2, 17), "", 1) in holidays  # the festival for the Chinese reader in Slovakia
+
+
+def test_anniversary_and_suggested_action(make_customer):
+    make_customer(family_name="Horak", given_name="Petr", customer_since=date(2020, 6, 3))
+    make_customer(family_name="Mala", given_name="Ana", birthday=date(1976, 6, 4))
+    found, _ = moments_between(Customer.objects.all(), date(2025, 6, 1), date(2025, 6, 7))
+    by_name = {m.customer_name: m for m in found if m.customer_id}
+    assert by_name["Petr Horak"].kind == MomentKind.ANNIVERSARY
+    assert by_name["Petr Horak"].action == "gift"  # five years
+    assert by_name["Ana Mala"].action == "card"  # 49: an ordinary birthday
+
+
+def test_the_page_filters_and_counts_queries(
+    client, make_user, make_customer, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_customer(
+        family_name="Tag", given_name="Ged", birthday=today.replace(year=1990), tags=["vip"]
+    )
+    make_customer(family_name="Other", given_name="One", birthday=today.replace(year=1991))
+    client.force_login(make_user("marketing"))
+    with django_assert_max_num_queries(20):
+        page = client.get("/outreach/moments/?view=week&tag=vip")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Ged Tag" in text and "One Other" not in text
+    assert client.get("/outreach/moments/?view=month").status_code == 200
+
+
+def test_the_audience_filters_city_product_consent_and_churn_risk(
+    make_customer, make_product, manager
+):
+    from rapport.customers.selectors import customer_queryset
+    from rapport.customers.services import consent_set
+    from rapport.sales.services import order_create
+
+    a = make_customer(addresses=[{"line1": "Hlavná 1", "city": "Košice", "country": "SK"}])
+    b = make_customer(addresses=[{"line1": "Main 2", "city": "Praha", "country": "CZ"}])
+    tea = make_product(sku="TEA-1")
+    order_create(by=manager, customer_id=b.pk, lines=[{"product_id": tea.pk, "quantity": 1}])
+    consent_set(customer=a, channel="sms", granted=True, method="web_form", by=manager)
+    assert list(customer_queryset(filters={"city": "košice"})) == [a]
+    assert list(customer_queryset(filters={"bought_product": "TEA-1"})) == [b]
+    assert list(customer_queryset(filters={"consent": "sms"})) == [a]
+    assert list(customer_queryset(filters={"churn_risk": "nonsense"})) == []
