@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.complaints.choices import Action, Category, Channel, State
+from rapport.core.actors import DEMO
 
 TEXTS: dict[str, dict[str, list[str]]] = {
     Category.TRANSPORT: {
@@ -175,7 +176,9 @@ def run(ctx: Any) -> dict[str, int]:
             elif action == Action.CLOSE:
                 data.update(summary="—", lesson="")
             complaint_act(
-                by=ctx.by,
+                # Nobody approves their own proposal: when the demo is written by a person, the
+                # approvals are the demo's own.
+                by=DEMO if action == Action.APPROVE else ctx.by,
                 complaint_id=complaint.pk,
                 action=action,
                 now=step_time,

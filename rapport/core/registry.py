@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.core.exceptions import ImproperlyConfigured
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django.http import HttpRequest
@@ -113,6 +115,13 @@ _filters: dict[str, CustomerFilter] = {}
 
 
 def register_customer_filter(customer_filter: CustomerFilter) -> None:
+    """Add a filter; two apps registering one name is a mistake (one would hide the other)."""
+    existing = _filters.get(customer_filter.name)
+    if existing is not None and existing != customer_filter:
+        raise ImproperlyConfigured(
+            f"Two customer filters are named {customer_filter.name!r}: {existing.apply!r} and "
+            f"{customer_filter.apply!r}"
+        )
     _filters[customer_filter.name] = customer_filter
 
 

@@ -33,19 +33,6 @@ def filter_by_product(queryset: QuerySet, value: str) -> QuerySet:
     return queryset.filter(pk__in=buyers)
 
 
-def filter_by_consent(queryset: QuerySet, value: str) -> QuerySet:
-    from rapport.customers.models import MarketingConsent
-
-    consented = MarketingConsent.objects.filter(channel=value, granted=True).values("customer_id")
-    return queryset.filter(pk__in=consented)
-
-
-def consent_choices() -> list[tuple[str, Any]]:
-    from rapport.customers.choices import Channel
-
-    return [(c.value, c.label) for c in (Channel.EMAIL, Channel.SMS, Channel.POST)]
-
-
 def outreach_timeline(customer_id: int, limit: int) -> list:
     from rapport.core.timeline import TimelineEntry
     from rapport.outreach.models import OutreachEvent

@@ -64,18 +64,7 @@ def register() -> None:
             order=63,
         )
     )
-    registry.register_customer_filter(
-        registry.CustomerFilter(
-            name="consent",
-            label=_("Consented to"),
-            any_label=_("Any consent"),
-            apply=panels.filter_by_consent,
-            choices=panels.consent_choices,
-            permission="customers.view_customer",
-            description="Customers whose marketing consent on this channel holds (email, sms…).",
-            order=62,
-        )
-    )
+    # Consent per channel is the privacy app's filter ("email:granted"), shared by audiences.
     from rapport.outreach import demo
 
     registry.register_demo_step(registry.DemoStep("outreach", demo.run, order=60))

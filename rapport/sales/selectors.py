@@ -63,3 +63,19 @@ def order_timeline(customer_id: int, limit: int) -> list[TimelineEntry]:
         )
         for r in rows
     ]
+
+
+def require_product(product_id: int | None, *, field: str = "product_id") -> int | None:
+    """`product_id` when such a product exists (None stays None); otherwise a ValidationError
+    naming the field, so a service refuses an unknown product with a 400 instead of storing a
+    dangling id."""
+    from django.utils.translation import gettext as _
+
+    from rapport.core.exceptions import ValidationError
+    from rapport.sales.models import Product
+
+    if product_id is None:
+        return None
+    if not Product.objects.filter(pk=product_id).exists():
+        raise ValidationError({field: [_("No such product.")]})
+    return product_id

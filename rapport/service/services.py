@@ -19,6 +19,7 @@ from rapport.core.events import emit
 from rapport.core.exceptions import ValidationError
 from rapport.core.services import record_change, versioned_update
 from rapport.core.worktime import WorkCalendar, WorkClock
+from rapport.sales.selectors import require_product
 from rapport.service.choices import (
     CommitmentState,
     RecallState,
@@ -75,6 +76,7 @@ def request_open(
     department_id: int | None = None,
     recall_notice_id: int | None = None,
 ) -> ServiceRequest:
+    require_product(product_id)
     _check_choice(kind, ServiceKind, "kind")
     description = (description or "").strip()
     if not description:
@@ -120,6 +122,7 @@ def visit_schedule(
 ) -> Visit:
     """Book a visit (or schedule a due routine one, `visit_id`). A technician cannot be in two
     places at once."""
+    require_product(product_id)
     _check_choice(kind, ServiceKind, "kind")
     ends_at = ends_at or starts_at + timedelta(hours=1)
     if ends_at <= starts_at:
@@ -253,6 +256,7 @@ def visit_done(
 @transaction.atomic
 def interval_set(*, by: Actor, product_id: int, months: int | None) -> ServiceInterval | None:
     """Set (or with None, clear) how often a product needs maintenance."""
+    require_product(product_id)
     if months is None:
         ServiceInterval.objects.filter(product_id=product_id).delete()
         return None
@@ -575,6 +579,7 @@ def recall_create(
     ordered_to: date | None = None,
     public: bool = True,
 ) -> Recall:
+    require_product(product_id)
     if ordered_from and ordered_to and ordered_to < ordered_from:
         raise ValidationError({"ordered_to": [_("The end date is before the start date.")]})
     recall = Recall.objects.create(

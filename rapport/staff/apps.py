@@ -10,7 +10,7 @@ class StaffConfig(AppConfig):
 
     def ready(self) -> None:
         from rapport.core import registry
-        from rapport.staff.services import roles_sync
+        from rapport.staff.services import departments_sync, roles_sync
 
         registry.register_urls("staff/", "rapport.staff.team_urls")
         registry.register_nav(
@@ -20,4 +20,10 @@ class StaffConfig(AppConfig):
         # Like Django's own permission rows: after every migrate, the role groups match roles.py.
         post_migrate.connect(
             lambda **kw: roles_sync(), dispatch_uid="rapport.staff.roles_sync", weak=False
+        )
+        post_migrate.connect(
+            lambda **kw: departments_sync(),
+            sender=self,
+            dispatch_uid="rapport.staff.departments",
+            weak=False,
         )

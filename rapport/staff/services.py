@@ -15,6 +15,22 @@ from rapport.staff.models import ApiToken, hash_key
 from rapport.staff.roles import ROLE_PERMISSIONS, rapport_apps
 
 
+def departments_sync() -> None:
+    """The built-in departments exist (complaints are routed to them by cause, DOMAIN §6): created
+    after every migrate, like the role groups, so a database that was emptied (a flush) has them
+    again. Departments an organisation added or edited are left as they are."""
+    from rapport.staff.models import BUILTIN_DEPARTMENTS, Department, standard_hours
+
+    existing = set(Department.objects.values_list("code", flat=True))
+    Department.objects.bulk_create(
+        [
+            Department(code=code, working_hours=standard_hours())
+            for code in BUILTIN_DEPARTMENTS
+            if code not in existing
+        ]
+    )
+
+
 def roles_sync() -> None:
     """Create the role groups and give each exactly the permissions roles.py lists, plus those the
     installed apps grant it (rapport.core.registry.register_role_permissions)."""

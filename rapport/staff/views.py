@@ -154,6 +154,7 @@ class WelcomeView(auth_views.PasswordResetConfirmView):
     token_generator = invitation_token
     template_name = "staff/welcome.html"
     post_reset_login = True
+    post_reset_login_backend = "rapport.staff.backends.StaffBackend"
     success_url = reverse_lazy("home")
 
     def get_user(self, uidb64):  # noqa: ANN001, ANN201

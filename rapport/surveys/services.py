@@ -18,6 +18,7 @@ from rapport.core.events import emit
 from rapport.core.exceptions import ValidationError
 from rapport.core.services import record_change, snapshot, versioned_update
 from rapport.core.worktime import WorkCalendar, WorkClock
+from rapport.sales.selectors import require_product
 from rapport.surveys.choices import (
     Attribute,
     FollowUpState,
@@ -866,6 +867,7 @@ def idea_create(
     description: str = "",
     suggestion_ids: list[int] | None = None,
 ) -> ProductIdea:
+    require_product(product_id)
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": [_("Give the idea a title.")]})

@@ -94,7 +94,11 @@ def test_eight_steps_in_the_browser(browser, live_server, make_user, make_custom
     assert a.locator("#complaint-timeline li").count() >= 9
 
     m.goto(f"{live_server.url}/complaints/dashboard/")
-    m.wait_for_function("window.complaintChart !== undefined")
+    # (wait_for_function evaluates a string in the page, which the Content-Security-Policy forbids)
+    for _attempt in range(150):
+        if m.evaluate("() => window.complaintChart !== undefined"):
+            break
+        m.wait_for_timeout(100)
     assert "100.0 %" in m.inner_text("#pareto-table")
     assert cause.label in m.inner_text("#pareto-table")
     assert cause.label in m.inner_text("#cause-costs")  # the remedy's cost, by cause
