@@ -14,6 +14,18 @@ class ComplaintsConfig(AppConfig):
         from rapport.complaints.builtin import ensure_causes
 
         seams.register()
+        # The free text of each step, remedies' and approvals' notes and the attachments name the
+        # customer: the access export lists them, an erasure redacts them (rapport/privacy).
+        from rapport.core.relations import PersonalDataHolder, register_personal_data_holder
+
+        register_personal_data_holder(
+            PersonalDataHolder(
+                name="complaint_details",
+                label=_("complaint details, remedies and attachments"),
+                export="rapport.complaints.privacy:person_complaint_details",
+                erase="rapport.complaints.privacy:person_complaint_erase",
+            )
+        )
         # The built-in causes exist after every migrate, and again after a database is emptied.
         post_migrate.connect(
             lambda **kw: ensure_causes(),

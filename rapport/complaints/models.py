@@ -69,7 +69,10 @@ class Cause(TimeStampedModel):
         "category",
         "request",
         "description",
+        "subject_text",
         "state",
+        "summary",
+        "lesson",
         label=_("complaints"),
     ),
     erase=Erase.redacting(description="—", request="", subject_text="", summary="", lesson=""),
@@ -205,7 +208,9 @@ class Complaint(VersionedModel):
 @customer_relation(
     "customer_id",
     merge=Repoint(),
-    export=Export("time", "type", "from_state", "to_state", label=_("complaint steps")),
+    export=Export(
+        "time", "type", "from_state", "to_state", "parameters", label=_("complaint steps")
+    ),
     erase=Erase.redacting(parameters={}),
 )
 class ComplaintEvent(Event):
@@ -326,7 +331,9 @@ class Satisfaction(models.Model):
 @customer_relation(
     "customer",
     merge=Repoint(),
-    export=Export("received_at", "from_address", "subject", label=_("incoming complaint mail")),
+    export=Export(
+        "received_at", "from_address", "subject", "body", label=_("incoming complaint mail")
+    ),
     erase=Erase.delete(),
 )
 class InboundMail(models.Model):

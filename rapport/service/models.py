@@ -118,6 +118,7 @@ class ServiceRequest(VersionedModel):
         "due_on",
         "parts_cost",
         "labour_cost",
+        "notes",
         label=_("service visits"),
     ),
     erase=Erase.redacting(notes=""),

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from rapport.service.models import Attendance, Recall, RecallNotice, TrainingSession
+from rapport.service.models import Attendance, Recall, RecallNotice, TrainingSession, Visit
 from rapport.service.services import commitment_make, request_open, visit_schedule
 
 
@@ -16,7 +16,7 @@ def make_rows(customer, other, staff, product) -> list[str]:
         by=staff, customer_id=customer.pk, kind="repair", description="service-desc-zq",
         product_id=product.pk,
     )  # fmt: skip
-    visit_schedule(
+    visit = visit_schedule(
         by=staff, customer_id=customer.pk, kind="repair", starts_at=now + timedelta(days=2),
         request_id=request.pk, product_id=product.pk,
     )  # fmt: skip
@@ -28,5 +28,5 @@ def make_rows(customer, other, staff, product) -> list[str]:
     RecallNotice.objects.create(recall=recall, customer=customer, notified_at=now)
     session = TrainingSession.objects.create(title="Basics", starts_at=now + timedelta(days=5))
     Attendance.objects.create(session=session, customer=customer, attended=True)
-    # Not planted, a gap in the declaration: a visit's notes are erased but not exported.
-    return ["service-desc-zq", "promise-zq"]
+    Visit.objects.filter(pk=visit.pk).update(notes="visit-notes-zq")
+    return ["service-desc-zq", "promise-zq", "visit-notes-zq"]
