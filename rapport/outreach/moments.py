@@ -99,19 +99,25 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-@lru_cache(maxsize=256)
 def country_holidays(country: str, year: int) -> tuple[tuple[date, str], ...]:
     """Public holidays of a country in a year, named in the active language where `holidays`
     has it (else English)."""
-    import holidays
     from django.utils.translation import get_language
 
     language = {"zh-hans": "zh_CN", "zh-hant": "zh_TW", "sk": "sk"}.get(
         get_language() or "", "en_US"
     )
+    return _country_holidays(country, year, language)
+
+
+@lru_cache(maxsize=256)
+def _country_holidays(country: str, year: int, language: str) -> tuple[tuple[date, str], ...]:
+    # The language is part of the key: one process serves every language.
+    import holidays
+
     try:
         found = holidays.country_holidays(country, years=year, language=language)
-    except (NotImplementedError, KeyError, AttributeError):
+    except (NotImplementedError, KeyError, AttributeError):  # a country `holidays` does not know
         return ()
     return tuple(sorted(found.items()))
 

@@ -105,3 +105,17 @@ def test_the_audience_filters_city_product_consent_and_churn_risk(
     assert list(customer_queryset(filters={"bought_product": "TEA-1"})) == [b]
     assert list(customer_queryset(filters={"consent": "sms:granted"})) == [a]
     assert list(customer_queryset(filters={"churn_risk": "nonsense"})) == []
+
+
+def test_holiday_names_follow_the_language_of_each_request():
+    """One process serves every language: a holiday's name is not kept in the first one asked."""
+    from django.utils import translation
+
+    from rapport.outreach.moments import country_holidays
+
+    with translation.override("sk"):
+        slovak = dict(country_holidays("SK", 2027))
+    with translation.override("en"):
+        english = dict(country_holidays("SK", 2027))
+    new_year = date(2027, 1, 1)
+    assert slovak[new_year] != english[new_year]
