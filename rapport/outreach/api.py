@@ -12,7 +12,13 @@ from rapport.api.pagination import RequestBody
 from rapport.api.permissions import require
 from rapport.customers.selectors import customer_queryset
 from rapport.outreach import services
-from rapport.outreach.choices import CampaignChannel, CampaignKind, EventKind, Schedule
+from rapport.outreach.choices import (
+    CampaignChannel,
+    CampaignKind,
+    ChurnThreshold,
+    EventKind,
+    Schedule,
+)
 from rapport.outreach.models import Campaign, CompanyEvent, Coupon
 from rapport.outreach.moments import moments_between, window
 
@@ -79,6 +85,11 @@ class CampaignIn(RequestBody):
     )
     schedule: str = Field(Schedule.ONCE.value, json_schema_extra={"enum": Schedule.values})
     days: int = 0
+    churn_threshold: str = Field(
+        ChurnThreshold.MEDIUM.value,
+        json_schema_extra={"enum": ChurnThreshold.values},
+        description="Schedule churn_rises: the churn-risk band a rise must reach.",
+    )
     send_at: datetime | None = None
     coupon_id: int | None = None
     event_id: int | None = Field(
@@ -102,6 +113,7 @@ class CampaignOut(Schema):
     audience: dict
     schedule: str
     days: int
+    churn_threshold: str
     state: str
     coupon_code: str | None
     runs: list[RunOut] = []
@@ -135,6 +147,7 @@ def _campaign_out(campaign: Campaign, *, runs: bool = False) -> CampaignOut:
         audience=campaign.audience,
         schedule=campaign.schedule,
         days=campaign.days,
+        churn_threshold=campaign.churn_threshold,
         state=campaign.state,
         coupon_code=campaign.coupon.code if campaign.coupon else None,
         runs=found,

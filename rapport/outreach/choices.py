@@ -28,6 +28,14 @@ class Schedule(models.TextChoices):
     BEFORE_BIRTHDAY = "before_birthday", _("N days before the birthday (lunar where kept)")
     AFTER_FIRST_PURCHASE = "after_first_purchase", _("N days after the first purchase")
     NO_PURCHASE = "no_purchase", _("after N days without a purchase")
+    CHURN_RISES = "churn_rises", _("when the churn risk rises")
+
+
+class ChurnThreshold(models.TextChoices):
+    """The churn-risk band (of the analytics refresh) a rise must reach to trigger a campaign."""
+
+    MEDIUM = "medium", _("medium or higher")
+    HIGH = "high", _("high")
 
 
 class CampaignKind(models.TextChoices):

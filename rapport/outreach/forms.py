@@ -2,7 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rapport.customers.choices import Language
-from rapport.outreach.choices import CampaignChannel, CampaignKind, EventKind, Schedule
+from rapport.outreach.choices import (
+    CampaignChannel,
+    CampaignKind,
+    ChurnThreshold,
+    EventKind,
+    Schedule,
+)
 from rapport.outreach.models import CompanyEvent, Coupon
 
 LANGUAGE_FIELDS = (("en", "en"), ("zh-hans", "zh_hans"), ("zh-hant", "zh_hant"), ("sk", "sk"))
@@ -14,6 +20,12 @@ class CampaignForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=CampaignChannel.choices)
     schedule = forms.ChoiceField(label=_("Schedule"), choices=Schedule.choices)
     days = forms.IntegerField(label=_("Days (N)"), min_value=0, max_value=3660, initial=0)
+    churn_threshold = forms.ChoiceField(
+        label=_("When the churn risk rises to"),
+        choices=ChurnThreshold.choices,
+        initial=ChurnThreshold.MEDIUM,
+        required=False,
+    )
     send_at = forms.DateTimeField(
         label=_("Send at (empty: as soon as it is started)"),
         required=False,

@@ -11,6 +11,7 @@ from rapport.outreach.choices import (
     CampaignChannel,
     CampaignKind,
     CampaignState,
+    ChurnThreshold,
     EventKind,
     OutreachEventType,
     Rsvp,
@@ -65,6 +66,15 @@ class Campaign(TimeStampedModel):
         _("schedule"), max_length=24, choices=Schedule.choices, default=Schedule.ONCE
     )
     days = models.PositiveIntegerField(_("days"), default=0)
+    # "When the churn risk rises": the band a rise must reach; since when the bands are watched
+    # (the first run only notes everybody's band: nobody is known to have risen before it).
+    churn_threshold = models.CharField(
+        _("churn risk reaches"),
+        max_length=6,
+        choices=ChurnThreshold.choices,
+        default=ChurnThreshold.MEDIUM,
+    )
+    watching_since = models.DateTimeField(null=True, blank=True, editable=False)
     send_at = models.DateTimeField(_("send at"), null=True, blank=True)
     coupon = models.ForeignKey(
         Coupon,
@@ -180,6 +190,33 @@ class CampaignDelivery(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"outreach:{self.campaign_id}:{self.occurrence}:{self.customer_id}:{self.channel}"
+
+
+@customer_relation(
+    "customer",
+    merge=DedupeBy("campaign"),
+    export=Export("campaign", "band", "seen_at", label=_("churn-risk bands watched by campaigns")),
+    erase=Erase.delete(),
+)
+class ChurnWatch(models.Model):
+    """The churn-risk band a "when the churn risk rises" campaign last saw for a customer: the next
+    run compares the analytics' current band with it (a rise triggers the campaign, once)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="churn_watch")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    band = models.CharField(max_length=6, blank=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "customer"], name="churn_watch_once")
+        ]
+        indexes = [models.Index(fields=["customer"], name="churn_watch_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.customer_id} {self.band}"
 
 
 @customer_relation(

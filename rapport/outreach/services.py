@@ -33,6 +33,7 @@ from rapport.outreach.choices import (
     CampaignChannel,
     CampaignKind,
     CampaignState,
+    ChurnThreshold,
     OutreachEventType,
     Schedule,
 )
@@ -41,6 +42,7 @@ from rapport.outreach.models import (
     CampaignDelivery,
     CampaignMessage,
     CampaignRun,
+    ChurnWatch,
     CompanyEvent,
     Coupon,
     CouponRedemption,
@@ -102,6 +104,7 @@ def campaign_create(
     send_at: Any = None,
     coupon_id: int | None = None,
     event_id: int | None = None,
+    churn_threshold: str = ChurnThreshold.MEDIUM,
 ) -> Campaign:
     errors: dict[str, list[str]] = {}
     if not name.strip():
@@ -110,6 +113,7 @@ def campaign_create(
         (channel, CampaignChannel, "channel"),
         (kind, CampaignKind, "kind"),
         (schedule, Schedule, "schedule"),
+        (churn_threshold, ChurnThreshold, "churn_threshold"),
     ):
         if value not in choices.values:
             errors[field] = [_("“%(value)s” is not one of the choices.") % {"value": value}]
@@ -133,6 +137,7 @@ def campaign_create(
             send_at=send_at,
             coupon_id=coupon_id,
             event_id=event_id,
+            churn_threshold=churn_threshold,
             created_by=actor_user(by),
         )
         CampaignMessage.objects.bulk_create(CampaignMessage(campaign=campaign, **t) for t in texts)
@@ -570,6 +575,11 @@ def run_due(*, by: Actor, today: date | None = None) -> list[CampaignRun]:
     for campaign in Campaign.objects.filter(state=CampaignState.ACTIVE).exclude(
         schedule=Schedule.ONCE
     ):
+        if campaign.schedule == Schedule.CHURN_RISES:
+            run = churn_rises_start(by=by, campaign_id=campaign.pk, today=today)
+            if run is not None:
+                started.append(run)
+            continue
         due = occurrences_due(campaign, today)
         if due:
             started.append(
@@ -582,6 +592,75 @@ def run_due(*, by: Actor, today: date | None = None) -> list[CampaignRun]:
                 )
             )
     return started
+
+
+# "When the churn risk rises" --------------------------------------------------------------------
+
+CHURN_RANK = {"": 0, "low": 1, "medium": 2, "high": 3}
+
+
+def churn_rises(campaign: Campaign) -> tuple[dict[int, str], list[ChurnWatch]]:
+    """The customers of the audience whose churn-risk band (the analytics refresh's) is higher
+    than the band this campaign last saw for them and reaches its threshold -> their occurrence
+    ("churn:<band>:<time of the scoring>", the same for every run that sees the same rise, so a
+    rise is messaged once), and the watch rows to write (every band that changed, falls too: a
+    customer who fell back and rises again is messaged again). A customer the campaign never saw
+    counts as unscored: scored straight into the threshold's band is a rise."""
+    threshold = CHURN_RANK[campaign.churn_threshold]
+    seen = dict(
+        ChurnWatch.objects.filter(campaign=campaign).values_list("customer_id", "band").iterator()
+    )
+    now = timezone.now()
+    due: dict[int, str] = {}
+    changed: list[ChurnWatch] = []
+    rows = (
+        audience_queryset(campaign)
+        .order_by()
+        .values_list("pk", "score__churn_risk_band", "score__computed_at")
+    )
+    for customer_id, band, computed_at in rows.iterator(chunk_size=5000):
+        band = band or ""
+        before = seen.get(customer_id, "")
+        if band == before and customer_id in seen:
+            continue
+        rank = CHURN_RANK.get(band, 0)
+        if rank > CHURN_RANK.get(before, 0) and rank >= threshold:
+            scored = timezone.localtime(computed_at or now).strftime("%Y-%m-%dT%H:%M:%S")
+            due[customer_id] = f"churn:{band}:{scored}"
+        changed.append(
+            ChurnWatch(campaign=campaign, customer_id=customer_id, band=band, seen_at=now)
+        )
+    return due, changed
+
+
+def churn_rises_start(*, by: Actor, campaign_id: int, today: date) -> CampaignRun | None:
+    """One run of a "when the churn risk rises" campaign: the first notes everybody's band and
+    sends nothing; later ones message the customers whose band rose. The campaign row is locked
+    while the bands are compared and noted (two schedulers at once: the second sees the first's
+    notes; on SQLite, which does not lock rows, the occurrence key still sends each rise once)."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        due, changed = churn_rises(campaign)
+        first = campaign.watching_since is None
+        run = None
+        if due and not first:
+            run = campaign_start(
+                by=by,
+                campaign_id=campaign.pk,
+                occurrence=today.isoformat(),
+                customer_ids=due.keys(),
+                occurrences=due,
+            )
+        ChurnWatch.objects.bulk_create(
+            changed,
+            batch_size=5000,
+            update_conflicts=True,
+            unique_fields=["campaign", "customer"],
+            update_fields=["band", "seen_at"],
+        )
+        if first:
+            Campaign.objects.filter(pk=campaign.pk).update(watching_since=timezone.now())
+    return run
 
 
 # Unsubscribing ----------------------------------------------------------------------------------

@@ -90,6 +90,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"],
                 schedule=data["schedule"],
                 days=data["days"] or 0,
+                churn_threshold=data["churn_threshold"] or "medium",
                 send_at=data["send_at"],
                 coupon_id=data["coupon"].pk if data["coupon"] else None,
                 event_id=data["event"].pk if data["event"] else None,
