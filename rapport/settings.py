@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "crontask",  # `rapport crontask`: enqueues the scheduled tasks (cron syntax) for the workers
     "axes",  # login lock-out after repeated wrong passwords (by account and by address)
+    "anymail",  # mail providers' APIs and their tracking webhooks (EMAIL_URL=anymail:<provider>)
     "rapport.core",
     "rapport.staff",
     "rapport.customers",
@@ -241,10 +243,18 @@ SECURE_CSP = {} if env_bool("CSP_REPORT_ONLY") else _CSP
 
 
 def _mailer(url: str) -> dict:
-    """EMAIL_URL: smtp://user:password@host:587?tls=1, smtps://…, console:, or file:/path."""
+    """EMAIL_URL: smtp://user:password@host:587?tls=1, smtps://…, console:, file:/path, or
+    anymail:<provider> (django-anymail: amazon_ses, brevo, mailersend, mailgun, mailjet,
+    mailtrap, mandrill, postal, postmark, resend, scaleway, sendgrid, sparkpost, unisender_go;
+    its settings from ANYMAIL_* variables, below)."""
     from urllib.parse import parse_qs, unquote, urlsplit
 
     parts = urlsplit(url)
+    if parts.scheme == "anymail":
+        provider = parts.path.strip("/").lower()
+        if not provider.replace("_", "").isalnum():
+            raise ImproperlyConfigured(f"EMAIL_URL: {url!r} names no mail provider")
+        return {"BACKEND": f"anymail.backends.{provider}.EmailBackend"}
     if parts.scheme in ("smtp", "smtps"):
         query = parse_qs(parts.query)
         return {
@@ -270,6 +280,10 @@ def _mailer(url: str) -> dict:
 
 
 MAILERS = {"default": _mailer(os.environ.get("EMAIL_URL", "file:"))}
+# django-anymail's settings, each from the variable ANYMAIL_<NAME> (ANYMAIL_MAILGUN_API_KEY,
+# ANYMAIL_POSTMARK_SERVER_TOKEN, …). ANYMAIL_WEBHOOK_SECRET ("user:password") turns on the
+# providers' tracking webhooks under /public/anymail/<provider>/tracking/ (off without it).
+ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rapport@localhost")
 
 TASKS = {

@@ -1,4 +1,5 @@
-"""How a message leaves on each channel. Email goes through Django's mail (SMTP in production);
+"""How a message leaves on each channel. Email goes through Django's mail (the MAILERS setting,
+from EMAIL_URL: SMTP, or a provider's API through django-anymail);
 channels without a backend (SMS, post, WeChat) are handed over as a list for a provider or a print
 shop (the message is marked "handed to a provider" and exported by whoever sends them). An app or
 a deployment adds a backend with `register_channel_backend` (an SMS gateway, say)."""
@@ -51,7 +52,13 @@ def send_email(message: OutboundMessage) -> Delivery:
     )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
+    # With a django-anymail backend the provider's tracking events carry this back (and the
+    # provider's own message id, kept instead of ours); other backends ignore it.
+    email.metadata = {"rapport_message": str(message.pk)}  # type: ignore[attr-defined]
     email.send()
+    status = getattr(email, "anymail_status", None)
+    if status is not None and status.message_id is not None:
+        return Delivery(provider_id=str(status.message_id))
     return Delivery(provider_id=message_id)
 
 

@@ -247,8 +247,9 @@ def message_feedback(
 ) -> OutboundMessage | None:
     """A provider reported what became of a sent message: bounced or marked as spam (an inbound
     webhook, or django-anymail's tracking). Found by its provider id (or its own id); None when
-    no message matches. The last word wins; a complaint is never turned back into a bounce."""
-    if state not in (MessageState.BOUNCED, MessageState.COMPLAINED):
+    no message matches. The last word wins; a complaint is never turned back into a bounce.
+    State "" records only the reason (the recipient unsubscribed at the provider, say)."""
+    if state not in (MessageState.BOUNCED, MessageState.COMPLAINED, ""):
         raise ValidationError({"state": [_("Give “bounced” or “complained”.")]})
     with transaction.atomic():
         found = OutboundMessage.objects.select_for_update()
@@ -262,6 +263,6 @@ def message_feedback(
             return None
         if message.state == MessageState.COMPLAINED:
             return message
-        message.state, message.reason = state, reason[:300]
+        message.state, message.reason = state or message.state, reason[:300]
         message.save(update_fields=["state", "reason", "updated_at"])
     return message

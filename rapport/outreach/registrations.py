@@ -9,6 +9,12 @@ def register() -> None:
 
     registry.register_urls("outreach/", "rapport.outreach.urls")
     registry.register_urls("public/outreach/", "rapport.outreach.public_urls")
+    registry.register_urls("public/anymail/", "rapport.outreach.anymail_urls")
+    from anymail.signals import tracking
+
+    from rapport.outreach.services import anymail_tracking
+
+    tracking.connect(anymail_tracking, dispatch_uid="rapport.outreach.anymail_tracking")
     registry.register_api_router("rapport.outreach.api:router")
     registry.register_nav(
         registry.NavItem(_("Moments"), "outreach:moments", "outreach.view_campaign", order=40)

@@ -725,30 +725,75 @@ def unsubscribe_use(token: str) -> CampaignDelivery:
     return delivery
 
 
-def feedback(*, provider_id: str, kind: str, reason: str = "") -> bool:
-    """A provider's bounce or complaint (the webhook): recorded on the message; a complaint also
-    withdraws the customer's consent on that channel."""
+def feedback(
+    *, provider_id: str = "", kind: str, reason: str = "", message_id: int | None = None
+) -> bool:
+    """A provider's bounce, complaint or unsubscribe (the generic webhook, or django-anymail's
+    tracking): recorded on the message (found by its provider id, or its own id); a complaint or
+    an unsubscribe also withdraws the customer's consent on that channel, and an unsubscribe from
+    a campaign message counts as that message's one-click unsubscribe (its link then says it was
+    used). A provider repeating an event changes nothing more."""
     from rapport.communications.services import message_feedback
     from rapport.customers.choices import ConsentMethod
     from rapport.customers.services import consent_set
 
-    state = {"bounce": "bounced", "complaint": "complained"}.get(kind)
+    state = {"bounce": "bounced", "complaint": "complained", "unsubscribe": ""}.get(kind)
     if state is None:
-        raise ValidationError({"event": [_("Give “bounce” or “complaint”.")]})
-    message = message_feedback(provider_id=provider_id, state=state, reason=reason)
+        raise ValidationError({"event": [_("Give “bounce”, “complaint” or “unsubscribe”.")]})
+    if kind == "unsubscribe":
+        reason = reason or "unsubscribed at the mail provider"
+    message = message_feedback(
+        provider_id=provider_id, message_id=message_id, state=state, reason=reason
+    )
     if message is None:
         return False
-    if state == "complained":
-        with transaction.atomic():
-            consent_set(
-                customer=message.customer,
-                channel=message.channel,
-                granted=False,
-                method=ConsentMethod.EMAIL,
-                by=SystemActor("mail provider"),
-                note=_("Marked a campaign message as spam."),
-            )
+    if kind == "bounce":
+        return True
+    provider = SystemActor("mail provider")
+    with transaction.atomic():
+        if kind == "unsubscribe":
+            delivery = CampaignDelivery.objects.filter(message_id=message.pk).first()
+            if delivery is not None and not Unsubscribe.objects.filter(delivery=delivery).exists():
+                Unsubscribe.objects.create(
+                    delivery=delivery, customer_id=delivery.customer_id, channel=delivery.channel
+                )
+        consent_set(
+            customer=message.customer,
+            channel=message.channel,
+            granted=False,
+            method=ConsentMethod.EMAIL,
+            by=provider,
+            note=_("Marked a campaign message as spam.")
+            if kind == "complaint"
+            else _("Unsubscribed through the mail provider."),
+        )
     return True
+
+
+def anymail_tracking(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
+    """django-anymail's tracking signal (every provider's webhook, normalised): bounces (and
+    messages the provider refused to send), complaints and unsubscribes, by the message id the
+    sending stored (the provider's) or the message's own id sent along as metadata."""
+    kind = {
+        "bounced": "bounce",
+        "rejected": "bounce",
+        "complained": "complaint",
+        "unsubscribed": "unsubscribe",
+    }.get(event.event_type)
+    if kind is None:
+        return
+    own = str((event.metadata or {}).get("rapport_message", ""))
+    reason = " ".join(
+        str(part)
+        for part in (esp_name, event.reject_reason, event.description, event.mta_response)
+        if part
+    )
+    feedback(
+        provider_id=str(event.message_id or ""),
+        message_id=int(own) if own.isdigit() else None,
+        kind=kind,
+        reason=reason[:300],
+    )
 
 
 # Coupons ----------------------------------------------------------------------------------------

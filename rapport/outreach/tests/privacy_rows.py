@@ -1,6 +1,6 @@
 """Rows of the outreach app for the privacy erasure test (`rapport/tests/test_privacy_erasure.py`).
 Made directly (sending a campaign is tested in the app's own tests): a delivery, the unsubscribe
-it led to, an event invitation, a coupon redemption and an event."""
+it led to, the churn-risk band a campaign watched, an event invitation, a coupon redemption and an event."""
 
 from datetime import timedelta
 
@@ -10,6 +10,7 @@ from rapport.outreach.models import (
     Campaign,
     CampaignDelivery,
     CampaignRun,
+    ChurnWatch,
     CompanyEvent,
     Coupon,
     CouponRedemption,
@@ -27,6 +28,7 @@ def make_rows(customer, other, staff, product) -> list[str]:
         campaign=campaign, run=run, occurrence="once", customer=customer, channel="email"
     )
     Unsubscribe.objects.create(delivery=delivery, customer=customer, channel="email", at=now)
+    ChurnWatch.objects.create(campaign=campaign, customer=customer, band="high", seen_at=now)
     event = CompanyEvent.objects.create(
         name="Open day", kind="open_day", starts_at=now + timedelta(days=7)
     )
