@@ -45,6 +45,18 @@ def register() -> None:
         )
     )
     timeline.register("loyalty", selectors.loyalty_timeline)
+    from rapport.loyalty import importing
+
+    registry.register_import_kind(
+        registry.ImportKindSpec(
+            kind="loyalty_points",
+            label=_("loyalty point adjustments"),
+            importer="rapport.loyalty.importing:PointsImporter",
+            targets=lambda: importing.POINTS_COLUMNS,
+            view_permission="loyalty.view_pointsentry",
+            order=82,
+        )
+    )
     register_switching_cost("loyalty", selectors.switching_cost)
     register_cost_to_serve("loyalty_rewards", selectors.reward_costs)
     view = ("view",)

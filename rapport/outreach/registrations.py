@@ -74,8 +74,28 @@ def register() -> None:
     from rapport.outreach import demo
 
     registry.register_demo_step(registry.DemoStep("outreach", demo.run, order=60))
-    from rapport.outreach import exporting
+    from rapport.outreach import exporting, importing
 
+    registry.register_import_kind(
+        registry.ImportKindSpec(
+            kind="coupons",
+            label=_("coupons"),
+            importer="rapport.outreach.importing:CouponImporter",
+            targets=lambda: importing.COUPON_COLUMNS,
+            view_permission="outreach.view_coupon",
+            order=80,
+        )
+    )
+    registry.register_import_kind(
+        registry.ImportKindSpec(
+            kind="event_attendance",
+            label=_("event invitations and attendance"),
+            importer="rapport.outreach.importing:AttendanceImporter",
+            targets=lambda: importing.ATTENDANCE_COLUMNS,
+            view_permission="outreach.view_invitation",
+            order=81,
+        )
+    )
     registry.register_export_kind(
         registry.ExportKindSpec(
             kind="campaign_messages",

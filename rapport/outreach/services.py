@@ -1017,6 +1017,49 @@ def rsvp_answer(token: str, answer: str) -> Invitation:
     return invitation
 
 
+def invitation_record(
+    *, by: Actor, event_id: int, customer_id: int, rsvp: str = "", attended: bool | None = None
+) -> tuple[bool, bool]:
+    """An invitation as staff know it (an imported attendance list, say): the customer invited if
+    they were not, their answer and whether they came, each change on their timeline. Returns
+    (invitation created, answer or attendance changed)."""
+    from rapport.outreach.choices import Rsvp
+
+    if rsvp and rsvp not in Rsvp.values:
+        raise ValidationError(
+            {"rsvp": [_("“%(value)s” is not one of the choices.") % {"value": rsvp}]}
+        )
+    with transaction.atomic():
+        created = not Invitation.objects.filter(event_id=event_id, customer_id=customer_id).exists()
+        invitation = invite(event_id=event_id, customer_id=customer_id, by=by)
+        event_name = invitation.event.name
+        changed = False
+        if rsvp and rsvp != invitation.rsvp:
+            Invitation.objects.filter(pk=invitation.pk).update(
+                rsvp=rsvp, responded_at=timezone.now() if rsvp != Rsvp.PENDING else None
+            )
+            emit(
+                OutreachEvent,
+                by=by,
+                type=OutreachEventType.RSVP,
+                parameters={"event": event_name, "answer": str(Rsvp(rsvp).label)},
+                customer_id=customer_id,
+            )
+            changed = True
+        if attended is not None and attended != invitation.attended:
+            Invitation.objects.filter(pk=invitation.pk).update(attended=attended)
+            if attended:
+                emit(
+                    OutreachEvent,
+                    by=by,
+                    type=OutreachEventType.ATTENDED,
+                    parameters={"event": event_name},
+                    customer_id=customer_id,
+                )
+            changed = True
+    return created, changed
+
+
 def attendance_record(*, by: Actor, event_id: int, customer_ids: Iterable[int]) -> int:
     """Mark who came (invited or walked in): on each customer's timeline."""
     event = CompanyEvent.objects.get(pk=event_id)
