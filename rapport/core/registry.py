@@ -137,6 +137,45 @@ def customer_filter(name: str) -> CustomerFilter | None:
     return _filters.get(name)
 
 
+# Merge fields of customer messages --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeField:
+    """A merge field (`{{ name }}`) an app supplies to the texts sent to customers (campaigns).
+
+    `values(customer_ids, language)` gives the text for each of these customers in `language`
+    (a customer missing from the answer gets ""), in a fixed number of queries; it is asked only
+    for the fields a text uses. The customer filters (`register_customer_filter`) are the
+    audience side of the same seam.
+    """
+
+    name: str  # "recommended_products"; letters, digits and "_"
+    label: Any  # "Products we recommend": listed beside the text box
+    values: Callable[[list[int], str], dict[int, str]]
+    description: str = ""
+    order: int = 100
+
+
+_merge_fields: dict[str, MergeField] = {}
+
+
+def register_merge_field(merge_field: MergeField) -> None:
+    """Add a merge field; two apps registering one name is a mistake (one would hide the other)."""
+    existing = _merge_fields.get(merge_field.name)
+    if existing is not None and existing != merge_field:
+        raise ImproperlyConfigured(f"Two merge fields are named {merge_field.name!r}")
+    _merge_fields[merge_field.name] = merge_field
+
+
+def merge_fields() -> list[MergeField]:
+    return sorted(_merge_fields.values(), key=lambda f: (f.order, f.name))
+
+
+def merge_field(name: str) -> MergeField | None:
+    return _merge_fields.get(name)
+
+
 # Pages, API routers and the menu ---------------------------------------------------------------
 
 
@@ -348,6 +387,7 @@ _STORES: tuple[Any, ...] = (
     _panels,
     _api_sections,
     _filters,
+    _merge_fields,
     _urls,
     _routers,
     _nav,

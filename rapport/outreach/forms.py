@@ -14,6 +14,19 @@ from rapport.outreach.models import CompanyEvent, Coupon
 LANGUAGE_FIELDS = (("en", "en"), ("zh-hans", "zh_hans"), ("zh-hant", "zh_hant"), ("sk", "sk"))
 
 
+def merge_help() -> str:
+    """The merge fields, this app's and those other apps registered (products we recommend…)."""
+    from rapport.core.registry import merge_fields
+
+    text = _(
+        "Merge fields: {{ name }}, {{ given_name }}, {{ coupon_code }}, "
+        "{{ coupon_value }}, {{ next_birthday }}, {{ next_moment }}, {{ detail }}, "
+        "{{ event_name }}, {{ event_time }}, {{ rsvp_url }}, {{ unsubscribe_url }}."
+    )
+    more = [f"{{{{ {f.name} }}}} ({f.label})" for f in merge_fields()]
+    return f"{text} {', '.join(more)}" if more else str(text)
+
+
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
@@ -65,11 +78,7 @@ class CampaignForm(forms.Form):
                 label=_("Text (%(language)s)") % {"language": label},
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 4}),
-                help_text=_(
-                    "Merge fields: {{ name }}, {{ given_name }}, {{ coupon_code }}, "
-                    "{{ coupon_value }}, {{ next_birthday }}, {{ next_moment }}, {{ detail }}, "
-                    "{{ event_name }}, {{ event_time }}, {{ rsvp_url }}, {{ unsubscribe_url }}."
-                ),
+                help_text=merge_help(),
             )
 
     def audience(self) -> dict[str, str]:

@@ -76,7 +76,7 @@ def _clean_messages(messages: Iterable[dict[str, str]]) -> list[dict[str, str]]:
         seen.add(language)
         if not (m.get("subject") or "").strip() or not (m.get("body") or "").strip():
             raise ValidationError({"messages": [_("Each text needs a subject and a body.")]})
-        unknown = set(MERGE_FIELD.findall(m["subject"] + m["body"])) - set(MERGE_FIELDS)
+        unknown = set(MERGE_FIELD.findall(m["subject"] + m["body"])) - set(merge_field_names())
         if unknown:
             raise ValidationError(
                 {
@@ -202,6 +202,25 @@ MERGE_FIELDS = (
 )
 
 
+def merge_field_names() -> list[str]:
+    """This app's merge fields, then those other apps registered (rapport.core.registry)."""
+    from rapport.core.registry import merge_fields
+
+    return [*MERGE_FIELDS, *(f.name for f in merge_fields() if f.name not in MERGE_FIELDS)]
+
+
+def registered_values(used: Iterable[str], customer_id: int, language: str) -> dict[str, str]:
+    """The values of the registered merge fields a text uses, for one customer."""
+    from rapport.core.registry import merge_field
+
+    values = {}
+    for name in set(used) - set(MERGE_FIELDS):
+        found = merge_field(name)
+        if found is not None:
+            values[name] = found.values([customer_id], language).get(customer_id, "")
+    return values
+
+
 def text_for(campaign: Campaign, language: str) -> CampaignMessage:
     """The campaign's text in `language`, else English, else the first one written."""
     texts = {m.language: m for m in campaign.messages.all()}
@@ -278,6 +297,8 @@ def render_for(
     """(language, subject, body) of the campaign for one customer."""
     text = text_for(campaign, customer.preferred_language or "en")
     values = merge_values(campaign, customer, unsubscribe_url=unsubscribe_url, rsvp_url=rsvp_url)
+    used = MERGE_FIELD.findall(text.subject + text.body)
+    values.update(registered_values(used, customer.pk, text.language))
     body = render(text.body, values)
     if unsubscribe_url and unsubscribe_url not in body:
         body += "\n\n-- \n" + _unsubscribe_line(text.language) + "\n" + unsubscribe_url
@@ -303,6 +324,8 @@ def preview(campaign: Campaign, language: str, *, limit: int = 3) -> list[dict[s
     for customer in people:
         text = text_for(campaign, language)
         values = merge_values(campaign, customer, unsubscribe_url=_("(unsubscribe link)"))
+        used = MERGE_FIELD.findall(text.subject + text.body)
+        values.update(registered_values(used, customer.pk, text.language))
         shown.append(
             {
                 "customer": customer,
