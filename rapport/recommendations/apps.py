@@ -45,6 +45,17 @@ class RecommendationsConfig(AppConfig):
                 order=60,
             )
         )
+        from rapport.recommendations import merge_fields
+
+        registry.register_merge_field(
+            registry.MergeField(
+                name="recommended_products",
+                label=_("products we recommend"),
+                values=merge_fields.recommended_products,
+                description="The customer's best recommended products, best first.",
+                order=60,
+            )
+        )
         registry.register_urls("recommendations/", "rapport.recommendations.urls")
         registry.register_api_router("rapport.recommendations.api:router")
         registry.register_nav(
