@@ -395,13 +395,13 @@ def campaign_start(
             CampaignDelivery.objects.bulk_create(batch, batch_size=5000, ignore_conflicts=True)
         run.total = CampaignDelivery.objects.filter(run=run).count()
         run.save(update_fields=["total"])
-        if campaign.schedule == Schedule.ONCE:
-            Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.SENDING)
         bounds = CampaignDelivery.objects.filter(run=run, message__isnull=True).aggregate(
             lo=Min("pk"), hi=Max("pk")
         )
         run_id = run.pk
         if bounds["lo"] is not None:
+            if campaign.schedule == Schedule.ONCE:
+                Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.SENDING)
             chunks = [
                 (lo, min(lo + CHUNK - 1, bounds["hi"]))
                 for lo in range(bounds["lo"], bounds["hi"] + 1, CHUNK)
@@ -515,11 +515,12 @@ def run_finish(*, run_id: int) -> None:
         updated = CampaignRun.objects.filter(pk=run_id, finished_at__isnull=True).update(
             finished_at=timezone.now()
         )
-        if not updated:
-            return
         run = CampaignRun.objects.select_related("campaign").get(pk=run_id)
         if run.campaign.schedule == Schedule.ONCE:
+            # (also when a later start of a finished run only repaired what a crash left)
             Campaign.objects.filter(pk=run.campaign_id).update(state=CampaignState.SENT)
+        if not updated:
+            return
         emit(
             OutreachEvent,
             by=SystemActor("campaign"),

@@ -63,10 +63,11 @@ def campaign(manager):
     return make
 
 
-@pytest.fixture(params=["database-immediate", "redis"])
+@pytest.fixture(params=["database", "redis"])
 def queue(request, settings):
-    """The delivery tests run on both task backends. On Redis, `queue.drain()` runs two worker
-    threads (each with its own database connection) until the queue is empty."""
+    """The delivery tests run on both task queues: the database-backed one (django-tasks-db, the
+    default) and the Redis-backed one. `queue.drain()` runs two workers in threads (each with its
+    own database connection) until the queue is empty, as two worker processes would."""
     import threading
     import uuid
 
@@ -76,20 +77,32 @@ def queue(request, settings):
         name = request.param
 
         def drain(self):
-            if self.name != "redis":
-                return 0
             from django.tasks import task_backends
 
             backend = task_backends["default"]
             ran = []
 
-            def work():
+            def work(i):
                 try:
-                    ran.append(backend.work(queues=["default"], burst=True, timeout=0.5))
+                    if self.name == "redis":
+                        ran.append(backend.work(queues=["default"], burst=True, timeout=0.5))
+                    else:
+                        from django_tasks_db.management.commands.db_worker import Worker
+
+                        Worker(
+                            queue_names=["default"],
+                            interval=0.05,
+                            batch=True,
+                            backend_name="default",
+                            startup_delay=False,
+                            max_tasks=None,
+                            worker_id=f"test-worker-{i}",
+                            excluded_queue_names=[],
+                        ).run()
                 finally:
                     connection.close()
 
-            threads = [threading.Thread(target=work) for _ in range(2)]
+            threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
             for t in threads:
                 t.start()
             for t in threads:
@@ -112,4 +125,7 @@ def queue(request, settings):
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
     else:
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+        }
         yield Queue()

@@ -72,6 +72,9 @@ def test_a_customer_who_withdrew_on_a_channel_gets_nothing_on_it(
 def test_a_task_killed_half_way_and_run_again_sends_each_message_once(
     audience, campaign, manager, smtp_server, queue
 ):
+    """The sending task dies at its fourth message inside a queue worker (the queue records it
+    as failed); the campaign is started again (the Send button, the API) and the workers finish
+    it: each customer gets the message exactly once."""
     audience(5)
     c = campaign()
     calls = {"n": 0}
@@ -81,26 +84,28 @@ def test_a_task_killed_half_way_and_run_again_sends_each_message_once(
         if calls["n"] == 4:
             raise SystemExit("worker killed")
 
-    from unittest import mock
-
-    with mock.patch("rapport.outreach.services.enqueue_chunks"):  # the worker picks it up
-        run = services.campaign_start(by=manager, campaign_id=c.pk)
-    lo, hi = run.deliveries.order_by("pk").first().pk, run.deliveries.order_by("pk").last().pk
     services.before_each_message = die_on_the_fourth
     try:
-        with pytest.raises(SystemExit):
-            services.send_chunk(run_id=run.pk, first_id=lo, last_id=hi)
+        run = services.campaign_start(by=manager, campaign_id=c.pk)  # queued, not yet run
+        assert smtp_server.messages == []
+        queue.drain()
     finally:
         services.before_each_message = None
-    queue.drain()
+    assert calls["n"] == 4
     assert len(smtp_server.messages) == 3
+    assert run.deliveries.filter(message__isnull=True).count() == 2
+    services.campaign_start(by=manager, campaign_id=c.pk)
+    queue.drain()
+    assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
     # A message written but whose delivery link was lost (killed between the two writes).
     half = CampaignDelivery.objects.filter(message__isnull=False).first()
     CampaignDelivery.objects.filter(pk=half.pk).update(message=None)
-    services.send_chunk(run_id=run.pk, first_id=lo, last_id=hi)
+    services.campaign_start(by=manager, campaign_id=c.pk)
     queue.drain()
     assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
     assert OutboundMessage.objects.filter(state="sent").count() == 5
+    c.refresh_from_db()
+    assert c.state == "sent"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -133,6 +138,29 @@ def test_two_workers_racing_on_one_campaign_send_each_message_once(
         t.join()
     queue.drain()
     assert errors == []
+    assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
+    assert OutboundMessage.objects.filter(state="sent").count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_doubled_task_on_two_workers_sends_each_message_once(
+    audience, campaign, manager, smtp_server, queue
+):
+    """Every chunk's task queued twice (a retried enqueue, two schedulers): the two workers of
+    the queue run both copies at once, and still each customer gets one message."""
+    audience(5)
+    c = campaign()
+    real = services.enqueue_chunks
+
+    def twice(run_id, chunks):
+        real(run_id, chunks)
+        real(run_id, chunks)
+
+    from unittest import mock
+
+    with mock.patch("rapport.outreach.services.enqueue_chunks", twice):
+        services.campaign_start(by=manager, campaign_id=c.pk)
+    queue.drain()
     assert addresses(smtp_server) == [f"c{i}@example.com" for i in range(5)]
     assert OutboundMessage.objects.filter(state="sent").count() == 5
 
