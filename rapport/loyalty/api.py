@@ -11,7 +11,7 @@ from rapport.api.pagination import RequestBody
 from rapport.api.permissions import require
 from rapport.customers.models import Customer
 from rapport.loyalty import selectors, services
-from rapport.loyalty.models import PointsEntry, Tier
+from rapport.loyalty.models import PointsEntry, PointsRule, Tier
 
 router = Router(tags=["loyalty"])
 
@@ -85,6 +85,38 @@ def tier_list(request: HttpRequest):
 def tier_create(request: HttpRequest, payload: TierIn):
     require(request, "loyalty.add_tier")
     return Status(201, services.tier_create(by=request.user, **payload.model_dump()))
+
+
+class PointsRuleIn(RequestBody):
+    product_id: int | None = Field(None, description="The product (or give a category).")
+    category: str = ""
+    points_per_unit: Decimal | None = Field(
+        description="Points per unit of money spent; null removes the rule."
+    )
+
+
+class PointsRuleOut(Schema):
+    product_id: int | None
+    category: str
+    points_per_unit: Decimal
+
+
+@router.get("/loyalty/points-rules", response=list[PointsRuleOut], summary="Points rules")
+def points_rule_list(request: HttpRequest):
+    """Points per unit of money by product or category (others earn the default)."""
+    require(request, "loyalty.view_pointsrule")
+    return list(PointsRule.objects.order_by("category", "product_id"))
+
+
+@router.put(
+    "/loyalty/points-rules",
+    response={200: PointsRuleOut, 204: None},
+    summary="Set or remove the points rule of a product or category",
+)
+def points_rule_set(request: HttpRequest, payload: PointsRuleIn):
+    require(request, "loyalty.change_pointsrule")
+    rule = services.points_rule_set(by=request.user, **payload.model_dump())
+    return rule if rule is not None else Status(204, None)
 
 
 def _account(customer_id: int) -> AccountOut:

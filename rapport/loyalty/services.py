@@ -99,6 +99,64 @@ def _rules() -> tuple[dict[int, Decimal], dict[str, Decimal]]:
     return products, categories
 
 
+def points_rule_set(
+    *,
+    by: Actor,
+    points_per_unit: Decimal | None,
+    product_id: int | None = None,
+    category: str = "",
+) -> PointsRule | None:
+    """How many points a unit of money earns on one product or on a category (a product's own
+    rule wins over its category's); None for points_per_unit removes the rule (the default,
+    RAPPORT_LOYALTY_POINTS_PER_UNIT, applies again). Recorded in the history."""
+    from rapport.sales.models import Product
+
+    category = category.strip()[:100]
+    errors: dict[str, list[str]] = {}
+    if (product_id is None) == (not category):
+        errors["product_id"] = [_("Give either a product or a category.")]
+    elif product_id is not None and (
+        not 0 < product_id < 2**63 or not Product.objects.filter(pk=product_id).exists()
+    ):
+        errors["product_id"] = [_("There is no such product.")]
+    if points_per_unit is not None and not (
+        Decimal(points_per_unit).is_finite() and Decimal(0) <= Decimal(points_per_unit) < 10_000
+    ):
+        errors["points_per_unit"] = [_("Give a number of points from 0 to 9999.")]
+    if errors:
+        raise ValidationError(errors)
+    where = {"product_id": product_id} if product_id is not None else {"category": category}
+    with transaction.atomic():
+        rule = PointsRule.objects.select_for_update().filter(**where).first()
+        before = rule.points_per_unit if rule else None
+        if points_per_unit is None:
+            if rule is not None:
+                record_change(
+                    obj=rule,
+                    action=ChangeAction.DELETE,
+                    by=by,
+                    changes={"points_per_unit": [str(before), None]},
+                )
+                rule.delete()
+            return None
+        if rule is None:
+            rule = PointsRule.objects.create(points_per_unit=points_per_unit, **where)
+            action = ChangeAction.CREATE
+        else:
+            rule.points_per_unit = points_per_unit
+            rule.save(update_fields=["points_per_unit"])
+            action = ChangeAction.UPDATE
+        record_change(
+            obj=rule,
+            action=action,
+            by=by,
+            changes={
+                "points_per_unit": [None if before is None else str(before), str(points_per_unit)]
+            },
+        )
+    return rule
+
+
 def points_for_order(
     order: Any, rules: tuple[dict[int, Decimal], dict[str, Decimal]] | None = None
 ) -> int:

@@ -101,6 +101,7 @@ EXPECTED_PATHS = {
     "/loyalty/customers/{customer_id}/adjust": {"post"},
     "/loyalty/customers/{customer_id}/referral": {"post"},
     "/loyalty/leaderboard": {"get"},
+    "/loyalty/points-rules": {"get", "put"},
 }
 
 

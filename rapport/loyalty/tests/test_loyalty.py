@@ -240,3 +240,139 @@ def test_pages_and_api(make_customer, make_user, client, tiers, django_assert_ma
     )
     detail = api.get(f"/api/v1/customers/{c.pk}").json()
     assert detail["loyalty"]["balance"] == 180
+
+
+class Lots:
+    """The ledger's rules written plainly, as the oracle: points kept in lots in the order they
+    were earned; spending and negative corrections take the oldest points first; expiring
+    removes what is left of each lot whose time is up."""
+
+    def __init__(self):
+        self.lots = []  # [points left, expires (bool: due today)]
+
+    @property
+    def balance(self):
+        return sum(left for left, _due in self.lots)
+
+    def earn(self, n, due):
+        self.lots.append([n, due])
+
+    def take(self, n):
+        if n > self.balance:
+            return False
+        for lot in self.lots:
+            used = min(lot[0], n)
+            lot[0] -= used
+            n -= used
+        return True
+
+    def expire(self):
+        for lot in self.lots:
+            if lot[1]:
+                lot[0] = 0
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(["earn_due", "earn_later", "adjust", "negative", "spend", "expire"]),
+            st.integers(min_value=1, max_value=300),
+        ),
+        max_size=14,
+    )
+)
+@pytest.mark.django_db
+def test_the_ledger_agrees_with_oldest_points_first_under_random_sequences(ops, manager):
+    from rapport.customers.services import customer_create
+
+    customer_id = customer_create(by=manager, family_name="Lot", given_name="Tester").pk
+    today = timezone.localdate()
+    oracle = Lots()
+    for op, n in ops:
+        if op in ("earn_due", "earn_later"):  # an order's points, due today or in a month
+            due = op == "earn_due"
+            PointsEntry.objects.create(
+                customer_id=customer_id,
+                kind="earn",
+                points=n,
+                reason="order",
+                expires_on=today if due else today + timedelta(days=30),
+            )
+            oracle.earn(n, due)
+        elif op == "adjust":
+            services.points_adjust(customer_id=customer_id, points=n, reason="gift", by=manager)
+            oracle.earn(n, False)
+        elif op in ("negative", "spend"):
+            allowed = oracle.take(n)
+            try:
+                if op == "spend":
+                    services.points_spend(
+                        customer_id=customer_id, points=n, reason="reward", by=manager
+                    )
+                else:
+                    services.points_adjust(
+                        customer_id=customer_id, points=-n, reason="mistake", by=manager
+                    )
+                assert allowed, "the ledger let the balance go below 0"
+            except ValidationError:
+                assert not allowed, "the ledger refused points that were there"
+        else:
+            services.points_expire(by=manager, today=today)
+            services.points_expire(by=manager, today=today)  # a second run expires nothing more
+            oracle.expire()
+        assert services.balance(customer_id) == oracle.balance
+        entries = PointsEntry.objects.filter(customer_id=customer_id)
+        assert services.balance(customer_id) == sum(e.points for e in entries) >= 0
+
+
+@pytest.mark.django_db
+def test_points_rules_per_product_and_category(make_customer, make_product, make_user, client):
+    from rapport.sales.services import order_create
+
+    manager = make_user("manager")
+    tea = make_product(category="tea", price="100.00")
+    oolong = make_product(category="tea", price="100.00")
+    cup = make_product(category="cups", price="100.00")
+    client.force_login(manager)
+    url = "/api/v1/loyalty/points-rules"
+    r = client.put(url, {"category": "tea", "points_per_unit": "2"}, "application/json")
+    assert r.status_code == 200
+    r = client.put(url, {"product_id": oolong.pk, "points_per_unit": "5"}, "application/json")
+    assert r.status_code == 200 and r.json()["points_per_unit"] in ("5", "5.000", 5)
+    bad = client.put(url, {"points_per_unit": "1"}, "application/json")
+    assert bad.status_code == 400  # neither product nor category
+    assert len(client.get(url).json()) == 2
+    c = make_customer()
+    order = order_create(
+        by=manager,
+        customer_id=c.pk,
+        lines=[
+            {"product_id": p.pk, "quantity": 1, "unit_price": "100"} for p in (tea, oolong, cup)
+        ],
+        status="paid",
+    )
+    services.points_earn_for_order(order_id=order.pk)
+    # tea 100 × 2 (its category), oolong 100 × 5 (its own rule wins), cups 100 × the default 1
+    assert services.balance(c.pk) == 200 + 500 + 100
+    assert (
+        client.put(
+            url, {"category": "tea", "points_per_unit": None}, "application/json"
+        ).status_code
+        == 204
+    )
+    assert list(client.get(url).json()[0].values())[0] == oolong.pk
+
+
+@pytest.mark.django_db
+def test_reward_costs_feed_the_cost_to_serve(make_customer, manager):
+    from rapport.analytics.services.sources import COST_TO_SERVE_SOURCES
+
+    c = make_customer()
+    services.points_adjust(customer_id=c.pk, points=1000, reason="welcome", by=manager)
+    services.points_spend(customer_id=c.pk, points=400, reason="tea set", by=manager)
+    frame = COST_TO_SERVE_SOURCES["loyalty_rewards"](timezone.now())
+    rows = frame.to_dicts()
+    assert [(r["customer_id"], round(r["amount"], 2)) for r in rows] == [(c.pk, 4.0)]
