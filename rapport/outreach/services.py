@@ -873,6 +873,7 @@ def coupon_redeem(*, by: Actor, code: str, order_id: int) -> CouponRedemption:
     one succeeds, the other gets a field error (the limit is a conditional UPDATE, the once-per-
     customer rule a unique key)."""
     from rapport.sales.models import Order, OrderLine
+    from rapport.sales.services import order_promotion_set
 
     clean = code.strip().upper()
     coupon = Coupon.objects.filter(code=clean).first()
@@ -913,6 +914,8 @@ def coupon_redeem(*, by: Actor, code: str, order_id: int) -> CouponRedemption:
                 campaign_id=campaign_id,
                 once_key=f"{coupon.pk}:{order.customer_id}" if coupon.once_per_customer else None,
             )
+            # The order names the code it used: the promotion analysis counts it.
+            order_promotion_set(by=by, order_id=order.pk, code=coupon.code)
             emit(
                 OutreachEvent,
                 by=by,

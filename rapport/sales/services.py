@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -221,6 +222,26 @@ def order_create(
             if number or attempt == 4:
                 raise
     return Order.objects.get(pk=pk)
+
+
+def order_promotion_set(*, by: Actor, order_id: int, code: str) -> bool:
+    """Note the promotion (coupon) code an order used, when it has none yet (the analytics'
+    promotion analysis reads it); recorded in the order's history. False when it had one."""
+    code = code.strip()[:40]
+    with transaction.atomic():
+        updated = Order.objects.filter(pk=order_id, promotion_code="").update(
+            promotion_code=code, updated_at=timezone.now(), version=F("version") + 1
+        )
+        if updated:
+            order = Order.objects.get(pk=order_id)
+            record_change(
+                obj=order,
+                action=ChangeAction.UPDATE,
+                by=by,
+                changes={"promotion_code": ["", code]},
+                customer_id=order.customer_id,
+            )
+    return bool(updated)
 
 
 @transaction.atomic
