@@ -585,12 +585,44 @@ def occurrences_due(campaign: Campaign, today: date) -> dict[int, str]:
     return {}
 
 
+STALE_RUN = timedelta(hours=1)
+
+
+def run_resume(*, run_id: int) -> int:
+    """Queue again the chunks of a run that still has messages not written or not handed over
+    (a worker died with its task: the database queue leaves such a task "running" for ever).
+    Safe while the first task still runs: each message is claimed by its key. Returns how many
+    chunks were queued."""
+    from rapport.communications.choices import MessageState
+
+    waiting = CampaignDelivery.objects.filter(run_id=run_id).filter(
+        Q(message__isnull=True) | Q(message__state=MessageState.QUEUED)
+    )
+    bounds = waiting.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        transaction.on_commit(lambda: run_finish(run_id=run_id))
+        return 0
+    ids = list(waiting.order_by("pk").values_list("pk", flat=True))
+    chunks = []
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i : i + CHUNK]
+        chunks.append((part[0], part[-1]))
+    transaction.on_commit(lambda: enqueue_chunks(run_id, chunks))
+    return len(chunks)
+
+
 def run_due(*, by: Actor, today: date | None = None) -> list[CampaignRun]:
     """Start what is due: one-off campaigns whose time has come, and today's occurrences of the
-    triggered ones (`rapport campaigns run-due`, and the scheduler every hour)."""
+    triggered ones (`rapport campaigns run-due`, and the scheduler every hour); and resume the
+    runs left unfinished for over an hour (a worker that died)."""
     today = today or timezone.localdate()
     started = []
     now = timezone.now()
+    stale_runs = CampaignRun.objects.filter(
+        finished_at__isnull=True, started_at__lt=now - STALE_RUN
+    ).exclude(campaign__state=CampaignState.PAUSED)
+    for stale in stale_runs.values_list("pk", flat=True):
+        run_resume(run_id=stale)
     once = Campaign.objects.filter(state=CampaignState.ACTIVE, schedule=Schedule.ONCE).filter(
         Q(send_at__isnull=True) | Q(send_at__lte=now)
     )
