@@ -9,6 +9,7 @@ def register() -> None:
     from rapport.loyalty import panels, selectors
 
     registry.register_urls("loyalty/", "rapport.loyalty.urls")
+    registry.register_urls("public/loyalty/", "rapport.loyalty.public_urls")
     registry.register_api_router("rapport.loyalty.api:router")
     registry.register_nav(
         registry.NavItem(_("Loyalty"), "loyalty:index", "loyalty.view_tier", order=42)

@@ -429,7 +429,12 @@ def _announce(customer_id: int, tier: Tier, change_id: int) -> None:
 
 
 def referral_link(customer_id: int) -> str:
-    return f"{settings.RAPPORT_PUBLIC_URL}/?ref={account_ensure(customer_id).referral_code}"
+    """The member's link to share: a public page showing their code (to give when first buying
+    or signing up)."""
+    from django.urls import reverse
+
+    code = account_ensure(customer_id).referral_code
+    return settings.RAPPORT_PUBLIC_URL + reverse("loyalty_public:referral", args=[code])
 
 
 def referral_record(*, referred_id: int, code: str, by: Actor) -> Referral:

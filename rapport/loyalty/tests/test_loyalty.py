@@ -376,3 +376,20 @@ def test_reward_costs_feed_the_cost_to_serve(make_customer, manager):
     frame = COST_TO_SERVE_SOURCES["loyalty_rewards"](timezone.now())
     rows = frame.to_dicts()
     assert [(r["customer_id"], round(r["amount"], 2)) for r in rows] == [(c.pk, 4.0)]
+
+
+@pytest.mark.django_db
+def test_the_referral_link_opens_a_public_page_with_the_code(make_customer, manager, client):
+    """The link a member shares works without signing in and shows the code the new customer
+    gives; the code then links them (a wrong code shows nothing)."""
+    a = make_customer(given_name="A")
+    link = services.referral_link(a.pk)
+    code = services.account_ensure(a.pk).referral_code
+    path = link.split("://", 1)[-1].split("/", 1)[-1]
+    page = client.get("/" + path)
+    assert page.status_code == 200
+    assert f'<strong id="referral-code">{code}</strong>' in page.content.decode()
+    assert client.get("/public/loyalty/r/NOSUCHCODE/").status_code == 404
+    b = make_customer(given_name="B")
+    services.referral_record(referred_id=b.pk, code=code, by=manager)
+    assert [n["customer"].pk for n in selectors.referral_tree(a.pk)] == [b.pk]
