@@ -342,8 +342,37 @@ def survey_trigger(
             product_id=product_id,
             department_id=department_id,
         )
-        for survey in Survey.objects.filter(active=True, trigger=trigger).order_by("pk")
+        # The complaint's satisfaction check is asked by the complaint's own mail (checks.py).
+        for survey in Survey.objects.filter(active=True, trigger=trigger, code="").order_by("pk")
     ]
+
+
+def check_invitation(*, customer_id: int, complaint_id: int, link_id: int) -> Invitation:
+    """The invitation behind a complaint's satisfaction-check link (one per link: a complaint
+    reopened and resolved again is asked again), made when the link is first opened."""
+    from rapport.surveys.checks import SOURCE_TYPE, ensure_check_survey
+
+    survey = ensure_check_survey()
+    key = f"{survey.pk}:{SOURCE_TYPE}:{complaint_id}:{customer_id}:link{link_id}"
+    existing = Invitation.objects.filter(key=key).select_related("survey", "customer").first()
+    if existing is not None:
+        return existing
+    from rapport.customers.models import Customer
+
+    customer = Customer.objects.get(pk=customer_id)
+    invitation, _created = Invitation.objects.get_or_create(
+        key=key,
+        defaults={
+            "survey": survey,
+            "customer": customer,
+            "source_type": SOURCE_TYPE,
+            "source_id": complaint_id,
+            "language": _customer_language(customer),
+            "state": InvitationState.SENT,
+            "link_id": link_id,
+        },
+    )
+    return Invitation.objects.select_related("survey", "customer").get(pk=invitation.pk)
 
 
 def invite_delivered_orders(*, by: Actor, since: datetime | None = None) -> int:
@@ -478,9 +507,13 @@ def surveys_withdraw_for(*, by: Actor, customer_id: int, channel: str) -> int:
 def may_still_answer(invitation: Invitation) -> bool:
     """Consent withdrawn since the invitation stops the survey."""
     from rapport.customers.selectors import contact_permission
+    from rapport.surveys.checks import CHECK_CODE
 
+    # A complaint's satisfaction check is part of handling the complaint (its mail is a service
+    # message), not a marketing survey.
+    purpose = "service" if invitation.survey.code == CHECK_CODE else "survey"
     verdict = contact_permission(
-        invitation.customer, channel=invitation.survey.channel, purpose="survey"
+        invitation.customer, channel=invitation.survey.channel, purpose=purpose
     )
     return verdict.allowed
 
@@ -638,6 +671,12 @@ def response_submit(
             survey=survey,
             parameters={"survey": survey.name},
         )
+        if survey.code:
+            from rapport.core.registry import satisfaction_check_answered
+            from rapport.surveys.checks import check_answers
+
+            satisfaction_check_answered(check_answers(invitation, rows), by=by)
+            wants_complaint = False  # the complaint is reopened by its own app when not solved
         _route_suggestions(invitation, rows)
         follow_up = _open_follow_up(invitation, rows, by, wants_complaint=wants_complaint)
         if wants_complaint and follow_up is not None:
@@ -826,9 +865,58 @@ def complaint_request(*, by: Actor, invitation_id: int) -> FollowUp | None:
         type="complaint_requested",
         customer_id=follow_up.customer_id,
         survey_id=follow_up.invitation.survey_id,
-        parameters={"follow_up": follow_up.pk, "invitation": invitation_id},
+        parameters={
+            "follow_up": follow_up.pk,
+            "invitation": invitation_id,
+            **_complaint_details(follow_up),
+        },
     )
     return follow_up
+
+
+# The complaint category a dissatisfied attribute points at (the complaints app's categories).
+COMPLAINT_CATEGORY = {
+    Attribute.QUALITY: "product_quality",
+    Attribute.PRICE: "sales_contract",
+    Attribute.DELIVERY: "transport",
+}
+
+
+def _complaint_details(follow_up: FollowUp) -> dict[str, Any]:
+    """What the complaints app records the complaint with (rapport/complaints/seams.py):
+    the category, the product, and a description quoting the answers."""
+    invitation = follow_up.invitation
+    survey = invitation.survey
+    answers = list(
+        Answer.objects.filter(response__invitation=invitation)
+        .select_related("question")
+        .order_by("question__position", "pk")
+    )
+    with translation.override(invitation.language or settings.LANGUAGE_CODE):
+        lines = [
+            _("From the survey “%(survey)s”: %(reasons)s.")
+            % {"survey": survey.title_in(invitation.language), "reasons": follow_up.reason_display}
+        ]
+        for a in answers:
+            if a.kind == QuestionKind.PAIRED and a.gap is not None:
+                lines.append(
+                    _("%(question)s — expected %(expectation)s, got %(experience)s.")
+                    % {
+                        "question": a.question.text_in(invitation.language),
+                        "expectation": a.expectation,
+                        "experience": a.experience,
+                    }
+                )
+            elif a.text:
+                lines.append(f"{a.question.text_in(invitation.language)} — {a.text}")
+    first_bad = next(
+        (a.attribute for a in answers if a.kind == QuestionKind.PAIRED and (a.gap or 0) < 0), ""
+    )
+    return {
+        "category": COMPLAINT_CATEGORY.get(first_bad, "service"),  # type: ignore[call-overload]
+        "product": invitation.product_id,
+        "description": "\n".join(lines)[:5000],
+    }
 
 
 # Suggestions and product ideas ---------------------------------------------------------------
