@@ -730,10 +730,15 @@ def _standard_clock() -> WorkClock:
 
 
 def follow_up_clock(department_id: int | None) -> WorkClock:
+    """The working-time clock complaints use too (rapport.staff.selectors.department_clock: the
+    department's hours, time zone and public holidays): the follow-up's department's, customer
+    service's when the survey names none, the standard week if even that is gone."""
     from rapport.staff.models import Department
     from rapport.staff.selectors import department_clock
 
-    department = Department.objects.filter(pk=department_id).first() if department_id else None
+    departments = Department.objects.filter(active=True)
+    department = departments.filter(pk=department_id).first() if department_id else None
+    department = department or departments.filter(code="customer_service").first()
     return department_clock(department) if department else _standard_clock()
 
 

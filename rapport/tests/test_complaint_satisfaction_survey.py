@@ -231,3 +231,40 @@ def test_a_survey_after_a_complaint_is_closed_is_sent_when_it_closes(
     invitation = Invitation.objects.get()
     assert invitation.survey.name == "After a complaint"
     assert (invitation.source_type, invitation.source_id) == ("complaints.complaint", c.pk)
+
+
+def test_the_follow_up_is_due_on_the_clock_complaints_use(make_customer, manager, workflow):
+    """A dissatisfied answer's follow-up deadline runs on the department's working-time clock,
+    the one the complaints' deadlines use (one working hour a week here: Monday 9–10)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from rapport.complaints.deadlines import clock_for
+    from rapport.staff.models import Department
+    from rapport.surveys import services as surveys
+    from rapport.surveys.models import FollowUp
+
+    department = Department.objects.get(code="logistics")
+    department.working_hours = {"mon": [["09:00", "10:00"]]}
+    department.version += 1
+    department.save()
+    survey = surveys.survey_create(
+        by=manager,
+        name="Delivery",
+        department_id=department.pk,
+        follow_up_hours=1,
+        questions=[{"kind": "paired", "attribute": "delivery", "text": "Delivery"}],
+    )
+    customer = make_customer(emails=["clock@example.com"])
+    consent_set(customer=customer, channel="email", granted=True, method="web_form", by=manager)
+    invitation = surveys.invite(by=manager, survey=survey, customer_id=customer.pk)
+    surveys.response_submit(
+        invitation_id=invitation.pk,
+        answers={survey.questions.get().pk: {"expectation": 5, "experience": 2}},
+        by=manager,
+    )
+    follow_up = FollowUp.objects.get()
+    local = follow_up.due_at.astimezone(ZoneInfo(department.time_zone))
+    assert local.weekday() == 0 and 9 <= local.hour <= 10  # on Monday's one working hour
+    worked = clock_for(department).worked(follow_up.created_at, follow_up.due_at)
+    assert abs(worked - timedelta(hours=1)) < timedelta(seconds=1)
