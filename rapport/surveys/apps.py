@@ -141,6 +141,18 @@ class SurveysConfig(AppConfig):
                 order=80,
             )
         )
+        from rapport.surveys.importing import ANSWER_COLUMNS
+
+        registry.register_import_kind(
+            registry.ImportKindSpec(
+                kind="survey_answers",
+                label=_("Survey answers"),
+                importer="rapport.surveys.importing:AnswerImporter",
+                targets=lambda: ANSWER_COLUMNS,
+                view_permission="surveys.view_answer",
+                order=80,
+            )
+        )
         registry.register_demo_step(registry.DemoStep("surveys", demo.demo_step, order=60))
         _subscribe_other_apps()
         _subscribe_consent()

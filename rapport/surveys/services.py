@@ -987,3 +987,94 @@ def idea_set_status(
         model=ProductIdea, pk=idea_id, by=by, expected_version=expected_version, apply=apply
     )
     return idea
+
+
+# Imports -------------------------------------------------------------------------------------
+
+
+def answers_import(rows: list[dict[str, Any]], *, by: Actor, note: str = "") -> int:
+    """Store checked answers from a file (survey_id, customer_id, question_id, answered_at and
+    the cleaned value): the rows of one survey, customer and time make one answered invitation
+    and response (made once: importing the same file again adds nothing). History only: no
+    follow-up opens and nothing is sent. Returns how many answers were created."""
+    from rapport.core.actors import actor_name, actor_user
+    from rapport.core.bulk import History
+    from rapport.surveys.scoring import gap_and_label
+
+    if not rows:
+        return 0
+    groups: dict[tuple[int, int, datetime], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["survey_id"], row["customer_id"], row["answered_at"]), []).append(
+            row
+        )
+    questions = {q.pk: q for q in Question.objects.filter(pk__in={r["question_id"] for r in rows})}
+    surveys = {s.pk: s for s in Survey.objects.filter(pk__in={k[0] for k in groups})}
+    user, name = actor_user(by), actor_name(by)[:150]
+    created = 0
+    with transaction.atomic():
+        history = History(Invitation, by)
+        answers: list[Answer] = []
+        events: list[SurveyEvent] = []
+        for (survey_id, customer_id, when), group in groups.items():
+            key = f"import:{survey_id}:{customer_id}:{when.isoformat()}"
+            invitation = Invitation.objects.filter(key=key).first()
+            if invitation is None:
+                invitation = Invitation.objects.create(
+                    survey_id=survey_id,
+                    customer_id=customer_id,
+                    key=key,
+                    source_type="import",
+                    state=InvitationState.ANSWERED,
+                    answered_at=when,
+                )
+                response = Response.objects.create(invitation=invitation, submitted_at=when)
+                history.created(invitation.pk, str(invitation), customer_id, note)
+                events.append(
+                    SurveyEvent(
+                        customer_id=customer_id,
+                        survey_id=survey_id,
+                        time=when,
+                        user=user,
+                        user_name=name,
+                        type="answered",
+                        parameters={"survey": surveys[survey_id].name},
+                    )
+                )
+                answered: set[int] = set()
+            else:
+                response = invitation.response
+                answered = set(response.answers.values_list("question_id", flat=True))
+            for row in group:
+                question = questions[row["question_id"]]
+                if question.pk in answered:
+                    continue
+                answered.add(question.pk)
+                value = {
+                    k: row[k]
+                    for k in ("value", "choices", "text", "expectation", "experience")
+                    if k in row
+                }
+                if question.kind == QuestionKind.PAIRED:
+                    value["gap"], value["label"] = gap_and_label(
+                        value["expectation"], value["experience"]
+                    )
+                answers.append(
+                    Answer(
+                        response=response,
+                        question=question,
+                        survey_id=survey_id,
+                        customer_id=customer_id,
+                        kind=question.kind,
+                        measure=question.measure,
+                        attribute=question.attribute,
+                        answered_at=when,
+                        month=timezone.localdate(when).replace(day=1),
+                        **value,
+                    )
+                )
+        Answer.objects.bulk_create(answers, batch_size=2000)
+        SurveyEvent.objects.bulk_create(events, batch_size=2000)
+        history.flush()
+        created = len(answers)
+    return created
