@@ -172,6 +172,9 @@ def _link_surveys() -> None:
     if apps.is_installed("rapport.surveys"):
         survey_event = apps.get_model("surveys", "SurveyEvent")
         subscribe(survey_event, "complaint_requested", _complaint_requested)
+    if apps.is_installed("rapport.service"):
+        service_event = apps.get_model("service", "ServiceEvent")
+        subscribe(service_event, "recall_notified", _recall_notified)
 
 
 def _check_answered(answers, by) -> None:  # noqa: ANN001
@@ -232,3 +235,34 @@ def _complaint_requested(event) -> None:  # noqa: ANN001
         description=str(parameters.get("description") or "")[:5000] or "—",
         product_id=parameters.get("product"),
     )
+
+
+def _recall_notified(event) -> None:  # noqa: ANN001
+    """A product notice or recall (the service app's, the one kind of notice) told a customer:
+    each of their complaints about that product (and batch) gets the notice step, as this app's
+    own notices to buyers do."""
+    from rapport.complaints.choices import EventType
+    from rapport.complaints.models import Complaint, ComplaintEvent
+    from rapport.core.actors import SCHEDULER
+    from rapport.core.events import emit
+
+    parameters = event.parameters or {}
+    if not parameters.get("product"):
+        return
+    complaints = Complaint.objects.filter(
+        customer_id=event.customer_id, product_id=parameters["product"]
+    )
+    if parameters.get("batch"):
+        complaints = complaints.filter(batch=parameters["batch"])
+    for complaint in complaints.only("pk", "customer_id"):
+        emit(
+            ComplaintEvent,
+            by=SCHEDULER,
+            type=EventType.NOTICE,
+            complaint=complaint,
+            customer_id=complaint.customer_id,
+            parameters={
+                "subject": str(parameters.get("title") or "")[:200],
+                "count": parameters.get("count", 1),
+            },
+        )

@@ -663,7 +663,14 @@ def recall_notify(*, by: Actor, recall_id: int) -> int:
                 by=by,
                 type="recall_notified",
                 customer_id=customer_id,
-                parameters={"title": title, "recall": recall.pk},
+                parameters={
+                    "title": title,
+                    "recall": recall.pk,
+                    # For the complaints app: the step on this customer's complaints about it.
+                    "product": recall.product_id,
+                    "batch": recall.batch,
+                    "count": len(ids),
+                },
             )
             told += 1
     if recall.state == RecallState.DRAFT:

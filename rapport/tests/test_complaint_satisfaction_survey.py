@@ -268,3 +268,62 @@ def test_the_follow_up_is_due_on_the_clock_complaints_use(make_customer, manager
     assert local.weekday() == 0 and 9 <= local.hour <= 10  # on Monday's one working hour
     worked = clock_for(department).worked(follow_up.created_at, follow_up.due_at)
     assert abs(worked - timedelta(hours=1)) < timedelta(seconds=1)
+
+
+def test_a_recall_is_the_one_kind_of_notice_and_a_step_on_the_buyers_complaints(
+    make_customer, make_product, agent, manager, smtp_server, django_capture_on_commit_callbacks
+):
+    """The service app's recall extends the complaints' notices: each told customer's complaints
+    about the product (and batch) get the notice step, once, even when the sending is re-run."""
+    from rapport.complaints.models import ComplaintEvent
+    from rapport.complaints.services import complaint_record
+    from rapport.sales.services import order_create
+    from rapport.service import services as service
+
+    kettle, toaster = make_product(sku="KET-9"), make_product(sku="TOA-9")
+    buyer = make_customer(emails=["buyer9@example.com"])
+    other = make_customer(emails=["other9@example.com"])
+    for customer, product, batch in ((buyer, kettle, "B1"), (other, kettle, "B2")):
+        order_create(
+            by=manager,
+            customer_id=customer.pk,
+            currency="CNY",
+            status="delivered",
+            lines=[{"product_id": product.pk, "quantity": 1, "batch": batch}],
+        )
+    about_kettle = complaint_record(
+        by=agent,
+        customer_id=buyer.pk,
+        channel="phone",
+        category="product_quality",
+        description="The lid does not close.",
+        product_id=kettle.pk,
+        batch="B1",
+    )
+    about_toaster = complaint_record(
+        by=agent,
+        customer_id=buyer.pk,
+        channel="phone",
+        category="product_quality",
+        description="Burns the toast.",
+        product_id=toaster.pk,
+    )
+    other_batch = complaint_record(
+        by=agent,
+        customer_id=other.pk,
+        channel="phone",
+        category="product_quality",
+        description="Lid.",
+        product_id=kettle.pk,
+        batch="B2",
+    )
+    recall = service.recall_create(
+        by=manager, product_id=kettle.pk, batch="B1", title="Kettle lids", body="Stop using it."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert service.recall_notify(by=manager, recall_id=recall.pk) == 1
+        assert service.recall_notify(by=manager, recall_id=recall.pk) == 0
+    notices = ComplaintEvent.objects.filter(type="notice")
+    assert list(notices.values_list("complaint_id", flat=True)) == [about_kettle.pk]
+    assert notices.get().parameters["subject"] == "Kettle lids"
+    assert not notices.filter(complaint__in=[about_toaster, other_batch]).exists()
