@@ -20,7 +20,8 @@ def register() -> None:
     )
 
     register_link_handler(portal.FOLLOW, portal.follow_link)
-    register_link_handler(portal.SATISFACTION, portal.satisfaction_link)
+    register_link_handler(portal.SATISFACTION, _satisfaction_page)
+    _link_surveys()
     register_portal_section(
         PortalSection(
             name="complaints",
@@ -146,3 +147,122 @@ def register() -> None:
             },
         }
     )
+
+
+# Surveys (issue 13): the satisfaction check is asked as a survey; a survey answer may become a
+# complaint. Through the hub (rapport.core.registry) and typed events only, never an import.
+
+
+def _satisfaction_page(request, link, token):  # noqa: ANN001, ANN202
+    """The check link opens the survey registered with the hub; this app's own form otherwise."""
+    from rapport.complaints import portal
+    from rapport.core.registry import satisfaction_check_page
+
+    page = satisfaction_check_page() or portal.satisfaction_link
+    return page(request, link, token)
+
+
+def _link_surveys() -> None:
+    from django.apps import apps
+
+    from rapport.core.events import subscribe
+    from rapport.core.registry import on_satisfaction_check
+
+    on_satisfaction_check("complaints.complaint", _check_answered)
+    if apps.is_installed("rapport.surveys"):
+        survey_event = apps.get_model("surveys", "SurveyEvent")
+        subscribe(survey_event, "complaint_requested", _complaint_requested)
+    if apps.is_installed("rapport.service"):
+        service_event = apps.get_model("service", "ServiceEvent")
+        subscribe(service_event, "recall_notified", _recall_notified)
+
+
+def _check_answered(answers, by) -> None:  # noqa: ANN001
+    """The check answered (in the survey's transaction): the complaint keeps the three answers
+    as its summary (the dashboard reads them), records the step, reopens when not solved."""
+    from django.utils.translation import gettext as _
+
+    from rapport.complaints import services
+    from rapport.complaints.choices import Action, EventType, State
+    from rapport.complaints.models import Complaint, ComplaintEvent, Satisfaction
+    from rapport.core.events import emit
+
+    complaint = Complaint.objects.filter(
+        pk=answers.source[1], customer_id=answers.customer_id
+    ).first()
+    if complaint is None or answers.solved is None or answers.score is None:
+        return
+    Satisfaction.objects.update_or_create(
+        complaint=complaint,
+        defaults={
+            "solved": answers.solved,
+            "score": answers.score,
+            "buy_again": bool(answers.buy_again),
+            "answered_at": answers.answered_at,
+        },
+    )
+    emit(
+        ComplaintEvent,
+        by=by,
+        type=EventType.SATISFACTION,
+        complaint=complaint,
+        customer_id=complaint.customer_id,
+        parameters={"solved": _("yes") if answers.solved else _("no"), "score": answers.score},
+    )
+    if not answers.solved and complaint.state in (State.CARRIED_OUT, State.CLOSED):
+        services.complaint_act(
+            by=services.CustomerActor(complaint.customer_id),
+            complaint_id=complaint.pk,
+            action=Action.REOPEN,
+            reason=_("The customer says the problem is not solved."),
+        )
+
+
+def _complaint_requested(event) -> None:  # noqa: ANN001
+    """A customer asked, on a survey, for their dissatisfied answer to become a complaint: it is
+    recorded (and acknowledged) like one filed on the portal."""
+    from rapport.complaints import services
+    from rapport.complaints.choices import Category, Channel
+    from rapport.core.actors import PORTAL
+
+    parameters = event.parameters or {}
+    category = parameters.get("category")
+    services.complaint_record(
+        by=PORTAL,
+        customer_id=event.customer_id,
+        channel=Channel.PORTAL,
+        category=category if category in Category.values else Category.SERVICE,
+        description=str(parameters.get("description") or "")[:5000] or "—",
+        product_id=parameters.get("product"),
+    )
+
+
+def _recall_notified(event) -> None:  # noqa: ANN001
+    """A product notice or recall (the service app's, the one kind of notice) told a customer:
+    each of their complaints about that product (and batch) gets the notice step, as this app's
+    own notices to buyers do."""
+    from rapport.complaints.choices import EventType
+    from rapport.complaints.models import Complaint, ComplaintEvent
+    from rapport.core.actors import SCHEDULER
+    from rapport.core.events import emit
+
+    parameters = event.parameters or {}
+    if not parameters.get("product"):
+        return
+    complaints = Complaint.objects.filter(
+        customer_id=event.customer_id, product_id=parameters["product"]
+    )
+    if parameters.get("batch"):
+        complaints = complaints.filter(batch=parameters["batch"])
+    for complaint in complaints.only("pk", "customer_id"):
+        emit(
+            ComplaintEvent,
+            by=SCHEDULER,
+            type=EventType.NOTICE,
+            complaint=complaint,
+            customer_id=complaint.customer_id,
+            parameters={
+                "subject": str(parameters.get("title") or "")[:200],
+                "count": parameters.get("count", 1),
+            },
+        )

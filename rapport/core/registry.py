@@ -383,6 +383,52 @@ def demo_steps() -> list[DemoStep]:
     return sorted(_demo_steps.values(), key=lambda d: (d.order, d.name))
 
 
+# Satisfaction checks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckAnswers:
+    """The three answers of a record's satisfaction check (a complaint's, after its remedy):
+    `source` is ("complaints.complaint", pk); None where the customer left a question out."""
+
+    source: tuple[str, int]
+    customer_id: int
+    solved: bool | None
+    score: int | None
+    buy_again: bool | None
+    answered_at: Any
+
+
+# page(request, link, token) -> response: answers a record's one-time satisfaction-check link.
+CheckPage = Callable[["HttpRequest", Any, str], Any]
+_check_pages: list[CheckPage] = []
+_check_listeners: dict[str, list[Callable[[CheckAnswers, Any], None]]] = {}
+
+
+def register_satisfaction_check(page: CheckPage) -> None:
+    """The app that runs surveys asks a record's satisfaction check as one of its surveys (the
+    answers stored per question there); the record's app opens `page` for its link."""
+    _check_pages[:] = [page]
+
+
+def satisfaction_check_page() -> CheckPage | None:
+    return _check_pages[0] if _check_pages else None
+
+
+def on_satisfaction_check(source_type: str, listener: Callable[[CheckAnswers, Any], None]) -> None:
+    """`listener(answers, by)` is called, inside the transaction that stores them, whenever a
+    check about a record of `source_type` is answered (the complaint keeps its summary, reopens
+    when the problem is not solved)."""
+    handlers = _check_listeners.setdefault(source_type, [])
+    if listener not in handlers:
+        handlers.append(listener)
+
+
+def satisfaction_check_answered(answers: CheckAnswers, *, by: Any) -> None:
+    for listener in list(_check_listeners.get(answers.source[0], ())):
+        listener(answers, by)
+
+
 _STORES: tuple[Any, ...] = (
     _panels,
     _api_sections,
@@ -396,6 +442,8 @@ _STORES: tuple[Any, ...] = (
     _export_kinds,
     _role_grants,
     _demo_steps,
+    _check_pages,
+    _check_listeners,
 )
 
 

@@ -164,4 +164,16 @@ class ServiceConfig(AppConfig):
                 order=86,
             )
         )
+        from rapport.service.importing.visits import VISIT_COLUMNS
+
+        registry.register_import_kind(
+            registry.ImportKindSpec(
+                kind="service_visits",
+                label=_("service visits"),
+                importer="rapport.service.importing.visits:VisitImporter",
+                targets=lambda: VISIT_COLUMNS,
+                view_permission="service.view_visit",
+                order=85,
+            )
+        )
         registry.register_demo_step(registry.DemoStep("service", demo.demo_step, order=70))

@@ -663,7 +663,14 @@ def recall_notify(*, by: Actor, recall_id: int) -> int:
                 by=by,
                 type="recall_notified",
                 customer_id=customer_id,
-                parameters={"title": title, "recall": recall.pk},
+                parameters={
+                    "title": title,
+                    "recall": recall.pk,
+                    # For the complaints app: the step on this customer's complaints about it.
+                    "product": recall.product_id,
+                    "batch": recall.batch,
+                    "count": len(ids),
+                },
             )
             told += 1
     if recall.state == RecallState.DRAFT:
@@ -812,3 +819,51 @@ def attendance_set(
             changes={"attended": [not attended, attended]},
         )
     return row
+
+
+# Imports -------------------------------------------------------------------------------------
+
+
+def visits_import(rows: list[dict[str, Any]], *, by: Actor, note: str = "") -> list[int]:
+    """Create visits from checked field dicts (the visits import): history, so no survey is sent
+    and no calendar clash is checked; one history row each, and a "visit done" or "visit
+    scheduled" line on the customer's timeline."""
+    from rapport.core.actors import actor_name, actor_user
+    from rapport.core.bulk import History
+
+    if not rows:
+        return []
+    objs = [
+        Visit(**{k: v for k, v in row.items() if v is not None or k == "ends_at"}) for row in rows
+    ]
+    for visit in objs:
+        if visit.starts_at and not visit.ends_at:
+            visit.ends_at = visit.starts_at + timedelta(hours=1)
+    user, name = actor_user(by), actor_name(by)[:150]
+    with transaction.atomic():
+        created = Visit.objects.bulk_create(objs, batch_size=1000)
+        events = []
+        for v in created:
+            when = v.done_at or v.starts_at
+            if v.state not in (VisitState.DONE, VisitState.SCHEDULED) or when is None:
+                continue
+            events.append(
+                ServiceEvent(
+                    customer_id=v.customer_id,
+                    time=when,
+                    user=user,
+                    user_name=name,
+                    type="visit_done" if v.state == VisitState.DONE else "visit_scheduled",
+                    parameters={
+                        "kind": str(ServiceKind(v.kind).label),
+                        "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+                        "visit": v.pk,
+                    },
+                )
+            )
+        ServiceEvent.objects.bulk_create(events, batch_size=2000)
+        history = History(Visit, by)
+        for v in created:
+            history.created(v.pk, str(v), v.customer_id, note)
+        history.flush()
+    return [v.pk for v in created]

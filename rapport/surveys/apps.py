@@ -18,6 +18,10 @@ class SurveysConfig(AppConfig):
         from rapport.surveys.views_public import answer_page
 
         register_link_handler("survey", answer_page)
+        from rapport.surveys.checks import check_page
+
+        # A complaint's satisfaction check is answered as the built-in survey (checks.py).
+        registry.register_satisfaction_check(check_page)
         register_satisfaction("surveys", selectors.satisfaction_source)
         timeline.register("survey", selectors.survey_event_timeline, covers=((FollowUp, "*"),))
         registry.register_urls("surveys/", "rapport.surveys.urls")
@@ -137,6 +141,18 @@ class SurveysConfig(AppConfig):
                 order=80,
             )
         )
+        from rapport.surveys.importing import ANSWER_COLUMNS
+
+        registry.register_import_kind(
+            registry.ImportKindSpec(
+                kind="survey_answers",
+                label=_("Survey answers"),
+                importer="rapport.surveys.importing:AnswerImporter",
+                targets=lambda: ANSWER_COLUMNS,
+                view_permission="surveys.view_answer",
+                order=80,
+            )
+        )
         registry.register_demo_step(registry.DemoStep("surveys", demo.demo_step, order=60))
         _subscribe_other_apps()
         _subscribe_consent()
@@ -162,9 +178,9 @@ def _subscribe_consent() -> None:
 
 def _subscribe_other_apps() -> None:
     """The seams to the sibling apps, without importing them: when the service app records a visit
-    done ("visit_done") or the complaints app closes a complaint ("closed"), the surveys with that
-    trigger are sent. The event's `customer_id` and `parameters` ("visit" / "complaint",
-    "product", "department") say who and what about."""
+    done ("visit_done") or the complaints app closes a complaint (a "transition" to "closed"), the
+    surveys with that trigger are sent. The event's `customer_id`, its record (`complaint_id`) or
+    `parameters` ("visit" / "complaint", "product", "department") say who and what about."""
     from django.apps import apps
 
     from rapport.core.events import subscribe
@@ -172,7 +188,7 @@ def _subscribe_other_apps() -> None:
 
     for app_label, model_name, event_type, trigger, key in (
         ("service", "ServiceEvent", "visit_done", Trigger.SERVICE_VISIT, "visit"),
-        ("complaints", "ComplaintEvent", "closed", Trigger.COMPLAINT_CLOSED, "complaint"),
+        ("complaints", "ComplaintEvent", "transition", Trigger.COMPLAINT_CLOSED, "complaint"),
     ):
         if not apps.is_installed(f"rapport.{app_label}"):
             continue
@@ -189,8 +205,10 @@ def _trigger_handler(trigger: str, source_type: str, key: str):  # noqa: ANN202
         from rapport.surveys.services import survey_trigger
 
         parameters = event.parameters or {}
+        if event.type == "transition" and getattr(event, "to_state", "") != "closed":
+            return  # a complaint's step other than closing it
         customer_id = getattr(event, "customer_id", None) or parameters.get("customer")
-        source_id = parameters.get(key)
+        source_id = parameters.get(key) or getattr(event, f"{key}_id", None)
         if not customer_id or not source_id:
             return
         survey_trigger(

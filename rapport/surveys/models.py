@@ -24,6 +24,9 @@ from rapport.surveys.choices import (
 
 class Survey(VersionedModel):
     name = models.CharField(_("name"), max_length=200)
+    # A built-in survey's code ("complaint_check": a complaint's satisfaction check); blank for
+    # the surveys people build.
+    code = models.CharField(max_length=40, blank=True, default="")
     # What the customer sees, per language: {"en": "…", "zh-hant": "…"}; the name when missing.
     title = models.JSONField(_("title shown to the customer"), default=dict, blank=True)
     intro = models.JSONField(_("introduction"), default=dict, blank=True)
@@ -54,6 +57,11 @@ class Survey(VersionedModel):
     class Meta:
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="survey_builtin_code_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -82,6 +90,8 @@ class Question(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices)
+    # A built-in survey's question code ("solved", "score", "buy_again"); blank otherwise.
+    code = models.CharField(max_length=20, blank=True, default="")
     text = models.JSONField(_("question"), default=dict)  # per language
     # For paired questions: quality, price, delivery, staff, after_sales or the organisation's own.
     attribute = models.CharField(_("attribute"), max_length=40, blank=True)

@@ -342,8 +342,37 @@ def survey_trigger(
             product_id=product_id,
             department_id=department_id,
         )
-        for survey in Survey.objects.filter(active=True, trigger=trigger).order_by("pk")
+        # The complaint's satisfaction check is asked by the complaint's own mail (checks.py).
+        for survey in Survey.objects.filter(active=True, trigger=trigger, code="").order_by("pk")
     ]
+
+
+def check_invitation(*, customer_id: int, complaint_id: int, link_id: int) -> Invitation:
+    """The invitation behind a complaint's satisfaction-check link (one per link: a complaint
+    reopened and resolved again is asked again), made when the link is first opened."""
+    from rapport.surveys.checks import SOURCE_TYPE, ensure_check_survey
+
+    survey = ensure_check_survey()
+    key = f"{survey.pk}:{SOURCE_TYPE}:{complaint_id}:{customer_id}:link{link_id}"
+    existing = Invitation.objects.filter(key=key).select_related("survey", "customer").first()
+    if existing is not None:
+        return existing
+    from rapport.customers.models import Customer
+
+    customer = Customer.objects.get(pk=customer_id)
+    invitation, _created = Invitation.objects.get_or_create(
+        key=key,
+        defaults={
+            "survey": survey,
+            "customer": customer,
+            "source_type": SOURCE_TYPE,
+            "source_id": complaint_id,
+            "language": _customer_language(customer),
+            "state": InvitationState.SENT,
+            "link_id": link_id,
+        },
+    )
+    return Invitation.objects.select_related("survey", "customer").get(pk=invitation.pk)
 
 
 def invite_delivered_orders(*, by: Actor, since: datetime | None = None) -> int:
@@ -478,9 +507,13 @@ def surveys_withdraw_for(*, by: Actor, customer_id: int, channel: str) -> int:
 def may_still_answer(invitation: Invitation) -> bool:
     """Consent withdrawn since the invitation stops the survey."""
     from rapport.customers.selectors import contact_permission
+    from rapport.surveys.checks import CHECK_CODE
 
+    # A complaint's satisfaction check is part of handling the complaint (its mail is a service
+    # message), not a marketing survey.
+    purpose = "service" if invitation.survey.code == CHECK_CODE else "survey"
     verdict = contact_permission(
-        invitation.customer, channel=invitation.survey.channel, purpose="survey"
+        invitation.customer, channel=invitation.survey.channel, purpose=purpose
     )
     return verdict.allowed
 
@@ -638,6 +671,12 @@ def response_submit(
             survey=survey,
             parameters={"survey": survey.name},
         )
+        if survey.code:
+            from rapport.core.registry import satisfaction_check_answered
+            from rapport.surveys.checks import check_answers
+
+            satisfaction_check_answered(check_answers(invitation, rows), by=by)
+            wants_complaint = False  # the complaint is reopened by its own app when not solved
         _route_suggestions(invitation, rows)
         follow_up = _open_follow_up(invitation, rows, by, wants_complaint=wants_complaint)
         if wants_complaint and follow_up is not None:
@@ -691,10 +730,15 @@ def _standard_clock() -> WorkClock:
 
 
 def follow_up_clock(department_id: int | None) -> WorkClock:
+    """The working-time clock complaints use too (rapport.staff.selectors.department_clock: the
+    department's hours, time zone and public holidays): the follow-up's department's, customer
+    service's when the survey names none, the standard week if even that is gone."""
     from rapport.staff.models import Department
     from rapport.staff.selectors import department_clock
 
-    department = Department.objects.filter(pk=department_id).first() if department_id else None
+    departments = Department.objects.filter(active=True)
+    department = departments.filter(pk=department_id).first() if department_id else None
+    department = department or departments.filter(code="customer_service").first()
     return department_clock(department) if department else _standard_clock()
 
 
@@ -826,9 +870,58 @@ def complaint_request(*, by: Actor, invitation_id: int) -> FollowUp | None:
         type="complaint_requested",
         customer_id=follow_up.customer_id,
         survey_id=follow_up.invitation.survey_id,
-        parameters={"follow_up": follow_up.pk, "invitation": invitation_id},
+        parameters={
+            "follow_up": follow_up.pk,
+            "invitation": invitation_id,
+            **_complaint_details(follow_up),
+        },
     )
     return follow_up
+
+
+# The complaint category a dissatisfied attribute points at (the complaints app's categories).
+COMPLAINT_CATEGORY = {
+    Attribute.QUALITY: "product_quality",
+    Attribute.PRICE: "sales_contract",
+    Attribute.DELIVERY: "transport",
+}
+
+
+def _complaint_details(follow_up: FollowUp) -> dict[str, Any]:
+    """What the complaints app records the complaint with (rapport/complaints/seams.py):
+    the category, the product, and a description quoting the answers."""
+    invitation = follow_up.invitation
+    survey = invitation.survey
+    answers = list(
+        Answer.objects.filter(response__invitation=invitation)
+        .select_related("question")
+        .order_by("question__position", "pk")
+    )
+    with translation.override(invitation.language or settings.LANGUAGE_CODE):
+        lines = [
+            _("From the survey “%(survey)s”: %(reasons)s.")
+            % {"survey": survey.title_in(invitation.language), "reasons": follow_up.reason_display}
+        ]
+        for a in answers:
+            if a.kind == QuestionKind.PAIRED and a.gap is not None:
+                lines.append(
+                    _("%(question)s — expected %(expectation)s, got %(experience)s.")
+                    % {
+                        "question": a.question.text_in(invitation.language),
+                        "expectation": a.expectation,
+                        "experience": a.experience,
+                    }
+                )
+            elif a.text:
+                lines.append(f"{a.question.text_in(invitation.language)} — {a.text}")
+    first_bad = next(
+        (a.attribute for a in answers if a.kind == QuestionKind.PAIRED and (a.gap or 0) < 0), ""
+    )
+    return {
+        "category": COMPLAINT_CATEGORY.get(first_bad, "service"),  # type: ignore[call-overload]
+        "product": invitation.product_id,
+        "description": "\n".join(lines)[:5000],
+    }
 
 
 # Suggestions and product ideas ---------------------------------------------------------------
@@ -894,3 +987,94 @@ def idea_set_status(
         model=ProductIdea, pk=idea_id, by=by, expected_version=expected_version, apply=apply
     )
     return idea
+
+
+# Imports -------------------------------------------------------------------------------------
+
+
+def answers_import(rows: list[dict[str, Any]], *, by: Actor, note: str = "") -> int:
+    """Store checked answers from a file (survey_id, customer_id, question_id, answered_at and
+    the cleaned value): the rows of one survey, customer and time make one answered invitation
+    and response (made once: importing the same file again adds nothing). History only: no
+    follow-up opens and nothing is sent. Returns how many answers were created."""
+    from rapport.core.actors import actor_name, actor_user
+    from rapport.core.bulk import History
+    from rapport.surveys.scoring import gap_and_label
+
+    if not rows:
+        return 0
+    groups: dict[tuple[int, int, datetime], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["survey_id"], row["customer_id"], row["answered_at"]), []).append(
+            row
+        )
+    questions = {q.pk: q for q in Question.objects.filter(pk__in={r["question_id"] for r in rows})}
+    surveys = {s.pk: s for s in Survey.objects.filter(pk__in={k[0] for k in groups})}
+    user, name = actor_user(by), actor_name(by)[:150]
+    created = 0
+    with transaction.atomic():
+        history = History(Invitation, by)
+        answers: list[Answer] = []
+        events: list[SurveyEvent] = []
+        for (survey_id, customer_id, when), group in groups.items():
+            key = f"import:{survey_id}:{customer_id}:{when.isoformat()}"
+            invitation = Invitation.objects.filter(key=key).first()
+            if invitation is None:
+                invitation = Invitation.objects.create(
+                    survey_id=survey_id,
+                    customer_id=customer_id,
+                    key=key,
+                    source_type="import",
+                    state=InvitationState.ANSWERED,
+                    answered_at=when,
+                )
+                response = Response.objects.create(invitation=invitation, submitted_at=when)
+                history.created(invitation.pk, str(invitation), customer_id, note)
+                events.append(
+                    SurveyEvent(
+                        customer_id=customer_id,
+                        survey_id=survey_id,
+                        time=when,
+                        user=user,
+                        user_name=name,
+                        type="answered",
+                        parameters={"survey": surveys[survey_id].name},
+                    )
+                )
+                answered: set[int] = set()
+            else:
+                response = invitation.response
+                answered = set(response.answers.values_list("question_id", flat=True))
+            for row in group:
+                question = questions[row["question_id"]]
+                if question.pk in answered:
+                    continue
+                answered.add(question.pk)
+                value = {
+                    k: row[k]
+                    for k in ("value", "choices", "text", "expectation", "experience")
+                    if k in row
+                }
+                if question.kind == QuestionKind.PAIRED:
+                    value["gap"], value["label"] = gap_and_label(
+                        value["expectation"], value["experience"]
+                    )
+                answers.append(
+                    Answer(
+                        response=response,
+                        question=question,
+                        survey_id=survey_id,
+                        customer_id=customer_id,
+                        kind=question.kind,
+                        measure=question.measure,
+                        attribute=question.attribute,
+                        answered_at=when,
+                        month=timezone.localdate(when).replace(day=1),
+                        **value,
+                    )
+                )
+        Answer.objects.bulk_create(answers, batch_size=2000)
+        SurveyEvent.objects.bulk_create(events, batch_size=2000)
+        history.flush()
+        created = len(answers)
+    return created

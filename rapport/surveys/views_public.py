@@ -26,10 +26,15 @@ def _language(request: HttpRequest, invitation: Invitation) -> str:
     return chosen if chosen in codes else (invitation.language or settings.LANGUAGE_CODE)
 
 
+def field_name(q: Any) -> str:
+    """A question's form field: "q<id>", or a built-in question's code ("solved")."""
+    return q.code or f"q{q.pk}"
+
+
 def _answers_from(data: Any, questions: list[Any]) -> dict[int, dict[str, Any]]:
     answers: dict[int, dict[str, Any]] = {}
     for q in questions:
-        name = f"q{q.pk}"
+        name = field_name(q)
         if q.kind == QuestionKind.PAIRED:
             answers[q.pk] = {
                 "expectation": data.get(f"{name}_exp"),
@@ -49,8 +54,8 @@ def _previous(invitation: Invitation) -> dict[str, Any]:
     if response is None:
         return {}
     values: dict[str, Any] = {}
-    for a in response.answers.all():
-        name = f"q{a.question_id}"
+    for a in response.answers.select_related("question"):
+        name = field_name(a.question)
         values[name] = a.value if a.value is not None else a.text
         values[f"{name}_exp"], values[f"{name}_per"] = a.expectation, a.experience
         values[f"{name}_choices"] = a.choices
@@ -58,8 +63,6 @@ def _previous(invitation: Invitation) -> dict[str, Any]:
 
 
 def answer_page(request: HttpRequest, link: Any, token: str) -> HttpResponse:
-    from rapport.portal.services import LinkInvalid, link_use
-
     invitation = (
         Invitation.objects.select_related("survey", "customer")
         .filter(pk=link.target_id, customer_id=link.customer_id)
@@ -67,6 +70,15 @@ def answer_page(request: HttpRequest, link: Any, token: str) -> HttpResponse:
     )
     if invitation is None or link.target_type != "surveys.invitation":
         return render(request, "portal/link_invalid.html", {"state": "unknown"}, status=410)
+    return answer(request, invitation, token, purpose=services.LINK_PURPOSE)
+
+
+def answer(
+    request: HttpRequest, invitation: Invitation, token: str, *, purpose: str
+) -> HttpResponse:
+    """The survey page for one invitation, its link used (once) with `purpose` on submit."""
+    from rapport.portal.services import LinkInvalid, link_use
+
     language = _language(request, invitation)
     with translation.override(language):
         questions = list(invitation.survey.questions.all())
@@ -90,7 +102,7 @@ def answer_page(request: HttpRequest, link: Any, token: str) -> HttpResponse:
         answers = _answers_from(request.POST, questions)
         try:
             with transaction.atomic():
-                link_use(token, purpose=services.LINK_PURPOSE)
+                link_use(token, purpose=purpose)
                 response = services.response_submit(
                     invitation_id=invitation.pk,
                     answers=answers,
@@ -101,10 +113,14 @@ def answer_page(request: HttpRequest, link: Any, token: str) -> HttpResponse:
         except LinkInvalid as exc:
             return render(request, "portal/link_invalid.html", {"state": exc.state}, status=410)
         except ValidationError as exc:
-            context["errors"] = exc.message_dict
+            errors = exc.message_dict
+            for q in questions:
+                if q.code and f"q{q.pk}" in errors:
+                    errors[q.code] = errors.pop(f"q{q.pk}")
+            context["errors"] = errors
             context["values"] = {k: request.POST.get(k) for k in request.POST} | {
-                f"q{q.pk}_choices": [
-                    int(v) for v in request.POST.getlist(f"q{q.pk}") if v.isdigit()
+                f"{field_name(q)}_choices": [
+                    int(v) for v in request.POST.getlist(field_name(q)) if v.isdigit()
                 ]
                 for q in questions
                 if q.kind == QuestionKind.MULTIPLE
@@ -121,7 +137,7 @@ def answer_page(request: HttpRequest, link: Any, token: str) -> HttpResponse:
 def _question_view(q: Any, language: str) -> dict[str, Any]:
     return {
         "q": q,
-        "name": f"q{q.pk}",
+        "name": field_name(q),
         "text": q.text_in(language),
         "scale": list(q.scale_range),
         "options": list(enumerate(q.options_in(language))),

@@ -80,8 +80,14 @@ def test_delivered_order_to_survey_answered_on_a_phone_to_follow_up(
     choose(f"q{questions['delivery']}_exp", 6)
     choose(f"q{questions['delivery']}_per", 2)
     choose(f"q{questions['csat']}", 3)
-    mobile.locator("#survey-form button[type=submit]").click()
+    submit = mobile.locator("#survey-form button[type=submit]")
+    assert submit.inner_text() == "提交我的回答"  # the page itself in Traditional Chinese
+    assert mobile.evaluate("document.documentElement.lang") == "zh-hant"
+    box = submit.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # reachable without scrolling sideways
+    submit.click()
     mobile.wait_for_selector("#survey-follow-up")
+    assert mobile.locator("#survey-thanks").inner_text() == "感謝您的回答"
     mobile.screenshot(path="test-artifacts/survey_answered_zh_hant_phone.png", full_page=True)
     phone.close()
 

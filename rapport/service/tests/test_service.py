@@ -46,6 +46,21 @@ def test_due_dates_count_from_the_purchase_not_the_previous_visit():
     ]
 
 
+def test_yearly_maintenance_of_a_leap_day_purchase():
+    """Bought on 29 February: due on the 28th in common years and on the 29th in leap years."""
+    dates = list(due_dates(date(2024, 2, 29), 12, date(2024, 3, 1), date(2032, 12, 31)))
+    assert dates == [
+        date(2025, 2, 28),
+        date(2026, 2, 28),
+        date(2027, 2, 28),
+        date(2028, 2, 29),
+        date(2029, 2, 28),
+        date(2030, 2, 28),
+        date(2031, 2, 28),
+        date(2032, 2, 29),
+    ]
+
+
 @given(
     st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
     st.integers(min_value=1, max_value=36),

@@ -39,6 +39,13 @@ def test_wilson_matches_statsmodels(k, n):
     assert high == pytest.approx(ref_high, abs=1e-9)
 
 
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (3, 4), (17, 20), (40, 100), (999, 1000)])
+def test_wilson_matches_scipy(k, n):
+    ref = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    low, high = scoring.wilson(k, n)
+    assert low == pytest.approx(ref.low, abs=1e-9) and high == pytest.approx(ref.high, abs=1e-9)
+
+
 def test_csat_of_four_answers_is_never_a_bare_percentage():
     score = scoring.csat(3, 4)
     assert score.value == 75 and score.n == 4 and score.few
@@ -52,6 +59,10 @@ def test_effort_interval_matches_scipy_t_interval():
         0.95, len(values) - 1, loc=sum(values) / len(values), scale=stats.sem(values)
     )
     assert score.low == pytest.approx(low) and score.high == pytest.approx(high)
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    sm_low, sm_high = DescrStatsW(values).tconfint_mean(alpha=0.05)
+    assert score.low == pytest.approx(sm_low) and score.high == pytest.approx(sm_high)
     sums = scoring.mean_interval_from_sums(len(values), sum(values), sum(v * v for v in values))
     assert sums.low == pytest.approx(low) and sums.high == pytest.approx(high)
 
@@ -60,6 +71,8 @@ def test_nps_edge_cases():
     assert scoring.nps(0, 0, 0).value is None
     everyone = scoring.nps(12, 0, 0)
     assert everyone.value == 100 and everyone.high == 100 and everyone.low < 100
+    assert scoring.nps(0, 1, 0).value == 0  # one passive: neither promoter nor detractor
+    assert scoring.nps(0, 0, 1).value == -100
     one = scoring.nps(1, 0, 0)
     assert one.value == 100 and one.n == 1 and one.low < 0  # one answer tells almost nothing
     nobody = scoring.nps(0, 0, 5)
