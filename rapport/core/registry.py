@@ -331,6 +331,30 @@ def export_kind(kind: str) -> ExportKindSpec:
     return _export_kinds[kind]
 
 
+@dataclass(frozen=True)
+class ImportReview:
+    """A page where a person decides about the rows an import stopped at before writing anything
+    (rows an importer marked with `review=key`, e.g. the duplicate finder's probable matches).
+    The import's result page links to it (`url_name`, reversed with the job's id) for users who
+    hold `permission`."""
+
+    key: str  # the RowError.review value of the rows it decides about
+    label: Any  # the link's text: "Decide about the probable duplicates"
+    url_name: str
+    permission: str | None = None
+
+
+_import_reviews: dict[str, ImportReview] = {}
+
+
+def register_import_review(review: ImportReview) -> None:
+    _import_reviews[review.key] = review
+
+
+def import_review(key: str) -> ImportReview | None:
+    return _import_reviews.get(key)
+
+
 # Roles -----------------------------------------------------------------------------------------
 
 _role_grants: dict[str, list[dict[str, tuple[str, ...]]]] = {}
@@ -440,6 +464,7 @@ _STORES: tuple[Any, ...] = (
     _change_titles,
     _import_kinds,
     _export_kinds,
+    _import_reviews,
     _role_grants,
     _demo_steps,
     _check_pages,

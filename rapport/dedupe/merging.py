@@ -34,3 +34,19 @@ def merge_decisions(relation: Any, ctx: Any) -> None:
     if move:
         NotSamePerson.objects.filter(pk__in=move).update(**{f"{mine}_id": ctx.survivor_id})
         ctx.repointed(NotSamePerson, move, column=f"{mine}_id")
+
+
+def merge_pairs(relation: Any, ctx: Any) -> None:
+    """The proposals about either record leave the queue (the kept record is one person now: the
+    next search compares it afresh) and are set aside in the merge record, so that an undo puts
+    the queue back as it was."""
+    from rapport.dedupe.models import DuplicatePair
+
+    mine = relation.field  # "first" or "second"
+    ctx.archive(
+        list(
+            DuplicatePair.objects.filter(
+                **{f"{mine}_id__in": (ctx.survivor_id, ctx.other_id)}
+            ).order_by("pk")
+        )
+    )

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import Event
-from rapport.core.relations import Custom, Erase, Export, Recompute, customer_relation
+from rapport.core.relations import Custom, Erase, Export, customer_relation
 from rapport.dedupe.choices import DedupeEventType
 
 _DECISION_MERGE = Custom("rapport.dedupe.merging:merge_decisions")
@@ -13,7 +13,7 @@ _DECISION_MERGE = Custom("rapport.dedupe.merging:merge_decisions")
 
 @customer_relation(
     "first",
-    merge=Recompute("rapport.dedupe.services:forget_pairs"),
+    merge=Custom("rapport.dedupe.merging:merge_pairs"),
     export=Export.nothing(
         "a proposal computed from the customer file, found again by the next search"
     ),
@@ -21,7 +21,7 @@ _DECISION_MERGE = Custom("rapport.dedupe.merging:merge_decisions")
 )
 @customer_relation(
     "second",
-    merge=Recompute("rapport.dedupe.services:forget_pairs"),
+    merge=Custom("rapport.dedupe.merging:merge_pairs"),
     export=Export.nothing(
         "a proposal computed from the customer file, found again by the next search"
     ),

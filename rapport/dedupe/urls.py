@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/merge/", views.merge, name="merge"),
     path("decisions/", views.decisions, name="decisions"),
     path("decisions/<int:pk>/withdraw/", views.decision_withdraw, name="decision_withdraw"),
+    path("imports/<int:job_id>/", views.import_review, name="import_review"),
 ]

@@ -98,3 +98,54 @@ def decision_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     services.decision_withdraw(decision_id=pk, by=request.user)
     messages.success(request, _("Decision withdrawn: the pair may be proposed again."))
     return redirect("dedupe:decisions")
+
+
+@login_required
+@perm("imports.import_data")
+def import_review(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The rows an import stopped at because they probably are existing customers: for each, the
+    same person as one of them (update that customer), a new customer, or leave it out; then the
+    import runs again with these decisions, all of them or none."""
+    from rapport.dedupe.importing import UNDECIDED, import_decide, review_rows
+    from rapport.imports.models import ImportJob
+
+    job = get_object_or_404(ImportJob, pk=job_id)
+    rows = review_rows(job)
+    for r in rows:
+        r.chosen = request.POST.get(f"row-{r.row}", "")
+    chosen = {r.row: r.chosen for r in rows}
+    undecided = request.POST.get("undecided", "ask")
+    problems: list[str] = []
+    if request.method == "POST":
+        decisions = {row: value for row, value in chosen.items() if value}
+        try:
+            again = import_decide(
+                job_id=job.pk, decisions=decisions, undecided=undecided, by=request.user
+            )
+        except ValidationError as exc:
+            problems = exc.messages
+        else:
+            messages.success(
+                request,
+                _(
+                    "The import runs again with your decisions; nothing is written unless all "
+                    "of them can be applied."
+                ),
+            )
+            return redirect("imports:detail", pk=again.pk)
+    return render(
+        request,
+        "dedupe/import_review.html",
+        {
+            "job": job,
+            "rows": rows,
+            "undecided": undecided if undecided in UNDECIDED else "ask",
+            "undecided_choices": [
+                ("ask", _("Ask me again (the import stops at them)")),
+                ("match", _("The same person as the best match: update that customer")),
+                ("new", _("New customers")),
+                ("skip", _("Leave them out")),
+            ],
+            "problems": problems,
+        },
+    )

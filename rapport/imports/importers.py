@@ -35,9 +35,11 @@ class Validation:
     error_count: int = 0
     invalid_rows: set[int] = field(default_factory=set)
     fatal: bool = False  # the file as a whole cannot be imported (unreadable, bad columns)
+    undecided: int = 0  # rows waiting for a person's decision (RowError.review): nothing is written
 
     def add(self, errors: list[RowError], *, fatal: bool = False) -> None:
         self.error_count += len(errors)
+        self.undecided += sum(1 for e in errors if e.review)
         room = MAX_ERRORS - len(self.errors)
         if room > 0:
             self.errors.extend(errors[:room])
@@ -195,7 +197,7 @@ def import_file(
     def write_kept(result: Validation) -> None:
         importer = result.importer
         assert importer is not None
-        if result.fatal or (all_or_nothing and result.error_count):
+        if result.fatal or result.undecided or (all_or_nothing and result.error_count):
             importer.discard_kept()
             return
         done = importer.write(by=by, note=note, progress=lambda n: None)
@@ -216,7 +218,11 @@ def import_file(
                 after_chunk=write_kept,
                 options=options,
             )
-            if validation.fatal or (all_or_nothing and validation.error_count):
+            if (
+                validation.fatal
+                or validation.undecided
+                or (all_or_nothing and validation.error_count)
+            ):
                 raise _NotWritten
             if validation.importer is not None:
                 write_kept(validation)  # what the last checks kept, if anything

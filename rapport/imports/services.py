@@ -61,7 +61,7 @@ def import_job_create(
     dry_run: bool = False,
     column_map: dict[str, str] | None = None,
     language: str | None = None,
-    options: dict[str, str] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> ImportJob:
     """A pending job for an uploaded file (kept under MEDIA_ROOT/imports) or a file on disk."""
     if (uploaded_file is None) == (path is None):
@@ -162,6 +162,30 @@ def import_job_retry(*, job_id: int, by: Actor) -> ImportJob:
     if job.status != ImportStatus.FAILED:
         raise ValidationError(_("Only a failed import can be run again."))
     return _job_again(job, by=by, dry_run=job.dry_run)
+
+
+def import_job_decided(
+    *, job_id: int, decisions: dict[str, Any], by: Actor, options: dict[str, Any] | None = None
+) -> ImportJob:
+    """A new waiting job for the file of a job that stopped at rows waiting for a person's
+    decision (RowError.review), with the decisions taken ({row number: decision}, added to those
+    of earlier rounds; the kind's importer reads them from options["decisions"]) and `options`
+    changed as given (what the rows nobody decided about become). It writes
+    (never only checks): a decision that no longer holds stops it again before anything is
+    written, so the decisions are applied all together or not at all. Start it with
+    import_job_start."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportStatus.INVALID or not any(e.get("review") for e in job.errors or []):
+        raise ValidationError(_("This import is not waiting for decisions."))
+    again = _job_again(job, by=by, dry_run=False)
+    earlier = (job.options or {}).get("decisions") or {}
+    again.options = {
+        **(job.options or {}),
+        **(options or {}),
+        "decisions": {**earlier, **{str(row): d for row, d in decisions.items()}},
+    }
+    again.save(update_fields=["options", "updated_at"])
+    return again
 
 
 def _job_again(job: ImportJob, *, by: Actor, dry_run: bool) -> ImportJob:
@@ -303,8 +327,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 expected_rows=job.total_rows,
             )
             _record_validation(job, validation)
-            if validation.fatal or (
-                validation.error_count and job.mode == ImportMode.ALL_OR_NOTHING
+            if (
+                validation.fatal
+                or validation.undecided
+                or (validation.error_count and job.mode == ImportMode.ALL_OR_NOTHING)
             ):
                 _finish(job, ImportStatus.INVALID)
             elif job.dry_run:

@@ -71,7 +71,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
     if job.status == ImportStatus.PENDING and pk in request.session.get(MAPPING_KEY, []):
         return redirect("imports:mapping", pk=pk)
-    return render(request, "imports/detail.html", _job_context(services.import_job_check(job)))
+    return render(
+        request, "imports/detail.html", _job_context(services.import_job_check(job), request.user)
+    )
 
 
 @login_required
@@ -80,7 +82,9 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The part of the result page that htmx polls while the job runs; once it has finished, the
     answer carries no polling trigger, so the polling stops."""
     job = get_object_or_404(ImportJob, pk=pk)
-    return render(request, "imports/_job.html", _job_context(services.import_job_check(job)))
+    return render(
+        request, "imports/_job.html", _job_context(services.import_job_check(job), request.user)
+    )
 
 
 @login_required
@@ -207,7 +211,34 @@ def _row_ranges(rows: list[int]) -> str:
     return ", ".join(parts) if numbers else "—"
 
 
-def _job_context(job: ImportJob) -> dict:
+def _reviews(job: ImportJob, user) -> list[dict]:  # noqa: ANN001
+    """The pages where someone decides about the rows this import stopped at (registered by the
+    apps that know how, rapport.core.registry.register_import_review), with how many rows."""
+    from django.urls import reverse
+
+    from rapport.core.registry import import_review
+
+    if job.status != ImportStatus.INVALID:
+        return []
+    counts: dict[str, int] = {}
+    for e in job.errors or []:
+        if key := e.get("review"):
+            counts[key] = counts.get(key, 0) + 1
+    out = []
+    for key, count in counts.items():
+        review = import_review(key)
+        if review and (review.permission is None or user.has_perm(review.permission)):
+            out.append(
+                {
+                    "label": review.label,
+                    "url": reverse(review.url_name, args=[job.pk]),
+                    "rows": count,
+                }
+            )
+    return out
+
+
+def _job_context(job: ImportJob, user=None) -> dict:  # noqa: ANN001
     done, total = services.import_job_progress(job)
     try:
         labels = {t.field: t.label for t in targets_for(job.kind)}
@@ -221,6 +252,7 @@ def _job_context(job: ImportJob) -> dict:
         "percent": min(100, int(100 * done / total)) if total else 0,
         "columns": [(header, labels.get(name, "")) for header, name in job.columns],
         "error_groups": _error_groups(job.errors or []),
+        "reviews": _reviews(job, user) if user is not None else [],
     }
 
 

@@ -3,13 +3,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rapport.core.relations import Erase, Export, Recompute, customer_relation
+from rapport.core.relations import Custom, Erase, Export, customer_relation
 from rapport.recommendations.choices import Method, Reason
 
 
 @customer_relation(
     "customer",
-    merge=Recompute("rapport.recommendations.services:forget_customer"),
+    merge=Custom("rapport.recommendations.merging:merge_history"),
     export=Export("product_id", "rank", "reason", "computed_at", label=_("recommended products")),
     erase=Erase.delete(),
 )
@@ -51,7 +51,7 @@ class Recommendation(models.Model):
 
 @customer_relation(
     "customer",
-    merge=Recompute("rapport.recommendations.services:forget_customer"),
+    merge=Custom("rapport.recommendations.merging:merge_history"),
     export=Export.nothing("a count of purchase lines, to know when to recompute"),
     erase=Erase.delete(),
 )

@@ -33,7 +33,11 @@ from rapport.customers.choices import (
     PhoneKind,
 )
 from rapport.customers.duplicates import merged_into_by_external_id, merged_into_by_id
-from rapport.customers.importing.matching import POLICIES, probable_matches
+from rapport.customers.importing.matching import (
+    POLICIES,
+    PROBABLE_MATCH,
+    probable_matches,
+)
 from rapport.customers.models import Customer, CustomerEmail, CustomerPhone
 from rapport.customers.numbers import customer_number, parse_customer_number
 from rapport.customers.validation import clean_addresses, clean_customer_fields
@@ -479,13 +483,18 @@ class CustomerImporter(KindImporter):
 
     def _probable(self, summaries: list[CustomerKeys], bad: set[int]) -> list[RowError]:
         """Rows that match nobody exactly but probably are an existing customer (the registered
-        matcher: a name written differently, a typo…), handled by the job's option."""
+        matcher: a name written differently, a typo…), handled as a person decided for that row
+        (options["decisions"], from the review page or `--decide`), else by the job's option."""
         policy = self.options.get("probable_matches") or "ask"
-        if policy not in POLICIES or policy == "new":
-            return []
-        rows = [k for k in summaries if k.match_id is None and k.has_names and k.row not in bad]
-        if not rows:
-            return []
+        decisions = self.options.get("decisions") or {}
+        rows = [k for k in summaries if k.match_id is None and k.row not in bad]
+        errors: list[RowError] = []
+        decided = [k for k in rows if str(k.row) in decisions]
+        if decided:
+            errors.extend(self._apply_decisions(decided, decisions))
+        rows = [k for k in rows if k.has_names and str(k.row) not in decisions]
+        if policy not in POLICIES or policy == "new" or not rows:
+            return errors
         found = probable_matches(
             [
                 {
@@ -498,7 +507,6 @@ class CustomerImporter(KindImporter):
                 for k in rows
             ]
         )
-        errors: list[RowError] = []
         for k, matches in zip(rows, found, strict=True):
             matches = [m for m in matches if m["customer_id"] not in self._created]
             if not matches:
@@ -524,8 +532,51 @@ class CustomerImporter(KindImporter):
                             "again choosing what to do with probable matches (match, new or skip)."
                         )
                         % {"number": number, "evidence": best.get("words", "")},
+                        review=PROBABLE_MATCH,
+                        data=_review_data(k, matches),
                     )
                 )
+        return errors
+
+    def _apply_decisions(
+        self, rows: list[CustomerKeys], decisions: dict[str, Any]
+    ) -> list[RowError]:
+        """ "new" creates, "skip" leaves the row out, a customer number updates that customer. A
+        decision that no longer holds (the customer was deleted) asks again: nothing is written."""
+        chosen = {k.row: parse_customer_number(decisions[str(k.row)]) for k in rows}
+        wanted = {pk for pk in chosen.values() if pk}
+        existing = set(Customer.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        merged = merged_into_by_id(wanted - existing)
+        errors: list[RowError] = []
+        for k in rows:
+            decision = str(decisions[str(k.row)]).strip().lower()
+            if decision == "new":
+                continue
+            if decision == "skip":
+                k.skip = True
+                continue
+            pk = chosen[k.row]
+            pk = merged.get(pk, pk) if pk else None
+            if pk is None or pk not in existing | set(merged.values()) or pk in self._created:
+                errors.append(
+                    RowError(
+                        k.row,
+                        "",
+                        _(
+                            "The decision for this row (“%(decision)s”) no longer holds: there is "
+                            "no such customer. Decide again."
+                        )
+                        % {"decision": decisions[str(k.row)]},
+                        review=PROBABLE_MATCH,
+                        data=_review_data(k, []),
+                    )
+                )
+                continue
+            problems = self.matched_once(k, pk, customer_number(pk))
+            if problems:
+                errors.extend(problems)
+            else:
+                k.match_id = pk
         return errors
 
     def keep(self, records: bytes | None, summaries: list[Any]) -> None:
@@ -669,3 +720,25 @@ def _remember(cache: dict, key: Any, value: Any) -> None:
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     cache[key] = value
+
+
+def _review_data(k: CustomerKeys, matches: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the review page shows of a row waiting for a decision: the row's name and contacts,
+    and the customers it probably is (at most three, best first; the evidence in its stored
+    form, so the page says it in the reader's language)."""
+    return {
+        "family_name": k.family_name,
+        "given_name": k.given_name,
+        "birthday": k.birthday.isoformat() if hasattr(k.birthday, "isoformat") else k.birthday,
+        "phones": list(k.phones),
+        "emails": list(k.emails),
+        "candidates": [
+            {
+                "customer_id": m["customer_id"],
+                "score": m.get("score"),
+                "evidence": m.get("evidence") or [],
+                "words": str(m.get("words") or ""),
+            }
+            for m in matches[:3]
+        ],
+    }

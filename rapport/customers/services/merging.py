@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -612,10 +612,19 @@ def customer_merge_undo(*, merge_id: int, by: Actor) -> UndoResult:
         )
         skipped += len(pks) - back
 
-    # Rows that gave way come back.
+    # Rows that gave way come back — unless a customer they name is gone since, or a row made
+    # since holds their place (a unique key): those are counted as skipped.
     for row in thaw(merge.archived):
-        if not type(row.object)._base_manager.filter(pk=row.object.pk).exists():
-            row.save()
+        if type(row.object)._base_manager.filter(pk=row.object.pk).exists():
+            continue
+        if not _customers_exist(row.object):
+            skipped += 1
+            continue
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            skipped += 1
 
     # Derived rows (search terms, scores) for both.
     for relation in customer_relations():
@@ -649,6 +658,16 @@ def customer_merge_undo(*, merge_id: int, by: Actor) -> UndoResult:
             parameters={"other": other_number, "kept_changes": kept_changes, "skipped": skipped},
         )
     return UndoResult(restored=restored, kept=kept, kept_changes=kept_changes, skipped_rows=skipped)
+
+
+def _customers_exist(obj: models.Model) -> bool:
+    """Every customer the row refers to exists (an archived row put back must not dangle)."""
+    ids = {
+        getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.is_relation and f.related_model is Customer
+    } - {None}
+    return not ids or Customer.objects.filter(pk__in=ids).count() == len(ids)
 
 
 def _plain_value(value: Any) -> Any:

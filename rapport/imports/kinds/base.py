@@ -15,7 +15,7 @@ import abc
 import pickle
 import tempfile
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -33,9 +33,17 @@ class RowError:
     row: int
     column: str
     message: str
+    # A row waiting for a person's decision rather than a mistake in the file: the import stops
+    # before writing anything, whatever its mode, and the page registered for this key
+    # (rapport.core.registry.register_import_review) asks; `data` is what that page shows.
+    review: str = ""
+    data: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        out = {"row": self.row, "column": self.column, "message": self.message}
+        if self.review:
+            out.update(review=self.review, data=self.data or {})
+        return out
 
 
 @dataclass

@@ -39,11 +39,24 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="The staff member the history shows as having imported.")
         parser.add_argument(
             "--probable-matches",
-            choices=("ask", "match", "new", "skip"),
+            "--on-probable-duplicate",
+            choices=("ask", "ask-fails", "match", "new", "skip"),
             default="ask",
+            dest="probable_matches",
             help="Customers: a row that probably is an existing customer (a name written "
-            "differently, a typo…) is an error to decide on (ask, the default), updates that "
-            "customer (match), becomes a new customer (new) or is left out (skip).",
+            "differently, a typo…) stops the import, listed for a decision (ask or ask-fails, "
+            "the default), updates that customer (match), becomes a new customer (new) or is "
+            "left out (skip).",
+        )
+        parser.add_argument(
+            "--decide",
+            action="append",
+            default=[],
+            metavar="ROW=DECISION",
+            dest="decisions",
+            help="Customers: what to do with one row that probably is an existing customer: "
+            "ROW=C0000042 updates that customer, ROW=new creates one, ROW=skip leaves the row "
+            "out. Repeatable; the other rows follow --probable-matches.",
         )
 
     def handle(
@@ -56,12 +69,26 @@ class Command(BaseCommand):
         mappings: list[str],
         user: str | None,
         probable_matches: str = "ask",
+        decisions: list[str] | None = None,
         **options,
     ) -> None:
         try:
             column_map = parse_overrides(mappings)
         except ValueError as exc:
             raise CommandError(f"--map {exc.args[0]!r}: write HEADER=FIELD") from None
+        decided: dict[str, str] = {}
+        for item in decisions or []:
+            row, sep, decision = item.partition("=")
+            if not sep or not row.strip().isdigit() or not decision.strip():
+                raise CommandError(
+                    f"--decide {item!r}: write ROW=C0000042, ROW=new or ROW=skip"
+                ) from None
+            decided[str(int(row))] = decision.strip()
+        kind_options: dict[str, object] = {
+            "probable_matches": "ask" if probable_matches == "ask-fails" else probable_matches
+        }
+        if decided:
+            kind_options["decisions"] = decided
         by = None
         if user:
             try:
@@ -76,7 +103,7 @@ class Command(BaseCommand):
                 dry_run=dry_run,
                 column_map=column_map,
                 mode=ImportMode.VALID_ONLY if valid_only else ImportMode.ALL_OR_NOTHING,
-                options={"probable_matches": probable_matches},
+                options=kind_options,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
