@@ -123,3 +123,53 @@ class InvalidInputMiddleware:
             log.warning("Refused a conflicting write on %s: %s", request.path, exc)
             return bad_request(request, integrity_errors(exc), status=409)
         return None
+
+
+# Idle sessions -------------------------------------------------------------------------------
+
+LAST_SEEN = "rapport_last_seen"  # the session's last request, in seconds since the epoch
+_TOUCH_EVERY = 60  # write the time back at most once a minute (not a session write per request)
+
+
+def idle_seconds() -> int:
+    from django.conf import settings
+
+    return max(0, int(getattr(settings, "RAPPORT_SESSION_IDLE_MINUTES", 0) or 0)) * 60
+
+
+def mark_session_seen(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """On log-in (a user_logged_in receiver): the session starts its idle clock."""
+    import time
+
+    if getattr(request, "session", None) is not None:
+        request.session[LAST_SEEN] = int(time.time())
+
+
+class IdleSessionMiddleware:
+    """Ends a logged-in session that made no request for RAPPORT_SESSION_IDLE_MINUTES (0: never);
+    the next page asks for the password again. The absolute lifetime is SESSION_COOKIE_AGE."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import time
+
+        from django.contrib import messages
+        from django.contrib.auth import SESSION_KEY, logout
+
+        limit = idle_seconds()
+        session = getattr(request, "session", None)
+        if limit and session is not None and SESSION_KEY in session:
+            now = int(time.time())
+            last = session.get(LAST_SEEN)
+            if isinstance(last, int) and now - last > limit:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were logged out after %(minutes)d minutes without activity.")
+                    % {"minutes": limit // 60},
+                )
+            elif not isinstance(last, int) or now - last >= _TOUCH_EVERY:
+                session[LAST_SEEN] = now
+        return self.get_response(request)
