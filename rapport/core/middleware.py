@@ -34,9 +34,13 @@ def _walk(value: Any, path: str, found: dict[str, list[str]]) -> None:
             _walk(item, f"{path}.{index}" if path else str(index), found)
 
 
-def unstorable_fields(request: HttpRequest) -> dict[str, list[str]]:
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def unstorable_fields(request: HttpRequest, *, form: bool = True) -> dict[str, list[str]]:
     """{field: [message]} for every query, form or JSON value holding a NUL byte or a lone
-    surrogate, which neither PostgreSQL nor SQLite text columns can hold."""
+    surrogate, which neither PostgreSQL nor SQLite text columns can hold (`form=False`: not
+    the posted form's fields)."""
     found: dict[str, list[str]] = {}
     for key, values in request.GET.lists():
         for value in values:
@@ -50,7 +54,7 @@ def unstorable_fields(request: HttpRequest) -> dict[str, list[str]]:
                     ValueError
                 ):  # the endpoint answers a body that is not JSON
                     _walk(json.loads(body), "", found)
-        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        elif form and content_type in FORM_TYPES:
             for key, values in request.POST.lists():
                 for value in values:
                     _walk(value, key, found)
@@ -106,9 +110,25 @@ class InvalidInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if found := unstorable_fields(request):
+        # A web form's fields are checked once the view is known (process_view): a page whose
+        # forms refuse such text themselves shows the form again with the error on the field.
+        if found := unstorable_fields(request, form=_is_api(request)):
             return bad_request(request, found)
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if _is_api(request) or getattr(view_func, "checks_unstorable_text", False):
+            return None
+        if request.method == "POST" and (request.content_type or "") in FORM_TYPES:
+            found: dict[str, list[str]] = {}
+            for key, values in request.POST.lists():
+                for value in values:
+                    _walk(value, key, found)
+            if found:
+                return bad_request(request, found)
+        return None
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if isinstance(exc, ValidationError):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core.exceptions import ConflictError
-from rapport.core.forms import add_service_errors, require_version
+from rapport.core.forms import add_service_errors, require_version, text_checked_by_form
 from rapport.core.models import ObjectChange
 from rapport.core.privacy import personal_data_read
 from rapport.core.registry import customer_filters
@@ -112,6 +112,7 @@ def blank_consent_form(language: str) -> str:
     return ConsentForm().as_div()
 
 
+@text_checked_by_form
 @login_required
 @perm("customers.add_customer")
 def customer_create(request: HttpRequest) -> HttpResponse:
@@ -131,6 +132,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@text_checked_by_form
 @login_required
 @perm("customers.change_customer")
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -246,6 +248,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@text_checked_by_form
 @login_required
 @perm("customers.add_organisation")
 def organisation_create(request: HttpRequest) -> HttpResponse:
@@ -261,6 +264,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "form.html", {"form": form, "title": _("New organisation")})
 
 
+@text_checked_by_form
 @login_required
 @perm("customers.change_organisation")
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:

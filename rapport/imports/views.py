@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.core.forms import add_service_errors
+from rapport.core.forms import add_service_errors, text_checked_by_form
 from rapport.core.pagination import keyset_page
 from rapport.core.privacy import personal_data_read
 from rapport.core.registry import export_kind, import_kinds
@@ -26,6 +26,7 @@ def perm(codename: str):
     return permission_required(codename, raise_exception=True)
 
 
+@text_checked_by_form
 @login_required
 @perm("imports.import_data")
 def import_list(request: HttpRequest) -> HttpResponse:
@@ -128,6 +129,7 @@ def _unrecognised(job: ImportJob) -> bool:
     return bool(map_columns(job.kind, headers, job.column_map).unknown)
 
 
+@text_checked_by_form
 @login_required
 @perm("imports.import_data")
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
