@@ -178,6 +178,13 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The first handler stops an upload at RAPPORT_IMPORT_MAX_UPLOAD_MB while it arrives
+# (rapport.core.uploads); the others are Django's.
+FILE_UPLOAD_HANDLERS = [
+    "rapport.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
 # Rate limits and other counters shared by every web process: a table in the database by default

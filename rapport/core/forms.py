@@ -33,6 +33,13 @@ def text_checked_by_form(view: Any) -> Any:
     return view
 
 
+def upload_limit_on_form(view: Any) -> Any:
+    """Mark a page that shows an upload stopped at the limit (rapport.core.uploads) as an error
+    on its form's file field; other pages answer such a request with a 413 page."""
+    view.checks_upload_size = True
+    return view
+
+
 def require_version(form: forms.Form) -> forms.Form:
     """An edit form must send back the version it was read at (its hidden `version` field), so
     the service's conflict check is never skipped: a post without it is refused."""

@@ -101,6 +101,21 @@ def bad_request(
     )
 
 
+def too_large(request: HttpRequest, limit_mb: int) -> HttpResponse:
+    """413 for an upload stopped at the limit (rapport.core.uploads), the limit named."""
+    message = _("The upload is larger than %(limit)s MB, the most Rapport accepts.") % {
+        "limit": limit_mb
+    }
+    if _is_api(request):
+        return JsonResponse({"detail": message, "errors": {"file": [message]}}, status=413)
+    return render(
+        request,
+        "400.html",
+        {"detail": message, "errors": [("file", [message])], "status": 413},
+        status=413,
+    )
+
+
 class InvalidInputMiddleware:
     """Refuses text the database cannot hold before any view sees it, and turns a
     ValidationError (a filter or a cursor that is not valid), a value out of the column's range
@@ -119,6 +134,12 @@ class InvalidInputMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
+        from rapport.core.uploads import upload_refused
+
+        if (limit := upload_refused(request)) and not getattr(
+            view_func, "checks_upload_size", False
+        ):
+            return too_large(request, limit)
         if _is_api(request) or getattr(view_func, "checks_unstorable_text", False):
             return None
         if request.method == "POST" and (request.content_type or "") in FORM_TYPES:
