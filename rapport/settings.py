@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rapport.core.middleware.IdleSessionMiddleware",  # logs out after RAPPORT_SESSION_IDLE_MINUTES
     "rapport.core.middleware.InvalidInputMiddleware",  # 400/409 naming the field, never a 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -179,6 +180,13 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The first handler stops an upload at RAPPORT_IMPORT_MAX_UPLOAD_MB while it arrives
+# (rapport.core.uploads); the others are Django's.
+FILE_UPLOAD_HANDLERS = [
+    "rapport.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
 # Rate limits and other counters shared by every web process: a table in the database by default
@@ -223,6 +231,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # How long a login lasts (hours), and whether closing the browser ends it.
 SESSION_COOKIE_AGE = int(float(os.environ.get("SESSION_HOURS", "12")) * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+# A login with no request for this many minutes ends (0: only SESSION_HOURS ends it).
+RAPPORT_SESSION_IDLE_MINUTES = int(os.environ.get("RAPPORT_SESSION_IDLE_MINUTES", "30"))
 # Content-Security-Policy (Django's own middleware): scripts only from Rapport itself (an inline
 # script needs the request's nonce), no plug-ins, no framing, forms post only to Rapport.
 # CSP_REPORT_ONLY=true sends it as Content-Security-Policy-Report-Only to try a change first.

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from rapport.core.relations import Person
 
 
@@ -54,7 +56,9 @@ def person_complaint_erase(person: Person) -> int:
     n += Remedy.objects.filter(complaint__customer_id=person.customer_id).update(description="")
     n += Approval.objects.filter(remedy__complaint__customer_id=person.customer_id).update(note="")
     for attachment in Attachment.objects.filter(complaint__customer_id=person.customer_id):
-        attachment.file.delete(save=False)
+        # the file goes when the erasure commits: one that is rolled back loses no file
+        name, storage = attachment.file.name, attachment.file.storage
+        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
         attachment.delete()
         n += 1
     return n

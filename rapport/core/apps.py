@@ -12,3 +12,9 @@ class CoreConfig(AppConfig):
         from rapport.core.selectors import change_timeline
 
         timeline.register("change", change_timeline)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from rapport.core.middleware import mark_session_seen
+
+        user_logged_in.connect(mark_session_seen, dispatch_uid="rapport_session_seen")

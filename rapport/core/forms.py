@@ -23,6 +23,23 @@ def add_service_errors(
         form.add_error(name if name in form.fields else None, messages)
 
 
+def text_checked_by_form(view: Any) -> Any:
+    """Mark a page whose posted text all goes through Django forms (whose text fields refuse a
+    NUL byte with an error on the field): InvalidInputMiddleware then lets a post with such a
+    character through to the view, which shows the form again with the error on that field,
+    instead of answering with a page of its own. A view that reads posted values by hand stays
+    unmarked and gets that 400 page (which names the field)."""
+    view.checks_unstorable_text = True
+    return view
+
+
+def upload_limit_on_form(view: Any) -> Any:
+    """Mark a page that shows an upload stopped at the limit (rapport.core.uploads) as an error
+    on its form's file field; other pages answer such a request with a 413 page."""
+    view.checks_upload_size = True
+    return view
+
+
 def require_version(form: forms.Form) -> forms.Form:
     """An edit form must send back the version it was read at (its hidden `version` field), so
     the service's conflict check is never skipped: a post without it is refused."""

@@ -34,9 +34,13 @@ def _walk(value: Any, path: str, found: dict[str, list[str]]) -> None:
             _walk(item, f"{path}.{index}" if path else str(index), found)
 
 
-def unstorable_fields(request: HttpRequest) -> dict[str, list[str]]:
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def unstorable_fields(request: HttpRequest, *, form: bool = True) -> dict[str, list[str]]:
     """{field: [message]} for every query, form or JSON value holding a NUL byte or a lone
-    surrogate, which neither PostgreSQL nor SQLite text columns can hold."""
+    surrogate, which neither PostgreSQL nor SQLite text columns can hold (`form=False`: not
+    the posted form's fields)."""
     found: dict[str, list[str]] = {}
     for key, values in request.GET.lists():
         for value in values:
@@ -50,7 +54,7 @@ def unstorable_fields(request: HttpRequest) -> dict[str, list[str]]:
                     ValueError
                 ):  # the endpoint answers a body that is not JSON
                     _walk(json.loads(body), "", found)
-        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        elif form and content_type in FORM_TYPES:
             for key, values in request.POST.lists():
                 for value in values:
                     _walk(value, key, found)
@@ -97,6 +101,21 @@ def bad_request(
     )
 
 
+def too_large(request: HttpRequest, limit_mb: int) -> HttpResponse:
+    """413 for an upload stopped at the limit (rapport.core.uploads), the limit named."""
+    message = _("The upload is larger than %(limit)s MB, the most Rapport accepts.") % {
+        "limit": limit_mb
+    }
+    if _is_api(request):
+        return JsonResponse({"detail": message, "errors": {"file": [message]}}, status=413)
+    return render(
+        request,
+        "400.html",
+        {"detail": message, "errors": [("file", [message])], "status": 413},
+        status=413,
+    )
+
+
 class InvalidInputMiddleware:
     """Refuses text the database cannot hold before any view sees it, and turns a
     ValidationError (a filter or a cursor that is not valid), a value out of the column's range
@@ -106,9 +125,31 @@ class InvalidInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if found := unstorable_fields(request):
+        # A web form's fields are checked once the view is known (process_view): a page whose
+        # forms refuse such text themselves shows the form again with the error on the field.
+        if found := unstorable_fields(request, form=_is_api(request)):
             return bad_request(request, found)
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        from rapport.core.uploads import upload_refused
+
+        if (limit := upload_refused(request)) and not getattr(
+            view_func, "checks_upload_size", False
+        ):
+            return too_large(request, limit)
+        if _is_api(request) or getattr(view_func, "checks_unstorable_text", False):
+            return None
+        if request.method == "POST" and (request.content_type or "") in FORM_TYPES:
+            found: dict[str, list[str]] = {}
+            for key, values in request.POST.lists():
+                for value in values:
+                    _walk(value, key, found)
+            if found:
+                return bad_request(request, found)
+        return None
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if isinstance(exc, ValidationError):
@@ -123,3 +164,53 @@ class InvalidInputMiddleware:
             log.warning("Refused a conflicting write on %s: %s", request.path, exc)
             return bad_request(request, integrity_errors(exc), status=409)
         return None
+
+
+# Idle sessions -------------------------------------------------------------------------------
+
+LAST_SEEN = "rapport_last_seen"  # the session's last request, in seconds since the epoch
+_TOUCH_EVERY = 60  # write the time back at most once a minute (not a session write per request)
+
+
+def idle_seconds() -> int:
+    from django.conf import settings
+
+    return max(0, int(getattr(settings, "RAPPORT_SESSION_IDLE_MINUTES", 0) or 0)) * 60
+
+
+def mark_session_seen(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """On log-in (a user_logged_in receiver): the session starts its idle clock."""
+    import time
+
+    if getattr(request, "session", None) is not None:
+        request.session[LAST_SEEN] = int(time.time())
+
+
+class IdleSessionMiddleware:
+    """Ends a logged-in session that made no request for RAPPORT_SESSION_IDLE_MINUTES (0: never);
+    the next page asks for the password again. The absolute lifetime is SESSION_COOKIE_AGE."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import time
+
+        from django.contrib import messages
+        from django.contrib.auth import SESSION_KEY, logout
+
+        limit = idle_seconds()
+        session = getattr(request, "session", None)
+        if limit and session is not None and SESSION_KEY in session:
+            now = int(time.time())
+            last = session.get(LAST_SEEN)
+            if isinstance(last, int) and now - last > limit:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were logged out after %(minutes)d minutes without activity.")
+                    % {"minutes": limit // 60},
+                )
+            elif not isinstance(last, int) or now - last >= _TOUCH_EVERY:
+                session[LAST_SEEN] = now
+        return self.get_response(request)

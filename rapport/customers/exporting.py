@@ -6,12 +6,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from rapport.customers.choices import Channel
 from rapport.customers.importing.columns import CUSTOMER_COLUMNS, ORGANISATION_COLUMNS
 from rapport.customers.models import (
     Customer,
     CustomerAddress,
     CustomerEmail,
     CustomerPhone,
+    MarketingConsent,
     Organisation,
 )
 from rapport.customers.numbers import customer_number
@@ -79,6 +81,11 @@ def customer_rows(qs: QuerySet) -> Iterator[list]:
             .order_by("customer_id", "tag__name")
             .values_list("customer_id", "tag__name")
         )
+        consents: dict[int, dict[str, str]] = {}
+        for cid, channel, granted in MarketingConsent.objects.filter(
+            customer_id__in=ids
+        ).values_list("customer_id", "channel", "granted"):
+            consents.setdefault(cid, {})[channel] = "granted" if granted else "withdrawn"
         addresses: dict[int, tuple] = {}
         for row in (
             CustomerAddress.objects.filter(customer_id__in=ids)
@@ -119,6 +126,7 @@ def customer_rows(qs: QuerySet) -> Iterator[list]:
                 c["personality"],
                 c["family_situation"],
                 c["notes"],
+                *(consents.get(pk, {}).get(channel, "") for channel in Channel.values),
             ]
 
 

@@ -5,6 +5,7 @@ from functools import lru_cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -12,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core.exceptions import ConflictError
-from rapport.core.forms import add_service_errors, require_version
+from rapport.core.forms import add_service_errors, require_version, text_checked_by_form
 from rapport.core.models import ObjectChange
+from rapport.core.privacy import personal_data_read
 from rapport.core.registry import customer_filters
 from rapport.core.selectors import change_title, conflict_context, labelled_changes
 from rapport.core.timeline import customer_timeline
@@ -45,11 +47,21 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     filters = list_filters(request)
     sort = request.GET.get("sort", "newest")
+    cursor = request.GET.get("cursor")
     if query:
         customers, next_cursor = search_customers(query, limit=50), None
+        prefetch_related_objects(customers, "tags", "consents")
     else:
-        page = selectors.customer_list(filters=filters, sort=sort, cursor=request.GET.get("cursor"))
+        page = selectors.customer_list(filters=filters, sort=sort, cursor=cursor)
         customers, next_cursor = page.items, page.next_cursor
+    # Many customers' data on one page: logged like an export (who, when, which filter, how many),
+    # in one insert. The search words are not logged: they name people.
+    personal_data_read(
+        by=request.user,
+        kind="web_list",
+        count=len(customers),
+        filters={**filters, "sort": sort, "page": bool(cursor), "search": bool(query)},
+    )
     context = {
         "customers": customers,
         "next_cursor": next_cursor,
@@ -100,6 +112,7 @@ def blank_consent_form(language: str) -> str:
     return ConsentForm().as_div()
 
 
+@text_checked_by_form
 @login_required
 @perm("customers.add_customer")
 def customer_create(request: HttpRequest) -> HttpResponse:
@@ -119,6 +132,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@text_checked_by_form
 @login_required
 @perm("customers.change_customer")
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -234,6 +248,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@text_checked_by_form
 @login_required
 @perm("customers.add_organisation")
 def organisation_create(request: HttpRequest) -> HttpResponse:
@@ -249,6 +264,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "form.html", {"form": form, "title": _("New organisation")})
 
 
+@text_checked_by_form
 @login_required
 @perm("customers.change_organisation")
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -72,10 +72,10 @@ def export_rows(
 def _header_labels(kind: str, columns: tuple[str, ...]) -> tuple[str, ...]:
     from django.utils.text import capfirst
 
-    from rapport.imports.mapping import targets_for
+    from rapport.core.registry import import_kind
 
-    try:
-        labels = {t.field: capfirst(str(t.label)) for t in targets_for(kind)}
+    try:  # the exported columns the import leaves out (consent per channel) too
+        labels = {t.field: capfirst(str(t.label)) for t in import_kind(kind).targets()}
     except KeyError:  # an export without an import of the same kind
         labels = {}
     return tuple(labels.get(c, c) for c in columns)
@@ -101,6 +101,10 @@ def _with_value_labels(kind: str, columns: tuple[str, ...], rows: Iterable[list]
         if field is not None and field.choices:
             choices[i] = {str(k): str(v) for k, v in field.flatchoices}
     words = {"yes": _("yes"), "no": _("no")}
+    consent = {"granted": _("given"), "withdrawn": _("withdrawn")}
+    for i, column in enumerate(columns):
+        if column.startswith("consent_"):
+            choices[i] = consent
     for row in rows:
         yield [
             choices[i].get(v, v)

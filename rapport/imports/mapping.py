@@ -213,6 +213,19 @@ def normalize_header(header: str) -> str:
     return _NOT_WORD.sub("", fold(header or ""))
 
 
+def export_only_headers(kind: str) -> set[str]:
+    """The normalised headers of the columns an export writes and the import leaves out (consent
+    per channel): an exported file imports again without them counting as unknown columns."""
+    from rapport.core.registry import import_kind
+
+    return {
+        normalize_header(name)
+        for t in import_kind(kind).targets()
+        if not t.imported
+        for name in (*t.aliases, str(t.label))
+    }
+
+
 def targets_for(kind: str) -> tuple[Target, ...]:
     """The columns a file of `kind` may have (registered by the app that owns the kind)."""
     from rapport.core.registry import import_kind
@@ -281,6 +294,7 @@ def map_columns(
     by_field = targets_by_field(kind)
     normalized_overrides = {normalize_header(h): f for h, f in (overrides or {}).items()}
     plan = ColumnPlan(kind=kind, headers=list(headers))
+    export_only = export_only_headers(kind)
     for header, name in (overrides or {}).items():
         if name not in IGNORE and name not in by_field:
             plan.problems.append(
@@ -298,7 +312,8 @@ def map_columns(
         else:
             target = target_for(kind, header)
         if target is None:
-            plan.unknown.append(header)
+            if normalize_header(header) not in export_only:  # an exported file imports again
+                plan.unknown.append(header)
             continue
         if target.field in taken and not target.multi:
             plan.problems.append(

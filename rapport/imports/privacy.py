@@ -147,6 +147,12 @@ def person_import_erase(person: Person) -> int:
 
 
 def delete_upload(path: Path) -> None:
+    """Delete an uploaded file (and its folder, once empty) when the transaction commits: an
+    erasure or a purge that is rolled back keeps the file its rows still point to."""
+    transaction.on_commit(lambda: _delete_now(path))
+
+
+def _delete_now(path: Path) -> None:
     path.unlink(missing_ok=True)
     media = Path(settings.MEDIA_ROOT).resolve()
     folder = path.parent

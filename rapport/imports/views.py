@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.core.forms import add_service_errors
+from rapport.core.forms import add_service_errors, text_checked_by_form, upload_limit_on_form
 from rapport.core.pagination import keyset_page
 from rapport.core.privacy import personal_data_read
 from rapport.core.registry import export_kind, import_kinds
+from rapport.core.uploads import upload_refused
 from rapport.imports import services
 from rapport.imports.choices import ImportStatus
 from rapport.imports.exports import FORMATS, export_filename
@@ -26,12 +27,23 @@ def perm(codename: str):
     return permission_required(codename, raise_exception=True)
 
 
+@text_checked_by_form
+@upload_limit_on_form
 @login_required
 @perm("imports.import_data")
 def import_list(request: HttpRequest) -> HttpResponse:
     """The upload form and the imports so far."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (limit := upload_refused(request)):
+        # The upload was stopped at the limit while it arrived: only that is said.
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(
+            "file",
+            _("The file is larger than %(limit)s MB; at most %(limit)s MB can be imported.")
+            % {"limit": limit},
+        )
+    elif request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             job = services.import_job_create(
@@ -132,6 +144,7 @@ def _unrecognised(job: ImportJob) -> bool:
     return bool(map_columns(job.kind, headers, job.column_map).unknown)
 
 
+@text_checked_by_form
 @login_required
 @perm("imports.import_data")
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from rapport.core.relations import Person, fold
 
@@ -44,7 +45,8 @@ def sent_mail_erase(person: Person) -> int:
     """Delete the copies of mail sent to the person that the file mailer kept."""
     files = _mail_files_naming(person)
     for path in files:
-        path.unlink(missing_ok=True)
+        # after the commit: an erasure that is rolled back deletes nothing
+        transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
     return len(files)
 
 

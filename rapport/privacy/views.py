@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from rapport.core.forms import add_service_errors
+from rapport.core.forms import add_service_errors, text_checked_by_form
 from rapport.core.pagination import keyset_page
 from rapport.customers.models import Customer
 from rapport.privacy import selectors, services
@@ -60,6 +60,7 @@ def access_export_json(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@text_checked_by_form
 @login_required
 @permission_required("privacy.erase_customer", raise_exception=True)
 def erase(request: HttpRequest, pk: int) -> HttpResponse:

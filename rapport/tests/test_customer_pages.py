@@ -138,7 +138,7 @@ def test_list_page_query_count_does_not_grow(
     agent_client, make_customer, make_product, n, django_assert_max_num_queries
 ):
     _fill(make_customer, make_product, n)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # one of them the read log's insert (rapport.privacy)
         response = agent_client.get(reverse("customers:list"))
     assert response.status_code == 200
 

@@ -87,3 +87,38 @@ def test_an_inline_script_carries_the_nonce_the_policy_names(manager_client):
     policy = response["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
     assert f'<script nonce="{nonce}">' in response.content.decode()
+
+
+# Idle sessions (issue 10, item 11) ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_idle_session_ends_and_an_active_one_goes_on(manager, settings, monkeypatch):
+    import time
+
+    from django.test import Client
+
+    settings.RAPPORT_SESSION_IDLE_MINUTES = 30
+    client = Client()
+    client.force_login(manager)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 29 * 60)  # 29 minutes later: still in
+    assert client.get("/customers/").status_code == 200
+    monkeypatch.setattr(time, "time", lambda: now + 58 * 60)  # 29 more (the clock restarted)
+    assert client.get("/customers/").status_code == 200
+    monkeypatch.setattr(time, "time", lambda: now + 89 * 60)  # 31 minutes without a request
+    response = client.get("/customers/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    page = client.get(response["Location"]).content.decode()
+    assert "logged out after 30 minutes without activity" in page
+    # and the login is really over
+    assert client.get("/customers/").status_code == 302
+
+
+def test_the_idle_timeout_is_set_from_the_environment_and_documented(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings as s; " + (
+        "print(s.RAPPORT_SESSION_IDLE_MINUTES)"
+    )
+    assert _run(code, {}, tmp_path).stdout.split() == ["30"]
+    assert _run(code, {"RAPPORT_SESSION_IDLE_MINUTES": "5"}, tmp_path).stdout.split() == ["5"]
+    assert "RAPPORT_SESSION_IDLE_MINUTES" in README.read_text().split("## Security and")[1]

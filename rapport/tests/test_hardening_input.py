@@ -119,10 +119,11 @@ def test_nul_bytes_and_lone_surrogates_in_text_are_400_naming_the_field(api, web
         body = json.dumps({"version": c.version, "notes": "x", "tags": [text]})
         response = api.patch(f"{API}/customers/{c.pk}", body, content_type="application/json")
         assert response.status_code == 400 and "tags.0" in response.json()["errors"]
+    # the web form shows itself again, the error on the field (test_web_forms_… below)
     response = web.post(
         f"/customers/{c.pk}/edit/", {"family_name": "Wang\x00", "version": c.version}
     )
-    assert response.status_code == 400 and "family_name" in response.content.decode()
+    assert response.status_code == 200 and "family_name" in response.context["form"].errors
     response = api.get(f"{API}/customers/search", {"q": "a\x00"})
     assert response.status_code == 400 and "q" in response.json()["errors"]
     assert Customer.objects.get(pk=c.pk).family_name == c.family_name
@@ -291,3 +292,43 @@ def test_a_phone_extension_is_refused_not_dropped(api, make_customer):
     )
     assert response.status_code == 400
     assert "extension (123)" in " ".join(response.json()["errors"]["phones"])
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "field"),
+    [
+        ("/customers/new/", {"family_name": "Wang\x00", "given_name": "Wei"}, "family_name"),
+        ("/customers/{c}/edit/", {"family_name": "Wang", "notes": "a\x00b"}, "notes"),
+        ("/customers/organisations/new/", {"name": "Acme\x00"}, "name"),
+        ("/privacy/customers/{c}/erase/", {"reason": "asked\x00", "confirm": "on"}, "reason"),
+        (
+            "/imports/",
+            {"kind": "customers", "mode": "all", "column_map": "a\x00 = b"},
+            "column_map",
+        ),
+    ],
+)
+def test_web_forms_show_a_nul_byte_as_an_error_on_its_field(web, make_customer, url, data, field):
+    """Item 2: text the database cannot hold in a web form is an error on the form's field (the
+    form shown again, what was typed kept), not a page of its own; nothing is written."""
+    c = make_customer(family_name="Li", notes="kept")
+    data = {**data, "version": c.version}
+    before = (Customer.objects.count(), Customer.objects.get(pk=c.pk).notes)
+    response = web.post(url.format(c=c.pk), data)
+    assert response.status_code == 200, response.content[:300]
+    form = response.context["form"]
+    assert field in form.errors, form.errors
+    assert "Null characters are not allowed" in " ".join(form.errors[field])
+    assert f'id="id_{field}_error"' in response.content.decode()  # shown on the field
+    assert (Customer.objects.count(), Customer.objects.get(pk=c.pk).notes) == before
+
+
+def test_a_page_that_reads_posted_values_by_hand_still_refuses_them_naming_the_field(
+    web, make_customer
+):
+    c = make_customer()
+    response = web.post(
+        f"/customers/{c.pk}/consent/",
+        {"channel": "email", "granted": "true", "method": "phone", "note": "a\x00"},
+    )
+    assert response.status_code == 400 and "note" in response.content.decode()

@@ -94,3 +94,85 @@ def test_a_merge_never_lets_a_future_consent_override_a_withdrawal(make_customer
     customer_merge(survivor_id=consented.pk, other_id=withdrew.pk, by=manager,
                    survivor_version=None, other_version=None)  # fmt: skip
     assert MarketingConsent.objects.get(customer=consented).granted is False
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_include_consent_per_channel(three, manager_client, fmt):
+    """Each channel's consent is a column of the customer export (web and `rapport export`)."""
+    import csv
+    import io
+
+    response = manager_client.get(reverse("imports:export", args=["customers", fmt]))
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    else:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+        rows = [["" if v is None else str(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    channels = ["phone", "sms", "email", "post", "wechat", "visit"]
+    assert [h for h in header if h.startswith("consent_")] == [f"consent_{c}" for c in channels]
+    by_name = {r[header.index("given_name")]: r for r in rows[1:]}
+    email, sms = header.index("consent_email"), header.index("consent_sms")
+    assert {n: r[email] for n, r in by_name.items()} == {
+        "Yes": "granted",
+        "No": "withdrawn",
+        "Never": "",
+    }
+    assert {r[sms] for r in by_name.values()} == {""}
+
+
+def test_export_in_words_names_the_consent_columns_and_values(three, manager_client):
+    response = manager_client.get(
+        reverse("imports:export", args=["customers", "csv"]),
+        {"headers": "labels", "values": "labels"},
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "Consent to marketing by email" in text.splitlines()[0]
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text)))
+    column = rows[0].index("Consent to marketing by email")
+    assert sorted(r[column] for r in rows[1:]) == ["", "given", "withdrawn"]
+
+
+def test_the_web_list_and_search_show_consent_per_channel(three, manager_client):
+    page = manager_client.get("/customers/").content.decode()
+    assert ">Consent<" in page
+    assert "email: given" in page and "email: withdrawn" in page
+    found = manager_client.get("/customers/", {"q": "Yes"}).content.decode()
+    assert "email: given" in found and "email: withdrawn" not in found
+
+
+def test_web_list_pages_and_searches_are_logged_in_one_insert(
+    three, manager, manager_client, make_customer, django_assert_max_num_queries
+):
+    """Item 8: the web list and its search are bulk reads: who, when, which filter, how many."""
+    from rapport.privacy.models import PersonalDataRead
+
+    manager_client.get("/customers/")  # warm the session and the caches
+    PersonalDataRead.objects.all().delete()
+    manager_client.get("/customers/", {"consent": "email:granted", "sort": "name"})
+    manager_client.get("/customers/", {"q": "Never"})
+    reads = list(PersonalDataRead.objects.order_by("pk"))
+    assert [(r.kind, r.user_id, r.count) for r in reads] == [
+        ("web_list", manager.pk, 1),
+        ("web_list", manager.pk, 1),
+    ]
+    assert reads[0].filters == {
+        "consent": "email:granted",
+        "sort": "name",
+        "page": False,
+        "search": False,
+    }
+    assert reads[1].filters["search"] is True and "Never" not in str(reads[1].filters)
+    # one insert per page, however many customers it shows (and the search no N+1 either)
+    for n in range(20):
+        yes = make_customer(family_name=f"F{n}", given_name="Yes", tags=["VIP"])
+        consent_set(customer=yes, channel="sms", granted=True, method="web_form", by=manager)
+    with django_assert_max_num_queries(10):  # as many for 1 customer as for 21
+        manager_client.get("/customers/", {"q": "Yes"})
+    assert PersonalDataRead.objects.filter(kind="web_list").count() == 3

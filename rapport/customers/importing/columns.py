@@ -3,8 +3,10 @@ fills, its translated label, the header spellings in our four languages, and whe
 reads it and the export writes it. The export's header row is this list's exported fields in this
 order, so an exported file imports again as it is."""
 
-from django.utils.translation import gettext_lazy
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
+from rapport.customers.choices import Channel
 from rapport.imports.mapping import (
     ADDRESS,
     EMAIL_ALIASES,
@@ -15,6 +17,12 @@ from rapport.imports.mapping import (
     T,
     Target,
 )
+
+
+def _consent_label(channel: str) -> str:
+    label = dict(Channel.choices).get(channel, channel)
+    return gettext("Consent to marketing by %(channel)s") % {"channel": label}
+
 
 CUSTOMER_COLUMNS: tuple[Target, ...] = (
     T(
@@ -231,6 +239,12 @@ CUSTOMER_COLUMNS: tuple[Target, ...] = (
         "rodina",
     ),
     NOTES,
+    # Consent per channel, written to exports only ("granted", "withdrawn" or empty: never
+    # asked): consent is given by the person, with a method and a date, never by a spreadsheet.
+    *(
+        T(f"consent_{channel}", lazy(_consent_label, str)(channel), imported=False)
+        for channel in Channel.values
+    ),
 )
 
 ORGANISATION_COLUMNS: tuple[Target, ...] = (

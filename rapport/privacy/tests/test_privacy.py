@@ -161,7 +161,9 @@ def test_reads_page_is_for_managers(agent_client):
     assert agent_client.get(reverse("privacy:reads")).status_code == 403
 
 
-def test_retention_purge_deletes_old_uploads_jobs_and_reads(manager, settings):
+def test_retention_purge_deletes_old_uploads_jobs_and_reads(
+    manager, settings, django_capture_on_commit_callbacks
+):
     from rapport.imports.choices import ImportStatus
     from rapport.imports.models import ImportJob
     from rapport.imports.services import import_job_create
@@ -185,7 +187,8 @@ def test_retention_purge_deletes_old_uploads_jobs_and_reads(manager, settings):
         kind="file_export", count=1, time=timezone.now() - timedelta(days=400)
     )
     PersonalDataRead.objects.create(kind="file_export", count=1)
-    call_command("privacy", "purge")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("privacy", "purge")
     assert not Path(old.file_path).exists() and Path(new.file_path).exists()
     assert list(ImportJob.objects.values_list("pk", flat=True)) == [new.pk]
     assert PersonalDataRead.objects.count() == 1
@@ -243,7 +246,8 @@ def test_erasure_deletes_kept_copies_of_mail_and_the_admin_logs_name(
         action_flag=CHANGE,
         change_message="changed",
     )
-    erasure = customer_erase(by=manager, customer=customer, reason="asked in the shop")
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure = customer_erase(by=manager, customer=customer, reason="asked in the shop")
     left = [p.read_text(errors="replace") for p in folder.iterdir()]
     assert len(left) == 1 and "someone.else" in left[0]
     assert LogEntry.objects.get().object_repr == ""
@@ -255,3 +259,32 @@ def test_command_line_exports_are_logged(make_customer, tmp_path):
     call_command("export", "customers", str(tmp_path / "all.csv"))
     read = PersonalDataRead.objects.get()
     assert (read.kind, read.count, read.user_name) == ("file_export", 1, "command line")
+
+
+def test_an_erasure_that_is_rolled_back_deletes_no_file(
+    make_customer, manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Uploaded files go when the erasure commits: one that fails half-way keeps every file its
+    import jobs point to (a file deleted at once would be lost with the rows rolled back)."""
+    from rapport.imports.services import import_job_create
+    from rapport.privacy import services
+
+    customer = make_customer(family_name="Zyxwarth", given_name="Quillon")
+    upload = SimpleUploadedFile("p.csv", b"surname,given name\r\nZyxwarth,Quillon\r\n")
+    job = import_job_create(kind="customers", by=manager, uploaded_file=upload)
+    path = Path(job.file_path)
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "customer_anonymise", broken)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        services.customer_erase(by=manager, customer=customer, reason="asked")
+    assert path.is_file()
+    job.refresh_from_db()
+    assert job.file_path == str(path)  # the job still points at its file, which is there
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_erase(by=manager, customer=customer, reason="asked")
+    assert not path.exists()

@@ -96,16 +96,91 @@ def test_a_too_long_cell_is_refused_naming_its_row(
     assert not Customer.objects.exists()
 
 
-def test_an_upload_over_the_size_limit_is_refused_on_the_form(manager_client, settings):
+@pytest.fixture
+def stored_bytes(monkeypatch):
+    """How many bytes of uploaded files Django's own handlers (memory, temporary file) took in."""
+    from django.core.files import uploadhandler
+
+    taken = {"bytes": 0}
+    for handler in (
+        uploadhandler.MemoryFileUploadHandler,
+        uploadhandler.TemporaryFileUploadHandler,
+    ):
+        original = handler.receive_data_chunk
+
+        def counting(self, raw_data, start, original=original):
+            taken["bytes"] += len(raw_data)
+            return original(self, raw_data, start)
+
+        monkeypatch.setattr(handler, "receive_data_chunk", counting)
+    return taken
+
+
+def test_an_upload_over_the_size_limit_is_refused_on_the_form(
+    manager_client, settings, stored_bytes
+):
+    """Item 1: the upload is stopped at the limit while it arrives, never read whole."""
     settings.RAPPORT_IMPORT_MAX_UPLOAD_MB = 1
-    big = b"surname\n" + b"Lee\n" * 300_000  # 1.2 MB
+    big = b"surname\n" + b"Lee\n" * 300_000  # 1.2 MB: within the form's slack, so read up to 1 MB
     response = manager_client.post(
         reverse("imports:list"),
         {"kind": "customers", "mode": "all", "file": SimpleUploadedFile("c.csv", big)},
     )
     assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["file"] and "at most 1 MB can be imported" in errors["file"][0]
     assert "at most 1 MB can be imported" in response.content.decode()
     assert not ImportJob.objects.exists()
+    assert stored_bytes["bytes"] <= 1024 * 1024  # never more than the limit taken in
+
+
+def test_an_upload_declared_far_over_the_limit_is_not_read_at_all(
+    manager_client, settings, stored_bytes
+):
+    settings.RAPPORT_IMPORT_MAX_UPLOAD_MB = 1
+    big = b"surname\n" + b"Lee\n" * 800_000  # 3.2 MB declared in Content-Length
+    response = manager_client.post(
+        reverse("imports:list"),
+        {"kind": "customers", "mode": "all", "file": SimpleUploadedFile("c.csv", big)},
+    )
+    assert response.status_code == 200
+    assert "larger than 1 MB" in response.content.decode()
+    assert stored_bytes["bytes"] == 0 and not ImportJob.objects.exists()
+
+
+def test_other_pages_and_the_api_answer_an_upload_over_the_limit_with_413(
+    manager, manager_client, settings, stored_bytes
+):
+    from rapport.api.tests.helpers import API, token_client
+
+    settings.RAPPORT_IMPORT_MAX_UPLOAD_MB = 1
+    big = SimpleUploadedFile("photo.jpg", b"x" * (3 * 1024 * 1024))
+    response = token_client(manager).post(f"{API}/customers", {"file": big})
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.json()["errors"]["file"][0]
+    big.seek(0)
+    page = manager_client.post("/customers/new/", {"family_name": "Li", "file": big})
+    assert page.status_code == 413 and "larger than 1 MB" in page.content.decode()
+    assert stored_bytes["bytes"] == 0
+
+
+def test_the_size_limit_handler_stops_a_file_without_a_declared_length(settings, rf):
+    """A body sent in chunks (no Content-Length): the handler counts the file's bytes."""
+    from django.core.files.uploadhandler import StopUpload
+
+    from rapport.core.uploads import REFUSED, SizeLimitUploadHandler
+
+    settings.RAPPORT_IMPORT_MAX_UPLOAD_MB = 1
+    request = rf.post("/imports/")
+    handler = SizeLimitUploadHandler(request)
+    handler.handle_raw_input(None, {}, 0, b"x")
+    handler.new_file("file", "c.csv", "text/csv", None)
+    chunk = b"x" * 65536
+    for start in range(0, 1024 * 1024, len(chunk)):
+        assert handler.receive_data_chunk(chunk, start) == chunk
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(chunk, 1024 * 1024)
+    assert getattr(request, REFUSED) == 1
 
 
 def test_the_limits_have_documented_defaults():
