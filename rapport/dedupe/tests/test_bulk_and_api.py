@@ -147,3 +147,14 @@ def test_api_refuses_a_bad_decision_or_merge(people, make_user):
         == 404
     )
     assert Customer.objects.count() == 4
+
+
+def test_the_search_over_all_customers_is_scheduled_every_night():
+    from crontask import scheduler
+
+    from rapport.dedupe.tasks import find_duplicates
+
+    job = {job.name: job for job in scheduler.get_jobs()}[find_duplicates.name]
+    assert job.func == find_duplicates.enqueue
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert (fields["hour"], fields["minute"], fields["day"]) == ("4", "0", "*")

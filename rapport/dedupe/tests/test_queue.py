@@ -187,12 +187,20 @@ def test_import_rows_are_matched_with_the_same_matcher(people):
     assert matches[2] == []
 
 
-def test_evidence_is_said_in_the_users_language(people, agent_client):
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh-hant", "姓名相同，一個用漢字一個用拼音"),
+        ("zh-hans", "姓名相同，一个用汉字一个用拼音"),
+        ("sk", "rovnaké meno, raz znakmi a raz v pchin-jine"),
+    ],
+)
+def test_evidence_is_said_in_the_users_language(people, agent_client, language, text):
     duplicates_find(by=COMMAND_LINE)
     body = agent_client.get(
-        reverse("dedupe:queue"), headers={"accept-language": "zh-hant"}
+        reverse("dedupe:queue"), headers={"accept-language": language}
     ).content.decode()
-    assert "姓名相同，一個用漢字一個用拼音" in body
+    assert text in body
 
 
 def test_customer_page_shows_the_possible_duplicates(people, agent_client):
