@@ -1,7 +1,6 @@
 """Issue 15, item 8: `rapport duplicates find`, `rapport duplicates merge KEEP DROP [--dry-run]`
 for bulk work, and the API over the queue and the decisions (what test_queue.py does not cover)."""
 
-import datetime as dt
 from io import StringIO
 
 import pytest
@@ -19,15 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def people(make_customer):
-    return {
-        "wang": make_customer(family_name="王", given_name="小明", birthday=dt.date(1985, 6, 1)),
-        "wang_trad": make_customer(
-            family_name="王", given_name="曉明", birthday=dt.date(1985, 6, 1)
-        ),
-        "jan": make_customer(family_name="Novák", given_name="Ján", phones=["+421905123456"]),
-        "jan2": make_customer(family_name="Novak", given_name="Jan", phones=["+421905123456"]),
-    }
+def clients(make_user):
+    manager, agent = Client(), Client()
+    manager.force_login(make_user("manager"))
+    agent.force_login(make_user("agent"))
+    return manager, agent
 
 
 def _find() -> str:
@@ -38,9 +33,9 @@ def _find() -> str:
 
 def test_find_prints_every_pair_with_its_evidence_and_fills_the_queue(people):
     output = _find()
-    assert "4 customers compared, 2 possible duplicates" in output
+    assert "7 customers compared, 3 possible duplicates" in output
     lines = [line for line in output.splitlines() if "~" in line]
-    assert len(lines) == 2 == DuplicatePair.objects.count()
+    assert len(lines) == 3 == DuplicatePair.objects.count()
     jan = next(line for line in lines if people["jan"].number in line)
     assert people["jan2"].number in jan and "same phone" in jan
     wang = next(line for line in lines if people["wang"].number in line)
@@ -52,7 +47,7 @@ def test_find_never_proposes_a_pair_decided_as_different_people(people):
     output = _find()
     assert people["jan2"].number not in output
     assert not DuplicatePair.objects.filter(first=people["jan"], second=people["jan2"]).exists()
-    assert DuplicatePair.objects.count() == 1
+    assert DuplicatePair.objects.count() == 2
 
 
 def test_merge_dry_run_says_what_would_move_and_changes_nothing(people):
@@ -87,24 +82,20 @@ def test_merge_refuses_what_it_cannot_merge(people, args):
     keep, drop = (people[a].number if a in people else a for a in args)
     with pytest.raises(CommandError):
         call_command("duplicates", "merge", keep, drop, stdout=StringIO())
-    assert Customer.objects.count() == 4
+    assert Customer.objects.count() == 7
 
 
-def test_api_search_runs_in_the_background_and_fills_the_queue(people, make_user):
-    manager, agent = Client(), Client()
-    manager.force_login(make_user("manager"))
-    agent.force_login(make_user("agent"))
+def test_api_search_runs_in_the_background_and_fills_the_queue(people, clients):
+    manager, agent = clients
     assert agent.post(f"{API}/duplicates/search").status_code == 403
     assert not DuplicatePair.objects.exists()
     response = manager.post(f"{API}/duplicates/search")
     assert response.status_code == 202 and response.json() == {"enqueued": True}
-    assert DuplicatePair.objects.count() == 2  # the task ran (immediately, in the tests)
+    assert DuplicatePair.objects.count() == 3  # the task ran (immediately, in the tests)
 
 
-def test_api_withdrawn_decision_lets_the_pair_be_proposed_again(people, make_user):
-    manager, agent = Client(), Client()
-    manager.force_login(make_user("manager"))
-    agent.force_login(make_user("agent"))
+def test_api_withdrawn_decision_lets_the_pair_be_proposed_again(people, clients):
+    manager, agent = clients
     created = agent.post(
         f"{API}/duplicates/decisions",
         {"first_id": people["jan2"].pk, "second_id": people["jan"].pk},
@@ -121,10 +112,8 @@ def test_api_withdrawn_decision_lets_the_pair_be_proposed_again(people, make_use
     assert DuplicatePair.objects.filter(first=people["jan"], second=people["jan2"]).exists()
 
 
-def test_api_refuses_a_bad_decision_or_merge(people, make_user):
-    manager, agent = Client(), Client()
-    manager.force_login(make_user("manager"))
-    agent.force_login(make_user("agent"))
+def test_api_refuses_a_bad_decision_or_merge(people, clients):
+    manager, agent = clients
     same = manager.post(
         f"{API}/duplicates/decisions",
         {"first_id": people["jan"].pk, "second_id": people["jan"].pk},
@@ -146,4 +135,15 @@ def test_api_refuses_a_bad_decision_or_merge(people, make_user):
         ).status_code
         == 404
     )
-    assert Customer.objects.count() == 4
+    assert Customer.objects.count() == 7
+
+
+def test_the_search_over_all_customers_is_scheduled_every_night():
+    from crontask import scheduler
+
+    from rapport.dedupe.tasks import find_duplicates
+
+    job = {job.name: job for job in scheduler.get_jobs()}[find_duplicates.name]
+    assert job.func == find_duplicates.enqueue
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert (fields["hour"], fields["minute"], fields["day"]) == ("4", "0", "*")

@@ -18,23 +18,6 @@ from rapport.dedupe.services import duplicates_find, import_matches, not_same_pe
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(make_customer):
-    return {
-        "wang": make_customer(family_name="王", given_name="小明", birthday=dt.date(1985, 6, 1)),
-        "wang_trad": make_customer(
-            family_name="王", given_name="曉明", birthday=dt.date(1985, 6, 1)
-        ),
-        "zhang": make_customer(family_name="张", given_name="伟", emails=["zw@example.cn"]),
-        "zhang_py": make_customer(family_name="Zhang", given_name="Wei", emails=["zw@example.cn"]),
-        "jan": make_customer(family_name="Novák", given_name="Ján", phones=["+421905123456"]),
-        "jan2": make_customer(family_name="Novak", given_name="Jan", phones=["+421905123456"]),
-        "eva": make_customer(
-            family_name="Kováčová", given_name="Eva", birthday=dt.date(1970, 1, 2)
-        ),
-    }
-
-
 def _pairs():
     return {(p.first_id, p.second_id) for p in DuplicatePair.objects.all()}
 
@@ -187,12 +170,20 @@ def test_import_rows_are_matched_with_the_same_matcher(people):
     assert matches[2] == []
 
 
-def test_evidence_is_said_in_the_users_language(people, agent_client):
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh-hant", "姓名相同，一個用漢字一個用拼音"),
+        ("zh-hans", "姓名相同，一个用汉字一个用拼音"),
+        ("sk", "rovnaké meno, raz znakmi a raz v pchin-jine"),
+    ],
+)
+def test_evidence_is_said_in_the_users_language(people, agent_client, language, text):
     duplicates_find(by=COMMAND_LINE)
     body = agent_client.get(
-        reverse("dedupe:queue"), headers={"accept-language": "zh-hant"}
+        reverse("dedupe:queue"), headers={"accept-language": language}
     ).content.decode()
-    assert "姓名相同，一個用漢字一個用拼音" in body
+    assert text in body
 
 
 def test_customer_page_shows_the_possible_duplicates(people, agent_client):

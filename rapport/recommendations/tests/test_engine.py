@@ -90,3 +90,16 @@ def test_the_models_beat_popularity_on_taste_driven_baskets():
     assert result["chosen"] in ("item_to_item", "als")
     assert result["model"]["precision_at_k"] > result["popularity"]["precision_at_k"]
     assert result["model"]["coverage"] > result["popularity"]["coverage"]
+
+
+def test_the_method_is_chosen_by_its_held_out_ndcg_inside_the_training_period():
+    from rapport.recommendations.engine.evaluation import CANDIDATES
+
+    tx = baskets(customers=400, products=60, seed=9)
+    split = dt.date(2025, 10, 1)
+    result = engine.evaluate_split(tx["customer"], tx["product"], tx["date"], split, k=10)
+    validation = result["_validation"]
+    assert validation["split_date"] < split.isoformat()  # chosen without the test period
+    best = max(CANDIDATES, key=lambda m: validation[m]["ndcg_at_k"])
+    assert result["chosen"] == best
+    assert {m: validation[m]["ndcg_at_k"] for m in CANDIDATES} != dict.fromkeys(CANDIDATES, 0.0)

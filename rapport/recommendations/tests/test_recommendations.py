@@ -252,6 +252,7 @@ def test_cli_refuses_a_missing_column(tmp_path):
     "language,text",
     [
         ("zh-hans", "有 5 位客户将其与 Kettle 一起购买"),
+        ("zh-hant", "有 5 位客戶將其與 Kettle 一起購買"),
         ("sk", "S produktom Kettle to kúpilo 5 zákazníkov"),
     ],
 )
