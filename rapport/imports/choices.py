@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportStatus(models.TextChoices):
+    READING = "reading", _("reading the file")  # its columns and first rows, by the worker
     PENDING = "pending", _("waiting")
     VALIDATING = "validating", _("validating")
     INVALID = "invalid", _("has errors")

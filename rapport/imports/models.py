@@ -37,6 +37,9 @@ class ImportJob(TimeStampedModel):
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)  # [{row, column, message}]
     columns = models.JSONField(_("columns"), default=list, blank=True)  # [[header, field or ""]]
+    # Read by the task worker before the columns are chosen (no web request opens a file):
+    # {"headers": [...], "rows": [[cell text, ...], ...], "unknown": [headers not recognised]}
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)  # of the error messages
     created_by = models.ForeignKey(

@@ -107,6 +107,64 @@ def import_job_create(
     )
 
 
+PREVIEW_ROWS = 3
+PREVIEW_CELL = 200  # characters of a cell the mapping page shows
+
+
+def import_job_read(*, job_id: int, background: bool = True) -> ImportJob:
+    """Have the task worker read a pending job's header row and first rows (the job is
+    "reading" meanwhile; the mapping page waits for it). No web request opens a spreadsheet."""
+    from rapport.imports.tasks import read_import_columns
+
+    ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
+        status=ImportStatus.READING, preview={}, updated_at=timezone.now()
+    )
+    if background:
+        read_import_columns.enqueue(job_id)
+    else:
+        import_job_read_columns(job_id=job_id)
+    return ImportJob.objects.get(pk=job_id)
+
+
+def import_job_read_columns(*, job_id: int) -> ImportJob:
+    """In the task worker: read the header row and the first PREVIEW_ROWS rows, streaming and
+    within the import limits, into job.preview. A file whose columns are all recognised is
+    imported at once; otherwise the job waits (pending) for the columns to be chosen. A file
+    that cannot be read ends the job with the reason."""
+    from itertools import islice
+
+    from rapport.imports.mapping import map_columns
+    from rapport.imports.readers import open_table
+    from rapport.imports.values import text
+
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportStatus.READING:
+        return job  # read already (a retried task)
+    with translation.override(job.language) if job.language else nullcontext():
+        try:
+            table = open_table(job.file_path, job.file_name)
+            headers = ["" if h is None else str(h) for h in table.headers]
+            rows = [
+                [text(c)[:PREVIEW_CELL] for c in cells]
+                for _row, cells in islice(table.rows, PREVIEW_ROWS)
+            ]
+            plan = map_columns(job.kind, headers, job.column_map)
+        except (UnreadableFile, OSError):
+            plan = None
+    if plan is None:  # the import says why, as for any file it cannot read
+        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.READING).update(
+            status=ImportStatus.PENDING, updated_at=timezone.now()
+        )
+        return import_job_run(job_id=job.pk)
+    preview = {"headers": headers, "rows": rows, "unknown": list(plan.unknown)}
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.READING).update(
+        status=ImportStatus.PENDING, preview=preview, updated_at=timezone.now()
+    )
+    if not plan.unknown:  # nothing to choose: import now (we are the worker already)
+        return import_job_run(job_id=job.pk)
+    return ImportJob.objects.get(pk=job.pk)
+
+
 def import_job_map_columns(*, job_id: int, column_map: dict[str, str], by: Actor) -> ImportJob:
     """Set the column mapping of a job that has not started ({header: field, or "" to leave the
     column out}); refuses a field the kind does not have."""

@@ -12,6 +12,15 @@ def run_import(job_id: int) -> str:
 
 
 @task
+def read_import_columns(job_id: int) -> str:
+    """Read an uploaded file's header row and first rows for the column-mapping page (then run
+    the import at once if every column was recognised)."""
+    from rapport.imports.services import import_job_read_columns
+
+    return import_job_read_columns(job_id=job_id).status
+
+
+@task
 def mail_import_result(event_id: int) -> None:
     """Mail the person who started a background import how it ended."""
     from rapport.imports.notifications import mail_result

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,10 +18,15 @@ from rapport.imports import services
 from rapport.imports.choices import ImportStatus
 from rapport.imports.exports import FORMATS, export_filename
 from rapport.imports.forms import ImportForm
-from rapport.imports.mapping import targets_for
+from rapport.imports.mapping import map_columns, targets_for
 from rapport.imports.models import ImportJob
 
-RUNNING = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+RUNNING = (
+    ImportStatus.READING,
+    ImportStatus.PENDING,
+    ImportStatus.VALIDATING,
+    ImportStatus.IMPORTING,
+)
 
 
 def perm(codename: str):
@@ -59,11 +65,17 @@ def import_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            if not d["column_map"] and _unrecognised(job):
-                # Some columns were not recognised: let the user choose them before the import.
-                request.session[MAPPING_KEY] = [*request.session.get(MAPPING_KEY, []), job.pk]
-                return redirect("imports:mapping", pk=job.pk)
             # Never read in the request: the task worker opens the file (issue 10, item 1).
+            if not d["column_map"]:
+                # The worker reads the header row and the first rows; the mapping page waits for
+                # them, then shows the columns to choose — or the import, when all were known.
+                job = services.import_job_read(job_id=job.pk, background=True)
+                if job.status == ImportStatus.READING or (
+                    job.status == ImportStatus.PENDING and job.preview.get("unknown")
+                ):
+                    request.session[MAPPING_KEY] = [*request.session.get(MAPPING_KEY, []), job.pk]
+                    return redirect("imports:mapping", pk=job.pk)
+                return redirect("imports:detail", pk=job.pk)
             services.import_job_start(job_id=job.pk, background=True)
             return redirect("imports:detail", pk=job.pk)
     page = keyset_page(
@@ -81,7 +93,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @perm("imports.import_data")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
-    if job.status == ImportStatus.PENDING and pk in request.session.get(MAPPING_KEY, []):
+    waiting = (ImportStatus.PENDING, ImportStatus.READING)
+    if job.status in waiting and pk in request.session.get(MAPPING_KEY, []):
         return redirect("imports:mapping", pk=pk)
     return render(
         request, "imports/detail.html", _job_context(services.import_job_check(job), request.user)
@@ -130,18 +143,6 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 MAPPING_KEY = "imports_awaiting_mapping"  # the session's uploaded jobs waiting for their mapping
-PREVIEW_ROWS = 3
-
-
-def _unrecognised(job: ImportJob) -> bool:
-    from rapport.imports.mapping import map_columns
-    from rapport.imports.readers import UnreadableFile, open_table
-
-    try:
-        headers = open_table(job.file_path, job.file_name).headers
-    except UnreadableFile:
-        return False  # the run reports why
-    return bool(map_columns(job.kind, headers, job.column_map).unknown)
 
 
 @text_checked_by_form
@@ -149,23 +150,29 @@ def _unrecognised(job: ImportJob) -> bool:
 @perm("imports.import_data")
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Before an uploaded file is imported: each column's field, chosen from the translated field
-    names, next to the first rows of the file."""
-    from itertools import islice
-
+    names, next to the first rows of the file. The task worker reads those (the job is
+    "reading" meanwhile, and this page polls until they are there); this page never opens the
+    file."""
     from django.utils.text import capfirst
+    from django_htmx.http import HttpResponseClientRedirect
 
-    from rapport.imports.mapping import map_columns
-    from rapport.imports.readers import UnreadableFile, open_table
-    from rapport.imports.values import text
-
-    job = get_object_or_404(ImportJob, pk=pk, status=ImportStatus.PENDING)
-    try:
-        table = open_table(job.file_path, job.file_name)
-        preview = [cells for _row, cells in islice(table.rows, PREVIEW_ROWS)]
-    except UnreadableFile as exc:
-        messages.error(request, str(exc))
-        return redirect("imports:list")
-    plan = map_columns(job.kind, table.headers, job.column_map)
+    job = get_object_or_404(ImportJob, pk=pk)
+    mine = pk in request.session.get(MAPPING_KEY, [])
+    if job.status == ImportStatus.PENDING and not job.preview and mine:
+        job = services.import_job_read(job_id=job.pk, background=True)  # not read yet
+    if job.status == ImportStatus.READING:
+        template = "imports/_reading.html" if request.htmx else "imports/mapping.html"
+        return render(request, template, {"job": job, "reading": True})
+    awaiting = job.status == ImportStatus.PENDING and job.preview.get("unknown")
+    if not awaiting:  # all columns known (it runs), or the file could not be read: its result
+        waiting = [j for j in request.session.get(MAPPING_KEY, []) if j != job.pk]
+        request.session[MAPPING_KEY] = waiting
+        url = reverse("imports:detail", args=[job.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if request.htmx:  # the columns have just been read: show the whole page
+        return HttpResponseClientRedirect(reverse("imports:mapping", args=[job.pk]))
+    headers, preview = job.preview.get("headers", []), job.preview.get("rows", [])
+    plan = map_columns(job.kind, headers, job.column_map)
     chosen = dict(plan.columns)
     choices = [("", _("— do not import —"))] + [
         (t.field, capfirst(str(t.label))) for t in targets_for(job.kind)
@@ -175,9 +182,9 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             "index": i,
             "header": header,
             "field": request.POST.get(f"column-{i}", chosen.get(i, "")),
-            "values": [text(cells[i]) if i < len(cells) else "" for cells in preview],
+            "values": [cells[i] if i < len(cells) else "" for cells in preview],
         }
-        for i, header in enumerate(table.headers)
+        for i, header in enumerate(headers)
         if header
     ]
     if request.method == "POST":

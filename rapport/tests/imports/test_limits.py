@@ -38,8 +38,8 @@ def test_no_web_request_opens_a_spreadsheet(manager_client, write_xlsx, settings
     )
     assert response.status_code == 302
     job = ImportJob.objects.get()
-    assert job.status == ImportStatus.PENDING
-    manager_client.get(response["Location"])  # the result page does not read it either
+    assert job.status == ImportStatus.READING  # queued: the worker reads even its header row
+    manager_client.get(response["Location"])  # the page after it does not read it either
 
 
 def test_an_excel_file_that_unpacks_too_big_is_refused_unopened(

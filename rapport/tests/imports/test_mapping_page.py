@@ -53,3 +53,76 @@ def test_the_same_error_on_many_rows_is_shown_once_with_the_rows(manager_client)
     html = manager_client.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert html.count("Enter a valid date.") == 1
     assert "2–41, 43" in html and "41 rows" in html
+
+
+def test_the_mapping_page_waits_for_the_worker_to_read_the_columns(
+    manager_client, settings, monkeypatch, write_xlsx
+):
+    """Item 1: no web request parses a spreadsheet — not even its header row. The worker reads
+    the columns and the first rows; the mapping page polls (htmx) until they are there."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rapport.imports import readers
+    from rapport.imports.services import import_job_read_columns
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    real = readers.open_table
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a web request opened the uploaded file")
+
+    monkeypatch.setattr(readers, "open_table", forbidden)
+    path = write_xlsx([["Příjmení", "Handy"], ["Novák", "+421 905 123 456"]])
+    response = manager_client.post(
+        reverse("imports:list"),
+        {
+            "kind": "customers",
+            "mode": "all",
+            "file": SimpleUploadedFile("c.xlsx", path.read_bytes()),
+        },
+    )
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.READING and not job.preview
+    url = reverse("imports:mapping", args=[job.pk])
+    assert response["Location"] == url
+    page = manager_client.get(url).content.decode()
+    assert "Reading the columns and the first rows of c.xlsx" in page and 'hx-get="' + url in page
+    poll = manager_client.get(url, headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and 'id="reading"' in poll.content.decode()
+
+    # the task worker reads it (streaming, within the limits)
+    monkeypatch.setattr(readers, "open_table", real)
+    import_job_read_columns(job_id=job.pk)
+    monkeypatch.setattr(readers, "open_table", forbidden)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PENDING
+    assert job.preview["headers"] == ["Příjmení", "Handy"]
+    assert job.preview["rows"] == [["Novák", "+421 905 123 456"]]
+
+    poll = manager_client.get(url, headers={"HX-Request": "true"})
+    assert poll["HX-Redirect"] == url  # the columns are there: the whole page
+    page = manager_client.get(url).content.decode()
+    assert "+421 905 123 456" in page and "do not import" in page
+    response = manager_client.post(url, {"column-0": "family_name", "column-1": "phone"})
+    assert response["Location"] == reverse("imports:detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.column_map == {"Příjmení": "family_name", "Handy": "phone"}
+    assert job.status == ImportStatus.PENDING  # queued for the worker, which imports it
+
+
+def test_a_file_whose_columns_are_all_known_goes_from_reading_to_the_import(
+    manager_client, settings
+):
+    from rapport.imports.services import import_job_read_columns
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    response = upload(manager_client, rows=[["surname", "given name"], ["Lee", "Ann"]])
+    job = ImportJob.objects.get()
+    url = reverse("imports:mapping", args=[job.pk])
+    assert response["Location"] == url and job.status == ImportStatus.READING
+    import_job_read_columns(job_id=job.pk)  # the worker: nothing to choose, so it imports
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and Customer.objects.get().family_name == "Lee"
+    poll = manager_client.get(url, headers={"HX-Request": "true"})
+    assert poll["HX-Redirect"] == reverse("imports:detail", args=[job.pk])
+    assert manager_client.get(reverse("imports:detail", args=[job.pk])).status_code == 200
