@@ -61,14 +61,18 @@ run: install
 	@$(RAPPORT) createcachetable
 	@$(RAPPORT) collectstatic --noinput -v 0
 	@PYTHONWARNINGS=ignore LOG_LEVEL=WARNING $(RAPPORT) bootstrap --demo-customers $(DEMO_CUSTOMERS)
-	@LOG_LEVEL=WARNING $(RAPPORT) db_worker --queue-name '*' >/dev/null & WORKER=$$!; \
-		LOG_LEVEL=WARNING $(RAPPORT) crontask --no-heartbeat >/dev/null & SCHEDULER=$$!; \
+	@# The task worker and the scheduler write their logs (stdout and stderr) to var/log/, not to
+	@# the terminal: the demo data queues thousands of messages, one log line each.
+	@mkdir -p $${RAPPORT_VAR_DIR:-var}/log
+	@$(RAPPORT) db_worker --queue-name '*' >>$${RAPPORT_VAR_DIR:-var}/log/worker.log 2>&1 & WORKER=$$!; \
+		$(RAPPORT) crontask --no-heartbeat >>$${RAPPORT_VAR_DIR:-var}/log/scheduler.log 2>&1 & SCHEDULER=$$!; \
 		trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 		echo; \
+		echo "(Ctrl-C stops the web server, the task worker and the scheduler."; \
+		echo " Their logs: $${RAPPORT_VAR_DIR:-var}/log/worker.log and $${RAPPORT_VAR_DIR:-var}/log/scheduler.log.)"; \
 		echo "Rapport is running at http://127.0.0.1:$(PORT)"; \
 		echo "Log in as admin, password: $$(cat $${RAPPORT_VAR_DIR:-var}/admin-password.txt 2>/dev/null || echo '(the one you set)')"; \
-		echo "(Ctrl-C stops the web server, the task worker and the scheduler.)"; \
-		$(VENV)/bin/gunicorn rapport.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --log-level warning
+		LOG_LEVEL=WARNING $(VENV)/bin/gunicorn rapport.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --log-level warning
 
 test: install-test browser lint
 	@$(RAPPORT) build_messages

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.apps import apps
 from django.utils.translation import gettext_lazy
 
 from rapport.core.choices import ChangeAction
@@ -31,10 +32,21 @@ def field_label(model, name: str) -> str:
     ):
         return capfirst(str(entry[0]))
     try:
-        return capfirst(str(model._meta.get_field(name.removesuffix("_id")).verbose_name))
-    except Exception:  # noqa: BLE001  (FieldDoesNotExist, or no model class)
+        field = model._meta.get_field(name.removesuffix("_id"))
+        field.verbose_name  # noqa: B018  (a reverse relation has none)
+    except Exception:  # noqa: BLE001  (FieldDoesNotExist, no model class, a reverse relation)
         label = _DERIVED_LABELS.get(name)
-        return capfirst(str(label)) if label else capfirst(name.replace("_", " "))
+        if label:
+            return capfirst(str(label))
+        # An entry named after a model ("remembered_detail"): that model's translated name.
+        for candidate in apps.get_models():
+            if candidate._meta.model_name == name.replace("_", ""):
+                return capfirst(str(candidate._meta.verbose_name))
+        return capfirst(name.replace("_", " "))
+    if field.is_relation and field.related_model and field.verbose_name == name.replace("_", " "):
+        # A relation without a name of its own is named by the model it points to (translated).
+        return capfirst(str(field.related_model._meta.verbose_name))
+    return capfirst(str(field.verbose_name))
 
 
 def display_value(model, name: str, value: object) -> object:

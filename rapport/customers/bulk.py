@@ -258,6 +258,7 @@ class CustomerAdditions:
     emails: Sequence[str] = ()
     tags: Sequence[str] = ()
     address: dict[str, str] | None = None
+    more_addresses: Sequence[dict[str, str]] = ()  # a contact file's further addresses
 
 
 # Read for every matched customer: names (display name, search terms), primaries, the version.
@@ -323,12 +324,15 @@ def customers_add_to(
         new_phones = [(n, k) for n, k in u.phones if n not in had_phones]
         new_emails = [a for a in u.emails if a not in had_emails]
         new_tags = [t for t in dict.fromkeys(u.tags) if t and t not in had_tags]
-        address = u.address if u.address and address_text(u.address) not in had_addresses else None
+        new_addresses: list[dict[str, str]] = []
+        for a in [u.address, *u.more_addresses] if u.address else []:
+            if address_text(a) not in had_addresses + [address_text(b) for b in new_addresses]:
+                new_addresses.append(a)
         for key, had, new in (
             ("phones", had_phones, [n for n, _k in new_phones]),
             ("emails", had_emails, new_emails),
             ("tags", had_tags, new_tags),
-            ("addresses", had_addresses, [address_text(address)] if address else []),
+            ("addresses", had_addresses, [address_text(a) for a in new_addresses]),
         ):
             if new:
                 changes[key] = [sorted(had), sorted(had + new)]
@@ -351,7 +355,7 @@ def customers_add_to(
         )
         emails.extend((c.pk, a, first_email and i == 0) for i, a in enumerate(new_emails))
         tags.extend((c.pk, tag_ids[t]) for t in new_tags)
-        if address:
+        for address in new_addresses:
             addresses.append((c.pk, *(str(address.get(k, "")) for k in ADDRESS_PARTS)))
         history.updated(c.pk, c.display_name or customer_number(c.pk), c.pk, changes)
     for columns, values in groups.items():

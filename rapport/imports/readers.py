@@ -382,7 +382,7 @@ def _card_cells(card: Any) -> list[str]:
     def types(line: Any) -> set[str]:
         found: set[str] = set()
         for t in line.params.get("TYPE", []):
-            found.update(p.strip().lower() for p in t.split(","))
+            found.update(p.strip().strip('"').lower() for p in t.split(","))
         # vCard 2.1 writes the types as bare parameters: TEL;CELL:…
         found.update(k.lower() for k in line.params if k.upper() != "TYPE")
         return found
@@ -419,19 +419,17 @@ def _card_cells(card: Any) -> list[str]:
             cells["email"].append(value(line))
         elif name == "BDAY":
             cells["birthday"].append(value(line).split("T")[0])
-        elif name == "ADR" and not cells["address"] + cells["city"]:
+        elif name == "ADR":
+            # Every address of the card, each in the same place of the five address columns
+            # (an empty part stays empty in its place), joined as several values in one cell.
             a = line.value
-            street = str(getattr(a, "street", "") or "").strip()
-            box = str(getattr(a, "box", "") or "").strip()
-            extended = str(getattr(a, "extended", "") or "").strip()
-            cells["address"].append(", ".join(p for p in (street, extended, box) if p))
-            for part, attr in (
-                ("city", "city"),
-                ("region", "region"),
-                ("postal_code", "code"),
-                ("country", "country"),
-            ):
-                cells[part].append(str(getattr(a, attr, "") or "").strip())
+            street = ", ".join(
+                p for p in (_adr_part(a, n) for n in ("street", "extended", "box")) if p
+            )
+            parts = [street, *(_adr_part(a, n) for n in ("city", "region", "code", "country"))]
+            if any(parts):
+                for header, piece in zip(_VCF_ADDRESS, parts, strict=True):
+                    cells[header].append(piece)
         elif name == "TITLE" or (name == "ROLE" and not cells["occupation"]):
             cells["occupation"].append(value(line))
         elif name == "CATEGORIES":
@@ -441,13 +439,23 @@ def _card_cells(card: Any) -> list[str]:
     out: list[str] = []
     for header in VCF_HEADERS:
         values = [v for v in cells[header] if v]
-        if header in _VCF_SEPARATORS:
+        if header in _VCF_ADDRESS and len(cells[header]) > 1:
+            out.append(MULTI_SEPARATOR.join(cells[header]) if values else "")
+        elif header in _VCF_SEPARATORS:
             out.append(_VCF_SEPARATORS[header].join(dict.fromkeys(values)))
         else:
             out.append(values[0] if values else "")
     return out
 
 
+def _adr_part(address: Any, attr: str) -> str:
+    v = getattr(address, attr, "") or ""
+    return (", ".join(map(str, v)) if isinstance(v, list) else str(v)).strip()
+
+
+# The address columns: a card's addresses, one value per address in each (rapport.customers.
+# importing reads the n-th value of each as the n-th address).
+_VCF_ADDRESS = ("address", "city", "region", "postal_code", "country")
 # Columns that may hold several values, and how they are joined in the cell.
 _VCF_SEPARATORS = {
     "phone": MULTI_SEPARATOR,

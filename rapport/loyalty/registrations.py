@@ -1,6 +1,11 @@
 """What membership and loyalty plugs into the customer hub and the analytics."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# A points entry's reason that Rapport writes (rapport.loyalty.services): kept in English,
+# shown in the reader's language.
+REFERRAL_REWARD = gettext_noop("Referral reward")
 
 
 def register() -> None:
@@ -10,6 +15,10 @@ def register() -> None:
 
     registry.register_urls("loyalty/", "rapport.loyalty.urls")
     registry.register_urls("public/loyalty/", "rapport.loyalty.public_urls")
+    # The reasons Rapport writes itself are kept in English and shown in the reader's language.
+    registry.register_change_fields(
+        "loyalty", "pointsentry", {"reason": (_("why"), {REFERRAL_REWARD: _(REFERRAL_REWARD)})}
+    )
     registry.register_api_router("rapport.loyalty.api:router")
     registry.register_nav(
         registry.NavItem(_("Loyalty"), "loyalty:index", "loyalty.view_tier", order=42)

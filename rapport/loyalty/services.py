@@ -29,6 +29,7 @@ from rapport.loyalty.models import (
     Tier,
     TierChange,
 )
+from rapport.loyalty.registrations import REFERRAL_REWARD
 
 LOYALTY = SystemActor("loyalty")
 PAID = ("paid", "delivered")
@@ -500,7 +501,7 @@ def referrals_reward_due(*, by: Actor = LOYALTY) -> set[int]:
                     customer_id=customer_id,
                     kind=EntryKind.EARN,
                     points=points,
-                    reason=_("Referral reward"),
+                    reason=REFERRAL_REWARD,  # translated where it is shown
                     by=by,
                     once_key=f"referral:{referral.pk}:{side}",
                 )

@@ -10,7 +10,9 @@ class PublicForm(forms.Form):
     time the form was shown (bots send at once)."""
 
     website = forms.CharField(
-        required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"})
+        label=_("Website"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     shown = forms.CharField(required=False, widget=forms.HiddenInput)
 

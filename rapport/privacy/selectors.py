@@ -213,7 +213,9 @@ def _section(
 def _heading(model: type[models.Model], name: str) -> str:
     if name == "pk":
         return "id"
-    return str(model._meta.get_field(name).verbose_name)
+    from rapport.core.selectors import field_label
+
+    return field_label(model, name)  # a relation without a name of its own: its model's
 
 
 def _raw(obj: models.Model, name: str) -> Any:

@@ -1,11 +1,10 @@
 """Every page in Chinese (simplified and traditional) and Slovak shows no English text that has a
-translation: a page is walked like a user would (the menu, then every link on the way, one page
-per kind of address), and each text and label on it is looked up in Rapport's English messages.
+translation: every page of the URL map (rapport/tests/pages.py), and each text and label on it is
+looked up in Rapport's English messages (the project's catalogue and every app's own).
 A message found in English on a translated page was not translated when it was shown (marked
 with a name the extractor does not know, evaluated too early, or its translation is missing)."""
 
 import re
-from collections import deque
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,11 +17,13 @@ LANGUAGES = ["zh-hans", "zh-hant", "sk"]
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 # Words that are the same in every language (names of things, abbreviations).
 SAME_EVERYWHERE = {"rapport", "api", "csv", "sku", "rfm", "clv", "id", "ok", "email", "e-mail"}
-MAX_PAGES = 140
-SKIP = re.compile(
-    r"/(export|progress|logout|set_language|i18n|jsi18n|admin|api|static|media)/|\.(csv|xlsx)"
-)
 
+
+# Pages with untranslated words whose fix belongs to other apps (each listed with what is left;
+# remove a line once it is fixed). The access export shows other apps' stored codes (complaint
+# steps "recorded", "approved"; a link's purpose "survey"; an outreach event "invited") and
+# column names they do not translate ("Batch", "Remedy", "External id").
+KNOWN_GAPS = {"privacy/customers/<int:pk>/export/": "codes and column names of other apps"}
 
 _VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
@@ -81,11 +82,14 @@ def english_messages(language: str) -> set[str]:
     from babel.messages.pofile import read_po
     from django.utils.translation import to_locale
 
-    with (LOCALE / to_locale(language) / "LC_MESSAGES" / "django.po").open("rb") as fh:
-        catalogue = read_po(fh)
     english: set[str] = set()
     translated: set[str] = set()
-    for message in catalogue:
+    messages = []
+    po = f"{to_locale(language)}/LC_MESSAGES/django.po"
+    for path in [LOCALE / po, *sorted(LOCALE.parent.glob(f"*/locale/{po}"))]:
+        with path.open("rb") as fh:
+            messages += list(read_po(fh))
+    for message in messages:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         translated.update(_fold(s) for s in strings if s)
@@ -103,59 +107,50 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().strip(":·—-→←★().,").strip().lower()
 
 
-def _pattern(url: str) -> str:
-    path, _, query = url.partition("?")
-    return re.sub(r"\d+", "N", path) + (
-        "?" + "&".join(sorted(re.sub(r"=.*", "", p) for p in query.split("&"))) if query else ""
-    )
+def leaked_english(html: str, english: set[str]) -> list[str]:
+    parser = _Texts()
+    parser.feed(html)
+    return sorted({t.strip() for t in parser.texts if _fold(t) in english})
 
 
-def walk(client: Client, start: list[str], language: str) -> dict[str, list[str]]:
-    """{url: [English messages on it]} of the pages reachable from `start`."""
-    english = english_messages(language)
-    seen_patterns: set[str] = set()
-    queue = deque(start)
-    found: dict[str, list[str]] = {}
-    opened = 0
-    while queue and opened < MAX_PAGES:
-        url = queue.popleft()
-        pattern = _pattern(url)
-        if pattern in seen_patterns or SKIP.search(url):
-            continue
-        seen_patterns.add(pattern)
-        response = client.get(url)
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-            continue
-        opened += 1
-        parser = _Texts()
-        parser.feed(response.content.decode())
-        leaked = sorted({t.strip() for t in parser.texts if _fold(t) in english})
-        if leaked:
-            found[url] = leaked
-        queue.extend(parser.links)
-    assert opened > 20, opened
-    return found
+def customer_client(customer) -> Client:
+    """A customer signed in to the portal (rapport.portal.session)."""
+    from rapport.portal.session import SESSION_KEY
 
-
-@pytest.fixture
-def admin_client(make_user):
-    from rapport.demo.services import generate_demo
-
-    generate_demo(customers=30, seed=7)
     client = Client()
-    client.force_login(make_user("administrator", username="owner"))
+    session = client.session
+    session[SESSION_KEY] = customer.pk
+    session.save()
     return client
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_is_in_the_users_language(admin_client, language):
-    from django.conf import settings
-    from django.urls import reverse
+def test_every_page_is_in_the_users_language(make_user, make_product, settings):
+    """Every page of the URL map (rapport/tests/pages.py: staff pages of every app, the portal,
+    public pages), as the owner or the customer, in each language."""
+    from rapport.communications.models import Interaction
+    from rapport.customers.models import Tag
+    from rapport.tests.pages import customers_speak, page_data, pages
 
-    from rapport.core.registry import nav_items
-
-    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    start = [reverse(item.url_name) for item in nav_items()]
-    start += ["/customers/new/", "/accounts/password/", "/sales/orders/new/", "/staff/invite/"]
-    leaked = walk(admin_client, start, language)
-    assert not leaked, "\n".join(f"{url}: {texts}" for url, texts in leaked.items())
+    data = page_data(make_user, make_product)
+    staff = Client()
+    staff.force_login(data["owner"])
+    customer = customer_client(data["customer"])
+    leaked: list[str] = []
+    # People's data that reads like Rapport's words: the demo's tag names ("newsletter") and
+    # conversation subjects ("Birthday") are shown as they were written.
+    data_texts = {_fold(t) for t in Tag.objects.values_list("name", flat=True)}
+    data_texts |= {_fold(t) for t in Interaction.objects.values_list("subject", flat=True)}
+    for language in LANGUAGES:
+        customers_speak(language)
+        english = english_messages(language) - data_texts
+        for client in (staff, customer):
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        found, problems = pages(staff, customer, language)
+        assert not problems, "\n".join(problems)
+        assert len(found) > 80, len(found)
+        for page in found:
+            if page.route in KNOWN_GAPS:
+                continue
+            if texts := leaked_english(page.html, english):
+                leaked.append(f"{language} {page.url}: {texts}")
+    assert not leaked, "\n".join(leaked)

@@ -82,6 +82,7 @@ PHONE_COLUMNS = {
     "home_phone": PhoneKind.HOME.value,
     "work_phone": PhoneKind.WORK.value,
 }
+_SEVERAL = re.compile(r"\s*:::\s*")  # several values in one cell, as Google and vCards write them
 ADDRESS_COLUMNS = {
     "address": "line1",
     "city": "city",
@@ -123,6 +124,7 @@ class CustomerRecord:
     emails: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     address: dict[str, str] | None = None
+    more_addresses: list[dict[str, str]] = field(default_factory=list)  # a vCard's others
     referrer: str = ""
     family_name: str = ""
     given_name: str = ""
@@ -309,7 +311,7 @@ class CustomerImporter(KindImporter):
                 )
         phones = self._phones(row, cells, errors)
         emails = self._emails(row, cells, errors)
-        address = self._read_address(row, cells, errors)
+        addresses = self._read_address(row, cells, errors)
         if errors:
             return None, errors
         i = self._tags_column
@@ -328,7 +330,8 @@ class CustomerImporter(KindImporter):
             phones=phones,
             emails=emails,
             tags=list(tags),
-            address=address,
+            address=addresses[0] if addresses else None,
+            more_addresses=addresses[1:],
             referrer=self.text(cells, "referred_by"),
             family_name=clean.get("family_name", ""),
             given_name=clean.get("given_name", ""),
@@ -379,34 +382,49 @@ class CustomerImporter(KindImporter):
 
     def _read_address(
         self, row: int, cells: list[Any], errors: list[RowError]
-    ) -> dict[str, str] | None:
-        parts: dict[str, str] = {}
+    ) -> list[dict[str, str]]:
+        """The row's addresses: one, or several where the address cells hold several values
+        (" ::: ", as a vCard with several ADR lines is read): the n-th value of each column
+        makes the n-th address."""
+        columns: list[tuple[str, str, list[Any]]] = []
         for column, part in self._address:
-            if part == "country":
-                try:
-                    value = country(self.cell(cells, column))
-                except ValueError:
-                    errors.append(
-                        RowError(
-                            row,
-                            self.column(column),
-                            _("“%(value)s” is not a country.")
-                            % {"value": self.text(cells, column)},
-                        )
-                    )
-                    continue
+            value = self.text(cells, column)
+            if ":::" in value:
+                pieces: list[Any] = _SEVERAL.split(value)
             else:
-                value = self.text(cells, column)
-            if value:
-                parts[part] = value
-        if not parts:
-            return None
-        try:
-            return clean_addresses([parts])[0]
-        except ValidationError as exc:
-            column = self.column("address") or self.plan.headers[self.index[self._address[0][0]]]
-            errors.extend(RowError(row, column, m) for m in exc.messages)
-            return None
+                pieces = [self.cell(cells, column) if part == "country" else value]
+            columns.append((column, part, pieces))
+        addresses: list[dict[str, str]] = []
+        for n in range(max((len(p) for _c, _p, p in columns), default=0)):
+            parts: dict[str, str] = {}
+            for column, part, pieces in columns:
+                raw = pieces[n] if n < len(pieces) else ""
+                if part == "country":
+                    try:
+                        value = country(raw)
+                    except ValueError:
+                        errors.append(
+                            RowError(
+                                row,
+                                self.column(column),
+                                _("“%(value)s” is not a country.") % {"value": text(raw)},
+                            )
+                        )
+                        continue
+                else:
+                    value = raw
+                if value:
+                    parts[part] = value
+            if not parts:
+                continue
+            try:
+                addresses.append(clean_addresses([parts])[0])
+            except ValidationError as exc:
+                column = (
+                    self.column("address") or self.plan.headers[self.index[self._address[0][0]]]
+                )
+                errors.extend(RowError(row, column, m) for m in exc.messages)
+        return addresses
 
     # 2. Against the rest of the file -------------------------------------------------------
 
@@ -658,7 +676,7 @@ class CustomerImporter(KindImporter):
                             fields={"source": CustomerSource.IMPORT.value, **r.fields},
                             phones=r.phones,
                             emails=r.emails,
-                            addresses=[r.address] if r.address else [],
+                            addresses=[r.address, *r.more_addresses] if r.address else [],
                             tags=r.tags,
                             names=r.names,
                         )
@@ -681,6 +699,7 @@ class CustomerImporter(KindImporter):
                             emails=r.emails,
                             tags=r.tags,
                             address=r.address,
+                            more_addresses=r.more_addresses,
                         )
                         for r in updates
                     ],

@@ -192,3 +192,70 @@ def test_vcard_file_imports(tmp_path, run_import):
     assert (wang.birthday, wang.occupation) == (date(1985, 5, 14), "Engineer")
     assert sorted(t.name for t in wang.tags.all()) == ["老客户", "茶"]
     assert wang.addresses.get().city == "深圳"
+
+
+# A phone's card (v3) and a mail program's (v4), each with two addresses, three phones and two
+# emails: every one of them is kept, not only the first.
+SEVERAL = {
+    "3.0": """BEGIN:VCARD
+VERSION:3.0
+N:Horváth;Peter;;;
+FN:Peter Horváth
+TEL;TYPE=CELL:+421 905 111 222
+TEL;TYPE=HOME,VOICE:+421 2 5443 1234
+TEL;TYPE=WORK,VOICE:+421 2 5443 9876
+EMAIL;TYPE=INTERNET,HOME:peter@example.sk
+EMAIL;TYPE=INTERNET,WORK:horvath@firma.sk
+ADR;TYPE=HOME:;;Hlavná 1;Bratislava;;81101;Slovakia
+ADR;TYPE=WORK:;Budova B;Mlynské nivy 5;Bratislava;;82109;Slovakia
+END:VCARD
+""",
+    "4.0": """BEGIN:VCARD
+VERSION:4.0
+N:陳;美玲;;;
+FN:陳美玲
+TEL;VALUE=uri;TYPE="cell,voice";PREF=1:tel:+886-912-345-678
+TEL;VALUE=uri;TYPE="home,voice":tel:+886-2-2345-6789
+TEL;VALUE=uri;TYPE="work,voice":tel:+886-2-8765-4321
+EMAIL;TYPE=home;PREF=1:meiling@example.tw
+EMAIL;TYPE=work:chen@company.tw
+ADR;TYPE=home;LABEL="台北市信義路五段7號":;;信義路五段7號;台北市;;110;Taiwan
+ADR;TYPE=work:;;;新竹市;;;Taiwan
+END:VCARD
+""",
+}
+
+
+@pytest.mark.parametrize("version", sorted(SEVERAL))
+def test_every_address_phone_and_email_of_a_card_is_kept(version, tmp_path, run_import):
+    path = tmp_path / "several.vcf"
+    path.write_text(SEVERAL[version], encoding="utf-8")
+    job = run_import("customers", path)
+    assert job.status == ImportStatus.DONE, job.errors
+    person = Customer.objects.get()
+    addresses = sorted((a.line1, a.city, a.postal_code, a.country) for a in person.addresses.all())
+    phones = sorted(p.kind for p in person.phones.all())
+    emails = sorted(e.address for e in person.emails.all())
+    if version == "3.0":
+        assert addresses == [
+            ("Hlavná 1", "Bratislava", "81101", "SK"),
+            ("Mlynské nivy 5, Budova B", "Bratislava", "82109", "SK"),
+        ]
+        assert emails == ["horvath@firma.sk", "peter@example.sk"]
+    else:
+        assert addresses == [("", "新竹市", "", "TW"), ("信義路五段7號", "台北市", "110", "TW")]
+        assert emails == ["chen@company.tw", "meiling@example.tw"]
+    assert phones == ["home", "mobile", "work"]
+
+    # The same card again, now with a third address: the customer it matches gains that one.
+    path.write_text(
+        SEVERAL[version].replace(
+            "END:VCARD", "ADR;TYPE=other:;;Nová 9;Košice;;04001;Slovakia\nEND:VCARD"
+        ),
+        encoding="utf-8",
+    )
+    job = run_import("customers", path)
+    assert job.status == ImportStatus.DONE, job.errors
+    assert Customer.objects.get() == person
+    assert person.addresses.count() == 3
+    assert person.addresses.filter(line1="Nová 9", city="Košice").exists()
