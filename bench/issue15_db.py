@@ -128,9 +128,9 @@ def recommendations(args, out: dict) -> None:
 
 def page(args, out: dict) -> None:
     from django.test import Client
+    from run import _bench_manager, _ok, _series
 
     from rapport.recommendations.models import Recommendation
-    from run import _bench_manager, _ok, _series
 
     client = Client()
     client.force_login(_bench_manager())
