@@ -5,6 +5,7 @@ their score and evidence (codes with parameters: the Django layer says them in w
 `score_against(new, people)` scores rows of an import against existing customers.
 """
 
+from . import bulk
 from .matching import (
     Evidence,
     Match,
@@ -17,6 +18,7 @@ from .matching import (
 )
 
 __all__ = [
+    "bulk",
     "Evidence",
     "Match",
     "Person",

@@ -71,3 +71,24 @@ def test_import_rows_are_scored_against_existing_people():
     assert [m.second for m in matches[0]] == [10]
     assert [m.second for m in matches[1]] == [11]
     assert matches[2] == []
+
+
+def test_the_set_based_search_finds_exactly_what_the_pair_by_pair_search_finds():
+    # the bulk search (name groups, hashed keys, a vectorised bound) against the definition:
+    # every candidate pair, every proposed pair with its score and evidence, and the skip list
+    from rapport.dedupe.engine import bulk, matching
+
+    population, truth = people(n=1500, per_kind=15, seed=11)
+    assert bulk.candidate_pairs(population) == matching.candidate_pairs_reference(population)
+    skip = set(list(truth)[:5])
+
+    def seen(found):
+        return [
+            (m.first, m.second, m.score, [(e.code, e.weight, e.params) for e in m.evidence])
+            for m in found
+        ]
+
+    found = find_pairs(population, skip=skip)
+    assert seen(found) == seen(matching.find_pairs_reference(population, skip=skip))
+    assert not {(m.first, m.second) for m in found} & skip
+    assert len(found) > len(truth) // 2

@@ -21,10 +21,11 @@ the training period, never by looking at the test purchases.
 from .data import Dataset, build_dataset, rebuyable_from_history
 from .evaluation import Metrics, choose, evaluate, evaluate_split, time_split
 from .models import METHODS, ImplicitALS, ItemToItem, Popularity, make_model
-from .recommend import Recommendation, recommend, top_k
+from .recommend import REASONS, Recommendation, co_buyers_of, recommend, recommend_columns, top_k
 
 __all__ = [
     "METHODS",
+    "REASONS",
     "Dataset",
     "ImplicitALS",
     "ItemToItem",
@@ -37,7 +38,9 @@ __all__ = [
     "evaluate_split",
     "make_model",
     "rebuyable_from_history",
+    "co_buyers_of",
     "recommend",
+    "recommend_columns",
     "time_split",
     "top_k",
 ]

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .data import Dataset, build_dataset, rebuyable_from_history
+from .data import Dataset, as_keys, build_dataset, rebuyable_from_history
 from .models import make_model
 from .recommend import top_k
 
@@ -149,11 +149,11 @@ def evaluate_split(
     `rebuy` says which products a customer may be offered again: "history" (those customers of
     the training period bought more than once), "none", or "listed" (`rebuyable_products`)."""
     frame: dict[str, Any] = {
-        "customer": np.asarray(customers, dtype=object),
-        "product": np.asarray(products, dtype=object),
+        "customer": as_keys(customers),
+        "product": as_keys(products),
         "date": np.asarray(dates).astype("datetime64[D]"),
         "quantity": None if quantities is None else np.asarray(quantities, dtype=float),
-        "basket": None if baskets is None else np.asarray(baskets, dtype=object),
+        "basket": None if baskets is None else as_keys(baskets),
     }
     train_mask, test_mask = time_split(frame["date"], split_date)
     train_frame = {key: (None if v is None else v[train_mask]) for key, v in frame.items()}

@@ -151,9 +151,9 @@ class ImplicitALS:
         r = 0
         n = conf.shape[0]
         while r < n:
-            end = r + 1
-            while end < n and indptr[end + 1] - indptr[r] <= budget:
-                end += 1
+            # the most rows from r whose nonzeros fit the budget (at least one row)
+            end = int(np.searchsorted(indptr, indptr[r] + budget, side="right")) - 1
+            end = min(n, max(r + 1, end))
             lo, hi = indptr[r], indptr[end]
             rows = np.arange(r, end)
             if hi > lo:
