@@ -138,14 +138,9 @@ def _reset_sequences(*models) -> None:
 def load(args) -> None:
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
-    from rapport.customers.models import Customer
-    from rapport.sales.models import Product
     from rapport.service.models import ServiceInterval
-    from rapport.staff.models import Department
-    from rapport.surveys.models import Answer, Invitation, Question, Response, Survey
-    from rapport.surveys.scoring import gap_and_label
+    from rapport.surveys.models import Answer
 
     t0 = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
@@ -154,117 +149,10 @@ def load(args) -> None:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=OFF")
     rng = random.Random(args.seed)
-    customers = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
-    products = list(Product.objects.order_by("pk").values_list("pk", flat=True))
-    departments = list(Department.objects.order_by("pk").values_list("pk", flat=True)) or [None]
-    zone = timezone.get_current_timezone()
 
     if not Answer.objects.exists():
         t0 = time.perf_counter()
-        survey = Survey.objects.create(name="Bench 1314", trigger="order_delivered")
-        paired = {
-            a: Question.objects.create(
-                survey=survey, position=i, kind="paired", attribute=a, text={"en": a}
-            )
-            for i, a in enumerate(("quality", "price", "delivery", "staff"))
-        }
-        csat = Question.objects.create(
-            survey=survey, position=5, kind="scale_5", measure="csat", text={"en": "overall"}
-        )
-        nps = Question.objects.create(survey=survey, position=6, kind="nps", text={"en": "nps"})
-        responses = args.answers // 5
-        inv_id, resp_id, ans_id = _next_id(Invitation), _next_id(Response), _next_id(Answer)
-        w_inv = _writer(
-            Invitation,
-            [
-                "id",
-                "survey_id",
-                "customer_id",
-                "key",
-                "source_type",
-                "product_id",
-                "department_id",
-                "language",
-                "state",
-                "reason",
-                "created_at",
-                "answered_at",
-            ],
-        )
-        w_resp = _writer(Response, ["id", "invitation_id", "submitted_at", "language"])
-        answer_columns = [
-            "id",
-            "response_id",
-            "question_id",
-            "survey_id",
-            "customer_id",
-            "product_id",
-            "department_id",
-            "kind",
-            "measure",
-            "attribute",
-            "answered_at",
-            "month",
-            "value",
-            "choices",
-            "text",
-            "expectation",
-            "experience",
-            "gap",
-            "label",
-        ]
-        w_ans = _writer(Answer, answer_columns)
-        now = datetime.now(UTC).replace(microsecond=0)
-        step = 100_000 // 5
-        for lo in range(0, responses, step):
-            invs, resps, answers = [], [], []
-            for i in range(lo, min(lo + step, responses)):
-                customer = rng.choice(customers)
-                product = rng.choice(products)
-                department = rng.choice(departments)
-                when = now - timedelta(seconds=rng.randrange(730 * 86400))
-                month = when.astimezone(zone).date().replace(day=1)
-                iid, rid = inv_id + i, resp_id + i
-                invs.append(
-                    (
-                        iid,
-                        survey.pk,
-                        customer,
-                        f"bench1314-{iid}",
-                        "sales.order",
-                        product,
-                        department,
-                        "en",
-                        "answered",
-                        "",
-                        when,
-                        when,
-                    )
-                )
-                resps.append((rid, iid, when, "en"))
-                base = (rid, None, survey.pk, customer, product, department)
-                for a, q in paired.items():
-                    e, x = rng.randint(3, 7), min(7, max(1, round(rng.gauss(5, 1.4))))
-                    gap, label = gap_and_label(e, x)
-                    answers.append(
-                        (ans_id, rid, q.pk, *base[2:], "paired", "", a, when, month)
-                        + (None, "[]", "", e, x, gap, label)
-                    )
-                    ans_id += 1
-                if i % 2:
-                    q, kind, measure, value = csat, "scale_5", "csat", rng.randint(1, 5)
-                else:
-                    q, kind, measure, value = nps, "nps", "", rng.randint(0, 10)
-                answers.append(
-                    (ans_id, rid, q.pk, *base[2:], kind, measure, "", when, month)
-                    + (value, "[]", "", None, None, None, "")
-                )
-                ans_id += 1
-            w_inv(invs)
-            w_resp(resps)
-            w_ans(answers)
-            print(f"answers: {ans_id - 1:,} ({time.perf_counter() - t0:.0f} s)", flush=True)
-        _reset_sequences(Invitation, Response, Answer)
+        _load_answers(args)
         print(f"answers loaded in {time.perf_counter() - t0:.0f} s", flush=True)
 
     if not ServiceInterval.objects.exists():
@@ -301,6 +189,273 @@ def load(args) -> None:
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def _load_answers(args) -> None:
+    """Invitations, responses and answers written by the database: one INSERT … SELECT per
+    50,000 responses (random customer, product, department and time in the last two years; four
+    paired answers and a CSAT or an NPS answer each)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from rapport.customers.models import Customer
+    from rapport.sales.models import Product
+    from rapport.staff.models import Department
+    from rapport.surveys.models import Answer, Invitation, Question, Response, Survey
+
+    pg = connection.vendor == "postgresql"
+    survey = Survey.objects.create(name="Bench 1314", trigger="order_delivered")
+    slots = []
+    for i, a in enumerate(("quality", "price", "delivery", "staff")):
+        q = Question.objects.create(
+            survey=survey, position=i, kind="paired", attribute=a, text={"en": a}
+        )
+        slots.append((i, q.pk, "paired", "", a))
+    q = Question.objects.create(
+        survey=survey, position=5, kind="scale_5", measure="csat", text={"en": "overall"}
+    )
+    slots.append((4, q.pk, "scale_5", "csat", ""))
+    q = Question.objects.create(survey=survey, position=6, kind="nps", text={"en": "nps"})
+    slots.append((5, q.pk, "nps", "", ""))
+    values = ", ".join(f"({a}, {b}, '{c}', '{d}', '{e}')" for a, b, c, d, e in slots)
+    inv0, resp0 = _next_id(Invitation) - 1, _next_id(Response) - 1
+    responses = args.answers // 5
+    n_customers, n_products = Customer.objects.count(), Product.objects.count()
+    departments = list(Department.objects.order_by("pk").values_list("pk", flat=True))
+    zone = timezone.get_current_timezone_name()
+    offset_hours = int(
+        datetime.now(timezone.get_current_timezone()).utcoffset().total_seconds() // 3600
+    )
+
+    def below(k: int) -> str:
+        return f"floor(random() * {k})::bigint" if pg else f"(abs(random()) % {k})"
+
+    when = (
+        "(now() - random() * interval '730 days')"
+        if pg
+        else "datetime('now', '-' || (abs(random()) % 63072000) || ' seconds')"
+    )
+    dept = (
+        "CASE "
+        + below(len(departments))
+        + " "
+        + " ".join(f"WHEN {k} THEN {pk}" for k, pk in enumerate(departments))
+        + " END"
+        if departments
+        else "NULL"
+    )
+    month = (
+        f"date_trunc('month', i.answered_at AT TIME ZONE '{zone}')::date"
+        if pg
+        else f"date(i.answered_at, '+{offset_hours} hours', 'start of month')"
+    )
+    with connection.cursor() as cursor:
+        for table, order in (
+            ("b1314_customers", "customers_customer"),
+            ("b1314_products", "sales_product"),
+        ):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} AS SELECT ROW_NUMBER() OVER (ORDER BY id) - 1 "
+                f"AS rn, id FROM {order}"
+            )
+            cursor.execute(f"CREATE UNIQUE INDEX {table}_rn ON {table} (rn)")
+    step = 50_000
+    for lo in range(0, responses, step):
+        hi = min(lo + step, responses)
+        series = (
+            f"SELECT i FROM generate_series({lo + 1}, {hi}) AS g(i)"
+            if pg
+            else f"SELECT {lo + 1} AS i UNION ALL SELECT i + 1 FROM s WHERE i < {hi}"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE s(i) AS ({series}), "
+                f"x AS MATERIALIZED (SELECT i, {below(n_customers)} AS c, {below(n_products)} AS p, "
+                f"{dept} AS d, {when} AS t FROM s) "
+                "INSERT INTO surveys_invitation (id, survey_id, customer_id, key, source_type, "
+                "product_id, department_id, language, state, reason, created_at, answered_at) "
+                f"SELECT {inv0} + x.i, {survey.pk}, bc.id, 'bench1314-' || ({inv0} + x.i), "
+                "'sales.order', bp.id, x.d, 'en', 'answered', '', x.t, x.t FROM x "
+                "JOIN b1314_customers bc ON bc.rn = x.c JOIN b1314_products bp ON bp.rn = x.p"
+            )
+            cursor.execute(
+                "INSERT INTO surveys_response (id, invitation_id, submitted_at, language) "
+                f"SELECT id - {inv0} + {resp0}, id, answered_at, 'en' FROM surveys_invitation "
+                f"WHERE id > {inv0 + lo} AND id <= {inv0 + hi}"
+            )
+            cursor.execute(
+                f"WITH slots(slot, question_id, kind, measure, attribute) AS (VALUES {values}), "
+                f"x AS MATERIALIZED (SELECT i.id, slots.*, 3 + {below(5)} AS e, "
+                f"1 + ({below(7)} + {below(7)} + 1) / 2 AS v, i.customer_id, i.product_id, "
+                f"i.department_id, i.answered_at, {month} AS month, "
+                f"{below(5)} AS csat, {below(11)} AS nps "
+                "FROM surveys_invitation i CROSS JOIN slots "
+                f"WHERE i.id > {inv0 + lo} AND i.id <= {inv0 + hi} AND (slot < 4 "
+                "OR (slot = 4 AND i.id % 2 = 1) OR (slot = 5 AND i.id % 2 = 0))) "
+                "INSERT INTO surveys_answer (response_id, question_id, survey_id, customer_id, "
+                "product_id, department_id, kind, measure, attribute, answered_at, month, value, "
+                "choices, text, expectation, experience, gap, label) "
+                f"SELECT id - {inv0} + {resp0}, question_id, {survey.pk}, customer_id, "
+                "product_id, department_id, kind, measure, attribute, answered_at, month, "
+                "CASE slot WHEN 4 THEN 1 + csat WHEN 5 THEN nps END, '[]', '', "
+                "CASE WHEN slot < 4 THEN e END, CASE WHEN slot < 4 THEN v END, "
+                "CASE WHEN slot < 4 THEN v - e END, "
+                "CASE WHEN slot >= 4 THEN '' WHEN v < e THEN 'dissatisfied' "
+                "WHEN v = e THEN 'satisfied' ELSE 'delighted' END FROM x"
+            )
+        print(f"responses: {hi:,} ({Answer.objects.count():,} answers)", flush=True)
+    _reset_sequences(Invitation, Response, Answer)
+
+
+# A base data set made by the database itself (for development, and when `make bench`'s
+# data set is not ready): customers with birthdays (a third lunar), an address, email consent
+# for 80 %, 500 products in 20 categories with 40 batches, orders over two years with 90 % paid
+# or delivered, `--lines` order lines (about 3 per order, popular products drawn more often).
+# No organisations, interactions or search terms: far less realistic than bench/generate.py.
+
+
+def _series_sql(n: int, body: str) -> str:
+    """`body` selects from `s(i)`, i = 1..n."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return body.replace("FROM dual", f"FROM generate_series(1, {int(n)}) AS s(i)")
+    return (
+        f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {int(n)}) "
+        + body.replace("FROM dual", "FROM s")
+    )
+
+
+def base(args) -> None:
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from rapport.customers.models import Customer, CustomerAddress, MarketingConsent
+    from rapport.sales.models import Order, OrderLine, Product
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if Customer.objects.exists():
+        print("the database already holds customers: nothing done")
+        return
+    pg = connection.vendor == "postgresql"
+    n, lines = args.customers, args.lines
+    orders = lines // 3
+    if pg:
+        rnd = "random()"
+
+        def below(k):
+            return f"floor(random() * {k})::bigint"
+
+        day = "(DATE '{start}' + floor(random() * {span})::int)"
+        ts = "(now() - random() * interval '730 days')"
+        true_if = "(random() < {p})"
+        now = "now()"
+    else:
+        rnd = "((abs(random()) % 1000000) / 1000000.0)"
+
+        def below(k):
+            return f"(abs(random()) % {k})"
+
+        day = "date('{start}', '+' || (abs(random()) % {span}) || ' days')"
+        ts = "datetime('now', '-' || (abs(random()) % 63072000) || ' seconds')"
+        true_if = "((abs(random()) % 1000000) < {p} * 1000000)"
+        now = "datetime('now')"
+    languages = (
+        "CASE "
+        + below(4)
+        + " WHEN 0 THEN 'zh-hans' WHEN 1 THEN 'zh-hant' WHEN 2 THEN 'en' ELSE 'sk' END"
+    )
+    country = (
+        "CASE WHEN r < 0.6 THEN 'CN' WHEN r < 0.72 THEN 'TW' WHEN r < 0.8 THEN 'HK' "
+        "WHEN r < 0.9 THEN 'SK' WHEN r < 0.95 THEN 'DE' ELSE 'US' END"
+    )
+    statements = [
+        (
+            "customers",
+            "INSERT INTO customers_customer (id, created_at, updated_at, version, family_name, "
+            "given_name, display_name, sort_name, gender, birthday, celebrates_lunar_birthday, "
+            "hobbies, personality, family_situation, occupation, income_band, preferred_language, "
+            "preferred_channel, customer_since, source, notes, primary_phone, primary_email) "
+            + _series_sql(
+                n,
+                f"SELECT i AS id, {now}, {now}, 1, 'F' || i, 'G', 'F' || i || ' G', 'f' || i, '', "
+                + day.format(start="1950-01-01", span=20000)
+                + ", "
+                + true_if.format(p=0.33)
+                + f", '', '', '', '', '', {languages}, 'email', "
+                + day.format(start="2015-01-01", span=4000)
+                + ", 'bench1314', '', '', 'c' || i || '@example.com' FROM dual",
+            ),
+        ),
+        (
+            "addresses",
+            "INSERT INTO customers_customeraddress (customer_id, kind, line1, line2, city, region, "
+            "postal_code, country) "
+            + _series_sql(
+                n,
+                f"SELECT i, 'home', 'Street ' || i, '', 'City ' || (i % 300), '', '', {country} "
+                f"FROM (SELECT i, {rnd} AS r FROM dual) AS x",
+            ),
+        ),
+        (
+            "consents",
+            "INSERT INTO customers_marketingconsent (customer_id, channel, granted, changed_at, "
+            "method, note) "
+            + _series_sql(
+                n, f"SELECT i, 'email', {true_if.format(p=0.8)}, {now}, 'import', '' FROM dual"
+            ),
+        ),
+        (
+            "products",
+            "INSERT INTO sales_product (id, created_at, updated_at, version, sku, name, category, "
+            "price, unit_cost, active, consumable) "
+            + _series_sql(
+                500,
+                f"SELECT i, {now}, {now}, 1, 'B1314-' || i, 'Product ' || i, 'cat' || (i % 20), "
+                f"10 + (i % 90), 5, {'true' if pg else 1}, {'false' if pg else 0} FROM dual",
+            ),
+        ),
+        (
+            "orders",
+            "INSERT INTO sales_order (id, created_at, updated_at, version, number, customer_id, "
+            "ordered_at, status, channel, promotion_code, currency, total, cost, notes) "
+            + _series_sql(
+                orders,
+                f"SELECT i, {now}, {now}, 1, 'BO' || i, 1 + {below(n)}, {ts}, "
+                f"CASE WHEN r < 0.05 THEN 'placed' WHEN r < 0.1 THEN 'cancelled' "
+                f"WHEN r < 0.5 THEN 'paid' ELSE 'delivered' END, 'store', '', 'CNY', 0, 0, '' "
+                f"FROM (SELECT i, {rnd} AS r FROM dual) AS x",
+            ),
+        ),
+        (
+            "order lines",
+            "INSERT INTO sales_orderline (order_id, product_id, batch, quantity, unit_price, "
+            "discount, line_total, unit_cost) "
+            + _series_sql(
+                lines,
+                f"SELECT 1 + (i - 1) % {orders}, 1 + {'floor(500 * r * r)::int' if pg else 'CAST(500 * r * r AS INTEGER)'}, "
+                f"'L' || (1 + {below(40)}), 1, 10 + (i % 90), 0, 10 + (i % 90), 5 "
+                f"FROM (SELECT i, {rnd} AS r FROM dual) AS x",
+            ),
+        ),
+    ]
+    if not pg:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys=OFF")
+            cursor.execute("PRAGMA synchronous=OFF")
+    for name, sql in statements:
+        t0 = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+        print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
+    _reset_sequences(Customer, CustomerAddress, MarketingConsent, Product, Order, OrderLine)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE sales_order SET total = (SELECT SUM(line_total) FROM sales_orderline l "
+            "WHERE l.order_id = sales_order.id)"
+        )
+        cursor.execute("ANALYZE")
 
 
 # Issue 13 --------------------------------------------------------------------------------------
@@ -753,8 +908,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "command", choices=["load", "satisfaction", "outreach", "backfill", "deliver"]
+        "command", choices=["base", "load", "satisfaction", "outreach", "backfill", "deliver"]
     )
+    parser.add_argument("--customers", type=int, default=1_000_000, help="base")
+    parser.add_argument("--lines", type=int, default=10_000_000, help="base")
     parser.add_argument("--answers", type=int, default=2_000_000)
     parser.add_argument("--owned", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=40)
@@ -769,6 +926,7 @@ def main() -> None:
     django.setup()
     (ROOT / "var").mkdir(exist_ok=True)
     {
+        "base": base,
         "load": load,
         "satisfaction": satisfaction,
         "outreach": outreach,

@@ -90,7 +90,8 @@ def _statement(with_rates: bool) -> str:
         expires = f"date({day}, '+' || %s || ' days')"
         # Money is stored as a floating-point number: a hair above the exact sum before
         # rounding down keeps 0.7 + 0.2 + 0.1 at 1 (an exact sum has at most 5 decimals).
-        points = "CAST(FLOOR(SUM(l.line_total * {rate}) + 0.0000001) AS INTEGER)"
+        # CAST truncates: the same as rounding down for the positive sums that are kept.
+        points = "CAST(SUM(l.line_total * {rate}) + 0.0000001 AS INTEGER)"
         text = "%s"
     rate = "COALESCE(r.rate, %s)" if with_rates else "%s"
     join = f"LEFT JOIN {RATES_TABLE} r ON r.product_id = l.product_id" if with_rates else ""
