@@ -104,7 +104,7 @@ def _statement(with_rates: bool) -> str:
         f"FROM sales_orderline l {join} WHERE l.order_id >= %s AND l.order_id < %s "
         "GROUP BY l.order_id) t "
         "JOIN sales_order o ON o.id = t.order_id "
-        "WHERE o.status IN (%s, %s) AND t.points > 0 "
+        "WHERE o.id >= %s AND o.id < %s AND o.status IN (%s, %s) AND t.points > 0 "
         "ON CONFLICT (once_key) DO NOTHING"
     )
 
@@ -167,6 +167,8 @@ def points_backfill(
                 user.pk if user is not None else None,
                 name,
                 default if postgres else float(default),
+                first,
+                last,
                 first,
                 last,
                 *PAID,

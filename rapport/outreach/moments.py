@@ -149,14 +149,21 @@ def _country_holidays(country: str, year: int, language: str) -> tuple[tuple[dat
 
 
 def lunar_festivals(start: date, end: date) -> list[tuple[date, str]]:
+    """The lunar festivals from start to end, named in the active language."""
+    return [(d, festival_name(key)) for d, key in _lunar_festival_days(start, end)]
+
+
+@lru_cache(maxsize=64)
+def _lunar_festival_days(start: date, end: date) -> tuple[tuple[date, str], ...]:
+    # A lunar date per day of the window: worth keeping (every message of a campaign asks).
     found = []
     for d in days(start, end):
         here = lunar.lunar_of(d)
         if here and not here[2]:
             for month, day, key in LUNAR_FESTIVALS:
                 if (here[0], here[1]) == (month, day):
-                    found.append((d, festival_name(key)))
-    return found
+                    found.append((d, key))
+    return tuple(found)
 
 
 def _birthday_action(age: int | None, segment: str) -> str:
