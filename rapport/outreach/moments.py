@@ -9,11 +9,13 @@ lunar birthday falls on that day (`lunar.lunar_birth_dates_celebrated_on`) becom
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Func, IntegerField, Q, QuerySet
+from django.db.models.lookups import In
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.outreach import lunar
@@ -69,16 +71,38 @@ def window(view: str, today: date) -> tuple[date, date]:
     return today, today + timedelta(days=6 if view == "week" else 29)
 
 
+class MonthDay(Func):
+    """month × 100 + day of a date column, in the very shape the moments indexes hold
+    (migration outreach 0002): EXTRACT on PostgreSQL; on SQLite the digits of the ISO text (no
+    per-row Python function, as Django's `__month` would call there)."""
+
+    template = "(EXTRACT(MONTH FROM %(expressions)s) * 100 + EXTRACT(DAY FROM %(expressions)s))"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(CAST(substr(%(expressions)s, 6, 2) AS INTEGER) * 100 "
+            "+ CAST(substr(%(expressions)s, 9, 2) AS INTEGER))",
+            **extra,
+        )
+
+
+def _month_days(start: date, end: date, *, leap_day: bool) -> list[int]:
+    keys = set()
+    for d in days(start, end):
+        keys.add(d.month * 100 + d.day)
+        if leap_day and d.month == 3 and d.day == 1 and not _leap(d.year):
+            keys.add(229)  # born on 29 February: celebrated on 1 March in other years
+    return sorted(keys)
+
+
 def birthday_q(start: date, end: date) -> Q:
     """Customers whose birthday (lunar where they keep it) is celebrated from start to end."""
-    gregorian = Q()
+    gregorian = Q(In(MonthDay("birthday"), _month_days(start, end, leap_day=True)))
     lunar_dates: set[date] = set()
     for d in days(start, end):
-        # "-MM-DD" on the ISO text of the date: no per-row date function (on SQLite that is a
-        # Python function called for every customer).
-        gregorian |= Q(birthday__endswith=f"-{d.month:02d}-{d.day:02d}")
-        if d.month == 3 and d.day == 1 and not _leap(d.year):
-            gregorian |= Q(birthday__endswith="-02-29")
         lunar_dates.update(lunar.lunar_birth_dates_celebrated_on(d))
     q = Q(celebrates_lunar_birthday=False) & gregorian
     if lunar_dates:
@@ -89,10 +113,12 @@ def birthday_q(start: date, end: date) -> Q:
 
 
 def anniversary_q(start: date, end: date) -> Q:
-    q = Q()
-    for d in days(start, end):
-        q |= Q(customer_since__endswith=f"-{d.month:02d}-{d.day:02d}", customer_since__lt=d)
-    return q
+    """Customers since a day whose (month, day) falls from start to end, before `end` (the
+    moments themselves are only those after the day they became customers)."""
+    return Q(
+        In(MonthDay("customer_since"), _month_days(start, end, leap_day=False)),
+        customer_since__lt=end,
+    )
 
 
 def _leap(year: int) -> bool:
@@ -123,14 +149,21 @@ def _country_holidays(country: str, year: int, language: str) -> tuple[tuple[dat
 
 
 def lunar_festivals(start: date, end: date) -> list[tuple[date, str]]:
+    """The lunar festivals from start to end, named in the active language."""
+    return [(d, festival_name(key)) for d, key in _lunar_festival_days(start, end)]
+
+
+@lru_cache(maxsize=64)
+def _lunar_festival_days(start: date, end: date) -> tuple[tuple[date, str], ...]:
+    # A lunar date per day of the window: worth keeping (every message of a campaign asks).
     found = []
     for d in days(start, end):
         here = lunar.lunar_of(d)
         if here and not here[2]:
             for month, day, key in LUNAR_FESTIVALS:
                 if (here[0], here[1]) == (month, day):
-                    found.append((d, festival_name(key)))
-    return found
+                    found.append((d, key))
+    return tuple(found)
 
 
 def _birthday_action(age: int | None, segment: str) -> str:
@@ -157,7 +190,7 @@ def moments_between(
     """The moments from start to end of the customers in the queryset (at most `limit` personal
     moments, soonest first) and how many personal moments there are in all."""
     from rapport.customers.models import CustomerAddress
-    from rapport.outreach.models import Invitation
+    from rapport.outreach.models import CompanyEvent, Invitation
 
     found: list[Moment] = []
     people = list(
@@ -168,6 +201,8 @@ def moments_between(
         ]
     )
     segments = _segments([p["id"] for p in people])
+    birthday_title = _("Birthday (%(age)s)")  # looked up once, not per customer
+    anniversary_title = _("Customer for %(years)s years")
     for p in people:
         seg = segments.get(p["id"], "")
         if p["birthday"]:
@@ -178,7 +213,7 @@ def moments_between(
                     Moment(
                         day=d,
                         kind=MomentKind.LUNAR_BIRTHDAY if is_lunar else MomentKind.BIRTHDAY,
-                        title=_("Birthday (%(age)s)") % {"age": age},
+                        title=birthday_title % {"age": age},
                         action=_birthday_action(age, seg),
                         customer_id=p["id"],
                         customer_name=p["display_name"],
@@ -192,18 +227,24 @@ def moments_between(
                         Moment(
                             day=d,
                             kind=MomentKind.ANNIVERSARY,
-                            title=_("Customer for %(years)s years") % {"years": years},
+                            title=anniversary_title % {"years": years},
                             action=SuggestedAction.GIFT if years % 5 == 0 else SuggestedAction.CARD,
                             customer_id=p["id"],
                             customer_name=p["display_name"],
                         )
                     )
+    # The whole file (no list filter): no "customer in (every customer)" to build and join.
+    everyone = not customers.query.has_filters()
+    of_list = {} if everyone else {"customer__in": customers.order_by().values("pk")}
+    # The events of the window first (a handful), by time: a local day's bounds, no per-row
+    # date function (without rows to count, SQLite would otherwise walk every customer first).
+    zone = timezone.get_current_timezone()
+    events = CompanyEvent.objects.filter(
+        starts_at__gte=datetime.combine(start, time.min, zone),
+        starts_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone),
+    ).values_list("pk", flat=True)
     invitations = (
-        Invitation.objects.filter(
-            customer__in=customers.order_by().values("pk"),
-            event__starts_at__date__gte=start,
-            event__starts_at__date__lte=end,
-        )
+        Invitation.objects.filter(**of_list, event__in=list(events))
         .select_related("event")
         .values("customer_id", "customer__display_name", "event__name", "event__starts_at", "rsvp")[
             :limit
@@ -224,28 +265,41 @@ def moments_between(
     total = len(found)
     found = found[:limit]
     # Holidays: one line per holiday and country, with how many customers of the list live there.
-    counts = dict(
-        CustomerAddress.objects.filter(customer__in=customers.order_by().values("pk"))
-        .exclude(country="")
-        .values_list("country")
-        .annotate(n=models_count())
-        .values_list("country", "n")
+    # Customers are counted only in the countries (of any address) that have a holiday in the
+    # window: most weeks that is none, and the count is a scan of the addresses.
+    in_window = {
+        country: [
+            (d, name)
+            for year in range(start.year, end.year + 1)
+            for d, name in country_holidays(country, year)
+            if start <= d <= end
+        ]
+        for country in address_countries()
+    }
+    in_window = {country: found for country, found in in_window.items() if found}
+    counts = (
+        dict(
+            CustomerAddress.objects.filter(country__in=sorted(in_window), **of_list)
+            .values_list("country")
+            .annotate(n=models_count())
+            .values_list("country", "n")
+        )
+        if in_window
+        else {}
     )
     holidays_found: list[Moment] = []
     for country, n in sorted(counts.items()):
-        for year in range(start.year, end.year + 1):
-            for d, name in country_holidays(country, year):
-                if start <= d <= end:
-                    holidays_found.append(
-                        Moment(
-                            day=d,
-                            kind=MomentKind.HOLIDAY,
-                            title=name,
-                            action=SuggestedAction.CARD,
-                            customers=n,
-                            country=country,
-                        )
-                    )
+        for d, name in in_window[country]:
+            holidays_found.append(
+                Moment(
+                    day=d,
+                    kind=MomentKind.HOLIDAY,
+                    title=name,
+                    action=SuggestedAction.CARD,
+                    customers=n,
+                    country=country,
+                )
+            )
     chinese = customers.filter(preferred_language__in=("zh-hans", "zh-hant")).exclude(
         addresses__country="CN"
     )
@@ -266,6 +320,25 @@ def moments_between(
                 )
     holidays_found.sort(key=lambda m: (m.day, m.country))
     return holidays_found + found, total
+
+
+def address_countries() -> list[str]:
+    """The countries of all addresses, by a walk down the (country, customer) index: one index
+    probe per country instead of a scan of every address."""
+    from django.db import connection
+
+    from rapport.customers.models import CustomerAddress
+
+    table = CustomerAddress._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE c(country) AS ("  # noqa: S608 (the table name is the model's)
+            f"SELECT MIN(country) FROM {table} WHERE country > '' "
+            f"UNION ALL SELECT (SELECT MIN(country) FROM {table} t WHERE t.country > c.country) "
+            "FROM c WHERE c.country IS NOT NULL) "
+            "SELECT country FROM c WHERE country IS NOT NULL"
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def models_count():

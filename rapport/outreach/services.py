@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Min, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -231,8 +231,16 @@ def text_for(campaign: Campaign, language: str) -> CampaignMessage:
 
 
 def merge_values(
-    campaign: Campaign, customer: Any, *, unsubscribe_url: str = "", rsvp_url: str = ""
+    campaign: Campaign,
+    customer: Any,
+    *,
+    unsubscribe_url: str = "",
+    rsvp_url: str = "",
+    needed: set[str] | None = None,
 ) -> dict[str, str]:
+    """The merge fields' values for one customer; with `needed`, the costly ones (the next
+    birthday, the next moment, the remembered detail: a query and calendar work each) only when
+    the text uses them — a campaign of a million messages pays for what it shows."""
     from django.utils import formats, translation
 
     from rapport.communications.models import RememberedDetail
@@ -256,28 +264,37 @@ def merge_values(
         "event_time": "",
         "rsvp_url": rsvp_url,
     }
+
+    def wanted(name: str) -> bool:
+        return needed is None or name in needed
+
     with translation.override(customer.preferred_language or translation.get_language()):
-        if customer.birthday:
+        if customer.birthday and wanted("next_birthday"):
             nb = lunar.next_birthday(
                 customer.birthday, lunar=customer.celebrates_lunar_birthday, today=today
             )
             values["next_birthday"] = formats.date_format(nb, "SHORT_DATE_FORMAT") if nb else ""
-        found = [
-            m
-            for m in customer_moments(customer, today, today + timedelta(days=60))
-            if m.customer_id
-        ]
+        found = (
+            [
+                m
+                for m in customer_moments(customer, today, today + timedelta(days=60))
+                if m.customer_id
+            ]
+            if wanted("next_moment")
+            else []
+        )
         if found:
             values["next_moment"] = (
                 f"{found[0].title} ({formats.date_format(found[0].day, 'SHORT_DATE_FORMAT')})"
             )
-    detail = (
-        RememberedDetail.objects.filter(customer_id=customer.pk, archived=False)
-        .order_by("-pinned", "-created_at")
-        .values_list("text", flat=True)
-        .first()
-    )
-    values["detail"] = detail or ""
+    if wanted("detail"):
+        detail = (
+            RememberedDetail.objects.filter(customer_id=customer.pk, archived=False)
+            .order_by("-pinned", "-created_at")
+            .values_list("text", flat=True)
+            .first()
+        )
+        values["detail"] = detail or ""
     return values
 
 
@@ -296,8 +313,10 @@ def render_for(
 ) -> tuple[str, str, str]:
     """(language, subject, body) of the campaign for one customer."""
     text = text_for(campaign, customer.preferred_language or "en")
-    values = merge_values(campaign, customer, unsubscribe_url=unsubscribe_url, rsvp_url=rsvp_url)
-    used = MERGE_FIELD.findall(text.subject + text.body)
+    used = set(MERGE_FIELD.findall(f"{text.subject} {text.body}"))
+    values = merge_values(
+        campaign, customer, unsubscribe_url=unsubscribe_url, rsvp_url=rsvp_url, needed=used
+    )
     values.update(registered_values(used, customer.pk, text.language))
     body = render(text.body, values)
     if unsubscribe_url and unsubscribe_url not in body:
@@ -458,6 +477,7 @@ def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
 
     run = CampaignRun.objects.select_related("campaign__coupon", "campaign__event").get(pk=run_id)
     campaign = run.campaign
+    prefetch_related_objects([campaign], "messages")  # the texts once per chunk, not per message
     pause = _throttle_pause(campaign.channel)
     purpose = "marketing"
     sent = 0

@@ -41,7 +41,6 @@ from rapport.service.models import (
     TrainingSession,
     Visit,
 )
-from rapport.service.schedule import due_dates
 
 
 def _check_choice(value: str, choices: Any, field: str) -> None:
@@ -268,101 +267,107 @@ def interval_set(*, by: Actor, product_id: int, months: int | None) -> ServiceIn
     return interval
 
 
+# Routine maintenance, written by the database: for each paid or delivered order line of a product
+# with a service interval, the purchase day (the order's local day) + k × interval months for the
+# few k that can fall in the window, kept on the same day of the month or the month's last day
+# (as rapport.service.schedule.add_months), one visit per line and due day (the routine key).
 PG_ROUTINE_INSERT = (
+    "WITH owned AS (SELECT l.id AS line, l.product_id AS product, o.customer_id AS customer, "
+    "(o.ordered_at AT TIME ZONE %(zone)s)::date AS bought, si.months AS months "
+    "FROM service_serviceinterval si JOIN sales_orderline l ON l.product_id = si.product_id "
+    "JOIN sales_order o ON o.id = l.order_id "
+    "WHERE si.months >= 1 AND o.status IN ('paid', 'delivered')), "
+    "span AS (SELECT owned.*, "
+    "(EXTRACT(YEAR FROM %(start)s::date) - EXTRACT(YEAR FROM bought))::int * 12 "
+    "+ EXTRACT(MONTH FROM %(start)s::date)::int - EXTRACT(MONTH FROM bought)::int AS to_start, "
+    "(EXTRACT(YEAR FROM %(end)s::date) - EXTRACT(YEAR FROM bought))::int * 12 "
+    "+ EXTRACT(MONTH FROM %(end)s::date)::int - EXTRACT(MONTH FROM bought)::int AS to_end "
+    "FROM owned), "
+    "due AS (SELECT line, product, customer, "
+    "(bought + make_interval(months => k * months))::date AS due_on FROM span "
+    "CROSS JOIN LATERAL generate_series(GREATEST(1, to_start / months), to_end / months) AS k "
+    "WHERE to_end >= months), "
+    "written AS (INSERT INTO service_visit (customer_id, product_id, due_on, routine_key, kind, state, "
+    "version, created_at, updated_at, parts_cost, labour_minutes, labour_cost, notes) "
+    "SELECT customer, product, due_on, line || ':' || to_char(due_on, 'YYYY-MM-DD'), "
+    "%(kind)s, %(state)s, 1, %(now)s, %(now)s, 0, 0, 0, '' FROM due "
+    "WHERE due_on BETWEEN %(start)s AND %(end)s"
+    " ON CONFLICT (routine_key) DO NOTHING RETURNING 1) "
+    "SELECT count(*) FROM written"
+)
+
+# SQLite: the same from the ISO text of the local purchase day (Django's own function for it, as
+# TruncDate uses), the month's length by arithmetic, and k over a short series.
+SQLITE_ROUTINE_INSERT = (
+    "WITH RECURSIVE steps(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM steps WHERE n < %(steps)s), "
+    "owned AS MATERIALIZED (SELECT l.id AS line, l.product_id AS product, "
+    "o.customer_id AS customer, django_datetime_cast_date(o.ordered_at, %(zone)s, %(db_zone)s) "
+    "AS bought, si.months AS months "
+    "FROM service_serviceinterval si JOIN sales_orderline l ON l.product_id = si.product_id "
+    "JOIN sales_order o ON o.id = l.order_id "
+    "WHERE si.months >= 1 AND o.status IN ('paid', 'delivered')), "
+    "parts AS (SELECT line, product, customer, months, "
+    "CAST(substr(bought, 1, 4) AS INTEGER) AS y, CAST(substr(bought, 6, 2) AS INTEGER) AS m, "
+    "CAST(substr(bought, 9, 2) AS INTEGER) AS d FROM owned), "
+    "span AS (SELECT parts.*, (%(start_y)s - y) * 12 + %(start_m)s - m AS to_start, "
+    "(%(end_y)s - y) * 12 + %(end_m)s - m AS to_end FROM parts), "
+    "ks AS (SELECT line, product, customer, y, d, m - 1 + k * months AS total FROM ("
+    "SELECT span.*, max(1, to_start / months) + n AS k FROM span JOIN steps "
+    "WHERE to_end >= months) WHERE k <= to_end / months), "
+    "ym AS (SELECT line, product, customer, d, y + total / 12 AS ty, total %% 12 + 1 AS tm "
+    "FROM ks), "
+    "due AS (SELECT line, product, customer, printf('%%04d-%%02d-%%02d', ty, tm, min(d, "
+    "CASE WHEN tm = 2 THEN CASE WHEN ty %% 4 = 0 AND (ty %% 100 != 0 OR ty %% 400 = 0) "
+    "THEN 29 ELSE 28 END WHEN tm IN (4, 6, 9, 11) THEN 30 ELSE 31 END)) AS due_on FROM ym) "
     "INSERT INTO service_visit (customer_id, product_id, due_on, routine_key, kind, state, "
     "version, created_at, updated_at, parts_cost, labour_minutes, labour_cost, notes) "
-    "SELECT c, p, d, k, %s, %s, 1, %s, %s, 0, 0, 0, '' "
-    "FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::text[]) AS t(c, p, d, k) "
-    "ON CONFLICT (routine_key) DO NOTHING"
+    "SELECT customer, product, due_on, line || ':' || due_on, %(kind)s, %(state)s, 1, "
+    "%(now)s, %(now)s, 0, 0, 0, '' FROM due WHERE due_on BETWEEN %(start)s AND %(end)s"
+    " ON CONFLICT (routine_key) DO NOTHING"
 )
 
 
 def maintenance_generate(*, by: Actor, today: date | None = None, horizon_days: int = 30) -> int:
     """Create the routine-maintenance visits due from today to `horizon_days` ahead, from what
     customers own (paid or delivered order lines of products with a service interval, from the
-    purchase day). Safe to run again: each line and due date gets one visit."""
+    purchase day). Safe to run again: each line and due date gets one visit. One statement in
+    the database, whatever the number of owned products (no row passes through Python)."""
     from rapport.sales.choices import COUNTED_STATUSES
-    from rapport.sales.models import OrderLine
 
+    # The statements name the counted statuses: they must stay the same.
+    assert set(COUNTED_STATUSES) == {"paid", "delivered"}  # noqa: S101
     today = today or timezone.localdate()
     end = today + timedelta(days=horizon_days)
-    intervals = dict(ServiceInterval.objects.values_list("product_id", "months"))
-    if not intervals:
+    shortest = ServiceInterval.objects.filter(months__gte=1).order_by("months").first()
+    if shortest is None:
         return 0
-    zone = timezone.get_current_timezone()
-    owned = (
-        OrderLine.objects.filter(product_id__in=list(intervals), order__status__in=COUNTED_STATUSES)
-        .values_list("pk", "product_id", "order__customer_id", "order__ordered_at")
-        .order_by("pk")
-    )
-    created = 0
-    batch: list[tuple[int, int, date, str]] = []
     ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    # One parameterised INSERT per batch (the ORM's bulk_create spends most of its time compiling
-    # 20 fields per row); a key written meanwhile by another run is skipped by the database.
-    head = (
-        "INSERT INTO service_visit (customer_id, product_id, due_on, routine_key, kind, state, "
-        "version, created_at, updated_at, parts_cost, labour_minutes, labour_cost, notes) VALUES "
-    )
-    one_row = "(%s, %s, %s, %s, %s, %s, 1, %s, %s, 0, 0, 0, '')"
-    tail = " ON CONFLICT (routine_key) DO NOTHING"
-
-    def flush() -> int:
-        if not batch:
-            return 0
-        existing = set(
-            Visit.objects.filter(routine_key__in=[b[3] for b in batch]).values_list(
-                "routine_key", flat=True
-            )
+    params: dict[str, Any] = {
+        "zone": timezone.get_current_timezone_name(),
+        "start": ops.adapt_datefield_value(today),
+        "end": ops.adapt_datefield_value(end),
+        "kind": ServiceKind.MAINTENANCE.value,
+        "state": VisitState.DUE.value,
+        "now": ops.adapt_datetimefield_value(timezone.now()),
+    }
+    if connection.vendor == "postgresql":
+        sql = PG_ROUTINE_INSERT
+    else:
+        sql = SQLITE_ROUTINE_INSERT
+        params.update(
+            db_zone=connection.timezone_name,
+            start_y=today.year,
+            start_m=today.month,
+            end_y=end.year,
+            end_m=end.month,
+            # k runs from to_start // months to to_end // months: at most this many more.
+            steps=((end.year - today.year) * 12 + end.month - today.month) // shortest.months + 1,
         )
-        rows = [
-            (
-                customer,
-                product,
-                ops.adapt_datefield_value(due),
-                key,
-                ServiceKind.MAINTENANCE.value,
-                VisitState.DUE.value,
-                now,
-                now,
-            )
-            for customer, product, due, key in batch
-            if key not in existing
-        ]
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Four arrays bound as four parameters: one short statement for the batch.
-                cursor.execute(
-                    PG_ROUTINE_INSERT,
-                    [
-                        ServiceKind.MAINTENANCE.value,
-                        VisitState.DUE.value,
-                        now,
-                        now,
-                        [r[0] for r in rows],
-                        [r[1] for r in rows],
-                        [r[2] for r in rows],
-                        [r[3] for r in rows],
-                    ],
-                )
-            else:
-                for i in range(0, len(rows), 1000):
-                    chunk = rows[i : i + 1000]
-                    # Only placeholders are joined into the statement; every value is bound.
-                    sql = head + ", ".join([one_row] * len(chunk)) + tail
-                    cursor.execute(sql, [v for row in chunk for v in row])
-        batch.clear()
-        return len(rows)
-
-    for line_id, product_id, customer_id, ordered_at in owned.iterator(chunk_size=5000):
-        purchased = ordered_at.astimezone(zone).date()
-        for due in due_dates(purchased, intervals[product_id], today, end):
-            batch.append((customer_id, product_id, due, f"{line_id}:{due.isoformat()}"))
-        if len(batch) >= 5000:
-            created += flush()
-    created += flush()
-    return created
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":  # the count of the rows the INSERT wrote
+            return cursor.fetchone()[0]
+        return max(cursor.rowcount, 0)
 
 
 def maintenance_reminders_send(*, by: Actor, today: date | None = None, days_ahead: int = 7) -> int:
