@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -23,15 +24,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db import connection
 from django.db.models.functions import Cast, Coalesce
 
 from rapport.complaints.choices import Category
 from rapport.complaints.models import Complaint, Remedy, Satisfaction
 
 PARETO_BY = ("cause", "category", "product", "department")
-
-
 
 
 def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
@@ -54,7 +52,7 @@ def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
     key = connection.ops.quote_name(field)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT g.{key}, g.n, SUM(g.n) OVER (ORDER BY g.n DESC, g.{key}), SUM(g.n) OVER () "
+            f"SELECT g.{key}, g.n, SUM(g.n) OVER (ORDER BY g.n DESC, g.{key}), SUM(g.n) OVER () "  # noqa: S608 (the ORM's SQL, a quoted column name)
             f"FROM ({sql}) g ORDER BY g.n DESC, g.{key} LIMIT %s",
             (*params, limit),
         )
@@ -219,7 +217,7 @@ def repurchase() -> list[dict[str, Any]]:
     orders = connection.ops.quote_name(Order._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.solved, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM "
+            "SELECT c.solved, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM "  # noqa: S608 (the ORM's SQL, a quoted table name)
             f"{orders} o WHERE o.customer_id = c.customer_id AND o.ordered_at > c.first) "
             f"THEN 1 ELSE 0 END) FROM ({sql}) c GROUP BY c.solved",
             params,
