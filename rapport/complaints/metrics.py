@@ -1,13 +1,21 @@
-"""The complaint figures, every one computed from the event rows (ComplaintEvent), so the
-dashboard and each complaint's timeline never disagree.
+"""The complaint figures, every one an SQL aggregation over the event rows (ComplaintEvent), so
+the dashboard and each complaint's timeline never disagree and the figures scale to millions of
+complaints.
 
-Definitions (working time on the complaint's department clock; waiting for the customer —
-from a "wait" step to the next "resume" — does not count):
+Each step is stamped when it is written (`stamp`): `worked` is the working time from receipt to the
+step, in seconds, on the clock of the complaint's department at that moment (working hours, time
+zone, public holidays), with the time spent waiting for the customer — from a "wait" step to the
+next "resume" — not counted. The first step of each kind is marked (`milestone`: acknowledge,
+decide, wait, reopen; `resolves` for the first resolution), so each figure below reads a narrow,
+indexed slice of the event table, never every step of every complaint.
+
+Definitions:
 
 - time to acknowledge: from receipt to the first "acknowledged" event;
-- time to decide: from receipt to the validity decision ("accept" or "reject" step);
+- time to decide: from receipt to the validity decision (the first "accept" or "reject" step);
 - time to resolve: from receipt to the first resolution: the remedy carried out ("carry_out"),
   or the complaint found not valid ("reject");
+- the times are medians (of two middle values, their mean), in working hours;
 - on-time rate: of the resolved complaints, the share whose time to resolve is within the
   resolve target (RAPPORT_COMPLAINT_TARGETS["resolve"]);
 - reopen rate: of the complaints resolved at least once, the share with a "reopen" step;
@@ -18,15 +26,18 @@ from a "wait" step to the next "resume" — does not count):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from statistics import median
+from datetime import datetime
 from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from rapport.complaints import deadlines
 from rapport.complaints.choices import Action, EventType
 from rapport.complaints.models import Complaint, ComplaintEvent
+
+ACKNOWLEDGE, DECIDE, WAIT, REOPEN = "acknowledge", "decide", "wait", "reopen"
 
 
 @dataclass
@@ -41,79 +52,131 @@ class Figures:
     first_contact_rate: float | None
 
 
-def _hours(values: list[timedelta]) -> float | None:
-    return round(median(v.total_seconds() for v in values) / 3600, 1) if values else None
+# Stamping each step as it is written -----------------------------------------------------------
+
+
+def stamp(
+    complaint: Any, *, type: str, action: str = "", time: datetime | None = None
+) -> dict[str, Any]:
+    """The figure columns of a step about to be written: `worked` (working seconds since receipt,
+    waiting not counted), `milestone` and `resolves` (the first of its kind). One small query
+    over the complaint's own earlier steps."""
+    time = time or timezone.now()
+    earlier = list(
+        ComplaintEvent.objects.filter(complaint_id=complaint.pk)
+        .filter(Q(action__in=(Action.WAIT, Action.RESUME)) | ~Q(milestone="") | Q(resolves=True))
+        .order_by("time", "pk")
+        .values_list("time", "action", "milestone", "resolves")
+    )
+    return stamp_from(complaint, earlier, type=type, action=action, time=time)
+
+
+def stamp_from(
+    complaint: Any,
+    earlier: list[tuple[datetime, str, str, bool]],
+    *,
+    type: str,
+    action: str = "",
+    time: datetime,
+    clock: Any = None,
+) -> dict[str, Any]:
+    """`stamp` from the complaint's earlier (time, action, milestone, resolves) rows."""
+    pauses: list[tuple[datetime, datetime | None]] = []
+    seen: set[str] = set()
+    resolved = False
+    for t, a, m, r in earlier:
+        if a == Action.WAIT:
+            pauses.append((t, None))
+        elif a == Action.RESUME and pauses and pauses[-1][1] is None:
+            pauses[-1] = (pauses[-1][0], t)
+        if m:
+            seen.add(m)
+        resolved = resolved or r
+    if pauses and pauses[-1][1] is None:
+        pauses[-1] = (pauses[-1][0], time)
+    clock = clock or deadlines.clock_for(complaint.department)
+    worked = clock.worked(complaint.received_at, time, pauses)
+    milestone = ""
+    if type == EventType.ACKNOWLEDGED:
+        milestone = ACKNOWLEDGE
+    elif action in (Action.ACCEPT, Action.REJECT):
+        milestone = DECIDE
+    elif action == Action.WAIT:
+        milestone = WAIT
+    elif action == Action.REOPEN:
+        milestone = REOPEN
+    return {
+        "worked": int(worked.total_seconds()),
+        "milestone": "" if milestone in seen else milestone,
+        "resolves": not resolved and action in (Action.CARRY_OUT, Action.REJECT),
+    }
+
+
+# The figures -----------------------------------------------------------------------------------
 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def complaint_durations(complaint: Any, events: list[Any], clock: Any = None) -> dict[str, Any]:
-    """One complaint's figures from its events (oldest first)."""
-    clock = clock or deadlines.clock_for(complaint.department)
-    start = complaint.received_at
-    pauses: list[tuple[datetime, datetime | None]] = []
-    out: dict[str, Any] = {"reopened": False, "waited": False}
-    for e in events:
-        if e.type == EventType.ACKNOWLEDGED and "acknowledge" not in out:
-            out["acknowledge"] = clock.worked(start, e.time, pauses)
-        if e.action == Action.WAIT:
-            pauses.append((e.time, None))
-            out["waited"] = True
-        elif e.action == Action.RESUME and pauses and pauses[-1][1] is None:
-            pauses[-1] = (pauses[-1][0], e.time)
-        elif e.action in (Action.ACCEPT, Action.REJECT) and "decide" not in out:
-            out["decide"] = clock.worked(start, e.time, pauses)
-        if e.action in (Action.CARRY_OUT, Action.REJECT) and "resolve" not in out:
-            out["resolve"] = clock.worked(start, e.time, pauses)
-        if e.action == Action.REOPEN:
-            out["reopened"] = True
-    return out
+def _median_hours(rows: QuerySet, n: int) -> float | None:
+    """The median of `worked` over n rows, in hours: the middle row(s) found by the database
+    (ORDER BY worked with OFFSET, along the (milestone, worked) index)."""
+    if not n:
+        return None
+    middle = list(
+        rows.order_by("worked").values_list("worked", flat=True)[(n - 1) // 2 : n // 2 + 1]
+    )
+    return round(sum(middle) / len(middle) / 3600, 1)
 
 
-def figures(complaints: Any) -> Figures:
-    """The figures over a queryset of complaints (two queries)."""
-    rows = list(complaints.select_related("department").order_by())
-    by_complaint: dict[int, list[Any]] = defaultdict(list)
-    ids = [c.pk for c in rows]
-    for chunk in range(0, len(ids), 5000):
-        for e in (
-            ComplaintEvent.objects.filter(complaint_id__in=ids[chunk : chunk + 5000])
-            .only("complaint_id", "time", "type", "action")
-            .order_by("time", "pk")
-        ):
-            by_complaint[e.complaint_id].append(e)
+def figures(complaints: QuerySet | None = None) -> Figures:
+    """The figures over a queryset of complaints (all of them when None), in a handful of
+    aggregate queries whatever the number of complaints."""
+    events = ComplaintEvent.objects.all()
+    if complaints is None:
+        total = Complaint.objects.count()
+    else:
+        total = complaints.count()
+        events = events.filter(complaint_id__in=complaints.order_by().values("pk"))
     t = deadlines.targets()
-    acks, decides, resolves = [], [], []
-    on_time = reopened = first_contact = 0
-    clocks: dict[int | None, Any] = {}
-    for c in rows:
-        if c.department_id not in clocks:
-            clocks[c.department_id] = deadlines.clock_for(c.department)
-        d = complaint_durations(c, by_complaint[c.pk], clocks[c.department_id])
-        if "acknowledge" in d:
-            acks.append(d["acknowledge"])
-        if "decide" in d:
-            decides.append(d["decide"])
-        if "resolve" in d:
-            resolves.append(d["resolve"])
-            on_time += d["resolve"] <= t["resolve"]
-            reopened += d["reopened"]
-            first_contact += (
-                d["resolve"] <= t["acknowledge"] and not d["waited"] and not d["reopened"]
-            )
+    counts = dict(
+        events.exclude(milestone="")
+        .values_list("milestone")
+        .annotate(n=Count("pk"))
+        .values_list("milestone", "n")
+        .order_by()
+    )
+    same = ComplaintEvent.objects.filter(complaint_id=OuterRef("complaint_id"))
+    resolutions = events.filter(resolves=True)
+    agg = resolutions.aggregate(
+        resolved=Count("pk"),
+        on_time=Count("pk", filter=Q(worked__lte=t["resolve"].total_seconds())),
+        first_contact=Count(
+            "pk",
+            filter=Q(worked__lte=t["acknowledge"].total_seconds())
+            & ~Exists(same.filter(milestone__in=(WAIT, REOPEN))),
+        ),
+    )
+    reopened = (
+        events.filter(milestone=REOPEN).filter(Exists(same.filter(resolves=True))).count()
+        if counts.get(REOPEN)
+        else 0
+    )
+    resolved = agg["resolved"]
     return Figures(
-        complaints=len(rows),
-        resolved=len(resolves),
-        acknowledge_hours=_hours(acks),
-        decide_hours=_hours(decides),
-        resolve_hours=_hours(resolves),
-        on_time_rate=_rate(on_time, len(resolves)),
-        reopen_rate=_rate(reopened, len(resolves)),
-        first_contact_rate=_rate(first_contact, len(resolves)),
+        complaints=total,
+        resolved=resolved,
+        acknowledge_hours=_median_hours(
+            events.filter(milestone=ACKNOWLEDGE), counts.get(ACKNOWLEDGE, 0)
+        ),
+        decide_hours=_median_hours(events.filter(milestone=DECIDE), counts.get(DECIDE, 0)),
+        resolve_hours=_median_hours(resolutions, resolved),
+        on_time_rate=_rate(agg["on_time"], resolved),
+        reopen_rate=_rate(reopened, resolved),
+        first_contact_rate=_rate(agg["first_contact"], resolved),
     )
 
 
 def all_figures() -> Figures:
-    return figures(Complaint.objects.all())
+    return figures(None)

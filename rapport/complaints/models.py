@@ -235,11 +235,33 @@ class ComplaintEvent(Event):
     action = models.CharField(max_length=20, blank=True)
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)
+    # The figures' columns (rapport.complaints.metrics.stamp): working seconds since receipt,
+    # waiting for the customer not counted; the first step of its kind; the first resolution.
+    worked = models.BigIntegerField(null=True, blank=True)
+    milestone = models.CharField(max_length=12, blank=True, default="")
+    resolves = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("complaint step")
         verbose_name_plural = _("complaint steps")
-        indexes = [models.Index(fields=["complaint", "time"], name="complaint_event_idx")]
+        indexes = [
+            models.Index(fields=["complaint", "time"], name="complaint_event_idx"),
+            models.Index(
+                fields=["milestone", "worked"],
+                condition=~models.Q(milestone=""),
+                name="complaint_event_milestone_idx",
+            ),
+            models.Index(
+                fields=["worked"],
+                condition=models.Q(resolves=True),
+                name="complaint_event_resolves_idx",
+            ),
+        ]
+
+    @property
+    def worked_hours(self) -> float | None:
+        """Working hours from receipt to this step, as the dashboard counts them."""
+        return None if self.worked is None else round(self.worked / 3600, 1)
 
     def display_parameters(self) -> dict[str, Any]:
         params = dict(self.parameters)

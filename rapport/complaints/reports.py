@@ -8,7 +8,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from rapport.complaints.choices import Category
 from rapport.complaints.models import Complaint, Remedy, Satisfaction
@@ -17,7 +33,8 @@ PARETO_BY = ("cause", "category", "product", "department")
 
 
 def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
-    """Counts, most frequent first, with each row's share and the cumulative share (%)."""
+    """Counts, most frequent first, with each row's share and the cumulative share (%): one
+    GROUP BY with two window sums (the running count and the total), cut at `limit` rows."""
     from rapport.complaints.models import Cause
     from rapport.sales.models import Product
     from rapport.staff.models import Department
@@ -25,14 +42,25 @@ def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
     field = {"cause": "cause_id", "category": "category", "product": "product_id"}.get(
         by, "department_id"
     )
-    rows = list(
+    grouped = (
         Complaint.objects.exclude(**{f"{field}__isnull": True})
+        .order_by()
         .values(field)
         .annotate(n=Count("id"))
-        .order_by("-n", field)
     )
-    total = sum(r["n"] for r in rows) or 1
-    keys = [r[field] for r in rows[:limit]]
+    sql, params = grouped.query.sql_with_params()
+    key = connection.ops.quote_name(field)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.{key}, g.n, SUM(g.n) OVER (ORDER BY g.n DESC, g.{key}), SUM(g.n) OVER () "  # noqa: S608 (the ORM's SQL, a quoted column name)
+            f"FROM ({sql}) g ORDER BY g.n DESC, g.{key} LIMIT %s",
+            (*params, limit),
+        )
+        rows = [
+            {field: key, "n": n, "running": running, "total": total}
+            for key, n, running, total in cursor.fetchall()
+        ]
+    keys = [r[field] for r in rows]
     if by == "cause":
         names = {c.pk: c.label for c in Cause.objects.filter(pk__in=keys)}
     elif by == "product":
@@ -41,18 +69,15 @@ def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
         names = {d.pk: d.label for d in Department.objects.filter(pk__in=keys)}
     else:
         names = {k: str(Category(k).label) for k in keys if k in Category.values}
-    out, running = [], 0
-    for r in rows[:limit]:
-        running += r["n"]
-        out.append(
-            {
-                "label": names.get(r[field], str(r[field])),
-                "count": r["n"],
-                "share": round(100 * r["n"] / total, 1),
-                "cumulative": round(100 * running / total, 1),
-            }
-        )
-    return out
+    return [
+        {
+            "label": names.get(r[field], str(r[field])),
+            "count": r["n"],
+            "share": round(100 * r["n"] / (r["total"] or 1), 1),
+            "cumulative": round(100 * r["running"] / (r["total"] or 1), 1),
+        }
+        for r in rows
+    ]
 
 
 def pareto_chart(rows: list[dict[str, Any]], count_label: str, cumulative_label: str) -> dict:
@@ -83,35 +108,46 @@ def pareto_chart(rows: list[dict[str, Any]], count_label: str, cumulative_label:
 
 
 def per_thousand_units(limit: int = 20) -> list[dict[str, Any]]:
-    """Complaints per 1,000 units sold, per product (products with complaints)."""
+    """Complaints per 1,000 units sold, per product (products with complaints), highest rate
+    first: counted, summed and divided in the database."""
     from rapport.sales.models import OrderLine, Product
 
-    counts = dict(
-        Complaint.objects.filter(product__isnull=False)
-        .values_list("product_id")
-        .annotate(n=Count("id"))
-        .values_list("product_id", "n")
-    )
-    units = dict(
-        OrderLine.objects.filter(product_id__in=list(counts))
-        .values_list("product_id")
+    units = (
+        OrderLine.objects.filter(product_id=OuterRef("product_id"))
+        .order_by()
+        .values("product_id")
         .annotate(u=Sum("quantity"))
-        .values_list("product_id", "u")
+        .values("u")
     )
-    products = {p.pk: p for p in Product.objects.filter(pk__in=list(counts))}
-    out = []
-    for pk, n in counts.items():
-        sold = units.get(pk) or Decimal(0)
-        out.append(
-            {
-                "product": products.get(pk),
-                "complaints": n,
-                "units": sold,
-                "rate": round(float(n) * 1000 / float(sold), 2) if sold else None,
-            }
+    rows = list(
+        Complaint.objects.filter(product__isnull=False)
+        .values("product_id")
+        .annotate(complaints=Count("id"))
+        .annotate(units=Coalesce(Subquery(units), Value(Decimal(0))))
+        .annotate(
+            rate=Case(
+                When(
+                    units__gt=0,
+                    then=Cast(F("complaints"), FloatField())
+                    * 1000
+                    / Cast(F("units"), FloatField()),
+                ),
+                default=None,
+                output_field=FloatField(),
+            )
         )
-    out.sort(key=lambda r: (-(r["rate"] or 0), -r["complaints"]))
-    return out[:limit]
+        .order_by(F("rate").desc(nulls_last=True), "-complaints", "product_id")[:limit]
+    )
+    products = {p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in rows])}
+    return [
+        {
+            "product": products.get(r["product_id"]),
+            "complaints": r["complaints"],
+            "units": r["units"],
+            "rate": None if r["rate"] is None else round(r["rate"], 2),
+        }
+        for r in rows
+    ]
 
 
 def remedy_costs() -> list[dict[str, Any]]:
@@ -164,35 +200,48 @@ def repurchase() -> list[dict[str, Any]]:
     answered, "solved"), complainants not solved (not upheld, disputed, or answered "not
     solved"), and customers who never complained. A complainant bought again when they placed
     an order after their first complaint; a customer who never complained, when they placed more
-    than one order."""
+    than one order. Three aggregate queries."""
     from rapport.customers.models import Customer
     from rapport.sales.models import Order
 
-    first = dict(
-        Complaint.objects.values_list("customer_id")
-        .annotate(t=Min("received_at"))
-        .values_list("customer_id", "t")
+    solved = Q(state__in=("carried_out", "closed")) & ~Q(satisfaction__solved=False)
+    complainants = (
+        Complaint.objects.order_by()
+        .values("customer_id")
+        .annotate(
+            first=Min("received_at"),
+            solved=Max(Case(When(solved, then=Value(1)), default=Value(0))),
+        )
     )
-    solved_ids = set(
-        Complaint.objects.filter(state__in=("carried_out", "closed"))
-        .exclude(satisfaction__solved=False)
-        .values_list("customer_id", flat=True)
-    )
-    last_order = dict(
-        Order.objects.filter(customer_id__in=list(first))
-        .values_list("customer_id")
-        .annotate(t=Max("ordered_at"))
-        .values_list("customer_id", "t")
-    )
-    groups = {"solved": [0, 0], "not_solved": [0, 0]}
-    for customer_id, t in first.items():
-        key = "solved" if customer_id in solved_ids else "not_solved"
-        groups[key][0] += 1
-        groups[key][1] += bool(last_order.get(customer_id) and last_order[customer_id] > t)
+    sql, params = complainants.query.sql_with_params()
+    orders = connection.ops.quote_name(Order._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.solved, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM "  # noqa: S608 (the ORM's SQL, a quoted table name)
+            f"{orders} o WHERE o.customer_id = c.customer_id AND o.ordered_at > c.first) "
+            f"THEN 1 ELSE 0 END) FROM ({sql}) c GROUP BY c.solved",
+            params,
+        )
+        by_solved = {bool(solved): (n, again or 0) for solved, n, again in cursor.fetchall()}
     never = Customer.objects.exclude(Exists(Complaint.objects.filter(customer=OuterRef("pk"))))
-    never_total = never.count()
-    never_again = never.annotate(n=Count("orders")).filter(n__gt=1).count() if never_total else 0
-    groups["never"] = [never_total, never_again]
+    never_agg = never.aggregate(
+        customers=Count("pk"),
+        again=Count(
+            "pk",
+            filter=Q(
+                pk__in=Order.objects.order_by()
+                .values("customer_id")
+                .annotate(n=Count("pk"))
+                .filter(n__gt=1)
+                .values("customer_id")
+            ),
+        ),
+    )
+    groups = {
+        "solved": by_solved.get(True, (0, 0)),
+        "not_solved": by_solved.get(False, (0, 0)),
+        "never": (never_agg["customers"], never_agg["again"]),
+    }
     return [
         {"group": k, "customers": v[0], "rate": round(100 * v[1] / v[0], 1) if v[0] else None}
         for k, v in groups.items()

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.complaints import deadlines, mails, rules
+from rapport.complaints import deadlines, mails, metrics, rules
 from rapport.complaints.choices import (
     DEFAULT_ROUTING,
     SUBTYPES,
@@ -179,6 +179,7 @@ def complaint_record(
             to_state=State.NEW,
             time=received_at if received_at < timezone.now() else None,
             parameters={"reference": complaint.reference, "channel": channel},
+            worked=0,
         )
         record_change(
             obj=complaint,
@@ -216,7 +217,9 @@ def complaint_acknowledge(*, complaint: Complaint, by: Actor) -> None:
         type=EventType.ACKNOWLEDGED,
         complaint=complaint,
         customer_id=complaint.customer_id,
+        time=now,
         parameters={"message_id": message.pk, "state": message.state},
+        **metrics.stamp(complaint, type=EventType.ACKNOWLEDGED, time=now),
     )
 
 
@@ -397,6 +400,7 @@ def complaint_act(
         complaint.state = to_state
         complaint.version += 1
         complaint.save()
+        figures = metrics.stamp(complaint, type=EventType.TRANSITION, action=action, time=now)
         emit(
             ComplaintEvent,
             by=by,  # type: ignore[arg-type]
@@ -408,6 +412,7 @@ def complaint_act(
             to_state=to_state,
             time=now,
             parameters=params,
+            **figures,
         )
         record_change(
             obj=complaint,

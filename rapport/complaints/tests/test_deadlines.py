@@ -162,3 +162,37 @@ def test_the_departments_own_clock_slovak_holiday_and_time_zone(complaint_factor
     c = complaint_act(by=agent, complaint_id=c.pk, action="assign", department_id=logistics.pk)
     # 56 working hours: 1 h on the 5th, none on the 6th, 24 h on the 7th–9th, 31 h after.
     assert c.resolve_due == datetime(2026, 1, 15, 17, 0, tzinfo=bratislava)
+
+
+def test_figures_are_aggregated_in_the_database_and_match_the_timeline(
+    complaint_factory, agent, client
+):
+    """The figures never fetch the event rows into Python (every query aggregates or reads the
+    middle row for a median), and the step's working hours on the complaint's timeline are the
+    ones the dashboard counts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    monday = datetime(2026, 3, 9, 9, 0, tzinfo=SH)
+    for minutes in (30, 90, 150):
+        c = complaint_factory(received_at=monday)
+        complaint_act(
+            by=agent,
+            complaint_id=c.pk,
+            action="reject",
+            reason="no",
+            now=monday + timedelta(minutes=minutes),
+        )
+    with CaptureQueriesContext(connection) as queries:
+        f = metrics.all_figures()
+    assert f.resolved == 3 and f.decide_hours == f.resolve_hours == 1.5
+    for q in queries.captured_queries:
+        sql = q["sql"].upper()
+        assert "COUNT(" in sql or "LIMIT" in sql, sql
+    # A reject is both the decision and the resolution: one step, marked for both.
+    step = ComplaintEvent.objects.get(complaint=c, action="reject")
+    assert (step.milestone, step.resolves, step.worked) == ("decide", True, 150 * 60)
+    client.force_login(agent)
+    page = client.get(reverse("complaints:detail", args=[c.pk])).content.decode()
+    assert "2.5 working hours after receipt" in page
