@@ -104,6 +104,76 @@ def ensure_check_survey(survey_model: Any = None, question_model: Any = None) ->
     return survey
 
 
+def copy_complaint_checks(apps: Any) -> int:
+    """The complaint's satisfaction check becomes the built-in survey "complaint_check": the
+    answers customers gave before are copied into it, one row per question (the complaints'
+    own summary rows stay as they are). Run by the migration 0002_complaint_check (with its
+    historical models) and by the demo data (the complaints' demo writes its summaries first).
+    Only reads the complaints' table (by name, through `apps`), and only if the app is there;
+    returns how many checks were copied."""
+    from django.utils import timezone
+
+    Survey = apps.get_model("surveys", "Survey")
+    Question = apps.get_model("surveys", "Question")
+    Invitation = apps.get_model("surveys", "Invitation")
+    Response = apps.get_model("surveys", "Response")
+    Answer = apps.get_model("surveys", "Answer")
+    try:
+        Satisfaction = apps.get_model("complaints", "Satisfaction")
+    except LookupError:
+        return 0
+    if not Satisfaction.objects.exists():
+        return 0
+    copied = 0
+    survey = ensure_check_survey(Survey, Question)
+    questions = {q.code: q for q in Question.objects.filter(survey=survey)}
+    rows = Satisfaction.objects.select_related("complaint").order_by("pk")
+    for s in rows.iterator(chunk_size=500):
+        complaint = s.complaint
+        key = f"{survey.pk}:{SOURCE_TYPE}:{complaint.pk}:{complaint.customer_id}:before"
+        if Invitation.objects.filter(key=key).exists():
+            continue
+        copied += 1
+        invitation = Invitation.objects.create(
+            survey=survey,
+            customer_id=complaint.customer_id,
+            key=key,
+            source_type=SOURCE_TYPE,
+            source_id=complaint.pk,
+            product_id=complaint.product_id,
+            department_id=complaint.department_id,
+            language=complaint.language or "",
+            state="answered",
+            answered_at=s.answered_at,
+        )
+        response = Response.objects.create(
+            invitation=invitation, submitted_at=s.answered_at, language=complaint.language or ""
+        )
+        month = timezone.localdate(s.answered_at).replace(day=1)
+        values = {
+            "solved": YES if s.solved else NO,
+            "score": s.score,
+            "buy_again": YES if s.buy_again else NO,
+        }
+        Answer.objects.bulk_create(
+            Answer(
+                response=response,
+                question=questions[code],
+                survey=survey,
+                customer_id=complaint.customer_id,
+                product_id=complaint.product_id,
+                department_id=complaint.department_id,
+                kind=questions[code].kind,
+                measure=questions[code].measure,
+                answered_at=s.answered_at,
+                month=month,
+                value=value,
+            )
+            for code, value in values.items()
+        )
+    return copied
+
+
 def check_answers(invitation: Any, rows: list[Any]) -> Any:
     """The three answers of a check, from its answer rows."""
     from rapport.core.registry import CheckAnswers

@@ -199,4 +199,15 @@ def demo_step(context: Any) -> dict[str, int]:
             by=context.by,
         )
         answered += 1
-    return {"survey_invitations": len(consenting), "survey_responses": answered}
+    # The complaints' demo answered satisfaction checks before this step: copy them in, as the
+    # migration does for a database that had them.
+    from django.apps import apps
+
+    from rapport.surveys.checks import copy_complaint_checks
+
+    checks = copy_complaint_checks(apps)
+    return {
+        "survey_invitations": len(consenting),
+        "survey_responses": answered,
+        "complaint_checks": checks,
+    }

@@ -50,10 +50,10 @@ ANSWER_COLUMNS: tuple[Target, ...] = (
         required=True,
     ),
     # In Rapport's export; computed again here, so the cells are not read.
-    T("kind", gettext_lazy("kind")),
-    T("attribute", gettext_lazy("attribute")),
-    T("gap", gettext_lazy("gap")),
-    T("label", gettext_lazy("label")),
+    T("kind", gettext_lazy("kind"), "题型", "題型", "druh"),
+    T("attribute", gettext_lazy("attribute"), "属性", "屬性", "atribút"),
+    T("gap", gettext_lazy("gap"), "差距", "rozdiel"),
+    T("label", gettext_lazy("label"), "标签", "標籤", "označenie"),
 )
 
 

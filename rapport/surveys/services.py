@@ -1050,7 +1050,7 @@ def answers_import(rows: list[dict[str, Any]], *, by: Actor, note: str = "") -> 
                 if question.pk in answered:
                     continue
                 answered.add(question.pk)
-                value = {
+                value: dict[str, Any] = {
                     k: row[k]
                     for k in ("value", "choices", "text", "expectation", "experience")
                     if k in row

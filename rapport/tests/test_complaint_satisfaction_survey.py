@@ -18,12 +18,10 @@ LINK = re.compile(r"/portal/l/([\w-]+)/")
 
 @pytest.fixture
 def workflow(make_user):
-    from rapport.complaints import builtin
+    from rapport.complaints.tests.conftest import ensure_builtins
     from rapport.staff.models import Department
 
-    for code in ("customer_service", "logistics", "quality", "sales"):
-        Department.objects.get_or_create(code=code)
-    builtin.ensure_causes()
+    ensure_builtins()
     department = Department.objects.get(code="quality")
     dept_user = make_user("department")
     department.members.add(dept_user)
@@ -43,18 +41,10 @@ def _complaint(customer, agent):
 
 
 def _carry_out(c, agent, manager, workflow):
-    from rapport.complaints.models import Cause
-    from rapport.complaints.services import complaint_act
+    from rapport.complaints.tests.test_mail_and_portal import _to_carried_out
 
     department, dept_user = workflow
-    complaint_act(by=agent, complaint_id=c.pk, action="accept")
-    complaint_act(by=agent, complaint_id=c.pk, action="assign", department_id=department.pk)
-    complaint_act(
-        by=dept_user, complaint_id=c.pk, action="record_cause", cause_id=Cause.objects.first().pk
-    )
-    complaint_act(by=dept_user, complaint_id=c.pk, action="propose_remedy", kind="exchange")
-    complaint_act(by=manager, complaint_id=c.pk, action="approve")
-    return complaint_act(by=dept_user, complaint_id=c.pk, action="carry_out")
+    return _to_carried_out(c, agent, dept_user, manager, department)
 
 
 def test_the_satisfaction_check_is_a_survey_answered_once_and_seen_by_the_complaint(
