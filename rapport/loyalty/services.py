@@ -274,8 +274,8 @@ def points_adjust(*, customer_id: int, points: int, reason: str, by: Actor) -> P
 
 def points_expire(*, by: Actor = LOYALTY, today: date | None = None) -> set[int]:
     """Expire earned points whose time is up. Spending uses the oldest points first, so of an
-    earn entry that expires, what is left is the balance minus the points earned after it that
-    are still valid (never more than the entry, never below 0)."""
+    earn entry that expires, what is left is the balance minus what the points earned after it
+    still hold (never more than the entry, never below 0)."""
     today = today or timezone.localdate()
     due = PointsEntry.objects.filter(kind=EntryKind.EARN, expires_on__lte=today)
     expired_keys = set(
@@ -290,18 +290,26 @@ def points_expire(*, by: Actor = LOYALTY, today: date | None = None) -> set[int]
             continue
         with transaction.atomic():
             _lock(entry.customer_id)
-            later_valid = (
+            # What the points earned after this entry still hold (spending takes the oldest
+            # first, so they are whole unless this entry is used up): their points less what of
+            # them has expired already — also those expiring today, later in this loop.
+            later = PointsEntry.objects.filter(
+                customer_id=entry.customer_id,
+                kind__in=(EntryKind.EARN, EntryKind.ADJUST),
+                points__gt=0,
+                pk__gt=entry.pk,
+            )
+            later_points = later.aggregate(s=Sum("points"))["s"] or 0
+            later_expired = (
                 PointsEntry.objects.filter(
                     customer_id=entry.customer_id,
-                    kind__in=(EntryKind.EARN, EntryKind.ADJUST),
-                    points__gt=0,
-                )
-                .filter(Q(expires_on__gt=today) | Q(expires_on__isnull=True))
-                .filter(pk__gt=entry.pk)
-                .aggregate(s=Sum("points"))["s"]
+                    kind=EntryKind.EXPIRE,
+                    once_key__in=[f"expire:{pk}" for pk in later.values_list("pk", flat=True)],
+                ).aggregate(s=Sum("points"))["s"]
                 or 0
             )
-            left = max(0, min(entry.points, balance(entry.customer_id) - later_valid))
+            held_later = later_points + later_expired  # (expiry entries are negative)
+            left = max(0, min(entry.points, balance(entry.customer_id) - held_later))
             try:
                 with transaction.atomic():
                     _entry(

@@ -393,3 +393,17 @@ def test_the_referral_link_opens_a_public_page_with_the_code(make_customer, mana
     b = make_customer(given_name="B")
     services.referral_record(referred_id=b.pk, code=code, by=manager)
     assert [n["customer"].pk for n in selectors.referral_tree(a.pk)] == [b.pk]
+
+
+@pytest.mark.django_db
+def test_expiry_keeps_points_a_later_expiring_lot_protects(make_customer, manager):
+    """Found by the oracle above: an old lot used up by a spend does not expire the points of a
+    newer lot that expires the same day twice over."""
+    c = make_customer()
+    today = timezone.localdate()
+    PointsEntry.objects.create(customer=c, kind="earn", points=1, reason="a", expires_on=today)
+    services.points_adjust(customer_id=c.pk, points=1, reason="gift", by=manager)
+    PointsEntry.objects.create(customer=c, kind="earn", points=1, reason="b", expires_on=today)
+    services.points_spend(customer_id=c.pk, points=1, reason="reward", by=manager)  # takes "a"
+    services.points_expire(by=manager, today=today)
+    assert services.balance(c.pk) == 1  # the gift stays; "b" expired

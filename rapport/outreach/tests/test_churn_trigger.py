@@ -148,3 +148,14 @@ def test_two_schedulers_at_once_message_a_rise_once(audience, campaign, manager,
         t.join()
     assert errors == []
     assert got(smtp_server, a) == 1
+
+
+def test_the_audience_filter_by_churn_risk_band(audience):
+    from rapport.customers.selectors import customer_queryset
+
+    a, b, _c = audience(3)
+    score(a, "high")
+    score(b, "low")
+    assert list(customer_queryset(filters={"churn_risk": "high"})) == [a]
+    assert list(customer_queryset(filters={"churn_risk": "low"})) == [b]
+    assert list(customer_queryset(filters={"churn_risk": "medium"})) == []
