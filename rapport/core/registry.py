@@ -285,6 +285,13 @@ class ImportKindSpec:
     targets: Callable[[], tuple[Any, ...]]
     view_permission: str
     order: int = 100
+    permission: str = ""
+
+    @property
+    def import_permission(self) -> str:
+        """What a user needs, besides imports.import_data, to import this kind: `permission`,
+        or by default the right to add the records it views (".view_x" -> ".add_x")."""
+        return self.permission or self.view_permission.replace(".view_", ".add_", 1)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,15 @@ class ImportForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:  # only the kinds this user's role may add
+            self.fields["kind"].choices = [
+                (spec.kind, spec.label)
+                for spec in import_kinds()
+                if user.has_perm(spec.import_permission)
+            ]
+
     def clean_column_map(self) -> dict[str, str]:
         try:
             return parse_overrides(self.cleaned_data["column_map"].splitlines())

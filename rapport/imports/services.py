@@ -68,8 +68,16 @@ def import_job_create(
         raise TypeError("Give either uploaded_file or path.")
     name = uploaded_file.name if uploaded_file is not None else Path(path).name  # type: ignore[arg-type]
     errors: dict[str, list[str]] = {}
-    if kind not in {spec.kind for spec in import_kinds()}:
+    specs = {spec.kind: spec for spec in import_kinds()}
+    user = actor_user(by)
+    if kind not in specs:
         errors["kind"] = [_("“%(value)s” is not one of the choices.") % {"value": kind}]
+    elif user is not None and not user.has_perm(specs[kind].import_permission):
+        # imports.import_data lets a user import; what they may write is still their role's.
+        errors["kind"] = [
+            _("You may not import %(kind)s: your role cannot add them.")
+            % {"kind": specs[kind].label}
+        ]
     if mode not in ImportMode.values:
         errors["mode"] = [_("“%(value)s” is not one of the choices.") % {"value": mode}]
     column_map = column_map or {}

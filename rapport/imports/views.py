@@ -39,7 +39,7 @@ def perm(codename: str):
 @perm("imports.import_data")
 def import_list(request: HttpRequest) -> HttpResponse:
     """The upload form and the imports so far."""
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and (limit := upload_refused(request)):
         # The upload was stopped at the limit while it arrived: only that is said.
         form.is_valid()

@@ -64,6 +64,7 @@ def register() -> None:
             importer="rapport.loyalty.importing:PointsImporter",
             targets=lambda: importing.POINTS_COLUMNS,
             view_permission="loyalty.view_pointsentry",
+            permission="loyalty.adjust_points",
             order=82,
         )
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core.registry import role_grants
 from rapport.staff.models import ApiToken, hash_key
-from rapport.staff.roles import ROLE_PERMISSIONS, rapport_apps
+from rapport.staff.roles import ALL, ROLE_PERMISSIONS, rapport_apps
 
 
 def departments_sync() -> None:
@@ -50,7 +50,13 @@ def roles_sync() -> None:
                 wanted.update(
                     p
                     for key, p in perms.items()
-                    if key.split(".")[0] in apps_of_ours and p.codename.split("_")[0] in actions
+                    if key.split(".")[0] in apps_of_ours
+                    and (
+                        p.codename.split("_")[0] in actions
+                        # "*" with every action also holds the apps' own permissions
+                        # (loyalty.adjust_points, …): the administrator may do everything.
+                        or (set(actions) >= set(ALL) and p.codename.split("_")[0] not in ALL)
+                    )
                 )
             else:
                 app, name = model.split(".")

@@ -150,6 +150,8 @@ class SurveysConfig(AppConfig):
                 importer="rapport.surveys.importing:AnswerImporter",
                 targets=lambda: ANSWER_COLUMNS,
                 view_permission="surveys.view_answer",
+                # Answers are never added by hand: who may set up surveys may load their answers.
+                permission="surveys.add_survey",
                 order=80,
             )
         )
