@@ -299,6 +299,7 @@ def test_filing_without_signing_in_confirmed_through_a_private_link(
         known = anonymous.post("/portal/complaints/file/", dict(form, email="bob5@example.com"))
     assert sent.status_code == known.status_code == 200
     assert Complaint.objects.count() == 1  # nothing recorded yet
+
     def answer(response):
         return re.search(r'<p id="portal-filed">.*?</p>', response.content.decode(), re.S).group(0)
 
