@@ -50,6 +50,8 @@ class ComplaintOut(ComplaintListItem):
     product_id: int | None
     batch: str
     subject_text: str
+    subject_id: int | None
+    organisation_id: int | None
     request: str
     description: str
     cause_id: int | None
@@ -71,7 +73,11 @@ class ComplaintOut(ComplaintListItem):
 
 
 class ComplaintIn(RequestBody):
-    customer_id: int
+    customer_id: int | None = Field(None, description="The complainant (or give a contact).")
+    organisation_contact_id: int | None = Field(
+        None, description="The complainant as a contact person of an organisation."
+    )
+    subject_id: int | None = Field(None, description="The service visit (target service_visit).")
     channel: str = Field(json_schema_extra={"enum": Channel.values})
     category: str = Field(json_schema_extra={"enum": Category.values})
     description: str

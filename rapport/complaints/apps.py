@@ -14,6 +14,14 @@ class ComplaintsConfig(AppConfig):
         from rapport.complaints.builtin import ensure_causes
 
         seams.register()
+        from django.db.models.signals import post_delete
+
+        from rapport.complaints.attachments import delete_file
+        from rapport.complaints.models import Attachment
+
+        post_delete.connect(
+            delete_file, sender=Attachment, dispatch_uid="complaint_attachment_file"
+        )
         # The free text of each step, remedies' and approvals' notes and the attachments name the
         # customer: the access export lists them, an erasure redacts them (rapport/privacy).
         from rapport.core.relations import PersonalDataHolder, register_personal_data_holder

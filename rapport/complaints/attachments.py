@@ -31,9 +31,15 @@ def sniff(head: bytes) -> str | None:
 
 
 def attachment_add(
-    *, by: Actor, complaint: Complaint, upload: Any, from_customer: bool = False
+    *,
+    by: Actor,
+    complaint: Complaint | None,
+    upload: Any,
+    from_customer: bool = False,
+    mail: Any = None,
 ) -> Attachment:
-    """Keep an uploaded file with the complaint; ValidationError for a wrong type or size."""
+    """Keep an uploaded file with the complaint (or, until a complaint is recorded from it, with
+    the incoming mail it came with); ValidationError for a wrong type or size."""
     if upload is None:
         raise ValidationError({"file": [_("Choose a file.")]})
     if upload.size > MAX_BYTES:
@@ -53,4 +59,12 @@ def attachment_add(
         size=upload.size,
         from_customer=from_customer,
         uploaded_by=actor_user(by),
+        mail=mail,
     )
+
+
+def delete_file(sender: Any, instance: Attachment, **kwargs: Any) -> None:
+    """A deleted attachment row takes its file with it (a cascade from a mail or complaint too);
+    connected in apps.py."""
+    if instance.file:
+        instance.file.delete(save=False)

@@ -18,7 +18,7 @@ class State(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
-CLOSED_STATES = frozenset({State.NOT_UPHELD, State.CLOSED})
+CLOSED_STATES = frozenset({State.NOT_UPHELD, State.CLOSED})  # Complaint.active is the opposite
 OPEN_STATES = frozenset(set(State) - CLOSED_STATES)
 
 
@@ -115,6 +115,7 @@ class Target(models.TextChoices):
     ORDER_LINE = "order_line", _("an order line")
     PRODUCT = "product", _("a product")
     STAFF = "staff", _("a staff member")
+    SERVICE_VISIT = "service_visit", _("a service visit")  # a linkable record (core registry)
     FREE_TEXT = "free_text", _("something else")
 
 

@@ -15,6 +15,14 @@ class RecordForm(forms.Form):
         required=False,
         help_text=_("For example C0000042 or 42. Leave empty for a new person (below)."),
     )
+    on_behalf_of = forms.TypedChoiceField(
+        label=_("On behalf of an organisation"),
+        choices=[("", "—")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("When the customer complains as a contact person of an organisation."),
+    )
     new_name = forms.CharField(label=_("New person: full name"), max_length=200, required=False)
     new_email = forms.EmailField(label=_("New person: email"), required=False)
     new_phone = forms.CharField(label=_("New person: phone"), max_length=40, required=False)
@@ -31,9 +39,29 @@ class RecordForm(forms.Form):
     product_sku = forms.CharField(label=_("Product SKU"), max_length=64, required=False)
     batch = forms.CharField(label=_("Batch / lot"), max_length=40, required=False)
     subject_text = forms.CharField(label=_("What it is about"), max_length=200, required=False)
+    visit = forms.IntegerField(
+        label=_("Service visit number"),
+        required=False,
+        min_value=1,
+        help_text=_("When the complaint is against a service visit."),
+    )
     request = forms.CharField(label=_("What the customer asks for"), max_length=500, required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
     mail = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from rapport.customers.models import OrganisationContact
+        from rapport.customers.numbers import parse_customer_number
+
+        raw = self.data.get("customer") if self.is_bound else self.initial.get("customer")
+        pk = parse_customer_number(str(raw)) if raw else None
+        if pk is not None:
+            roles = OrganisationContact.objects.filter(person_id=pk).select_related("organisation")
+            self.fields["on_behalf_of"].choices = [  # type: ignore[attr-defined]
+                ("", "—"),
+                *((r.pk, str(r.organisation)) for r in roles),
+            ]
 
     def clean_customer(self) -> int | None:
         from rapport.customers.numbers import parse_customer_number
@@ -59,6 +87,7 @@ class RecordForm(forms.Form):
 
         data = dict(self.cleaned_data)
         data.pop("mail", None)
+        contact, visit = data.pop("on_behalf_of", None), data.pop("visit", None)
         for key in ("new_name", "new_email", "new_phone"):
             data.pop(key, None)
         fields: dict[str, Any] = {
@@ -66,6 +95,10 @@ class RecordForm(forms.Form):
             **{k: data[k] for k in ("channel", "category", "subtype", "severity", "target")},
             **{k: data[k] for k in ("batch", "subject_text", "request", "description")},
         }
+        if contact:
+            fields["organisation_contact_id"] = contact
+        if visit:
+            fields["subject_id"] = visit
         number, sku = data.get("order_number"), data.get("product_sku")
         if number:
             order_id = Order.objects.filter(number=number).values_list("pk", flat=True).first()

@@ -22,6 +22,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -75,7 +76,48 @@ def receive(raw: bytes) -> InboundMail:
         from rapport.complaints.portal import _add_message
 
         _add_message(complaint, body or subject)
+    mail.refused = _keep_attachments(message, mail, complaint)  # type: ignore[attr-defined]
     return mail
+
+
+def _keep_attachments(message: email.message.EmailMessage, mail: InboundMail, complaint) -> list:  # noqa: ANN001
+    """The message's attached files, type- and size-checked as uploads are, kept with the
+    complaint (or with the draft, until a complaint is recorded from it). Returns the names of
+    the files refused, and notes them on the mail for the agent."""
+    from django.core.exceptions import ValidationError
+    from django.core.files.base import ContentFile
+
+    from rapport.complaints.attachments import attachment_add
+    from rapport.core.actors import SystemActor
+
+    refused = []
+    for part in message.iter_attachments():
+        name = (part.get_filename() or "attachment")[-200:]
+        try:
+            data = part.get_content()
+        except (LookupError, UnicodeDecodeError, ValueError):
+            data = b""
+        if isinstance(data, str):
+            data = data.encode()
+        if not isinstance(data, bytes):  # an attached message, say
+            refused.append(name)
+            continue
+        try:
+            attachment_add(
+                by=SystemActor("mail"),
+                complaint=complaint,
+                upload=ContentFile(data, name=name),
+                from_customer=True,
+                mail=mail,
+            )
+        except ValidationError:
+            refused.append(name)
+    if refused:
+        note = _("Attachments not kept (only photos and PDF scans up to 10 MB): %(names)s") % {
+            "names": ", ".join(refused)
+        }
+        InboundMail.objects.filter(pk=mail.pk).update(body=f"{mail.body}\n\n[{note}]".strip())
+    return refused
 
 
 @csrf_exempt
@@ -90,6 +132,11 @@ def webhook(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"detail": "no message"}, status=400)
     mail = receive(raw)
     return JsonResponse(
-        {"id": mail.pk, "complaint": mail.complaint.reference if mail.complaint else None},
+        {
+            "id": mail.pk,
+            "complaint": mail.complaint.reference if mail.complaint else None,
+            "attachments": mail.attachments.count(),
+            "refused": getattr(mail, "refused", []),
+        },
         status=202,
     )

@@ -127,6 +127,18 @@ class Complaint(VersionedModel):
         related_name="+",
     )
     subject_text = models.CharField(_("what it is about"), max_length=200, blank=True)
+    # a record of another app (a service visit), found through rapport.core.registry's linkable
+    # records: `target` names the kind, `subject_id` the record
+    subject_id = models.BigIntegerField(_("record"), null=True, blank=True)
+    # the complainant speaks for this organisation (they are one of its contacts)
+    organisation = models.ForeignKey(
+        "customers.Organisation",
+        verbose_name=_("on behalf of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     subtype = models.CharField(_("sub-type"), max_length=20, choices=subtype_choices(), blank=True)
     request = models.CharField(_("what the customer asks for"), max_length=500, blank=True)
@@ -174,6 +186,16 @@ class Complaint(VersionedModel):
     due_at = models.DateTimeField(_("due"))
     waiting_since = models.DateTimeField(_("waiting for the customer since"), null=True, blank=True)
     escalated_due = models.DateTimeField(null=True, blank=True)  # the breach already escalated
+    # Open (not closed, not "not upheld"), kept by the database: the open queues, the overdue tab
+    # and the escalation sweep read one index range (active, due_at, id) at any depth.
+    active = models.GeneratedField(
+        expression=models.Case(
+            models.When(state__in=["closed", "not_upheld"], then=models.Value(False)),
+            default=models.Value(True),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -191,9 +213,16 @@ class Complaint(VersionedModel):
         indexes = [
             models.Index(fields=["customer", "-received_at"], name="complaint_customer_idx"),
             models.Index(fields=["due_at", "id"], name="complaint_due_idx"),
+            models.Index(fields=["active", "due_at", "id"], name="complaint_open_due_idx"),
             models.Index(fields=["state", "due_at", "id"], name="complaint_state_due_idx"),
             models.Index(fields=["department", "due_at", "id"], name="complaint_dept_due_idx"),
             models.Index(fields=["assignee", "due_at", "id"], name="complaint_assignee_due_idx"),
+            # one per queue filter, so a filtered page is a range read at any depth
+            models.Index(fields=["category", "due_at", "id"], name="complaint_category_due_idx"),
+            models.Index(fields=["channel", "due_at", "id"], name="complaint_channel_due_idx"),
+            models.Index(fields=["cause", "due_at", "id"], name="complaint_cause_due_idx"),
+            models.Index(fields=["product", "due_at", "id"], name="complaint_product_due_idx"),
+            models.Index(fields=["created_by", "due_at", "id"], name="complaint_creator_due_idx"),
             models.Index(fields=["product", "batch"], name="complaint_product_batch_idx"),
         ]
 
@@ -252,9 +281,9 @@ class ComplaintEvent(Event):
                 name="complaint_event_milestone_idx",
             ),
             models.Index(
-                fields=["worked"],
+                fields=["resolves", "worked"],  # the flag too: SQLite then reads the index only
                 condition=models.Q(resolves=True),
-                name="complaint_event_resolves_idx",
+                name="complaint_event_resolved_idx",
             ),
         ]
 
@@ -393,7 +422,8 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     # never the uploader's file name on disk: a random name in a per-complaint folder
     import secrets
 
-    return f"complaints/{instance.complaint_id}/{secrets.token_hex(12)}"
+    folder = instance.complaint_id or f"inbox-{instance.mail_id}"
+    return f"complaints/{folder}/{secrets.token_hex(12)}"
 
 
 class Attachment(models.Model):
@@ -401,7 +431,13 @@ class Attachment(models.Model):
     folder (MEDIA_ROOT, not served by the web server) and handed out only after a permission
     check."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    # null while it waits on an incoming mail (`mail`) that no complaint has been recorded from
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    mail = models.ForeignKey(
+        InboundMail, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(upload_to=attachment_path, max_length=200)
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)

@@ -240,3 +240,163 @@ def satisfaction_link(request: HttpRequest, link: Any, token: str) -> HttpRespon
     return render(
         request, "complaints/portal_satisfaction.html", {"complaint": complaint, "form": form}
     )
+
+
+# Filing without signing in ---------------------------------------------------------------------
+
+FILING_SALT = "complaints.public-filing"
+FILING_MAX_AGE = 86_400  # the confirmation link works for a day, once
+
+
+class PublicFileForm(FileForm):
+    """The public complaint form: who you are, then what went wrong (FileForm's honeypot and
+    time check are inherited from PublicForm)."""
+
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("Your email address"), max_length=254)
+
+    field_order = ["name", "email", "category", "request", "description"]
+
+
+def public_file(request: HttpRequest) -> HttpResponse:
+    """Anyone may file a complaint here. Nothing is recorded until the sender confirms through
+    the private link mailed to the address they gave (one click, once, within a day): nobody can
+    file in somebody else's name, and a bot's form goes nowhere."""
+    from django.core import signing
+
+    from rapport.portal.services import check_not_bot
+
+    form = PublicFileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        address = data["email"].strip().lower()
+        try:
+            check_not_bot(form.data, started_at=form.started_at(), now=time.time())
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            ip_ok = allow(f"complaint-public:ip:{client_address(request)}", limit=5, window=3600)
+            if not ip_ok or not allow(f"complaint-public:to:{address}", limit=3, window=3600):
+                form.add_error(None, _("Too many complaints at once. Please try again later."))
+            else:
+                import secrets
+
+                token = signing.dumps(
+                    {
+                        "n": data["name"].strip(),
+                        "e": address,
+                        "c": data["category"],
+                        "r": data["request"],
+                        "d": data["description"],
+                        "l": getattr(request, "LANGUAGE_CODE", ""),
+                        "x": secrets.token_urlsafe(12),  # this filing, confirmed once
+                    },
+                    salt=FILING_SALT,
+                    compress=True,
+                )
+                _send_confirmation(request, address, token)
+                return render(request, "complaints/portal_filed.html", {"email": address})
+    return render(request, "complaints/portal_file.html", {"form": form, "public": True})
+
+
+def _send_confirmation(request: HttpRequest, address: str, token: str) -> None:
+    """The private confirmation link, to the address given: a customer's own address through the
+    consent-checking message_send (a service message), an address nobody has yet by plain mail."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from rapport.customers.models import CustomerEmail
+
+    url = request.build_absolute_uri(reverse("complaints_portal:confirm", args=[token]))
+    subject = _("Please confirm your complaint")
+    body = _(
+        "Thank you for telling us what went wrong. To send your complaint, open this link within "
+        "a day: %(link)s\nIf you did not write to us, ignore this message and nothing is sent."
+    ) % {"link": url}
+    holder = (
+        CustomerEmail.objects.filter(address=address)
+        .order_by("customer_id")
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    if holder is None:
+        send_mail(subject, body, None, [address])
+        return
+    from rapport.communications.services import message_send
+
+    message_send(
+        customer_id=holder,
+        channel="email",
+        purpose="service",
+        subject=subject,
+        body=body,
+        idempotency_key=f"complaint-filing:{token[-40:]}",
+        by=PORTAL,
+    )
+
+
+def public_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The confirmation link: shows the complaint and, on "Send", records it once — for the
+    customer who has that address, or for a new person — then opens its private follow page."""
+    from django.core import signing
+    from django.core.cache import cache
+
+    try:
+        data = signing.loads(token, salt=FILING_SALT, max_age=FILING_MAX_AGE)
+    except signing.BadSignature:
+        return render(request, "portal/link_invalid.html", {"state": None}, status=410)
+    if request.method != "POST":
+        return render(request, "complaints/portal_confirm.html", {"filing": data})
+    if not cache.add(f"complaint-filing:{data['x']}", 1, timeout=FILING_MAX_AGE * 2):
+        return render(request, "portal/link_invalid.html", {"state": None}, status=410)
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from rapport.portal.services import link_issue
+
+    with transaction.atomic():
+        customer_id = _complainant(data)
+        complaint = services.complaint_record(
+            by=PORTAL,
+            customer_id=customer_id,
+            channel="portal",
+            category=data["c"],
+            request=data["r"],
+            description=data["d"],
+        )
+        _link, raw = link_issue(
+            customer_id=customer_id,
+            purpose=FOLLOW,
+            by=PORTAL,
+            target=("complaints.complaint", complaint.pk),
+            single_use=False,
+            lifetime=timedelta(days=180),
+        )
+    return redirect(reverse("portal:link", args=[raw]))
+
+
+def _complainant(data: dict[str, Any]) -> int:
+    from rapport.customers.models import CustomerEmail
+    from rapport.customers.services import customer_create
+
+    holder = (
+        CustomerEmail.objects.filter(address=data["e"])
+        .order_by("customer_id")
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    if holder is not None:
+        return holder
+    given, _sep, family = data["n"].partition(" ")
+    if not family:
+        family, given = data["n"], ""
+    customer = customer_create(
+        by=PORTAL,
+        family_name=family[:100],
+        given_name=given[:100],
+        emails=[data["e"]],
+        preferred_language=data.get("l", "")[:10],
+        source="website",
+    )
+    return customer.pk

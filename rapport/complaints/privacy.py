@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from rapport.core.relations import Person
 
@@ -39,10 +40,11 @@ def person_complaint_details(person: Person) -> list[dict[str, Any]]:
         remedy__complaint__customer_id=person.customer_id
     ).select_related("remedy__complaint"):
         rows.append({"complaint": a.remedy.complaint.reference, "approval_note": a.note})
-    for f in Attachment.objects.filter(complaint__customer_id=person.customer_id).select_related(
-        "complaint"
-    ):
-        rows.append({"complaint": f.complaint.reference, "attachment": f.name, "size": f.size})
+    for f in Attachment.objects.filter(
+        Q(complaint__customer_id=person.customer_id) | Q(mail__customer_id=person.customer_id)
+    ).select_related("complaint"):
+        reference = f.complaint.reference if f.complaint else ""
+        rows.append({"complaint": reference, "attachment": f.name, "size": f.size})
     return rows
 
 
@@ -55,7 +57,9 @@ def person_complaint_erase(person: Person) -> int:
     n = complaints.update(validity_reason="", cause_note="", recourse="")
     n += Remedy.objects.filter(complaint__customer_id=person.customer_id).update(description="")
     n += Approval.objects.filter(remedy__complaint__customer_id=person.customer_id).update(note="")
-    for attachment in Attachment.objects.filter(complaint__customer_id=person.customer_id):
+    for attachment in Attachment.objects.filter(
+        Q(complaint__customer_id=person.customer_id) | Q(mail__customer_id=person.customer_id)
+    ):
         # the file goes when the erasure commits: one that is rolled back loses no file
         name, storage = attachment.file.name, attachment.file.storage
         transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))

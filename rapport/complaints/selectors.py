@@ -55,7 +55,7 @@ def queue(user: Any, tab: str = "all", filters: dict[str, Any] | None = None) ->
     """One queue, filtered, for keyset paging by (due_at, id): the most urgent first."""
     filters = filters or {}
     qs = visible_complaints(user).select_related("customer", "department", "cause", "product")
-    open_only = ~Q(state__in=CLOSED_STATES)
+    open_only = Q(active=True)  # not closed: one index range (active, due_at, id)
     if tab == "mine":
         qs = qs.filter(open_only, assignee=user) | qs.filter(
             open_only, assignee__isnull=True, created_by=user

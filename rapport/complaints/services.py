@@ -88,7 +88,7 @@ def _roles_of(by: Any) -> frozenset[str]:
 def complaint_record(
     *,
     by: Actor,
-    customer_id: int,
+    customer_id: int | None,
     channel: str,
     category: str,
     description: str,
@@ -103,6 +103,8 @@ def complaint_record(
     batch: str = "",
     staff_member_id: int | None = None,
     subject_text: str = "",
+    subject_id: int | None = None,
+    organisation_contact_id: int | None = None,
     acknowledge: bool = True,
 ) -> Complaint:
     """Record a complaint (step 1) and acknowledge it to the customer at once, in their language,
@@ -124,9 +126,30 @@ def complaint_record(
             errors[field] = [_("Choose one of the listed values.")]
     if subtype and subtype not in dict(SUBTYPES.get(category, [])):
         errors["subtype"] = [_("This sub-type does not belong to the category.")]
-    customer = Customer.objects.filter(pk=customer_id).first()
+    organisation_id = None
+    if organisation_contact_id is not None:
+        from rapport.customers.models import OrganisationContact
+
+        contact = OrganisationContact.objects.filter(pk=organisation_contact_id).first()
+        if contact is None or (customer_id and contact.person_id != customer_id):
+            errors["organisation_contact_id"] = [_("No such contact person.")]
+        else:
+            customer_id, organisation_id = contact.person_id, contact.organisation_id
+    customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
     if customer is None:
         errors["customer_id"] = [_("No such customer.")]
+    subject_label = ""
+    if target == Target.SERVICE_VISIT:
+        from rapport.core.registry import linkable_record
+
+        kind = linkable_record(target)
+        found = kind.describe(subject_id, customer.pk) if kind and subject_id and customer else None
+        if found is None:
+            errors["subject_id"] = [_("This service visit is not the customer's.")]
+        else:
+            subject_label = found[0]
+    elif subject_id is not None:
+        errors["subject_id"] = [_("Only a service visit is named by its number.")]
     if order_line_id is not None:
         line = OrderLine.objects.select_related("order").filter(pk=order_line_id).first()
         if line is None or (customer and line.order.customer_id != customer.pk):
@@ -158,7 +181,9 @@ def complaint_record(
             product_id=product_id,
             batch=batch[:40],
             staff_member_id=staff_member_id,
-            subject_text=subject_text[:200],
+            subject_text=(subject_text or subject_label)[:200],
+            subject_id=subject_id,
+            organisation_id=organisation_id,
             category=category,
             subtype=subtype,
             request=request,

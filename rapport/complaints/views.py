@@ -161,6 +161,8 @@ def record(request: HttpRequest) -> HttpResponse:
                 mail = _draft(form.cleaned_data.get("mail"))
                 if mail is not None:
                     type(mail).objects.filter(pk=mail.pk).update(handled=True, complaint=complaint)
+                    # the files that came with the mail go to the complaint recorded from it
+                    mail.attachments.filter(complaint__isnull=True).update(complaint=complaint)
             except ValidationError as exc:
                 add_service_errors(form, exc, {"customer_id": "customer"})
             else:
@@ -269,8 +271,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attachments": list(complaint.attachments.order_by("pk")),
         "routed_to": complaint.department_id or services._default_department_id(complaint.category),
         "now": timezone.now(),
+        "subject_url": _subject_url(complaint),
     }
     return render(request, "complaints/detail.html", context)
+
+
+def _subject_url(complaint: Complaint) -> str:
+    """The link to the record of another app the complaint is against (a service visit)."""
+    from rapport.core.registry import linkable_record
+
+    kind = linkable_record(complaint.target) if complaint.subject_id else None
+    found = kind.describe(complaint.subject_id, complaint.customer_id) if kind else None
+    return found[1] if found else ""
 
 
 @login_required

@@ -379,6 +379,33 @@ def role_grants(role: str) -> list[dict[str, tuple[str, ...]]]:
     return list(_role_grants.get(role, []))
 
 
+# Linkable records ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkableRecord:
+    """A kind of record another app may point at without importing its app (a complaint against
+    a service visit, say): `describe(pk, customer_id)` returns (label, url) of that record when
+    it exists and belongs to the customer (None otherwise: the reference is refused);
+    `choices(customer_id)` lists the customer's recent ones for a form, newest first."""
+
+    code: str
+    label: Any
+    describe: Callable[[int, int], tuple[str, str] | None]
+    choices: Callable[[int], list[tuple[int, str]]]
+
+
+_linkable: dict[str, LinkableRecord] = {}
+
+
+def register_linkable_record(kind: LinkableRecord) -> None:
+    _linkable[kind.code] = kind
+
+
+def linkable_record(code: str) -> LinkableRecord | None:
+    return _linkable.get(code)
+
+
 # Demo data -----------------------------------------------------------------------------------
 
 

@@ -122,6 +122,7 @@ class WorkClock:
         if not any(self.calendar.week) and not self.calendar.open_days:
             raise ValueError("a working-time calendar needs some working hours")
         self._zone = ZoneInfo(self.calendar.time_zone)
+        self._lo = self._hi = 0  # the instants the table covers with margin (see _cover)
 
     # Building the interval table ---------------------------------------------------------------
 
@@ -139,6 +140,15 @@ class WorkClock:
 
     def _cover(self, instant: int) -> None:
         """Make sure the table reaches well beyond `instant` (a year on either side)."""
+        if self._lo < instant < self._hi:  # the common case: a plain comparison
+            return
+        self._grow(instant)
+        assert self._first is not None and self._last is not None
+        # a week of margin on either side, as the growth rule below keeps
+        self._lo = _us(datetime.combine(self._first + timedelta(days=8), time(), UTC))
+        self._hi = _us(datetime.combine(self._last - timedelta(days=8), time(), UTC))
+
+    def _grow(self, instant: int) -> None:
         day = (_EPOCH + timedelta(microseconds=instant)).date()
         if self._first is None:
             self._first, self._last = day - timedelta(days=7), day + timedelta(days=366)
@@ -233,8 +243,10 @@ class WorkClock:
         None) counts until now, so recompute the deadline when it ends."""
         a = _us(start)
         target = self._cumulative(a) + duration // _MICRO
-        spans = _pause_us(pauses)
         end = self._instant(target)
+        if not pauses:  # the common case: no waiting to leave out
+            return (_EPOCH + timedelta(microseconds=max(end, a))).astimezone(self._zone)
+        spans = _pause_us(pauses)
         for _round in range(len(spans) + 1):  # each pause that falls before the end moves it
             paused = self._paused_us(a, end, spans)
             moved = self._instant(target + paused)

@@ -18,6 +18,14 @@ class ServiceConfig(AppConfig):
         from rapport.service.views_public import recall_link
 
         register_link_handler("recall", recall_link)
+        registry.register_linkable_record(
+            registry.LinkableRecord(
+                "service_visit",
+                _("a service visit"),
+                selectors.visit_link,
+                selectors.visit_choices,
+            )
+        )
         register_cost_to_serve("service_visits", selectors.cost_to_serve_source)
         timeline.register(
             "service",

@@ -230,3 +230,26 @@ def article_search(
         if current is None or (row.language == language and current.language != language):
             best[row.article_id] = row
     return list(best.values())[:limit]
+
+
+def visit_link(pk: int, customer_id: int) -> tuple[str, str] | None:
+    """(label, url) of the customer's service visit, for records that point at it (a complaint
+    against a visit, through rapport.core.registry's linkable records)."""
+    from django.urls import reverse
+
+    visit = Visit.objects.filter(pk=pk, customer_id=customer_id).first()
+    if visit is None:
+        return None
+    url = reverse("service:request_detail", args=[visit.request_id]) if visit.request_id else ""
+    return _visit_label(visit), url
+
+
+def visit_choices(customer_id: int) -> list[tuple[int, str]]:
+    visits = Visit.objects.filter(customer_id=customer_id).order_by("-starts_at", "-pk")[:20]
+    return [(v.pk, _visit_label(v)) for v in visits]
+
+
+def _visit_label(visit: Visit) -> str:
+    when = visit.starts_at or visit.due_on
+    day = when.date().isoformat() if hasattr(when, "date") else (when.isoformat() if when else "")
+    return f"{visit.get_kind_display()} {day}".strip()

@@ -138,3 +138,54 @@ def test_reports_attachments_and_notices_over_the_api(
         ).status_code
         == 403
     )
+
+
+def test_the_complainant_may_be_an_organisations_contact(make_user, make_customer, client):
+    """A contact person complains for their organisation: the complaint is the person's (their
+    timeline, their language) and names the organisation; a contact id that does not exist, or
+    is someone else's than the customer given, is refused."""
+    from django.urls import reverse
+
+    from rapport.customers.services.organisations import contact_add, organisation_create
+
+    agent = make_user("agent")
+    person, other = make_customer(emails=["li@example.com"]), make_customer()
+    org = organisation_create(by=agent, name="Hotel Lotus")
+    contact = contact_add(organisation=org, person=person, buying_role="decision_maker", by=agent)
+    api = token_client(agent)
+    body = {"channel": "phone", "category": "service", "description": "Late delivery to the hotel"}
+    r = api.post(
+        f"{API}/complaints",
+        dict(body, organisation_contact_id=contact.pk),
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    assert (r.json()["customer_id"], r.json()["organisation_id"]) == (person.pk, org.pk)
+    for wrong in (
+        {"organisation_contact_id": 999999},
+        {"organisation_contact_id": contact.pk, "customer_id": other.pk},
+    ):
+        refused = api.post(
+            f"{API}/complaints", dict(body, **wrong), content_type="application/json"
+        )
+        assert refused.status_code in (400, 422), refused.content
+    assert Complaint.objects.count() == 1
+    # the form offers the person's organisations and records the complaint on their behalf
+    client.force_login(agent)
+    page = client.get(reverse("complaints:record"), {"customer": person.pk}).content.decode()
+    assert "Hotel Lotus" in page
+    r = client.post(
+        reverse("complaints:record"),
+        dict(
+            body,
+            customer=str(person.pk),
+            on_behalf_of=str(contact.pk),
+            severity="normal",
+            target="free_text",
+        ),
+    )
+    assert r.status_code == 302, r.content.decode()[:3000]
+    complaint = Complaint.objects.latest("pk")
+    assert complaint.organisation_id == org.pk
+    detail = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    assert "on behalf of Hotel Lotus" in detail

@@ -182,3 +182,163 @@ def test_a_signed_in_customer_files_a_complaint(make_customer, settings):
     )
     assert bot.status_code == 200 and Complaint.objects.count() == 1
     assert Client().get("/portal/complaints/new/").status_code == 302  # sign in first
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _mail_with_files(sender: str, subject: str, message_id: str) -> bytes:
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"], m["Message-ID"] = (
+        sender,
+        "care@example.com",
+        subject,
+        message_id,
+    )
+    m.set_content("Photos attached.")
+    m.add_attachment(PNG, maintype="image", subtype="png", filename="leak.png")
+    m.add_attachment(
+        b"MZ\x90\x00evil", maintype="application", subtype="octet-stream", filename="invoice.exe"
+    )
+    return m.as_bytes()
+
+
+def test_mailed_attachments_are_kept_with_the_complaint(
+    complaint_factory, agent, client, settings, tmp_path
+):
+    """A reply's photo is stored on its complaint (type- and size-checked like an upload: the
+    program is refused and noted); a draft's photo follows it to the complaint recorded from it;
+    the webhook keeps them the same way."""
+    from django.urls import reverse
+
+    from rapport.complaints.models import Attachment
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    c = complaint_factory()
+    raw = _mail_with_files("Ann <ann@example.com>", f"Re: {c.reference}", "<f1@example.com>")
+    call_command("mail", "receive", stdin=io.BytesIO(raw), stdout=io.StringIO())
+    kept = Attachment.objects.get(complaint=c)
+    assert (kept.name, kept.content_type, kept.from_customer) == ("leak.png", "image/png", True)
+    assert kept.file.read() == PNG
+    assert "invoice.exe" in InboundMail.objects.get(message_id="<f1@example.com>").body
+    client.force_login(agent)
+    served = client.get(reverse("complaints:attachment", args=[c.pk, kept.pk]))
+    assert served.status_code == 200
+    # an unknown sender: a draft holding the photo until an agent records the complaint
+    raw = _mail_with_files("stranger@example.com", "Broken kettle", "<f2@example.com>")
+    call_command("mail", "receive", stdin=io.BytesIO(raw), stdout=io.StringIO())
+    draft = InboundMail.objects.get(message_id="<f2@example.com>")
+    assert draft.complaint is None and draft.attachments.count() == 1
+    r = client.post(
+        reverse("complaints:record"),
+        {
+            "customer": str(c.customer_id),
+            "channel": "email",
+            "category": "product_quality",
+            "severity": "normal",
+            "target": "free_text",
+            "description": "Broken kettle",
+            "mail": draft.pk,
+        },
+    )
+    assert r.status_code == 302
+    recorded = Complaint.objects.latest("pk")
+    assert list(recorded.attachments.values_list("name", flat=True)) == ["leak.png"]
+    # the webhook does the same
+    settings.RAPPORT_INBOUND_MAIL_SECRET = "s3cret"
+    raw = _mail_with_files("ann@example.com", c.reference, "<f3@example.com>")
+    ok = Client().post(
+        "/portal/complaints/inbound-mail/",
+        raw,
+        content_type="message/rfc822",
+        headers={"X-Rapport-Secret": "s3cret"},
+    )
+    assert ok.status_code == 202 and ok.json()["refused"] == ["invoice.exe"]
+    assert Attachment.objects.filter(complaint=c).count() == 2
+
+
+def test_filing_without_signing_in_confirmed_through_a_private_link(
+    smtp_server, make_customer, complaint_factory, django_capture_on_commit_callbacks, settings
+):
+    """The public form records nothing until the link mailed to the given address is opened and
+    confirmed — once; a bot (honeypot, too fast) and a flood (rate limit) get nowhere; the
+    confirmation opens the new complaint's private page and nobody else's complaint; an altered
+    or expired link opens nothing. The same answer whether or not the address is a customer's."""
+    import re
+    import time
+
+    from django.core import signing
+    from django.core.cache import cache
+
+    from rapport.complaints import portal
+
+    cache.clear()
+    bob = make_customer(emails=["bob5@example.com"])
+    with django_capture_on_commit_callbacks(execute=True):
+        theirs = complaint_factory(customer=bob)
+    shown = signing.dumps(time.time() - 30, salt="portal-form")
+    form = {
+        "name": "Eva Malá",
+        "category": "transport",
+        "description": "The parcel arrived open.",
+        "shown": shown,
+        "website": "",
+    }
+    anonymous = Client()
+    assert anonymous.get("/portal/complaints/file/").status_code == 200
+    bot = anonymous.post("/portal/complaints/file/", dict(form, email="x@example.com", website="y"))
+    fast = anonymous.post(
+        "/portal/complaints/file/",
+        dict(form, email="x@example.com", shown=signing.dumps(time.time(), salt="portal-form")),
+    )
+    assert bot.status_code == fast.status_code == 200 and not smtp_server.to("x@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = anonymous.post("/portal/complaints/file/", dict(form, email="eva@example.com"))
+        known = anonymous.post("/portal/complaints/file/", dict(form, email="bob5@example.com"))
+    assert sent.status_code == known.status_code == 200
+    assert Complaint.objects.count() == 1  # nothing recorded yet
+
+    def answer(response):
+        return re.search(r'<p id="portal-filed">.*?</p>', response.content.decode(), re.S).group(0)
+
+    assert answer(sent).replace("eva@", "bob5@") == answer(known)
+
+    def confirm_path(address):
+        text = smtp_server.to(address)[-1].get_content()
+        return re.search(r"https?://[^/\s]+(/portal/complaints/confirm/[^/\s]+/)", text).group(1)
+
+    eva_link, bob_link = confirm_path("eva@example.com"), confirm_path("bob5@example.com")
+    page = anonymous.get(eva_link)
+    assert page.status_code == 200 and "The parcel arrived open." in page.content.decode()
+    assert Complaint.objects.count() == 1  # opening the link (a mail scanner) records nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        done = anonymous.post(eva_link)
+    assert done.status_code == 302
+    eva = Complaint.objects.exclude(customer=bob).get()
+    assert eva.channel == "portal" and eva.customer.primary_email == "eva@example.com"
+    follow = anonymous.get(done["Location"]).content.decode()
+    assert eva.reference in follow and theirs.reference not in follow
+    assert anonymous.post(eva_link).status_code == 410  # once
+    assert Complaint.objects.count() == 2
+    # Bob's confirmation files for Bob, and shows only the new complaint
+    with django_capture_on_commit_callbacks(execute=True):
+        done = Client().post(bob_link)
+    new = Complaint.objects.filter(customer=bob).latest("pk")
+    follow = Client().get(done["Location"]).content.decode()
+    assert new.reference in follow and theirs.reference not in follow
+    # altered and expired links open nothing
+    assert anonymous.get(bob_link[:-3] + "xx/").status_code == 410
+    assert anonymous.post(bob_link[:-3] + "xx/").status_code == 410
+    settings.USE_TZ = True
+    old = signing.dumps({"x": "old"}, salt=portal.FILING_SALT)
+    portal_max_age, portal.FILING_MAX_AGE = portal.FILING_MAX_AGE, -1
+    try:
+        assert anonymous.post(f"/portal/complaints/confirm/{old}/").status_code == 410
+    finally:
+        portal.FILING_MAX_AGE = portal_max_age
+    # a flood from one address is refused
+    for _i in range(4):
+        flood = anonymous.post("/portal/complaints/file/", dict(form, email="z@example.com"))
+    assert "Too many complaints" in flood.content.decode()
