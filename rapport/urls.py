@@ -2,7 +2,9 @@
 registered them (rapport.core.registry.register_urls / register_api_router)."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from rapport.api.urls import api
@@ -12,6 +14,8 @@ from rapport.core.registry import url_mounts
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico where a page names no icon (a download, an error page).
+    path("favicon.ico", RedirectView.as_view(url=static("rapport/favicon.svg"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("rapport.staff.urls")),

@@ -219,7 +219,7 @@ def pages(
         kind = response.get("Content-Type", "")
         if response.status_code == 405 or (response.status_code == 200 and "html" not in kind):
             continue
-        if response.status_code == 302 and "/login/" not in response["Location"]:
+        if response.status_code in (301, 302) and "/login/" not in response["Location"]:
             continue  # an action's address sends a GET on (a one-time link to its form)
         if response.status_code != 200:
             problems.append(f"{u.url}: {response.status_code}")

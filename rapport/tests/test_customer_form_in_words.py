@@ -93,3 +93,13 @@ def test_newest_first_follows_customer_since(agent_client, make_customer):
     assert html.index(new.number) < html.index(mid.number) < html.index(old.number)
     html = agent_client.get(reverse("customers:list"), {"sort": "added"}).content.decode()
     assert "Customer since, newest first" in html and "Last added first" in html
+
+
+def test_a_city_without_a_street_is_kept_as_an_address(agent_client):
+    """Issue 11, item 4: the form used to drop a city given without its street."""
+    response = agent_client.post(
+        reverse("customers:create"), {"family_name": "周", "given_name": "杰", "city": "深圳"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    address = Customer.objects.get(family_name="周").addresses.get()
+    assert (address.line1, address.city) == ("", "深圳")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 # rapport/service/tests) and the pages under /public/ opened from a message (a signed token is their
 # key: an unsubscribe link, an RSVP, a newsletter archive; each app tests them).
 PUBLIC = re.compile(
-    r"^/(accounts/(login|logout|password-reset|reset|welcome)|i18n/|jsi18n/|healthz|admin/|api/v1/"
+    r"^/(accounts/(login|logout|password-reset|reset|welcome)|i18n/|jsi18n/|healthz|favicon\.ico|admin/|api/v1/"
     r"|portal/|public/|[a-z_-]+/public/)"
 )
 
