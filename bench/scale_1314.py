@@ -620,7 +620,7 @@ def _manager_client(Client):
 def outreach(args) -> None:
     import tracemalloc
 
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.test import Client
 
     from rapport.core.actors import COMMAND_LINE
@@ -715,7 +715,11 @@ def outreach(args) -> None:
         f"{run.total / (n / naive_s) / 60:,.0f} min)."
     )
     # Clean up the large delivery tables so a second run measures the same thing.
-    CampaignDelivery.objects.filter(campaign__name__startswith="bench 1314").delete()
+    with connection.cursor() as cursor:  # one statement (the ORM would collect 1,000,000 rows)
+        cursor.execute(
+            f"DELETE FROM {CampaignDelivery._meta.db_table} WHERE campaign_id IN "  # noqa: S608
+            "(SELECT id FROM outreach_campaign WHERE name LIKE 'bench 1314%%')"
+        )
 
     # Moments: "this week" (page and function) from 30 different days of the year.
     say("")
