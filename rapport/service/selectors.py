@@ -27,26 +27,41 @@ def affected_customer_ids(recall: Recall) -> list[int]:
     organisation — every contact person of that organisation. Each customer once (a merged
     customer's orders point at the kept record)."""
     from rapport.customers.models import OrganisationContact
-    from rapport.sales.models import Order, OrderLine
+    from rapport.sales.models import OrderLine
 
-    lines = OrderLine.objects.filter(product_id=recall.product_id)
+    # From the lines (product, batch index) to their orders by primary key, as one join: the
+    # orders are never scanned as a whole, whatever their number.
+    lines = OrderLine.objects.filter(product_id=recall.product_id).exclude(
+        order__status="cancelled"
+    )
     if recall.batch:
         lines = lines.filter(batch=recall.batch)
-    orders = Order.objects.filter(pk__in=lines.values("order_id")).exclude(status="cancelled")
     zone = timezone.get_current_timezone()
     if recall.ordered_from:
-        orders = orders.filter(
-            ordered_at__gte=datetime.combine(recall.ordered_from, time.min, zone)
+        lines = lines.filter(
+            order__ordered_at__gte=datetime.combine(recall.ordered_from, time.min, zone)
         )
     if recall.ordered_to:
-        orders = orders.filter(
-            ordered_at__lt=datetime.combine(recall.ordered_to + timedelta(days=1), time.min, zone)
+        lines = lines.filter(
+            order__ordered_at__lt=datetime.combine(
+                recall.ordered_to + timedelta(days=1), time.min, zone
+            )
         )
-    direct = set(orders.values_list("customer_id", flat=True))
-    through = set(
-        OrganisationContact.objects.filter(
-            organisation_id__in=orders.exclude(organisation_id=None).values("organisation_id")
-        ).values_list("person_id", flat=True)
+    direct = set(lines.order_by().values_list("order__customer_id", flat=True).distinct())
+    organisations = set(
+        lines.exclude(order__organisation_id=None)
+        .order_by()
+        .values_list("order__organisation_id", flat=True)
+        .distinct()
+    )
+    through = (
+        set(
+            OrganisationContact.objects.filter(organisation_id__in=organisations).values_list(
+                "person_id", flat=True
+            )
+        )
+        if organisations
+        else set()
     )
     return sorted(direct | through)
 

@@ -365,9 +365,9 @@ def maintenance_generate(*, by: Actor, today: date | None = None, horizon_days: 
         )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if connection.vendor == "postgresql":  # the count of the rows the INSERT wrote
-            return cursor.fetchone()[0]
-        return max(cursor.rowcount, 0)
+        if connection.vendor != "postgresql":  # the rows the INSERT wrote (not every driver
+            cursor.execute("SELECT changes()")  # counts a statement that starts with WITH)
+        return cursor.fetchone()[0]
 
 
 def maintenance_reminders_send(*, by: Actor, today: date | None = None, days_ahead: int = 7) -> int:
