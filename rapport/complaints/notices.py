@@ -90,7 +90,16 @@ def notice_send(*, by: Actor, product_id: int, batch: str, subject: str, body: s
     """Send the notice (a service message: it concerns what they bought) to every buyer once;
     returns how many were sent or kept as not sendable. Linked to the matching complaints."""
     from rapport.communications.services import message_send
+    from rapport.core.registry import notice_publisher
 
+    if (publisher := notice_publisher()) is not None:
+        # One kind of notice: where an app tracks notices (the service app's recalls: who was
+        # told, acknowledgements, remedies, a public page), the notice is one of them, and its
+        # step on these complaints is recorded when each buyer is told.
+        told, _url = publisher.publish(
+            by=by, product_id=product_id, batch=batch, subject=subject, body=body
+        )
+        return told
     digest = hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()[:16]
     customers = buyers(product_id, batch)
     for customer_id in customers:

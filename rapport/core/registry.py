@@ -487,6 +487,33 @@ def satisfaction_check_answered(answers: CheckAnswers, *, by: Any) -> None:
         listener(answers, by)
 
 
+# Product notices --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticePublisher:
+    """Sends a product notice as one tracked kind of record (the service app's recall: who was
+    told, acknowledgements, the remedy each customer chose, a public page). Another app that
+    tells buyers about a product problem (the complaints' common problems) hands its notice here
+    instead of keeping a second kind.
+
+    `publish(by=, product_id=, batch=, subject=, body=)` returns (customers told, url of the record).
+    """
+
+    publish: Callable[..., tuple[int, str]]
+
+
+_notice_publishers: list[NoticePublisher] = []
+
+
+def register_notice_publisher(publisher: NoticePublisher) -> None:
+    _notice_publishers[:] = [publisher]
+
+
+def notice_publisher() -> NoticePublisher | None:
+    return _notice_publishers[0] if _notice_publishers else None
+
+
 _STORES: tuple[Any, ...] = (
     _panels,
     _api_sections,
@@ -503,6 +530,7 @@ _STORES: tuple[Any, ...] = (
     _demo_steps,
     _check_pages,
     _check_listeners,
+    _notice_publishers,
 )
 
 

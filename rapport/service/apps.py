@@ -18,6 +18,10 @@ class ServiceConfig(AppConfig):
         from rapport.service.views_public import recall_link
 
         register_link_handler("recall", recall_link)
+        # The complaints' notices about a common problem become recalls: one tracked kind.
+        from rapport.service.services import recall_publish
+
+        registry.register_notice_publisher(registry.NoticePublisher(recall_publish))
         registry.register_linkable_record(
             registry.LinkableRecord(
                 "service_visit",

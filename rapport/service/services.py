@@ -872,3 +872,27 @@ def visits_import(rows: list[dict[str, Any]], *, by: Actor, note: str = "") -> l
             history.created(v.pk, str(v), v.customer_id, note)
         history.flush()
     return [v.pk for v in created]
+
+
+def recall_publish(
+    *, by: Actor, product_id: int, batch: str, subject: str, body: str
+) -> tuple[int, str]:
+    """A notice written elsewhere (the complaints' common problems) as a recall: created, sent to
+    every affected customer once, tracked like any other. Returns (told, the recall's page)."""
+    from django.urls import reverse
+
+    title, text = _texts(subject, "subject"), _texts(body, "body")
+    # The same notice sent again (a double click, a retry) is the same recall: only those not yet
+    # told are told.
+    recall = next(
+        (
+            r
+            for r in Recall.objects.filter(product_id=product_id, batch=(batch or "").strip())
+            .exclude(state=RecallState.CLOSED)
+            .order_by("-pk")
+            if r.title == title and r.body == text
+        ),
+        None,
+    ) or recall_create(by=by, product_id=product_id, batch=batch, title=title, body=text)
+    told = recall_notify(by=by, recall_id=recall.pk)
+    return told, reverse("service:recall_detail", args=[recall.pk])
