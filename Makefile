@@ -58,7 +58,7 @@ run: install
 	@mkdir -p var
 	@$(RAPPORT) build_messages
 	@$(RAPPORT) migrate --noinput -v 0
-	@$(RAPPORT) createcachetable
+	@$(RAPPORT) createcachetable -v 0
 	@$(RAPPORT) collectstatic --noinput -v 0
 	@PYTHONWARNINGS=ignore LOG_LEVEL=WARNING $(RAPPORT) bootstrap --demo-customers $(DEMO_CUSTOMERS)
 	@# The task worker and the scheduler write their logs (stdout and stderr) to var/log/, not to
