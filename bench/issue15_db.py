@@ -12,7 +12,8 @@ On the database given by DATABASE_URL (migrated with this branch; e.g. a copy of
    the incremental refresh with nothing changed (the nightly case);
 3. the duplicate search over every customer (`duplicates_find`) with its stages;
 4. the customer page GET /customers/<id>/ (with its recommendations panel) as a manager: p50/p95
-   over random customers, measured as bench/run.py measures it.
+   over random customers, measured as bench/run.py measures it; and the recommendations panel
+   alone (its query and its rows) for the same customers.
 
 It also records the load average before and after, the date and the data set's sizes.
 """
@@ -52,6 +53,9 @@ def main() -> None:
     p.add_argument("--pages", type=int, default=300, help="customer pages to time")
     p.add_argument("--page-budget", type=float, default=120.0, help="seconds for the page series")
     p.add_argument("--seed", type=int, default=15)
+    p.add_argument(
+        "--method", help="with --skip-evaluation: the refresh's method (else chosen by validation)"
+    )
     args = p.parse_args()
 
     import django
@@ -95,7 +99,7 @@ def main() -> None:
 def recommendations(args, out: dict) -> None:
     from rapport.recommendations.services import evaluation_run, recommendations_refresh
 
-    method = None
+    method = args.method
     if not args.skip_evaluation:
         log("evaluation")
         t = time.perf_counter()
@@ -155,6 +159,12 @@ def page(args, out: dict) -> None:
         "panel_shown": "recommend" in html.lower(),
     }
     log(f"customer page {out['page']}")
+    from rapport.customers.models import Customer
+    from rapport.recommendations.panels import customer_panel
+
+    # the recommendations panel's own share of the page: its query and its dictionaries
+    out["panel"] = _series(lambda pk: customer_panel(None, Customer(pk=pk)), ids, 30.0)
+    log(f"recommendations panel {out['panel']}")
 
 
 if __name__ == "__main__":

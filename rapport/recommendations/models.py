@@ -18,17 +18,37 @@ class Recommendation(models.Model):
     `because_of` the customer's own product bought with it by `customers` customers, or how many
     customers bought it (`similar_customers`, `popular`, `buy_again`)."""
 
+    # Derived rows, rewritten ten million at a time by the refresh: no database-level foreign
+    # keys (PostgreSQL checks each deferred key row by row at COMMIT: most of a full refresh's
+    # time) and no single-column indexes the composite ones cover; deletions of customers and
+    # products still reach these rows through Django's on_delete (and a sold product cannot be
+    # deleted at all: order lines protect it).
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     product = models.ForeignKey(
-        "sales.Product", verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
+        "sales.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # served by recommendation_product_idx
+        db_constraint=False,
     )
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     because_of = models.ForeignKey(
-        "sales.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "sales.Product",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     customers = models.PositiveIntegerField(_("customers"), default=0)
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
@@ -60,7 +80,11 @@ class HistoryMark(models.Model):
     only the customers whose mark differs (new order lines, returns)."""
 
     customer = models.OneToOneField(
-        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+"
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,  # rewritten in bulk by the refresh, as Recommendation
     )
     lines = models.PositiveIntegerField(default=0)
     last_line_id = models.BigIntegerField(default=0)
