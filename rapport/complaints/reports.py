@@ -57,7 +57,7 @@ def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
             (*params, limit),
         )
         rows = [
-            {field: key, "n": n, "running": running, "total": total}
+            {field: key, "n": n, "running": int(running), "total": int(total)}  # PG: numeric
             for key, n, running, total in cursor.fetchall()
         ]
     keys = [r[field] for r in rows]
