@@ -483,7 +483,7 @@ def satisfaction(args) -> None:
         f"{ServiceInterval.objects.count():,} products with a service interval."
     )
     say("")
-    client = _manager_client(Client)
+    client = _manager_client(Client) if "dashboard" in args.parts else None
     products = list(Answer.objects.values_list("product_id", flat=True)[:5000])
     departments = list(Department.objects.values_list("pk", flat=True))
     today = date.today()
@@ -508,93 +508,106 @@ def satisfaction(args) -> None:
             {"attribute": "delivery", "date_from": (today - timedelta(days=90)).isoformat()}
         ],
     }
-    say("| dashboard page (`GET /surveys/`), filter | n | median ms | p95 ms | goal p95 ≤ 200 ms |")
-    say("|---|---:|---:|---:|---|")
-    for name, values in filters.items():
-        inputs = [values[i % len(values)] for i in range(args.queries)]
-
-        def page(f):
-            r = client.get("/surveys/", f)
-            assert r.status_code == 200, r.status_code
-
-        median, p95, n = series(page, inputs, warm=args.warm)
-        say(f"| {name} | {n} | {median:.0f} | {p95:.0f} | {'met' if p95 <= 200 else 'NOT met'} |")
-
-    # Recall: the most bought product, a median one, with a batch and with a date range.
-    say("")
-    from django.db.models import Count
-
-    top = list(OrderLine.objects.values("product_id").annotate(n=Count("pk")).order_by("-n")[:200])
-    product_top, product_mid = top[0], top[len(top) // 2]
-    batch = (
-        OrderLine.objects.filter(product_id=product_mid["product_id"])
-        .exclude(batch="")
-        .values_list("batch", flat=True)
-        .first()
-    )
-    recalls = [
-        (
-            f"most bought product ({product_top['n']:,} lines)",
-            {"product_id": product_top["product_id"]},
-        ),
-        (f"a product of {product_mid['n']:,} lines", {"product_id": product_mid["product_id"]}),
-        (
-            "most bought product, orders of one year",
-            {
-                "product_id": product_top["product_id"],
-                "ordered_from": today - timedelta(days=365),
-                "ordered_to": today,
-            },
-        ),
-    ]
-    if batch:
-        recalls.append(
-            (f"product + batch {batch}", {"product_id": product_mid["product_id"], "batch": batch})
+    parts = set(args.parts.split(","))
+    if "dashboard" in parts:
+        say(
+            "| dashboard page (`GET /surveys/`), filter | n | median ms | p95 ms | goal p95 ≤ 200 ms |"
         )
-    say(
-        "| recall selection (`affected_customer_ids`) | customers | median ms | p95 ms | goal ≤ 1,000 ms |"
-    )
-    say("|---|---:|---:|---:|---|")
-    for name, fields in recalls:
-        recall = Recall(title={"en": "x"}, body={"en": "x"}, **fields)
-        found: list[int] = []
+        say("|---|---:|---:|---:|---|")
+        for name, values in filters.items():
+            inputs = [values[i % len(values)] for i in range(args.queries)]
 
-        def select(_x, recall=recall, found=found):
-            found.append(len(service_selectors.affected_customer_ids(recall)))
+            def page(f):
+                r = client.get("/surveys/", f)
+                assert r.status_code == 200, r.status_code
 
-        median, p95, n = series(
-            select,
-            list(range(5)),
-            warm=1,
+            median, p95, n = series(page, inputs, warm=args.warm)
+            say(
+                f"| {name} | {n} | {median:.0f} | {p95:.0f} | {'met' if p95 <= 200 else 'NOT met'} |"
+            )
+
+    if "recall" in parts:
+        # Recall: the most bought product, a median one, with a batch and with a date range.
+        say("")
+        from django.db.models import Count
+
+        top = list(
+            OrderLine.objects.values("product_id").annotate(n=Count("pk")).order_by("-n")[:200]
+        )
+        product_top, product_mid = top[0], top[len(top) // 2]
+        batch = (
+            OrderLine.objects.filter(product_id=product_mid["product_id"])
+            .exclude(batch="")
+            .values_list("batch", flat=True)
+            .first()
+        )
+        recalls = [
+            (
+                f"most bought product ({product_top['n']:,} lines)",
+                {"product_id": product_top["product_id"]},
+            ),
+            (f"a product of {product_mid['n']:,} lines", {"product_id": product_mid["product_id"]}),
+            (
+                "most bought product, orders of one year",
+                {
+                    "product_id": product_top["product_id"],
+                    "ordered_from": today - timedelta(days=365),
+                    "ordered_to": today,
+                },
+            ),
+        ]
+        if batch:
+            recalls.append(
+                (
+                    f"product + batch {batch}",
+                    {"product_id": product_mid["product_id"], "batch": batch},
+                )
+            )
+        say(
+            "| recall selection (`affected_customer_ids`) | customers | median ms | p95 ms | goal ≤ 1,000 ms |"
+        )
+        say("|---|---:|---:|---:|---|")
+        for name, fields in recalls:
+            recall = Recall(title={"en": "x"}, body={"en": "x"}, **fields)
+            found: list[int] = []
+
+            def select(_x, recall=recall, found=found):
+                found.append(len(service_selectors.affected_customer_ids(recall)))
+
+            median, p95, n = series(
+                select,
+                list(range(5)),
+                warm=1,
+            )
+            say(
+                f"| {name} | {found[-1]:,} | {median:.0f} | {p95:.0f} | {'met' if p95 <= 1000 else 'NOT met'} |"
+            )
+
+    if "maintenance" in parts:
+        # Maintenance: a 30-day horizon (the scheduler's) from a fresh table, then the same again.
+        say("")
+        owned = OrderLine.objects.filter(
+            product_id__in=ServiceInterval.objects.values("product_id"),
+            order__status__in=("paid", "delivered"),
+        ).count()
+        Visit.objects.filter(kind="maintenance", state="due").exclude(routine_key="").delete()
+        day = today
+        t = time.perf_counter()
+        created = service.maintenance_generate(by=COMMAND_LINE, today=day, horizon_days=30)
+        first = time.perf_counter() - t
+        t = time.perf_counter()
+        again = service.maintenance_generate(by=COMMAND_LINE, today=day, horizon_days=30)
+        second = time.perf_counter() - t
+        say(
+            "| routine maintenance (`maintenance_generate`, 30 days ahead) | owned products | visits | seconds | goal ≤ 10 s |"
+        )
+        say("|---|---:|---:|---:|---|")
+        say(
+            f"| first run | {owned:,} | {created:,} | {first:.1f} | {'met' if first <= 10 else 'NOT met'} |"
         )
         say(
-            f"| {name} | {found[-1]:,} | {median:.0f} | {p95:.0f} | {'met' if p95 <= 1000 else 'NOT met'} |"
+            f"| second run (nothing new) | {owned:,} | {again:,} | {second:.1f} | {'met' if second <= 10 else 'NOT met'} |"
         )
-
-    # Maintenance: a 30-day horizon (the scheduler's) from a fresh table, then the same again.
-    say("")
-    owned = OrderLine.objects.filter(
-        product_id__in=ServiceInterval.objects.values("product_id"),
-        order__status__in=("paid", "delivered"),
-    ).count()
-    Visit.objects.filter(kind="maintenance", state="due").exclude(routine_key="").delete()
-    day = today
-    t = time.perf_counter()
-    created = service.maintenance_generate(by=COMMAND_LINE, today=day, horizon_days=30)
-    first = time.perf_counter() - t
-    t = time.perf_counter()
-    again = service.maintenance_generate(by=COMMAND_LINE, today=day, horizon_days=30)
-    second = time.perf_counter() - t
-    say(
-        "| routine maintenance (`maintenance_generate`, 30 days ahead) | owned products | visits | seconds | goal ≤ 10 s |"
-    )
-    say("|---|---:|---:|---:|---|")
-    say(
-        f"| first run | {owned:,} | {created:,} | {first:.1f} | {'met' if first <= 10 else 'NOT met'} |"
-    )
-    say(
-        f"| second run (nothing new) | {owned:,} | {again:,} | {second:.1f} | {'met' if second <= 10 else 'NOT met'} |"
-    )
     footer()
 
 
@@ -946,6 +959,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1314)
     parser.add_argument("--series-budget", type=float, default=60.0, help="seconds per series")
     parser.add_argument("--warm", type=int, default=1, help="warm-up calls per dashboard series")
+    parser.add_argument(
+        "--parts", default="dashboard,recall,maintenance", help="satisfaction: what to measure"
+    )
     parser.add_argument("--timeout", type=float, default=900, help="deliver: give up after (s)")
     args = parser.parse_args()
     BUDGET[0] = args.series_budget
