@@ -23,6 +23,11 @@ MAILS_STAFF_OR_IS_THE_CHANNEL = {
     "imports/notifications.py": "an import's result to the staff member who started it",
     "complaints/escalation.py": "an overdue complaint to the responsible manager",
     "outreach/services.py": "a campaign's test mail to the staff member's own address",
+    "complaints/portal.py": (
+        "the confirmation link of a complaint filed on the public page, to the address the "
+        "sender just typed, when no customer has it (a customer's address goes through "
+        "message_send)"
+    ),
 }
 
 
