@@ -17,6 +17,7 @@ class ComplaintsConfig(AppConfig):
         from django.db.models.signals import post_delete
 
         from rapport.complaints.attachments import delete_file
+        from rapport.complaints.choices import RemedyKind
         from rapport.complaints.models import Attachment
 
         post_delete.connect(
@@ -32,6 +33,19 @@ class ComplaintsConfig(AppConfig):
                 label=_("complaint details, remedies and attachments"),
                 export="rapport.complaints.privacy:person_complaint_details",
                 erase="rapport.complaints.privacy:person_complaint_erase",
+                headings={
+                    "complaint": _("complaint"),
+                    "validity_reason": _("reason for the validity decision"),
+                    "cause_note": _("cause details"),
+                    "recourse": _("recourse told to the customer"),
+                    "batch": _("batch"),
+                    "remedy": _("remedy"),
+                    "description": _("description"),
+                    "approval_note": _("approval"),
+                    "attachment": _("attachment"),
+                    "size": _("size"),
+                },
+                values={"remedy": RemedyKind},
             )
         )
         # The built-in causes exist after every migrate, and again after a database is emptied.
