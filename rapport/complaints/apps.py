@@ -14,6 +14,10 @@ class ComplaintsConfig(AppConfig):
         from rapport.complaints.builtin import ensure_causes
 
         seams.register()
+        from rapport.core.registry import register_change_fields
+
+        # The database-kept `active` column (a GeneratedField, no name of its own) in the history.
+        register_change_fields("complaints", "complaint", {"active": (_("open"), {})})
         from django.db.models.signals import post_delete
 
         from rapport.complaints.attachments import delete_file
