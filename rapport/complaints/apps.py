@@ -14,9 +14,14 @@ class ComplaintsConfig(AppConfig):
         from rapport.complaints.builtin import ensure_causes
 
         seams.register()
+        from rapport.core.registry import register_change_fields
+
+        # The database-kept `active` column (a GeneratedField, no name of its own) in the history.
+        register_change_fields("complaints", "complaint", {"active": (_("open"), {})})
         from django.db.models.signals import post_delete
 
         from rapport.complaints.attachments import delete_file
+        from rapport.complaints.choices import RemedyKind
         from rapport.complaints.models import Attachment
 
         post_delete.connect(
@@ -32,6 +37,19 @@ class ComplaintsConfig(AppConfig):
                 label=_("complaint details, remedies and attachments"),
                 export="rapport.complaints.privacy:person_complaint_details",
                 erase="rapport.complaints.privacy:person_complaint_erase",
+                headings={
+                    "complaint": _("complaint"),
+                    "validity_reason": _("reason for the validity decision"),
+                    "cause_note": _("cause details"),
+                    "recourse": _("recourse told to the customer"),
+                    "batch": _("batch"),
+                    "remedy": _("remedy"),
+                    "description": _("description"),
+                    "approval_note": _("approval"),
+                    "attachment": _("attachment"),
+                    "size": _("size"),
+                },
+                values={"remedy": RemedyKind},
             )
         )
         # The built-in causes exist after every migrate, and again after a database is emptied.

@@ -238,7 +238,14 @@ class Complaint(VersionedModel):
     "customer_id",
     merge=Repoint(),
     export=Export(
-        "time", "type", "from_state", "to_state", "parameters", label=_("complaint steps")
+        "time",
+        "type",
+        "from_state",
+        "to_state",
+        "parameters",
+        label=_("complaint steps"),
+        headings={"from_state": _("state before"), "to_state": _("state after")},
+        values={"from_state": State, "to_state": State},
     ),
     erase=Erase.redacting(parameters={}),
 )

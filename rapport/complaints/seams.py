@@ -19,8 +19,8 @@ def register() -> None:
         register_portal_section,
     )
 
-    register_link_handler(portal.FOLLOW, portal.follow_link)
-    register_link_handler(portal.SATISFACTION, _satisfaction_page)
+    register_link_handler(portal.FOLLOW, portal.follow_link, label=_("complaint"))
+    register_link_handler(portal.SATISFACTION, _satisfaction_page, label=_("satisfaction answer"))
     _link_surveys()
     register_portal_section(
         PortalSection(

@@ -125,11 +125,25 @@ class Export:
     fields: tuple[str, ...]
     label: Any
     reason: str
+    # For the readable page: a field's heading where its verbose name will not do (`headings`),
+    # and the labels of codes a field stores without `choices=` (`values`: field -> a TextChoices
+    # class, (code, label) pairs, a dict, or a function of the value).
+    headings: dict[str, Any]
+    values: dict[str, Any]
 
-    def __init__(self, *fields: str, label: Any = "", reason: str = "") -> None:
+    def __init__(
+        self,
+        *fields: str,
+        label: Any = "",
+        reason: str = "",
+        headings: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> None:
         object.__setattr__(self, "fields", tuple(fields))
         object.__setattr__(self, "label", label)
         object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "headings", dict(headings or {}))
+        object.__setattr__(self, "values", dict(values or {}))
 
     @classmethod
     def nothing(cls, reason: str) -> Export:
@@ -310,6 +324,9 @@ class PersonalDataHolder:
     label: Any
     export: Callable[[Person], list[dict[str, Any]]] | str
     erase: Callable[[Person], int] | str
+    # The readable page's column headings and code labels (as `Export.headings` / `values`).
+    headings: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
 
     def exporter(self) -> Callable[[Person], list[dict[str, Any]]]:
         return _resolve(self.export)

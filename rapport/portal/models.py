@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.relations import Erase, Export, Repoint, customer_relation
+from rapport.portal.registry import purpose_label
 
 
 def hash_secret(raw: str) -> str:
@@ -17,7 +18,14 @@ def hash_secret(raw: str) -> str:
 @customer_relation(
     "customer",
     merge=Repoint(),
-    export=Export("purpose", "created_at", "expires_at", "used_at", label=_("private links")),
+    export=Export(
+        "purpose",
+        "created_at",
+        "expires_at",
+        "used_at",
+        label=_("private links"),
+        values={"purpose": lambda code: purpose_label(code)},
+    ),
     erase=Erase.delete(),
 )
 class PortalLink(models.Model):

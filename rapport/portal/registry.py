@@ -10,10 +10,19 @@ from django.http import HttpRequest, HttpResponse
 # handler(request, link, token) -> response; the link is valid (not yet used) when called.
 LinkHandler = Callable[[HttpRequest, Any, str], HttpResponse]
 _link_handlers: dict[str, LinkHandler] = {}
+_purpose_labels: dict[str, Any] = {}
 
 
-def register_link_handler(purpose: str, handler: LinkHandler) -> None:
+def register_link_handler(purpose: str, handler: LinkHandler, label: Any = None) -> None:
+    """`label`: the purpose as people read it (translated), where a link is listed to its owner."""
     _link_handlers[purpose] = handler
+    if label is not None:
+        _purpose_labels[purpose] = label
+
+
+def purpose_label(purpose: str) -> str:
+    """A private link's purpose in the active language (the code if its app names none)."""
+    return str(_purpose_labels.get(purpose, purpose))
 
 
 def link_handler(purpose: str) -> LinkHandler | None:

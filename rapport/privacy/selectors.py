@@ -154,13 +154,17 @@ def person_export(customer: Customer) -> AccessExport:
             rows = holder.exporter()(person)
             if rows:
                 columns = sorted({k for row in rows for k in row})
+                headings = holder.headings
                 sections.append(
                     Section(
                         key=holder.name,
                         label=str(holder.label),
-                        columns=[(c, c) for c in columns],
+                        columns=[(c, str(headings.get(c, c))) for c in columns],
                         rows=rows,
-                        texts=[[_plain(row.get(c, "")) for c in columns] for row in rows],
+                        texts=[
+                            [_coded(holder.values, c, row.get(c, "")) for c in columns]
+                            for row in rows
+                        ],
                     )
                 )
         return AccessExport(
@@ -196,26 +200,61 @@ def _relation_section(relation: CustomerRelation, customer: Customer) -> Section
         qs = qs.select_related(*related)
     rows = list(qs.order_by("pk"))
     label = str(relation.export.label or model._meta.verbose_name_plural)
-    return _section(f"{model._meta.label_lower}.{relation.field}", label, model, fields, rows)
+    return _section(
+        f"{model._meta.label_lower}.{relation.field}",
+        label,
+        model,
+        fields,
+        rows,
+        headings=relation.export.headings,
+        values=relation.export.values,
+    )
 
 
 def _section(
-    key: str, label: str, model: type[models.Model], fields: list[str], objs: list[Any]
+    key: str,
+    label: str,
+    model: type[models.Model],
+    fields: list[str],
+    objs: list[Any],
+    headings: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> Section:
-    columns = [(n, _heading(model, n)) for n in fields]
+    headings, values = headings or {}, values or {}
+    columns = [(n, str(headings[n]) if n in headings else _heading(model, n)) for n in fields]
     section = Section(key=key, label=label, columns=columns)
     for obj in objs:
         section.rows.append({n: _raw(obj, n) for n in fields})
-        section.texts.append([_text(obj, n) for n in fields])
+        section.texts.append(
+            [_coded(values, n, getattr(obj, n)) if n in values else _text(obj, n) for n in fields]
+        )
     return section
 
 
 def _heading(model: type[models.Model], name: str) -> str:
+    """The field's translated verbose name; a relation without a name of its own: its model's."""
     if name == "pk":
         return "id"
+    from django.utils.text import capfirst
+
     from rapport.core.selectors import field_label
 
-    return field_label(model, name)  # a relation without a name of its own: its model's
+    f = model._meta.get_field(name)
+    if not f.is_relation and f.name == name:
+        return capfirst(str(f.verbose_name))
+    return field_label(model, name)
+
+
+def _coded(values: dict[str, Any], name: str, value: Any) -> str:
+    """A stored code as its translated label, by the declaration in `values` (see
+    `rapport.core.relations.Export`); anything else as the page shows a value."""
+    spec = values.get(name)
+    if spec is None or value in (None, ""):
+        return _plain(value)
+    if callable(spec) and not hasattr(spec, "choices"):
+        return str(spec(value))
+    labels = dict(getattr(spec, "choices", spec))
+    return str(labels.get(value, value))
 
 
 def _raw(obj: models.Model, name: str) -> Any:
@@ -243,6 +282,18 @@ def _text(obj: models.Model, name: str) -> str:
     if getattr(f, "choices", None):
         return str(getattr(obj, f"get_{name}_display")())
     value = getattr(obj, name)
+    if name == "type" and isinstance(sentences := getattr(obj, "SENTENCES", None), dict):
+        # An event's type: the label of its app's event type (the SENTENCES keys are its choices).
+        for key in sentences:
+            if key == value and hasattr(key, "label"):
+                return str(key.label)
+        if value in sentences:  # types without labels: what happened, as its sentence says
+            return obj.sentence()
+    from rapport.core.registry import change_field
+
+    entry = change_field(obj._meta.app_label, obj._meta.model_name, name)
+    if entry and isinstance(entry[1], dict) and value in entry[1]:
+        return str(entry[1][value])  # a value the app names for the history, named the same here
     if f.is_relation:
         return "" if value is None else str(value)
     return _plain(value)

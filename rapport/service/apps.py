@@ -17,7 +17,7 @@ class ServiceConfig(AppConfig):
         from rapport.service.models import Commitment, Recall, ServiceRequest, Visit
         from rapport.service.views_public import recall_link
 
-        register_link_handler("recall", recall_link)
+        register_link_handler("recall", recall_link, label=Recall._meta.verbose_name)
         # The complaints' notices about a common problem become recalls: one tracked kind.
         from rapport.service.services import recall_publish
 

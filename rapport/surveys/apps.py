@@ -17,7 +17,7 @@ class SurveysConfig(AppConfig):
         from rapport.surveys.models import FollowUp, ProductIdea, Survey
         from rapport.surveys.views_public import answer_page
 
-        register_link_handler("survey", answer_page)
+        register_link_handler("survey", answer_page, label=_("survey"))
         from rapport.surveys.checks import check_page
 
         # A complaint's satisfaction check is answered as the built-in survey (checks.py).

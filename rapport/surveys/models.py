@@ -133,7 +133,14 @@ class Question(models.Model):
 @customer_relation(
     "customer",
     merge=Repoint(),
-    export=Export("survey_id", "state", "created_at", "answered_at", label=_("survey invitations")),
+    export=Export(
+        "survey_id",
+        "state",
+        "created_at",
+        "answered_at",
+        label=_("survey invitations"),
+        headings={"survey_id": _("survey")},
+    ),
     erase=Erase.delete(),
 )
 class Invitation(models.Model):
@@ -200,6 +207,7 @@ class Response(models.Model):
         "text",
         "answered_at",
         label=_("survey answers"),
+        headings={"survey_id": _("survey")},
     ),
     erase=Erase.delete(),
 )

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Not pages of Rapport's own: Django's admin (English, for superusers) and the JSON API.
-OUTSIDE = re.compile(r"^(admin/|api/v1/)")
+OUTSIDE = re.compile(r"^(admin/|api/v1/|public/anymail/)")  # anymail: providers' webhooks
 
 # Routes whose GET is not a page, by what they are (others are sorted out by their answer:
 # 405 for an action that only takes POST, a content type other than HTML for a download).
@@ -70,6 +70,7 @@ PARAM_MODELS = {
     "question_pk": "surveys.Question",
     "contact_pk": "customers.OrganisationContact",
     "attachment_id": "complaints.Attachment",
+    "job_id": "imports.ImportJob",
 }
 # What a private link of each purpose opens (rapport.portal.registry.register_link_handler).
 LINK_TARGETS = {
@@ -138,6 +139,16 @@ def _special(route: str, language: str) -> list[str] | None:
         return [f"/public/outreach/rsvp/{rsvp_token(_first('outreach.Invitation').pk)}/"]
     if route == "public/outreach/newsletter/<str:language>/":
         return [f"/public/outreach/newsletter/{language}/"]
+    if route == "portal/complaints/confirm/<str:token>/":  # a public filing's confirmation link
+        from django.core import signing
+
+        from rapport.complaints.portal import FILING_SALT
+
+        filing = {"n": "Jana Malá", "e": "jana@example.com", "c": "", "r": "", "d": "Zlomené"}
+        filing |= {"l": language, "x": "pages"}
+        return [f"/portal/complaints/confirm/{signing.dumps(filing, salt=FILING_SALT)}/"]
+    if route == "public/loyalty/r/<str:code>/":
+        return [f"/public/loyalty/r/{_first('loyalty.LoyaltyAccount').referral_code}/"]
     if route == "portal/complaints/<str:reference>/":
         return [f"/portal/complaints/{_first('complaints.Complaint').reference}/"]
     if route in ("accounts/reset/<uidb64>/<token>/", "accounts/welcome/<uidb64>/<token>/"):

@@ -20,10 +20,8 @@ SAME_EVERYWHERE = {"rapport", "api", "csv", "sku", "rfm", "clv", "id", "ok", "em
 
 
 # Pages with untranslated words whose fix belongs to other apps (each listed with what is left;
-# remove a line once it is fixed). The access export shows other apps' stored codes (complaint
-# steps "recorded", "approved"; a link's purpose "survey"; an outreach event "invited") and
-# column names they do not translate ("Batch", "Remedy", "External id").
-KNOWN_GAPS = {"privacy/customers/<int:pk>/export/": "codes and column names of other apps"}
+# remove a line once it is fixed).
+KNOWN_GAPS: dict[str, str] = {}
 
 _VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
