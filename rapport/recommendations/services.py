@@ -104,7 +104,7 @@ def _local_days(seconds: np.ndarray) -> np.ndarray:
     hours, inverse = np.unique(seconds // 3600, return_inverse=True)
     offsets = np.array(
         [
-            dt.datetime.fromtimestamp(h * 3600, tz).utcoffset().total_seconds()
+            (dt.datetime.fromtimestamp(h * 3600, tz).utcoffset() or dt.timedelta()).total_seconds()
             for h in hours.tolist()
         ],
         dtype=np.int64,

@@ -122,6 +122,7 @@ def recommend_columns(
                 best = np.argmax(counts, axis=1)
                 most = counts[np.arange(len(r)), best]
             else:  # a large catalogue: the co-buyer columns stay sparse
+                assert by_column is not None
                 counts = by_column[:, c].T.tocsr().multiply(sparse.csr_matrix(owned[r])).tocsr()
                 best = np.asarray(counts.argmax(axis=1)).ravel()
                 most = np.asarray(counts[np.arange(len(r)), best]).ravel()
