@@ -21,21 +21,12 @@ from rapport.complaints.choices import (
 from rapport.complaints.models import Cause, Complaint
 from rapport.core.actors import Actor
 from rapport.imports.kinds.base import KindImporter, Progress, RowError, WriteCounts
-from rapport.imports.mapping import T, Target
+from rapport.imports.mapping import CUSTOMER_NUMBER, T, Target
 from rapport.imports.values import choice, parse_datetime
 
 COLUMNS: tuple[Target, ...] = (
     T("reference", gettext_lazy("reference"), "编号", "投诉编号", "編號", "referencia", "číslo"),
-    T(
-        "customer",
-        gettext_lazy("customer number"),
-        "customer_id",
-        "客户编号",
-        "客戶編號",
-        "číslo zákazníka",
-        "zákazník",
-        required=True,
-    ),
+    CUSTOMER_NUMBER,
     T("received_at", gettext_lazy("received"), "date", "日期", "投诉日期", "日期時間", "dátum"),
     T("channel", gettext_lazy("channel"), "渠道", "管道", "kanál"),
     T("category", gettext_lazy("category"), "类别", "類別", "kategória", required=True),

@@ -52,6 +52,19 @@ def T(
     return Target(field, label, (field, *aliases), multi, required, imported, exported)
 
 
+# The customer a row of a business app's kind belongs to, by number ("C0000042", "c42", "42"):
+# complaints, survey answers, service visits, coupons, points… all name it the same way.
+CUSTOMER_NUMBER = T(
+    "customer",
+    gettext_lazy("customer number"),
+    "customer_id",
+    "客户编号",
+    "客戶編號",
+    "číslo zákazníka",
+    "zákazník",
+    required=True,
+)
+
 ADDRESS = (
     T(
         "address",

@@ -13,21 +13,12 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.actors import Actor
 from rapport.imports.kinds.base import KindImporter, Progress, RowError, WriteCounts
-from rapport.imports.mapping import T, Target
+from rapport.imports.mapping import CUSTOMER_NUMBER, T, Target
 from rapport.imports.values import decimal_text
 from rapport.loyalty.models import PointsEntry
 
 POINTS_COLUMNS: tuple[Target, ...] = (
-    T(
-        "customer",
-        gettext_lazy("customer number"),
-        "customer_id",
-        "客户编号",
-        "客戶編號",
-        "číslo zákazníka",
-        "zákazník",
-        required=True,
-    ),
+    CUSTOMER_NUMBER,
     T("points", gettext_lazy("points"), "积分", "積分", "body", required=True),
     T("reason", gettext_lazy("reason"), "why", "原因", "理由", "dôvod", required=True),
 )

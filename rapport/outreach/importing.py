@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.actors import Actor
 from rapport.imports.kinds.base import KindImporter, Progress, RowError, WriteCounts
-from rapport.imports.mapping import T, Target
+from rapport.imports.mapping import CUSTOMER_NUMBER, T, Target
 from rapport.imports.values import choice, decimal_text, parse_bool, parse_date
 from rapport.outreach.choices import Rsvp
 from rapport.outreach.models import CompanyEvent, Coupon, Invitation
@@ -50,16 +50,7 @@ COUPON_COLUMNS: tuple[Target, ...] = (
 
 ATTENDANCE_COLUMNS: tuple[Target, ...] = (
     T("event", gettext_lazy("event"), "event id", "活动", "活動", "podujatie", required=True),
-    T(
-        "customer",
-        gettext_lazy("customer number"),
-        "customer_id",
-        "客户编号",
-        "客戶編號",
-        "číslo zákazníka",
-        "zákazník",
-        required=True,
-    ),
+    CUSTOMER_NUMBER,
     T("rsvp", gettext_lazy("answer"), "rsvp", "回复", "回覆", "odpoveď"),
     T("attended", gettext_lazy("attended"), "出席", "已出席", "zúčastnil sa", "účasť"),
 )

@@ -18,22 +18,13 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.actors import Actor
 from rapport.imports.kinds.base import KindImporter, Progress, RowError, WriteCounts
-from rapport.imports.mapping import T, Target
+from rapport.imports.mapping import CUSTOMER_NUMBER, T, Target
 from rapport.imports.values import parse_datetime, split_list
 from rapport.surveys.models import Answer
 
 ANSWER_COLUMNS: tuple[Target, ...] = (
     T("survey", gettext_lazy("survey"), "问卷", "問卷", "prieskum", required=True),
-    T(
-        "customer",
-        gettext_lazy("customer number"),
-        "customer_id",
-        "客户编号",
-        "客戶編號",
-        "číslo zákazníka",
-        "zákazník",
-        required=True,
-    ),
+    CUSTOMER_NUMBER,
     T("question", gettext_lazy("question"), "问题", "問題", "otázka", required=True),
     T("value", gettext_lazy("value"), "answer", "答案", "评分", "評分", "odpoveď", "hodnota"),
     T("expectation", gettext_lazy("expectation"), "期望", "očakávanie"),

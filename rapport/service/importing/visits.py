@@ -14,22 +14,13 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.actors import Actor
 from rapport.imports.kinds.base import KindImporter, Progress, RowError, WriteCounts
-from rapport.imports.mapping import T, Target
+from rapport.imports.mapping import CUSTOMER_NUMBER, T, Target
 from rapport.imports.values import choice, parse_date, parse_datetime
 from rapport.service.choices import ServiceKind, VisitState
 from rapport.service.models import Visit
 
 VISIT_COLUMNS: tuple[Target, ...] = (
-    T(
-        "customer",
-        gettext_lazy("customer number"),
-        "customer_id",
-        "客户编号",
-        "客戶編號",
-        "číslo zákazníka",
-        "zákazník",
-        required=True,
-    ),
+    CUSTOMER_NUMBER,
     T("kind", gettext_lazy("kind"), "服务类型", "服務類型", "druh", required=True),
     T("starts_at", gettext_lazy("starts"), "date", "日期", "开始", "開始", "začiatok"),
     T("ends_at", gettext_lazy("ends"), "结束", "結束", "koniec"),
