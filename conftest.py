@@ -21,8 +21,17 @@ def _english(settings, tmp_path):
 
 @pytest.fixture
 def make_user(db):
+    from django.contrib.auth.models import Permission
+    from django.core.management.sql import emit_post_migrate_signal
+
     from rapport.staff.services import roles_sync, user_create
 
+    if not Permission.objects.exists():
+        # A test with serialized_rollback=True ends with a flush that does not recreate the
+        # content types and permissions (its own next test reloads them from the serialized
+        # copy); a transactional test that follows it on the same worker would otherwise give
+        # every role an empty set of permissions.
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     roles_sync()
     counter = iter(range(1, 10_000))
 
