@@ -169,6 +169,9 @@ class InvalidInputMiddleware:
 # Idle sessions -------------------------------------------------------------------------------
 
 LAST_SEEN = "rapport_last_seen"  # the session's last request, in seconds since the epoch
+# Sent by the pages' automatic refreshes (the elements with hx-trigger="every …"):
+# a page left open that polls for progress is not activity, so it does not restart the idle clock.
+POLL_HEADER = "X-Rapport-Poll"
 _TOUCH_EVERY = 60  # write the time back at most once a minute (not a session write per request)
 
 
@@ -204,6 +207,7 @@ class IdleSessionMiddleware:
         if limit and session is not None and SESSION_KEY in session:
             now = int(time.time())
             last = session.get(LAST_SEEN)
+            polling = request.headers.get(POLL_HEADER) == "true"
             if isinstance(last, int) and now - last > limit:
                 logout(request)
                 messages.info(
@@ -211,6 +215,12 @@ class IdleSessionMiddleware:
                     _("You were logged out after %(minutes)d minutes without activity.")
                     % {"minutes": limit // 60},
                 )
-            elif not isinstance(last, int) or now - last >= _TOUCH_EVERY:
+                if request.headers.get("HX-Request") == "true":
+                    # An htmx request would swap the login page into a fragment of the page:
+                    # reload the whole page instead, which then asks for the password.
+                    response = HttpResponse(status=200)
+                    response["HX-Refresh"] = "true"
+                    return response
+            elif not polling and (not isinstance(last, int) or now - last >= _TOUCH_EVERY):
                 session[LAST_SEEN] = now
         return self.get_response(request)

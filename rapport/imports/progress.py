@@ -74,6 +74,11 @@ def claim(job_id: int) -> None:
         logger.warning("Could not note the process of import %s", job_id)
 
 
+def claimed(job_id: int) -> bool:
+    """A process has noted that it runs the job (it was taken from the queue)."""
+    return _owner_path(job_id).exists()
+
+
 def owner_gone(job_id: int) -> bool:
     """True when the job's process ran on this machine and no longer exists."""
     try:

@@ -148,6 +148,7 @@ def import_job_read_columns(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.get(pk=job_id)
     if job.status != ImportStatus.READING:
         return job  # read already (a retried task)
+    progress.claim(job.pk)  # a worker killed while reading leaves the job to be found stopped
     with translation.override(job.language) if job.language else nullcontext():
         try:
             table = open_table(job.file_path, job.file_name)
@@ -296,6 +297,13 @@ def import_job_heartbeat(job: ImportJob) -> datetime:
 def import_job_is_stale(job: ImportJob, *, now: datetime | None = None) -> bool:
     """A running job whose process is gone (on this machine), or whose heartbeat stopped for
     RAPPORT_IMPORT_STALE_MINUTES (its process ran elsewhere)."""
+    if job.status == ImportStatus.READING:
+        # Waiting in the task queue is not stopping: only a reading that started (its process
+        # noted) and whose process is gone, or that went silent, has stopped.
+        return progress.claimed(job.pk) and (
+            (now or timezone.now()) - import_job_heartbeat(job) > stale_after()
+            or progress.owner_gone(job.pk)
+        )
     return job.status in RUNNING and (
         (now or timezone.now()) - import_job_heartbeat(job) > stale_after()
         or progress.owner_gone(job.pk)
@@ -339,7 +347,8 @@ def _task_rows_stopped(job_id: int) -> None:
     left to finish it): mark it failed too, so the task list tells the truth."""
     from django_tasks_db.models import DBTaskResult
 
-    for row in DBTaskResult.objects.running().filter(task_path=f"{__package__}.tasks.run_import"):
+    paths = [f"{__package__}.tasks.run_import", f"{__package__}.tasks.read_import_columns"]
+    for row in DBTaskResult.objects.running().filter(task_path__in=paths):
         if (row.args_kwargs or {}).get("args") == [job_id]:
             row.set_failed(ImportProcessEnded(f"import {job_id}: its process ended"))
 

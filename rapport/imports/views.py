@@ -161,6 +161,8 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportStatus.PENDING and not job.preview and mine:
         job = services.import_job_read(job_id=job.pk, background=True)  # not read yet
     if job.status == ImportStatus.READING:
+        job = services.import_job_check(job)  # the worker reading it may have died
+    if job.status == ImportStatus.READING:
         template = "imports/_reading.html" if request.htmx else "imports/mapping.html"
         return render(request, template, {"job": job, "reading": True})
     awaiting = job.status == ImportStatus.PENDING and job.preview.get("unknown")

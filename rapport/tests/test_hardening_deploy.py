@@ -115,6 +115,44 @@ def test_an_idle_session_ends_and_an_active_one_goes_on(manager, settings, monke
     assert client.get("/customers/").status_code == 302
 
 
+@pytest.mark.django_db
+def test_a_page_left_polling_for_progress_does_not_keep_the_session_alive(
+    manager, settings, monkeypatch
+):
+    import time
+
+    from django.test import Client
+
+    settings.RAPPORT_SESSION_IDLE_MINUTES = 30
+    client = Client()
+    client.force_login(manager)
+    now = time.time()
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_RAPPORT_POLL": "true"}
+    for minutes in (10, 20, 29):  # an open import page polls its progress …
+        monkeypatch.setattr(time, "time", lambda m=minutes: now + m * 60)
+        assert client.get("/customers/", **poll).status_code == 200
+    # … but nobody touched it for 31 minutes: the next poll reloads the page, which asks for the
+    # password (an htmx fragment would otherwise get the login page swapped into it).
+    monkeypatch.setattr(time, "time", lambda: now + 31 * 60)
+    response = client.get("/customers/", **poll)
+    assert response.status_code == 200 and response["HX-Refresh"] == "true"
+    assert client.get("/customers/").status_code == 302
+
+
+def test_every_automatic_refresh_says_it_is_one():
+    """Each element that polls (hx-trigger="every …") sends the header the idle clock ignores."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    polling = []
+    for template in root.glob("*/templates/**/*.html"):
+        for tag in re.findall(r"<[^>]*hx-trigger=\"every [^>]*>", template.read_text()):
+            polling.append(template.name)
+            assert """hx-headers='{"X-Rapport-Poll": "true"}'""" in tag, template
+    assert len(polling) >= 4  # imports (reading, progress) and campaign progress
+
+
 def test_the_idle_timeout_is_set_from_the_environment_and_documented(tmp_path):
     code = "import django; django.setup(); from django.conf import settings as s; " + (
         "print(s.RAPPORT_SESSION_IDLE_MINUTES)"

@@ -126,3 +126,42 @@ def test_a_file_whose_columns_are_all_known_goes_from_reading_to_the_import(
     poll = manager_client.get(url, headers={"HX-Request": "true"})
     assert poll["HX-Redirect"] == reverse("imports:detail", args=[job.pk])
     assert manager_client.get(reverse("imports:detail", args=[job.pk])).status_code == 200
+
+
+def test_a_worker_killed_while_reading_the_file_is_reported_not_waited_for(
+    manager_client, settings, tmp_path
+):
+    import socket
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapport.imports import progress
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    upload(manager_client, rows=[["Příjmení", "Handy"], ["Novák", "+421 905 123 456"]])
+    job = ImportJob.objects.get()
+    url = reverse("imports:mapping", args=[job.pk])
+    # Queued an hour ago and not taken by the worker yet: still waiting, not stopped.
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    poll = manager_client.get(url, headers={"HX-Request": "true"})
+    assert 'id="reading"' in poll.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.READING
+    # The worker took it, then was killed (kill -9) while reading.
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    progress.claim(job.pk)
+    progress._owner_path(job.pk).write_text(f"{socket.gethostname()} {dead.stdout.strip()}")
+    poll = manager_client.get(url, headers={"HX-Request": "true"})
+    assert poll["HX-Redirect"] == reverse("imports:detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and "process running it ended" in job.message
+    page = manager_client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert reverse("imports:retry", args=[job.pk]) in page
