@@ -105,7 +105,7 @@ def test_stateful_sequences_never_get_a_server_error(
             # it, so the answers (and the links they feed) depend on the sequence alone, not on
             # what earlier sequences left — which Hypothesis would report as flaky.
             def setup(self):
-                self._savepoint = transaction.savepoint()
+                self._savepoint = transaction.savepoint_create()
 
             def teardown(self):
                 transaction.savepoint_rollback(self._savepoint)
