@@ -4,6 +4,7 @@ remedies, approvals and the customer's satisfaction answers."""
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -461,3 +462,21 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DashboardSummary(models.Model):
+    """The dashboard's costly tables (handling figures, complaints per 1,000 units, repurchase,
+    common problems) as last computed by `rapport.complaints.summary.summary_refresh`, so the page
+    reads one row instead of every complaint, order and customer. Aggregates only, never a
+    customer's row: nothing to merge, export or erase."""
+
+    computed_at = models.DateTimeField(_("computed"))
+    seconds = models.FloatField(_("seconds taken"))
+    tables = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("complaints dashboard summary")
+        verbose_name_plural = _("complaints dashboard summaries")
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M}"
