@@ -217,13 +217,18 @@ class Complaint(VersionedModel):
             models.Index(fields=["active", "due_at", "id"], name="complaint_open_due_idx"),
             models.Index(fields=["state", "due_at", "id"], name="complaint_state_due_idx"),
             models.Index(fields=["department", "due_at", "id"], name="complaint_dept_due_idx"),
-            models.Index(fields=["assignee", "due_at", "id"], name="complaint_assignee_due_idx"),
+            # the "mine" tab's two ranges: open and assigned to me; open and recorded by me
+            models.Index(
+                fields=["assignee", "active", "due_at", "id"], name="complaint_assignee_open_idx"
+            ),
             # one per queue filter, so a filtered page is a range read at any depth
             models.Index(fields=["category", "due_at", "id"], name="complaint_category_due_idx"),
             models.Index(fields=["channel", "due_at", "id"], name="complaint_channel_due_idx"),
             models.Index(fields=["cause", "due_at", "id"], name="complaint_cause_due_idx"),
             models.Index(fields=["product", "due_at", "id"], name="complaint_product_due_idx"),
-            models.Index(fields=["created_by", "due_at", "id"], name="complaint_creator_due_idx"),
+            models.Index(
+                fields=["created_by", "active", "due_at", "id"], name="complaint_creator_open_idx"
+            ),
             models.Index(fields=["product", "batch"], name="complaint_product_batch_idx"),
         ]
 

@@ -55,7 +55,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export", "")
     if export in ("csv", "xlsx"):
         return _export(qs, export)
-    page = keyset_page(qs, ordering=["due_at", "id"], cursor=request.GET.get("cursor"), size=50)
+    page = selectors.queue_page(
+        request.user, tab, filters, cursor=request.GET.get("cursor"), size=50
+    )
     context = {
         "page": page,
         "tab": tab,
