@@ -395,6 +395,8 @@ RAPPORT_COMPLAINT_SECOND_APPROVAL_ABOVE = float(
     os.environ.get("RAPPORT_COMPLAINT_SECOND_APPROVAL_ABOVE", "5000")
 )
 RAPPORT_COMPLAINT_ESCALATE_CRON = os.environ.get("RAPPORT_COMPLAINT_ESCALATE_CRON", "*/15 * * * *")
+# When the complaints dashboard's summary (figures, per 1,000 units, repurchase) is recomputed.
+RAPPORT_COMPLAINT_SUMMARY_CRON = os.environ.get("RAPPORT_COMPLAINT_SUMMARY_CRON", "*/15 * * * *")
 RAPPORT_INBOUND_MAIL_SECRET = os.environ.get("RAPPORT_INBOUND_MAIL_SECRET", "")
 # How long the link in a staff invitation works (the person chooses their password with it).
 RAPPORT_INVITATION_DAYS = int(os.environ.get("RAPPORT_INVITATION_DAYS", "7"))

@@ -22,7 +22,6 @@ from rapport.complaints.api_schemas import (
 )
 from rapport.complaints.choices import Action
 from rapport.complaints.models import Cause, Complaint
-from rapport.core.pagination import keyset_page
 
 router = Router(tags=["complaints"])
 
@@ -63,8 +62,9 @@ def complaint_list(request: HttpRequest, params: Query[QueueParams]):
     overdue, all). Department staff see only their departments' complaints."""
     require(request, "complaints.view_complaint")
     filters = params.model_dump(exclude={"tab", "cursor", "limit"})
-    qs = selectors.queue(request.user, params.tab, filters)
-    return keyset_page(qs, ordering=["due_at", "id"], cursor=params.cursor, size=params.limit)
+    return selectors.queue_page(
+        request.user, params.tab, filters, cursor=params.cursor, size=params.limit
+    )
 
 
 @router.post("/complaints", response={201: _ComplaintOut}, summary="Record a complaint")

@@ -4,6 +4,7 @@ remedies, approvals and the customer's satisfaction answers."""
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -216,13 +217,18 @@ class Complaint(VersionedModel):
             models.Index(fields=["active", "due_at", "id"], name="complaint_open_due_idx"),
             models.Index(fields=["state", "due_at", "id"], name="complaint_state_due_idx"),
             models.Index(fields=["department", "due_at", "id"], name="complaint_dept_due_idx"),
-            models.Index(fields=["assignee", "due_at", "id"], name="complaint_assignee_due_idx"),
+            # the "mine" tab's two ranges: open and assigned to me; open and recorded by me
+            models.Index(
+                fields=["assignee", "active", "due_at", "id"], name="complaint_assignee_open_idx"
+            ),
             # one per queue filter, so a filtered page is a range read at any depth
             models.Index(fields=["category", "due_at", "id"], name="complaint_category_due_idx"),
             models.Index(fields=["channel", "due_at", "id"], name="complaint_channel_due_idx"),
             models.Index(fields=["cause", "due_at", "id"], name="complaint_cause_due_idx"),
             models.Index(fields=["product", "due_at", "id"], name="complaint_product_due_idx"),
-            models.Index(fields=["created_by", "due_at", "id"], name="complaint_creator_due_idx"),
+            models.Index(
+                fields=["created_by", "active", "due_at", "id"], name="complaint_creator_open_idx"
+            ),
             models.Index(fields=["product", "batch"], name="complaint_product_batch_idx"),
         ]
 
@@ -461,3 +467,21 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DashboardSummary(models.Model):
+    """The dashboard's costly tables (handling figures, complaints per 1,000 units, repurchase,
+    common problems) as last computed by `rapport.complaints.summary.summary_refresh`, so the page
+    reads one row instead of every complaint, order and customer. Aggregates only, never a
+    customer's row: nothing to merge, export or erase."""
+
+    computed_at = models.DateTimeField(_("computed"))
+    seconds = models.FloatField(_("seconds taken"))
+    tables = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("complaints dashboard summary")
+        verbose_name_plural = _("complaints dashboard summaries")
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M}"

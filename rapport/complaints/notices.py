@@ -23,44 +23,50 @@ THRESHOLD = 3
 
 def common_problems(*, days: int = WINDOW_DAYS, threshold: int = THRESHOLD) -> list[dict[str, Any]]:
     """Groups of at least `threshold` complaints in the last `days` sharing a cause, or a product
-    and batch."""
-    from rapport.complaints.models import Cause
-    from rapport.sales.models import Product
+    and batch, with their product or cause."""
+    return with_objects(common_problem_rows(days=days, threshold=threshold))
 
+
+def common_problem_rows(
+    *, days: int = WINDOW_DAYS, threshold: int = THRESHOLD
+) -> list[dict[str, Any]]:
+    """`common_problems` by ids only (what the dashboard summary keeps): kind, product_id and
+    batch or cause_id, count; the largest groups first."""
     since = timezone.now() - timedelta(days=days)
     recent = Complaint.objects.filter(received_at__gte=since)
-    out: list[dict[str, Any]] = []
     by_product = (
         recent.filter(product__isnull=False)
         .values("product_id", "batch")
         .annotate(n=Count("id"))
         .filter(n__gte=threshold)
-        .order_by("-n")
+        .order_by("-n", "product_id", "batch")
     )
-    products = {
-        p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in by_product])
-    }
-    for r in by_product:
-        out.append(
-            {
-                "kind": "product",
-                "product": products.get(r["product_id"]),
-                "product_id": r["product_id"],
-                "batch": r["batch"],
-                "count": r["n"],
-            }
-        )
     by_cause = (
         recent.filter(cause__isnull=False)
         .values("cause_id")
         .annotate(n=Count("id"))
         .filter(n__gte=threshold)
-        .order_by("-n")
+        .order_by("-n", "cause_id")
     )
-    causes = {c.pk: c for c in Cause.objects.filter(pk__in=[r["cause_id"] for r in by_cause])}
-    for r in by_cause:
-        out.append({"kind": "cause", "cause": causes.get(r["cause_id"]), "count": r["n"]})
-    return out
+    return [
+        {"kind": "product", "product_id": r["product_id"], "batch": r["batch"], "count": r["n"]}
+        for r in by_product
+    ] + [{"kind": "cause", "cause_id": r["cause_id"], "count": r["n"]} for r in by_cause]
+
+
+def with_objects(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of `common_problem_rows` with their product or cause (two queries)."""
+    from rapport.complaints.models import Cause
+    from rapport.sales.models import Product
+
+    products = Product.objects.in_bulk([r["product_id"] for r in rows if r["kind"] == "product"])
+    causes = Cause.objects.in_bulk([r["cause_id"] for r in rows if r["kind"] == "cause"])
+    return [
+        dict(r, product=products.get(r["product_id"]))
+        if r["kind"] == "product"
+        else dict(r, cause=causes.get(r["cause_id"]))
+        for r in rows
+    ]
 
 
 def buyers(product_id: int, batch: str = "") -> list[int]:

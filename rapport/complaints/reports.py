@@ -109,8 +109,14 @@ def pareto_chart(rows: list[dict[str, Any]], count_label: str, cumulative_label:
 
 def per_thousand_units(limit: int = 20) -> list[dict[str, Any]]:
     """Complaints per 1,000 units sold, per product (products with complaints), highest rate
-    first: counted, summed and divided in the database."""
-    from rapport.sales.models import OrderLine, Product
+    first, with each row's product."""
+    return per_thousand_with_products(per_thousand_rows(limit))
+
+
+def per_thousand_rows(limit: int = 20) -> list[dict[str, Any]]:
+    """`per_thousand_units` by product id (what the dashboard summary keeps): counted, summed
+    and divided in the database."""
+    from rapport.sales.models import OrderLine
 
     units = (
         OrderLine.objects.filter(product_id=OuterRef("product_id"))
@@ -119,7 +125,7 @@ def per_thousand_units(limit: int = 20) -> list[dict[str, Any]]:
         .annotate(u=Sum("quantity"))
         .values("u")
     )
-    rows = list(
+    rows = (
         Complaint.objects.filter(product__isnull=False)
         .values("product_id")
         .annotate(complaints=Count("id"))
@@ -138,16 +144,22 @@ def per_thousand_units(limit: int = 20) -> list[dict[str, Any]]:
         )
         .order_by(F("rate").desc(nulls_last=True), "-complaints", "product_id")[:limit]
     )
-    products = {p.pk: p for p in Product.objects.filter(pk__in=[r["product_id"] for r in rows])}
     return [
         {
-            "product": products.get(r["product_id"]),
+            "product_id": r["product_id"],
             "complaints": r["complaints"],
-            "units": r["units"],
+            "units": Decimal(r["units"]),
             "rate": None if r["rate"] is None else round(r["rate"], 2),
         }
         for r in rows
     ]
+
+
+def per_thousand_with_products(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from rapport.sales.models import Product
+
+    products = Product.objects.in_bulk([r["product_id"] for r in rows])
+    return [dict(r, product=products.get(r["product_id"])) for r in rows]
 
 
 def remedy_costs() -> list[dict[str, Any]]:

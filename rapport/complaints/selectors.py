@@ -20,8 +20,10 @@ from rapport.complaints.choices import (
     State,
 )
 from rapport.complaints.models import Complaint, ComplaintEvent, Remedy
+from rapport.core.pagination import Page, encode_cursor, keyset_page
 from rapport.core.timeline import TimelineEntry
 
+ORDERING = ["due_at", "id"]  # the most urgent deadline first
 TABS = ("mine", "department", "approval", "overdue", "all")
 FILTERS = ("state", "category", "channel", "department", "product", "cause", "age", "customer")
 
@@ -56,7 +58,7 @@ def queue(user: Any, tab: str = "all", filters: dict[str, Any] | None = None) ->
     filters = filters or {}
     qs = visible_complaints(user).select_related("customer", "department", "cause", "product")
     open_only = Q(active=True)  # not closed: one index range (active, due_at, id)
-    if tab == "mine":
+    if tab == "mine":  # for export; a page of it is `queue_page`'s two index ranges
         qs = qs.filter(open_only, assignee=user) | qs.filter(
             open_only, assignee__isnull=True, created_by=user
         )
@@ -91,6 +93,37 @@ def queue(user: Any, tab: str = "all", filters: dict[str, Any] | None = None) ->
     if age is not None and age >= 0:
         qs = qs.filter(received_at__lte=timezone.now() - timedelta(days=age))
     return qs
+
+
+def queue_page(
+    user: Any,
+    tab: str = "all",
+    filters: dict[str, Any] | None = None,
+    *,
+    cursor: str | None = None,
+    size: int = 50,
+) -> Page:
+    """One keyset page of a queue by (due_at, id). The "mine" tab is two index ranges — open and
+    assigned to me; open, unassigned and recorded by me — each paged on its own and the two pages
+    merged: an OR of the two is a scan of every open complaint on SQLite."""
+    if tab != "mine":
+        return keyset_page(queue(user, tab, filters), ordering=ORDERING, cursor=cursor, size=size)
+    mine = queue(user, "all", filters).filter(active=True)
+    pages = [
+        keyset_page(branch, ordering=ORDERING, cursor=cursor, size=size)
+        for branch in (
+            mine.filter(assignee=user),
+            mine.filter(assignee__isnull=True, created_by=user),
+        )
+    ]
+    rows = sorted((c for p in pages for c in p.items), key=lambda c: (c.due_at, c.pk))
+    more = len(rows) > size or any(p.next_cursor for p in pages)
+    rows = rows[:size]
+    last = rows[-1] if rows else None
+    return Page(
+        items=rows,
+        next_cursor=encode_cursor([last.due_at, last.pk]) if more and last else None,
+    )
 
 
 def complaint_for(user: Any, pk: int) -> Complaint:

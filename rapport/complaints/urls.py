@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/act/", views.act, name="act"),
 ]
 urlpatterns.append(path("dashboard/", views.dashboard, name="dashboard"))
+urlpatterns.append(path("dashboard/refresh/", views.dashboard_refresh, name="dashboard_refresh"))
 urlpatterns.append(path("inbox/", views.inbox, name="inbox"))
 urlpatterns.append(path("notice/", views.notice, name="notice"))
 urlpatterns.append(path("<int:pk>/attach/", views.attach, name="attach"))

@@ -55,7 +55,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export", "")
     if export in ("csv", "xlsx"):
         return _export(qs, export)
-    page = keyset_page(qs, ordering=["due_at", "id"], cursor=request.GET.get("cursor"), size=50)
+    page = selectors.queue_page(
+        request.user, tab, filters, cursor=request.GET.get("cursor"), size=50
+    )
     context = {
         "page": page,
         "tab": tab,
@@ -330,10 +332,11 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @perm("complaints.view_complaint_report")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Pareto chart, complaints per 1,000 units, times and rates from the event rows, remedy
-    costs, satisfaction and the repurchase rate of complainants."""
-    from rapport.complaints import metrics, reports
-    from rapport.complaints.notices import common_problems
+    """Pareto chart (live), remedy costs and satisfaction (live); the handling figures,
+    complaints per 1,000 units, repurchase and common problems from the summary the schedule
+    refreshes (rapport.complaints.summary), with the time it was computed."""
+    from rapport.complaints import reports
+    from rapport.complaints.summary import summary_tables
 
     by = request.GET.get("by", "cause")
     by = by if by in reports.PARETO_BY else "cause"
@@ -352,6 +355,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "not_solved": _("Complaint not solved"),
         "never": _("Never complained"),
     }
+    tables, summary = summary_tables()
     context = {
         "by": by,
         "by_choices": [
@@ -364,16 +368,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": {
             "pareto": reports.pareto_chart(rows, _("Complaints"), _("Cumulative share (%)"))
         },
-        "figures": metrics.all_figures(),
-        "per_thousand": reports.per_thousand_units(),
+        "figures": tables["figures"],
+        "per_thousand": tables["per_thousand"],
         "costs": reports.remedy_costs(),
         "cause_costs": reports.remedy_costs_by_cause(),
         "satisfaction": reports.satisfaction(),
-        "repurchase": [dict(r, label=groups[r["group"]]) for r in reports.repurchase()],
-        "common": common_problems(),
+        "repurchase": [dict(r, label=groups[r["group"]]) for r in tables["repurchase"]],
+        "common": tables["common"],
+        "summary": summary,
         "can_notify": request.user.has_perm("complaints.approve_complaint"),
     }
     return render(request, "complaints/dashboard.html", context)
+
+
+@login_required
+@perm("complaints.view_complaint_report")
+@require_POST
+def dashboard_refresh(request: HttpRequest) -> HttpResponse:
+    """Ask the task worker to recompute the dashboard's summary now."""
+    from rapport.complaints.tasks import refresh_dashboard_summary
+
+    refresh_dashboard_summary.enqueue()
+    messages.success(
+        request, _("The figures are being recomputed; reload the page in a minute to see them.")
+    )
+    return redirect("complaints:dashboard")
 
 
 @login_required

@@ -58,6 +58,12 @@ def unsubscribe(model: type[Event], type: str, subscriber: Subscriber) -> None:
         handlers.remove(subscriber)
 
 
+def has_subscribers(model: type[Event], type: str) -> bool:
+    """Whether anything listens to this model's events of this type (a writer that inserts
+    events in bulk, without model instances, loads them only then)."""
+    return bool(_subscribers.get((model._meta.label_lower, type)))
+
+
 def notify_on_commit(event: Event) -> None:
     """Run the event's subscribers once the current transaction commits (at once outside one)."""
     handlers = list(_subscribers.get((event._meta.label_lower, event.type), ()))

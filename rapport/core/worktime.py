@@ -242,10 +242,10 @@ class WorkClock:
         calendar's time zone), the working time of `pauses` not counted; a pause still open (end
         None) counts until now, so recompute the deadline when it ends."""
         a = _us(start)
-        target = self._cumulative(a) + duration // _MICRO
+        target = self._cumulative(a) + _span_us(duration)
         end = self._instant(target)
         if not pauses:  # the common case: no waiting to leave out
-            return (_EPOCH + timedelta(microseconds=max(end, a))).astimezone(self._zone)
+            return _at(max(end, a), self._zone)
         spans = _pause_us(pauses)
         for _round in range(len(spans) + 1):  # each pause that falls before the end moves it
             paused = self._paused_us(a, end, spans)
@@ -254,7 +254,7 @@ class WorkClock:
                 break
             end = moved
         # Nothing to work (or a start in a break): the deadline is not before the start.
-        return (_EPOCH + timedelta(microseconds=max(end, a))).astimezone(self._zone)
+        return _at(max(end, a), self._zone)
 
     def is_working(self, instant: datetime) -> bool:
         t = _us(instant)
@@ -278,7 +278,18 @@ _DAY = 86_400_000_000
 
 def _us(instant: datetime) -> int:
     """Microseconds since the epoch, exactly (an aware datetime)."""
-    return (instant - _EPOCH) // _MICRO
+    return _span_us(instant - _EPOCH)
+
+
+def _span_us(span: timedelta) -> int:
+    # the fields, not `span // _MICRO`: twice as fast, and the clock runs this per deadline
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
+
+
+def _at(us: int, zone: ZoneInfo) -> datetime:
+    """The instant `us` microseconds after the epoch, in `zone` (fold set by the zone)."""
+    seconds, micro = divmod(us, 1_000_000)
+    return datetime.fromtimestamp(seconds, zone).replace(microsecond=micro)
 
 
 def _pause_us(pauses: Iterable[tuple[datetime, datetime | None]]) -> list[tuple[int, int]]:

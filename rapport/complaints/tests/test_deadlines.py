@@ -71,6 +71,41 @@ def test_overdue_escalated_once_per_breach(complaint_factory, agent, make_user, 
     assert Complaint.objects.get(pk=c.pk).escalated_due is not None
 
 
+def test_a_sweep_in_batches_writes_one_event_per_breach_to_the_right_manager(
+    complaint_factory, agent, make_user, settings, department, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from rapport.staff.models import Department
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    boss = make_user("manager", email="boss@example.com")
+    Department.objects.filter(code="customer_service").update(manager=boss)
+    old = datetime(2026, 1, 5, 9, 0, tzinfo=SH)
+    unrouted = [complaint_factory(received_at=old + timedelta(minutes=i)) for i in range(3)]
+    routed = complaint_factory(received_at=old)
+    complaint_act(by=agent, complaint_id=routed.pk, action="accept")
+    complaint_act(
+        by=agent, complaint_id=routed.pk, action="assign", department_id=department.pk
+    )  # a department without a manager
+    with django_capture_on_commit_callbacks(execute=True):
+        assert escalate(batch=2) == 4  # batches of two ids: 2 + 2
+    assert escalate(batch=2) == 0
+    events = {e.complaint_id: e for e in ComplaintEvent.objects.filter(type="escalated")}
+    assert sorted(events) == sorted([c.pk for c in unrouted] + [routed.pk])
+    for c in unrouted:
+        c.refresh_from_db()
+        assert events[c.pk].parameters == {"to": boss.username, "due": c.due_at.isoformat()}
+        assert events[c.pk].customer_id == c.customer_id
+        assert events[c.pk].user_name and events[c.pk].user is None
+        assert boss.username in events[c.pk].sentence()
+    assert events[routed.pk].parameters["to"] == "the department"
+    told = " ".join(m.body for m in mail.outbox if m.to == ["boss@example.com"])
+    assert sorted(r for r in told.split() if r.startswith(unrouted[0].reference[:3])) == sorted(
+        c.reference for c in unrouted
+    )
+
+
 def test_figures_come_from_the_event_rows(complaint_factory, agent, make_user, department):
     from rapport.complaints.models import Cause
 

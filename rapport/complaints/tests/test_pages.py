@@ -92,20 +92,20 @@ def test_queue_sorted_by_deadline_and_scoped_to_department(
 def test_queue_pages_by_keyset_and_exports(complaint_factory, manager):
     made = [complaint_factory() for _ in range(3)]
     c = client_for(manager)
-    from rapport.complaints import views
+    from rapport.complaints import selectors
 
-    original = views.keyset_page
+    original = selectors.keyset_page
 
     def small(qs, **kw):
         kw["size"] = 2
         return original(qs, **kw)
 
-    views.keyset_page = small
+    selectors.keyset_page = small
     try:
         first = c.get(reverse("complaints:queue"))
         assert "cursor=" in first.content.decode()
     finally:
-        views.keyset_page = original
+        selectors.keyset_page = original
     export = c.get(reverse("complaints:queue"), {"export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
     assert rows[0][0] == "reference"
@@ -215,3 +215,34 @@ def test_attachments_are_type_checked_and_served_only_with_permission(
     Department.objects.get(code="sales").members.add(stranger)
     assert client_for(stranger).get(url).status_code == 404
     assert Client().get(url).status_code == 302
+
+
+def test_the_mine_tab_pages_through_assigned_and_recorded_complaints_in_deadline_order(
+    complaint_factory, agent, make_user
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rapport.complaints.selectors import queue, queue_page
+
+    other = make_user("agent")
+    now = timezone.now()
+    recorded = [complaint_factory() for _ in range(3)]  # by the agent, nobody assigned
+    theirs = [complaint_factory() for _ in range(4)]
+    Complaint.objects.filter(pk__in=[c.pk for c in theirs]).update(created_by=other)
+    Complaint.objects.filter(pk__in=[c.pk for c in theirs[:3]]).update(assignee=agent)
+    Complaint.objects.filter(pk=recorded[0].pk).update(assignee=other)  # not mine any more
+    Complaint.objects.filter(pk=theirs[2].pk).update(state="closed")  # closed: not in a queue
+    for i, c in enumerate(recorded + theirs):  # deadlines interleaved, one tie
+        Complaint.objects.filter(pk=c.pk).update(due_at=now + timedelta(hours=i % 4))
+    expected = list(queue(agent, "mine").order_by("due_at", "id"))
+    assert {c.pk for c in expected} == {recorded[1].pk, recorded[2].pk, theirs[0].pk, theirs[1].pk}
+    seen, cursor = [], None
+    while True:
+        page = queue_page(agent, "mine", cursor=cursor, size=1)
+        seen += page.items
+        if not (cursor := page.next_cursor):
+            break
+    assert seen == expected
+    assert queue_page(agent, "mine", {"channel": "letter"}).items == []
