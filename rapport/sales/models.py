@@ -100,7 +100,7 @@ class OrderLine(models.Model):
         verbose_name=_("product"),
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,  # served by orderline_product_batch_idx
+        db_index=False,  # served by orderline_product_batch_ord
     )
     # The production batch or lot, where the business tracks it: recalls and complaints name it.
     batch = models.CharField(_("batch / lot"), max_length=40, blank=True)
@@ -114,8 +114,9 @@ class OrderLine(models.Model):
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         indexes = [
-            # Who bought product P (of batch B): complaints, notices and recalls.
-            models.Index(fields=["product", "batch"], name="orderline_product_batch_idx")
+            # Who bought product P (of batch B): complaints, notices and recalls, read from the
+            # index alone (on PostgreSQL the order is an INCLUDE column: migration 0006).
+            models.Index(fields=["product", "batch", "order"], name="orderline_product_batch_ord")
         ]
 
     def __str__(self) -> str:

@@ -47,13 +47,15 @@ def affected_customer_ids(recall: Recall) -> list[int]:
                 recall.ordered_to + timedelta(days=1), time.min, zone
             )
         )
-    direct = set(lines.order_by().values_list("order__customer_id", flat=True).distinct())
-    organisations = set(
-        lines.exclude(order__organisation_id=None)
-        .order_by()
-        .values_list("order__organisation_id", flat=True)
-        .distinct()
-    )
+    # One pass over the lines (index only: product, batch and order) and their orders.
+    direct: set[int] = set()
+    organisations: set[int] = set()
+    for customer_id, organisation_id in (
+        lines.order_by().values_list("order__customer_id", "order__organisation_id").distinct()
+    ):
+        direct.add(customer_id)
+        if organisation_id is not None:
+            organisations.add(organisation_id)
     through = (
         set(
             OrganisationContact.objects.filter(organisation_id__in=organisations).values_list(

@@ -136,9 +136,10 @@ def answer_list(request: HttpRequest, filters: Query[AnswerFilters], page: Query
 )
 def dashboard(request: HttpRequest, filters: Query[AnswerFilters]):
     require(request, "surveys.view_answer")
-    qs = selectors.answer_queryset(_filters(filters))
-    head = selectors.headline(qs)
-    method, grid = selectors.importance_performance(qs)
+    chosen = _filters(filters)
+    figures = selectors.satisfaction_figures(chosen)
+    head = figures.headline
+    method, grid = selectors.importance_performance(selectors.answer_queryset(chosen))
 
     def score(s, name):  # noqa: ANN001, ANN202
         return {"value": s.value, "low": s.low, "high": s.high, "n": s.n, "method": name}
@@ -147,10 +148,10 @@ def dashboard(request: HttpRequest, filters: Query[AnswerFilters]):
         "csat": score(head.csat, "wilson"),
         "nps": score(head.nps, "adjusted-wald"),
         "effort": score(head.effort, "student-t"),
-        "by_attribute": _gap_rows(selectors.gaps_by_attribute(qs)),
-        "by_product": _gap_rows(selectors.gaps_by_product(qs)),
-        "by_department": _gap_rows(selectors.gaps_by_department(qs)),
-        "by_month": _gap_rows(selectors.gaps_by_month(qs)),
+        "by_attribute": _gap_rows(figures.by_attribute),
+        "by_product": _gap_rows(figures.by_product),
+        "by_department": _gap_rows(figures.by_department),
+        "by_month": _gap_rows(figures.by_month),
         "importance_method": method,
         "grid": [p.__dict__ for p in grid],
     }

@@ -8,15 +8,20 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
+        from django.db.models.signals import pre_delete
+
         from rapport.analytics.services import register_satisfaction
         from rapport.core import registry, timeline
         from rapport.core.choices import ChangeAction
         from rapport.portal.registry import register_link_handler
         from rapport.surveys import api_schemas, demo, panels, selectors, tasks  # noqa: F401
         from rapport.surveys.choices import GapLabel
-        from rapport.surveys.models import FollowUp, ProductIdea, Survey
+        from rapport.surveys.models import Answer, FollowUp, ProductIdea, Survey
+        from rapport.surveys.summary import answer_going
         from rapport.surveys.views_public import answer_page
 
+        # The dashboard's roll-up follows every answer that goes, cascades included.
+        pre_delete.connect(answer_going, sender=Answer, dispatch_uid="surveys_summary_answer_going")
         register_link_handler("survey", answer_page, label=_("survey"))
         from rapport.surveys.checks import check_page
 

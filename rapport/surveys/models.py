@@ -410,3 +410,59 @@ class SurveyEvent(Event):
     class Meta:
         verbose_name = _("survey event")
         verbose_name_plural = _("survey events")
+
+
+class AnswerSummary(models.Model):
+    """The satisfaction dashboard's roll-up: how many answers, and the sums of their expectation,
+    experience and gap, per survey, question kind, measure, value and label, at several grains
+    (`grain`: which of attribute, product, department and month the row is kept per; a dimension
+    outside the grain holds its "any" value). Written by `rapport.surveys.summary` whenever an
+    answer is stored, changed or goes; rebuilt from the answers by `rapport surveys_summary`.
+    Nothing personal: no customer, no text."""
+
+    grain = models.PositiveSmallIntegerField()
+    month = models.DateField()  # summary.ANY_MONTH outside the grain
+    survey_id = models.BigIntegerField()
+    attribute = models.CharField(max_length=40, blank=True)
+    product_id = models.BigIntegerField(default=0)  # 0: no product, or outside the grain
+    department_id = models.BigIntegerField(default=0)  # 0: no department, or outside the grain
+    kind = models.CharField(max_length=10)
+    measure = models.CharField(max_length=10, blank=True)
+    value = models.SmallIntegerField(default=-1)  # -1: no value (paired, text, several choices)
+    label = models.CharField(max_length=12, blank=True)
+    n = models.BigIntegerField(default=0)
+    gap_n = models.BigIntegerField(default=0)  # answers with a gap (paired, both sides given)
+    sum_expectation = models.BigIntegerField(default=0)
+    sum_experience = models.BigIntegerField(default=0)
+    sum_gap = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("satisfaction summary row")
+        verbose_name_plural = _("satisfaction summary rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "grain",
+                    "month",
+                    "survey_id",
+                    "attribute",
+                    "product_id",
+                    "department_id",
+                    "kind",
+                    "measure",
+                    "value",
+                    "label",
+                ],
+                name="survey_summary_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grain", "product_id", "month"], name="survey_summary_product"),
+            models.Index(
+                fields=["grain", "department_id", "month"], name="survey_summary_department"
+            ),
+            models.Index(fields=["grain", "attribute", "month"], name="survey_summary_attribute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain}/{self.month}/{self.kind}/{self.value}: {self.n}"

@@ -4,8 +4,9 @@ whatever the number of answers), the customer panel, queues and the timeline."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
@@ -15,7 +16,16 @@ from django.utils.translation import gettext as _
 from rapport.core.timeline import TimelineEntry
 from rapport.surveys import scoring
 from rapport.surveys.choices import Attribute, FollowUpState, GapLabel, Measure, QuestionKind
-from rapport.surveys.models import Answer, FollowUp, Question, Suggestion, SurveyEvent
+from rapport.surveys.models import (
+    Answer,
+    AnswerSummary,
+    FollowUp,
+    Question,
+    Suggestion,
+    SurveyEvent,
+)
+from rapport.surveys.summary import NO_VALUE
+from rapport.surveys.summary import grain_for as summary_grain_for
 
 FILTERS = ("survey", "attribute", "product", "department", "date_from", "date_to", "customer")
 
@@ -183,25 +193,34 @@ class Headline:
     detractors: int
 
 
+_CSAT_YES = Q(measure=Measure.CSAT) & (
+    Q(kind=QuestionKind.SCALE_5, value__gte=4) | Q(kind=QuestionKind.SCALE_7, value__gte=5)
+)
+
+
 def headline(qs: QuerySet[Answer]) -> Headline:
     """CSAT, NPS and effort with their sample sizes and 95 % intervals, in one query."""
-    figures = qs.aggregate(
-        csat_n=Count("pk", filter=Q(measure=Measure.CSAT, value__isnull=False)),
-        csat_yes=Count(
-            "pk",
-            filter=Q(measure=Measure.CSAT)
-            & (
-                Q(kind=QuestionKind.SCALE_5, value__gte=4)
-                | Q(kind=QuestionKind.SCALE_7, value__gte=5)
-            ),
-        ),
-        promoters=Count("pk", filter=Q(kind=QuestionKind.NPS, value__gte=9)),
-        passives=Count("pk", filter=Q(kind=QuestionKind.NPS, value__gte=7, value__lte=8)),
-        detractors=Count("pk", filter=Q(kind=QuestionKind.NPS, value__lte=6)),
-        effort_n=Count("pk", filter=Q(measure=Measure.EFFORT, value__isnull=False)),
-        effort_sum=Sum("value", filter=Q(measure=Measure.EFFORT)),
-        effort_sq=Sum(F("value") * F("value"), filter=Q(measure=Measure.EFFORT)),
+    return _headline(headline_counts(qs))
+
+
+def headline_counts(qs: QuerySet[Answer]) -> dict[str, Any]:
+    """The counts and sums behind the headline figures."""
+    return dict(
+        qs.aggregate(
+            csat_n=Count("pk", filter=Q(measure=Measure.CSAT, value__isnull=False)),
+            csat_yes=Count("pk", filter=_CSAT_YES),
+            promoters=Count("pk", filter=Q(kind=QuestionKind.NPS, value__gte=9)),
+            passives=Count("pk", filter=Q(kind=QuestionKind.NPS, value__gte=7, value__lte=8)),
+            detractors=Count("pk", filter=Q(kind=QuestionKind.NPS, value__lte=6)),
+            effort_n=Count("pk", filter=Q(measure=Measure.EFFORT, value__isnull=False)),
+            effort_sum=Sum("value", filter=Q(measure=Measure.EFFORT)),
+            effort_sq=Sum(F("value") * F("value"), filter=Q(measure=Measure.EFFORT)),
+        )
     )
+
+
+def _headline(figures: dict[str, Any]) -> Headline:
+    figures = {k: v or 0 for k, v in figures.items()}
     return Headline(
         csat=scoring.csat(figures["csat_yes"], figures["csat_n"]),
         nps=scoring.nps(figures["promoters"], figures["passives"], figures["detractors"]),
@@ -313,6 +332,230 @@ def theme_counts(filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         {"theme": r["theme"], "label": labels.get(r["theme"], r["theme"]), "n": r["n"]}
         for r in rows
     ]
+
+
+# The dashboard from the roll-up ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything the dashboard counts under one set of filters."""
+
+    headline: Headline
+    by_attribute: list[GapRow]
+    by_product: list[GapRow]
+    by_department: list[GapRow]
+    by_month: list[GapRow]
+    product_ids: list[int]  # the products answers under these filters are about
+
+
+def _summary_and_edges(
+    filters: dict[str, Any], raw: QuerySet[Answer]
+) -> tuple[QuerySet[AnswerSummary] | None, set[str], QuerySet[Answer] | None]:
+    """The roll-up rows matching the filters, the dimensions they filter on, and the raw answers
+    still to read: none; or, with a period, those of its partial months at either edge (a
+    period inside one or two partial months is read from the answers alone; so are one
+    customer's answers, which the roll-up does not keep)."""
+    if raw.query.is_empty() or filters.get("customer") not in (None, ""):
+        return None, set(), raw
+    rows = AnswerSummary.objects.all()
+    dimensions: set[str] = set()
+    for name, column in (
+        ("survey", "survey_id"),
+        ("product", "product_id"),
+        ("department", "department_id"),
+    ):
+        if filters.get(name) not in (None, ""):
+            value = _int(filters[name]) or 0
+            if value <= 0:  # 0 stands for "none" in the roll-up: no such record anyway
+                return None, set(), raw
+            rows = rows.filter(**{column: value})
+            if name != "survey":  # kept in every grain
+                dimensions.add(column)
+    if attribute := filters.get("attribute"):
+        rows = rows.filter(attribute__in=[str(attribute), ""])
+        dimensions.add("attribute")
+    start, end = _day(filters.get("date_from")), _day(filters.get("date_to"))
+    if start is None and end is None:
+        return rows, dimensions, None
+    dimensions.add("month")
+    first = last = None
+    if start is not None:  # the first whole month of the period
+        first = (
+            start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        )
+    if end is not None:  # the last whole month of the period
+        whole = (end + timedelta(days=1)).day == 1  # the period ends on a month's last day
+        last = (
+            end.replace(day=1) if whole else (end.replace(day=1) - timedelta(days=1)).replace(day=1)
+        )
+    if first is not None and last is not None and first > last:
+        return None, set(), raw
+    months = Q()
+    if first is not None:
+        months &= Q(month__gte=first)
+    if last is not None:
+        months &= Q(month__lte=last)
+    return rows.filter(months), dimensions, raw.exclude(months)
+
+
+_GAP_SUMS = {
+    "pairs": Sum("gap_n"),
+    "sum_x": Sum("sum_expectation"),
+    "sum_e": Sum("sum_experience"),
+    "sum_g": Sum("sum_gap"),
+    "n_dis": Sum("n", filter=Q(label=GapLabel.DISSATISFIED)),
+    "n_sat": Sum("n", filter=Q(label=GapLabel.SATISFIED)),
+    "n_del": Sum("n", filter=Q(label=GapLabel.DELIGHTED)),
+}
+_GAP_SUMS_RAW = {
+    "pairs": Count("pk"),
+    "sum_x": Sum("expectation"),
+    "sum_e": Sum("experience"),
+    "sum_g": Sum("gap"),
+    "n_dis": Count("pk", filter=Q(label=GapLabel.DISSATISFIED)),
+    "n_sat": Count("pk", filter=Q(label=GapLabel.SATISFIED)),
+    "n_del": Count("pk", filter=Q(label=GapLabel.DELIGHTED)),
+}
+_GAP_FIELDS = tuple(_GAP_SUMS)
+_NONE_IS_ZERO = {"product_id", "department_id"}
+
+
+def _sums_by(
+    summary: QuerySet[AnswerSummary] | None,
+    dimensions: set[str],
+    edges: QuerySet[Answer] | None,
+    by: str,
+) -> dict[Any, list[int]]:
+    """Per value of `by`: the paired answers' count, sums and labels, roll-up and edges added."""
+    totals: dict[Any, list[int]] = {}
+
+    def add(key: Any, row: dict[str, Any]) -> None:
+        into = totals.setdefault(key, [0] * len(_GAP_FIELDS))
+        for i, name in enumerate(_GAP_FIELDS):
+            into[i] += int(row[name] or 0)
+
+    if summary is not None:
+        grain = summary_grain_for(dimensions | {by})
+        rows = (
+            summary.filter(grain=grain, kind=QuestionKind.PAIRED)
+            .values(by)
+            .annotate(**_GAP_SUMS)
+            .order_by()
+        )
+        for r in rows:
+            add(None if by in _NONE_IS_ZERO and r[by] == 0 else r[by], r)
+    if edges is not None:
+        rows = (
+            edges.filter(kind=QuestionKind.PAIRED, gap__isnull=False)
+            .values(by)
+            .annotate(**_GAP_SUMS_RAW)
+            .order_by()
+        )
+        for r in rows:
+            add(r[by], r)
+    return {k: v for k, v in totals.items() if v[0]}
+
+
+def _gap_row(key: Any, label: str, sums: list[int]) -> GapRow:
+    n, expectation, experience, gap, dissatisfied, satisfied, delighted = sums
+    return GapRow(
+        key=key,
+        label=label,
+        n=n,
+        expectation=expectation / n,
+        experience=experience / n,
+        gap=gap / n,
+        dissatisfied=dissatisfied,
+        satisfied=satisfied,
+        delighted=delighted,
+    )
+
+
+def _sorted(keys: Iterable[Any]) -> list[Any]:
+    return sorted(keys, key=lambda k: (k is not None, k))
+
+
+def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool = True) -> Figures:
+    """The dashboard's figures under its filters (as `answer_queryset` reads them), from the
+    roll-up (`AnswerSummary`) and the answers of the partial months at a period's edges; with
+    `summary=False`, from the answers alone (the same figures, slower)."""
+    from rapport.sales.models import Product
+    from rapport.staff.models import Department
+
+    filters = filters or {}
+    raw = answer_queryset(filters)
+    if summary:
+        rows, dimensions, edges = _summary_and_edges(filters, raw)
+    else:
+        rows, dimensions, edges = None, set(), raw
+
+    figures: dict[str, int] = {}
+    if rows is not None:
+        known = ~Q(value=NO_VALUE)
+        effort = Q(measure=Measure.EFFORT) & known
+        counted = rows.filter(grain=summary_grain_for(dimensions)).aggregate(
+            csat_n=Sum("n", filter=Q(measure=Measure.CSAT) & known),
+            csat_yes=Sum("n", filter=_CSAT_YES),
+            promoters=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=9)),
+            passives=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=7, value__lte=8)),
+            detractors=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=0, value__lte=6)),
+            effort_n=Sum("n", filter=effort),
+            effort_sum=Sum(F("value") * F("n"), filter=effort),
+            effort_sq=Sum(F("value") * F("value") * F("n"), filter=effort),
+        )
+        for k, v in counted.items():
+            figures[k] = figures.get(k, 0) + int(v or 0)
+    if edges is not None:
+        for k, v in headline_counts(edges).items():
+            figures[k] = figures.get(k, 0) + int(v or 0)
+
+    by_attribute = _sums_by(rows, dimensions, edges, "attribute")
+    by_product = _sums_by(rows, dimensions, edges, "product_id")
+    by_department = _sums_by(rows, dimensions, edges, "department_id")
+    by_month = _sums_by(rows, dimensions, edges, "month")
+
+    product_ids: set[int] = set()
+    if rows is not None:
+        product_ids.update(
+            rows.filter(grain=summary_grain_for(dimensions | {"product_id"}))
+            .exclude(product_id=0)
+            .values("product_id")
+            .annotate(total=Sum("n"))
+            .filter(total__gt=0)
+            .values_list("product_id", flat=True)
+        )
+    if edges is not None:
+        product_ids.update(
+            edges.exclude(product_id=None)
+            .order_by()
+            .values_list("product_id", flat=True)
+            .distinct()
+        )
+    product_names = {
+        p.pk: str(p) for p in Product.objects.filter(pk__in=[k for k in by_product if k])
+    }
+    department_names = {
+        d.pk: str(d) for d in Department.objects.filter(pk__in=[k for k in by_department if k])
+    }
+    return Figures(
+        headline=_headline(figures) if figures else headline(Answer.objects.none()),
+        by_attribute=[
+            _gap_row(k, attribute_label(k), by_attribute[k]) for k in _sorted(by_attribute)
+        ],
+        by_product=[
+            _gap_row(k, product_names.get(k, _("no product")), by_product[k])
+            for k in _sorted(by_product)
+        ],
+        by_department=[
+            _gap_row(k, department_names.get(k, _("no department")), by_department[k])
+            for k in _sorted(by_department)
+        ],
+        by_month=[
+            _gap_row(k, k.strftime("%Y-%m") if k else "—", by_month[k]) for k in _sorted(by_month)
+        ],
+        product_ids=sorted(product_ids),
+    )
 
 
 # The customer page -------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from rapport.surveys.models import (
     SurveyEvent,
 )
 from rapport.surveys.scoring import gap_and_label, is_dissatisfied_scale
+from rapport.surveys.summary import summary_add
 
 LINK_PURPOSE = "survey"
 
@@ -661,6 +662,7 @@ def response_submit(
                 for q, value in cleaned
             ]
         )
+        summary_add(rows)
         invitation.state, invitation.answered_at = InvitationState.ANSWERED, now
         invitation.save(update_fields=["state", "answered_at"])
         emit(
@@ -1074,6 +1076,7 @@ def answers_import(rows: list[dict[str, Any]], *, by: Actor, note: str = "") -> 
                     )
                 )
         Answer.objects.bulk_create(answers, batch_size=2000)
+        summary_add(answers)
         SurveyEvent.objects.bulk_create(events, batch_size=2000)
         history.flush()
         created = len(answers)

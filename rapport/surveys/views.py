@@ -47,25 +47,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     from rapport.staff.models import Department
 
     filters = {k: request.GET.get(k, "") for k in selectors.FILTERS}
-    qs = selectors.answer_queryset(filters)
-    method, grid = selectors.importance_performance(qs)
+    figures = selectors.satisfaction_figures(filters)
+    method, grid = selectors.importance_performance(selectors.answer_queryset(filters))
     context = {
         "filters": filters,
-        "headline": selectors.headline(qs),
-        "by_attribute": selectors.gaps_by_attribute(qs),
-        "by_product": selectors.gaps_by_product(qs),
-        "by_department": selectors.gaps_by_department(qs),
-        "by_month": selectors.gaps_by_month(qs),
+        "headline": figures.headline,
+        "by_attribute": figures.by_attribute,
+        "by_product": figures.by_product,
+        "by_department": figures.by_department,
+        "by_month": figures.by_month,
         "importance_method": method,
         "grid": grid,
         "themes": selectors.theme_counts(),
         "surveys": Survey.objects.order_by("name").values_list("pk", "name"),
         "attributes": Attribute.choices,
-        "products": Product.objects.filter(
-            pk__in=qs.exclude(product_id=None).values("product_id").distinct()[:200]
-        )
+        # The products answers are about (under the filters), for the product filter.
+        "products": Product.objects.filter(pk__in=figures.product_ids)
         .order_by("name")
-        .values_list("pk", "name"),
+        .values_list("pk", "name")[:200],
         "departments": [(d.pk, str(d)) for d in Department.objects.order_by("code")],
         "min_answers": MIN_ANSWERS,
     }
