@@ -25,6 +25,7 @@ from rapport.communications.choices import (
 )
 from rapport.communications.models import Interaction, OutboundMessage, RememberedDetail
 from rapport.core.actors import Actor, actor_user
+from rapport.core.bulk import update_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.exceptions import ValidationError
 from rapport.core.services import record_change
@@ -310,8 +311,10 @@ def messages_deliver(*, message_ids: Sequence[int], pause: float = 0.0) -> dict[
                     message.provider_id = outcome.provider_id[:200]
                 message.updated_at = now
                 counts[message.state] = counts.get(message.state, 0) + 1
-            OutboundMessage.objects.bulk_update(
-                batch, ["state", "reason", "sent_at", "provider_id", "updated_at"]
+            update_rows(  # one statement sent once for the batch (executemany)
+                OutboundMessage,
+                ("state", "reason", "sent_at", "provider_id", "updated_at"),
+                [(m.state, m.reason, m.sent_at, m.provider_id, m.updated_at, m.pk) for m in batch],
             )
     return counts
 

@@ -18,12 +18,13 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Max, Min, Q, Value, When, prefetch_related_objects
+from django.db.models import F, Max, Min, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.actors import Actor, SystemActor, actor_user
+from rapport.core.bulk import update_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.events import emit
 from rapport.core.exceptions import ValidationError
@@ -532,7 +533,7 @@ def _send_batch(campaign: Campaign, deliveries: list[CampaignDelivery], pause: f
         )
     written = 0
     for channel, batch in by_channel.items():
-        fresh = [d for d, _m in batch]
+        fresh = [d for d, _new in batch]
         messages = messages_send(
             channel=channel,
             purpose="marketing",
@@ -540,10 +541,11 @@ def _send_batch(campaign: Campaign, deliveries: list[CampaignDelivery], pause: f
             by=SystemActor("campaign"),
             source=("outreach.campaign", campaign.pk),
         )
-        CampaignDelivery.objects.filter(pk__in=[d.pk for d in fresh], message__isnull=True).update(
-            message_id=Case(
-                *(When(pk=d.pk, then=Value(m.pk)) for d, m in zip(fresh, messages, strict=True))
-            )
+        # A racing worker links the same message (one per key): writing it twice is harmless.
+        update_rows(
+            CampaignDelivery,
+            ("message_id",),
+            [(m.pk, d.pk) for d, m in zip(fresh, messages, strict=True)],
         )
         waiting += [m.pk for m in messages]
         written += len(messages)
