@@ -831,6 +831,9 @@ def deliver(args) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     sink = _Sink()
+    import logging
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's per-command log
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     ids = list(

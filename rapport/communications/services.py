@@ -1,10 +1,11 @@
 """Logging contacts with customers and keeping what they mentioned."""
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from rapport.communications.choices import (
 )
 from rapport.communications.models import Interaction, OutboundMessage, RememberedDetail
 from rapport.core.actors import Actor, actor_user
+from rapport.core.bulk import update_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.exceptions import ValidationError
 from rapport.core.services import record_change
@@ -140,6 +142,19 @@ def detail_archive(*, by: Actor, detail_id: int) -> RememberedDetail:
 # Messages to customers -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """One message for messages_send: to whom, what, and the key that makes it once only."""
+
+    customer: Any  # a Customer (its addresses are read from it, not queried again)
+    subject: str
+    body: str
+    idempotency_key: str
+    html_body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    language: str = ""
+
+
 def message_send(
     *,
     customer_id: int,
@@ -154,48 +169,38 @@ def message_send(
     language: str = "",
     source: tuple[str, int] | None = None,
 ) -> OutboundMessage:
-    """Send one message to a customer — the only way anything in Rapport contacts a customer.
+    """Send one message to a customer — the only way anything in Rapport contacts a customer
+    (messages_send for many at once).
 
     The message row is claimed by `idempotency_key` before anything is sent: a second call with
     the same key (a retried task, a double click, a second worker) returns the first message and
-    sends nothing. The consent rule (rapport.customers.selectors.contact_permission) decides: a
-    message that may not go is kept as "not sent" with the reason. Delivery runs after the
+    sends nothing. The consent rule decides (see messages_send). Delivery runs after the
     transaction commits (a background task), so a rolled-back step never sends anything.
     """
     from rapport.customers.models import Customer
-    from rapport.customers.selectors import contact_permission
 
-    _check_choice(purpose, MessagePurpose, "purpose")
-    if not idempotency_key or len(idempotency_key) > 200:
-        raise ValidationError({"idempotency_key": [_("Give a key of 1 to 200 characters.")]})
     with transaction.atomic():
         existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-        customer = Customer.objects.get(pk=customer_id)
-        verdict = contact_permission(customer, channel=channel, purpose=purpose)
-        try:
-            with transaction.atomic():  # a racing caller with the same key: one row wins
-                message = OutboundMessage.objects.create(
-                    customer=customer,
-                    channel=channel,
-                    purpose=purpose,
-                    idempotency_key=idempotency_key,
-                    to_address=verdict.address[:254],
-                    language=language,
-                    subject=subject[:300],
+        (message,) = messages_send(
+            channel=channel,
+            purpose=purpose,
+            by=by,
+            source=source,
+            messages=[
+                NewMessage(
+                    customer=Customer.objects.get(pk=customer_id),
+                    subject=subject,
                     body=body,
+                    idempotency_key=idempotency_key,
                     html_body=html_body,
                     headers=headers or {},
-                    state=MessageState.QUEUED if verdict.allowed else MessageState.SUPPRESSED,
-                    reason="" if verdict.allowed else verdict.reason[:300],
-                    source_type=source[0] if source else "",
-                    source_id=source[1] if source else None,
-                    created_by=actor_user(by),
+                    language=language,
                 )
-        except IntegrityError:
-            return OutboundMessage.objects.get(idempotency_key=idempotency_key)
-        if verdict.allowed:
+            ],
+        )
+        if message.state == MessageState.QUEUED:
             from rapport.communications.tasks import deliver_message
 
             pk = message.pk
@@ -203,30 +208,141 @@ def message_send(
     return message
 
 
-def message_deliver(*, message_id: int) -> OutboundMessage:
-    """Send a queued message once. It is claimed (queued → sending) in one UPDATE: of two workers
-    only one sends; a message found "sending" is never sent again (if the process died while
-    sending, a person checks it rather than the customer getting it twice)."""
-    from rapport.communications.channels import backend_for
+def messages_send(
+    *,
+    channel: str,
+    purpose: str,
+    messages: Sequence[NewMessage],
+    by: Actor,
+    source: tuple[str, int] | None = None,
+) -> list[OutboundMessage]:
+    """Write messages to customers, in the order given, each claimed by its idempotency key: a
+    key already written returns the message written then (nothing is written or sent twice).
+    The consent rule (rapport.customers.selectors.contact_permissions, the one gate) decides: a
+    message that may not go is kept as "suppressed" with the reason; one that may is "queued" —
+    nothing is sent here: the caller hands the queued ones to messages_deliver (a campaign's
+    sending task does, in the same chunk) or message_send queues a delivery task."""
+    from rapport.customers.selectors import contact_permissions
 
-    claimed = OutboundMessage.objects.filter(pk=message_id, state=MessageState.QUEUED).update(
-        state=MessageState.SENDING, attempts=F("attempts") + 1, updated_at=timezone.now()
-    )
-    message = OutboundMessage.objects.get(pk=message_id)
-    if not claimed:
-        return message
-    try:
-        delivery = backend_for(message.channel)(message)
-    except Exception as exc:  # the provider refused it or could not be reached
-        logger.warning("Message %s could not be sent: %s", message.pk, exc)
-        message.state, message.reason = MessageState.FAILED, str(exc)[:300]
-        message.save(update_fields=["state", "reason", "updated_at"])
-        return message
-    message.state = MessageState.EXPORTED if delivery.exported else MessageState.SENT
-    message.sent_at = None if delivery.exported else timezone.now()
-    message.provider_id = delivery.provider_id[:200]
-    message.save(update_fields=["state", "sent_at", "provider_id", "updated_at"])
-    return message
+    _check_choice(purpose, MessagePurpose, "purpose")
+    keys = [m.idempotency_key for m in messages]
+    if any(not key or len(key) > 200 for key in keys):
+        raise ValidationError({"idempotency_key": [_("Give a key of 1 to 200 characters.")]})
+    if not messages:
+        return []
+    with transaction.atomic():
+        existing = set(
+            OutboundMessage.objects.filter(idempotency_key__in=keys).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        new = [m for m in messages if m.idempotency_key not in existing]
+        verdicts = contact_permissions([m.customer for m in new], channel=channel, purpose=purpose)
+        user = actor_user(by)
+        rows = []
+        for m in new:
+            verdict = verdicts[m.customer.pk]
+            rows.append(
+                OutboundMessage(
+                    customer_id=m.customer.pk,
+                    channel=channel,
+                    purpose=purpose,
+                    idempotency_key=m.idempotency_key,
+                    to_address=verdict.address[:254],
+                    language=m.language,
+                    subject=m.subject[:300],
+                    body=m.body,
+                    html_body=m.html_body,
+                    headers=m.headers,
+                    state=MessageState.QUEUED if verdict.allowed else MessageState.SUPPRESSED,
+                    reason="" if verdict.allowed else verdict.reason[:300],
+                    source_type=source[0] if source else "",
+                    source_id=source[1] if source else None,
+                    created_by=user,
+                )
+            )
+        # A racing caller with the same keys: the database keeps one row per key.
+        OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        found = {
+            m.idempotency_key: m for m in OutboundMessage.objects.filter(idempotency_key__in=keys)
+        }
+    return [found[m.idempotency_key] for m in messages]
+
+
+# Of the queued messages, how many one worker claims, sends over one connection and records at
+# once. A process that dies while sending leaves at most these "sending" for a person to check.
+DELIVERY_BATCH = 100
+
+
+def message_deliver(*, message_id: int) -> OutboundMessage:
+    """Send a queued message once (see messages_deliver)."""
+    messages_deliver(message_ids=[message_id])
+    return OutboundMessage.objects.get(pk=message_id)
+
+
+def messages_deliver(*, message_ids: Sequence[int], pause: float = 0.0) -> dict[str, int]:
+    """Send the queued messages among `message_ids`, DELIVERY_BATCH at a time: each batch is
+    claimed (queued → sending) in one statement — of two workers only one gets a message; a
+    message found "sending" is never sent again (if the process died while sending, a person
+    checks it rather than the customer getting it twice) — then sent over one connection per
+    channel, and each message's outcome recorded. Returns how many messages ended in each state.
+    `pause`: seconds to wait after each message (a channel's throttle)."""
+    from rapport.communications.channels import batch_backend_for
+
+    counts: dict[str, int] = {}
+    ids = list(message_ids)
+    for i in range(0, len(ids), DELIVERY_BATCH):
+        claimed = _claim(ids[i : i + DELIVERY_BATCH])
+        if not claimed:
+            continue
+        by_channel: dict[str, list[OutboundMessage]] = {}
+        for message in OutboundMessage.objects.filter(pk__in=claimed).order_by("pk"):
+            by_channel.setdefault(message.channel, []).append(message)
+        for channel, batch in by_channel.items():
+            outcomes = batch_backend_for(channel)(batch, pause)
+            now = timezone.now()
+            for message, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Exception):  # the provider refused it or was unreachable
+                    logger.warning("Message %s could not be sent: %s", message.pk, outcome)
+                    message.state, message.reason = MessageState.FAILED, str(outcome)[:300]
+                else:
+                    message.state = MessageState.EXPORTED if outcome.exported else MessageState.SENT
+                    message.sent_at = None if outcome.exported else now
+                    message.provider_id = outcome.provider_id[:200]
+                message.updated_at = now
+                counts[message.state] = counts.get(message.state, 0) + 1
+            update_rows(  # one statement sent once for the batch (executemany)
+                OutboundMessage,
+                ("state", "reason", "sent_at", "provider_id", "updated_at"),
+                [(m.state, m.reason, m.sent_at, m.provider_id, m.updated_at, m.pk) for m in batch],
+            )
+    return counts
+
+
+def _claim(ids: list[int]) -> list[int]:
+    """Mark the queued messages among `ids` "sending" in one statement; the ids this caller got.
+    PostgreSQL skips rows another worker is claiming instead of waiting for it."""
+    from django.db import connection
+
+    table = OutboundMessage._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "postgresql":
+        sql = (
+            f"WITH mine AS (SELECT id FROM {table} WHERE id IN ({marks}) AND state = %s "  # noqa: S608
+            f"FOR UPDATE SKIP LOCKED) UPDATE {table} AS m SET state = %s, "
+            "attempts = m.attempts + 1, updated_at = %s FROM mine WHERE m.id = mine.id "
+            "RETURNING m.id"
+        )
+        params = [*ids, MessageState.QUEUED, MessageState.SENDING, timezone.now()]
+    else:
+        sql = (
+            f"UPDATE {table} SET state = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608
+            f"WHERE id IN ({marks}) AND state = %s RETURNING id"
+        )
+        params = [MessageState.SENDING, timezone.now(), *ids, MessageState.QUEUED]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def message_requeue(*, message_id: int, by: Actor) -> OutboundMessage:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.actors import Actor, SystemActor, actor_user
+from rapport.core.bulk import update_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.events import emit
 from rapport.core.exceptions import ValidationError
@@ -56,6 +56,8 @@ UNSUBSCRIBE_LINK = SystemActor("unsubscribe link")
 LANGUAGES = ("en", "zh-hans", "zh-hant", "sk")
 MERGE_FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 CHUNK = 500
+# Messages rendered, written and delivered together inside a chunk's task (one connection).
+SEND_BATCH = 100
 # Test hook: called before each message of a sending task (a test stops the task half-way).
 before_each_message: Callable[[CampaignDelivery], None] | None = None
 
@@ -468,28 +470,37 @@ def _throttle_pause(channel: str) -> float:
 
 def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
     """Send the messages of the run's deliveries with ids first_id..last_id that have none yet
-    (or whose message is still waiting to be handed to a worker). Safe to run twice at once or
-    again after a crash: each message is claimed by its key in message_send, and delivered by
-    message_deliver only by the worker that claims it queued → sending."""
+    (or whose message is still waiting to be sent), SEND_BATCH at a time: render them, write
+    them through messages_send (the consent gate; each claimed by its key), link them to their
+    deliveries, and deliver them over one connection (messages_deliver claims each queued →
+    sending first). Safe to run twice at once or again after a crash: nothing is sent twice."""
     from rapport.communications.choices import MessageState
-    from rapport.communications.services import message_send
-    from rapport.communications.tasks import deliver_message
 
     run = CampaignRun.objects.select_related("campaign__coupon", "campaign__event").get(pk=run_id)
     campaign = run.campaign
     prefetch_related_objects([campaign], "messages")  # the texts once per chunk, not per message
     pause = _throttle_pause(campaign.channel)
-    purpose = "marketing"
-    sent = 0
-    deliveries = (
+    deliveries = list(
         CampaignDelivery.objects.filter(run_id=run_id, pk__gte=first_id, pk__lte=last_id)
         .filter(Q(message__isnull=True) | Q(message__state=MessageState.QUEUED))
-        .select_related("customer", "message")
+        .select_related("customer")
         .order_by("pk")
     )
+    sent = 0
+    for i in range(0, len(deliveries), SEND_BATCH):
+        sent += _send_batch(campaign, deliveries[i : i + SEND_BATCH], pause)
+    if not CampaignDelivery.objects.filter(run_id=run_id, message__isnull=True).exists():
+        run_finish(run_id=run_id)
+    return sent
+
+
+def _send_batch(campaign: Campaign, deliveries: list[CampaignDelivery], pause: float) -> int:
+    from rapport.communications.services import NewMessage, messages_deliver, messages_send
+
+    waiting = [d.message_id for d in deliveries if d.message_id is not None]
+    by_channel: dict[str, list[tuple[CampaignDelivery, NewMessage]]] = {}
     for delivery in deliveries:
-        if delivery.message is not None:  # written, but its delivery task may have been lost
-            deliver_message.enqueue(delivery.message_id)
+        if delivery.message_id is not None:  # written, not yet sent (a task died in between)
             continue
         if before_each_message is not None:
             before_each_message(delivery)
@@ -507,27 +518,39 @@ def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
                 "List-Unsubscribe": f"<{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
-        message = message_send(
-            customer_id=delivery.customer_id,
-            channel=delivery.channel,
-            purpose=purpose,
-            subject=subject,
-            body=body,
-            idempotency_key=delivery.idempotency_key,
+        by_channel.setdefault(delivery.channel, []).append(
+            (
+                delivery,
+                NewMessage(
+                    customer=delivery.customer,
+                    subject=subject,
+                    body=body,
+                    idempotency_key=delivery.idempotency_key,
+                    headers=headers,
+                    language=language,
+                ),
+            )
+        )
+    written = 0
+    for channel, batch in by_channel.items():
+        fresh = [d for d, _new in batch]
+        messages = messages_send(
+            channel=channel,
+            purpose="marketing",
+            messages=[m for _d, m in batch],
             by=SystemActor("campaign"),
-            headers=headers,
-            language=language,
             source=("outreach.campaign", campaign.pk),
         )
-        CampaignDelivery.objects.filter(pk=delivery.pk, message__isnull=True).update(
-            message=message
+        # A racing worker links the same message (one per key): writing it twice is harmless.
+        update_rows(
+            CampaignDelivery,
+            ("message_id",),
+            [(m.pk, d.pk) for d, m in zip(fresh, messages, strict=True)],
         )
-        sent += 1
-        if pause:
-            time.sleep(pause)
-    if not CampaignDelivery.objects.filter(run_id=run_id, message__isnull=True).exists():
-        run_finish(run_id=run_id)
-    return sent
+        waiting += [m.pk for m in messages]
+        written += len(messages)
+    messages_deliver(message_ids=waiting, pause=pause)
+    return written
 
 
 def run_finish(*, run_id: int) -> None:

@@ -72,11 +72,12 @@ def test_a_customer_who_withdrew_on_a_channel_gets_nothing_on_it(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_task_killed_half_way_and_run_again_sends_each_message_once(
-    audience, campaign, manager, smtp_server, queue
+    audience, campaign, manager, smtp_server, queue, monkeypatch
 ):
     """The sending task dies at its fourth message inside a queue worker (the queue records it
-    as failed); the campaign is started again (the Send button, the API) and the workers finish
-    it: each customer gets the message exactly once."""
+    as failed), after its first batch of three went out; the campaign is started again (the Send
+    button, the API) and the workers finish it: each customer gets the message exactly once."""
+    monkeypatch.setattr(services, "SEND_BATCH", 3)
     audience(5)
     c = campaign()
     calls = {"n": 0}

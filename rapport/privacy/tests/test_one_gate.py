@@ -55,6 +55,12 @@ def test_only_message_send_hands_messages_to_a_channel():
     }
     assert callers == {"communications/services.py"}, callers
     services = (ROOT / "communications" / "services.py").read_text(encoding="utf-8")
-    send = services[services.index("def message_send(") :]
-    send = send[: send.index("\ndef ", 1)]
-    assert "contact_permission(" in send  # the one gate, asked for every message
+
+    def body(name):
+        found = services[services.index(f"def {name}(") :]
+        return found[: found.index("\ndef ", 1)]
+
+    # message_send is messages_send for one message; messages_send asks the one gate for every
+    # message it writes (contact_permission is that gate for one customer).
+    assert "messages_send(" in body("message_send")
+    assert "contact_permissions(" in body("messages_send")
