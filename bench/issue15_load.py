@@ -33,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import argparse  # noqa: E402
+import io  # noqa: E402
 
 import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
 
 CHUNK = 100_000
 ORDER_PREFIX = "BL"
@@ -44,35 +46,33 @@ def log(msg: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
 
 
-def money(cents: np.ndarray) -> np.ndarray:
-    """Integer cents as decimal text ("-12.05")."""
-    c = np.asarray(cents, dtype=np.int64)
-    a = np.abs(c)
-    text = np.char.add(
-        np.char.add((a // 100).astype(str), "."), np.char.zfill((a % 100).astype(str), 2)
-    )
-    return np.where(c < 0, np.char.add("-", text), text)
-
-
-def timestamps(unix: np.ndarray) -> np.ndarray:
-    """Unix seconds as PostgreSQL timestamptz text in UTC."""
-    text = np.datetime_as_string(np.asarray(unix, dtype="datetime64[s]"), unit="s")
-    return np.char.add(text, "+00")
-
-
-def copy_columns(table: str, columns: list[str], values: list[np.ndarray]) -> None:
-    """COPY rows given as columns of text (no tabs, newlines or backslashes in the values)."""
+def copy_frame(table: str, frame: pl.DataFrame) -> None:
+    """COPY a frame (its column names are the table's) as CSV."""
     from django.db import connection
 
-    rows = values[0].astype(str)
-    for v in values[1:]:
-        rows = np.char.add(np.char.add(rows, "\t"), np.asarray(v).astype(str))
-    data = ("\n".join(rows.tolist()) + "\n").encode()
-    cols = ", ".join(f'"{c}"' for c in columns)
-    sql = f'COPY "{table}" ({cols}) FROM STDIN'
+    buffer = io.BytesIO()
+    frame.write_csv(
+        buffer, include_header=False, null_value="", datetime_format="%Y-%m-%d %H:%M:%S+00"
+    )
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    sql = f'COPY "{table}" ({cols}) FROM STDIN WITH (FORMAT csv)'
     with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
-        for start in range(0, len(data), 1 << 24):
-            copy.write(data[start : start + (1 << 24)])
+        copy.write(buffer.getvalue())
+
+
+def cents(values: np.ndarray) -> pl.Series:
+    """Integer cents as decimal text."""
+    c = pl.Series(np.asarray(values, dtype=np.int64))
+    return pl.select(
+        pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+        + (c.abs() // 100).cast(pl.String)
+        + "."
+        + (c.abs() % 100).cast(pl.String).str.zfill(2)
+    ).to_series()
+
+
+def when(unix: np.ndarray) -> pl.Series:
+    return pl.Series((np.asarray(unix, dtype=np.int64) * 1000).astype("datetime64[ms]"))
 
 
 def write_orders(o, *, first_customer: int, first_order: int, first_line: int, now: str) -> None:  # noqa: ANN001
@@ -82,91 +82,59 @@ def write_orders(o, *, first_customer: int, first_order: int, first_line: int, n
 
     n = len(o.person)
     ids = np.arange(first_order, first_order + n)
-    numbers = np.char.add(ORDER_PREFIX, np.char.zfill(ids.astype(str), 9))
-    copy_columns(
+    copy_frame(
         Order._meta.db_table,
-        [
-            "id",
-            "number",
-            "customer_id",
-            "ordered_at",
-            "status",
-            "channel",
-            "promotion_code",
-            "currency",
-            "total",
-            "cost",
-            "notes",
-            "created_at",
-            "updated_at",
-            "version",
-        ],
-        [
-            ids,
-            numbers,
-            o.person + first_customer,
-            timestamps(o.ordered_at),
-            np.asarray(o.status).astype(str),
-            np.asarray(o.channel).astype(str),
-            np.asarray(o.promotion_code).astype(str),
-            np.full(n, settings.RAPPORT_CURRENCY),
-            money(o.total),
-            money(o.cost),
-            np.full(n, ""),
-            np.full(n, now),
-            np.full(n, now),
-            np.ones(n, dtype=np.int64),
-        ],
+        pl.DataFrame(
+            {
+                "id": ids,
+                "number": ORDER_PREFIX + pl.Series(ids).cast(pl.String).str.zfill(9),
+                "customer_id": np.asarray(o.person, dtype=np.int64) + first_customer,
+                "ordered_at": when(o.ordered_at),
+                "status": np.asarray(o.status).astype(str),
+                "channel": np.asarray(o.channel).astype(str),
+                "promotion_code": np.asarray(o.promotion_code).astype(str),
+                "currency": [settings.RAPPORT_CURRENCY] * n,
+                "total": cents(o.total),
+                "cost": cents(o.cost),
+                "notes": [""] * n,
+                "created_at": [now] * n,
+                "updated_at": [now] * n,
+                "version": np.ones(n, dtype=np.int64),
+            }
+        ),
     )
     k = len(o.line_order)
-    copy_columns(
+    copy_frame(
         OrderLine._meta.db_table,
-        [
-            "id",
-            "order_id",
-            "product_id",
-            "batch",
-            "quantity",
-            "unit_price",
-            "discount",
-            "line_total",
-            "unit_cost",
-        ],
-        [
-            np.arange(first_line, first_line + k),
-            o.line_order + first_order,
-            o.line_product + 1,
-            np.full(k, ""),
-            np.asarray(o.line_quantity, dtype=np.int64),
-            money(o.line_unit_price),
-            money(o.line_discount),
-            money(o.line_total),
-            money(o.line_unit_cost),
-        ],
+        pl.DataFrame(
+            {
+                "id": np.arange(first_line, first_line + k),
+                "order_id": np.asarray(o.line_order, dtype=np.int64) + first_order,
+                "product_id": np.asarray(o.line_product, dtype=np.int64) + 1,
+                "batch": [""] * k,
+                "quantity": np.asarray(o.line_quantity, dtype=np.int64),
+                "unit_price": cents(o.line_unit_price),
+                "discount": cents(o.line_discount),
+                "line_total": cents(o.line_total),
+                "unit_cost": cents(o.line_unit_cost),
+            }
+        ),
     )
     r = len(o.return_line)
     if r:
-        reasons = np.array([s.replace("\t", " ").replace("\n", " ") for s in o.return_reason])
-        copy_columns(
+        copy_frame(
             Return._meta.db_table,
-            [
-                "order_line_id",
-                "returned_at",
-                "quantity",
-                "refund_amount",
-                "reason",
-                "created_at",
-                "updated_at",
-            ],
-            [
-                o.return_line + first_line,
-                timestamps(o.return_at),
-                np.asarray(o.return_quantity, dtype=np.int64),
-                money(o.return_refund),
-                reasons,
-                np.full(r, now),
-                np.full(r, now),
-            ],
+            pl.DataFrame(
+                {
+                    "order_line_id": np.asarray(o.return_line, dtype=np.int64) + first_line,
+                    "returned_at": when(o.return_at),
+                    "quantity": np.asarray(o.return_quantity, dtype=np.int64),
+                    "refund_amount": cents(o.return_refund),
+                    "reason": list(o.return_reason),
+                    "created_at": [now] * r,
+                    "updated_at": [now] * r,
+                }
+            ),
         )
 
 
