@@ -11,8 +11,10 @@ millions of candidate pairs, so the search works on columns instead:
    million at a time.
 3. Each chunk of pairs gets an *upper bound* of its score from integer columns (the same name
    key, padded matrices of phone/email/address/organisation ids, birthday, gender): the name's
-   weight is taken as its best case (a one-character typo when the keys differ). A pair whose
-   bound stays under the threshold and which shares no phone or email cannot be proposed.
+   weight is taken as its best case (a one-character typo when the keys differ), and for the
+   pairs that would reach the threshold only so, the names are checked for being one edit apart
+   (once per distinct pair of name groups). A pair whose bound stays under the threshold and
+   which shares no phone or email cannot be proposed.
 4. The few pairs left are scored exactly by `matching.compare`, which gives the evidence in
    words; so the result is the pure-Python search's result (tested), only faster.
 """
@@ -75,6 +77,9 @@ class Columns:
                 group_letter.append(min(words)[:1] if words else "")
             name_group.append(g)
         self.groups = len(group_name_key)
+        # what `matching._name_evidence` compares when the name keys differ (one edit apart?)
+        self.group_compact = [k.replace(" ", "") for k in group_name_key]
+        self.group_chars = group_chars
         self.group = np.array(name_group, dtype=np.int64)[name_code] if n else name_code
         self.group_key, self.group_of_key = _name_key_hashes(group_name_key, group_chars)
         self.name_cap = m.MAX_BLOCK
@@ -320,15 +325,43 @@ def _shared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def upper_bound(cols: Columns, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def one_edit_apart(cols: Columns, gi: np.ndarray, gj: np.ndarray) -> np.ndarray:
+    """Row-wise, for name groups with different name keys: would `matching.compare` call the
+    names a one-character typo (name keys, or characters of the same length, one edit apart)?
+    Checked once per distinct pair of groups."""
+    if not len(gi):
+        return np.zeros(0, dtype=bool)
+    packed = np.minimum(gi, gj) * cols.groups + np.maximum(gi, gj)
+    distinct, where = np.unique(packed, return_inverse=True)
+    compact, chars, edit = cols.group_compact, cols.group_chars, m.within_one_edit
+    typo = np.fromiter(
+        (
+            edit(compact[a], compact[b])
+            or (len(chars[a]) >= 2 and len(chars[a]) == len(chars[b]) and edit(chars[a], chars[b]))
+            for a, b in zip(
+                (distinct // cols.groups).tolist(), (distinct % cols.groups).tolist(), strict=True
+            )
+        ),
+        dtype=bool,
+        count=len(distinct),
+    )
+    return typo[where.reshape(-1)]
+
+
+def upper_bound(
+    cols: Columns, i: np.ndarray, j: np.ndarray, threshold: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The best score each pair could reach under `matching.compare`, and whether it shares a
-    phone or an email (then it is proposed whatever the score)."""
+    phone or an email (then it is proposed whatever the score). With `threshold`, the names of
+    the pairs that could reach it only as a typo are checked for being one edit apart (most
+    people with the same birthday have names further apart); without, a typo is assumed."""
     score = np.zeros(len(i))
     ka, kb = cols.name_key[i], cols.name_key[j]
     named = (ka >= 0) & (kb >= 0)
     same = named & (ka == kb)
+    differs = named & ~same
     score += np.where(same, cols.same_name_weight[np.maximum(ka, 0)], 0.0)
-    score += np.where(named & ~same, m.W_NAME_TYPO, 0.0)
+    score += np.where(differs, m.W_NAME_TYPO, 0.0)
     over = cols.overflow[i] | cols.overflow[j]
 
     def contact(matrix: np.ndarray, w_same: float, w_differs: float) -> np.ndarray:
@@ -349,6 +382,10 @@ def upper_bound(cols: Columns, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray
     score += np.where(both, np.where(ba == bb, m.W_BIRTHDAY_SAME, m.W_BIRTHDAY_DIFFERS), 0.0)
     ga, gb = cols.gender[i], cols.gender[j]
     score += np.where((ga > 0) & (gb > 0) & (ga != gb), m.W_GENDER_DIFFERS, 0.0)
+    if threshold is not None:
+        check = np.flatnonzero(differs & (score >= threshold) & ~(phone | email))
+        far = ~one_edit_apart(cols, cols.group[i[check]], cols.group[j[check]])
+        score[check[far]] -= m.W_NAME_TYPO - m.W_NAME_DIFFERS
     return score, phone | email
 
 
@@ -369,8 +406,9 @@ def find_pairs(
     margin = 1e-6  # compare() rounds the score to 3 decimals
     for i, j in pair_chunks(cols):
         candidates += len(i)
-        bound, contact = upper_bound(cols, i, j)
-        ok = (bound >= threshold - 1e-3 - margin) | contact
+        floor = threshold - 1e-3 - margin
+        bound, contact = upper_bound(cols, i, j, floor)
+        ok = (bound >= floor) | contact
         keep.append(i[ok] * n + j[ok])
     packed = _unique(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
     out = []
@@ -397,4 +435,11 @@ def candidate_pairs(people: Sequence[m.Person]) -> set[tuple[int, int]]:
     return out
 
 
-__all__ = ["Columns", "candidate_pairs", "find_pairs", "pair_chunks", "upper_bound"]
+__all__ = [
+    "Columns",
+    "candidate_pairs",
+    "find_pairs",
+    "one_edit_apart",
+    "pair_chunks",
+    "upper_bound",
+]

@@ -92,3 +92,24 @@ def test_the_set_based_search_finds_exactly_what_the_pair_by_pair_search_finds()
     assert seen(found) == seen(matching.find_pairs_reference(population, skip=skip))
     assert not {(m.first, m.second) for m in found} & skip
     assert len(found) > len(truth) // 2
+
+
+def test_people_sharing_only_a_birthday_are_scored_exactly_only_when_their_names_are_one_edit_apart():
+    # the bound checks "one edit apart" itself: a shared birthday with a name two letters off
+    # cannot reach the threshold, so it is not scored pair by pair (and not proposed)
+    from rapport.dedupe.engine import bulk, matching
+
+    day = date(1985, 7, 14)
+    population = [
+        Person(1, "Kováčová", "Mária", birthday=day),
+        Person(2, "Kováčová", "Márie", birthday=day),  # one letter: a typo
+        Person(3, "Kollárová", "Mária", birthday=day),  # more than one letter
+        Person(4, "张", "伟", birthday=day),
+        Person(5, "张", "玮", birthday=day),  # one character of two
+    ]
+    stats: dict[str, int] = {}
+    found = bulk.find_pairs(population, stats=stats)
+    pairs = {(m.first, m.second) for m in found}
+    assert pairs == {(m.first, m.second) for m in matching.find_pairs_reference(population)}
+    assert (1, 2) in pairs and (1, 3) not in pairs and (2, 3) not in pairs
+    assert stats["scored_exactly"] == len(found)

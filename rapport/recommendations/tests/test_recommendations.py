@@ -87,6 +87,36 @@ def test_refresh_is_incremental(shop, manager):
     assert recommendations_refresh(full=True, method="item_to_item")["customers"] == 6
 
 
+def test_full_refresh_replaces_every_row_and_keeps_the_tables_as_they_were(shop, manager):
+    # on PostgreSQL the full refresh loads fresh tables and swaps them in: the rows, the marks,
+    # the unique rank per customer and the incremental refresh afterwards must be as before
+    from django.db import IntegrityError, transaction
+
+    recommendations_refresh(method="item_to_item")
+    before = sorted(Recommendation.objects.values_list("customer_id", "product_id", "rank"))
+    stale = Recommendation.objects.filter(customer=shop["xm"]).first()
+    assert stale is not None
+    assert recommendations_refresh(full=True, method="item_to_item")["customers"] == 6
+    assert sorted(Recommendation.objects.values_list("customer_id", "product_id", "rank")) == before
+    assert not Recommendation.objects.filter(pk=stale.pk, computed_at=stale.computed_at).exists()
+    assert HistoryMark.objects.count() == 6
+    assert recommendations_refresh(method="item_to_item")["customers"] == 0
+    first = Recommendation.objects.filter(customer=shop["xm"]).first()
+    assert first is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Recommendation.objects.create(
+            customer=first.customer,
+            product=first.product,
+            rank=first.rank,
+            score=0,
+            reason=first.reason,
+            method=first.method,
+            computed_at=first.computed_at,
+        )
+    order_create(by=manager, customer_id=shop["xm"].pk, lines=[{"product_id": shop["teapot"].pk}])
+    assert recommendations_refresh(method="item_to_item")["customers"] == 1
+
+
 def test_customer_page_shows_the_advice_with_one_query(shop, agent_client):
     recommendations_refresh(method="item_to_item")
     url = reverse("customers:detail", args=[shop["xm"].pk])
