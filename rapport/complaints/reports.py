@@ -33,15 +33,15 @@ PARETO_BY = ("cause", "category", "product", "department")
 
 
 def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
-    """Counts, most frequent first, with each row's share and the cumulative share (%): one
-    GROUP BY with two window sums (the running count and the total), cut at `limit` rows."""
-    from rapport.complaints.models import Cause
-    from rapport.sales.models import Product
-    from rapport.staff.models import Department
+    """Counts, most frequent first, with each row's share and the cumulative share (%), computed
+    now (the dashboard shows the summary's, `rapport.complaints.summary`)."""
+    return pareto_labelled(by, pareto_rows(by, limit))
 
-    field = {"cause": "cause_id", "category": "category", "product": "product_id"}.get(
-        by, "department_id"
-    )
+
+def pareto_rows(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
+    """The Pareto rows by key (cause, product or department id; category code): one GROUP BY
+    with two window sums (the running count and the total), cut at `limit` rows."""
+    field = _PARETO_FIELDS.get(by, "department_id")
     grouped = (
         Complaint.objects.exclude(**{f"{field}__isnull": True})
         .order_by()
@@ -56,11 +56,22 @@ def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
             f"FROM ({sql}) g ORDER BY g.n DESC, g.{key} LIMIT %s",
             (*params, limit),
         )
-        rows = [
-            {field: key, "n": n, "running": int(running), "total": int(total)}  # PG: numeric
+        return [
+            {"key": key, "n": n, "running": int(running), "total": int(total)}  # PG: numeric
             for key, n, running, total in cursor.fetchall()
         ]
-    keys = [r[field] for r in rows]
+
+
+_PARETO_FIELDS = {"cause": "cause_id", "category": "category", "product": "product_id"}
+
+
+def pareto_labelled(by: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`pareto_rows` with each key's label (in the reader's language) and the shares."""
+    from rapport.complaints.models import Cause
+    from rapport.sales.models import Product
+    from rapport.staff.models import Department
+
+    keys = [r["key"] for r in rows]
     if by == "cause":
         names = {c.pk: c.label for c in Cause.objects.filter(pk__in=keys)}
     elif by == "product":
@@ -71,7 +82,7 @@ def pareto(by: str = "cause", limit: int = 15) -> list[dict[str, Any]]:
         names = {k: str(Category(k).label) for k in keys if k in Category.values}
     return [
         {
-            "label": names.get(r[field], str(r[field])),
+            "label": names.get(r["key"], str(r["key"])),
             "count": r["n"],
             "share": round(100 * r["n"] / (r["total"] or 1), 1),
             "cumulative": round(100 * r["running"] / (r["total"] or 1), 1),

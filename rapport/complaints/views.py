@@ -332,15 +332,16 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @perm("complaints.view_complaint_report")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Pareto chart (live), remedy costs and satisfaction (live); the handling figures,
-    complaints per 1,000 units, repurchase and common problems from the summary the schedule
-    refreshes (rapport.complaints.summary), with the time it was computed."""
+    """The Pareto chart, handling figures, complaints per 1,000 units, repurchase and common
+    problems from the summary the schedule refreshes (rapport.complaints.summary), with the time
+    it was computed; remedy costs and satisfaction (small tables) live."""
     from rapport.complaints import reports
     from rapport.complaints.summary import summary_tables
 
     by = request.GET.get("by", "cause")
     by = by if by in reports.PARETO_BY else "cause"
-    rows = reports.pareto(by)
+    tables, summary = summary_tables()
+    rows = tables["pareto"][by]
     if request.GET.get("export") == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -355,7 +356,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "not_solved": _("Complaint not solved"),
         "never": _("Never complained"),
     }
-    tables, summary = summary_tables()
     context = {
         "by": by,
         "by_choices": [
