@@ -389,8 +389,8 @@ def _summary_and_edges(
         last = (
             end.replace(day=1) if whole else (end.replace(day=1) - timedelta(days=1)).replace(day=1)
         )
-    if first is not None and last is not None and first > last:
-        return None, set(), raw
+    if first is not None and last is not None and first > last:  # no whole month
+        return AnswerSummary.objects.none(), dimensions, raw
     months = Q()
     if first is not None:
         months &= Q(month__gte=first)
@@ -422,39 +422,118 @@ _NONE_IS_ZERO = {"product_id", "department_id"}
 
 
 def _sums_by(
-    summary: QuerySet[AnswerSummary] | None,
+    summary: QuerySet[AnswerSummary],
     dimensions: set[str],
-    edges: QuerySet[Answer] | None,
     by: str,
+    edges: dict[Any, list[int]],
 ) -> dict[Any, list[int]]:
-    """Per value of `by`: the paired answers' count, sums and labels, roll-up and edges added."""
-    totals: dict[Any, list[int]] = {}
-
-    def add(key: Any, row: dict[str, Any]) -> None:
+    """Per value of `by`: the paired answers' count, sums and labels from the roll-up, plus
+    those of the edges' answers."""
+    totals = {k: list(v) for k, v in edges.items()}
+    rows = (
+        summary.filter(grain=summary_grain_for(dimensions | {by}), kind=QuestionKind.PAIRED)
+        .values(by)
+        .annotate(**_GAP_SUMS)
+        .order_by()
+    )
+    for r in rows:
+        key = None if by in _NONE_IS_ZERO and r[by] == 0 else r[by]
         into = totals.setdefault(key, [0] * len(_GAP_FIELDS))
         for i, name in enumerate(_GAP_FIELDS):
-            into[i] += int(row[name] or 0)
-
-    if summary is not None:
-        grain = summary_grain_for(dimensions | {by})
-        rows = (
-            summary.filter(grain=grain, kind=QuestionKind.PAIRED)
-            .values(by)
-            .annotate(**_GAP_SUMS)
-            .order_by()
-        )
-        for r in rows:
-            add(None if by in _NONE_IS_ZERO and r[by] == 0 else r[by], r)
-    if edges is not None:
-        rows = (
-            edges.filter(kind=QuestionKind.PAIRED, gap__isnull=False)
-            .values(by)
-            .annotate(**_GAP_SUMS_RAW)
-            .order_by()
-        )
-        for r in rows:
-            add(r[by], r)
+            into[i] += int(r[name] or 0)
     return {k: v for k, v in totals.items() if v[0]}
+
+
+@dataclass
+class _Edges:
+    """The answers of a period's partial months, counted in two queries."""
+
+    headline: dict[str, int]
+    by: dict[str, dict[Any, list[int]]]
+    product_ids: set[int]
+
+
+def _count_edges(edges: QuerySet[Answer] | None) -> _Edges:
+    counted = _Edges(
+        headline=dict.fromkeys(
+            (
+                "csat_n",
+                "csat_yes",
+                "promoters",
+                "passives",
+                "detractors",
+                "effort_n",
+                "effort_sum",
+                "effort_sq",
+            ),
+            0,
+        ),
+        by={"attribute": {}, "department_id": {}, "month": {}, "product_id": {}},
+        product_ids=set(),
+    )
+    if edges is None:
+        return counted
+    sums = {  # COUNT(*), not of the id: read from the covering index alone
+        "count": Count("*"),
+        "pairs": Count("gap"),
+        "sum_x": Sum("expectation", filter=Q(gap__isnull=False)),
+        "sum_e": Sum("experience", filter=Q(gap__isnull=False)),
+        "sum_g": Sum("gap"),
+    }
+    labels = (GapLabel.DISSATISFIED, GapLabel.SATISFIED, GapLabel.DELIGHTED)
+
+    def add(table: dict[Any, list[int]], key: Any, r: dict[str, Any]) -> None:
+        if r["kind"] != QuestionKind.PAIRED or not r["pairs"]:
+            return
+        into = table.setdefault(key, [0] * len(_GAP_FIELDS))
+        for i, name in enumerate(("pairs", "sum_x", "sum_e", "sum_g")):
+            into[i] += int(r[name] or 0)
+        if r["label"] in labels:
+            into[4 + labels.index(r["label"])] += r["pairs"]
+
+    head = counted.headline
+    cells = (
+        edges.values("attribute", "department_id", "month", "kind", "measure", "value", "label")
+        .annotate(**sums)
+        .order_by()
+    )
+    for r in cells:
+        for by in ("attribute", "department_id", "month"):
+            add(counted.by[by], r[by], r)
+        value, kind, n = r["value"], r["kind"], r["count"]
+        if value is None:
+            continue
+        if r["measure"] == Measure.CSAT:
+            head["csat_n"] += n
+            if (kind == QuestionKind.SCALE_5 and value >= 4) or (
+                kind == QuestionKind.SCALE_7 and value >= 5
+            ):
+                head["csat_yes"] += n
+        elif r["measure"] == Measure.EFFORT:
+            head["effort_n"] += n
+            head["effort_sum"] += value * n
+            head["effort_sq"] += value * value * n
+        if kind == QuestionKind.NPS:
+            group = "promoters" if value >= 9 else "passives" if value >= 7 else "detractors"
+            head[group] += n
+    for r in edges.values("product_id", "kind", "label").annotate(**sums).order_by():
+        add(counted.by["product_id"], r["product_id"], r)
+        if r["product_id"] is not None:
+            counted.product_ids.add(r["product_id"])
+    return counted
+
+
+def _figures_from_answers(qs: QuerySet[Answer]) -> Figures:
+    return Figures(
+        headline=headline(qs),
+        by_attribute=gaps_by_attribute(qs),
+        by_product=gaps_by_product(qs),
+        by_department=gaps_by_department(qs),
+        by_month=gaps_by_month(qs),
+        product_ids=sorted(
+            qs.exclude(product_id=None).order_by().values_list("product_id", flat=True).distinct()
+        ),
+    )
 
 
 def _gap_row(key: Any, label: str, sums: list[int]) -> GapRow:
@@ -485,53 +564,36 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
 
     filters = filters or {}
     raw = answer_queryset(filters)
-    if summary:
-        rows, dimensions, edges = _summary_and_edges(filters, raw)
-    else:
-        rows, dimensions, edges = None, set(), raw
+    rows, dimensions, edge_answers = _summary_and_edges(filters, raw)
+    if not summary or rows is None:
+        return _figures_from_answers(raw)
+    edges = _count_edges(edge_answers)
 
-    figures: dict[str, int] = {}
-    if rows is not None:
-        known = ~Q(value=NO_VALUE)
-        effort = Q(measure=Measure.EFFORT) & known
-        counted = rows.filter(grain=summary_grain_for(dimensions)).aggregate(
-            csat_n=Sum("n", filter=Q(measure=Measure.CSAT) & known),
-            csat_yes=Sum("n", filter=_CSAT_YES),
-            promoters=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=9)),
-            passives=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=7, value__lte=8)),
-            detractors=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=0, value__lte=6)),
-            effort_n=Sum("n", filter=effort),
-            effort_sum=Sum(F("value") * F("n"), filter=effort),
-            effort_sq=Sum(F("value") * F("value") * F("n"), filter=effort),
-        )
-        for k, v in counted.items():
-            figures[k] = figures.get(k, 0) + int(v or 0)
-    if edges is not None:
-        for k, v in headline_counts(edges).items():
-            figures[k] = figures.get(k, 0) + int(v or 0)
-
-    by_attribute = _sums_by(rows, dimensions, edges, "attribute")
-    by_product = _sums_by(rows, dimensions, edges, "product_id")
-    by_department = _sums_by(rows, dimensions, edges, "department_id")
-    by_month = _sums_by(rows, dimensions, edges, "month")
-
-    product_ids: set[int] = set()
-    if rows is not None:
-        product_ids.update(
-            rows.filter(grain=summary_grain_for(dimensions | {"product_id"}))
-            .exclude(product_id=0)
-            .values("product_id")
-            .annotate(total=Sum("n"))
-            .filter(total__gt=0)
-            .values_list("product_id", flat=True)
-        )
-    if edges is not None:
-        product_ids.update(
-            edges.exclude(product_id=None)
-            .order_by()
-            .values_list("product_id", flat=True)
-            .distinct()
-        )
+    known = ~Q(value=NO_VALUE)
+    effort = Q(measure=Measure.EFFORT) & known
+    counted = rows.filter(grain=summary_grain_for(dimensions)).aggregate(
+        csat_n=Sum("n", filter=Q(measure=Measure.CSAT) & known),
+        csat_yes=Sum("n", filter=_CSAT_YES),
+        promoters=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=9)),
+        passives=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=7, value__lte=8)),
+        detractors=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=0, value__lte=6)),
+        effort_n=Sum("n", filter=effort),
+        effort_sum=Sum(F("value") * F("n"), filter=effort),
+        effort_sq=Sum(F("value") * F("value") * F("n"), filter=effort),
+    )
+    figures = {k: edges.headline[k] + int(v or 0) for k, v in counted.items()}
+    by_attribute = _sums_by(rows, dimensions, "attribute", edges.by["attribute"])
+    by_product = _sums_by(rows, dimensions, "product_id", edges.by["product_id"])
+    by_department = _sums_by(rows, dimensions, "department_id", edges.by["department_id"])
+    by_month = _sums_by(rows, dimensions, "month", edges.by["month"])
+    product_ids = edges.product_ids | set(
+        rows.filter(grain=summary_grain_for(dimensions | {"product_id"}))
+        .exclude(product_id=0)
+        .values("product_id")
+        .annotate(total=Sum("n"))
+        .filter(total__gt=0)
+        .values_list("product_id", flat=True)
+    )
     product_names = {
         p.pk: str(p) for p in Product.objects.filter(pk__in=[k for k in by_product if k])
     }
@@ -539,7 +601,7 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
         d.pk: str(d) for d in Department.objects.filter(pk__in=[k for k in by_department if k])
     }
     return Figures(
-        headline=_headline(figures) if figures else headline(Answer.objects.none()),
+        headline=_headline(figures),
         by_attribute=[
             _gap_row(k, attribute_label(k), by_attribute[k]) for k in _sorted(by_attribute)
         ],
