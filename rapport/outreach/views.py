@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from rapport.core.registry import customer_filters
 from rapport.customers.selectors import customer_queryset
-from rapport.outreach.moments import moments_between, window
+from rapport.outreach.moments import moments_page, window
 
 
 def perm(codename: str):
@@ -24,11 +24,15 @@ def allowed_filters(request: HttpRequest) -> dict[str, str]:
 @login_required
 @perm("outreach.view_campaign")
 def moments(request: HttpRequest) -> HttpResponse:
-    """This week's or this month's moments of the customers (narrowed by the list filters)."""
+    """This week's or this month's moments of the customers (narrowed by the list filters), a
+    page at a time: the holidays, then the personal moments by day and name."""
+    from urllib.parse import urlencode
+
     view = "month" if request.GET.get("view") == "month" else "week"
     start, end = window(view, timezone.localdate())
     filters = allowed_filters(request)
-    found, total = moments_between(customer_queryset(filters=filters), start, end)
+    after = request.GET.get("after", "")
+    page = moments_page(customer_queryset(filters=filters), start, end, after=after)
     return render(
         request,
         "outreach/moments.html",
@@ -36,8 +40,9 @@ def moments(request: HttpRequest) -> HttpResponse:
             "view": view,
             "start": start,
             "end": end,
-            "moments": found,
-            "total": total,
+            "moments": page.holidays + page.moments,
+            "later": page.after and "?" + urlencode({"view": view, **filters, "after": page.after}),
+            "first": bool(after) and "?" + urlencode({"view": view, **filters}),
             "filters": [
                 (f, f.choices() if f.choices else None, filters.get(f.name, ""))
                 for f in customer_filters(request.user)

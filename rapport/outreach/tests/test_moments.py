@@ -119,3 +119,49 @@ def test_holiday_names_follow_the_language_of_each_request():
         english = dict(country_holidays("SK", 2027))
     new_year = date(2027, 1, 1)
     assert slovak[new_year] != english[new_year]
+
+
+def test_the_page_walks_every_moment_once_by_day_and_name(make_customer, client, manager):
+    from django.core.cache import cache
+
+    from rapport.outreach.moments import moments_page
+
+    cache.clear()
+    for i, (name, born) in enumerate(
+        [
+            ("Zeman", date(1980, 1, 2)),
+            ("Adam", date(1981, 1, 2)),
+            ("Beňo", date(1982, 1, 2)),
+            ("Cyril", date(1970, 1, 4)),
+            ("Dano", date(1990, 12, 31)),
+            ("Emil", date(1991, 1, 2)),
+        ]
+    ):
+        make_customer(
+            family_name=name,
+            given_name="X",
+            birthday=born,
+            customer_since=date(2020, 1, 2) if i % 2 else None,
+            addresses=[{"line1": "Hlavná 1", "city": "Košice", "country": "SK"}],
+        )
+    start, end = window("week", date(2025, 12, 29))
+    expected, _total = moments_between(Customer.objects.all(), start, end)
+    walked, holidays, after, pages = [], None, "", 0
+    while True:
+        page = moments_page(Customer.objects.all(), start, end, after=after, size=2)
+        pages += 1
+        holidays = page.holidays if holidays is None else holidays
+        assert pages == 1 or page.holidays == []
+        walked += page.moments
+        if not page.after:
+            break
+        after = page.after
+    assert pages > 2
+    keys = [(m.day, m.customer_name, m.kind) for m in walked]
+    assert len(keys) == len(set(keys))  # nobody twice
+    assert [(d, n) for d, n, _k in keys] == sorted((d, n) for d, n, _k in keys)
+    assert personal(walked) == personal(expected)
+    assert {(m.day, m.country, m.customers) for m in holidays} == {
+        (m.day, m.country, m.customers) for m in expected if m.kind == MomentKind.HOLIDAY
+    }
+    assert (date(2026, 1, 1), "SK", 6) in {(m.day, m.country, m.customers) for m in holidays}
