@@ -391,7 +391,7 @@ def measure(args, log) -> None:  # noqa: C901, PLR0915
     from rapport.complaints import metrics, reports, views
     from rapport.complaints.deadlines import clock_for
     from rapport.complaints.escalation import escalate
-    from rapport.complaints.models import Complaint, ComplaintEvent
+    from rapport.complaints.models import Complaint, ComplaintEvent, EscalatedBreach
     from rapport.complaints.selectors import queue, queue_page
     from rapport.complaints.summary import summary_refresh
     from rapport.core.pagination import encode_cursor
@@ -522,7 +522,7 @@ def measure(args, log) -> None:  # noqa: C901, PLR0915
     results.append(("generic report: GROUP BY on the raw event table", *generic, None))
     log(results[-1])
 
-    Complaint.objects.filter(escalated_due__isnull=False).update(escalated_due=None)
+    EscalatedBreach.objects.all().delete()  # every open complaint's breach is new
     open_count = Complaint.objects.exclude(state__in=("closed", "not_upheld")).count()
     t = time.perf_counter()
     escalated = escalate()
