@@ -109,21 +109,19 @@ def queue_page(
     if tab != "mine":
         return keyset_page(queue(user, tab, filters), ordering=ORDERING, cursor=cursor, size=size)
     mine = queue(user, "all", filters).filter(active=True)
+    # Each range gives its first keys only (its index), the page's rows are read once after.
     pages = [
-        keyset_page(branch, ordering=ORDERING, cursor=cursor, size=size)
+        keyset_page(branch.values("id", "due_at"), ordering=ORDERING, cursor=cursor, size=size)
         for branch in (
             mine.filter(assignee=user),
             mine.filter(assignee__isnull=True, created_by=user),
         )
     ]
-    rows = sorted((c for p in pages for c in p.items), key=lambda c: (c.due_at, c.pk))
-    more = len(rows) > size or any(p.next_cursor for p in pages)
-    rows = rows[:size]
-    last = rows[-1] if rows else None
-    return Page(
-        items=rows,
-        next_cursor=encode_cursor([last.due_at, last.pk]) if more and last else None,
-    )
+    keys = sorted((r["due_at"], r["id"]) for p in pages for r in p.items)
+    more = len(keys) > size or any(p.next_cursor for p in pages)
+    keys = keys[:size]
+    rows = list(mine.filter(pk__in=[pk for _due, pk in keys]).order_by(*ORDERING)) if keys else []
+    return Page(items=rows, next_cursor=encode_cursor(list(keys[-1])) if more and keys else None)
 
 
 def complaint_for(user: Any, pk: int) -> Complaint:

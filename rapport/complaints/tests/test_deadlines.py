@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from rapport.complaints import deadlines, metrics
 from rapport.complaints.escalation import escalate
-from rapport.complaints.models import Complaint, ComplaintEvent
+from rapport.complaints.models import Complaint, ComplaintEvent, EscalatedBreach
 from rapport.complaints.services import complaint_act
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,9 @@ def test_overdue_escalated_once_per_breach(complaint_factory, agent, make_user, 
     # A new deadline (the decision was made; resolving is due) is a new breach.
     complaint_act(by=agent, complaint_id=c.pk, action="accept")
     assert escalate() == 1
-    assert Complaint.objects.get(pk=c.pk).escalated_due is not None
+    mark = EscalatedBreach.objects.get(complaint_id=c.pk)
+    assert mark.due_at == Complaint.objects.get(pk=c.pk).due_at
+    assert escalate() == 0
 
 
 def test_a_sweep_in_batches_writes_one_event_per_breach_to_the_right_manager(
