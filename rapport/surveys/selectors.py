@@ -426,18 +426,24 @@ def _sums_by(
     dimensions: set[str],
     by: str,
     edges: dict[Any, list[int]],
+    answered: set[Any] | None = None,
 ) -> dict[Any, list[int]]:
     """Per value of `by`: the paired answers' count, sums and labels from the roll-up, plus
-    those of the edges' answers."""
+    those of the edges' answers. Into `answered`, the values any answer has (only paired
+    answers have a count of pairs, sums or a label: no filter on the kind is needed)."""
     totals = {k: list(v) for k, v in edges.items()}
     rows = (
-        summary.filter(grain=summary_grain_for(dimensions | {by}), kind=QuestionKind.PAIRED)
+        summary.filter(grain=summary_grain_for(dimensions | {by}))
         .values(by)
-        .annotate(**_GAP_SUMS)
+        .annotate(**_GAP_SUMS, answers=Sum("n"))
         .order_by()
     )
     for r in rows:
         key = None if by in _NONE_IS_ZERO and r[by] == 0 else r[by]
+        if answered is not None and r["answers"]:
+            answered.add(key)
+        if not r["pairs"]:
+            continue
         into = totals.setdefault(key, [0] * len(_GAP_FIELDS))
         for i, name in enumerate(_GAP_FIELDS):
             into[i] += int(r[name] or 0)
@@ -583,17 +589,11 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
     )
     figures = {k: edges.headline[k] + int(v or 0) for k, v in counted.items()}
     by_attribute = _sums_by(rows, dimensions, "attribute", edges.by["attribute"])
-    by_product = _sums_by(rows, dimensions, "product_id", edges.by["product_id"])
+    product_ids = set(edges.product_ids)
+    by_product = _sums_by(rows, dimensions, "product_id", edges.by["product_id"], product_ids)
+    product_ids.discard(None)
     by_department = _sums_by(rows, dimensions, "department_id", edges.by["department_id"])
     by_month = _sums_by(rows, dimensions, "month", edges.by["month"])
-    product_ids = edges.product_ids | set(
-        rows.filter(grain=summary_grain_for(dimensions | {"product_id"}))
-        .exclude(product_id=0)
-        .values("product_id")
-        .annotate(total=Sum("n"))
-        .filter(total__gt=0)
-        .values_list("product_id", flat=True)
-    )
     product_names = {
         p.pk: str(p) for p in Product.objects.filter(pk__in=[k for k in by_product if k])
     }
