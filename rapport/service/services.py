@@ -374,6 +374,7 @@ def maintenance_generate(*, by: Actor, today: date | None = None, horizon_days: 
             # workers, an INSERT … SELECT may not — then written.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.service_routine_due")  # run twice
             cursor.execute(PG_ROUTINE_DUE, params)
         cursor.execute(sql, params)
         if connection.vendor != "postgresql":  # the rows the INSERT wrote (not every driver

@@ -558,7 +558,7 @@ def _gap_row(key: Any, label: str, sums: list[int]) -> GapRow:
 
 
 def _sorted(keys: Iterable[Any]) -> list[Any]:
-    return sorted(keys, key=lambda k: (k is not None, k))
+    return sorted(keys, key=lambda k: (k is None, k))  # "no product" and the like last
 
 
 def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool = True) -> Figures:
