@@ -68,6 +68,13 @@ def _filter_sets(survey, products, department, customer) -> list[dict]:
         {"date_to": "2025-02-27"},
         {"date_from": "2025-02-28", "department": department.pk},
         {"date_from": "not a day"},
+        # a partial month is read from its days' answers, or taken whole less the other days'
+        {"date_from": "2025-02-02", "date_to": "2025-02-27"},
+        {"date_from": "2025-02-01", "date_to": "2025-02-28", "attribute": "quality"},
+        {"date_from": "2025-01-31", "date_to": "2025-02-14"},
+        {"date_from": "2025-01-02", "date_to": "2025-03-30"},
+        {"date_from": (today - timedelta(days=3)).isoformat(), "date_to": today.isoformat()},
+        {"date_to": (today - timedelta(days=1)).isoformat(), "product": products[1].pk},
     ]
 
 
