@@ -49,6 +49,8 @@ class Product(VersionedModel):
 )
 class Order(VersionedModel):
     number = models.CharField(_("order number"), max_length=40, unique=True)
+    # On PostgreSQL an index (id) INCLUDE (customer, organisation, status, ordered_at) serves
+    # recalls and routine maintenance from order lines (migration 0007, not in the state).
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("customer"),

@@ -146,6 +146,7 @@ class Visit(VersionedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="service_visits",
+        db_index=False,  # served by service_visit_tech_idx
     )
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
@@ -162,7 +163,8 @@ class Visit(VersionedModel):
         related_name="+",
     )
     # Routine maintenance: one visit per owned order line and due date ("<line>:<date>").
-    routine_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    # Unique by a constraint, not `unique=True`: no second (LIKE) index to write per visit.
+    routine_key = models.CharField(max_length=40, null=True, blank=True)
     parts_cost = MoneyField(_("parts"), default=Decimal("0"))
     labour_minutes = models.PositiveIntegerField(_("labour (minutes)"), default=0)
     labour_cost = MoneyField(_("labour"), default=Decimal("0"))
@@ -177,6 +179,9 @@ class Visit(VersionedModel):
             models.Index(fields=["technician", "starts_at"], name="service_visit_tech_idx"),
             models.Index(fields=["state", "due_on"], name="service_visit_due_idx"),
             models.Index(fields=["done_at"], name="service_visit_done_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["routine_key"], name="service_visit_routine_key")
         ]
 
     def __str__(self) -> str:

@@ -271,7 +271,8 @@ def interval_set(*, by: Actor, product_id: int, months: int | None) -> ServiceIn
 # with a service interval, the purchase day (the order's local day) + k × interval months for the
 # few k that can fall in the window, kept on the same day of the month or the month's last day
 # (as rapport.service.schedule.add_months), one visit per line and due day (the routine key).
-PG_ROUTINE_INSERT = (
+PG_ROUTINE_DUE = (
+    "CREATE TEMPORARY TABLE service_routine_due ON COMMIT DROP AS "
     "WITH owned AS (SELECT l.id AS line, l.product_id AS product, o.customer_id AS customer, "
     "(o.ordered_at AT TIME ZONE %(zone)s)::date AS bought, si.months AS months "
     "FROM service_serviceinterval si JOIN sales_orderline l ON l.product_id = si.product_id "
@@ -286,12 +287,14 @@ PG_ROUTINE_INSERT = (
     "due AS (SELECT line, product, customer, "
     "(bought + make_interval(months => k * months))::date AS due_on FROM span "
     "CROSS JOIN LATERAL generate_series(GREATEST(1, to_start / months), to_end / months) AS k "
-    "WHERE to_end >= months), "
-    "written AS (INSERT INTO service_visit (customer_id, product_id, due_on, routine_key, kind, state, "
-    "version, created_at, updated_at, parts_cost, labour_minutes, labour_cost, notes) "
-    "SELECT customer, product, due_on, line || ':' || to_char(due_on, 'YYYY-MM-DD'), "
-    "%(kind)s, %(state)s, 1, %(now)s, %(now)s, 0, 0, 0, '' FROM due "
-    "WHERE due_on BETWEEN %(start)s AND %(end)s"
+    "WHERE to_end >= months) "
+    "SELECT * FROM due WHERE due_on BETWEEN %(start)s AND %(end)s"
+)
+PG_ROUTINE_INSERT = (
+    "WITH written AS (INSERT INTO service_visit (customer_id, product_id, due_on, routine_key, "
+    "kind, state, version, created_at, updated_at, parts_cost, labour_minutes, labour_cost, "
+    "notes) SELECT customer, product, due_on, line || ':' || to_char(due_on, 'YYYY-MM-DD'), "
+    "%(kind)s, %(state)s, 1, %(now)s, %(now)s, 0, 0, 0, '' FROM service_routine_due"
     " ON CONFLICT (routine_key) DO NOTHING RETURNING 1) "
     "SELECT count(*) FROM written"
 )
@@ -364,6 +367,15 @@ def maintenance_generate(*, by: Actor, today: date | None = None, horizon_days: 
             steps=((end.year - today.year) * 12 + end.month - today.month) // shortest.months + 1,
         )
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One pass over a million owned lines: compiling it (JIT) cost more than running it,
+            # and the join's hash table spilled to disk at the default 4 MB. The due visits are
+            # selected first on their own — a statement that only reads may run in parallel
+            # workers, an INSERT … SELECT may not — then written.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.service_routine_due")  # run twice
+            cursor.execute(PG_ROUTINE_DUE, params)
         cursor.execute(sql, params)
         if connection.vendor != "postgresql":  # the rows the INSERT wrote (not every driver
             cursor.execute("SELECT changes()")  # counts a statement that starts with WITH)

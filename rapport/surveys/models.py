@@ -195,6 +195,8 @@ class Response(models.Model):
 
 CELL_FIELDS = (
     "answered_at",
+    "response",
+    "question",
     "survey",
     "attribute",
     "product",

@@ -349,15 +349,65 @@ class Figures:
     product_ids: list[int]  # the products answers under these filters are about
 
 
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _answer_days(first: date, last: date, today: date) -> int:
+    """How many days of answers lie in first–last (none after today)."""
+    return max(0, (min(last, today) - first).days + 1)
+
+
+def _period_plan(
+    start: date | None, end: date | None, today: date
+) -> tuple[date | None, date | None, list[tuple[date, date]], list[tuple[date, date]]]:
+    """How to count the days start–end (either open): the roll-up's months first–last (None:
+    open), plus the answers of the days in `add`, minus those of the days in `subtract` (first
+    and last day of each range). A partial month at an edge is read from its answers, or taken
+    whole from the roll-up less the answers of its other days — whichever reads fewer days."""
+    first = start.replace(day=1) if start else None
+    last = end.replace(day=1) if end else None
+    add: list[tuple[date, date]] = []
+    subtract: list[tuple[date, date]] = []
+    if start and end and first == last and (start.day != 1 or end != _month_end(end)):
+        month_end = _month_end(start)
+        outside = _answer_days(start.replace(day=1), start - timedelta(days=1), today)
+        outside += _answer_days(end + timedelta(days=1), month_end, today)
+        if _answer_days(start, end, today) <= outside:
+            return None, None, [(start, end)], []
+        if start.day != 1:
+            subtract.append((start.replace(day=1), start - timedelta(days=1)))
+        if end != month_end:
+            subtract.append((end + timedelta(days=1), month_end))
+        return first, last, add, subtract
+    if start and first and start.day != 1:
+        month_end = _month_end(start)
+        before = _answer_days(first, start - timedelta(days=1), today)
+        if _answer_days(start, month_end, today) <= before:
+            add.append((start, month_end))
+            first = month_end + timedelta(days=1)
+        else:
+            subtract.append((first, start - timedelta(days=1)))
+    if end and last and end != _month_end(end):
+        after = _answer_days(end + timedelta(days=1), _month_end(end), today)
+        if _answer_days(last, end, today) < after:
+            add.append((last, end))
+            last = (last - timedelta(days=1)).replace(day=1)
+        else:
+            subtract.append((end + timedelta(days=1), _month_end(end)))
+    return first, last, add, subtract
+
+
 def _summary_and_edges(
     filters: dict[str, Any], raw: QuerySet[Answer]
-) -> tuple[QuerySet[AnswerSummary] | None, set[str], QuerySet[Answer] | None]:
-    """The roll-up rows matching the filters, the dimensions they filter on, and the raw answers
-    still to read: none; or, with a period, those of its partial months at either edge (a
-    period inside one or two partial months is read from the answers alone; so are one
-    customer's answers, which the roll-up does not keep)."""
+) -> tuple[
+    QuerySet[AnswerSummary] | None, set[str], QuerySet[Answer] | None, QuerySet[Answer] | None
+]:
+    """The roll-up rows matching the filters, the dimensions they filter on, and the answers to
+    add and to take away for a period's partial months (see `_period_plan`); no roll-up for one
+    customer's answers, which it does not keep."""
     if raw.query.is_empty() or filters.get("customer") not in (None, ""):
-        return None, set(), raw
+        return None, set(), raw, None
     rows = AnswerSummary.objects.all()
     dimensions: set[str] = set()
     for name, column in (
@@ -368,7 +418,7 @@ def _summary_and_edges(
         if filters.get(name) not in (None, ""):
             value = _int(filters[name]) or 0
             if value <= 0:  # 0 stands for "none" in the roll-up: no such record anyway
-                return None, set(), raw
+                return None, set(), raw, None
             rows = rows.filter(**{column: value})
             if name != "survey":  # kept in every grain
                 dimensions.add(column)
@@ -377,26 +427,36 @@ def _summary_and_edges(
         dimensions.add("attribute")
     start, end = _day(filters.get("date_from")), _day(filters.get("date_to"))
     if start is None and end is None:
-        return rows, dimensions, None
+        return rows, dimensions, None, None
     dimensions.add("month")
-    first = last = None
-    if start is not None:  # the first whole month of the period
-        first = (
-            start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    first, last, add, subtract = _period_plan(start, end, timezone.localdate())
+    if (start and first is None) or (first and last and first > last):
+        rows = rows.none()
+    else:
+        if first is not None:
+            rows = rows.filter(month__gte=first)
+        if last is not None:
+            rows = rows.filter(month__lte=last)
+    undated = answer_queryset(
+        {k: v for k, v in filters.items() if k not in ("date_from", "date_to")}
+    )
+    return (
+        rows,
+        dimensions,
+        undated.filter(_days(add)) if add else None,
+        undated.filter(_days(subtract)) if subtract else None,
+    )
+
+
+def _days(ranges: list[tuple[date, date]]) -> Q:
+    zone = timezone.get_current_timezone()
+    days = Q()
+    for first, last in ranges:
+        days |= Q(
+            answered_at__gte=datetime.combine(first, time.min, zone),
+            answered_at__lt=datetime.combine(last, time.max, zone),
         )
-    if end is not None:  # the last whole month of the period
-        whole = (end + timedelta(days=1)).day == 1  # the period ends on a month's last day
-        last = (
-            end.replace(day=1) if whole else (end.replace(day=1) - timedelta(days=1)).replace(day=1)
-        )
-    if first is not None and last is not None and first > last:  # no whole month
-        return AnswerSummary.objects.none(), dimensions, raw
-    months = Q()
-    if first is not None:
-        months &= Q(month__gte=first)
-    if last is not None:
-        months &= Q(month__lte=last)
-    return rows.filter(months), dimensions, raw.exclude(months)
+    return days
 
 
 _GAP_SUMS = {
@@ -426,18 +486,24 @@ def _sums_by(
     dimensions: set[str],
     by: str,
     edges: dict[Any, list[int]],
+    answered: dict[Any, int] | None = None,
 ) -> dict[Any, list[int]]:
     """Per value of `by`: the paired answers' count, sums and labels from the roll-up, plus
-    those of the edges' answers."""
+    those of the edges' answers. Added into `answered`: how many answers of any kind each value
+    has (only paired answers have a count of pairs, sums or a label: no filter on the kind)."""
     totals = {k: list(v) for k, v in edges.items()}
     rows = (
-        summary.filter(grain=summary_grain_for(dimensions | {by}), kind=QuestionKind.PAIRED)
+        summary.filter(grain=summary_grain_for(dimensions | {by}))
         .values(by)
-        .annotate(**_GAP_SUMS)
+        .annotate(**_GAP_SUMS, answers=Sum("n"))
         .order_by()
     )
     for r in rows:
         key = None if by in _NONE_IS_ZERO and r[by] == 0 else r[by]
+        if answered is not None:
+            answered[key] = answered.get(key, 0) + int(r["answers"] or 0)
+        if not r["pairs"]:
+            continue
         into = totals.setdefault(key, [0] * len(_GAP_FIELDS))
         for i, name in enumerate(_GAP_FIELDS):
             into[i] += int(r[name] or 0)
@@ -446,14 +512,14 @@ def _sums_by(
 
 @dataclass
 class _Edges:
-    """The answers of a period's partial months, counted in two queries."""
+    """The answers of a period's partial months, counted in two queries each way."""
 
     headline: dict[str, int]
     by: dict[str, dict[Any, list[int]]]
-    product_ids: set[int]
+    product_answers: dict[Any, int]
 
 
-def _count_edges(edges: QuerySet[Answer] | None) -> _Edges:
+def _count_edges(add: QuerySet[Answer] | None, subtract: QuerySet[Answer] | None) -> _Edges:
     counted = _Edges(
         headline=dict.fromkeys(
             (
@@ -469,10 +535,15 @@ def _count_edges(edges: QuerySet[Answer] | None) -> _Edges:
             0,
         ),
         by={"attribute": {}, "department_id": {}, "month": {}, "product_id": {}},
-        product_ids=set(),
+        product_answers={},
     )
-    if edges is None:
-        return counted
+    for answers, sign in ((add, 1), (subtract, -1)):
+        if answers is not None:
+            _count_into(counted, answers, sign)
+    return counted
+
+
+def _count_into(counted: _Edges, answers: QuerySet[Answer], sign: int) -> None:
     sums = {  # COUNT(*), not of the id: read from the covering index alone
         "count": Count("*"),
         "pairs": Count("gap"),
@@ -487,20 +558,20 @@ def _count_edges(edges: QuerySet[Answer] | None) -> _Edges:
             return
         into = table.setdefault(key, [0] * len(_GAP_FIELDS))
         for i, name in enumerate(("pairs", "sum_x", "sum_e", "sum_g")):
-            into[i] += int(r[name] or 0)
+            into[i] += sign * int(r[name] or 0)
         if r["label"] in labels:
-            into[4 + labels.index(r["label"])] += r["pairs"]
+            into[4 + labels.index(r["label"])] += sign * r["pairs"]
 
     head = counted.headline
     cells = (
-        edges.values("attribute", "department_id", "month", "kind", "measure", "value", "label")
+        answers.values("attribute", "department_id", "month", "kind", "measure", "value", "label")
         .annotate(**sums)
         .order_by()
     )
     for r in cells:
         for by in ("attribute", "department_id", "month"):
             add(counted.by[by], r[by], r)
-        value, kind, n = r["value"], r["kind"], r["count"]
+        value, kind, n = r["value"], r["kind"], sign * r["count"]
         if value is None:
             continue
         if r["measure"] == Measure.CSAT:
@@ -516,11 +587,10 @@ def _count_edges(edges: QuerySet[Answer] | None) -> _Edges:
         if kind == QuestionKind.NPS:
             group = "promoters" if value >= 9 else "passives" if value >= 7 else "detractors"
             head[group] += n
-    for r in edges.values("product_id", "kind", "label").annotate(**sums).order_by():
+    for r in answers.values("product_id", "kind", "label").annotate(**sums).order_by():
         add(counted.by["product_id"], r["product_id"], r)
-        if r["product_id"] is not None:
-            counted.product_ids.add(r["product_id"])
-    return counted
+        totals = counted.product_answers
+        totals[r["product_id"]] = totals.get(r["product_id"], 0) + sign * r["count"]
 
 
 def _figures_from_answers(qs: QuerySet[Answer]) -> Figures:
@@ -552,7 +622,7 @@ def _gap_row(key: Any, label: str, sums: list[int]) -> GapRow:
 
 
 def _sorted(keys: Iterable[Any]) -> list[Any]:
-    return sorted(keys, key=lambda k: (k is not None, k))
+    return sorted(keys, key=lambda k: (k is None, k))  # "no product" and the like last
 
 
 def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool = True) -> Figures:
@@ -564,10 +634,10 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
 
     filters = filters or {}
     raw = answer_queryset(filters)
-    rows, dimensions, edge_answers = _summary_and_edges(filters, raw)
+    rows, dimensions, add, subtract = _summary_and_edges(filters, raw)
     if not summary or rows is None:
         return _figures_from_answers(raw)
-    edges = _count_edges(edge_answers)
+    edges = _count_edges(add, subtract)
 
     known = ~Q(value=NO_VALUE)
     effort = Q(measure=Measure.EFFORT) & known
@@ -583,17 +653,11 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
     )
     figures = {k: edges.headline[k] + int(v or 0) for k, v in counted.items()}
     by_attribute = _sums_by(rows, dimensions, "attribute", edges.by["attribute"])
-    by_product = _sums_by(rows, dimensions, "product_id", edges.by["product_id"])
+    answered = dict(edges.product_answers)
+    by_product = _sums_by(rows, dimensions, "product_id", edges.by["product_id"], answered)
+    product_ids = {k for k, n in answered.items() if k is not None and n > 0}
     by_department = _sums_by(rows, dimensions, "department_id", edges.by["department_id"])
     by_month = _sums_by(rows, dimensions, "month", edges.by["month"])
-    product_ids = edges.product_ids | set(
-        rows.filter(grain=summary_grain_for(dimensions | {"product_id"}))
-        .exclude(product_id=0)
-        .values("product_id")
-        .annotate(total=Sum("n"))
-        .filter(total__gt=0)
-        .values_list("product_id", flat=True)
-    )
     product_names = {
         p.pk: str(p) for p in Product.objects.filter(pk__in=[k for k in by_product if k])
     }

@@ -27,6 +27,8 @@ from rapport.surveys.choices import (
 from rapport.surveys.models import FollowUp, ProductIdea, Suggestion, Survey
 from rapport.surveys.scoring import MIN_ANSWERS
 
+PRODUCTS_SHOWN = 30  # rows of the per-product table (a catalogue may hold thousands)
+
 
 def perm(codename: str):  # noqa: ANN201
     return permission_required(codename, raise_exception=True)
@@ -53,7 +55,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "headline": figures.headline,
         "by_attribute": figures.by_attribute,
-        "by_product": figures.by_product,
+        # The products customers are least satisfied with first; the rest through the filter.
+        "by_product": sorted(figures.by_product, key=lambda r: (r.gap, -r.n))[:PRODUCTS_SHOWN],
+        "products_counted": len(figures.by_product),
         "by_department": figures.by_department,
         "by_month": figures.by_month,
         "importance_method": method,

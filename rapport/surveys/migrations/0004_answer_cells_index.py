@@ -1,10 +1,13 @@
-"""The answers of a period (the dashboard's partial months) counted from one index, never the
-table: on PostgreSQL the time is the key and the rest INCLUDE columns; on SQLite, one composite
-index. It replaces the index on the time alone (the time still leads)."""
+"""The answers of a period (the dashboard's partial months, the newest answers of its
+importance grid) read from one index, never the table: on PostgreSQL the time is the key and
+the rest INCLUDE columns; on SQLite, one composite index. It replaces the index on the time
+alone (the time still leads)."""
 
 from django.db import migrations, models
 
 COLUMNS = (
+    "response_id",
+    "question_id",
     "survey_id",
     "attribute",
     "product_id",
@@ -48,6 +51,8 @@ class Migration(migrations.Migration):
                     index=models.Index(
                         fields=[
                             "answered_at",
+                            "response",
+                            "question",
                             "survey",
                             "attribute",
                             "product",
