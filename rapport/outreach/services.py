@@ -437,18 +437,27 @@ def _insert_from_select(
     audience: Any, campaign: Campaign, run: CampaignRun, occurrence: str
 ) -> None:
     """One INSERT … SELECT in the database: the audience never passes through Python, so memory
-    does not grow with it; a second start adds nobody twice (ON CONFLICT DO NOTHING)."""
+    does not grow with it; a second start adds nobody twice (ON CONFLICT DO NOTHING). The first
+    start of an occurrence inserts without that clause (it costs a look-up in the once index per
+    row); a start racing it fails on the once index and is done again with it."""
     from django.db import connection
 
     select, params = audience.order_by().values_list("pk").query.sql_with_params()
     table = CampaignDelivery._meta.db_table
     sql = (
         f"INSERT INTO {table} (campaign_id, run_id, occurrence, customer_id, channel) "  # noqa: S608
-        f"SELECT %s, %s, %s, audience.pk, %s FROM ({select}) AS audience WHERE 1 = 1 "
-        "ON CONFLICT DO NOTHING"
+        f"SELECT %s, %s, %s, audience.pk, %s FROM ({select}) AS audience WHERE 1 = 1"
     )
+    params = [campaign.pk, run.pk, occurrence, campaign.channel, *params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign.pk, run.pk, occurrence, campaign.channel, *params])
+        if not CampaignDelivery.objects.filter(campaign=campaign, occurrence=occurrence).exists():
+            try:
+                with transaction.atomic():
+                    cursor.execute(sql, params)
+                return
+            except IntegrityError:  # another start of the same occurrence got there first
+                pass
+        cursor.execute(sql + " ON CONFLICT DO NOTHING", params)
 
 
 def enqueue_chunks(run_id: int, chunks: list[tuple[int, int]]) -> None:
