@@ -8,7 +8,7 @@ import base64
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from email.header import Header
+from email import policy
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from django.conf import settings
@@ -160,10 +160,12 @@ def compose(message: OutboundMessage) -> tuple[bytes, str] | None:
     if not address.isascii():
         return None
     subject = message.subject.replace("\r", " ").replace("\n", " ")  # a header is one line
-    if not subject.isascii() or len(subject) > 70 or subject != subject.strip() or "  " in subject:
-        subject = Header(subject, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+    if subject.isascii() and len(subject) <= 70 and subject == subject.strip():
+        subject_line = f"Subject: {subject}"
+    else:  # encoded words, folded as the email package folds them (this header only)
+        subject_line = policy.SMTP.fold("Subject", subject).removesuffix("\r\n")
     lines = [
-        f"Subject: {subject}",
+        subject_line,
         f"From: {formataddr((name, address), charset='utf-8')}",
         f"To: {message.to_address}",
         f"Date: {formatdate(localtime=settings.EMAIL_USE_LOCALTIME)}",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -36,6 +36,7 @@ from rapport.loyalty.models import PointsEntry, PointsRule
 CHUNK_ORDERS = 250_000
 PAID = ("paid", "delivered")
 RATES_TABLE = "loyalty_backfill_rate"
+ONCE = " ON CONFLICT (once_key) DO NOTHING"
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,7 @@ def _statement(with_rates: bool) -> str:
         f"FROM sales_orderline l {join} WHERE l.order_id >= %s AND l.order_id < %s "
         "GROUP BY l.order_id) t "
         "JOIN sales_order o ON o.id = t.order_id "
-        "WHERE o.id >= %s AND o.id < %s AND o.status IN (%s, %s) AND t.points > 0 "
-        "ON CONFLICT (once_key) DO NOTHING"
+        "WHERE o.id >= %s AND o.id < %s AND o.status IN (%s, %s) AND t.points > 0" + ONCE
     )
 
 
@@ -174,7 +174,20 @@ def points_backfill(
                 *PAID,
             ]
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, params)
+                # Where no entry names an order of the range yet (a first run), without ON
+                # CONFLICT: its look-up in the once index per row cost as much as the insert.
+                # An entry written meanwhile (`points_sync`) fails it; then the range is done
+                # again with the clause.
+                done = False
+                if not PointsEntry.objects.filter(order_id__gte=first, order_id__lt=last).exists():
+                    try:
+                        with transaction.atomic():
+                            cursor.execute(sql.removesuffix(ONCE), params)
+                        done = True
+                    except IntegrityError:
+                        pass
+                if not done:
+                    cursor.execute(sql, params)
                 written += max(cursor.rowcount, 0)
             if progress is not None:
                 progress(last - lo, hi + 1 - lo, written)

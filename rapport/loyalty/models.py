@@ -81,14 +81,26 @@ class LoyaltyAccount(models.Model):
     erase=Erase.delete(),
 )
 class PointsEntry(models.Model):
+    # No database-level foreign keys to the customer and the order: a backfill writes millions
+    # of entries at once and each key was a check per row at COMMIT; the ORM cascades, and the
+    # customer hub's registries repoint or erase entries on merge and erasure.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=8, choices=EntryKind.choices)
     points = models.IntegerField(_("points"))  # signed: spend and expire are negative
     reason = models.CharField(_("why"), max_length=200)
     order = models.ForeignKey(
-        "sales.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "sales.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     # "earn:order:42", "expire:17", "referral:5:referrer": the database refuses a second one.

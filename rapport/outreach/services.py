@@ -400,8 +400,9 @@ def campaign_start(
         audience = audience_queryset(campaign)
         if customer_ids is not None:
             audience = audience.filter(pk__in=list(customer_ids))
+        known = None
         if occurrences is None:
-            _insert_from_select(audience, campaign, run, occurrence)
+            known = _insert_from_select(audience, campaign, run, occurrence)
         else:
             batch = [
                 CampaignDelivery(
@@ -414,11 +415,14 @@ def campaign_start(
                 for customer_id in audience.order_by("pk").values_list("pk", flat=True)
             ]
             CampaignDelivery.objects.bulk_create(batch, batch_size=5000, ignore_conflicts=True)
-        run.total = CampaignDelivery.objects.filter(run=run).count()
+        if known is not None:  # a new run's rows: counted by the insert itself
+            run.total, bounds = known[0], {"lo": known[1], "hi": known[2]}
+        else:
+            run.total = CampaignDelivery.objects.filter(run=run).count()
+            bounds = CampaignDelivery.objects.filter(run=run, message__isnull=True).aggregate(
+                lo=Min("pk"), hi=Max("pk")
+            )
         run.save(update_fields=["total"])
-        bounds = CampaignDelivery.objects.filter(run=run, message__isnull=True).aggregate(
-            lo=Min("pk"), hi=Max("pk")
-        )
         run_id = run.pk
         if bounds["lo"] is not None:
             if campaign.schedule == Schedule.ONCE:
@@ -435,20 +439,42 @@ def campaign_start(
 
 def _insert_from_select(
     audience: Any, campaign: Campaign, run: CampaignRun, occurrence: str
-) -> None:
+) -> tuple[int, int | None, int | None] | None:
     """One INSERT … SELECT in the database: the audience never passes through Python, so memory
-    does not grow with it; a second start adds nobody twice (ON CONFLICT DO NOTHING)."""
+    does not grow with it; a second start adds nobody twice (ON CONFLICT DO NOTHING). The first
+    start of an occurrence inserts without that clause (it costs a look-up in the once index per
+    row); a start racing it fails on the once index and is done again with it. For a run that
+    had no rows, PostgreSQL counts the new rows and their first and last id as it inserts them:
+    (count, lowest id, highest id); None when they are to be read from the table."""
     from django.db import connection
 
     select, params = audience.order_by().values_list("pk").query.sql_with_params()
     table = CampaignDelivery._meta.db_table
     sql = (
         f"INSERT INTO {table} (campaign_id, run_id, occurrence, customer_id, channel) "  # noqa: S608
-        f"SELECT %s, %s, %s, audience.pk, %s FROM ({select}) AS audience WHERE 1 = 1 "
-        "ON CONFLICT DO NOTHING"
+        f"SELECT %s, %s, %s, audience.pk, %s FROM ({select}) AS audience WHERE 1 = 1"
     )
+    params = [campaign.pk, run.pk, occurrence, campaign.channel, *params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign.pk, run.pk, occurrence, campaign.channel, *params])
+        if not CampaignDelivery.objects.filter(campaign=campaign, occurrence=occurrence).exists():
+            empty_run = not CampaignDelivery.objects.filter(run=run).exists()
+            counted = connection.vendor == "postgresql" and empty_run
+            try:
+                with transaction.atomic():
+                    if counted:
+                        cursor.execute(
+                            f"WITH new AS ({sql} RETURNING id) "  # noqa: S608
+                            "SELECT COUNT(*), MIN(id), MAX(id) FROM new",
+                            params,
+                        )
+                        count, lo, hi = cursor.fetchone()
+                        return count, lo, hi
+                    cursor.execute(sql, params)
+                return None
+            except IntegrityError:  # another start of the same occurrence got there first
+                pass
+        cursor.execute(sql + " ON CONFLICT DO NOTHING", params)
+    return None
 
 
 def enqueue_chunks(run_id: int, chunks: list[tuple[int, int]]) -> None:

@@ -27,7 +27,7 @@ def _read(data: bytes):
     return email.message_from_bytes(data, policy=policy.default)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     subject=TEXT.map(lambda s: s.replace("\r", "").replace("\n", "")[:300]),
     body=TEXT,

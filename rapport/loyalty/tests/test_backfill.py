@@ -98,3 +98,17 @@ def test_the_command_backfills(shop, capsys):
 @pytest.mark.django_db
 def test_backfill_of_an_empty_shop_writes_nothing(manager):
     assert points_backfill(by=manager).entries == 0
+
+
+@pytest.mark.django_db
+def test_an_entry_the_range_check_cannot_see_is_still_not_written_twice(shop, manager):
+    """The first run of a range inserts without ON CONFLICT when no entry names its orders; an
+    entry keyed for one of them but not naming it (written meanwhile, say) makes the range
+    fall back to the clause: the others are written, that one is not written twice."""
+    orders, (a, _b) = shop
+    PointsEntry.objects.create(
+        customer=a, kind="earn", points=7, reason="by hand", once_key=f"earn:order:{orders[0].pk}"
+    )
+    assert points_backfill(by=manager).entries == 3
+    assert PointsEntry.objects.filter(once_key=f"earn:order:{orders[0].pk}").count() == 1
+    assert PointsEntry.objects.count() == 4

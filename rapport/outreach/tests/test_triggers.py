@@ -76,7 +76,7 @@ def test_the_throttle_paces_each_channel(audience, campaign, manager, settings, 
     audience(3)
     settings.RAPPORT_OUTREACH_THROTTLE = {"email": 20.0}
     camp = campaign()
-    with mock.patch("rapport.outreach.services.time.sleep") as sleep:
+    with mock.patch("rapport.communications.channels.time.sleep") as sleep:
         services.campaign_set_state(by=manager, campaign_id=camp.pk, state="active")
         assert len(sending(manager, timezone.localdate())) == 3
     assert [c.args for c in sleep.call_args_list] == [(0.05,)] * 3
