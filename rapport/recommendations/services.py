@@ -250,8 +250,9 @@ def _next_tables() -> dict[Any, str]:
 
 
 def _swap_in(tables: dict[Any, str]) -> None:
-    """Index the next tables as the current ones are indexed, then replace the current ones in
-    one short transaction (readers wait only for the renames)."""
+    """Index and constrain the next tables as the current ones are (primary, unique and foreign
+    keys, other indexes; check constraints came with LIKE), then replace the current ones in one
+    short transaction (readers wait only for the renames)."""
     qn = connection.ops.quote_name
     renames: list[str] = []
     with connection.cursor() as cursor:
@@ -259,7 +260,7 @@ def _swap_in(tables: dict[Any, str]) -> None:
             table = model._meta.db_table
             cursor.execute(
                 "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-                "WHERE c.conrelid = %s::regclass AND c.contype IN ('p', 'u')",
+                "WHERE c.conrelid = %s::regclass AND c.contype IN ('p', 'u', 'f')",
                 [table],
             )
             for name, definition in cursor.fetchall():

@@ -194,3 +194,23 @@ def test_customer_page_shows_the_possible_duplicates(people, agent_client):
     assert "same email" in body
     body = agent_client.get(reverse("customers:detail", args=[people["eva"].pk])).content.decode()
     assert "Possibly the same person" not in body
+
+
+def test_customer_page_panel_shows_the_best_pairs_in_two_queries_and_none_in_one(
+    people, django_assert_num_queries
+):
+    from rapport.dedupe.panels import SHOWN, customer_panel
+
+    duplicates_find(by=COMMAND_LINE)
+    jan = people["jan"]
+    with django_assert_num_queries(2):  # the scores of the customer's pairs, then the best
+        shown = customer_panel(None, jan)
+    assert shown is not None
+    expected = DuplicatePair.objects.filter(first=jan) | DuplicatePair.objects.filter(second=jan)
+    assert [d["pair"].pk for d in shown["duplicates"]] == list(
+        expected.order_by("-score", "id").values_list("pk", flat=True)[:SHOWN]
+    )
+    assert shown["duplicates"][0]["other"] == people["jan2"]
+    assert shown["duplicates"][0]["words"]
+    with django_assert_num_queries(1):
+        assert customer_panel(None, people["eva"]) is None
