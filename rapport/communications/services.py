@@ -333,7 +333,7 @@ def _claim(ids: list[int]) -> list[int]:
             "attempts = m.attempts + 1, updated_at = %s FROM mine WHERE m.id = mine.id "
             "RETURNING m.id"
         )
-        params = [*ids, MessageState.QUEUED, MessageState.SENDING, timezone.now()]
+        params: list[Any] = [*ids, MessageState.QUEUED, MessageState.SENDING, timezone.now()]
     else:
         sql = (
             f"UPDATE {table} SET state = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608
