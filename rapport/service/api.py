@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.pagination import Paged, PageParams, RequestBody
 from rapport.api.permissions import require
@@ -163,7 +163,7 @@ def request_create(request: HttpRequest, payload: RequestIn):
     from rapport.customers.models import Customer
 
     Customer.objects.only("pk").get(pk=payload.customer_id)
-    return 201, services.request_open(by=request.user, **payload.model_dump())
+    return Status(201, services.request_open(by=request.user, **payload.model_dump()))
 
 
 @router.post(
@@ -174,13 +174,16 @@ def request_create(request: HttpRequest, payload: RequestIn):
 def visit_create(request: HttpRequest, request_id: int, payload: VisitIn):
     require(request, "service.add_visit")
     req = ServiceRequest.objects.get(pk=request_id)
-    return 201, services.visit_schedule(
-        by=request.user,
-        customer_id=req.customer_id,
-        kind=req.kind,
-        request_id=req.pk,
-        product_id=req.product_id,
-        **payload.model_dump(),
+    return Status(
+        201,
+        services.visit_schedule(
+            by=request.user,
+            customer_id=req.customer_id,
+            kind=req.kind,
+            request_id=req.pk,
+            product_id=req.product_id,
+            **payload.model_dump(),
+        ),
     )
 
 
@@ -226,8 +229,9 @@ def commitment_create(request: HttpRequest, payload: CommitmentIn):
     from rapport.customers.models import Customer
 
     Customer.objects.only("pk").get(pk=payload.customer_id)
-    return 201, services.commitment_make(
-        by=request.user, owner_id=request.user.pk, **payload.model_dump()
+    return Status(
+        201,
+        services.commitment_make(by=request.user, owner_id=request.user.pk, **payload.model_dump()),
     )
 
 
@@ -280,7 +284,7 @@ def recall_list(request: HttpRequest, page: Query[PageParams]):
 @router.post("/product-notices", response={201: RecallOut}, summary="Write a product notice")
 def recall_create(request: HttpRequest, payload: RecallIn):
     require(request, "service.add_recall")
-    return 201, services.recall_create(by=request.user, **payload.model_dump())
+    return Status(201, services.recall_create(by=request.user, **payload.model_dump()))
 
 
 @router.get(

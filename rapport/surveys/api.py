@@ -5,7 +5,7 @@ from datetime import date
 
 from django.db.models import Count
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.pagination import Paged, PageParams
 from rapport.api.permissions import require
@@ -69,7 +69,7 @@ def survey_create(request: HttpRequest, payload: SurveyIn):
     require(request, "surveys.add_survey", "surveys.add_question")
     data = payload.model_dump()
     survey = services.survey_create(by=request.user, **data)
-    return 201, Survey.objects.prefetch_related("questions").get(pk=survey.pk)
+    return Status(201, Survey.objects.prefetch_related("questions").get(pk=survey.pk))
 
 
 @router.get("/surveys/{int:survey_id}", response=SurveyOut, summary="One survey")
@@ -86,7 +86,9 @@ def survey_get(request: HttpRequest, survey_id: int):
 def question_add(request: HttpRequest, survey_id: int, payload: QuestionIn):
     require(request, "surveys.add_question")
     Survey.objects.only("pk").get(pk=survey_id)
-    return 201, services.question_add(by=request.user, survey_id=survey_id, **payload.model_dump())
+    return Status(
+        201, services.question_add(by=request.user, survey_id=survey_id, **payload.model_dump())
+    )
 
 
 @router.post(
@@ -100,7 +102,9 @@ def invite(request: HttpRequest, survey_id: int, payload: InviteIn):
     from rapport.customers.models import Customer
 
     Customer.objects.only("pk").get(pk=payload.customer_id)
-    return 201, services.invite(by=request.user, survey=survey, customer_id=payload.customer_id)
+    return Status(
+        201, services.invite(by=request.user, survey=survey, customer_id=payload.customer_id)
+    )
 
 
 @router.get(
@@ -212,7 +216,9 @@ def idea_list(request: HttpRequest, page: Query[PageParams]):
 def idea_create(request: HttpRequest, payload: IdeaIn):
     require(request, "surveys.add_productidea")
     idea = services.idea_create(by=request.user, **payload.model_dump())
-    return 201, ProductIdea.objects.annotate(n_suggestions=Count("suggestions")).get(pk=idea.pk)
+    return Status(
+        201, ProductIdea.objects.annotate(n_suggestions=Count("suggestions")).get(pk=idea.pk)
+    )
 
 
 @router.post(
