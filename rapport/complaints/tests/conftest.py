@@ -38,12 +38,13 @@ def complaint_factory(make_customer, agent):
 
     def make(**fields):
         customer = fields.pop("customer", None) or make_customer(emails=["ann@example.com"])
+        by = fields.pop("by", agent)
         data = {
             "channel": "phone",
             "category": "product_quality",
             "description": "The kettle leaks after a week.",
         }
         data.update(fields)
-        return complaint_record(by=fields.pop("by", agent), customer_id=customer.pk, **data)
+        return complaint_record(by=by, customer_id=customer.pk, **data)
 
     return make

@@ -51,7 +51,7 @@ def test_waiting_for_the_customer_pauses_the_clock(complaint_factory, agent):
 
 
 def test_overdue_escalated_once_per_breach(complaint_factory, agent, make_user, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     from rapport.staff.models import Department
 
     boss = make_user("manager", email="boss@example.com")
@@ -80,7 +80,7 @@ def test_a_sweep_in_batches_writes_one_event_per_breach_to_the_right_manager(
 
     from rapport.staff.models import Department
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     boss = make_user("manager", email="boss@example.com")
     Department.objects.filter(code="customer_service").update(manager=boss)
     old = datetime(2026, 1, 5, 9, 0, tzinfo=SH)

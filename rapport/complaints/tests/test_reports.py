@@ -86,7 +86,7 @@ def test_a_customer_rejecting_the_decision_keeps_it_open_and_is_told_the_recours
     from rapport.communications.models import OutboundMessage as Message
     from rapport.complaints.models import Cause, Complaint, ComplaintEvent
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     c = complaint_factory()
     manager = make_user("manager")
     for action, who, data in (
