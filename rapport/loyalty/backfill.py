@@ -101,7 +101,7 @@ def _statement(with_rates: bool, skip_earned: bool = False) -> str:
     rate = "COALESCE(r.rate, %s)" if with_rates else "%s"
     join = f"LEFT JOIN {RATES_TABLE} r ON r.product_id = l.product_id " if with_rates else ""
     todo = (
-        "JOIN (SELECT q.id FROM sales_order q WHERE q.id >= %s AND q.id < %s "
+        "JOIN (SELECT q.id FROM sales_order q WHERE q.id >= %s AND q.id < %s "  # noqa: S608
         f"AND q.status IN (%s, %s) AND NOT EXISTS (SELECT 1 FROM {pe} e "
         "WHERE e.order_id >= %s AND e.order_id < %s AND e.order_id = q.id "
         f"AND e.once_key = 'earn:order:' || q.id)) d ON d.id = l.order_id "
