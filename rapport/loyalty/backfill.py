@@ -100,21 +100,25 @@ def _statement(with_rates: bool, skip_earned: bool = False) -> str:
         text = "%s"
     rate = "COALESCE(r.rate, %s)" if with_rates else "%s"
     join = f"LEFT JOIN {RATES_TABLE} r ON r.product_id = l.product_id " if with_rates else ""
-    todo = (
-        "JOIN (SELECT q.id FROM sales_order q WHERE q.id >= %s AND q.id < %s "  # noqa: S608
-        f"AND q.status IN (%s, %s) AND NOT EXISTS (SELECT 1 FROM {pe} e "
-        "WHERE e.order_id >= %s AND e.order_id < %s AND e.order_id = q.id "
-        f"AND e.once_key = 'earn:order:' || q.id)) d ON d.id = l.order_id "
-        if skip_earned
-        else ""
-    )
+    todo = ""
+    if skip_earned:
+        # The ids are gathered first (PostgreSQL: once, as an array, so the lines are then read
+        # by their order index for those orders only, whatever the planner thinks of the
+        # ledger's statistics, which a first run has just made stale).
+        ids = (
+            "SELECT q.id FROM sales_order q WHERE q.id >= %s AND q.id < %s "  # noqa: S608
+            f"AND q.status IN (%s, %s) AND NOT EXISTS (SELECT 1 FROM {pe} e "
+            "WHERE e.order_id >= %s AND e.order_id < %s AND e.order_id = q.id "
+            "AND e.once_key = 'earn:order:' || q.id)"
+        )
+        todo = f"AND l.order_id = ANY(ARRAY({ids})) " if postgres else f"AND l.order_id IN ({ids}) "
     return (
         f"INSERT INTO {pe} (customer_id, kind, points, reason, order_id, expires_on, "  # noqa: S608
         "once_key, at, user_id, user_name) "
         f"SELECT o.customer_id, %s, t.points, {text} || o.number || {text}, o.id, "
         f"CASE WHEN %s > 0 THEN {expires} END, 'earn:order:' || o.id, %s, %s, %s "
         f"FROM (SELECT l.order_id AS order_id, {points.format(rate=rate)} AS points "
-        f"FROM sales_orderline l {todo}{join} WHERE l.order_id >= %s AND l.order_id < %s "
+        f"FROM sales_orderline l {join}WHERE l.order_id >= %s AND l.order_id < %s {todo}"
         "GROUP BY l.order_id) t "
         "JOIN sales_order o ON o.id = t.order_id "
         "WHERE o.id >= %s AND o.id < %s AND o.status IN (%s, %s) AND t.points > 0" + ONCE
@@ -183,8 +187,8 @@ def points_backfill(
             ]
             where = [first, last, first, last, *PAID]
             params = head + where
-            # The anti-join's own range, status and ledger range come before the lines' range.
-            skip_params = [*head, first, last, *PAID, first, last, *where]
+            # The lines' range, then the anti-join's range, statuses and ledger range.
+            skip_params = [*head, first, last, first, last, *PAID, first, last, *where[2:]]
             with transaction.atomic(), connection.cursor() as cursor:
                 if postgres:
                     # One range's grouping fits in memory (no spill to disk); JIT compiling
