@@ -9,7 +9,9 @@ The entries are exactly those `points_earn_for_order` would write: points are th
 order's lines of line total × the product's rate (its product rule, else its category's rule,
 else RAPPORT_LOYALTY_POINTS_PER_UNIT), rounded down; orders of 0 points get none; the reason names
 the order, the expiry is the order's local day + RAPPORT_LOYALTY_POINTS_VALID_DAYS, and the once
-key `earn:order:<id>` makes a second run, or a run beside `points_sync`, write nothing twice.
+key `earn:order:<id>` makes a second run, or a run beside `points_sync`, write nothing twice;
+in a range some entries already name, the orders already earned are left out before their lines
+are read, so a re-run (or a run after new orders) reads only the lines of the orders it writes.
 
 Each entry carries who (the actor) and why (the order), as every ledger entry does; the backfill
 writes no per-entry change rows (millions of them would cost more than the entries). Tiers are not
