@@ -112,3 +112,35 @@ def test_an_entry_the_range_check_cannot_see_is_still_not_written_twice(shop, ma
     assert points_backfill(by=manager).entries == 3
     assert PointsEntry.objects.filter(once_key=f"earn:order:{orders[0].pk}").count() == 1
     assert PointsEntry.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_a_run_after_new_orders_writes_only_theirs(shop, manager, make_product):
+    """A second run skips the orders already earned and writes the entries of the orders paid
+    since, the same as earning them order by order would."""
+    from rapport.sales.models import Order
+    from rapport.sales.services import order_create
+
+    orders, (a, b) = shop
+    assert points_backfill(by=manager, chunk_orders=3).entries == 4
+    before = _ledger()
+    product = make_product(price="10.00")
+    new = [
+        order_create(
+            by=manager,
+            customer_id=customer.pk,
+            status="paid",
+            lines=[{"product_id": product.pk, "quantity": 2, "unit_price": "4.40"}],
+        )
+        for customer in (a, b)
+    ]
+    Order.objects.filter(pk=orders[3].pk).update(status="paid")  # placed, now paid
+    assert points_backfill(by=manager, chunk_orders=3).entries == 3
+    after = _ledger()
+    assert {k: v for k, v in after.items() if k in before} == before
+    backfilled = {k: after[k] for k in (new[0].pk, new[1].pk, orders[3].pk)}
+    PointsEntry.objects.filter(order_id__in=list(backfilled)).delete()
+    for pk in backfilled:
+        services.points_earn_for_order(order_id=pk, by=manager)
+    assert {k: _ledger()[k] for k in backfilled} == backfilled
+    assert backfilled[new[0].pk][2] == 8  # 2 × 4.40
