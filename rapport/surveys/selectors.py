@@ -20,7 +20,6 @@ from rapport.surveys.models import (
     Answer,
     AnswerSummary,
     FollowUp,
-    Question,
     Suggestion,
     SurveyEvent,
 )
@@ -260,24 +259,28 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
         qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False)
         .order_by("-answered_at")
         .values_list(
-            "response_id", "attribute", "expectation", "experience", "question_id", "answered_at"
+            "response_id",
+            "attribute",
+            "expectation",
+            "experience",
+            "question__scale_max",  # joined: no second query for the scales
+            "answered_at",
         )[:IMPORTANCE_SAMPLE]
     )
     if not paired:
         return "stated", []
-    tops = dict(
-        Question.objects.filter(pk__in={p[4] for p in paired}).values_list("pk", "scale_max")
-    )
+    oldest = paired[-1][5]
     # The overall answers of the same responses: same filters, no older than the sample.
     overall = dict(
-        qs.filter(
-            measure=Measure.CSAT, value__isnull=False, answered_at__gte=paired[-1][5]
-        ).values_list("response_id", "value")
+        qs.filter(measure=Measure.CSAT, value__isnull=False, answered_at__gte=oldest).values_list(
+            "response_id", "value"
+        )
     )
-    paired = [(r, a, x, e, tops.get(q, 7)) for r, a, x, e, q, _t in paired]
     by_attribute: dict[str, list[tuple[int, int, int, int]]] = {}
-    for response_id, attribute, expectation, experience, top in paired:
-        by_attribute.setdefault(attribute, []).append((response_id, expectation, experience, top))
+    for response_id, attribute, expectation, experience, top, _t in paired:
+        by_attribute.setdefault(attribute, []).append(
+            (response_id, expectation, experience, top or 7)
+        )
     derived = all(sum(1 for r in rows if r[0] in overall) >= 5 for rows in by_attribute.values())
     points = []
     for attribute, rows in sorted(by_attribute.items()):
