@@ -147,7 +147,10 @@ def gaps_by_product(qs: QuerySet[Answer]) -> list[GapRow]:
     from rapport.sales.models import Product
 
     rows = _gap_rows(qs, "product_id", lambda pk: "")
-    names = {p.pk: str(p) for p in Product.objects.filter(pk__in=[r.key for r in rows if r.key])}
+    names = {
+        p.pk: str(p)
+        for p in Product.objects.only("sku", "name").filter(pk__in=[r.key for r in rows if r.key])
+    }
     return [GapRow(**{**r.__dict__, "label": names.get(r.key, _("no product"))}) for r in rows]
 
 
@@ -536,7 +539,8 @@ def _read_grain(
     per: dict[str, dict[Any, list[int]]] = {by: {} for by in tables}
     rows = (
         summary.filter(grain=grain)
-        .values(*tables, "kind", "measure", "value", "label")
+        # The headline needs each kind, measure and value; the tables only the label.
+        .values(*tables, *(("kind", "measure", "value") if headline is not None else ()), "label")
         .annotate(**_CELL_SUMS)
         .order_by()
     )
@@ -731,7 +735,8 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
     by_department = _table(read["department_id"], "department_id", edges.by["department_id"])
     by_month = _table(read["month"], "month", edges.by["month"])
     product_names = {
-        p.pk: str(p) for p in Product.objects.filter(pk__in=[k for k in by_product if k])
+        p.pk: str(p)
+        for p in Product.objects.only("sku", "name").filter(pk__in=[k for k in by_product if k])
     }
     department_names = {
         d.pk: str(d) for d in Department.objects.filter(pk__in=[k for k in by_department if k])
