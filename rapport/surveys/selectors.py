@@ -487,103 +487,32 @@ _GAP_FIELDS = tuple(_GAP_SUMS)
 _NONE_IS_ZERO = {"product_id", "department_id"}
 
 
-_CELL_SUMS = {
-    "n": Sum("n"),
-    "pairs": Sum("gap_n"),
-    "sum_x": Sum("sum_expectation"),
-    "sum_e": Sum("sum_experience"),
-    "sum_g": Sum("sum_gap"),
-}
-_LABEL_INDEX = {GapLabel.DISSATISFIED: 4, GapLabel.SATISFIED: 5, GapLabel.DELIGHTED: 6}
-_HEADLINE_FIELDS = (
-    "csat_n",
-    "csat_yes",
-    "promoters",
-    "passives",
-    "detractors",
-    "effort_n",
-    "effort_sum",
-    "effort_sq",
-)
-
-
-def _count_headline(head: dict[str, int], kind: str, measure: str, value: int, n: int) -> None:
-    """Add n answers of this kind, measure and value (NO_VALUE: none) to the headline counts —
-    the roll-up's twin of `headline_counts`."""
-    if value == NO_VALUE:
-        return
-    if measure == Measure.CSAT:
-        head["csat_n"] += n
-        if (kind == QuestionKind.SCALE_5 and value >= 4) or (
-            kind == QuestionKind.SCALE_7 and value >= 5
-        ):
-            head["csat_yes"] += n
-    elif measure == Measure.EFFORT:
-        head["effort_n"] += n
-        head["effort_sum"] += value * n
-        head["effort_sq"] += value * value * n
-    if kind == QuestionKind.NPS and value >= 0:
-        group = "promoters" if value >= 9 else "passives" if value >= 7 else "detractors"
-        head[group] += n
-
-
-def _read_grain(
+def _sums_by(
     summary: QuerySet[AnswerSummary],
-    grain: int,
-    tables: list[str],
-    headline: dict[str, int] | None,
-) -> dict[str, dict[Any, list[int]]]:
-    """One query for every table (and the headline, if given) the same grain serves: per value
-    of each `by` in `tables`, the paired answers' count, sums of expectation, experience and gap,
-    the count per label, and how many answers of any kind (the last of eight)."""
-    per: dict[str, dict[Any, list[int]]] = {by: {} for by in tables}
-    rows = (
-        summary.filter(grain=grain)
-        # The headline needs each kind, measure and value; the tables only the label.
-        .values(*tables, *(("kind", "measure", "value") if headline is not None else ()), "label")
-        .annotate(**_CELL_SUMS)
-        .order_by()
-    )
-    for r in rows:
-        n = int(r["n"] or 0)
-        sums = (int(r["pairs"] or 0), int(r["sum_x"] or 0), int(r["sum_e"] or 0))
-        gap = int(r["sum_g"] or 0)
-        label = _LABEL_INDEX.get(r["label"])
-        for by in tables:
-            into = per[by].get(r[by])
-            if into is None:
-                into = per[by][r[by]] = [0] * (len(_GAP_FIELDS) + 1)
-            into[0] += sums[0]
-            into[1] += sums[1]
-            into[2] += sums[2]
-            into[3] += gap
-            if label is not None:
-                into[label] += n
-            into[7] += n
-        if headline is not None:
-            _count_headline(headline, r["kind"], r["measure"], r["value"], n)
-    return per
-
-
-def _table(
-    read: dict[Any, list[int]],
+    dimensions: set[str],
     by: str,
     edges: dict[Any, list[int]],
     answered: dict[Any, int] | None = None,
 ) -> dict[Any, list[int]]:
-    """Per value of `by`: the roll-up's sums (as `_read_grain` gives them) plus those of the
-    edges' answers; values with no paired answer left out. Added into `answered`: how many
-    answers of any kind each value has."""
+    """Per value of `by`: the paired answers' count, sums and labels from the roll-up, plus
+    those of the edges' answers. Added into `answered`: how many answers of any kind each value
+    has (only paired answers have a count of pairs, sums or a label: no filter on the kind)."""
     totals = {k: list(v) for k, v in edges.items()}
-    for raw_key, sums in read.items():
-        key = None if by in _NONE_IS_ZERO and raw_key == 0 else raw_key
+    rows = (
+        summary.filter(grain=summary_grain_for(dimensions | {by}))
+        .values(by)
+        .annotate(**_GAP_SUMS, answers=Sum("n"))
+        .order_by()
+    )
+    for r in rows:
+        key = None if by in _NONE_IS_ZERO and r[by] == 0 else r[by]
         if answered is not None:
-            answered[key] = answered.get(key, 0) + sums[7]
-        if not sums[0]:
+            answered[key] = answered.get(key, 0) + int(r["answers"] or 0)
+        if not r["pairs"]:
             continue
         into = totals.setdefault(key, [0] * len(_GAP_FIELDS))
-        for i in range(len(_GAP_FIELDS)):
-            into[i] += sums[i]
+        for i, name in enumerate(_GAP_FIELDS):
+            into[i] += int(r[name] or 0)
     return {k: v for k, v in totals.items() if v[0]}
 
 
@@ -716,24 +645,25 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
         return _figures_from_answers(raw)
     edges = _count_edges(add, subtract)
 
-    # Each table reads the smallest grain holding the filters and its grouping; tables (and the
-    # headline) served by the same grain share one query.
-    head_grain = summary_grain_for(dimensions)
-    by_grain: dict[int, list[str]] = {}
-    for by in ("attribute", "product_id", "department_id", "month"):
-        by_grain.setdefault(summary_grain_for(dimensions | {by}), []).append(by)
-    by_grain.setdefault(head_grain, [])
-    counted = dict.fromkeys(_HEADLINE_FIELDS, 0)
-    read: dict[str, dict[Any, list[int]]] = {}
-    for grain, tables in by_grain.items():
-        read.update(_read_grain(rows, grain, tables, counted if grain == head_grain else None))
-    figures = {k: edges.headline[k] + v for k, v in counted.items()}
-    by_attribute = _table(read["attribute"], "attribute", edges.by["attribute"])
+    known = ~Q(value=NO_VALUE)
+    effort = Q(measure=Measure.EFFORT) & known
+    counted = rows.filter(grain=summary_grain_for(dimensions)).aggregate(
+        csat_n=Sum("n", filter=Q(measure=Measure.CSAT) & known),
+        csat_yes=Sum("n", filter=_CSAT_YES),
+        promoters=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=9)),
+        passives=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=7, value__lte=8)),
+        detractors=Sum("n", filter=Q(kind=QuestionKind.NPS, value__gte=0, value__lte=6)),
+        effort_n=Sum("n", filter=effort),
+        effort_sum=Sum(F("value") * F("n"), filter=effort),
+        effort_sq=Sum(F("value") * F("value") * F("n"), filter=effort),
+    )
+    figures = {k: edges.headline[k] + int(v or 0) for k, v in counted.items()}
+    by_attribute = _sums_by(rows, dimensions, "attribute", edges.by["attribute"])
     answered = dict(edges.product_answers)
-    by_product = _table(read["product_id"], "product_id", edges.by["product_id"], answered)
+    by_product = _sums_by(rows, dimensions, "product_id", edges.by["product_id"], answered)
     product_ids = {k for k, n in answered.items() if k is not None and n > 0}
-    by_department = _table(read["department_id"], "department_id", edges.by["department_id"])
-    by_month = _table(read["month"], "month", edges.by["month"])
+    by_department = _sums_by(rows, dimensions, "department_id", edges.by["department_id"])
+    by_month = _sums_by(rows, dimensions, "month", edges.by["month"])
     product_names = {
         p.pk: str(p)
         for p in Product.objects.only("sku", "name").filter(pk__in=[k for k in by_product if k])
