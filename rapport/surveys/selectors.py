@@ -20,7 +20,6 @@ from rapport.surveys.models import (
     Answer,
     AnswerSummary,
     FollowUp,
-    Question,
     Suggestion,
     SurveyEvent,
 )
@@ -148,7 +147,10 @@ def gaps_by_product(qs: QuerySet[Answer]) -> list[GapRow]:
     from rapport.sales.models import Product
 
     rows = _gap_rows(qs, "product_id", lambda pk: "")
-    names = {p.pk: str(p) for p in Product.objects.filter(pk__in=[r.key for r in rows if r.key])}
+    names = {
+        p.pk: str(p)
+        for p in Product.objects.only("sku", "name").filter(pk__in=[r.key for r in rows if r.key])
+    }
     return [GapRow(**{**r.__dict__, "label": names.get(r.key, _("no product"))}) for r in rows]
 
 
@@ -260,24 +262,28 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
         qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False)
         .order_by("-answered_at")
         .values_list(
-            "response_id", "attribute", "expectation", "experience", "question_id", "answered_at"
+            "response_id",
+            "attribute",
+            "expectation",
+            "experience",
+            "question__scale_max",  # joined: no second query for the scales
+            "answered_at",
         )[:IMPORTANCE_SAMPLE]
     )
     if not paired:
         return "stated", []
-    tops = dict(
-        Question.objects.filter(pk__in={p[4] for p in paired}).values_list("pk", "scale_max")
-    )
+    oldest = paired[-1][5]
     # The overall answers of the same responses: same filters, no older than the sample.
     overall = dict(
-        qs.filter(
-            measure=Measure.CSAT, value__isnull=False, answered_at__gte=paired[-1][5]
-        ).values_list("response_id", "value")
+        qs.filter(measure=Measure.CSAT, value__isnull=False, answered_at__gte=oldest).values_list(
+            "response_id", "value"
+        )
     )
-    paired = [(r, a, x, e, tops.get(q, 7)) for r, a, x, e, q, _t in paired]
     by_attribute: dict[str, list[tuple[int, int, int, int]]] = {}
-    for response_id, attribute, expectation, experience, top in paired:
-        by_attribute.setdefault(attribute, []).append((response_id, expectation, experience, top))
+    for response_id, attribute, expectation, experience, top, _t in paired:
+        by_attribute.setdefault(attribute, []).append(
+            (response_id, expectation, experience, top or 7)
+        )
     derived = all(sum(1 for r in rows if r[0] in overall) >= 5 for rows in by_attribute.values())
     points = []
     for attribute, rows in sorted(by_attribute.items()):
@@ -659,7 +665,8 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
     by_department = _sums_by(rows, dimensions, "department_id", edges.by["department_id"])
     by_month = _sums_by(rows, dimensions, "month", edges.by["month"])
     product_names = {
-        p.pk: str(p) for p in Product.objects.filter(pk__in=[k for k in by_product if k])
+        p.pk: str(p)
+        for p in Product.objects.only("sku", "name").filter(pk__in=[k for k in by_product if k])
     }
     department_names = {
         d.pk: str(d) for d in Department.objects.filter(pk__in=[k for k in by_department if k])

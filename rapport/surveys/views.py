@@ -4,6 +4,8 @@ suggestions with the product ideas they became."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -40,6 +42,10 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
             messages.error(request, message)
 
 
+def _options(choices: Iterable[tuple[Any, Any]], chosen: str) -> list[tuple[Any, Any, bool]]:
+    return [(value, label, str(value) == chosen) for value, label in choices]
+
+
 @login_required
 @perm("surveys.view_answer")
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -63,13 +69,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "importance_method": method,
         "grid": grid,
         "themes": selectors.theme_counts(),
-        "surveys": Survey.objects.order_by("name").values_list("pk", "name"),
-        "attributes": Attribute.choices,
+        # The filters' options as (value, label, chosen): compared here once, not per option in
+        # the template.
+        "surveys": _options(
+            Survey.objects.order_by("name").values_list("pk", "name"), filters["survey"]
+        ),
+        "attributes": _options(Attribute.choices, filters["attribute"]),
         # The products answers are about (under the filters), for the product filter.
-        "products": Product.objects.filter(pk__in=figures.product_ids)
-        .order_by("name")
-        .values_list("pk", "name")[:200],
-        "departments": [(d.pk, str(d)) for d in Department.objects.order_by("code")],
+        "products": _options(
+            Product.objects.filter(pk__in=figures.product_ids)
+            .order_by("name")
+            .values_list("pk", "name")[:200],
+            filters["product"],
+        ),
+        "departments": _options(
+            ((d.pk, str(d)) for d in Department.objects.order_by("code")), filters["department"]
+        ),
         "min_answers": MIN_ANSWERS,
     }
     return render(request, "surveys/dashboard.html", context)

@@ -21,10 +21,13 @@ def answered(survey, consenting, invite_and_link):
 def test_dashboard_shows_gaps_labels_and_intervals(
     manager_client, answered, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(16):
         page = manager_client.get("/surveys/?attribute=delivery")
     html = page.content.decode()
     assert page.status_code == 200
+    # The attribute chosen stays chosen, and only it.
+    assert '<option value="delivery" selected>' in html
+    assert '<option value="quality" selected>' not in html
     assert 'id="gaps-attribute"' in html and "Dissatisfied" in html
     assert "95 % interval" in html and "too few answers" in html
 
