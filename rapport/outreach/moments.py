@@ -189,7 +189,6 @@ def moments_between(
 ) -> tuple[list[Moment], int]:
     """The moments from start to end of the customers in the queryset (at most `limit` personal
     moments, soonest first) and how many personal moments there are in all."""
-    from rapport.customers.models import CustomerAddress
     from rapport.outreach.models import CompanyEvent, Invitation
 
     found: list[Moment] = []
@@ -264,62 +263,9 @@ def moments_between(
     found.sort(key=lambda m: (m.day, m.customer_name))
     total = len(found)
     found = found[:limit]
-    # Holidays: one line per holiday and country, with how many customers of the list live there.
-    # Customers are counted only in the countries (of any address) that have a holiday in the
-    # window: most weeks that is none, and the count is a scan of the addresses.
-    in_window = {
-        country: [
-            (d, name)
-            for year in range(start.year, end.year + 1)
-            for d, name in country_holidays(country, year)
-            if start <= d <= end
-        ]
-        for country in address_countries()
-    }
-    in_window = {country: found for country, found in in_window.items() if found}
-    counts = (
-        dict(
-            CustomerAddress.objects.filter(country__in=sorted(in_window), **of_list)
-            .values_list("country")
-            .annotate(n=models_count())
-            .values_list("country", "n")
-        )
-        if in_window
-        else {}
-    )
-    holidays_found: list[Moment] = []
-    for country, n in sorted(counts.items()):
-        for d, name in in_window[country]:
-            holidays_found.append(
-                Moment(
-                    day=d,
-                    kind=MomentKind.HOLIDAY,
-                    title=name,
-                    action=SuggestedAction.CARD,
-                    customers=n,
-                    country=country,
-                )
-            )
-    chinese = customers.filter(preferred_language__in=("zh-hans", "zh-hant")).exclude(
-        addresses__country="CN"
-    )
-    festivals = lunar_festivals(start, end)
-    if festivals:
-        n = chinese.order_by().values("pk").distinct().count()
-        if n:
-            for d, name in festivals:
-                holidays_found.append(
-                    Moment(
-                        day=d,
-                        kind=MomentKind.HOLIDAY,
-                        title=name,
-                        action=SuggestedAction.CARD,
-                        customers=n,
-                        country="",
-                    )
-                )
-    holidays_found.sort(key=lambda m: (m.day, m.country))
-    return holidays_found + found, total
+    # Holidays: one line per holiday and country, with how many customers of the list live there
+    # (counted only in the countries that have a holiday in the window), and the lunar festivals.
+    return holiday_moments(customers, start, end) + found, total
 
 
 def address_countries() -> list[str]:
