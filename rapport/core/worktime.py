@@ -228,6 +228,10 @@ class WorkClock:
         a, b = _us(start), _us(end)
         if b <= a:
             return timedelta(0)
+        # Both ends covered first: growing the table back in time re-bases the cumulative sums,
+        # so a sum taken before that growth cannot be subtracted from one taken after it.
+        self._cover(a)
+        self._cover(b)
         total = self._cumulative(b) - self._cumulative(a)
         total -= self._paused_us(a, b, _pause_us(pauses))
         return timedelta(microseconds=max(total, 0))

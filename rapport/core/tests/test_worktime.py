@@ -127,3 +127,20 @@ def test_far_dates_grow_the_table_both_ways():
     assert clock.deadline(late, timedelta(hours=1)) == late.replace(hour=10)
     assert clock.deadline(early, timedelta(hours=1)) == early.replace(hour=10)
     assert clock.worked(early, early.replace(hour=12)) == timedelta(hours=3)
+
+
+def test_a_span_reaching_back_before_what_the_clock_has_seen_is_counted_whole():
+    """A long-running process has worked out this year's deadlines; then an old complaint's
+    working time is asked for: the clock's table grows back in time meanwhile, and the answer
+    is the same as a fresh clock's."""
+
+    def fresh():
+        return WorkClock(WorkCalendar.standard(time_zone="Europe/Bratislava", country="SK"))
+
+    a = datetime(2024, 1, 15, 21, 48, 52, tzinfo=UTC)
+    b = datetime(2026, 2, 10, 23, 39, 25, tzinfo=UTC)
+    c = datetime(2026, 12, 10, 7, 22, 30, tzinfo=UTC)
+    clock = fresh()
+    clock.worked(b, c)  # the clock knows 2026 only
+    assert clock.worked(a, b) == fresh().worked(a, b)
+    assert clock.worked(a, b) + clock.worked(b, c) == clock.worked(a, c)
