@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from rapport.api.pagination import RequestBody
+from rapport.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Paged, RequestBody
 from rapport.api.permissions import require
+from rapport.core.pagination import invalid_cursor
 from rapport.customers.selectors import customer_queryset
 from rapport.outreach import services
 from rapport.outreach.choices import (
@@ -20,7 +21,7 @@ from rapport.outreach.choices import (
     Schedule,
 )
 from rapport.outreach.models import Campaign, CompanyEvent, Coupon
-from rapport.outreach.moments import moments_between, window
+from rapport.outreach.moments import moments_page, parse_mark, window
 
 router = Router(tags=["outreach"])
 
@@ -41,16 +42,32 @@ class MomentsParams(Schema):
     segment: str = ""
     tag: str = ""
     city: str = ""
+    cursor: str | None = Field(
+        None, description="The `next_cursor` of the previous page; leave out for the first page."
+    )
+    limit: int = Field(
+        DEFAULT_LIMIT,
+        ge=1,
+        le=MAX_LIMIT,
+        description="Personal moments per page, 1 to 200 (a customer's moments of one day are "
+        "never split, so a page may hold a few more).",
+    )
 
 
-@router.get("/outreach/moments", response=list[MomentOut], summary="Coming moments")
+@router.get("/outreach/moments", response=Paged[MomentOut], summary="Coming moments")
 def moments_list(request: HttpRequest, params: Query[MomentsParams]):
-    """Birthdays (lunar where kept), anniversaries, holidays and invitations this week or month."""
+    """Birthdays (lunar where kept), anniversaries, holidays and invitations this week or month:
+    the holidays on the first page, then the personal moments soonest first and by name within a
+    day, a page at a time."""
     require(request, "outreach.view_campaign")
     start, end = window(params.view, timezone.localdate())
-    filters = {k: v for k, v in params.dict().items() if k != "view" and v}
-    found, _total = moments_between(customer_queryset(filters=filters), start, end)
-    return [
+    filters = {k: v for k, v in params.dict().items() if k not in ("view", "cursor", "limit") and v}
+    if params.cursor and parse_mark(params.cursor) is None:
+        raise invalid_cursor()
+    page = moments_page(
+        customer_queryset(filters=filters), start, end, after=params.cursor or "", size=params.limit
+    )
+    items = [
         MomentOut(
             day=m.day,
             kind=m.kind,
@@ -61,8 +78,9 @@ def moments_list(request: HttpRequest, params: Query[MomentsParams]):
             customers=m.customers,
             country=m.country,
         )
-        for m in found
+        for m in page.holidays + page.moments
     ]
+    return {"items": items, "next_cursor": page.after or None}
 
 
 # Campaigns -------------------------------------------------------------------------------------

@@ -186,86 +186,12 @@ def _segments(ids: list[int]) -> dict[int, str]:
 
 def moments_between(
     customers: QuerySet, start: date, end: date, *, limit: int = 500
-) -> tuple[list[Moment], int]:
-    """The moments from start to end of the customers in the queryset (at most `limit` personal
-    moments, soonest first) and how many personal moments there are in all."""
-    from rapport.outreach.models import CompanyEvent, Invitation
-
-    found: list[Moment] = []
-    people = list(
-        customers.filter(birthday_q(start, end) | anniversary_q(start, end))
-        .order_by()
-        .values("id", "display_name", "birthday", "celebrates_lunar_birthday", "customer_since")[
-            : limit * 2
-        ]
-    )
-    segments = _segments([p["id"] for p in people])
-    birthday_title = _("Birthday (%(age)s)")  # looked up once, not per customer
-    anniversary_title = _("Customer for %(years)s years")
-    for p in people:
-        seg = segments.get(p["id"], "")
-        if p["birthday"]:
-            is_lunar = p["celebrates_lunar_birthday"]
-            for d in lunar.birthdays_between(p["birthday"], is_lunar, start, end):
-                age = d.year - p["birthday"].year
-                found.append(
-                    Moment(
-                        day=d,
-                        kind=MomentKind.LUNAR_BIRTHDAY if is_lunar else MomentKind.BIRTHDAY,
-                        title=birthday_title % {"age": age},
-                        action=_birthday_action(age, seg),
-                        customer_id=p["id"],
-                        customer_name=p["display_name"],
-                    )
-                )
-        if since := p["customer_since"]:
-            for d in days(start, end):
-                if (d.month, d.day) == (since.month, since.day) and d > since:
-                    years = d.year - since.year
-                    found.append(
-                        Moment(
-                            day=d,
-                            kind=MomentKind.ANNIVERSARY,
-                            title=anniversary_title % {"years": years},
-                            action=SuggestedAction.GIFT if years % 5 == 0 else SuggestedAction.CARD,
-                            customer_id=p["id"],
-                            customer_name=p["display_name"],
-                        )
-                    )
-    # The whole file (no list filter): no "customer in (every customer)" to build and join.
-    everyone = not customers.query.has_filters()
-    of_list = {} if everyone else {"customer__in": customers.order_by().values("pk")}
-    # The events of the window first (a handful), by time: a local day's bounds, no per-row
-    # date function (without rows to count, SQLite would otherwise walk every customer first).
-    zone = timezone.get_current_timezone()
-    events = CompanyEvent.objects.filter(
-        starts_at__gte=datetime.combine(start, time.min, zone),
-        starts_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone),
-    ).values_list("pk", flat=True)
-    invitations = (
-        Invitation.objects.filter(**of_list, event__in=list(events))
-        .select_related("event")
-        .values("customer_id", "customer__display_name", "event__name", "event__starts_at", "rsvp")[
-            :limit
-        ]
-    )
-    for inv in invitations:
-        found.append(
-            Moment(
-                day=inv["event__starts_at"].date(),
-                kind=MomentKind.EVENT,
-                title=inv["event__name"],
-                action=SuggestedAction.CALL if inv["rsvp"] == "pending" else SuggestedAction.CARD,
-                customer_id=inv["customer_id"],
-                customer_name=inv["customer__display_name"],
-            )
-        )
-    found.sort(key=lambda m: (m.day, m.customer_name))
-    total = len(found)
-    found = found[:limit]
-    # Holidays: one line per holiday and country, with how many customers of the list live there
-    # (counted only in the countries that have a holiday in the window), and the lunar festivals.
-    return holiday_moments(customers, start, end) + found, total
+) -> list[Moment]:
+    """The holidays from start to end, then the first `limit` personal moments of the customers
+    in the queryset, soonest first and by name within a day: the pages of `moments_page` walked
+    until `limit` (a customer's moments of one day are never split, so a few more may come)."""
+    page = moments_page(customers, start, end, size=limit)
+    return page.holidays + page.moments
 
 
 def address_countries() -> list[str]:
@@ -387,7 +313,7 @@ def moments_page(
     still needs, so a page costs the same in a quiet week and in a week of 40,000 moments."""
     from rapport.outreach.models import CompanyEvent
 
-    mark = _parse_mark(after)
+    mark = parse_mark(after)
     found: list[Moment] = []
     last: tuple[date, int] | None = None
     zone = timezone.get_current_timezone()
@@ -418,7 +344,7 @@ def moments_page(
     )
 
 
-def _parse_mark(after: str) -> tuple[date, str, int] | None:
+def parse_mark(after: str) -> tuple[date, str, int] | None:
     """The page mark "YYYY-MM-DD.<customer id>" as (day, that customer's name, id)."""
     from rapport.customers.models import Customer
 

@@ -51,7 +51,7 @@ def test_an_invitation_campaign_rsvp_once_and_attendance(
     from rapport.customers.models import Customer
     from rapport.outreach.moments import moments_between
 
-    found, _ = moments_between(
+    found = moments_between(
         Customer.objects.filter(pk=people[0].pk),
         timezone.localdate(),
         timezone.localdate() + timedelta(days=6),
