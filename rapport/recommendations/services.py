@@ -40,7 +40,8 @@ class History:
 
 
 def load_history(as_of: dt.date | None = None) -> History:
-    """The counted orders' lines up to `as_of`, and their returns as negative lines.
+    """The counted orders' lines up to `as_of`, and their returns as negative lines dated when
+    they came back.
 
     Read with two plain SELECTs into numpy columns (a million customers have ten million lines:
     model instances or per-row tuples in Python would take minutes); the local day of each order
@@ -50,29 +51,34 @@ def load_history(as_of: dt.date | None = None) -> History:
 
     order, line, ret = Order._meta.db_table, OrderLine._meta.db_table, Return._meta.db_table
     qn = connection.ops.quote_name
-    if connection.vendor == "postgresql":
-        epoch = "FLOOR(EXTRACT(EPOCH FROM o.ordered_at))::bigint"
-        real = "DOUBLE PRECISION"
-    else:
-        epoch = "CAST(strftime('%%s', o.ordered_at) AS INTEGER)"
-        real = "REAL"
+
+    def epoch(column: str) -> str:
+        if connection.vendor == "postgresql":
+            return f"FLOOR(EXTRACT(EPOCH FROM {column}))::bigint"
+        return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+    real = "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
     where = f"o.status IN ({', '.join(['%s'] * len(COUNTED_STATUSES))})"
     params: list[Any] = list(COUNTED_STATUSES)
+    returned = ""
     if as_of is not None:
         end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min)
         where += " AND o.ordered_at < %s"
+        returned = " AND r.returned_at < %s"
         params.append(timezone.make_aware(end) if settings.USE_TZ else end)
     lines = _columns(
         f"SELECT l.id, o.customer_id, l.product_id, CAST(l.quantity AS {real}), l.order_id, "  # noqa: S608 - names from the models
-        f"{epoch} FROM {qn(line)} l JOIN {qn(order)} o ON o.id = l.order_id WHERE {where}",
+        f"{epoch('o.ordered_at')} FROM {qn(line)} l JOIN {qn(order)} o ON o.id = l.order_id "
+        f"WHERE {where}",
         params,
         6,
     )
+    # a return is dated when it came back: a time split must not know of returns after its day
     rets = _columns(
         f"SELECT 0, o.customer_id, l.product_id, -CAST(r.quantity AS {real}), l.order_id, "  # noqa: S608 - names from the models
-        f"{epoch} FROM {qn(ret)} r JOIN {qn(line)} l ON l.id = r.order_line_id "
-        f"JOIN {qn(order)} o ON o.id = l.order_id WHERE {where}",
-        params,
+        f"{epoch('r.returned_at')} FROM {qn(ret)} r JOIN {qn(line)} l ON l.id = r.order_line_id "
+        f"JOIN {qn(order)} o ON o.id = l.order_id WHERE {where}{returned}",
+        params + params[-1:] if as_of is not None else params,
         6,
     )
     both = np.concatenate([lines, rets]) if len(rets) else lines
@@ -335,16 +341,18 @@ def recommendations_refresh(
             "stages": stages,
         }
     frame = _frame(history)
+    consumable = set(Product.objects.filter(consumable=True).values_list("pk", flat=True))
+    params: dict[str, Any] = {}
     if method is None:
-        method, _validation = engine.choose(frame, k, rebuy="none")
+        method, validation = engine.choose(frame, k, rebuy="listed", rebuyable_products=consumable)
+        params = validation.get("params", {})
         t = stage("choose", t)
     ds = engine.build_dataset(
         frame["customer"], frame["product"], frame["quantity"], frame["basket"]
     )
     del history, frame
-    consumable = set(Product.objects.filter(consumable=True).values_list("pk", flat=True))
     rebuyable = np.array([p in consumable for p in ds.products.tolist()], dtype=bool)
-    model = engine.make_model(method).fit(ds.matrix)
+    model = engine.make_model(method, params).fit(ds.matrix)
     co_buyers = getattr(model, "co_buyers", None)
     if co_buyers is None:
         co_buyers = engine.ItemToItem().fit(ds.matrix).co_buyers
@@ -421,7 +429,8 @@ def evaluation_run(
 
     started = time.monotonic()
     history = load_history(as_of)
-    end = as_of or (history.date.max().astype(dt.date) if len(history) else timezone.localdate())
+    bought = history.date[history.line > 0]  # the last order's day (not a later return's)
+    end = as_of or (bought.max().astype(dt.date) if len(bought) else timezone.localdate())
     split = split_date or (end - dt.timedelta(days=EVALUATION_DAYS))
     consumable = set(Product.objects.filter(consumable=True).values_list("pk", flat=True))
     if len(history):

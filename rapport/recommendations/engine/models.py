@@ -3,11 +3,16 @@
 Each has `fit(matrix)` (customers × products purchase counts) and `scores(matrix, rows)`: a dense
 block (len(rows) × products) of how strongly each product suits each of those customers. Every
 method adds a tiny popularity term, so a customer with few candidates still gets k products.
+
+Item-to-item and ALS also take `repeat`: the weight of the customer's own purchases of a product in
+its score (0: none; 1: a product bought in every one of their baskets scores as much as their best
+candidate). Only consumables are ever offered again (`recommend.top_k`), so this blends "buy it
+again" with what similar customers buy.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
@@ -48,15 +53,44 @@ class Popularity:
         return np.tile(self.popularity, (len(rows), 1))
 
 
+def _with_repeats(
+    s: np.ndarray, matrix: sparse.csr_matrix, rows: np.ndarray, weight: float
+) -> np.ndarray:
+    """Scores plus `weight` × the share of the customer's baskets holding each product, on the
+    scale of their best score."""
+    if not weight:
+        return s
+    own = matrix[rows].toarray()
+    most = own.max(axis=1, keepdims=True)
+    scale = np.maximum(s.max(axis=1, keepdims=True), 1e-9)
+    return s + weight * scale * own / np.maximum(most, 1.0)
+
+
 class ItemToItem:
-    """Amazon's item-to-item method: cosine similarity between products over their buyers, each
+    """Amazon's item-to-item method: the similarity of two products over their buyers, each
     product keeping its `neighbours` most similar ones; a customer's score for a product is the sum
-    of its similarities to the products they bought."""
+    of its similarities to the products they bought.
+
+    `similarity`: "cosine" (co-buyers / √(buyers of one · buyers of the other), Linden et al.) or
+    "conditional" (co-buyers / (buyers of the bought product · buyers of the candidate^alpha):
+    the probability of buying the candidate given the bought product, its popularity damped by
+    alpha — Deshpande & Karypis 2004)."""
 
     name = "item_to_item"
 
-    def __init__(self, neighbours: int = 50) -> None:
+    def __init__(
+        self,
+        neighbours: int = 50,
+        similarity: str = "cosine",
+        alpha: float = 0.5,
+        repeat: float = 0.0,
+    ) -> None:
+        if similarity not in ("cosine", "conditional"):
+            raise ValueError(f"unknown similarity {similarity!r}")
         self.neighbours = neighbours
+        self.similarity_kind = similarity
+        self.alpha = alpha
+        self.repeat = repeat
 
     def fit(self, matrix: sparse.csr_matrix) -> ItemToItem:
         b = _binary(matrix)
@@ -64,9 +98,11 @@ class ItemToItem:
         co.setdiag(0)
         co.eliminate_zeros()
         self.co_buyers = co
-        buyers = np.asarray(b.sum(axis=0), dtype=np.float64).ravel()
-        norm = np.sqrt(np.maximum(buyers, 1.0))
-        sim = sparse.diags(1 / norm) @ co @ sparse.diags(1 / norm)
+        buyers = np.maximum(np.asarray(b.sum(axis=0), dtype=np.float64).ravel(), 1.0)
+        if self.similarity_kind == "cosine":
+            sim = sparse.diags(1 / np.sqrt(buyers)) @ co @ sparse.diags(1 / np.sqrt(buyers))
+        else:  # row: the bought product, column: the candidate
+            sim = sparse.diags(1 / buyers) @ co @ sparse.diags(buyers**-self.alpha)
         self.similarity = _keep_top(sim.tocsr(), self.neighbours)
         self.popularity = _popularity(matrix)
         return self
@@ -74,7 +110,7 @@ class ItemToItem:
     def scores(self, matrix: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
         b = _binary(matrix[rows])
         s = (b @ self.similarity).toarray()
-        return s + 1e-6 * self.popularity
+        return _with_repeats(s, matrix, rows, self.repeat) + 1e-6 * self.popularity
 
 
 def _keep_top(sim: sparse.csr_matrix, n: int) -> sparse.csr_matrix:
@@ -115,12 +151,14 @@ class ImplicitALS:
         alpha: float = 5.0,
         iterations: int = 12,
         seed: int = 7,
+        repeat: float = 0.0,
     ) -> None:
         self.factors = factors
         self.regularization = regularization
         self.alpha = alpha
         self.iterations = iterations
         self.seed = seed
+        self.repeat = repeat
 
     def fit(self, matrix: sparse.csr_matrix) -> ImplicitALS:
         conf = matrix.copy().tocsr().astype(np.float64)
@@ -179,14 +217,17 @@ class ImplicitALS:
         return out
 
     def scores(self, matrix: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
-        return self.user_factors[rows] @ self.item_factors.T + 1e-6 * self.popularity
+        s = self.user_factors[rows] @ self.item_factors.T
+        return _with_repeats(s, matrix, rows, self.repeat) + 1e-6 * self.popularity
 
 
-def make_model(method: str) -> Model:
+def make_model(method: str, params: dict[str, Any] | None = None) -> Model:
+    """A method by name, with its settings (`params`: the keyword arguments of its class)."""
+    params = params or {}
     if method == "item_to_item":
-        return ItemToItem()
+        return ItemToItem(**params)
     if method == "als":
-        return ImplicitALS()
+        return ImplicitALS(**params)
     if method == "popularity":
         return Popularity()
     raise ValueError(f"unknown method {method!r}; one of {', '.join(METHODS)}")

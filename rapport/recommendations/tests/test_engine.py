@@ -103,3 +103,92 @@ def test_the_method_is_chosen_by_its_held_out_ndcg_inside_the_training_period():
     best = max(CANDIDATES, key=lambda m: validation[m]["ndcg_at_k"])
     assert result["chosen"] == best
     assert {m: validation[m]["ndcg_at_k"] for m in CANDIDATES} != dict.fromkeys(CANDIDATES, 0.0)
+
+
+def test_test_purchases_no_method_may_offer_are_neither_hits_nor_misses():
+    # before the split a bought the kettle and tea (tea a consumable); after it, the kettle again
+    # (never offered again: not counted), tea again (counted) and a cup (counted); b bought only
+    # the kettle again: nothing any method could have offered, so b is not evaluated
+    train = engine.build_dataset(
+        ["a", "a", "b", "c", "c"], ["kettle", "tea", "kettle", "cup", "tea"]
+    )
+    test = engine.build_dataset(["a", "a", "a", "b"], ["kettle", "tea", "cup", "kettle"])
+    cols, rows = train.column_of(), train.row_of()
+    rebuyable = np.array([p == "tea" for p in train.products.tolist()])
+    relevant = ev._relevant(test, train, rebuyable)
+    assert relevant == {rows["a"]: {cols["tea"], cols["cup"]}}
+    # without consumables nothing bought before counts
+    assert ev._relevant(test, train, None) == {rows["a"]: {cols["cup"]}}
+
+
+def test_the_baseline_and_the_model_are_scored_on_the_same_customers_and_purchases():
+    tx = baskets(customers=400, products=60, seed=11)
+    split = dt.date(2025, 10, 1)
+    result = engine.evaluate_split(tx["customer"], tx["product"], tx["date"], split, k=10)
+    train = result["_train"]
+    train_mask, test_mask = engine.time_split(tx["date"], split)
+    test = engine.build_dataset(tx["customer"][test_mask], tx["product"][test_mask])
+    relevant = ev._relevant(test, train, engine.rebuyable_from_history(train.matrix))
+    assert result["customers_evaluated"] == len(relevant)
+    popularity = ev.evaluate(
+        train, relevant, "popularity", 10, engine.rebuyable_from_history(train.matrix)
+    )
+    assert result["popularity"] == popularity.as_dict()
+
+
+def test_the_settings_are_chosen_on_the_validation_split_and_used_for_the_test():
+    tx = baskets(customers=400, products=60, seed=9)
+    split = dt.date(2025, 10, 1)
+    result = engine.evaluate_split(tx["customer"], tx["product"], tx["date"], split, k=10)
+    validation = result["_validation"]
+    chosen = result["chosen"]
+    assert validation["params"] == validation["settings"][chosen]
+    tried = ev.settings_to_try(chosen, result["_train"].matrix, np.array([True]))
+    assert validation["params"] in tried
+    assert tried[0] in (
+        {"similarity": "cosine", "repeat": 0.0},
+        {"factors": 7, "regularization": 0.1, "repeat": 0.0},
+    )
+
+
+def test_a_large_history_compares_the_defaults_only():
+    from scipy import sparse
+
+    big = sparse.random(10, 10, density=0.5, format="csr")
+    ev_limit = ev.SEARCH_PURCHASES
+    try:
+        ev.SEARCH_PURCHASES = 10
+        assert ev.settings_to_try("als", big, None) == [{}]
+        assert ev.settings_to_try("item_to_item", big, None) == [{}]
+    finally:
+        ev.SEARCH_PURCHASES = ev_limit
+
+
+def test_conditional_similarity_damps_popular_candidates():
+    # everybody buys the charger; the phone's buyers also buy its case
+    customers = [f"c{i}" for i in range(20) for _ in range(2)]
+    products = ["charger", "phone"] * 10 + ["charger", "radio"] * 10
+    customers += ["p0", "p0", "p1", "p1", "p2", "p2", "z"]
+    products += ["phone", "case", "phone", "case", "phone", "case", "phone"]
+    ds = engine.build_dataset(customers, products)
+    z = np.array([ds.row_of()["z"]])
+    cosine = engine.ItemToItem(similarity="cosine").fit(ds.matrix)
+    conditional = engine.ItemToItem(similarity="conditional", alpha=1.0).fit(ds.matrix)
+    col = ds.column_of()
+    s_cos = cosine.scores(ds.matrix, z)[0]
+    s_con = conditional.scores(ds.matrix, z)[0]
+    assert s_cos[col["charger"]] > s_cos[col["case"]]  # cosine: the popular charger first
+    assert s_con[col["case"]] > s_con[col["charger"]]  # damped: the phone's own accessory
+
+
+def test_repeat_weight_puts_the_consumable_a_customer_keeps_buying_first():
+    customers = ["a"] * 4 + ["b", "b", "c", "c"]
+    products = ["filter", "filter", "filter", "purifier", "purifier", "lamp", "purifier", "lamp"]
+    baskets_ = ["1", "2", "3", "1", "4", "4", "5", "5"]
+    ds = engine.build_dataset(customers, products, baskets=baskets_)
+    rebuyable = np.array([p == "filter" for p in ds.products.tolist()])
+    a = np.array([ds.row_of()["a"]])
+    plain = engine.top_k(engine.ItemToItem().fit(ds.matrix), ds.matrix, a, 1, rebuyable)
+    again = engine.top_k(engine.ItemToItem(repeat=1.0).fit(ds.matrix), ds.matrix, a, 1, rebuyable)
+    assert ds.products[plain[0][0]] == "lamp"
+    assert ds.products[again[0][0]] == "filter"

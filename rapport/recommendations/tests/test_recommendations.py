@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -292,3 +293,26 @@ def test_reasons_are_said_in_the_agents_language(shop, agent_client, language, t
         reverse("customers:detail", args=[shop["xm"].pk]), headers={"accept-language": language}
     )
     assert text in response.content.decode()
+
+
+def test_a_return_is_dated_when_it_came_back(shop, manager):
+    """A time split must not know, in its training period, of a return made after its day."""
+    from rapport.recommendations.services import load_history
+
+    ordered = timezone.now() - dt.timedelta(days=100)
+    returned = timezone.now() - dt.timedelta(days=10)
+    order = order_create(
+        by=manager,
+        customer_id=shop["xm"].pk,
+        ordered_at=ordered,
+        lines=[{"product_id": shop["teapot"].pk, "quantity": 1}],
+    )
+    return_create(by=manager, order_line_id=order.lines.get().pk, quantity=1, returned_at=returned)
+    history = load_history()
+    is_return = history.line == 0
+    assert list(history.product[is_return]) == [shop["teapot"].pk]
+    assert history.date[is_return][0] == np.datetime64(timezone.localdate(returned), "D")
+    # up to a day between the order and the return, the teapot is still bought
+    before = load_history(as_of=timezone.localdate(returned) - dt.timedelta(days=1))
+    assert not (before.line == 0).any()
+    assert shop["teapot"].pk in before.product[before.customer == shop["xm"].pk]
