@@ -1,4 +1,10 @@
-"""The demo shop: a home-appliance and electronics retailer with about sixty products."""
+"""The demo shop: a home-appliance and electronics retailer with about sixty products.
+
+Besides its price and popularity a product may have *complements* — what people buy with it or
+soon after: a phone's case, screen protector and charger, a TV's soundbar and installation, an air
+purifier's filter — and a *refill*, the consumable its owners buy again (the purifier's filter,
+the water purifier's cartridge, the robot vacuum's brush kit, the air conditioner's cleaning).
+"""
 
 from dataclasses import dataclass
 
@@ -69,6 +75,88 @@ PRODUCTS: list[tuple[str, str, int, float]] = [
 ]
 
 
+# product -> what is bought with it or after it (by the start of the name)
+COMPLEMENTS: dict[str, tuple[str, ...]] = {
+    "Air purifier AP-300": ("Purifier filter", "Extended warranty", "Smart plug"),
+    "Air purifier AP-500": ("Purifier filter", "Extended warranty", "Smart plug"),
+    "Robot vacuum RV-7": ("Vacuum brush kit", "Extended warranty", "Smart plug"),
+    "Robot vacuum RV-9": ("Vacuum brush kit", "Extended warranty", "Smart plug"),
+    "Front-load washer": ("Heat-pump dryer", "Installation", "Trade-in", "Extended warranty"),
+    "Heat-pump dryer": ("Front-load washer", "Installation", "Extended warranty"),
+    "Dishwasher": ("Installation", "Extended warranty"),
+    "Dehumidifier": ("Air purifier AP-300", "Smart plug"),
+    "Cordless vacuum": ("Vacuum brush kit",),
+    "Split air conditioner": ("Installation", "Deep cleaning", "Extended warranty"),
+    "Fridge-freezer": ("Trade-in", "Express delivery", "Extended warranty"),
+    "Water purifier": ("Water filter cartridge", "Installation"),
+    "Rice cooker": ("Soy-milk maker", "Electric kettle"),
+    "IH rice cooker": ("Soy-milk maker", "Electric kettle"),
+    "Soy-milk maker": ("Blender", "Rice cooker"),
+    "Air fryer": ("Electric kettle", "Blender"),
+    "Induction hob": ("Range hood",),
+    "Steam oven": ("Range hood", "Installation"),
+    "Coffee machine": ("Electric kettle",),
+    "Range hood": ("Installation", "Induction hob", "Annual maintenance"),
+    "Tea maker": ("Electric kettle",),
+    "Hair dryer": ("Electric toothbrush", "Shaver"),
+    "High-speed hair dryer": ("Electric toothbrush",),
+    "Electric toothbrush": ("Water flosser",),
+    "Water flosser": ("Electric toothbrush",),
+    "Shaver": ("Electric toothbrush",),
+    "Massage chair": ("Neck massager", "Express delivery", "Extended warranty"),
+    "Neck massager": ("Smart scale",),
+    "Smart scale": ("Fitness band",),
+    "Smartphone X20 128": (
+        "Phone case",
+        "Screen protector",
+        "USB-C charger",
+        "Wireless earbuds",
+        "Power bank",
+    ),
+    "Smartphone X20 Pro": (
+        "Phone case",
+        "Screen protector",
+        "USB-C charger",
+        "Wireless earbuds",
+        "Smartwatch",
+    ),
+    "Tablet": ("USB-C charger", "Screen protector", "Power bank"),
+    "Smartwatch": ("USB-C charger", "Smart scale"),
+    "Fitness band": ("Smart scale",),
+    "E-reader": ("Power bank",),
+    "Laptop": ("USB-C charger", "Power bank", "Noise-cancelling", "Extended warranty"),
+    "Wireless earbuds": ("Phone case", "Power bank"),
+    "Noise-cancelling": ("Power bank",),
+    "Bluetooth speaker": ("Smart plug",),
+    "Soundbar": ("55-inch", "65-inch"),
+    "55-inch": ("Soundbar", "Installation", "Extended warranty"),
+    "65-inch": ("Soundbar", "Installation", "Extended warranty", "Express delivery"),
+    "Projector": ("Bluetooth speaker", "Soundbar"),
+    "USB-C charger": ("Power bank",),
+    "Phone case": ("Screen protector",),
+}
+# product -> the consumable its owners buy again (by the start of the name)
+REFILLS: dict[str, str] = {
+    "Air purifier AP-300": "Purifier filter",
+    "Air purifier AP-500": "Purifier filter",
+    "Robot vacuum RV-7": "Vacuum brush kit",
+    "Robot vacuum RV-9": "Vacuum brush kit",
+    "Cordless vacuum": "Vacuum brush kit",
+    "Water purifier": "Water filter cartridge",
+    "Split air conditioner": "Deep cleaning",
+    "Range hood": "Annual maintenance",
+    "Smartphone X20 128": "Screen protector",
+    "Smartphone X20 Pro": "Screen protector",
+    "Tablet": "Screen protector",
+}
+
+
+def _index(prefix: str) -> int:
+    """The product whose name starts with `prefix` (exactly one)."""
+    [i] = [i for i, p in enumerate(PRODUCTS) if p[1].startswith(prefix)]
+    return i
+
+
 @dataclass(frozen=True)
 class Catalogue:
     sku: list[str]
@@ -79,6 +167,9 @@ class Catalogue:
     popularity: np.ndarray  # probabilities summing to 1
     category_index: np.ndarray  # index into `categories`
     categories: list[str]
+    complements: np.ndarray  # products × most complements: product indices, -1 padding
+    refill: np.ndarray  # the product's consumable (-1: none)
+    refilled: np.ndarray  # bool: a consumable people buy again
 
 
 def build_catalogue(rng: np.random.Generator) -> Catalogue:
@@ -97,4 +188,22 @@ def build_catalogue(rng: np.random.Generator) -> Catalogue:
         popularity=weight / weight.sum(),
         category_index=np.array([categories.index(p[0]) for p in PRODUCTS]),
         categories=categories,
+        complements=_complements(),
+        refill=_refills(),
+        refilled=np.isin(np.arange(len(PRODUCTS)), [_index(r) for r in REFILLS.values()]),
     )
+
+
+def _complements() -> np.ndarray:
+    widest = max(len(c) for c in COMPLEMENTS.values())
+    table = np.full((len(PRODUCTS), widest), -1, dtype=np.int64)
+    for anchor, others in COMPLEMENTS.items():
+        table[_index(anchor), : len(others)] = [_index(o) for o in others]
+    return table
+
+
+def _refills() -> np.ndarray:
+    refill = np.full(len(PRODUCTS), -1, dtype=np.int64)
+    for owned, consumable in REFILLS.items():
+        refill[_index(owned)] = _index(consumable)
+    return refill

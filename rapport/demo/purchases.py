@@ -4,6 +4,12 @@ Each customer buys first when they join; afterwards they buy at their own Poisso
 (lambda ~ Gamma(r, alpha), per week) and after each repeat purchase drop out for good with their own
 probability (p ~ Beta(a, b)). The result: many one-off buyers, a loyal few, and many who lapse.
 Amounts are integer cents, so an order's total is exactly the sum of its lines.
+
+What people buy has the structure of a real shop's baskets: each customer has a favourite category
+(most of their lines come from it), the lines after an order's first are often its complements (a
+phone's case and charger, a TV's soundbar, an appliance's installation), and a repeat order often
+follows up an earlier purchase: the consumable its owner buys again once it wears out (the
+purifier's filter, the robot vacuum's brush kit) or an accessory bought a while later.
 """
 
 from dataclasses import dataclass
@@ -33,6 +39,10 @@ PROMOTIONS = [
     ("VIP15", 15, 0.10),  # third order onwards
 ]
 RETURN_RATE = 0.035
+# Purchase structure (set once from how appliance shops sell, not fitted to any metric):
+WITH_ANCHOR = 0.5  # a line after an order's first is one of the first product's complements
+FOLLOW_UP = 0.4  # a repeat order starts with a follow-up of the previous order's first product
+REFILL_DAYS = 60  # a consumable is bought again at the earliest this long after the last one
 
 
 @dataclass
@@ -147,6 +157,9 @@ def draw_orders(
         sel = np.flatnonzero(in_favourite & (favourite == c))
         w = catalogue.popularity[members] / catalogue.popularity[members].sum()
         product[sel] = members[rng.choice(len(members), len(sel), p=w)]
+    product = _structure(
+        np.random.default_rng([seed, chunk, 8]), catalogue, product, line_order, person, day, rank
+    )
     price = catalogue.price_cents[product]
     u = rng.random(n_line)
     cheap = (price < 20_000) & (
@@ -218,6 +231,61 @@ def draw_orders(
         return_refund=refund,
         return_reason=reasons,
     )
+
+
+def _structure(
+    rng: np.random.Generator,
+    catalogue: Catalogue,
+    product: np.ndarray,
+    line_order: np.ndarray,
+    person: np.ndarray,
+    day: np.ndarray,
+    rank: np.ndarray,
+) -> np.ndarray:
+    """Baskets and follow-ups on top of the taste-driven draw `product` (one per line; orders
+    chronological, `person` and `day` per order, `rank` = the person's earlier orders). A repeat
+    order's first line is, with probability FOLLOW_UP, a follow-up of the previous order's first
+    product: its consumable (or the consumable itself again) when REFILL_DAYS have passed since,
+    else one of its complements. Then every later line of an order is, with probability
+    WITH_ANCHOR, a complement of the order's first product."""
+    product = product.copy()
+    n_orders = len(person)
+    if not n_orders:
+        return product
+    n_lines = np.bincount(line_order, minlength=n_orders)
+    first = np.cumsum(n_lines) - n_lines  # each order's first line
+    # each order's previous order by the same person (orders are chronological)
+    by_person = np.lexsort((np.arange(n_orders), person))
+    previous = np.full(n_orders, -1, dtype=np.int64)
+    same = person[by_person[1:]] == person[by_person[:-1]]
+    previous[by_person[1:][same]] = by_person[:-1][same]
+    width = (catalogue.complements >= 0).sum(axis=1)
+    refill = np.where(catalogue.refilled, np.arange(len(width)), catalogue.refill)
+
+    def complement_of(anchor: np.ndarray) -> np.ndarray:
+        """A random complement of each anchor product (-1 when it has none)."""
+        k = width[anchor]
+        pick = np.floor(rng.random(len(anchor)) * np.maximum(k, 1)).astype(np.int64)
+        return np.where(k > 0, catalogue.complements[anchor, np.minimum(pick, k - 1)], -1)
+
+    # first lines, one rank at a time: a follow-up depends on the previous order's first product
+    for r in range(1, int(rank.max()) + 1):
+        orders = np.flatnonzero((rank == r) & (rng.random(n_orders) < FOLLOW_UP))
+        if not len(orders):
+            continue
+        anchor = product[first[previous[orders]]]
+        due = day[orders] - day[previous[orders]] >= REFILL_DAYS
+        again = refill[anchor]
+        follow = np.where(due & (again >= 0), again, complement_of(anchor))
+        has = follow >= 0
+        product[first[orders[has]]] = follow[has]
+    # later lines of each order: complements of its first product
+    later = np.flatnonzero(np.arange(len(line_order)) != first[line_order])
+    later = later[rng.random(len(later)) < WITH_ANCHOR]
+    with_anchor = complement_of(product[first[line_order[later]]])
+    has = with_anchor >= 0
+    product[later[has]] = with_anchor[has]
+    return product
 
 
 def _promotions(rng: np.random.Generator, start: date, day: np.ndarray, rank: np.ndarray):

@@ -242,3 +242,38 @@ def test_remembered_details_are_dated_with_their_conversation_and_not_repeated(d
     assert all(d.created_at == d.interaction.occurred_at for d in details)
     said = Counter((d.customer_id, d.text) for d in details)
     assert max(said.values()) == 1
+
+
+def test_purchases_have_a_shops_structure():
+    """Accessories go with their product in one order, and owners come back for its consumable
+    (what a recommender can learn from: not every line is drawn by popularity alone)."""
+    import datetime as dt
+
+    import numpy as np
+
+    from rapport.demo.plan import draw_demo
+
+    data = draw_demo(customers=3000, seed=11, years=2, today=dt.date(2026, 6, 1), tz="UTC")
+    orders, names = data.orders, data.catalogue.name
+
+    def product(prefix: str) -> int:
+        return next(i for i, name in enumerate(names) if name.startswith(prefix))
+
+    line_order, bought = orders.line_order, orders.line_product
+    several = np.bincount(line_order) > 1
+
+    def in_order(p: int) -> np.ndarray:
+        out = np.zeros(len(several), dtype=bool)
+        out[line_order[bought == p]] = True
+        return out
+
+    tv, soundbar = in_order(product("55-inch")), in_order(product("Soundbar"))
+    assert soundbar[tv & several].mean() > 3 * soundbar[~tv & several].mean()
+    # customers who bought the purifier come back for its filter more than those who did not
+    person = orders.person[line_order]
+    owners = np.unique(person[bought == product("Air purifier AP-300")])
+    filter_buyers = np.unique(person[bought == product("Purifier filter")])
+    others = np.setdiff1d(np.unique(person), owners)
+    owners_share = len(np.intersect1d(owners, filter_buyers)) / len(owners)
+    others_share = len(np.intersect1d(others, filter_buyers)) / len(others)
+    assert owners_share > 2 * others_share
