@@ -14,8 +14,10 @@ A library on numpy/scipy/polars — no Django imports — so it runs in the refr
 
 `evaluate.time_split` splits transactions at a date (train strictly before, test on or after),
 `evaluate.evaluate` measures precision@k, recall@k, nDCG@k and catalogue coverage on the customers
-with purchases on both sides, and `evaluate.choose` picks the method by a validation split inside
-the training period, never by looking at the test purchases.
+with purchases on both sides (the test purchases a method could have offered: not a product the
+customer had already bought unless it is bought again), and `evaluate.choose` picks the method and
+its settings by a validation split inside the training period, never by looking at the test
+purchases.
 """
 
 from .data import Dataset, build_dataset, rebuyable_from_history

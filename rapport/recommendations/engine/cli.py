@@ -9,8 +9,10 @@ object::
     {"model": {"precision_at_k": …, "recall_at_k": …, "ndcg_at_k": …, "coverage": …},
      "popularity": {…the same keys…}, "chosen": "<method>", "customers_evaluated": N}
 
-where the customers evaluated have purchases on both sides of the split and "chosen" is the method
-picked on a validation split inside the training period (evaluate.choose).
+where the customers evaluated have purchases before the split and, after it, a purchase a method
+could have offered (not a product they had already bought, unless customers buy it again), and
+"chosen" is the method picked, with its settings, on a validation split inside the training period
+(evaluate.choose).
 
 Real retail exports are read as they come: every column as text; product codes of mixed types
 ("85123A", 22423, "22423.0") compared as trimmed upper-case text; dates with or without a time
