@@ -137,7 +137,7 @@ def main() -> None:
     args = p.parse_args()
     engine = load_engine(args.engine)
     if args.no_structure:
-        purchases._structure = lambda rng, catalogue, product, *rest: product  # type: ignore[assignment]
+        purchases._structure = lambda rng, catalogue, product, *rest: product
     rows = []
     for seed in [int(s) for s in args.seeds.split(",")]:
         tx = frame(seed, args.customers, args.today)
