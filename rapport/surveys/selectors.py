@@ -23,7 +23,7 @@ from rapport.surveys.models import (
     Suggestion,
     SurveyEvent,
 )
-from rapport.surveys.summary import NO_VALUE
+from rapport.surveys.summary import DAY_GRAIN, NO_VALUE
 from rapport.surveys.summary import grain_for as summary_grain_for
 
 FILTERS = ("survey", "attribute", "product", "department", "date_from", "date_to", "customer")
@@ -404,16 +404,26 @@ def _period_plan(
     return first, last, add, subtract
 
 
+@dataclass
+class _Period:
+    """The answers of a period's partial months to add and to take away (days first–last), and
+    where to count them: the roll-up's day grain (`days`, under the same filters), or the
+    answers (`answers`, the filters but the period) when the filters hold a product."""
+
+    add: list[tuple[date, date]]
+    subtract: list[tuple[date, date]]
+    days: QuerySet[AnswerSummary] | None
+    answers: QuerySet[Answer]
+
+
 def _summary_and_edges(
     filters: dict[str, Any], raw: QuerySet[Answer]
-) -> tuple[
-    QuerySet[AnswerSummary] | None, set[str], QuerySet[Answer] | None, QuerySet[Answer] | None
-]:
-    """The roll-up rows matching the filters, the dimensions they filter on, and the answers to
-    add and to take away for a period's partial months (see `_period_plan`); no roll-up for one
-    customer's answers, which it does not keep."""
+) -> tuple[QuerySet[AnswerSummary] | None, set[str], _Period | None]:
+    """The roll-up rows matching the filters, the dimensions they filter on, and the partial
+    months of a period (see `_period_plan`); no roll-up for one customer's answers, which it
+    does not keep."""
     if raw.query.is_empty() or filters.get("customer") not in (None, ""):
-        return None, set(), raw, None
+        return None, set(), None
     rows = AnswerSummary.objects.all()
     dimensions: set[str] = set()
     for name, column in (
@@ -424,7 +434,7 @@ def _summary_and_edges(
         if filters.get(name) not in (None, ""):
             value = _int(filters[name]) or 0
             if value <= 0:  # 0 stands for "none" in the roll-up: no such record anyway
-                return None, set(), raw, None
+                return None, set(), None
             rows = rows.filter(**{column: value})
             if name != "survey":  # kept in every grain
                 dimensions.add(column)
@@ -433,7 +443,8 @@ def _summary_and_edges(
         dimensions.add("attribute")
     start, end = _day(filters.get("date_from")), _day(filters.get("date_to"))
     if start is None and end is None:
-        return rows, dimensions, None, None
+        return rows, dimensions, None
+    undated_rows = rows
     dimensions.add("month")
     first, last, add, subtract = _period_plan(start, end, timezone.localdate())
     if (start and first is None) or (first and last and first > last):
@@ -443,15 +454,29 @@ def _summary_and_edges(
             rows = rows.filter(month__gte=first)
         if last is not None:
             rows = rows.filter(month__lte=last)
-    undated = answer_queryset(
-        {k: v for k, v in filters.items() if k not in ("date_from", "date_to")}
-    )
+    if not add and not subtract:
+        return rows, dimensions, None
     return (
         rows,
         dimensions,
-        undated.filter(_days(add)) if add else None,
-        undated.filter(_days(subtract)) if subtract else None,
+        _Period(
+            add=add,
+            subtract=subtract,
+            days=None
+            if "product_id" in dimensions
+            else undated_rows.filter(grain=DAY_GRAIN, product_id=0),
+            answers=answer_queryset(
+                {k: v for k, v in filters.items() if k not in ("date_from", "date_to")}
+            ),
+        ),
     )
+
+
+def _summary_days(ranges: list[tuple[date, date]]) -> Q:
+    days = Q()
+    for first, last in ranges:
+        days |= Q(month__gte=first, month__lte=last)
+    return days
 
 
 def _days(ranges: list[tuple[date, date]]) -> Q:
@@ -525,7 +550,7 @@ class _Edges:
     product_answers: dict[Any, int]
 
 
-def _count_edges(add: QuerySet[Answer] | None, subtract: QuerySet[Answer] | None) -> _Edges:
+def _count_edges(period: _Period | None) -> _Edges:
     counted = _Edges(
         headline=dict.fromkeys(
             (
@@ -543,41 +568,78 @@ def _count_edges(add: QuerySet[Answer] | None, subtract: QuerySet[Answer] | None
         by={"attribute": {}, "department_id": {}, "month": {}, "product_id": {}},
         product_answers={},
     )
-    for answers, sign in ((add, 1), (subtract, -1)):
-        if answers is not None:
-            _count_into(counted, answers, sign)
+    if period is None:
+        return counted
+    for ranges, sign in ((period.add, 1), (period.subtract, -1)):
+        if not ranges:
+            continue
+        answers = period.answers.filter(_days(ranges))
+        if period.days is None:
+            cells = (
+                answers.values(
+                    "attribute", "department_id", "month", "kind", "measure", "value", "label"
+                )
+                .annotate(**_SUMS_RAW)
+                .order_by()
+            )
+        else:  # the day grain: the same sums, one row per day, the day in `month`
+            cells = (
+                period.days.filter(_summary_days(ranges))
+                .values("attribute", "department_id", "month", "kind", "measure", "value", "label")
+                .annotate(**_SUMS_KEPT)
+                .order_by()
+            )
+        _count_cells(counted, cells, sign, days=period.days is not None)
+        products = answers.values("product_id", "kind", "label").annotate(**_SUMS_RAW).order_by()
+        for r in products:
+            _add_pairs(counted.by["product_id"], r["product_id"], r, sign)
+            totals = counted.product_answers
+            totals[r["product_id"]] = totals.get(r["product_id"], 0) + sign * r["count"]
     return counted
 
 
-def _count_into(counted: _Edges, answers: QuerySet[Answer], sign: int) -> None:
-    sums = {  # COUNT(*), not of the id: read from the covering index alone
-        "count": Count("*"),
-        "pairs": Count("gap"),
-        "sum_x": Sum("expectation", filter=Q(gap__isnull=False)),
-        "sum_e": Sum("experience", filter=Q(gap__isnull=False)),
-        "sum_g": Sum("gap"),
-    }
-    labels = (GapLabel.DISSATISFIED, GapLabel.SATISFIED, GapLabel.DELIGHTED)
+_SUMS_RAW = {  # COUNT(*), not of the id: read from the covering index alone
+    "count": Count("*"),
+    "pairs": Count("gap"),
+    "sum_x": Sum("expectation", filter=Q(gap__isnull=False)),
+    "sum_e": Sum("experience", filter=Q(gap__isnull=False)),
+    "sum_g": Sum("gap"),
+}
+_SUMS_KEPT = {
+    "count": Sum("n"),
+    "pairs": Sum("gap_n"),
+    "sum_x": Sum("sum_expectation"),
+    "sum_e": Sum("sum_experience"),
+    "sum_g": Sum("sum_gap"),
+}
+_LABELS = (GapLabel.DISSATISFIED, GapLabel.SATISFIED, GapLabel.DELIGHTED)
 
-    def add(table: dict[Any, list[int]], key: Any, r: dict[str, Any]) -> None:
-        if r["kind"] != QuestionKind.PAIRED or not r["pairs"]:
-            return
-        into = table.setdefault(key, [0] * len(_GAP_FIELDS))
-        for i, name in enumerate(("pairs", "sum_x", "sum_e", "sum_g")):
-            into[i] += sign * int(r[name] or 0)
-        if r["label"] in labels:
-            into[4 + labels.index(r["label"])] += sign * r["pairs"]
 
+def _add_pairs(table: dict[Any, list[int]], key: Any, r: dict[str, Any], sign: int) -> None:
+    if r["kind"] != QuestionKind.PAIRED or not r["pairs"]:
+        return
+    into = table.setdefault(key, [0] * len(_GAP_FIELDS))
+    for i, name in enumerate(("pairs", "sum_x", "sum_e", "sum_g")):
+        into[i] += sign * int(r[name] or 0)
+    if r["label"] in _LABELS:
+        into[4 + _LABELS.index(r["label"])] += sign * int(r["pairs"])
+
+
+def _count_cells(
+    counted: _Edges, cells: Iterable[dict[str, Any]], sign: int, *, days: bool
+) -> None:
+    """Add the edges' cells (attribute, department, month or day, kind, measure, value, label
+    with their count and sums) into the headline and the attribute, department and month
+    tables; from the day grain (`days`), the roll-up's stand-ins for none are read back."""
     head = counted.headline
-    cells = (
-        answers.values("attribute", "department_id", "month", "kind", "measure", "value", "label")
-        .annotate(**sums)
-        .order_by()
-    )
     for r in cells:
+        if days:
+            r["month"] = r["month"].replace(day=1)
+            r["department_id"] = r["department_id"] or None
+            r["value"] = None if r["value"] == NO_VALUE else r["value"]
         for by in ("attribute", "department_id", "month"):
-            add(counted.by[by], r[by], r)
-        value, kind, n = r["value"], r["kind"], sign * r["count"]
+            _add_pairs(counted.by[by], r[by], r, sign)
+        value, kind, n = r["value"], r["kind"], sign * int(r["count"])
         if value is None:
             continue
         if r["measure"] == Measure.CSAT:
@@ -593,10 +655,6 @@ def _count_into(counted: _Edges, answers: QuerySet[Answer], sign: int) -> None:
         if kind == QuestionKind.NPS:
             group = "promoters" if value >= 9 else "passives" if value >= 7 else "detractors"
             head[group] += n
-    for r in answers.values("product_id", "kind", "label").annotate(**sums).order_by():
-        add(counted.by["product_id"], r["product_id"], r)
-        totals = counted.product_answers
-        totals[r["product_id"]] = totals.get(r["product_id"], 0) + sign * r["count"]
 
 
 def _figures_from_answers(qs: QuerySet[Answer]) -> Figures:
@@ -640,10 +698,10 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
 
     filters = filters or {}
     raw = answer_queryset(filters)
-    rows, dimensions, add, subtract = _summary_and_edges(filters, raw)
+    rows, dimensions, period = _summary_and_edges(filters, raw)
     if not summary or rows is None:
         return _figures_from_answers(raw)
-    edges = _count_edges(add, subtract)
+    edges = _count_edges(period)
 
     known = ~Q(value=NO_VALUE)
     effort = Q(measure=Measure.EFFORT) & known
