@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,8 +259,14 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
     fewer than 5 responses have both, importance is *stated*: the mean expectation as a share of
     the scale (what customers expect most of, they care most about). Returns which was used
     ("derived" or "stated") and one point per attribute, with its quadrant split at the means.
+
+    One query: the database sums the sample per attribute and scale (n, Σx, Σy, Σxy, Σx², Σy²
+    of the pairs with an overall answer — a response with two takes the higher); the
+    correlation is worked out from the sums, exactly (integers).
     """
-    paired = list(
+    if qs.query.is_empty():
+        return "stated", []
+    sample = (
         qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False)
         .order_by("-answered_at")
         .values_list(
@@ -270,31 +278,53 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
             "answered_at",
         )[:IMPORTANCE_SAMPLE]
     )
-    if not paired:
-        return "stated", []
-    oldest = paired[-1][5]
     # The overall answers of the same responses: same filters, no older than the sample.
-    overall = dict(
-        qs.filter(measure=Measure.CSAT, value__isnull=False, answered_at__gte=oldest).values_list(
-            "response_id", "value"
+    overall = (
+        qs.filter(
+            measure=Measure.CSAT,
+            value__isnull=False,
+            answered_at__gte=RawSQL("SELECT MIN(answered_at) FROM grid_sample", ()),
         )
+        .values("response_id")
+        .annotate(top=Max("value"))
+        .values_list("response_id", "top")
+        .order_by()
     )
-    by_attribute: dict[str, list[tuple[int, int, int, int]]] = {}
-    for response_id, attribute, expectation, experience, top, _t in paired:
-        by_attribute.setdefault(attribute, []).append(
-            (response_id, expectation, experience, top or 7)
+    sample_sql, sample_params = sample.query.sql_with_params()
+    overall_sql, overall_params = overall.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH grid_sample (response_id, attribute, expectation, experience, top, "  # noqa: S608 (Django's queries, values as parameters)
+            f"answered_at) AS ({sample_sql}), grid_overall (response_id, y) AS ({overall_sql}) "
+            "SELECT s.attribute, COALESCE(s.top, 7), COUNT(*), SUM(s.expectation), "
+            "SUM(s.experience), COUNT(o.y), SUM(CASE WHEN o.y IS NOT NULL THEN s.experience END), "
+            "SUM(o.y), SUM(s.experience * o.y), "
+            "SUM(CASE WHEN o.y IS NOT NULL THEN s.experience * s.experience END), SUM(o.y * o.y) "
+            "FROM grid_sample s LEFT JOIN grid_overall o ON o.response_id = s.response_id "
+            "GROUP BY s.attribute, COALESCE(s.top, 7)",
+            [*sample_params, *overall_params],
         )
-    derived = all(sum(1 for r in rows if r[0] in overall) >= 5 for rows in by_attribute.values())
+        found = cursor.fetchall()
+    if not found:
+        return "stated", []
+    by_attribute: dict[str, list[int]] = {}
+    share: dict[str, list[float]] = {}  # Σ (expectation − 1) / (top − 1), the same of experience
+    for attribute, top, n, sum_x, sum_e, *pairs in found:
+        sums = by_attribute.setdefault(attribute, [0] * 7)
+        for i, v in enumerate((n, *pairs)):
+            sums[i] += int(v or 0)
+        shares = share.setdefault(attribute, [0.0, 0.0])
+        shares[0] += (int(sum_x or 0) - n) / (top - 1)
+        shares[1] += (int(sum_e or 0) - n) / (top - 1)
+    derived = all(sums[1] >= 5 for sums in by_attribute.values())
     points = []
-    for attribute, rows in sorted(by_attribute.items()):
-        performance = 100 * sum((e - 1) / (top - 1) for _r, _x, e, top in rows) / len(rows)
+    for attribute, (n, m, sx, sy, sxy, sxx, syy) in sorted(by_attribute.items()):
+        performance = 100 * share[attribute][1] / n
         if derived:
-            xs = [float(e) for r, _x, e, _t in rows if r in overall]
-            ys = [float(overall[r]) for r, _x, _e, _t in rows if r in overall]
-            importance = 100 * max(0.0, _pearson(xs, ys))
+            importance = 100 * max(0.0, _pearson_from_sums(m, sx, sy, sxy, sxx, syy))
         else:
-            importance = 100 * sum((x - 1) / (top - 1) for _r, x, _e, top in rows) / len(rows)
-        points.append((attribute, importance, performance, len(rows)))
+            importance = 100 * share[attribute][0] / n
+        points.append((attribute, importance, performance, n))
     mean_i = sum(p[1] for p in points) / len(points)
     mean_p = sum(p[2] for p in points) / len(points)
     quadrants = {
@@ -316,17 +346,15 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
     ]
 
 
-def _pearson(xs: list[float], ys: list[float]) -> float:
-    n = len(xs)
+def _pearson_from_sums(n: int, sx: int, sy: int, sxy: int, sxx: int, syy: int) -> float:
+    """Pearson's r of n pairs from their sums (integers: no cancellation)."""
     if n < 2:
         return 0.0
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    if sxx == 0 or syy == 0:
+    cov = n * sxy - sx * sy
+    var_x, var_y = n * sxx - sx * sx, n * syy - sy * sy
+    if var_x <= 0 or var_y <= 0:
         return 0.0
-    return sxy / math.sqrt(sxx * syy)
+    return cov / math.sqrt(var_x * var_y)
 
 
 def theme_counts(filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
