@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,32 +259,29 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
     the scale (what customers expect most of, they care most about). Returns which was used
     ("derived" or "stated") and one point per attribute, with its quadrant split at the means.
 
-    One query: the database sums the sample per attribute and scale (n, Σx, Σy, Σxy, Σx², Σy²
+    Two queries: the sample's oldest time, then the database sums the sample per attribute and scale (n, Σx, Σy, Σxy, Σx², Σy²
     of the pairs with an overall answer — a response with two takes the higher); the
     correlation is worked out from the sums, exactly (integers).
     """
     if qs.query.is_empty():
         return "stated", []
-    sample = (
-        qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False)
-        .order_by("-answered_at")
-        .values_list(
-            "response_id",
-            "attribute",
-            "expectation",
-            "experience",
-            "question__scale_max",  # joined: no second query for the scales
-            "answered_at",
-        )[:IMPORTANCE_SAMPLE]
-    )
-    # The overall answers of the same responses: same filters, no older than the sample.
+    paired = qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False).order_by("-answered_at")
+    sample = paired.values_list(
+        "response_id",
+        "attribute",
+        "expectation",
+        "experience",
+        "question__scale_max",  # joined: no second query for the scales
+        "answered_at",
+    )[:IMPORTANCE_SAMPLE]
+    # The overall answers of the same responses: same filters, no older than the sample (its
+    # oldest time read first from the index, so the database reads the answers' index by time).
+    overall = qs.filter(measure=Measure.CSAT, value__isnull=False)
+    oldest = paired.values_list("answered_at", flat=True)[IMPORTANCE_SAMPLE - 1 :][:1]
+    if oldest := list(oldest):
+        overall = overall.filter(answered_at__gte=oldest[0])
     overall = (
-        qs.filter(
-            measure=Measure.CSAT,
-            value__isnull=False,
-            answered_at__gte=RawSQL("SELECT MIN(answered_at) FROM grid_sample", ()),
-        )
-        .values("response_id")
+        overall.values("response_id")
         .annotate(top=Max("value"))
         .values_list("response_id", "top")
         .order_by()
