@@ -606,12 +606,20 @@ def _count_edges(period: _Period | None) -> _Edges:
                 .annotate(**_SUMS_RAW)
                 .order_by()
             )
-        else:  # the day grain: the same sums, one row per day, the day in `month`
-            cells = (
-                period.days.filter(_summary_days(ranges))
-                .values("attribute", "department_id", "month", "kind", "measure", "value", "label")
-                .annotate(**_SUMS_KEPT)
-                .order_by()
+        else:  # the day grain: its rows as they are (one per key and day, the day in `month`)
+            cells = period.days.filter(_summary_days(ranges)).values(
+                "attribute",
+                "department_id",
+                "month",
+                "kind",
+                "measure",
+                "value",
+                "label",
+                count=F("n"),
+                pairs=F("gap_n"),
+                sum_x=F("sum_expectation"),
+                sum_e=F("sum_experience"),
+                sum_g=F("sum_gap"),
             )
         _count_cells(counted, cells, sign, days=period.days is not None)
         products = answers.values("product_id", "kind", "label").annotate(**_SUMS_RAW).order_by()
@@ -628,13 +636,6 @@ _SUMS_RAW = {  # COUNT(*), not of the id: read from the covering index alone
     "sum_x": Sum("expectation", filter=Q(gap__isnull=False)),
     "sum_e": Sum("experience", filter=Q(gap__isnull=False)),
     "sum_g": Sum("gap"),
-}
-_SUMS_KEPT = {
-    "count": Sum("n"),
-    "pairs": Sum("gap_n"),
-    "sum_x": Sum("sum_expectation"),
-    "sum_e": Sum("sum_experience"),
-    "sum_g": Sum("sum_gap"),
 }
 _LABELS = (GapLabel.DISSATISFIED, GapLabel.SATISFIED, GapLabel.DELIGHTED)
 
