@@ -613,22 +613,10 @@ def _count_edges(period: _Period | None) -> _Edges:
             continue
         answers = period.answers.filter(_days(ranges))
         if period.days is None:
-            cells = (
-                answers.values(
-                    "attribute", "department_id", "month", "kind", "measure", "value", "label"
-                )
-                .annotate(**_SUMS_RAW)
-                .order_by()
-            )
+            cells = answers.values(*_CELLS).annotate(**_SUMS_RAW).order_by()
         else:  # the day grain: its rows as they are (one per key and day, the day in `month`)
             cells = period.days.filter(_summary_days(ranges)).values(
-                "attribute",
-                "department_id",
-                "month",
-                "kind",
-                "measure",
-                "value",
-                "label",
+                *_CELLS,
                 count=F("n"),
                 pairs=F("gap_n"),
                 sum_x=F("sum_expectation"),
@@ -644,6 +632,7 @@ def _count_edges(period: _Period | None) -> _Edges:
     return counted
 
 
+_CELLS = ("attribute", "department_id", "month", "kind", "measure", "value", "label")
 _SUMS_RAW = {  # COUNT(*), not of the id: read from the covering index alone
     "count": Count("*"),
     "pairs": Count("gap"),
