@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from rapport.surveys.models import (
     Suggestion,
     SurveyEvent,
 )
-from rapport.surveys.summary import NO_VALUE
+from rapport.surveys.summary import DAY_GRAIN, NO_VALUE
 from rapport.surveys.summary import grain_for as summary_grain_for
 
 FILTERS = ("survey", "attribute", "product", "department", "date_from", "date_to", "customer")
@@ -257,44 +258,83 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
     fewer than 5 responses have both, importance is *stated*: the mean expectation as a share of
     the scale (what customers expect most of, they care most about). Returns which was used
     ("derived" or "stated") and one point per attribute, with its quadrant split at the means.
+
+    Two queries: the sample's oldest time, then the database sums the sample per attribute and scale (n, Σx, Σy, Σxy, Σx², Σy²
+    of the pairs with an overall answer — a response with two takes the higher); the
+    correlation is worked out from the sums, exactly (integers).
     """
-    paired = list(
-        qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False)
-        .order_by("-answered_at")
-        .values_list(
-            "response_id",
-            "attribute",
-            "expectation",
-            "experience",
-            "question__scale_max",  # joined: no second query for the scales
-            "answered_at",
-        )[:IMPORTANCE_SAMPLE]
-    )
-    if not paired:
+    if qs.query.is_empty():
         return "stated", []
-    oldest = paired[-1][5]
-    # The overall answers of the same responses: same filters, no older than the sample.
-    overall = dict(
-        qs.filter(measure=Measure.CSAT, value__isnull=False, answered_at__gte=oldest).values_list(
-            "response_id", "value"
-        )
+    paired = qs.filter(kind=QuestionKind.PAIRED, experience__isnull=False).order_by("-answered_at")
+    columns = ["attribute", "expectation", "experience", "question__scale_max"]  # scales joined
+    sums = (
+        "SELECT s.attribute, COALESCE(s.top, 7), COUNT(*), SUM(s.expectation), "
+        "SUM(s.experience), COUNT(s.y), SUM(CASE WHEN s.y IS NOT NULL THEN s.experience END), "
+        "SUM(s.y), SUM(s.experience * s.y), "
+        "SUM(CASE WHEN s.y IS NOT NULL THEN s.experience * s.experience END), SUM(s.y * s.y) "
+        "FROM grid_sample s GROUP BY s.attribute, COALESCE(s.top, 7)"
     )
-    by_attribute: dict[str, list[tuple[int, int, int, int]]] = {}
-    for response_id, attribute, expectation, experience, top, _t in paired:
-        by_attribute.setdefault(attribute, []).append(
-            (response_id, expectation, experience, top or 7)
+    if connection.vendor == "postgresql":
+        # The overall answers of the period the sample spans (its oldest time read first: a
+        # bound the planner sees, so it reads the answers' index by time), joined by response.
+        overall = qs.filter(measure=Measure.CSAT, value__isnull=False)
+        oldest = paired.values_list("answered_at", flat=True)[IMPORTANCE_SAMPLE - 1 :][:1]
+        if oldest := list(oldest):
+            overall = overall.filter(answered_at__gte=oldest[0])
+        overall = overall.values("response_id").annotate(top=Max("value")).order_by()
+        sample_sql, sample_params = paired.values_list("response_id", *columns)[
+            :IMPORTANCE_SAMPLE
+        ].query.sql_with_params()
+        overall_sql, overall_params = overall.values_list(
+            "response_id", "top"
+        ).query.sql_with_params()
+        sql = (
+            f"WITH grid_paired (response_id, attribute, expectation, experience, top) AS "  # noqa: S608 (Django's queries, values as parameters)
+            f"({sample_sql}), grid_overall (response_id, y) AS ({overall_sql}), "
+            "grid_sample AS (SELECT p.attribute, p.expectation, p.experience, p.top, o.y "
+            "FROM grid_paired p LEFT JOIN grid_overall o ON o.response_id = p.response_id) "
         )
-    derived = all(sum(1 for r in rows if r[0] in overall) >= 5 for rows in by_attribute.values())
+        params = [*sample_params, *overall_params]
+    else:
+        # SQLite: the overall answer looked up per sampled answer, by its response (an index
+        # probe each; a join to the period's overall answers is read without an index there).
+        overall = (
+            qs.filter(
+                response_id=OuterRef("response_id"), measure=Measure.CSAT, value__isnull=False
+            )
+            .order_by("-value")
+            .values("value")[:1]
+        )
+        sample_sql, sample_params = (
+            paired.annotate(overall=Subquery(overall))
+            .values_list(*columns, "overall")[:IMPORTANCE_SAMPLE]
+            .query.sql_with_params()
+        )
+        sql = f"WITH grid_sample (attribute, expectation, experience, top, y) AS ({sample_sql}) "
+        params = list(sample_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + sums, params)
+        found = cursor.fetchall()
+    if not found:
+        return "stated", []
+    by_attribute: dict[str, list[int]] = {}
+    share: dict[str, list[float]] = {}  # Σ (expectation − 1) / (top − 1), the same of experience
+    for attribute, top, n, sum_x, sum_e, *pairs in found:
+        sums = by_attribute.setdefault(attribute, [0] * 7)
+        for i, v in enumerate((n, *pairs)):
+            sums[i] += int(v or 0)
+        shares = share.setdefault(attribute, [0.0, 0.0])
+        shares[0] += (int(sum_x or 0) - n) / (top - 1)
+        shares[1] += (int(sum_e or 0) - n) / (top - 1)
+    derived = all(sums[1] >= 5 for sums in by_attribute.values())
     points = []
-    for attribute, rows in sorted(by_attribute.items()):
-        performance = 100 * sum((e - 1) / (top - 1) for _r, _x, e, top in rows) / len(rows)
+    for attribute, (n, m, sx, sy, sxy, sxx, syy) in sorted(by_attribute.items()):
+        performance = 100 * share[attribute][1] / n
         if derived:
-            xs = [float(e) for r, _x, e, _t in rows if r in overall]
-            ys = [float(overall[r]) for r, _x, _e, _t in rows if r in overall]
-            importance = 100 * max(0.0, _pearson(xs, ys))
+            importance = 100 * max(0.0, _pearson_from_sums(m, sx, sy, sxy, sxx, syy))
         else:
-            importance = 100 * sum((x - 1) / (top - 1) for _r, x, _e, top in rows) / len(rows)
-        points.append((attribute, importance, performance, len(rows)))
+            importance = 100 * share[attribute][0] / n
+        points.append((attribute, importance, performance, n))
     mean_i = sum(p[1] for p in points) / len(points)
     mean_p = sum(p[2] for p in points) / len(points)
     quadrants = {
@@ -316,17 +356,15 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
     ]
 
 
-def _pearson(xs: list[float], ys: list[float]) -> float:
-    n = len(xs)
+def _pearson_from_sums(n: int, sx: int, sy: int, sxy: int, sxx: int, syy: int) -> float:
+    """Pearson's r of n pairs from their sums (integers: no cancellation)."""
     if n < 2:
         return 0.0
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    if sxx == 0 or syy == 0:
+    cov = n * sxy - sx * sy
+    var_x, var_y = n * sxx - sx * sx, n * syy - sy * sy
+    if var_x <= 0 or var_y <= 0:
         return 0.0
-    return sxy / math.sqrt(sxx * syy)
+    return cov / math.sqrt(var_x * var_y)
 
 
 def theme_counts(filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -404,16 +442,26 @@ def _period_plan(
     return first, last, add, subtract
 
 
+@dataclass
+class _Period:
+    """The answers of a period's partial months to add and to take away (days first–last), and
+    where to count them: the roll-up's day grain (`days`, under the same filters), or the
+    answers (`answers`, the filters but the period) when the filters hold a product."""
+
+    add: list[tuple[date, date]]
+    subtract: list[tuple[date, date]]
+    days: QuerySet[AnswerSummary] | None
+    answers: QuerySet[Answer]
+
+
 def _summary_and_edges(
     filters: dict[str, Any], raw: QuerySet[Answer]
-) -> tuple[
-    QuerySet[AnswerSummary] | None, set[str], QuerySet[Answer] | None, QuerySet[Answer] | None
-]:
-    """The roll-up rows matching the filters, the dimensions they filter on, and the answers to
-    add and to take away for a period's partial months (see `_period_plan`); no roll-up for one
-    customer's answers, which it does not keep."""
+) -> tuple[QuerySet[AnswerSummary] | None, set[str], _Period | None]:
+    """The roll-up rows matching the filters, the dimensions they filter on, and the partial
+    months of a period (see `_period_plan`); no roll-up for one customer's answers, which it
+    does not keep."""
     if raw.query.is_empty() or filters.get("customer") not in (None, ""):
-        return None, set(), raw, None
+        return None, set(), None
     rows = AnswerSummary.objects.all()
     dimensions: set[str] = set()
     for name, column in (
@@ -424,7 +472,7 @@ def _summary_and_edges(
         if filters.get(name) not in (None, ""):
             value = _int(filters[name]) or 0
             if value <= 0:  # 0 stands for "none" in the roll-up: no such record anyway
-                return None, set(), raw, None
+                return None, set(), None
             rows = rows.filter(**{column: value})
             if name != "survey":  # kept in every grain
                 dimensions.add(column)
@@ -433,7 +481,8 @@ def _summary_and_edges(
         dimensions.add("attribute")
     start, end = _day(filters.get("date_from")), _day(filters.get("date_to"))
     if start is None and end is None:
-        return rows, dimensions, None, None
+        return rows, dimensions, None
+    undated_rows = rows
     dimensions.add("month")
     first, last, add, subtract = _period_plan(start, end, timezone.localdate())
     if (start and first is None) or (first and last and first > last):
@@ -443,15 +492,29 @@ def _summary_and_edges(
             rows = rows.filter(month__gte=first)
         if last is not None:
             rows = rows.filter(month__lte=last)
-    undated = answer_queryset(
-        {k: v for k, v in filters.items() if k not in ("date_from", "date_to")}
-    )
+    if not add and not subtract:
+        return rows, dimensions, None
     return (
         rows,
         dimensions,
-        undated.filter(_days(add)) if add else None,
-        undated.filter(_days(subtract)) if subtract else None,
+        _Period(
+            add=add,
+            subtract=subtract,
+            days=None
+            if "product_id" in dimensions
+            else undated_rows.filter(grain=DAY_GRAIN, product_id=0),
+            answers=answer_queryset(
+                {k: v for k, v in filters.items() if k not in ("date_from", "date_to")}
+            ),
+        ),
     )
+
+
+def _summary_days(ranges: list[tuple[date, date]]) -> Q:
+    days = Q()
+    for first, last in ranges:
+        days |= Q(month__gte=first, month__lte=last)
+    return days
 
 
 def _days(ranges: list[tuple[date, date]]) -> Q:
@@ -525,7 +588,7 @@ class _Edges:
     product_answers: dict[Any, int]
 
 
-def _count_edges(add: QuerySet[Answer] | None, subtract: QuerySet[Answer] | None) -> _Edges:
+def _count_edges(period: _Period | None) -> _Edges:
     counted = _Edges(
         headline=dict.fromkeys(
             (
@@ -543,41 +606,68 @@ def _count_edges(add: QuerySet[Answer] | None, subtract: QuerySet[Answer] | None
         by={"attribute": {}, "department_id": {}, "month": {}, "product_id": {}},
         product_answers={},
     )
-    for answers, sign in ((add, 1), (subtract, -1)):
-        if answers is not None:
-            _count_into(counted, answers, sign)
+    if period is None:
+        return counted
+    for ranges, sign in ((period.add, 1), (period.subtract, -1)):
+        if not ranges:
+            continue
+        answers = period.answers.filter(_days(ranges))
+        if period.days is None:
+            cells = answers.values(*_CELLS).annotate(**_SUMS_RAW).order_by()
+        else:  # the day grain: its rows as they are (one per key and day, the day in `month`)
+            cells = period.days.filter(_summary_days(ranges)).values(
+                *_CELLS,
+                count=F("n"),
+                pairs=F("gap_n"),
+                sum_x=F("sum_expectation"),
+                sum_e=F("sum_experience"),
+                sum_g=F("sum_gap"),
+            )
+        _count_cells(counted, cells, sign, days=period.days is not None)
+        products = answers.values("product_id", "kind", "label").annotate(**_SUMS_RAW).order_by()
+        for r in products:
+            _add_pairs(counted.by["product_id"], r["product_id"], r, sign)
+            totals = counted.product_answers
+            totals[r["product_id"]] = totals.get(r["product_id"], 0) + sign * r["count"]
     return counted
 
 
-def _count_into(counted: _Edges, answers: QuerySet[Answer], sign: int) -> None:
-    sums = {  # COUNT(*), not of the id: read from the covering index alone
-        "count": Count("*"),
-        "pairs": Count("gap"),
-        "sum_x": Sum("expectation", filter=Q(gap__isnull=False)),
-        "sum_e": Sum("experience", filter=Q(gap__isnull=False)),
-        "sum_g": Sum("gap"),
-    }
-    labels = (GapLabel.DISSATISFIED, GapLabel.SATISFIED, GapLabel.DELIGHTED)
+_CELLS = ("attribute", "department_id", "month", "kind", "measure", "value", "label")
+_SUMS_RAW = {  # COUNT(*), not of the id: read from the covering index alone
+    "count": Count("*"),
+    "pairs": Count("gap"),
+    "sum_x": Sum("expectation", filter=Q(gap__isnull=False)),
+    "sum_e": Sum("experience", filter=Q(gap__isnull=False)),
+    "sum_g": Sum("gap"),
+}
+_LABELS = (GapLabel.DISSATISFIED, GapLabel.SATISFIED, GapLabel.DELIGHTED)
 
-    def add(table: dict[Any, list[int]], key: Any, r: dict[str, Any]) -> None:
-        if r["kind"] != QuestionKind.PAIRED or not r["pairs"]:
-            return
-        into = table.setdefault(key, [0] * len(_GAP_FIELDS))
-        for i, name in enumerate(("pairs", "sum_x", "sum_e", "sum_g")):
-            into[i] += sign * int(r[name] or 0)
-        if r["label"] in labels:
-            into[4 + labels.index(r["label"])] += sign * r["pairs"]
 
+def _add_pairs(table: dict[Any, list[int]], key: Any, r: dict[str, Any], sign: int) -> None:
+    if r["kind"] != QuestionKind.PAIRED or not r["pairs"]:
+        return
+    into = table.setdefault(key, [0] * len(_GAP_FIELDS))
+    for i, name in enumerate(("pairs", "sum_x", "sum_e", "sum_g")):
+        into[i] += sign * int(r[name] or 0)
+    if r["label"] in _LABELS:
+        into[4 + _LABELS.index(r["label"])] += sign * int(r["pairs"])
+
+
+def _count_cells(
+    counted: _Edges, cells: Iterable[dict[str, Any]], sign: int, *, days: bool
+) -> None:
+    """Add the edges' cells (attribute, department, month or day, kind, measure, value, label
+    with their count and sums) into the headline and the attribute, department and month
+    tables; from the day grain (`days`), the roll-up's stand-ins for none are read back."""
     head = counted.headline
-    cells = (
-        answers.values("attribute", "department_id", "month", "kind", "measure", "value", "label")
-        .annotate(**sums)
-        .order_by()
-    )
     for r in cells:
+        if days:
+            r["month"] = r["month"].replace(day=1)
+            r["department_id"] = r["department_id"] or None
+            r["value"] = None if r["value"] == NO_VALUE else r["value"]
         for by in ("attribute", "department_id", "month"):
-            add(counted.by[by], r[by], r)
-        value, kind, n = r["value"], r["kind"], sign * r["count"]
+            _add_pairs(counted.by[by], r[by], r, sign)
+        value, kind, n = r["value"], r["kind"], sign * int(r["count"])
         if value is None:
             continue
         if r["measure"] == Measure.CSAT:
@@ -593,10 +683,6 @@ def _count_into(counted: _Edges, answers: QuerySet[Answer], sign: int) -> None:
         if kind == QuestionKind.NPS:
             group = "promoters" if value >= 9 else "passives" if value >= 7 else "detractors"
             head[group] += n
-    for r in answers.values("product_id", "kind", "label").annotate(**sums).order_by():
-        add(counted.by["product_id"], r["product_id"], r)
-        totals = counted.product_answers
-        totals[r["product_id"]] = totals.get(r["product_id"], 0) + sign * r["count"]
 
 
 def _figures_from_answers(qs: QuerySet[Answer]) -> Figures:
@@ -640,10 +726,10 @@ def satisfaction_figures(filters: dict[str, Any] | None = None, *, summary: bool
 
     filters = filters or {}
     raw = answer_queryset(filters)
-    rows, dimensions, add, subtract = _summary_and_edges(filters, raw)
+    rows, dimensions, period = _summary_and_edges(filters, raw)
     if not summary or rows is None:
         return _figures_from_answers(raw)
-    edges = _count_edges(add, subtract)
+    edges = _count_edges(period)
 
     known = ~Q(value=NO_VALUE)
     effort = Q(measure=Measure.EFFORT) & known

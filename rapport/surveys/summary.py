@@ -5,7 +5,9 @@ Each answer counts once in each grain of GRAINS. A grain is the set of dimension
 product, department, month — its rows are kept per (the survey and the answer's kind, measure,
 value and label always); a dimension outside the grain holds its "any" value. The dashboard reads
 the smallest grain holding its filters and its grouping: a few thousand rows instead of millions
-(`grain_for`).
+(`grain_for`). One more grain keeps attribute × department per local day (`DAY_GRAIN`, the day in
+the month column): the partial months at a period's edges are counted from it, not from the
+answers (unless the period is filtered by product, which it does not hold).
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from rapport.surveys.models import Answer, AnswerSummary
 
-ATTRIBUTE, PRODUCT, DEPARTMENT, MONTH = 1, 2, 4, 8
+ATTRIBUTE, PRODUCT, DEPARTMENT, MONTH, DAY = 1, 2, 4, 8, 16
 DIMENSIONS = {
     ATTRIBUTE: "attribute",
     PRODUCT: "product_id",
@@ -40,6 +44,10 @@ GRAINS = (
     PRODUCT | DEPARTMENT | MONTH,
     PRODUCT | ATTRIBUTE | DEPARTMENT | MONTH,
 )
+# Attribute × department per day (settings.TIME_ZONE's calendar day, in the month column): the
+# days of a period's partial months. Never chosen by `grain_for`.
+DAY_GRAIN = ATTRIBUTE | DEPARTMENT | DAY
+KEPT = (*GRAINS, DAY_GRAIN)  # every grain written
 ANY_MONTH = date(1, 1, 1)
 NO_VALUE = -1
 KEY = (
@@ -66,10 +74,19 @@ def grain_for(dimensions: Iterable[str]) -> int:
     return next(g for g in GRAINS if g & wanted == wanted)
 
 
+def local_day(moment: Any) -> date:
+    """The calendar day of an aware time in settings.TIME_ZONE (the day grain's day)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
 def _key(answer: Answer, grain: int) -> tuple[Any, ...]:
     return (
         grain,
-        answer.month if grain & MONTH else ANY_MONTH,
+        answer.month
+        if grain & MONTH
+        else local_day(answer.answered_at)
+        if grain & DAY
+        else ANY_MONTH,
         answer.survey_id,
         answer.attribute if grain & ATTRIBUTE else "",
         (answer.product_id or 0) if grain & PRODUCT else 0,
@@ -88,7 +105,7 @@ def summary_add(answers: Iterable[Answer], *, sign: int = 1) -> None:
     deltas: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for answer in answers:
         known = answer.gap is not None
-        for grain in GRAINS:
+        for grain in KEPT:
             d = deltas[_key(answer, grain)]
             d[0] += sign
             if known:
@@ -125,16 +142,27 @@ def answer_going(sender: Any, instance: Answer, **kwargs: Any) -> None:
     summary_add([instance], sign=-1)
 
 
-def summary_rebuild() -> int:
-    """Write the roll-up again from the answers, in one transaction; returns its rows."""
+def summary_rebuild(grains: Iterable[int] = KEPT) -> int:
+    """Write the roll-up (or these of its grains) again from the answers, in one transaction;
+    returns its rows."""
     table = AnswerSummary._meta.db_table
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in (*KEY, *SUMS))
+    grains = tuple(grains)
+    day, day_params = connection.ops.datetime_cast_date_sql(
+        qn("answered_at"), (), settings.TIME_ZONE
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (the model's table)
-        for grain in GRAINS:
+        if set(grains) == set(KEPT):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (the model's table)
+        else:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE grain IN ({', '.join(['%s'] * len(grains))})",  # noqa: S608
+                grains,
+            )
+        for grain in grains:
             kept = {
-                "month": "month" if grain & MONTH else "%s",
+                "month": "month" if grain & MONTH else day if grain & DAY else "%s",
                 "attribute": "attribute" if grain & ATTRIBUTE else "''",
                 "product_id": "COALESCE(product_id, 0)" if grain & PRODUCT else "0",
                 "department_id": "COALESCE(department_id, 0)" if grain & DEPARTMENT else "0",
@@ -151,13 +179,26 @@ def summary_rebuild() -> int:
                 f"COALESCE(value, {NO_VALUE})",
                 "label",
             ]
-            group = [e for e in select[1:] if e not in ("%s", "''", "0")]
+            # grouped by position: the day's expression holds a parameter
+            group = [
+                str(i) for i, e in enumerate(select, 1) if i > 1 and e not in ("%s", "''", "0")
+            ]
+            params: list[Any] = (
+                []
+                if grain & MONTH
+                else list(day_params)
+                if grain & DAY
+                else [connection.ops.adapt_datefield_value(ANY_MONTH)]
+            )
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {', '.join(select)}, COUNT(*), "  # noqa: S608
                 "COUNT(gap), COALESCE(SUM(CASE WHEN gap IS NOT NULL THEN expectation END), 0), "
                 "COALESCE(SUM(CASE WHEN gap IS NOT NULL THEN experience END), 0), "
-                f"COALESCE(SUM(gap), 0) FROM {Answer._meta.db_table} GROUP BY {', '.join(group)}",
-                [] if grain & MONTH else [connection.ops.adapt_datefield_value(ANY_MONTH)],
+                f"COALESCE(SUM(gap), 0) FROM {Answer._meta.db_table} GROUP BY {', '.join(group)} "
+                # written in key order: a grain's months lie together on disk, and a table read
+                # by month reads a few pages, not a page per row
+                f"ORDER BY {', '.join(group)}",
+                params,
             )
         cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 (the model's table)
         return int(cursor.fetchone()[0])

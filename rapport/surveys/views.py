@@ -11,6 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,8 +45,18 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
             messages.error(request, message)
 
 
-def _options(choices: Iterable[tuple[Any, Any]], chosen: str) -> list[tuple[Any, Any, bool]]:
-    return [(value, label, str(value) == chosen) for value, label in choices]
+def _options(choices: Iterable[tuple[Any, Any]], chosen: str) -> SafeString:
+    """A filter's <option>s, written here in one pass (up to 200 products: far cheaper than
+    template nodes per option), the chosen one selected. Values as plain digits: no thousands
+    separator in a key."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (str(value), mark_safe(" selected") if str(value) == chosen else "", label)  # noqa: S308 (a constant)
+            for value, label in choices
+        ),
+    )
 
 
 @login_required
@@ -74,7 +87,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "surveys": _options(
             Survey.objects.order_by("name").values_list("pk", "name"), filters["survey"]
         ),
-        "attributes": _options(Attribute.choices, filters["attribute"]),
+        "attributes": _options(
+            ((v, capfirst(label)) for v, label in Attribute.choices), filters["attribute"]
+        ),
         # The products answers are about (under the filters), for the product filter.
         "products": _options(
             Product.objects.filter(pk__in=figures.product_ids)

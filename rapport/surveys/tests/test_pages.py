@@ -32,6 +32,16 @@ def test_dashboard_shows_gaps_labels_and_intervals(
     assert "95 % interval" in html and "too few answers" in html
 
 
+def test_dashboard_filter_options_carry_plain_keys(manager_client, answered):
+    # A key of 12345 is written 12345 in the option, never "12,345" (thousands separator on).
+    from rapport.staff.models import Department
+
+    Department.objects.create(pk=12345, code="north")
+    html = manager_client.get("/surveys/?department=12345").content.decode()
+    assert '<option value="12345" selected>' in html
+    assert "12,345" not in html
+
+
 def test_customer_page_panel_shows_gap_and_follow_up(manager_client, answered):
     from rapport.surveys.models import FollowUp
 

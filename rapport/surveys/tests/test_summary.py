@@ -10,7 +10,7 @@ from django.utils import timezone
 from rapport.core.relations import customer_relations
 from rapport.surveys import selectors, services
 from rapport.surveys.models import Answer, AnswerSummary, Invitation
-from rapport.surveys.summary import summary_rebuild
+from rapport.surveys.summary import ATTRIBUTE, DAY_GRAIN, DEPARTMENT, MONTH, summary_rebuild
 from rapport.surveys.tests.conftest import answers_for
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +75,11 @@ def _filter_sets(survey, products, department, customer) -> list[dict]:
         {"date_from": "2025-01-02", "date_to": "2025-03-30"},
         {"date_from": (today - timedelta(days=3)).isoformat(), "date_to": today.isoformat()},
         {"date_to": (today - timedelta(days=1)).isoformat(), "product": products[1].pk},
+        # single days at a month's edge (the day grain; a day ends at local midnight)
+        {"date_from": "2025-01-31", "date_to": "2025-01-31"},
+        {"date_from": "2025-02-01", "date_to": "2025-02-01", "attribute": "delivery"},
+        {"date_from": "2025-01-20", "date_to": "2025-02-01", "department": department.pk},
+        {"date_from": "2025-02-15", "date_to": "2025-03-20", "survey": survey.pk},
     ]
 
 
@@ -112,6 +117,21 @@ def _check_rebuild() -> None:
     kept = _kept()
     summary_rebuild()
     assert _kept() == kept
+    # The day grain adds up, month by month, to attribute × department × month.
+    months: dict[tuple, list[int]] = {}
+    for row in kept:
+        if row[0] == DAY_GRAIN:
+            key = (row[1].replace(day=1), *row[2:10])
+            sums = months.setdefault(key, [0] * 5)
+            for i, v in enumerate(row[10:]):
+                sums[i] += v
+    by_month = {
+        (row[1], *row[2:10]): list(row[10:])
+        for row in kept
+        if row[0] == ATTRIBUTE | DEPARTMENT | MONTH
+    }
+    assert months == {k: v for k, v in by_month.items() if any(v)}
+    assert months
 
 
 def test_the_dashboard_from_the_roll_up_equals_the_answers_under_every_filter(
