@@ -35,7 +35,8 @@ def affected_customer_ids(recall: Recall) -> list[int]:
     # time): probed in id order, consecutive lines land on the same index pages — 2.5× less work
     # than hashing every order, or than probing in the lines' own order, for the 446,000 lines
     # of the most bought product. PostgreSQL would otherwise hash all the orders.
-    where, params = ["product_id = %s"], [recall.product_id]
+    where = ["product_id = %s"]
+    params: list[Any] = [recall.product_id]
     if recall.batch:
         where.append("batch = %s")
         params.append(recall.batch)
