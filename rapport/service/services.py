@@ -271,24 +271,27 @@ def interval_set(*, by: Actor, product_id: int, months: int | None) -> ServiceIn
 # with a service interval, the purchase day (the order's local day) + k × interval months for the
 # few k that can fall in the window, kept on the same day of the month or the month's last day
 # (as rapport.service.schedule.add_months), one visit per line and due day (the routine key).
+# On PostgreSQL the local day and month come from the session's time zone, set to the business's
+# for the statement (a quarter of the cost of `AT TIME ZONE` with its name, per line); k runs only
+# over the multiples of the interval that land in the window's months (%(first)s to %(last)s,
+# months counted as year × 12 + month), as a set-returning function in the select list: no
+# lateral join, so the lines join their orders by one hash table shared by parallel workers.
 PG_ROUTINE_DUE = (
     "CREATE TEMPORARY TABLE service_routine_due ON COMMIT DROP AS "
-    "WITH owned AS (SELECT l.id AS line, l.product_id AS product, o.customer_id AS customer, "
-    "(o.ordered_at AT TIME ZONE %(zone)s)::date AS bought, si.months AS months "
-    "FROM service_serviceinterval si JOIN sales_orderline l ON l.product_id = si.product_id "
+    "SELECT line, product, customer, due_on FROM ("
+    "SELECT line, product, customer, (bought + make_interval(months => k * months))::date "
+    "AS due_on FROM ("
+    "SELECT l.id AS line, l.product_id AS product, o.customer_id AS customer, "
+    "o.ordered_at::date AS bought, si.months AS months, generate_series("
+    "(GREATEST(%(first)s - (date_part('year', o.ordered_at) * 12 "
+    "+ date_part('month', o.ordered_at))::int, si.months) + si.months - 1) / si.months, "
+    "(%(last)s - (date_part('year', o.ordered_at) * 12 "
+    "+ date_part('month', o.ordered_at))::int) / si.months) AS k "
+    "FROM sales_orderline l JOIN service_serviceinterval si ON si.product_id = l.product_id "
     "JOIN sales_order o ON o.id = l.order_id "
-    "WHERE si.months >= 1 AND o.status IN ('paid', 'delivered')), "
-    "span AS (SELECT owned.*, "
-    "(EXTRACT(YEAR FROM %(start)s::date) - EXTRACT(YEAR FROM bought))::int * 12 "
-    "+ EXTRACT(MONTH FROM %(start)s::date)::int - EXTRACT(MONTH FROM bought)::int AS to_start, "
-    "(EXTRACT(YEAR FROM %(end)s::date) - EXTRACT(YEAR FROM bought))::int * 12 "
-    "+ EXTRACT(MONTH FROM %(end)s::date)::int - EXTRACT(MONTH FROM bought)::int AS to_end "
-    "FROM owned), "
-    "due AS (SELECT line, product, customer, "
-    "(bought + make_interval(months => k * months))::date AS due_on FROM span "
-    "CROSS JOIN LATERAL generate_series(GREATEST(1, to_start / months), to_end / months) AS k "
-    "WHERE to_end >= months) "
-    "SELECT * FROM due WHERE due_on BETWEEN %(start)s AND %(end)s"
+    "WHERE l.product_id = ANY(%(products)s) AND si.months >= 1 "
+    "AND o.status IN ('paid', 'delivered')) AS ks) AS due "
+    "WHERE due_on BETWEEN %(start)s AND %(end)s"
 )
 PG_ROUTINE_INSERT = (
     "WITH written AS (INSERT INTO service_visit (customer_id, product_id, due_on, routine_key, "
@@ -355,6 +358,13 @@ def maintenance_generate(*, by: Actor, today: date | None = None, horizon_days: 
     }
     if connection.vendor == "postgresql":
         sql = PG_ROUTINE_INSERT
+        params.update(
+            first=today.year * 12 + today.month,
+            last=end.year * 12 + end.month,
+            products=list(
+                ServiceInterval.objects.filter(months__gte=1).values_list("product_id", flat=True)
+            ),
+        )
     else:
         sql = SQLITE_ROUTINE_INSERT
         params.update(
@@ -371,11 +381,19 @@ def maintenance_generate(*, by: Actor, today: date | None = None, horizon_days: 
             # One pass over a million owned lines: compiling it (JIT) cost more than running it,
             # and the join's hash table spilled to disk at the default 4 MB. The due visits are
             # selected first on their own — a statement that only reads may run in parallel
-            # workers, an INSERT … SELECT may not — then written.
+            # workers, an INSERT … SELECT may not — then written. The planner, which cannot
+            # know how many lines the products with an interval have, otherwise reads each
+            # line's order by the index, one random read per line (3× slower at a million).
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute("SELECT current_setting('TimeZone')")
+            session_zone = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [params["zone"]])
             cursor.execute("DROP TABLE IF EXISTS pg_temp.service_routine_due")  # run twice
             cursor.execute(PG_ROUTINE_DUE, params)
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+            cursor.execute("SET LOCAL enable_nestloop = on")
         cursor.execute(sql, params)
         if connection.vendor != "postgresql":  # the rows the INSERT wrote (not every driver
             cursor.execute("SELECT changes()")  # counts a statement that starts with WITH)
