@@ -109,7 +109,9 @@ class PointsEntry(models.Model):
     once_key = models.CharField(max_length=60, null=True, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True)
     # Indexed only where a person wrote the entry (for SET_NULL when a user is deleted): the
-    # entries the system writes — millions in a backfill — are not in that index.
+    # entries the system writes — millions in a backfill — are not in that index. No database
+    # key either (as for the customer and the order): its check was queued for every entry, even
+    # one without a user; the ORM sets it to NULL when the user is deleted.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -117,6 +119,7 @@ class PointsEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     user_name = models.CharField(_("by"), max_length=150, blank=True)
 
