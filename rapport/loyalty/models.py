@@ -103,11 +103,23 @@ class PointsEntry(models.Model):
         db_constraint=False,
     )
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    # "earn:order:42", "expire:17", "referral:5:referrer": the database refuses a second one.
-    once_key = models.CharField(max_length=60, null=True, blank=True, unique=True)
+    # "earn:order:42", "expire:17", "referral:5:referrer": the database refuses a second one
+    # (a unique constraint, not `unique=True`: on PostgreSQL that also made a varchar_pattern_ops
+    # twin of the index for LIKE, which no query needs — expiry keys are found by their kind).
+    once_key = models.CharField(max_length=60, null=True, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True)
+    # Indexed only where a person wrote the entry (for SET_NULL when a user is deleted): the
+    # entries the system writes — millions in a backfill — are not in that index. No database
+    # key either (as for the customer and the order): its check was queued for every entry, even
+    # one without a user; the ORM sets it to NULL when the user is deleted.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     user_name = models.CharField(_("by"), max_length=150, blank=True)
 
@@ -115,7 +127,20 @@ class PointsEntry(models.Model):
         verbose_name = _("points entry")
         verbose_name_plural = _("points entries")
         permissions = [("adjust_points", _("Can adjust loyalty points"))]
-        indexes = [models.Index(fields=["customer", "at"], name="points_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "at"], name="points_customer_idx"),
+            models.Index(
+                fields=["user"], name="points_user_idx", condition=models.Q(user__isnull=False)
+            ),
+            # The expiry entries' keys ("expire:<earn entry id>"): a small index beside the
+            # ledger's millions of earn entries.
+            models.Index(
+                fields=["once_key"],
+                name="points_expire_key_idx",
+                condition=models.Q(kind="expire"),
+            ),
+        ]
+        constraints = [models.UniqueConstraint(fields=["once_key"], name="points_once_key")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind} {self.points}"

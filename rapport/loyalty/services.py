@@ -279,9 +279,9 @@ def points_expire(*, by: Actor = LOYALTY, today: date | None = None) -> set[int]
     today = today or timezone.localdate()
     due = PointsEntry.objects.filter(kind=EntryKind.EARN, expires_on__lte=today)
     expired_keys = set(
-        PointsEntry.objects.filter(
-            kind=EntryKind.EXPIRE, once_key__startswith="expire:"
-        ).values_list("once_key", flat=True)
+        PointsEntry.objects.filter(kind=EntryKind.EXPIRE, once_key__isnull=False).values_list(
+            "once_key", flat=True
+        )
     )
     touched = set()
     for entry in due.order_by("expires_on", "pk"):

@@ -407,3 +407,19 @@ def test_expiry_keeps_points_a_later_expiring_lot_protects(make_customer, manage
     services.points_spend(customer_id=c.pk, points=1, reason="reward", by=manager)  # takes "a"
     services.points_expire(by=manager, today=today)
     assert services.balance(c.pk) == 1  # the gift stays; "b" expired
+
+
+@pytest.mark.django_db
+def test_a_deleted_user_leaves_their_entries_with_their_name(make_customer, make_user):
+    """The ledger has no database key to the user (nor an index entry for the system's
+    entries): deleting a user still clears the link and keeps who wrote the entry, by name."""
+    c = make_customer()
+    clerk = make_user("manager")
+    services.points_adjust(customer_id=c.pk, points=5, reason="goodwill", by=clerk)
+    services.points_adjust(customer_id=c.pk, points=2, reason="system", by=services.LOYALTY)
+    name = clerk.get_username()
+    clerk.delete()
+    assert sorted(PointsEntry.objects.values_list("user_id", "user_name", "points")) == sorted(
+        [(None, name, 5), (None, "loyalty", 2)]
+    )
+    assert services.balance(c.pk) == 7
