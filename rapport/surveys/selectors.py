@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -274,44 +275,49 @@ def importance_performance(qs: QuerySet[Answer]) -> tuple[str, list[GridPoint]]:
         "SUM(CASE WHEN s.y IS NOT NULL THEN s.experience * s.experience END), SUM(s.y * s.y) "
         "FROM grid_sample s GROUP BY s.attribute, COALESCE(s.top, 7)"
     )
-    if connection.vendor == "postgresql":
-        # The overall answers of the period the sample spans (its oldest time read first: a
-        # bound the planner sees, so it reads the answers' index by time), joined by response.
-        overall = qs.filter(measure=Measure.CSAT, value__isnull=False)
-        oldest = paired.values_list("answered_at", flat=True)[IMPORTANCE_SAMPLE - 1 :][:1]
-        if oldest := list(oldest):
-            overall = overall.filter(answered_at__gte=oldest[0])
-        overall = overall.values("response_id").annotate(top=Max("value")).order_by()
-        sample_sql, sample_params = paired.values_list("response_id", *columns)[
-            :IMPORTANCE_SAMPLE
-        ].query.sql_with_params()
-        overall_sql, overall_params = overall.values_list(
-            "response_id", "top"
-        ).query.sql_with_params()
-        sql = (
-            f"WITH grid_paired (response_id, attribute, expectation, experience, top) AS "  # noqa: S608 (Django's queries, values as parameters)
-            f"({sample_sql}), grid_overall (response_id, y) AS ({overall_sql}), "
-            "grid_sample AS (SELECT p.attribute, p.expectation, p.experience, p.top, o.y "
-            "FROM grid_paired p LEFT JOIN grid_overall o ON o.response_id = p.response_id) "
-        )
-        params = [*sample_params, *overall_params]
-    else:
-        # SQLite: the overall answer looked up per sampled answer, by its response (an index
-        # probe each; a join to the period's overall answers is read without an index there).
-        overall = (
-            qs.filter(
-                response_id=OuterRef("response_id"), measure=Measure.CSAT, value__isnull=False
+    try:
+        if connection.vendor == "postgresql":
+            # The overall answers of the period the sample spans (its oldest time read first: a
+            # bound the planner sees, so it reads the answers' index by time), joined by response.
+            overall = qs.filter(measure=Measure.CSAT, value__isnull=False)
+            oldest = paired.values_list("answered_at", flat=True)[IMPORTANCE_SAMPLE - 1 :][:1]
+            if oldest := list(oldest):
+                overall = overall.filter(answered_at__gte=oldest[0])
+            overall = overall.values("response_id").annotate(top=Max("value")).order_by()
+            sample_sql, sample_params = paired.values_list("response_id", *columns)[
+                :IMPORTANCE_SAMPLE
+            ].query.sql_with_params()
+            overall_sql, overall_params = overall.values_list(
+                "response_id", "top"
+            ).query.sql_with_params()
+            sql = (
+                f"WITH grid_paired (response_id, attribute, expectation, experience, top) AS "  # noqa: S608 (Django's queries, values as parameters)
+                f"({sample_sql}), grid_overall (response_id, y) AS ({overall_sql}), "
+                "grid_sample AS (SELECT p.attribute, p.expectation, p.experience, p.top, o.y "
+                "FROM grid_paired p LEFT JOIN grid_overall o ON o.response_id = p.response_id) "
             )
-            .order_by("-value")
-            .values("value")[:1]
-        )
-        sample_sql, sample_params = (
-            paired.annotate(overall=Subquery(overall))
-            .values_list(*columns, "overall")[:IMPORTANCE_SAMPLE]
-            .query.sql_with_params()
-        )
-        sql = f"WITH grid_sample (attribute, expectation, experience, top, y) AS ({sample_sql}) "
-        params = list(sample_params)
+            params = [*sample_params, *overall_params]
+        else:
+            # SQLite: the overall answer looked up per sampled answer, by its response (an index
+            # probe each; a join to the period's overall answers is read without an index there).
+            overall = (
+                qs.filter(
+                    response_id=OuterRef("response_id"), measure=Measure.CSAT, value__isnull=False
+                )
+                .order_by("-value")
+                .values("value")[:1]
+            )
+            sample_sql, sample_params = (
+                paired.annotate(overall=Subquery(overall))
+                .values_list(*columns, "overall")[:IMPORTANCE_SAMPLE]
+                .query.sql_with_params()
+            )
+            sql = (
+                f"WITH grid_sample (attribute, expectation, experience, top, y) AS ({sample_sql}) "
+            )
+            params = list(sample_params)
+    except EmptyResultSet:  # a filter no answer can match (an id out of range)
+        return "stated", []
     with connection.cursor() as cursor:
         cursor.execute(sql + sums, params)
         found = cursor.fetchall()
