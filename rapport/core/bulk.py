@@ -193,6 +193,39 @@ def _copy_rows(
     return ids
 
 
+def insert_new_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique: str,
+) -> dict[Any, int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, in one statement: the rows whose `unique`
+    value (one of `columns`, a unique column) the table does not hold yet are written; returns
+    {unique value: new id} of the rows this statement wrote — a value already there, or written
+    by a racing writer first, is left out, so the caller knows which rows are its own."""
+    if not rows:
+        return {}
+    qn = connection.ops.quote_name
+    meta = model._meta
+    cols = ", ".join(qn(_column(model, c)) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    tail = (
+        f" ON CONFLICT ({qn(_column(model, unique))}) DO NOTHING "
+        f"RETURNING {qn(_column(model, unique))}, {qn(_column(model, meta.pk.attname))}"
+    )
+    per_statement = max(1, _MAX_PARAMS // len(columns))
+    written: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            # Identifiers come from model metadata; every value is a parameter.
+            sql = f"INSERT INTO {qn(str(meta.db_table))} ({cols}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
+            cursor.execute(sql + tail, _prepare(model, columns, chunk))
+            written.update(cursor.fetchall())
+    return written
+
+
 def update_rows(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:

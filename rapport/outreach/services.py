@@ -497,9 +497,11 @@ def _throttle_pause(channel: str) -> float:
 def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
     """Send the messages of the run's deliveries with ids first_id..last_id that have none yet
     (or whose message is still waiting to be sent), SEND_BATCH at a time: render them, write
-    them through messages_send (the consent gate; each claimed by its key), link them to their
-    deliveries, and deliver them over one connection (messages_deliver claims each queued →
-    sending first). Safe to run twice at once or again after a crash: nothing is sent twice."""
+    them through messages_send_now (the consent gate; each claimed by the key it writes, as
+    "sending"), link them to their deliveries in the same transaction, deliver them over one
+    connection and record the outcomes; a message written before and still queued is claimed
+    and sent by messages_deliver. Safe to run twice at once or again after a crash: nothing is
+    sent twice."""
     from rapport.communications.choices import MessageState
 
     run = CampaignRun.objects.select_related("campaign__coupon", "campaign__event").get(pk=run_id)
@@ -521,7 +523,7 @@ def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
 
 
 def _send_batch(campaign: Campaign, deliveries: list[CampaignDelivery], pause: float) -> int:
-    from rapport.communications.services import NewMessage, messages_deliver, messages_send
+    from rapport.communications.services import NewMessage, messages_deliver, messages_send_now
 
     waiting = [d.message_id for d in deliveries if d.message_id is not None]
     by_channel: dict[str, list[tuple[CampaignDelivery, NewMessage]]] = {}
@@ -557,25 +559,32 @@ def _send_batch(campaign: Campaign, deliveries: list[CampaignDelivery], pause: f
                 ),
             )
         )
+    if waiting:
+        messages_deliver(message_ids=waiting, pause=pause)
     written = 0
     for channel, batch in by_channel.items():
         fresh = [d for d, _new in batch]
-        messages = messages_send(
+
+        def link(messages, fresh=fresh) -> None:
+            # In the transaction that writes the messages. A racing worker links the same
+            # message (one per key): writing it twice is harmless.
+            update_rows(
+                CampaignDelivery,
+                ("message_id",),
+                [(m.pk, d.pk) for d, m in zip(fresh, messages, strict=True)],
+            )
+
+        # Written (the consent gate; each claimed by its key), linked, sent and recorded.
+        messages = messages_send_now(
             channel=channel,
             purpose="marketing",
             messages=[m for _d, m in batch],
             by=SystemActor("campaign"),
             source=("outreach.campaign", campaign.pk),
+            pause=pause,
+            written=link,
         )
-        # A racing worker links the same message (one per key): writing it twice is harmless.
-        update_rows(
-            CampaignDelivery,
-            ("message_id",),
-            [(m.pk, d.pk) for d, m in zip(fresh, messages, strict=True)],
-        )
-        waiting += [m.pk for m in messages]
         written += len(messages)
-    messages_deliver(message_ids=waiting, pause=pause)
     return written
 
 

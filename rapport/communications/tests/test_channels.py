@@ -51,8 +51,10 @@ def test_a_composed_message_reads_as_the_email_package_writes_it(subject, body, 
     data, message_id = composed
     ours = _read(data)
     theirs = _read(_email(message)[0].message(policy=policy.SMTP).as_bytes())
-    # (Space at the ends of a subject is not kept the same way by every writer or reader.)
-    assert ours["Subject"].strip() == theirs["Subject"].strip()
+    # The subject as written. (Space at the ends of a subject is not kept the same way by every
+    # writer or reader; the email package's own folding even loses runs of spaces between
+    # encoded words, which these plain encoded words keep.)
+    assert ours["Subject"].strip() == subject.strip()
     for header in ("From", "To", "X-Rapport-Message", "List-Unsubscribe"):
         assert ours[header] == theirs[header], header
     assert ours["Message-ID"] == message_id
