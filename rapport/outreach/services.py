@@ -8,6 +8,7 @@ doubled sending task never sends anything twice.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -270,25 +271,26 @@ def merge_values(
     def wanted(name: str) -> bool:
         return needed is None or name in needed
 
-    with translation.override(customer.preferred_language or translation.get_language()):
-        if customer.birthday and wanted("next_birthday"):
-            nb = lunar.next_birthday(
-                customer.birthday, lunar=customer.celebrates_lunar_birthday, today=today
+    if wanted("next_birthday") or wanted("next_moment"):  # dates in the customer's language
+        with translation.override(customer.preferred_language or translation.get_language()):
+            if customer.birthday and wanted("next_birthday"):
+                nb = lunar.next_birthday(
+                    customer.birthday, lunar=customer.celebrates_lunar_birthday, today=today
+                )
+                values["next_birthday"] = formats.date_format(nb, "SHORT_DATE_FORMAT") if nb else ""
+            found = (
+                [
+                    m
+                    for m in customer_moments(customer, today, today + timedelta(days=60))
+                    if m.customer_id
+                ]
+                if wanted("next_moment")
+                else []
             )
-            values["next_birthday"] = formats.date_format(nb, "SHORT_DATE_FORMAT") if nb else ""
-        found = (
-            [
-                m
-                for m in customer_moments(customer, today, today + timedelta(days=60))
-                if m.customer_id
-            ]
-            if wanted("next_moment")
-            else []
-        )
-        if found:
-            values["next_moment"] = (
-                f"{found[0].title} ({formats.date_format(found[0].day, 'SHORT_DATE_FORMAT')})"
-            )
+            if found:
+                values["next_moment"] = (
+                    f"{found[0].title} ({formats.date_format(found[0].day, 'SHORT_DATE_FORMAT')})"
+                )
     if wanted("detail"):
         detail = (
             RememberedDetail.objects.filter(customer_id=customer.pk, archived=False)
@@ -314,8 +316,7 @@ def render_for(
     campaign: Campaign, customer: Any, *, unsubscribe_url: str = "", rsvp_url: str = ""
 ) -> tuple[str, str, str]:
     """(language, subject, body) of the campaign for one customer."""
-    text = text_for(campaign, customer.preferred_language or "en")
-    used = set(MERGE_FIELD.findall(f"{text.subject} {text.body}"))
+    text, used = _text_and_fields(campaign, customer.preferred_language or "en")
     values = merge_values(
         campaign, customer, unsubscribe_url=unsubscribe_url, rsvp_url=rsvp_url, needed=used
     )
@@ -326,6 +327,17 @@ def render_for(
     return text.language, render(text.subject, values), body
 
 
+def _text_and_fields(campaign: Campaign, language: str) -> tuple[CampaignMessage, set[str]]:
+    """The campaign's text in `language` and the merge fields it uses, worked out once per
+    campaign object and language (a sending task renders hundreds with the same one)."""
+    found = campaign.__dict__.setdefault("_texts_by_language", {})
+    if language not in found:
+        text = text_for(campaign, language)
+        found[language] = (text, set(MERGE_FIELD.findall(f"{text.subject} {text.body}")))
+    return found[language]
+
+
+@functools.lru_cache(maxsize=16)  # one line per language, not one per message
 def _unsubscribe_line(language: str) -> str:
     from django.utils import translation
 
