@@ -153,6 +153,10 @@ def send_emails(messages: Sequence[OutboundMessage], pause: float) -> list[Deliv
     return outcomes
 
 
+# A dot-atom address (what parseaddr gives back unchanged), checked without parsing it.
+_PLAIN_ADDRESS = re.compile(
+    r"[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*@[\w-]+(\.[\w-]+)*", re.ASCII
+)
 _PERIOD_AT_START = re.compile(rb"(?m)^\.")
 
 
@@ -187,7 +191,9 @@ def compose(message: OutboundMessage) -> tuple[bytes, str] | None:
     subject, base64 text when it is not short-lined ASCII) and its Message-ID; None when it
     needs the email package: an HTML part, or an address or header that is not plain ASCII."""
     to = message.to_address
-    if message.html_body or not to.isascii() or to.count("@") != 1 or parseaddr(to)[1] != to:
+    if message.html_body or not to.isascii() or to.count("@") != 1:
+        return None
+    if not _PLAIN_ADDRESS.fullmatch(to) and parseaddr(to)[1] != to:
         return None
     extra = {"X-Rapport-Message": message.idempotency_key[:200], **message.headers}
     if not all(_plain_header(k, v) for k, v in extra.items()):
