@@ -94,26 +94,14 @@ class _PipeliningSink:
         return "250 OK"
 
 
-def test_a_server_offering_pipelining_gets_each_message_in_two_round_trips(settings, monkeypatch):
+def test_a_server_offering_pipelining_gets_each_message_in_two_round_trips(
+    smtp_server_with, settings, monkeypatch
+):
     import smtplib
-    import socket
-
-    from aiosmtpd.controller import Controller
 
     from rapport.communications.channels import Delivery, send_emails
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = _PipeliningSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }
-    }
+    sink = smtp_server_with(_PipeliningSink())
     settings.DEFAULT_FROM_EMAIL = "Obchod <shop@example.com>"
 
     def no_sendmail(*args, **kwargs):
@@ -131,10 +119,7 @@ def test_a_server_offering_pipelining_gets_each_message_in_two_round_trips(setti
         )
         for i, address in enumerate(to)
     ]
-    try:
-        outcomes = send_emails(messages, 0.0)
-    finally:
-        controller.stop()
+    outcomes = send_emails(messages, 0.0)
     assert [type(o) for o in outcomes] == [
         Delivery,
         Delivery,
