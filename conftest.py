@@ -138,29 +138,42 @@ class SmtpSink:
 
 
 @pytest.fixture
-def smtp_server(settings):
+def smtp_server(smtp_server_with):
     """A real SMTP server on localhost for the test; Django's mail goes to it. Yields the sink:
     `smtp_server.messages` are the messages it received (email.message.EmailMessage)."""
+    return smtp_server_with(SmtpSink())
+
+
+@pytest.fixture
+def smtp_server_with(settings):
+    """Starts a real SMTP server on localhost with the test's own aiosmtpd handler (a refusing
+    or pipelining server, say) and sends Django's mail to it; stopped after the test."""
     import socket
 
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+    controllers = []
+
+    def start(handler):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+            }
         }
-    }
+        return handler
+
     try:
-        yield sink
+        yield start
     finally:
-        controller.stop()
+        for controller in controllers:
+            controller.stop()
 
 
 # Browser tests ------------------------------------------------------------------------------

@@ -834,28 +834,97 @@ def backfill(args) -> None:
     footer()
 
 
-class _Sink:
-    """Counts what the SMTP sink receives, by recipient."""
+SMTP_SINK = "/usr/sbin/smtp-sink"  # Postfix's SMTP throughput test server (package postfix)
 
-    def __init__(self) -> None:
-        import threading
 
-        self.lock = threading.Lock()
-        self.recipients: list[str] = []
+def _aiosmtpd_sink(port: int, dump: str) -> None:
+    """The fallback sink, run in its own process (`python -c`): aiosmtpd, writing each
+    recipient as smtp-sink's dump does ("X-Rcpt-Args: <address>"), one line each."""
+    import asyncio
+    import logging
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        with self.lock:
-            self.recipients.extend(envelope.rcpt_tos)
-        return "250 OK"
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's per-command log
+    out = open(dump, "a", buffering=1)  # noqa: SIM115 (open as long as the process)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            out.write("".join(f"X-Rcpt-Args: <{r}>\n" for r in envelope.rcpt_tos))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    try:
+        asyncio.run(asyncio.Event().wait())
+    finally:
+        controller.stop()
+
+
+def _start_sink(kind: str, port: int, dump: Path):
+    """The SMTP sink in a process of its own (its CPU is not the benchmark's): Postfix's
+    smtp-sink when installed (`-D`: every transaction appended to `dump`), else aiosmtpd."""
+    import shutil
+    import socket
+    import subprocess
+
+    if kind == "auto":
+        kind = "smtp-sink" if shutil.which(SMTP_SINK) else "aiosmtpd"
+    dump.parent.mkdir(parents=True, exist_ok=True)
+    dump.unlink(missing_ok=True)
+    if kind == "smtp-sink":
+        # As root it must drop to a user (-u); that user writes the dump.
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        if user:
+            dump.parent.chmod(0o1777)
+        cmd = [SMTP_SINK, *user, "-D", str(dump), f"127.0.0.1:{port}", "256"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    else:
+        code = (
+            f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
+            f"import scale_1314; scale_1314._aiosmtpd_sink({port}, {str(dump)!r})"
+        )
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        proc.stdout.readline()  # "ready"
+    for _ in range(100):  # listening?
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    return kind, proc
+
+
+def _sink_recipients(dump: Path) -> list[str]:
+    """Every recipient the sink received, once per transaction that named it."""
+    if not dump.exists():
+        return []
+    with dump.open("rb") as f:
+        return [
+            line[len(b"X-Rcpt-Args: ") :].strip().decode("utf-8", "replace")
+            for line in f
+            if line.startswith(b"X-Rcpt-Args: ")
+        ]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc; 0 when unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def deliver(args) -> None:
     """Render and deliver `--messages` campaign messages to a local SMTP sink with `--workers`
     database-queue worker processes; exactly once is checked at the sink."""
+    import shutil
     import socket
     import subprocess
+    import tempfile
 
-    from aiosmtpd.controller import Controller
+    from django.db.models import Max
 
     from rapport.communications.models import OutboundMessage
     from rapport.core.actors import COMMAND_LINE
@@ -867,12 +936,9 @@ def deliver(args) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    sink = _Sink()
-    import logging
-
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the sink's per-command log
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    spool = Path(tempfile.mkdtemp(prefix="bench1314-sink-"))
+    dump = spool / "dump"
+    sink_kind, sink = _start_sink(args.sink, port, dump)
     ids = list(
         Customer.objects.filter(
             pk__in=MarketingConsent.objects.filter(channel="email", granted=True).values(
@@ -893,7 +959,7 @@ def deliver(args) -> None:
                 "--queue-name",
                 "default",
                 "--interval",
-                "0.1",
+                str(args.interval),
                 "--no-startup-delay",
                 "--no-reload",
                 "--worker-id",
@@ -932,6 +998,9 @@ def deliver(args) -> None:
                 },
             ],
         )
+        _wait_until_polling(workers)
+        cpu0 = _cpu_snapshot(workers, sink)
+        started = datetime.now(UTC)
         t0 = time.perf_counter()
         run = services.campaign_start(by=COMMAND_LINE, campaign_id=campaign.pk, customer_ids=ids)
         queued_s = time.perf_counter() - t0
@@ -947,13 +1016,22 @@ def deliver(args) -> None:
                 break
             time.sleep(0.5)
         took = time.perf_counter() - t0
+        cpu = _cpu_snapshot(workers, sink)
+        # The end to the message: when the last outcome was written (the polling sees it later).
+        last = OutboundMessage.objects.filter(
+            pk__in=CampaignDelivery.objects.filter(run=run).values("message_id"),
+            state__in=done_states,
+        ).aggregate(last=Max("updated_at"))["last"]
+        if done >= run.total and last is not None:
+            took = min(took, (last - started).total_seconds())
         time.sleep(1)  # let the sink finish the last messages
     finally:
         for w in workers:
             w.terminate()
         for w in workers:
             w.wait(timeout=30)
-        controller.stop()
+        sink.terminate()
+        sink.wait(timeout=30)
     states = dict(
         OutboundMessage.objects.filter(
             pk__in=CampaignDelivery.objects.filter(run=run).values("message_id")
@@ -962,8 +1040,10 @@ def deliver(args) -> None:
         .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("pk"))
         .values_list("state", "n")
     )
-    received = len(sink.recipients)
-    distinct = len(set(sink.recipients))
+    recipients = _sink_recipients(dump)
+    shutil.rmtree(spool, ignore_errors=True)
+    received = len(recipients)
+    distinct = len(set(recipients))
     rate = done / took if took else 0
     say("")
     say(
@@ -978,7 +1058,44 @@ def deliver(args) -> None:
     say(
         f"\nQueueing (campaign_start, {run.total:,} delivery rows and their tasks): {queued_s:.2f} s. Message states: {json.dumps(states)}."
     )
+    used = {k: cpu[k] - cpu0.get(k, 0.0) for k in cpu}
+    say(
+        f"Sink: {sink_kind} (its own process). CPU seconds from the start to the last delivery "
+        f"({took:.1f} s × 2 cores = {2 * took:.1f} CPU-s available): workers "
+        f"{used['workers']:.1f}, PostgreSQL backends of this database {used['postgres']:.1f}, "
+        f"sink {used['sink']:.1f}, this process (queueing, polling) {used['self']:.1f}; "
+        f"worker `--interval` {args.interval} s."
+    )
     footer()
+
+
+def _wait_until_polling(workers, timeout: float = 120) -> None:
+    """Until every worker has started (its log says so): a deployment's workers are running
+    before a campaign starts, so their start-up is not counted."""
+    stop = time.perf_counter() + timeout
+    for i, _w in enumerate(workers):
+        log = ROOT / "var" / f"bench1314-worker-{i}.log"
+        while time.perf_counter() < stop and "Starting worker" not in log.read_text():
+            time.sleep(0.1)
+
+
+def _cpu_snapshot(workers, sink) -> dict[str, float]:
+    """CPU seconds so far of the workers, the sink, this process and the PostgreSQL backends
+    connected to this database (the workers' and this process's)."""
+    from django.db import connection
+
+    backends: list[int] = []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            backends = [row[0] for row in cursor.fetchall()]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "workers": sum(_cpu_seconds(w.pid) for w in workers),
+        "sink": _cpu_seconds(sink.pid),
+        "postgres": sum(_cpu_seconds(pid) for pid in backends),
+        "self": usage.ru_utime + usage.ru_stime,
+    }
 
 
 def main() -> None:
@@ -1003,6 +1120,15 @@ def main() -> None:
         "--parts", default="dashboard,recall,maintenance", help="satisfaction: what to measure"
     )
     parser.add_argument("--timeout", type=float, default=900, help="deliver: give up after (s)")
+    parser.add_argument(
+        "--sink",
+        choices=["auto", "smtp-sink", "aiosmtpd"],
+        default="auto",
+        help="deliver: the SMTP sink (auto: Postfix's smtp-sink when installed, else aiosmtpd)",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=0.1, help="deliver: the workers' db_worker --interval"
+    )
     parser.add_argument(
         "--outreach-parts", default="audience,moments", help="outreach: what to measure"
     )

@@ -1,7 +1,7 @@
 """Logging contacts with customers and keeping what they mentioned."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from rapport.communications.choices import (
 )
 from rapport.communications.models import Interaction, OutboundMessage, RememberedDetail
 from rapport.core.actors import Actor, actor_user
-from rapport.core.bulk import update_rows
+from rapport.core.bulk import insert_new_rows, update_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.exceptions import ValidationError
 from rapport.core.services import record_change
@@ -221,7 +221,52 @@ def messages_send(
     The consent rule (rapport.customers.selectors.contact_permissions, the one gate) decides: a
     message that may not go is kept as "suppressed" with the reason; one that may is "queued" —
     nothing is sent here: the caller hands the queued ones to messages_deliver (a campaign's
-    sending task does, in the same chunk) or message_send queues a delivery task."""
+    sending task sends at once with messages_send_now) or message_send queues a delivery task."""
+    with transaction.atomic():
+        return _write(channel, purpose, messages, by, source, claim=False)[0]
+
+
+def messages_send_now(
+    *,
+    channel: str,
+    purpose: str,
+    messages: Sequence[NewMessage],
+    by: Actor,
+    source: tuple[str, int] | None = None,
+    pause: float = 0.0,
+    written: Callable[[list[OutboundMessage]], None] | None = None,
+) -> list[OutboundMessage]:
+    """messages_send and messages_deliver at once, for a sender that delivers what it writes
+    straight away (a campaign's sending task). One transaction writes the messages through the
+    same consent gate — those that may go already "sending": claimed by the key this call
+    wrote, so no other worker can take them — and runs `written(messages)` (the caller links
+    them to its own rows); then they are sent over one connection and each outcome recorded.
+    Two commits a batch instead of four, and no claiming update. A key written before returns
+    its message as it is; a queued one among them is claimed and sent as messages_deliver does.
+    A process that dies between writing and recording leaves its messages "sending" for a
+    person to check — never sent twice."""
+    with transaction.atomic():
+        found, mine = _write(channel, purpose, messages, by, source, claim=True)
+        if written is not None:
+            written(found)
+    _deliver([m for m in found if m.pk in mine], pause, {})
+    queued = [m.pk for m in found if m.pk not in mine and m.state == MessageState.QUEUED]
+    if queued:
+        messages_deliver(message_ids=queued, pause=pause)
+    return found
+
+
+def _write(
+    channel: str,
+    purpose: str,
+    messages: Sequence[NewMessage],
+    by: Actor,
+    source: tuple[str, int] | None,
+    *,
+    claim: bool,
+) -> tuple[list[OutboundMessage], set[int]]:
+    """The messages written (in a transaction of the caller's), in the order given, and the ids
+    of those this call wrote itself that may go; with `claim` these are written "sending"."""
     from rapport.customers.selectors import contact_permissions
 
     _check_choice(purpose, MessagePurpose, "purpose")
@@ -229,45 +274,86 @@ def messages_send(
     if any(not key or len(key) > 200 for key in keys):
         raise ValidationError({"idempotency_key": [_("Give a key of 1 to 200 characters.")]})
     if not messages:
-        return []
-    with transaction.atomic():
-        existing = set(
-            OutboundMessage.objects.filter(idempotency_key__in=keys).values_list(
-                "idempotency_key", flat=True
-            )
+        return [], set()
+    existing = set(
+        OutboundMessage.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
         )
-        new = [m for m in messages if m.idempotency_key not in existing]
-        verdicts = contact_permissions([m.customer for m in new], channel=channel, purpose=purpose)
-        user = actor_user(by)
-        rows = []
-        for m in new:
-            verdict = verdicts[m.customer.pk]
-            rows.append(
-                OutboundMessage(
-                    customer_id=m.customer.pk,
-                    channel=channel,
-                    purpose=purpose,
-                    idempotency_key=m.idempotency_key,
-                    to_address=verdict.address[:254],
-                    language=m.language,
-                    subject=m.subject[:300],
-                    body=m.body,
-                    html_body=m.html_body,
-                    headers=m.headers,
-                    state=MessageState.QUEUED if verdict.allowed else MessageState.SUPPRESSED,
-                    reason="" if verdict.allowed else verdict.reason[:300],
-                    source_type=source[0] if source else "",
-                    source_id=source[1] if source else None,
-                    created_by=user,
-                )
-            )
-        # A racing caller with the same keys: the database keeps one row per key.
-        OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
-        found = {
-            m.idempotency_key: m for m in OutboundMessage.objects.filter(idempotency_key__in=keys)
-        }
-    return [found[m.idempotency_key] for m in messages]
+    )
+    new = [m for m in messages if m.idempotency_key not in existing]
+    verdicts = contact_permissions([m.customer for m in new], channel=channel, purpose=purpose)
+    user = actor_user(by)
+    now = timezone.now()
+    go = MessageState.SENDING if claim else MessageState.QUEUED
+    rows: dict[str, OutboundMessage] = {}
+    for m in new:
+        verdict = verdicts[m.customer.pk]
+        rows[m.idempotency_key] = OutboundMessage(
+            created_at=now,
+            updated_at=now,
+            customer_id=m.customer.pk,
+            channel=channel,
+            purpose=purpose,
+            idempotency_key=m.idempotency_key,
+            to_address=verdict.address[:254],
+            language=m.language,
+            subject=m.subject[:300],
+            body=m.body,
+            html_body=m.html_body,
+            headers=m.headers,
+            state=go if verdict.allowed else MessageState.SUPPRESSED,
+            reason="" if verdict.allowed else verdict.reason[:300],
+            attempts=1 if claim and verdict.allowed else 0,
+            provider_id="",
+            source_type=source[0] if source else "",
+            source_id=source[1] if source else None,
+            created_by=user,
+        )
+    # A racing caller with the same keys: the database keeps one row per key, and tells each
+    # caller which rows are its own.
+    ids = insert_new_rows(
+        OutboundMessage,
+        _MESSAGE_COLUMNS,
+        [tuple(getattr(r, c) for c in _MESSAGE_COLUMNS) for r in rows.values()],
+        unique="idempotency_key",
+    )
+    found: dict[str, OutboundMessage] = {}
+    for key, pk in ids.items():
+        row = rows[key]
+        row.pk, row._state.adding, row._state.db = pk, False, OutboundMessage.objects.db
+        found[key] = row
+    others = [key for key in keys if key not in found]
+    if others:
+        found.update(
+            (m.idempotency_key, m)
+            for m in OutboundMessage.objects.filter(idempotency_key__in=others)
+        )
+    go_states = (MessageState.SENDING, MessageState.QUEUED)
+    mine = {m.pk for key, m in found.items() if key in ids and m.state in go_states}
+    return [found[key] for key in keys], mine
 
+
+_MESSAGE_COLUMNS = (
+    "created_at",
+    "updated_at",
+    "customer_id",
+    "channel",
+    "purpose",
+    "idempotency_key",
+    "to_address",
+    "language",
+    "subject",
+    "body",
+    "html_body",
+    "headers",
+    "state",
+    "reason",
+    "attempts",
+    "provider_id",
+    "source_type",
+    "source_id",
+    "created_by_id",
+)
 
 # Of the queued messages, how many one worker claims, sends over one connection and records at
 # once. A process that dies while sending leaves at most these "sending" for a person to check.
@@ -287,36 +373,43 @@ def messages_deliver(*, message_ids: Sequence[int], pause: float = 0.0) -> dict[
     checks it rather than the customer getting it twice) — then sent over one connection per
     channel, and each message's outcome recorded. Returns how many messages ended in each state.
     `pause`: seconds to wait after each message (a channel's throttle)."""
-    from rapport.communications.channels import batch_backend_for
-
     counts: dict[str, int] = {}
     ids = list(message_ids)
     for i in range(0, len(ids), DELIVERY_BATCH):
         claimed = _claim(ids[i : i + DELIVERY_BATCH])
-        if not claimed:
-            continue
-        by_channel: dict[str, list[OutboundMessage]] = {}
-        for message in OutboundMessage.objects.filter(pk__in=claimed).order_by("pk"):
-            by_channel.setdefault(message.channel, []).append(message)
-        for channel, batch in by_channel.items():
-            outcomes = batch_backend_for(channel)(batch, pause)
-            now = timezone.now()
-            for message, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, Exception):  # the provider refused it or was unreachable
-                    logger.warning("Message %s could not be sent: %s", message.pk, outcome)
-                    message.state, message.reason = MessageState.FAILED, str(outcome)[:300]
-                else:
-                    message.state = MessageState.EXPORTED if outcome.exported else MessageState.SENT
-                    message.sent_at = None if outcome.exported else now
-                    message.provider_id = outcome.provider_id[:200]
-                message.updated_at = now
-                counts[message.state] = counts.get(message.state, 0) + 1
-            update_rows(  # one statement sent once for the batch (executemany)
-                OutboundMessage,
-                ("state", "reason", "sent_at", "provider_id", "updated_at"),
-                [(m.state, m.reason, m.sent_at, m.provider_id, m.updated_at, m.pk) for m in batch],
+        if claimed:
+            _deliver(
+                list(OutboundMessage.objects.filter(pk__in=claimed).order_by("pk")), pause, counts
             )
     return counts
+
+
+def _deliver(messages: list[OutboundMessage], pause: float, counts: dict[str, int]) -> None:
+    """Send messages this caller claimed ("sending"), over one connection per channel, and
+    record each one's outcome (one statement a channel); `counts` adds up the end states."""
+    from rapport.communications.channels import batch_backend_for
+
+    by_channel: dict[str, list[OutboundMessage]] = {}
+    for message in messages:
+        by_channel.setdefault(message.channel, []).append(message)
+    for channel, batch in by_channel.items():
+        outcomes = batch_backend_for(channel)(batch, pause)
+        now = timezone.now()
+        for message, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, Exception):  # the provider refused it or was unreachable
+                logger.warning("Message %s could not be sent: %s", message.pk, outcome)
+                message.state, message.reason = MessageState.FAILED, str(outcome)[:300]
+            else:
+                message.state = MessageState.EXPORTED if outcome.exported else MessageState.SENT
+                message.sent_at = None if outcome.exported else now
+                message.provider_id = outcome.provider_id[:200]
+            message.updated_at = now
+            counts[message.state] = counts.get(message.state, 0) + 1
+        update_rows(  # one statement sent once for the batch (executemany)
+            OutboundMessage,
+            ("state", "reason", "sent_at", "provider_id", "updated_at"),
+            [(m.state, m.reason, m.sent_at, m.provider_id, m.updated_at, m.pk) for m in batch],
+        )
 
 
 def _claim(ids: list[int]) -> list[int]:

@@ -5,6 +5,7 @@ customers bring ten million search terms, so the customer import writes rows as 
 these helpers instead (one statement per few thousand rows, values adapted like the ORM does).
 """
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -193,19 +194,84 @@ def _copy_rows(
     return ids
 
 
+def insert_new_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique: str,
+) -> dict[Any, int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, in one statement: the rows whose `unique`
+    value (one of `columns`, a unique column) the table does not hold yet are written; returns
+    {unique value: new id} of the rows this statement wrote — a value already there, or written
+    by a racing writer first, is left out, so the caller knows which rows are its own."""
+    if not rows:
+        return {}
+    qn = connection.ops.quote_name
+    meta = model._meta
+    cols = ", ".join(qn(_column(model, c)) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    tail = (
+        f" ON CONFLICT ({qn(_column(model, unique))}) DO NOTHING "
+        f"RETURNING {qn(_column(model, unique))}, {qn(_column(model, meta.pk.attname))}"
+    )
+    per_statement = max(1, _MAX_PARAMS // len(columns))
+    written: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            # Identifiers come from model metadata; every value is a parameter.
+            sql = f"INSERT INTO {qn(str(meta.db_table))} ({cols}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
+            cursor.execute(sql + tail, _prepare(model, columns, chunk))
+            written.update(cursor.fetchall())
+    return written
+
+
 def update_rows(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """UPDATE … SET columns … WHERE pk = last value of each row; one executemany per call."""
+    """UPDATE … SET columns … WHERE pk = last value of each row: on PostgreSQL one statement
+    (UPDATE … FROM VALUES) per few thousand rows, elsewhere one executemany per call."""
     if not rows:
         return
     qn = connection.ops.quote_name
+    if connection.vendor == "postgresql" and len({row[-1] for row in rows}) == len(rows):
+        _update_from_values(model, columns, rows)
+        return
     sets = ", ".join(f"{qn(_column(model, c))} = %s" for c in columns)
     sql = f"UPDATE {qn(str(model._meta.db_table))} SET {sets} WHERE {qn(_column(model, model._meta.pk.attname))} = %s"  # noqa: S608
     width = len(columns) + 1
     flat = _prepare(model, [*columns, model._meta.pk.attname], rows)
     with connection.cursor() as cursor:
         cursor.executemany(sql, [flat[i : i + width] for i in range(0, len(flat), width)])
+
+
+def _update_from_values(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """PostgreSQL: UPDATE … FROM (VALUES …), each value cast to its column's type without a
+    length (a value too long for its column is refused on assignment, as by a plain UPDATE)."""
+    qn = connection.ops.quote_name
+    meta = model._meta
+    names = [*columns, meta.pk.attname]
+    fields = [concrete_field(model, c) for c in names]
+    cols = [qn(_column(model, c)) for c in names]
+    types = [re.sub(r"\(.*?\)", "", str(f.db_type(connection))) for f in fields]
+    one = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
+    sets = ", ".join(f"{c} = v.{c}" for c in cols[:-1])
+    width = len(names)
+    per_statement = max(1, _MAX_PARAMS // width)
+    flat = _prepare(model, names, rows)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            params = flat[start * width : (start + per_statement) * width]
+            # Identifiers and types come from model metadata; every value is a parameter.
+            cursor.execute(
+                f"UPDATE {qn(str(meta.db_table))} AS t SET {sets} FROM (VALUES "  # noqa: S608
+                f"{', '.join([one] * (len(params) // width))}) AS v({', '.join(cols)}) "
+                f"WHERE t.{cols[-1]} = v.{cols[-1]}",
+                params,
+            )
 
 
 def lock_for_update(model: type[models.Model], ids: Iterable[int]) -> models.QuerySet:

@@ -8,6 +8,7 @@ doubled sending task never sends anything twice.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -270,25 +271,26 @@ def merge_values(
     def wanted(name: str) -> bool:
         return needed is None or name in needed
 
-    with translation.override(customer.preferred_language or translation.get_language()):
-        if customer.birthday and wanted("next_birthday"):
-            nb = lunar.next_birthday(
-                customer.birthday, lunar=customer.celebrates_lunar_birthday, today=today
+    if wanted("next_birthday") or wanted("next_moment"):  # dates in the customer's language
+        with translation.override(customer.preferred_language or translation.get_language()):
+            if customer.birthday and wanted("next_birthday"):
+                nb = lunar.next_birthday(
+                    customer.birthday, lunar=customer.celebrates_lunar_birthday, today=today
+                )
+                values["next_birthday"] = formats.date_format(nb, "SHORT_DATE_FORMAT") if nb else ""
+            found = (
+                [
+                    m
+                    for m in customer_moments(customer, today, today + timedelta(days=60))
+                    if m.customer_id
+                ]
+                if wanted("next_moment")
+                else []
             )
-            values["next_birthday"] = formats.date_format(nb, "SHORT_DATE_FORMAT") if nb else ""
-        found = (
-            [
-                m
-                for m in customer_moments(customer, today, today + timedelta(days=60))
-                if m.customer_id
-            ]
-            if wanted("next_moment")
-            else []
-        )
-        if found:
-            values["next_moment"] = (
-                f"{found[0].title} ({formats.date_format(found[0].day, 'SHORT_DATE_FORMAT')})"
-            )
+            if found:
+                values["next_moment"] = (
+                    f"{found[0].title} ({formats.date_format(found[0].day, 'SHORT_DATE_FORMAT')})"
+                )
     if wanted("detail"):
         detail = (
             RememberedDetail.objects.filter(customer_id=customer.pk, archived=False)
@@ -314,8 +316,7 @@ def render_for(
     campaign: Campaign, customer: Any, *, unsubscribe_url: str = "", rsvp_url: str = ""
 ) -> tuple[str, str, str]:
     """(language, subject, body) of the campaign for one customer."""
-    text = text_for(campaign, customer.preferred_language or "en")
-    used = set(MERGE_FIELD.findall(f"{text.subject} {text.body}"))
+    text, used = _text_and_fields(campaign, customer.preferred_language or "en")
     values = merge_values(
         campaign, customer, unsubscribe_url=unsubscribe_url, rsvp_url=rsvp_url, needed=used
     )
@@ -326,6 +327,17 @@ def render_for(
     return text.language, render(text.subject, values), body
 
 
+def _text_and_fields(campaign: Campaign, language: str) -> tuple[CampaignMessage, set[str]]:
+    """The campaign's text in `language` and the merge fields it uses, worked out once per
+    campaign object and language (a sending task renders hundreds with the same one)."""
+    found = campaign.__dict__.setdefault("_texts_by_language", {})
+    if language not in found:
+        text = text_for(campaign, language)
+        found[language] = (text, set(MERGE_FIELD.findall(f"{text.subject} {text.body}")))
+    return found[language]
+
+
+@functools.lru_cache(maxsize=16)  # one line per language, not one per message
 def _unsubscribe_line(language: str) -> str:
     from django.utils import translation
 
@@ -497,9 +509,11 @@ def _throttle_pause(channel: str) -> float:
 def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
     """Send the messages of the run's deliveries with ids first_id..last_id that have none yet
     (or whose message is still waiting to be sent), SEND_BATCH at a time: render them, write
-    them through messages_send (the consent gate; each claimed by its key), link them to their
-    deliveries, and deliver them over one connection (messages_deliver claims each queued →
-    sending first). Safe to run twice at once or again after a crash: nothing is sent twice."""
+    them through messages_send_now (the consent gate; each claimed by the key it writes, as
+    "sending"), link them to their deliveries in the same transaction, deliver them over one
+    connection and record the outcomes; a message written before and still queued is claimed
+    and sent by messages_deliver. Safe to run twice at once or again after a crash: nothing is
+    sent twice."""
     from rapport.communications.choices import MessageState
 
     run = CampaignRun.objects.select_related("campaign__coupon", "campaign__event").get(pk=run_id)
@@ -521,7 +535,7 @@ def send_chunk(*, run_id: int, first_id: int, last_id: int) -> int:
 
 
 def _send_batch(campaign: Campaign, deliveries: list[CampaignDelivery], pause: float) -> int:
-    from rapport.communications.services import NewMessage, messages_deliver, messages_send
+    from rapport.communications.services import NewMessage, messages_deliver, messages_send_now
 
     waiting = [d.message_id for d in deliveries if d.message_id is not None]
     by_channel: dict[str, list[tuple[CampaignDelivery, NewMessage]]] = {}
@@ -557,25 +571,32 @@ def _send_batch(campaign: Campaign, deliveries: list[CampaignDelivery], pause: f
                 ),
             )
         )
+    if waiting:
+        messages_deliver(message_ids=waiting, pause=pause)
     written = 0
     for channel, batch in by_channel.items():
         fresh = [d for d, _new in batch]
-        messages = messages_send(
+
+        def link(messages, fresh=fresh) -> None:
+            # In the transaction that writes the messages. A racing worker links the same
+            # message (one per key): writing it twice is harmless.
+            update_rows(
+                CampaignDelivery,
+                ("message_id",),
+                [(m.pk, d.pk) for d, m in zip(fresh, messages, strict=True)],
+            )
+
+        # Written (the consent gate; each claimed by its key), linked, sent and recorded.
+        messages = messages_send_now(
             channel=channel,
             purpose="marketing",
             messages=[m for _d, m in batch],
             by=SystemActor("campaign"),
             source=("outreach.campaign", campaign.pk),
+            pause=pause,
+            written=link,
         )
-        # A racing worker links the same message (one per key): writing it twice is harmless.
-        update_rows(
-            CampaignDelivery,
-            ("message_id",),
-            [(m.pk, d.pk) for d, m in zip(fresh, messages, strict=True)],
-        )
-        waiting += [m.pk for m in messages]
         written += len(messages)
-    messages_deliver(message_ids=waiting, pause=pause)
     return written
 
 

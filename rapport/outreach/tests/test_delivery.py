@@ -119,6 +119,47 @@ def test_a_task_killed_half_way_and_run_again_sends_each_message_once(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_while_sending_a_batch_never_sends_it_again(
+    audience, campaign, manager, smtp_server, queue, monkeypatch
+):
+    """The worker dies after handing the first message of a batch to the mail server: the batch
+    was written "sending" (claimed as written), so starting the campaign again sends nothing of
+    it a second time — the rest of that batch waits, "sending", for a person — and the other
+    batches go out once."""
+    from rapport.communications import channels
+
+    monkeypatch.setattr(services, "SEND_BATCH", 3)
+    audience(5)
+    c = campaign()
+    real = channels.send_emails
+    batches = []
+
+    def dies_after_one(messages, pause):
+        batches.append([m.state for m in messages])
+        if len(batches) == 1:
+            real(messages[:1], pause)
+            raise SystemExit("worker killed while sending")
+        return real(messages, pause)
+
+    monkeypatch.setitem(channels._batch_backends, "email", dies_after_one)
+    run = services.campaign_start(by=manager, campaign_id=c.pk)
+    queue.drain()
+    assert batches[0] == ["sending"] * 3  # claimed before anything was sent
+    assert len(smtp_server.messages) == 1
+    assert OutboundMessage.objects.filter(state="sending").count() == 3
+    CampaignRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    services.campaign_start(by=manager, campaign_id=c.pk)
+    services.run_due(by=manager)
+    queue.drain()
+    # The second batch went out once; the first one's other two were never sent twice or again.
+    assert len(smtp_server.messages) == 3
+    assert len(set(addresses(smtp_server))) == 3
+    states = sorted(OutboundMessage.objects.values_list("state", flat=True))
+    assert states == ["sending", "sending", "sending", "sent", "sent"]
+    assert CampaignDelivery.objects.filter(run=run, message__isnull=True).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_on_one_campaign_send_each_message_once(
     audience, campaign, manager, smtp_server, queue
 ):
