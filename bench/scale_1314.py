@@ -80,10 +80,14 @@ def header(title: str) -> None:
     say(f"### {title} — {connection.vendor}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     say("")
     say(
-        f"Machine: 2 cores (shared with 7 other agents), 23.5 GiB. Load average before: "
+        f"Machine: {os.cpu_count()} cores, {_memory_gib():.1f} GiB. Load average before: "
         f"{load_average()}. Data set: {Customer.objects.count():,} customers, "
         f"{Order.objects.count():,} orders, {OrderLine.objects.count():,} order lines."
     )
+
+
+def _memory_gib() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
 
 
 def footer() -> None:

@@ -464,16 +464,16 @@ def holiday_moments(customers: QuerySet, start: date, end: date) -> list[Moment]
     in_window = {country: found for country, found in in_window.items() if found}
     festivals = lunar_festivals(start, end)
 
-    def count() -> dict[str, int]:
-        counts: dict[str, int] = {}
-        if in_window:
-            counts = dict(
-                CustomerAddress.objects.filter(country__in=sorted(in_window), **of_list)
+    def count(countries: list[str], lunar_readers: bool) -> dict[str, int]:
+        counts: dict[str, int] = dict.fromkeys(countries, 0)
+        if countries:
+            counts.update(
+                CustomerAddress.objects.filter(country__in=countries, **of_list)
                 .values_list("country")
                 .annotate(n=models_count())
                 .values_list("country", "n")
             )
-        if festivals:
+        if lunar_readers:
             counts[""] = (
                 customers.filter(preferred_language__in=("zh-hans", "zh-hant"))
                 .exclude(addresses__country="CN")
@@ -485,10 +485,19 @@ def holiday_moments(customers: QuerySet, start: date, end: date) -> list[Moment]
         return counts
 
     if everyone:
-        key = f"outreach:holiday-counts:{','.join(sorted(in_window))}:{bool(festivals)}"
-        counts = cache.get_or_set(key, count, HOLIDAY_COUNTS_SECONDS)
+        # Kept per country (and "" for the lunar festivals' readers): another week with the
+        # same countries' holidays counts nothing again.
+        wanted = sorted(in_window) + ([""] if festivals else [])
+        keys = {country: f"outreach:holiday-count:{country}" for country in wanted}
+        kept = cache.get_many(keys.values())
+        counts = {country: kept[key] for country, key in keys.items() if key in kept}
+        missing = [country for country in wanted if country not in counts]
+        if missing:
+            fresh = count([c for c in missing if c], "" in missing)
+            cache.set_many({keys[c]: n for c, n in fresh.items()}, HOLIDAY_COUNTS_SECONDS)
+            counts.update(fresh)
     else:
-        counts = count()
+        counts = count(sorted(in_window), bool(festivals))
     found = [
         Moment(
             day=d,

@@ -210,3 +210,33 @@ def test_the_api_pages_moments_soonest_first(make_customer, make_user):
         born.items(), key=lambda kv: (kv[1], kv[0])
     )
     assert bad.status_code == 400 and "cursor" in bad.json()["errors"]
+
+
+def test_the_whole_files_holiday_counts_are_kept_per_country(
+    make_customer, django_assert_num_queries
+):
+    """Another week with holidays of the same countries reads the kept counts (one query, for
+    the countries), and they are the right ones; a filtered list is always counted."""
+    from django.core.cache import cache
+
+    from rapport.outreach.moments import holiday_moments
+
+    cache.clear()
+    for i in range(3):
+        make_customer(
+            family_name=f"Kováč{i}",
+            given_name="Ján",
+            addresses=[{"line1": "Hlavná 1", "city": "Košice", "country": "SK"}],
+        )
+    make_customer(
+        family_name="Dvořák",
+        given_name="Petr",
+        addresses=[{"line1": "Národní 1", "city": "Praha", "country": "CZ"}],
+    )
+    new_year = holiday_moments(Customer.objects.all(), date(2027, 1, 1), date(2027, 1, 1))
+    assert {(m.country, m.customers) for m in new_year} == {("SK", 3), ("CZ", 1)}
+    with django_assert_num_queries(1):  # Epiphany: Slovakia's only, its count already kept
+        epiphany = holiday_moments(Customer.objects.all(), date(2027, 1, 6), date(2027, 1, 6))
+    assert [(m.day, m.country, m.customers) for m in epiphany] == [(date(2027, 1, 6), "SK", 3)]
+    one = Customer.objects.filter(family_name="Kováč0")
+    assert [m.customers for m in holiday_moments(one, date(2027, 1, 6), date(2027, 1, 6))] == [1]
