@@ -60,7 +60,10 @@ def test_only_message_send_hands_messages_to_a_channel():
         found = services[services.index(f"def {name}(") :]
         return found[: found.index("\ndef ", 1)]
 
-    # message_send is messages_send for one message; messages_send asks the one gate for every
-    # message it writes (contact_permission is that gate for one customer).
+    # message_send is messages_send for one message; messages_send and messages_send_now (a
+    # campaign's batch, written and sent at once) write through _write, which asks the one gate
+    # for every message it writes (contact_permission is that gate for one customer).
     assert "messages_send(" in body("message_send")
-    assert "contact_permissions(" in body("messages_send")
+    assert "_write(" in body("messages_send")
+    assert "_write(" in body("messages_send_now")
+    assert "contact_permissions(" in body("_write")
