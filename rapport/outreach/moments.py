@@ -464,11 +464,15 @@ def holiday_moments(customers: QuerySet, start: date, end: date) -> list[Moment]
     in_window = {country: found for country, found in in_window.items() if found}
     festivals = lunar_festivals(start, end)
 
-    def count(countries: list[str], lunar_readers: bool) -> dict[str, int]:
-        counts: dict[str, int] = dict.fromkeys(countries, 0)
-        if countries:
+    def count(countries: list[str] | None, lunar_readers: bool) -> dict[str, int]:
+        """Customers of the list per country (every country where `countries` is None)."""
+        counts: dict[str, int] = {}
+        if countries is None or countries:
+            addresses = CustomerAddress.objects.filter(**of_list)
+            if countries is not None:
+                addresses = addresses.filter(country__in=countries)
             counts.update(
-                CustomerAddress.objects.filter(country__in=countries, **of_list)
+                addresses.exclude(country="")
                 .values_list("country")
                 .annotate(n=models_count())
                 .values_list("country", "n")
@@ -485,17 +489,17 @@ def holiday_moments(customers: QuerySet, start: date, end: date) -> list[Moment]
         return counts
 
     if everyone:
-        # Kept per country (and "" for the lunar festivals' readers): another week with the
-        # same countries' holidays counts nothing again.
-        wanted = sorted(in_window) + ([""] if festivals else [])
-        keys = {country: f"outreach:holiday-count:{country}" for country in wanted}
-        kept = cache.get_many(keys.values())
-        counts = {country: kept[key] for country, key in keys.items() if key in kept}
-        missing = [country for country in wanted if country not in counts]
-        if missing:
-            fresh = count([c for c in missing if c], "" in missing)
-            cache.set_many({keys[c]: n for c, n in fresh.items()}, HOLIDAY_COUNTS_SECONDS)
-            counts.update(fresh)
+        # Every country's count at once (one pass over the addresses, as one country's count
+        # takes), kept for an hour and shared by every week's view; the festivals' readers apart.
+        counts = dict(
+            cache.get_or_set(
+                "outreach:holiday-counts", lambda: count(None, False), HOLIDAY_COUNTS_SECONDS
+            )
+        )
+        if festivals:
+            counts[""] = cache.get_or_set(
+                "outreach:holiday-readers", lambda: count([], True)[""], HOLIDAY_COUNTS_SECONDS
+            )
     else:
         counts = count(sorted(in_window), bool(festivals))
     found = [
@@ -504,11 +508,11 @@ def holiday_moments(customers: QuerySet, start: date, end: date) -> list[Moment]
             kind=MomentKind.HOLIDAY,
             title=name,
             action=SuggestedAction.CARD,
-            customers=n,
+            customers=counts[country],
             country=country,
         )
-        for country, n in sorted(counts.items())
-        if country and n
+        for country in sorted(in_window)
+        if counts.get(country)
         for d, name in in_window[country]
     ]
     if counts.get(""):
