@@ -73,9 +73,12 @@ def buyers(product_id: int, batch: str = "") -> list[int]:
     """Customers who bought the product (of the batch): on their own orders, or as contacts of an
     organisation whose orders hold it."""
     from rapport.customers.models import OrganisationContact
+    from rapport.sales.choices import OrderStatus
     from rapport.sales.models import OrderLine
 
-    lines = OrderLine.objects.filter(product_id=product_id)
+    lines = OrderLine.objects.filter(product_id=product_id).exclude(
+        order__status=OrderStatus.CANCELLED  # a cancelled order never reached them
+    )
     if batch:
         lines = lines.filter(batch=batch)
     direct = set(lines.values_list("order__customer_id", flat=True).distinct())

@@ -9,16 +9,18 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.actors import Actor, SystemActor, actor_name, actor_user
+from rapport.core.bulk import insert_new_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.events import emit
 from rapport.core.exceptions import ValidationError
-from rapport.core.services import record_change
+from rapport.core.services import bulk_record_creates, record_change
 from rapport.loyalty.choices import EntryKind, LoyaltyEventType
 from rapport.loyalty.models import (
     LoyaltyAccount,
@@ -272,59 +274,153 @@ def points_adjust(*, customer_id: int, points: int, reason: str, by: Actor) -> P
         )
 
 
+EXPIRE_CUSTOMERS = 1000  # customers whose due points are expired in one transaction
+
+
 def points_expire(*, by: Actor = LOYALTY, today: date | None = None) -> set[int]:
-    """Expire earned points whose time is up. Spending uses the oldest points first, so of an
-    earn entry that expires, what is left is the balance minus what the points earned after it
-    still hold (never more than the entry, never below 0)."""
+    """Expire earned points whose time is up; returns the customers whose ledger got an entry.
+
+    Spending uses the oldest points first, so of an earn entry that expires, what is left is the
+    balance minus what the points earned after it still hold (never more than the entry, never
+    below 0). Each earn entry expires once (its expiry entry's key, "expire:<id>", is unique),
+    even with 0 points left, so a second run finds nothing to do.
+
+    Set-based, a thousand customers at a time: their accounts locked in one statement, their whole
+    ledger read in one, the expiry entries and their change rows written in one each. A shop that
+    switches loyalty on backfills years of orders, and most of those entries are due at once: one
+    entry at a time (five queries each) took hours for millions of them."""
     today = today or timezone.localdate()
-    due = PointsEntry.objects.filter(kind=EntryKind.EARN, expires_on__lte=today)
-    expired_keys = set(
-        PointsEntry.objects.filter(kind=EntryKind.EXPIRE, once_key__isnull=False).values_list(
-            "once_key", flat=True
+    customers = sorted(
+        _due_unexpired(today).order_by().values_list("customer_id", flat=True).distinct()
+    )
+    touched: set[int] = set()
+    for lo in range(0, len(customers), EXPIRE_CUSTOMERS):
+        touched |= _expire_customers(customers[lo : lo + EXPIRE_CUSTOMERS], today=today, by=by)
+    return touched
+
+
+def _due_unexpired(today: date) -> models.QuerySet[PointsEntry]:
+    """The earn entries due by `today` that have no expiry entry yet (found by its key)."""
+    key = Concat(Value("expire:"), Cast(OuterRef("pk"), models.CharField()))
+    expired = PointsEntry.objects.filter(kind=EntryKind.EXPIRE, once_key=key)
+    return PointsEntry.objects.filter(kind=EntryKind.EARN, expires_on__lte=today).filter(
+        ~Exists(expired)
+    )
+
+
+def _lock_many(customer_ids: list[int]) -> None:
+    """`_lock` for many customers at once, in customer order (two runs never wait on each other
+    in a circle); the accounts a backfill's customers do not have yet are made first."""
+    missing = set(customer_ids) - set(
+        LoyaltyAccount.objects.filter(customer_id__in=customer_ids).values_list(
+            "customer_id", flat=True
         )
     )
-    touched = set()
-    for entry in due.order_by("expires_on", "pk"):
-        key = f"expire:{entry.pk}"
-        if key in expired_keys:
-            continue
-        with transaction.atomic():
-            _lock(entry.customer_id)
-            # What the points earned after this entry still hold (spending takes the oldest
-            # first, so they are whole unless this entry is used up): their points less what of
-            # them has expired already — also those expiring today, later in this loop.
-            later = PointsEntry.objects.filter(
-                customer_id=entry.customer_id,
-                kind__in=(EntryKind.EARN, EntryKind.ADJUST),
-                points__gt=0,
-                pk__gt=entry.pk,
+    while missing:  # a referral code already taken leaves its account out: drawn again
+        LoyaltyAccount.objects.bulk_create(
+            [
+                LoyaltyAccount(
+                    customer_id=c,
+                    referral_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
+                )
+                for c in sorted(missing)
+            ],
+            ignore_conflicts=True,
+        )
+        missing -= set(
+            LoyaltyAccount.objects.filter(customer_id__in=missing).values_list(
+                "customer_id", flat=True
             )
-            later_points = later.aggregate(s=Sum("points"))["s"] or 0
-            later_expired = (
-                PointsEntry.objects.filter(
-                    customer_id=entry.customer_id,
-                    kind=EntryKind.EXPIRE,
-                    once_key__in=[f"expire:{pk}" for pk in later.values_list("pk", flat=True)],
-                ).aggregate(s=Sum("points"))["s"]
-                or 0
-            )
-            held_later = later_points + later_expired  # (expiry entries are negative)
-            left = max(0, min(entry.points, balance(entry.customer_id) - held_later))
-            try:
-                with transaction.atomic():
-                    _entry(
-                        customer_id=entry.customer_id,
-                        kind=EntryKind.EXPIRE,
-                        points=-left,
-                        reason=_("Points of %(date)s expired")
-                        % {"date": entry.at.date().isoformat()},
-                        by=by,
-                        once_key=key,
-                    )
-            except IntegrityError:
-                continue
-        touched.add(entry.customer_id)
-    return touched
+        )
+    accounts = list(
+        LoyaltyAccount.objects.select_for_update()
+        .filter(customer_id__in=customer_ids)
+        .order_by("customer_id")
+        .values_list("pk", flat=True)
+    )
+    LoyaltyAccount.objects.filter(pk__in=accounts).update(lock_version=F("lock_version") + 1)
+
+
+def _expire_customers(customer_ids: list[int], *, today: date, by: Actor) -> set[int]:
+    with transaction.atomic():
+        _lock_many(customer_ids)
+        ledgers: dict[int, list[tuple]] = {}
+        for row in (
+            PointsEntry.objects.filter(customer_id__in=customer_ids)
+            .order_by("customer_id", "pk")
+            .values_list("customer_id", "pk", "kind", "points", "once_key", "expires_on", "at")
+        ):
+            ledgers.setdefault(row[0], []).append(row[1:])
+        now = timezone.now()
+        user, name = actor_user(by), actor_name(by)[:150]
+        new: list[tuple[int, int, str, str]] = []  # (customer, points, reason, key)
+        for customer_id, ledger in ledgers.items():
+            for pk, points, on in _expiries(ledger, today):
+                reason = _("Points of %(date)s expired") % {"date": on.isoformat()}
+                new.append((customer_id, -points, reason[:200], f"expire:{pk}"))
+        columns = (
+            "customer_id",
+            "kind",
+            "points",
+            "reason",
+            "once_key",
+            "at",
+            "user_id",
+            "user_name",
+        )
+        written = insert_new_rows(
+            PointsEntry,
+            columns,
+            [
+                (c, EntryKind.EXPIRE, p, r, k, now, user.pk if user else None, name)
+                for c, p, r, k in new
+            ],
+            unique="once_key",
+        )  # a key already there (a run beside this one) is left as it is
+        mine = [n for n in new if n[3] in written]
+        bulk_record_creates(
+            objs=[
+                PointsEntry(pk=written[k], customer_id=c, kind=EntryKind.EXPIRE, points=p)
+                for c, p, _r, k in mine
+            ],
+            by=by,
+            customer_ids=[c for c, *_rest in mine],
+            changes=[
+                {"kind": [None, EntryKind.EXPIRE], "points": [None, p], "reason": [None, r]}
+                for _c, p, r, _k in mine
+            ],
+        )
+    return {c for c, *_rest in mine}
+
+
+def _expiries(ledger: list[tuple], today: date) -> list[tuple[int, int, date]]:
+    """(earn entry id, points that expire, local day it was earned) for each due earn entry of
+    one customer's ledger (rows of id, kind, points, once key, expires on, at; in id order),
+    soonest expiry first — each seeing those before it, as if they were written one by one."""
+    balance_left = sum(row[2] for row in ledger)
+    expired: dict[int, int] = {}  # earn entry id → its expiry entry's points (≤ 0)
+    for _pk, kind, points, key, _on, _at in ledger:
+        if kind == EntryKind.EXPIRE and key and key.startswith("expire:"):
+            expired[int(key.removeprefix("expire:"))] = points
+    held = [  # the points that may still hold something: positive earns and adjustments
+        (pk, points) for pk, kind, points, _k, _on, _at in ledger
+        if kind in (EntryKind.EARN, EntryKind.ADJUST) and points > 0
+    ]  # fmt: skip
+    due = sorted(
+        (on, pk, points, at)
+        for pk, kind, points, _key, on, at in ledger
+        if kind == EntryKind.EARN and on is not None and on <= today and pk not in expired
+    )
+    out = []
+    for _on, pk, points, at in due:
+        # what the points earned after this entry still hold: their points less what of them
+        # has expired already (also those expiring today, earlier in this walk)
+        held_later = sum(p + expired.get(q, 0) for q, p in held if q > pk)
+        left = max(0, min(points, balance_left - held_later))
+        expired[pk] = -left
+        balance_left -= left
+        out.append((pk, left, timezone.localdate(at)))
+    return out
 
 
 # Tiers -----------------------------------------------------------------------------------------

@@ -65,7 +65,14 @@ def load_history(as_of: dt.date | None = None) -> History:
         end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min)
         where += " AND o.ordered_at < %s"
         returned = " AND r.returned_at < %s"
-        params.append(timezone.make_aware(end) if settings.USE_TZ else end)
+        # adapted as the ORM would: SQLite compares text, so an aware local midnight written as
+        # "… 00:00:00+08:00" against the stored UTC "… 16:29:00" counted a return of the
+        # evening (UTC) after the day as made on it
+        params.append(
+            connection.ops.adapt_datetimefield_value(
+                timezone.make_aware(end) if settings.USE_TZ else end
+            )
+        )
     lines = _columns(
         f"SELECT l.id, o.customer_id, l.product_id, CAST(l.quantity AS {real}), l.order_id, "  # noqa: S608 - names from the models
         f"{epoch('o.ordered_at')} FROM {qn(line)} l JOIN {qn(order)} o ON o.id = l.order_id "

@@ -28,6 +28,13 @@ def test_flag_and_notify_buyers(
     order_create(by=agent, customer_id=ann.pk, lines=[{"product_id": kettle.pk, "batch": "B7"}])
     order_create(by=agent, customer_id=bob.pk, lines=[{"product_id": kettle.pk, "batch": "B7"}])
     order_create(by=agent, customer_id=cy.pk, lines=[{"product_id": kettle.pk, "batch": "B8"}])
+    dee = make_customer(emails=["dee@example.com"])  # ordered B7, cancelled: never had one
+    order_create(
+        by=agent,
+        customer_id=dee.pk,
+        lines=[{"product_id": kettle.pk, "batch": "B7"}],
+        status="cancelled",
+    )
     for customer in (ann, bob, ann):
         complaint_factory(customer=customer, product_id=kettle.pk, batch="B7")
     flagged = common_problems()

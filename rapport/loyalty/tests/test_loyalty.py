@@ -423,3 +423,72 @@ def test_a_deleted_user_leaves_their_entries_with_their_name(make_customer, make
         [(None, name, 5), (None, "loyalty", 2)]
     )
     assert services.balance(c.pk) == 7
+
+
+@pytest.mark.django_db
+def test_expiry_of_many_customers_is_set_based_and_recorded(make_customer, manager, monkeypatch):
+    """A backfill makes most entries due at once: the run costs the same few statements per
+    thousand customers however many entries they hold, makes the accounts they lack, and records
+    each expiry (who, what) on the customer's history as a single write would."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.test.utils import CaptureQueriesContext
+
+    from rapport.core.models import ObjectChange
+
+    today = timezone.localdate()
+
+    def ledger(n, due):
+        customers = [make_customer() for _ in range(n)]
+        for i, c in enumerate(customers):
+            for points in (10, 20):  # two lots due today …
+                PointsEntry.objects.create(
+                    customer=c, kind="earn", points=points, reason="order", expires_on=due
+                )
+            PointsEntry.objects.create(  # … one later
+                customer=c, kind="earn", points=5, reason="order", expires_on=today + timedelta(30)
+            )
+            if i % 2:  # half spent 15 of the oldest lot first
+                services.points_spend(customer_id=c.pk, points=15, reason="gift", by=manager)
+        return customers
+
+    monkeypatch.setattr(services, "EXPIRE_CUSTOMERS", 100)
+    later = today + timedelta(days=2)
+    small, large = ledger(3, today), ledger(12, later)
+    LoyaltyAccount.objects.filter(customer_id__in=[c.pk for c in small]).delete()
+    with CaptureQueriesContext(connection) as few:
+        assert services.points_expire(by=manager, today=today) == {c.pk for c in small}
+    with CaptureQueriesContext(connection) as many:
+        assert services.points_expire(by=manager, today=later) == {c.pk for c in large}
+    assert len(many) <= len(few) + 1  # (the first run also made the missing accounts)
+    assert LoyaltyAccount.objects.filter(customer_id__in=[c.pk for c in small]).count() == 3
+    for c in small + large:
+        # of 35 points, 15 spent or not: what is left of the due lots expires, the 5 stay
+        assert services.balance(c.pk) == 5
+        expiries = PointsEntry.objects.filter(customer=c, kind="expire").order_by("pk")
+        assert len(expiries) == 2
+        changes = ObjectChange.objects.filter(
+            content_type=ContentType.objects.get_for_model(PointsEntry),
+            object_id__in=[e.pk for e in expiries],
+            customer_id=c.pk,
+        )
+        assert {ch.changes["points"][1] for ch in changes} == {e.points for e in expiries}
+        assert all(ch.user_id == manager.pk for ch in changes)
+    assert services.points_expire(by=manager, today=later) == set()  # nothing twice
+
+
+@pytest.mark.django_db
+def test_an_expiry_names_the_local_day_the_points_were_earned(make_customer, manager):
+    """Earned half past midnight local time — still the day before in UTC."""
+    import datetime as dt
+
+    c = make_customer()
+    earned_on = timezone.localdate() - timedelta(days=400)
+    at = timezone.make_aware(dt.datetime.combine(earned_on, dt.time(0, 30)))
+    entry = PointsEntry.objects.create(
+        customer=c, kind="earn", points=7, reason="order", expires_on=timezone.localdate()
+    )
+    PointsEntry.objects.filter(pk=entry.pk).update(at=at)
+    services.points_expire(by=manager)
+    expiry = PointsEntry.objects.get(customer=c, kind="expire")
+    assert expiry.points == -7
+    assert earned_on.isoformat() in expiry.reason

@@ -300,7 +300,11 @@ def test_a_return_is_dated_when_it_came_back(shop, manager):
     from rapport.recommendations.services import load_history
 
     ordered = timezone.now() - dt.timedelta(days=100)
-    returned = timezone.now() - dt.timedelta(days=10)
+    # half past midnight local time, the evening before in UTC (the zone is ahead of UTC): a
+    # cut-off compared as text in the wrong zone counted this return on the local day before
+    day = timezone.localdate() - dt.timedelta(days=10)
+    returned = timezone.make_aware(dt.datetime.combine(day, dt.time(0, 30)))
+    assert returned.astimezone(dt.UTC).date() < day
     order = order_create(
         by=manager,
         customer_id=shop["xm"].pk,
@@ -316,3 +320,5 @@ def test_a_return_is_dated_when_it_came_back(shop, manager):
     before = load_history(as_of=timezone.localdate(returned) - dt.timedelta(days=1))
     assert not (before.line == 0).any()
     assert shop["teapot"].pk in before.product[before.customer == shop["xm"].pk]
+    on_the_day = load_history(as_of=day)
+    assert list(on_the_day.product[on_the_day.line == 0]) == [shop["teapot"].pk]
