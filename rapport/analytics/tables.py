@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -77,7 +77,7 @@ def csv_response(table: Table) -> HttpResponse:
     for row in table.rows:
         writer.writerow([_csv_value(row.get(c.key), c.kind) for c in table.columns])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    name = slugify(f"analytics-{table.name}-{date.today().isoformat()}")
+    name = slugify(f"analytics-{table.name}-{timezone.localdate().isoformat()}")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 

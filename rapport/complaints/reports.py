@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from rapport.complaints.choices import Category
 from rapport.complaints.models import Complaint, Remedy, Satisfaction
@@ -295,7 +296,7 @@ def product_complaints_source(end: datetime) -> Any:
     frame = pl.DataFrame(
         {
             "product_id": [r[0] for r in rows],
-            "month": [r[1].date().replace(day=1) for r in rows],
+            "month": [timezone.localdate(r[1]).replace(day=1) for r in rows],
             "customer_id": [r[2] for r in rows],
         },
         schema={"product_id": pl.Int64, "month": pl.Date, "customer_id": pl.Int64},
@@ -321,7 +322,7 @@ def cost_to_serve_source(end: datetime) -> Any:
     return pl.DataFrame(
         {
             "customer_id": [r[0] for r in rows],
-            "month": [r[1].date().replace(day=1) for r in rows],
+            "month": [timezone.localdate(r[1]).replace(day=1) for r in rows],
             "amount": [float(r[2]) for r in rows],
         },
         schema={"customer_id": pl.Int64, "month": pl.Date, "amount": pl.Float64},

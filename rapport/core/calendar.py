@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.utils import timezone
 from lunardate import LunarDate
 
 # The year a birthday without one is stored with ("--07-21" in Google's and vCard's files): a leap
@@ -38,7 +39,7 @@ def next_birthday(birthday: date, *, lunar: bool, today: date | None = None) -> 
     A lunar birthday on the 30th of a month that has 29 days this year is kept on the 29th;
     a birthday in a leap month is celebrated in the ordinary month of that number.
     """
-    today = today or date.today()
+    today = today or timezone.localdate()
     if not lunar or not year_known(birthday):
         for year in (today.year, today.year + 1):
             try:

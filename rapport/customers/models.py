@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import Event, TimeStampedModel, VersionedModel
@@ -135,7 +136,7 @@ class Customer(VersionedModel):
 
         if not year_known(self.birthday):
             return None
-        today = date.today()
+        today = timezone.localdate()
         before_birthday = (today.month, today.day) < (self.birthday.month, self.birthday.day)
         return today.year - self.birthday.year - int(before_birthday)
 

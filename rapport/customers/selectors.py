@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from rapport.core.pagination import Page, keyset_page
 from rapport.core.params import date_param, id_param
@@ -134,7 +135,7 @@ def customer_list_rows(ids: list[int] | QuerySet) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(_list_rows_sql().format(ids=subquery), params)
         fetched = cursor.fetchall()
-    today = date.today()
+    today = timezone.localdate()
     found: dict[int, dict[str, Any]] = {}
     for r in fetched:
         if (row := found.get(r[0])) is None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -97,7 +98,7 @@ def clean_customer_fields(data: dict[str, Any], *, partial: bool = False) -> dic
             elif not isinstance(value, date):
                 errors[name] = [_("Enter a valid date.")]
                 continue
-            elif value > date.today() or (
+            elif value > timezone.localdate() or (
                 value.year < 1900 and not (name == "birthday" and value.year == YEAR_UNKNOWN)
             ):
                 errors[name] = [_("The date must be between 1900 and today.")]

@@ -279,7 +279,7 @@ def customer_moments(customer: Any, start: date, end: date) -> list[Moment]:
     for name, starts_at, rsvp in invitations:
         found.append(
             Moment(
-                day=starts_at.date(),
+                day=timezone.localdate(starts_at),  # the business's day, not UTC's
                 kind=MomentKind.EVENT,
                 title=name,
                 action=SuggestedAction.CALL if rsvp == "pending" else SuggestedAction.CARD,

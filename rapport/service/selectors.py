@@ -294,5 +294,7 @@ def visit_choices(customer_id: int) -> list[tuple[int, str]]:
 
 def _visit_label(visit: Visit) -> str:
     when = visit.starts_at or visit.due_on
-    day = when.date().isoformat() if hasattr(when, "date") else (when.isoformat() if when else "")
+    if isinstance(when, datetime):
+        when = timezone.localdate(when)  # the local day of the visit, not the UTC one
+    day = when.isoformat() if when else ""
     return f"{visit.get_kind_display()} {day}".strip()

@@ -105,3 +105,28 @@ def test_a_customer_rejecting_the_decision_keeps_it_open_and_is_told_the_recours
     assert step.parameters["reason"] == "Not enough"
     told = Message.objects.filter(customer_id=c.customer_id, idempotency_key__contains=":recourse:")
     assert told.count() == 1
+
+
+def test_the_analytics_sources_count_a_complaint_in_its_local_month(
+    complaint_factory, make_product
+):
+    """Received half past midnight on the 1st, local time — still the month before in UTC."""
+    from django.utils import timezone
+
+    from rapport.complaints.models import Complaint
+
+    first = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    at = timezone.make_aware(datetime.combine(first, datetime.min.time().replace(minute=30)))
+    assert at.astimezone(UTC).date() < first  # the zone is ahead of UTC
+    kettle = make_product(name="Kettle")
+    complaint = complaint_factory(product_id=kettle.pk)
+    Complaint.objects.filter(pk=complaint.pk).update(received_at=at)
+    frame = reports.product_complaints_source(timezone.now())
+    assert frame.to_dicts() == [
+        {
+            "product_id": kettle.pk,
+            "month": first,
+            "customer_id": complaint.customer_id,
+            "complaints": 1,
+        }
+    ]

@@ -145,3 +145,24 @@ def test_organisation_contacts_have_buying_roles(agent):
     ) == ["Eva"]
     with pytest.raises(ValidationError):
         contact_add(organisation=org, person=boss, buying_role="boss", by=agent)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_a_birthday_up_to_the_business_day_today(zone):
+    """ "Between 1900 and today" is today in the active time zone, as every other date of the
+    app, not the process clock's (which follows TIME_ZONE only): 14 hours ahead of UTC and 12
+    behind, at any hour one of the two zones is on another day than UTC."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rapport.customers.validation import clean_customer_fields
+
+    with timezone.override(zone):
+        today = timezone.localdate()
+        assert clean_customer_fields({"birthday": today}, partial=True)["birthday"] == today
+        with pytest.raises(ValidationError) as refused:
+            clean_customer_fields({"birthday": today + dt.timedelta(days=1)}, partial=True)
+        assert list(refused.value.message_dict) == ["birthday"]
+        customer = Customer(family_name="Li", birthday=dt.date(today.year - 30, today.month, 1))
+        assert customer.age == 30

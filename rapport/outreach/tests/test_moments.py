@@ -240,3 +240,28 @@ def test_the_whole_files_holiday_counts_are_kept_per_country(
     assert [(m.day, m.country, m.customers) for m in epiphany] == [(date(2027, 1, 6), "SK", 3)]
     one = Customer.objects.filter(family_name="Kováč0")
     assert [m.customers for m in holiday_moments(one, date(2027, 1, 6), date(2027, 1, 6))] == [1]
+
+
+def test_an_event_early_in_the_morning_is_on_its_local_day(make_customer, manager):
+    """At 07:00 local time it is still the day before in UTC: the customer's card shows the
+    event on the day the invitation names."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rapport.outreach import services
+    from rapport.outreach.models import Invitation
+    from rapport.outreach.moments import customer_moments
+
+    day = timezone.localdate() + dt.timedelta(days=3)
+    starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(7, 0)))
+    assert starts_at.astimezone(dt.UTC).date() < day  # the zone is ahead of UTC
+    event = services.event_create(
+        by=manager, name="Tea tasting", kind="training", starts_at=starts_at
+    )
+    customer = make_customer()
+    Invitation.objects.create(event=event, customer=customer)
+    found = customer_moments(customer, timezone.localdate(), day + dt.timedelta(days=3))
+    assert [(m.kind, m.day) for m in found if m.kind == MomentKind.EVENT] == [
+        (MomentKind.EVENT, day)
+    ]

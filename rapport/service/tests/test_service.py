@@ -417,3 +417,16 @@ def test_maintenance_intervals_import_from_a_file(make_product, tmp_path, manage
     with pytest.raises(CommandError):  # the row's error: no product has this SKU
         call_command("import", "service_intervals", str(bad))
     assert ServiceInterval.objects.count() == 1
+
+
+def test_a_visit_is_named_by_its_local_day(make_customer, manager):
+    """The visits a complaint can be linked to are named by day: 07:00 local time is still the
+    day before in UTC."""
+    customer = make_customer()
+    day = timezone.localdate() + timedelta(days=2)
+    starts_at = timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=7)))
+    assert starts_at.astimezone(ZoneInfo("UTC")).date() < day  # the zone is ahead of UTC
+    visit = services.visit_schedule(
+        by=manager, customer_id=customer.pk, kind="repair", starts_at=starts_at
+    )
+    assert selectors.visit_choices(customer.pk) == [(visit.pk, f"{visit.get_kind_display()} {day}")]
