@@ -11,7 +11,9 @@ on one database: the loop on the first `--naive` customers, then `points_expire`
 
 Each customer gets `--entries` earn entries due today, one due later and, for every third, a
 spend of part of the oldest lot; none has a loyalty account yet (as after `rapport loyalty
-backfill`). Both ways must leave every balance the same: the run checks it. Prints a markdown row.
+backfill`). Both ways must leave every balance the same: the run checks it. Then the tiers of
+the customers touched, as the sync re-evaluates them (one tier nobody reaches): `tier_evaluate`
+one customer at a time on the first `--naive`, `tiers_evaluate` on the rest. Prints markdown rows.
 """
 
 from __future__ import annotations
@@ -165,6 +167,24 @@ def main() -> None:
         f"| {connection.vendor} | {len(ids):,} customers, {len(rows):,} entries | old loop "
         f"{naive_n:,} entries in {naive_s:.1f} s = {naive_rate:,.0f}/s | points_expire "
         f"{set_n:,} entries in {set_s:.1f} s = {set_rate:,.0f}/s | {set_rate / naive_rate:.0f}× |"
+    )
+
+    # The sync then re-evaluates the tiers of every customer it touched: most keep theirs.
+    from rapport.loyalty.models import Tier
+
+    Tier.objects.all().delete()
+    services.tier_create(by=COMMAND_LINE, name="Bench gold", rank=1, min_points=10**9)
+    t0 = time.perf_counter()
+    for customer_id in naive_ids:
+        services.tier_evaluate(customer_id=customer_id, by=COMMAND_LINE)
+    loop_rate = len(naive_ids) / (time.perf_counter() - t0)
+    rest = ids[args.naive :]
+    t0 = time.perf_counter()
+    assert services.tiers_evaluate(rest, by=COMMAND_LINE) == 0  # noqa: S101
+    bulk_rate = len(rest) / (time.perf_counter() - t0)
+    print(
+        f"| {connection.vendor} | tiers, none changing | tier_evaluate loop {loop_rate:,.0f} "
+        f"customers/s | tiers_evaluate {bulk_rate:,.0f} customers/s | {bulk_rate / loop_rate:.0f}× |"
     )
 
 

@@ -79,12 +79,10 @@ def bulk_record_creates(
     customer_ids: list[int | None],
     note: str = "",
     times: list | None = None,
-    changes: list[dict[str, list[Any]]] | None = None,
 ) -> None:
-    """Many create rows in one statement (imports, demo data, the nightly expiry).
+    """Many create rows in one statement (imports, demo data).
 
     `times` backdates each row (demo data drawn with a history); by default they are all now.
-    `changes` gives each row what it records (as `record_change` would); by default the note.
     """
     if not objs:
         return
@@ -92,8 +90,6 @@ def bulk_record_creates(
     ct = ContentType.objects.get_for_model(objs[0], for_concrete_model=True)
     now = timezone.now()
     times = times if times is not None else [now] * len(objs)
-    if changes is None:
-        changes = [{ORIGIN: [None, note]} if note else {}] * len(objs)
     rows = [
         ObjectChange(
             time=when,
@@ -104,9 +100,9 @@ def bulk_record_creates(
             object_id=obj.pk,
             object_repr=str(obj)[:200],
             customer_id=cid,
-            changes=change,
+            changes={ORIGIN: [None, note]} if note else {},
         )
-        for obj, cid, when, change in zip(objs, customer_ids, times, changes, strict=True)
+        for obj, cid, when in zip(objs, customer_ids, times, strict=True)
     ]
     ObjectChange.objects.bulk_create(rows, batch_size=2000)
 

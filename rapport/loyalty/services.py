@@ -4,23 +4,24 @@ adjust entries, each with who and why; a balance is their sum."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.actors import Actor, SystemActor, actor_name, actor_user
-from rapport.core.bulk import insert_new_rows
+from rapport.core.bulk import History, insert_new_rows, insert_rows
 from rapport.core.choices import ChangeAction
 from rapport.core.events import emit
 from rapport.core.exceptions import ValidationError
-from rapport.core.services import bulk_record_creates, record_change
+from rapport.core.services import record_change
 from rapport.loyalty.choices import EntryKind, LoyaltyEventType
 from rapport.loyalty.models import (
     LoyaltyAccount,
@@ -228,8 +229,7 @@ def points_sync(*, by: Actor = LOYALTY, since_days: int = 30) -> int:
             touched.add(customer_id)
     touched |= referrals_reward_due(by=by)
     touched |= points_expire(by=by)
-    for customer_id in touched:
-        tier_evaluate(customer_id=customer_id, by=by)
+    tiers_evaluate(touched, by=by)
     return n
 
 
@@ -351,12 +351,12 @@ def _expire_customers(customer_ids: list[int], *, today: date, by: Actor) -> set
             .values_list("customer_id", "pk", "kind", "points", "once_key", "expires_on", "at")
         ):
             ledgers.setdefault(row[0], []).append(row[1:])
-        now = timezone.now()
-        user, name = actor_user(by), actor_name(by)[:150]
+        history = History(PointsEntry, by)
         new: list[tuple[int, int, str, str]] = []  # (customer, points, reason, key)
+        template = _("Points of %(date)s expired")
         for customer_id, ledger in ledgers.items():
             for pk, points, on in _expiries(ledger, today):
-                reason = _("Points of %(date)s expired") % {"date": on.isoformat()}
+                reason = template % {"date": on.isoformat()}
                 new.append((customer_id, -points, reason[:200], f"expire:{pk}"))
         columns = (
             "customer_id",
@@ -368,28 +368,27 @@ def _expire_customers(customer_ids: list[int], *, today: date, by: Actor) -> set
             "user_id",
             "user_name",
         )
-        written = insert_new_rows(
-            PointsEntry,
-            columns,
-            [
-                (c, EntryKind.EXPIRE, p, r, k, now, user.pk if user else None, name)
-                for c, p, r, k in new
-            ],
-            unique="once_key",
-        )  # a key already there (a run beside this one) is left as it is
+        rows = [
+            (c, EntryKind.EXPIRE, p, r, k, history.now, history.user_id, history.user_name)
+            for c, p, r, k in new
+        ]
+        try:  # COPY on PostgreSQL: the accounts' locks keep every key new …
+            with transaction.atomic():
+                ids = insert_rows(PointsEntry, columns, rows, returning=True)
+            written = {row[4]: pk for row, pk in zip(rows, ids, strict=True)}
+        except (IntegrityError, connection.Database.IntegrityError):
+            # … unless an entry's expiry is in another ledger (a merge moved it between two
+            # runs' locks): the keys already there are left as they are
+            written = insert_new_rows(PointsEntry, columns, rows, unique="once_key")
         mine = [n for n in new if n[3] in written]
-        bulk_record_creates(
-            objs=[
-                PointsEntry(pk=written[k], customer_id=c, kind=EntryKind.EXPIRE, points=p)
-                for c, p, _r, k in mine
-            ],
-            by=by,
-            customer_ids=[c for c, *_rest in mine],
-            changes=[
-                {"kind": [None, EntryKind.EXPIRE], "points": [None, p], "reason": [None, r]}
-                for _c, p, r, _k in mine
-            ],
-        )
+        for c, p, r, k in mine:
+            history.add_create(
+                written[k],
+                f"{c} {EntryKind.EXPIRE} {p}",  # as PointsEntry.__str__
+                c,
+                {"kind": [None, EntryKind.EXPIRE], "points": [None, p], "reason": [None, r]},
+            )
+        history.flush()
     return {c for c, *_rest in mine}
 
 
@@ -442,26 +441,74 @@ def tier_create(*, by: Actor, name: str, rank: int, **fields: Any) -> Tier:
 def tier_for(customer_id: int, today: date | None = None) -> Tier | None:
     """The best tier whose rule the customer meets: spend (paid orders) or points earned within
     the tier's rolling window."""
+    return tiers_for([customer_id], today)[customer_id]
+
+
+def tiers_for(customer_ids: list[int], today: date | None = None) -> dict[int, Tier | None]:
+    """`tier_for` of many customers: per tier, one grouped sum of their spend and one of their
+    points earned in its window."""
     from rapport.sales.models import Order
 
     today = today or timezone.localdate()
-    best = None
+    best: dict[int, Tier | None] = dict.fromkeys(customer_ids)
     for tier in Tier.objects.order_by("rank"):
         start = today - timedelta(days=tier.window_days)
-        spend = Order.objects.filter(
-            customer_id=customer_id, status__in=PAID, ordered_at__date__gt=start
-        ).aggregate(s=Sum("total"))["s"] or Decimal(0)
-        earned = (
-            PointsEntry.objects.filter(
-                customer_id=customer_id, kind=EntryKind.EARN, at__date__gt=start
-            ).aggregate(s=Sum("points"))["s"]
-            or 0
-        )
-        meets_spend = tier.min_spend > 0 and spend >= tier.min_spend
-        meets_points = tier.min_points > 0 and earned >= tier.min_points
-        if (tier.min_spend == 0 and tier.min_points == 0) or meets_spend or meets_points:
-            best = tier
+        if tier.min_spend == 0 and tier.min_points == 0:
+            meets: set[int] = set(customer_ids)
+        else:
+            meets = set()
+            if tier.min_spend > 0:
+                meets |= set(
+                    Order.objects.filter(
+                        customer_id__in=customer_ids, status__in=PAID, ordered_at__date__gt=start
+                    )
+                    .order_by()
+                    .values("customer_id")
+                    .annotate(s=Sum("total"))
+                    .filter(s__gte=tier.min_spend)
+                    .values_list("customer_id", flat=True)
+                )
+            if tier.min_points > 0:
+                meets |= set(
+                    PointsEntry.objects.filter(
+                        customer_id__in=customer_ids, kind=EntryKind.EARN, at__date__gt=start
+                    )
+                    .order_by()
+                    .values("customer_id")
+                    .annotate(s=Sum("points"))
+                    .filter(s__gte=tier.min_points)
+                    .values_list("customer_id", flat=True)
+                )
+        for customer_id in meets:
+            best[customer_id] = tier
     return best
+
+
+TIER_CUSTOMERS = 1000  # customers whose tiers are worked out together
+
+
+def tiers_evaluate(customer_ids: Iterable[int], *, by: Actor = LOYALTY) -> int:
+    """`tier_evaluate` for many customers (the nightly sync's, after a backfill nearly all): their
+    tiers worked out a thousand at a time, and only those whose tier changes go through
+    `tier_evaluate` (which works it out again under the account's lock, records and announces
+    the change). Returns how many changed."""
+    ids = sorted(set(customer_ids))
+    changed = 0
+    for lo in range(0, len(ids), TIER_CUSTOMERS):
+        chunk = ids[lo : lo + TIER_CUSTOMERS]
+        new = tiers_for(chunk)
+        current = dict(
+            LoyaltyAccount.objects.filter(customer_id__in=chunk).values_list(
+                "customer_id", "tier_id"
+            )
+        )
+        for customer_id in chunk:
+            tier = new[customer_id]
+            if current.get(customer_id) != (tier.pk if tier else None):
+                before = current.get(customer_id)
+                after = tier_evaluate(customer_id=customer_id, by=by)
+                changed += (after.pk if after else None) != before
+    return changed
 
 
 def tier_evaluate(

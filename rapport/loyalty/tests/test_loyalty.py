@@ -492,3 +492,58 @@ def test_an_expiry_names_the_local_day_the_points_were_earned(make_customer, man
     expiry = PointsEntry.objects.get(customer=c, kind="expire")
     assert expiry.points == -7
     assert earned_on.isoformat() in expiry.reason
+
+
+@pytest.mark.django_db
+def test_an_expiry_already_in_another_ledger_is_not_written_twice(make_customer, manager):
+    """A merge can move an expiry entry to another customer between two runs: the run that finds
+    its earn entry due again writes the rest and leaves that key as it is."""
+    a, b = make_customer(), make_customer()
+    today = timezone.localdate()
+    first, second = (
+        PointsEntry.objects.create(customer=a, kind="earn", points=n, reason="o", expires_on=today)
+        for n in (10, 20)
+    )
+    PointsEntry.objects.create(  # first's expiry, in b's ledger
+        customer=b, kind="expire", points=-10, reason="moved", once_key=f"expire:{first.pk}"
+    )
+    PointsEntry.objects.create(customer=a, kind="earn", points=1, reason="o", expires_on=today)
+    assert services.points_expire(by=manager, today=today) == {a.pk}
+    keys = sorted(PointsEntry.objects.filter(kind="expire").values_list("once_key", flat=True))
+    assert keys.count(f"expire:{first.pk}") == 1
+    assert f"expire:{second.pk}" in keys and len(keys) == 3
+
+
+@pytest.mark.django_db
+def test_tiers_of_many_customers_worked_out_together(
+    make_customer, order_for, tiers, manager, monkeypatch
+):
+    """The nightly sync's tiers for every customer it touched: the same tier `tier_for` gives
+    each, a change recorded once, and for the customers whose tier stays the same a few grouped
+    queries per thousand customers (after a backfill that is nearly all of them)."""
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(services, "TIER_CUSTOMERS", 50)
+    spends = ["0", "600.00", "2500.00", "12000.00"]
+    people = [make_customer() for _ in range(8)]
+    for i, c in enumerate(people):
+        if spends[i % 4] != "0":
+            order_for(c, price=spends[i % 4])
+    PointsEntry.objects.create(customer=people[4], kind="earn", points=1600, reason="gift")
+    services.points_adjust(customer_id=people[0].pk, points=5, reason="a", by=manager)
+    ids = [c.pk for c in people]
+    assert services.tiers_evaluate(ids, by=manager) == 8
+    for c in people:
+        assert LoyaltyAccount.objects.get(customer=c).tier == services.tier_for(c.pk)
+    names = [LoyaltyAccount.objects.get(customer=c).tier.name for c in people]
+    assert names == ["Member", "Silver", "Gold", "VIP", "Gold", "Silver", "Gold", "VIP"]
+    assert TierChange.objects.count() == 8
+    more = [make_customer() for _ in range(20)]
+    for c in more:
+        services.tier_evaluate(customer_id=c.pk, by=manager)  # Member already
+    with CaptureQueriesContext(connection) as few:
+        assert services.tiers_evaluate(ids, by=manager) == 0
+    with CaptureQueriesContext(connection) as many:
+        assert services.tiers_evaluate(ids + [c.pk for c in more], by=manager) == 0
+    assert len(many) == len(few)
+    assert TierChange.objects.count() == 8 + 20
