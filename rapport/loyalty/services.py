@@ -43,13 +43,17 @@ def balance(customer_id: int) -> int:
     return PointsEntry.objects.filter(customer_id=customer_id).aggregate(s=Sum("points"))["s"] or 0
 
 
+def _referral_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
 def account_ensure(customer_id: int) -> LoyaltyAccount:
     """The customer's membership account (made on first use, with a personal referral code)."""
     found = LoyaltyAccount.objects.filter(customer_id=customer_id).first()
     if found is not None:
         return found
     for _attempt in range(5):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        code = _referral_code()
         try:
             with transaction.atomic():
                 return LoyaltyAccount.objects.create(customer_id=customer_id, referral_code=code)
@@ -319,10 +323,7 @@ def _lock_many(customer_ids: list[int]) -> None:
     while missing:  # a referral code already taken leaves its account out: drawn again
         LoyaltyAccount.objects.bulk_create(
             [
-                LoyaltyAccount(
-                    customer_id=c,
-                    referral_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
-                )
+                LoyaltyAccount(customer_id=c, referral_code=_referral_code())
                 for c in sorted(missing)
             ],
             ignore_conflicts=True,
